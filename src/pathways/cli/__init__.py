@@ -1,0 +1,85 @@
+"""The `pathways` command: thin — parse, call a service, print (rich, or --json)."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from typing import Annotated
+
+import click
+import typer
+from pydantic import ValidationError
+from rich.text import Text
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from pathways.cli import cases, directory, pathway, system
+from pathways.cli.output import errors
+from pathways.errors import PathwaysError
+
+app = typer.Typer(
+    name="pathways",
+    help="Support pathways for social and solidarity economy projects: cases, stages, deadlines.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+app.add_typer(pathway.app, name="pathway")
+app.add_typer(directory.org_app, name="org")
+app.add_typer(directory.person_app, name="person")
+app.add_typer(directory.project_app, name="project")
+app.add_typer(cases.app, name="case")
+app.command("due")(cases.due)
+app.command("init")(system.init)
+app.command("run")(system.run)
+
+
+def _parse_now(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not an ISO-8601 date or time (e.g. 2026-07-08T10:00)") from None
+    # A bare date or local time is read in the organisation's usual zone.
+    from zoneinfo import ZoneInfo
+
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=ZoneInfo("Europe/Paris"))).astimezone(UTC)
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    now: Annotated[
+        str | None,
+        typer.Option("--now", help="Effective time of this command (ISO-8601), e.g. to record a past meeting."),
+    ] = None,
+) -> None:
+    """Global options."""
+    ctx.obj = {"now": _parse_now(now)}
+
+
+def main() -> None:
+    """Console entry point: run the command, turn user mistakes into clear messages and exit codes."""
+    command = typer.main.get_command(app)
+    try:
+        command.main(prog_name="pathways", standalone_mode=False)
+    except PathwaysError as exc:
+        errors.print(Text.assemble(("error: ", "bold red"), exc.message))
+        if exc.hint:
+            errors.print(Text.assemble(("hint: ", "yellow"), exc.hint))
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        errors.print("aborted")
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except ValidationError as exc:
+        errors.print(Text.assemble(("error: ", "bold red"), f"invalid settings: {exc}"))
+        sys.exit(2)
+    except (OperationalError, ProgrammingError) as exc:
+        errors.print(Text.assemble(("error: ", "bold red"), f"database: {str(exc.orig).splitlines()[0]}"))
+        errors.print(Text.assemble(("hint: ", "yellow"), "run `pathways init` to create or upgrade the database"))
+        sys.exit(1)

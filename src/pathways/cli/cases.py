@@ -1,0 +1,182 @@
+"""`pathways case ...` and `pathways due`: what support officers do every day."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+
+from pathways.cli.context import Json, app_of
+from pathways.cli.output import console, emit_json, table, when
+from pathways.errors import FieldError
+from pathways.services import cases, directory, queries, work
+from pathways.services.tx import write
+
+app = typer.Typer(help="Cases: a project's journey through a pathway.", no_args_is_help=True)
+
+
+def _actor(conn: Any, by: str | None) -> int | None:
+    return directory.find_person(conn, by)["id"] if by else None
+
+
+@app.command("open")
+def open_(
+    ctx: typer.Context,
+    project: Annotated[str, typer.Argument(help="Project id or name.")],
+    pathway: Annotated[str, typer.Argument(help="Pathway id: diagnosis, ongoing_support, ...")],
+    officer: Annotated[str, typer.Option(help="The officer in charge (id, handle, email).")],
+    by: Annotated[str | None, typer.Option(help="Who records this (default: the officer).")] = None,
+    json: Json = False,
+) -> None:
+    """Open a case for a project at the first stage of a pathway."""
+    app_ = app_of(ctx)
+    with app_.store.read() as conn:
+        actor = _actor(conn, by or officer)
+    with write(app_, actor_id=actor) as tx:
+        opened = cases.open_case(tx, app_.catalog, project=project, pathway=pathway, officer=officer)
+    if json:
+        emit_json(opened)
+    else:
+        console.print(f"opened [bold]{opened['ref']}[/] at stage {opened['stage']}, due {when(opened['due_at'])}")
+
+
+def _parse_sets(pairs: list[str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise FieldError(pair, "expected FIELD=VALUE", hint="e.g. --set headcount=4")
+        values[name.strip()] = value
+    return values
+
+
+@app.command("decide")
+def decide(
+    ctx: typer.Context,
+    case: Annotated[str, typer.Argument(help="Case reference (DIAG-2026-0001) or id.")],
+    outcome: Annotated[str, typer.Argument(help="The outcome of the current stage.")],
+    set_: Annotated[list[str] | None, typer.Option("--set", help="FIELD=VALUE; repeat for each field.")] = None,
+    by: Annotated[str | None, typer.Option(help="Who decides (default: the case's officer).")] = None,
+    note: Annotated[str | None, typer.Option(help="Why: kept in the history.")] = None,
+    expect_version: Annotated[int | None, typer.Option(help="Refuse if the case changed since this version.")] = None,
+    json: Json = False,
+) -> None:
+    """Record the current stage's decision with its data; exit 2 on a bad field, 4 if not allowed."""
+    app_ = app_of(ctx)
+    values = _parse_sets(set_ or [])
+    with app_.store.read() as conn:
+        row = cases.find_case(conn, case)
+        actor = _actor(conn, by) if by else row["officer_id"]
+    with write(app_, actor_id=actor) as tx:
+        decided = cases.decide(
+            tx, app_.catalog, case=row["id"], outcome=outcome, values=values, note=note,
+            expected_version=expect_version,
+        )
+    followed = work.run_pending(app_) if app_.settings.executor == "inline" else []
+    if json:
+        emit_json({**decided.__dict__, "work": [r.__dict__ for r in followed]})
+        return
+    where = f"now at {decided.entered}, due {when(decided.due_at)}" if decided.entered else f"closed: {decided.result}"
+    console.print(f"{decided.ref}: {decided.left} → {outcome}; {where}")
+    for result in followed:
+        console.print(f"  {result.key}: {result.status} {escape(result.detail)}")
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    case: Annotated[str, typer.Argument(help="Case reference or id.")],
+    lang: Annotated[str, typer.Option(help="fr, nl or en.")] = "en",
+    json: Json = False,
+) -> None:
+    """Show a case: project, stage, deadline, outcomes offered, recorded data."""
+    app_ = app_of(ctx)
+    with app_.store.read() as conn:
+        info = queries.show_case(conn, app_.catalog, case, lang=lang)
+    if json:
+        emit_json(info)
+        return
+    console.print(f"[bold]{info['ref']}[/] — {escape(info['project']['name'])} ({info['pathway_title']} v{info['pathway_version']})")
+    if info["status"] == "open":
+        console.print(f"  stage: {info['stage']} ({escape(info['stage_title'] or '')}), due {when(info['due_at'])}")
+        console.print(f"  outcomes: {', '.join(info['outcomes'])}")
+        for name, field in info["fields"].items():
+            star = "*" if field["required"] else ""
+            console.print(f"  field {name}{star}: {field['type']} — {escape(field['label'])}")
+    else:
+        console.print(f"  closed {when(info['closed_at'])}: {info['result']} ({escape(info['result_label'] or '')})")
+    console.print(f"  officer: {escape(info['officer'] or '—')}; project phase: {info['project']['phase']}")
+    if info["parent"]:
+        console.print(f"  parent: {info['parent']}")
+    for child in info["children"]:
+        console.print(f"  child: {child['ref']} {child['pathway']} ({child['status']}, {child['stage'] or '—'})")
+    table(info["entries"], ["seq", "stage", "entered_at", "due_at", "left_at", "outcome", "decided_by"])
+
+
+@app.command("history")
+def history(
+    ctx: typer.Context,
+    case: Annotated[str, typer.Argument(help="Case reference or id.")],
+    json: Json = False,
+) -> None:
+    """Every step of a case: what, who, when it took effect and when it was recorded."""
+    with app_of(ctx).store.read() as conn:
+        events = queries.history(conn, case)
+    if json:
+        emit_json(events)
+        return
+    rows = [
+        {**e, "what": _describe(e)} for e in events
+    ]
+    table(rows, ["seq", "at", "recorded_at", "actor", "kind", "what"])
+
+
+def _describe(event: dict[str, Any]) -> str:
+    d = event["details"]
+    if event["kind"] == "decision":
+        target = f"→ {d['entered']}" if d.get("entered") else f"closed: {d.get('result')}"
+        values = ", ".join(f"{k}={v}" for k, v in (d.get("values") or {}).items())
+        return f"{d['stage']}: {d['outcome']} {target}" + (f" [{values}]" if values else "") + (
+            f" — {d['note']}" if d.get("note") else "")
+    if event["kind"] == "case_opened":
+        return f"opened in {d['pathway']} v{d['version']} at {d['stage']}" + (" (from a parent case)" if d.get("parent") else "")
+    return ", ".join(f"{k}={v}" for k, v in d.items())
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    status: Annotated[str, typer.Option(help="open, closed or all.")] = "open",
+    officer: Annotated[str | None, typer.Option()] = None,
+    org: Annotated[str | None, typer.Option()] = None,
+    pathway: Annotated[str | None, typer.Option()] = None,
+    json: Json = False,
+) -> None:
+    """List cases, newest first."""
+    with app_of(ctx).store.read() as conn:
+        rows = queries.list_cases(conn, status=None if status == "all" else status, officer=officer, org=org,
+                                  pathway=pathway)
+    emit_json(rows) if json else table(rows, ["ref", "project", "pathway_id", "stage", "status", "result", "due_at"])
+
+
+def due(
+    ctx: typer.Context,
+    officer: Annotated[str | None, typer.Option(help="Only this officer's cases.")] = None,
+    org: Annotated[str | None, typer.Option(help="Only this organisation's cases.")] = None,
+    within: Annotated[int, typer.Option(help="Days ahead (overdue items are always listed).", min=0)] = 7,
+    json: Json = False,
+) -> None:
+    """What is due within the next days, overdue first."""
+    app_ = app_of(ctx)
+    with app_.store.read() as conn:
+        rows = queries.due(conn, now=app_.clock.now(), within_days=within, officer=officer, org=org)
+    if json:
+        emit_json(rows)
+        return
+    if not rows:
+        console.print(f"nothing due within {within} days")
+        return
+    for row in rows:
+        row["late"] = "OVERDUE" if row["overdue"] else ""
+    table(rows, ["ref", "project", "pathway_id", "stage", "due_at", "late", "officer"], title="Due")

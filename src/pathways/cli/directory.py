@@ -1,0 +1,107 @@
+"""`pathways org|person|project ...`: the people and projects pathways knows."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from pathways.cli.context import Json, app_of
+from pathways.cli.output import console, emit_json, table
+from pathways.services import directory
+from pathways.services.tx import write
+
+org_app = typer.Typer(help="Support organisations.", no_args_is_help=True)
+person_app = typer.Typer(help="Officers, managers, project owners, resource persons.", no_args_is_help=True)
+project_app = typer.Typer(help="Supported projects.", no_args_is_help=True)
+
+
+def _created(what: str, created: directory.Created, json: bool) -> None:
+    if json:
+        emit_json({"id": created.id, "handle": created.handle})
+    else:
+        console.print(f"{what} [bold]{created.handle}[/] added (id {created.id})")
+
+
+@org_app.command("add")
+def org_add(
+    ctx: typer.Context,
+    name: str,
+    territory: Annotated[str, typer.Option(help="FR-75, FR-57, BE-VLG, BE-WAL, BE-BRU, ...")],
+    timezone: Annotated[str | None, typer.Option(help="Default: Europe/Paris or Europe/Brussels.")] = None,
+    lang: Annotated[str, typer.Option(help="Default language of its messages: fr, nl, en.")] = "fr",
+    json: Json = False,
+) -> None:
+    """Add a support organisation."""
+    with write(app_of(ctx)) as tx:
+        created = directory.add_org(tx, name=name, territory=territory, timezone=timezone, language=lang)
+    _created("organisation", created, json)
+
+
+@org_app.command("list")
+def org_list(ctx: typer.Context, json: Json = False) -> None:
+    """List organisations."""
+    with app_of(ctx).store.read() as conn:
+        rows = directory.list_rows(conn, "org")
+    emit_json(rows) if json else table(rows, ["id", "slug", "name", "territory", "timezone", "language"])
+
+
+@person_app.command("add")
+def person_add(
+    ctx: typer.Context,
+    name: str,
+    org: Annotated[str, typer.Option(help="Organisation id, slug or name.")],
+    role: Annotated[str, typer.Option(help="officer, manager, owner, resource, admin, auditor.")],
+    email: Annotated[str | None, typer.Option()] = None,
+    phone: Annotated[str | None, typer.Option()] = None,
+    lang: Annotated[str | None, typer.Option(help="fr, nl or en; default: the organisation's.")] = None,
+    channel: Annotated[list[str] | None, typer.Option(help="Apprise URL; repeat for several.")] = None,
+    topic: Annotated[list[str] | None, typer.Option(help="Resource persons: a topic; repeat.")] = None,
+    json: Json = False,
+) -> None:
+    """Add a person with a role in an organisation."""
+    with write(app_of(ctx)) as tx:
+        created = directory.add_person(
+            tx, name=name, org=org, role=role, email=email, phone=phone, language=lang,
+            channels=channel or [], topics=topic or [],
+        )
+    _created("person", created, json)
+
+
+@person_app.command("list")
+def person_list(ctx: typer.Context, org: Annotated[str | None, typer.Option()] = None, json: Json = False) -> None:
+    """List people and their roles."""
+    with app_of(ctx).store.read() as conn:
+        rows = directory.list_rows(conn, "person", org=org)
+    emit_json(rows) if json else table(rows, ["id", "handle", "name", "role", "email", "language"])
+
+
+@project_app.command("add")
+def project_add(
+    ctx: typer.Context,
+    name: str,
+    org: Annotated[str, typer.Option(help="Organisation id, slug or name.")],
+    owner: Annotated[str | None, typer.Option(help="The project owner (person id, handle, email).")] = None,
+    siret: Annotated[str | None, typer.Option(help="French SIRET, 14 digits.")] = None,
+    bce: Annotated[str | None, typer.Option(help="Belgian BCE/KBO number, 10 digits.")] = None,
+    territory: Annotated[str | None, typer.Option(help="Default: the organisation's.")] = None,
+    phase: Annotated[str, typer.Option(help="idea, emergence, founded, consolidation, scaling.")] = "idea",
+    legal_form: Annotated[str | None, typer.Option(help="association, scic, scop, asbl, ...")] = None,
+    jobs: Annotated[int, typer.Option(help="Permanent salaried jobs.")] = 0,
+    json: Json = False,
+) -> None:
+    """Add a supported project."""
+    with write(app_of(ctx)) as tx:
+        created = directory.add_project(
+            tx, name=name, org=org, owner=owner, siret=siret, bce=bce, territory=territory, phase=phase,
+            legal_form=legal_form, permanent_jobs=jobs,
+        )
+    _created("project", created, json)
+
+
+@project_app.command("list")
+def project_list(ctx: typer.Context, org: Annotated[str | None, typer.Option()] = None, json: Json = False) -> None:
+    """List projects."""
+    with app_of(ctx).store.read() as conn:
+        rows = directory.list_rows(conn, "project", org=org)
+    emit_json(rows) if json else table(rows, ["id", "name", "legal_form", "territory", "phase", "siret", "bce"])

@@ -1,0 +1,51 @@
+"""Printing results: rich tables for people, JSON for scripts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def emit_json(data: Any) -> None:
+    """Machine-readable output on stdout."""
+    print(json.dumps(data, default=_default, ensure_ascii=False, indent=2))  # noqa: T201
+
+
+def when(value: datetime | None, zone: str = "Europe/Paris") -> str:
+    """An instant in the organisation's zone, to the minute."""
+    if value is None:
+        return "—"
+    return value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+
+
+def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *, title: str | None = None) -> None:
+    """Rows as a table with the given columns."""
+    view = Table(title=title, header_style="bold")
+    for column in columns:
+        view.add_column(column.replace("_", " "))
+    for row in rows:
+        cells = (when(v) if isinstance(v, datetime) else ("—" if v is None else str(v)) for v in
+                 (row.get(c) for c in columns))
+        view.add_row(*(Text(c) for c in cells))  # user text is never read as markup
+    console.print(view)

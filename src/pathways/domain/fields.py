@@ -1,0 +1,187 @@
+"""Stage field values: parse what a person typed, validate it, store it as JSON.
+
+Values arrive as text (CLI, web forms) or as JSON values (REST). They are
+stored JSON-ready (dates ISO, decimals as strings) and handed to programme
+checks typed (``date``, ``Decimal``, ``bool``...).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from pathways.domain import identifiers
+from pathways.domain.spec import FieldSpec, FieldType, StageSpec
+from pathways.errors import FieldError, InvalidIdentifier
+
+_TRUE = {"true", "yes", "y", "1", "oui", "ja", "on"}
+_FALSE = {"false", "no", "n", "0", "non", "nee", "off"}
+
+
+def _scalar(name: str, kind: FieldType, spec: FieldSpec, raw: Any) -> Any:  # noqa: C901, PLR0911, PLR0912
+    """Parse one scalar value of type `kind` into its typed form."""
+    text = raw.strip() if isinstance(raw, str) else raw
+    if kind is FieldType.TEXT or kind is FieldType.PERSON:
+        if not isinstance(text, str | int) or isinstance(text, bool):
+            raise FieldError(name, f"expected text, got {raw!r}")
+        value = str(text)
+        if spec.max_length is not None and len(value) > spec.max_length:
+            raise FieldError(name, f"{len(value)} characters, at most {spec.max_length} allowed")
+        return value
+    if kind is FieldType.INTEGER:
+        try:
+            if isinstance(text, bool) or isinstance(text, float):
+                raise ValueError
+            number: int | Decimal = int(text)
+        except (TypeError, ValueError):
+            raise FieldError(name, f"expected a whole number, got {raw!r}") from None
+        _bounds(name, spec, Decimal(number))
+        return number
+    if kind in (FieldType.DECIMAL, FieldType.MONEY):
+        try:
+            if isinstance(text, bool):
+                raise InvalidOperation
+            dec = Decimal(str(text).replace(",", ".").replace(" ", ""))
+            if not dec.is_finite():
+                raise InvalidOperation
+        except (InvalidOperation, ValueError):
+            raise FieldError(name, f"expected a number such as 12.50, got {raw!r}") from None
+        if kind is FieldType.MONEY:
+            dec = dec.quantize(Decimal("0.01"))
+        _bounds(name, spec, dec)
+        return dec
+    if kind is FieldType.DATE:
+        if isinstance(text, date):
+            return text
+        try:
+            return date.fromisoformat(str(text))
+        except ValueError:
+            raise FieldError(name, f"expected a date as YYYY-MM-DD, got {raw!r}") from None
+    if kind is FieldType.BOOLEAN:
+        if isinstance(text, bool):
+            return text
+        lowered = str(text).lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        raise FieldError(name, f"expected yes or no, got {raw!r}")
+    if kind in (FieldType.SIREN, FieldType.SIRET, FieldType.BCE):
+        checker = {
+            FieldType.SIREN: identifiers.check_siren,
+            FieldType.SIRET: identifiers.check_siret,
+            FieldType.BCE: identifiers.check_bce,
+        }[kind]
+        try:
+            return checker(str(text))
+        except InvalidIdentifier as exc:
+            raise FieldError(name, exc.message) from None
+    raise FieldError(name, f"type {kind} cannot hold a single value")  # pragma: no cover - spec forbids
+
+
+def _bounds(name: str, spec: FieldSpec, value: Decimal) -> None:
+    if spec.min is not None and value < spec.min:
+        raise FieldError(name, f"{value} is below the minimum {spec.min}")
+    if spec.max is not None and value > spec.max:
+        raise FieldError(name, f"{value} is above the maximum {spec.max}")
+
+
+def _items(raw: Any) -> list[Any]:
+    """A list value: a JSON array, or text split on ';' (or ',' when there is no ';')."""
+    if isinstance(raw, list | tuple):
+        return list(raw)
+    text = str(raw).strip()
+    if text.startswith("["):
+        try:
+            loaded = json.loads(text)
+        except json.JSONDecodeError:
+            loaded = None
+        if isinstance(loaded, list):
+            return loaded
+    sep = ";" if ";" in text else ","
+    return [part.strip() for part in text.split(sep) if part.strip()]
+
+
+def parse_value(name: str, spec: FieldSpec, raw: Any) -> Any:
+    """The typed value of field `name` from text or JSON input; FieldError when invalid."""
+    if spec.type is FieldType.CHOICE:
+        assert spec.choices is not None
+        picked = _items(raw) if spec.multiple else [str(raw).strip()]
+        for key in picked:
+            if key not in spec.choices:
+                raise FieldError(name, f"{key!r} is not one of: {', '.join(spec.choices)}")
+        return picked if spec.multiple else picked[0]
+    if spec.type is FieldType.LIST:
+        assert spec.items is not None
+        values = [_scalar(f"{name}[{i}]", spec.items, spec, item) for i, item in enumerate(_items(raw))]
+        if spec.required and not values:
+            raise FieldError(name, "needs at least one item")
+        return values
+    return _scalar(name, spec.type, spec, raw)
+
+
+def to_json(value: Any) -> Any:
+    """A typed value in its stored, JSON-ready form."""
+    if isinstance(value, list):
+        return [to_json(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def from_json(spec: FieldSpec, stored: Any) -> Any:
+    """A stored value back in its typed form (for checks and documents)."""
+    if stored is None:
+        return None
+    kind = spec.items if spec.type is FieldType.LIST else spec.type
+    if isinstance(stored, list) and spec.type is FieldType.LIST:
+        return [_typed(kind, v) for v in stored]
+    return _typed(kind, stored)
+
+
+def _typed(kind: FieldType | None, stored: Any) -> Any:
+    if kind is FieldType.DATE and isinstance(stored, str):
+        return date.fromisoformat(stored)
+    if kind in (FieldType.DECIMAL, FieldType.MONEY) and isinstance(stored, str | int | float):
+        return Decimal(str(stored))
+    return stored
+
+
+def _condition_holds(condition: Mapping[str, Any], values: Mapping[str, Any]) -> bool:
+    for other, expected in condition.items():
+        actual = to_json(values.get(other))
+        allowed = expected if isinstance(expected, list) else [expected]
+        if actual not in [to_json(a) for a in allowed]:
+            return False
+    return True
+
+
+def validate_values(
+    stage: StageSpec, outcome: str, raw: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Typed values of a decision at `stage` with `outcome`; FieldError on the first bad field."""
+    specs = stage.fields_for(outcome)
+    for name in raw:
+        if name not in specs:
+            known = ", ".join(specs) or "none"
+            raise FieldError(
+                name, f"not a field of stage '{stage.id}' with outcome '{outcome}'", hint=f"fields: {known}"
+            )
+    typed: dict[str, Any] = {}
+    for name, spec in specs.items():
+        value = raw.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        typed[name] = parse_value(name, spec, value)
+    for name, spec in specs.items():
+        if name in typed:
+            continue
+        needed = spec.required or (spec.required_if is not None and _condition_holds(spec.required_if, typed))
+        if needed:
+            raise FieldError(name, "is required", hint=f"add --set {name}=... ({spec.type.value})")
+    return typed

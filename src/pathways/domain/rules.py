@@ -1,0 +1,107 @@
+"""Programme rules and automatic steps, by name, in explicit registries.
+
+Pathway files name checks (``checks: [diagnosis_eligibility]``) and automatic
+steps (``steps: [render_document]``); the loader refuses any name that is not
+registered here, so a typo fails when the file loads, never in production.
+
+A check is a pure function of a :class:`DecisionContext`: it raises
+:class:`~pathways.errors.RuleViolation` to refuse. Facts that live in the
+database (how many transfers a resource person did this year) reach it
+through the :class:`Facts` protocol, which the service layer implements.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from pathways.domain.spec import PathwaySpec, Phase, StageSpec
+
+
+class Facts(Protocol):
+    """Read-only questions a check may ask about the rest of the database."""
+
+    def transfers_this_year(self, resource_person: int, year: int, *, exclude_case: int | None) -> int:
+        """Peer transfers validated for this resource person in this calendar year."""
+        ...
+
+    def has_impact_evaluation(self, project: int) -> bool:
+        """Whether the project has a recorded impact evaluation with at least one value."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectFacts:
+    """What checks may know of the project a case is about."""
+
+    id: int
+    name: str
+    legal_form: str | None
+    phase: Phase
+    territory: str
+    salaried_jobs: int
+    organisation: int
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionContext:
+    """Everything a check sees: the decision (or the opening), the case so far, the project."""
+
+    pathway: PathwaySpec
+    project: ProjectFacts
+    facts: Facts
+    now: datetime
+    stage: StageSpec | None = None  # None when the case is being opened
+    outcome: str | None = None
+    values: Mapping[str, Any] = field(default_factory=dict)  # typed values of this decision
+    case_data: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # stage id -> latest values
+    case_id: int | None = None
+    stage_entered_at: datetime | None = None
+
+    def recorded(self, name: str) -> Any:
+        """The latest value of field `name`: this decision's, else the most recent stage's."""
+        if name in self.values:
+            return self.values[name]
+        for values in reversed(list(self.case_data.values())):
+            if name in values:
+                return values[name]
+        return None
+
+
+Check = Callable[[DecisionContext], None]
+
+CHECKS: dict[str, Check] = {}
+STEPS: dict[str, str] = {}  # step name -> one-line description; implementations live in services
+
+
+def check(name: str) -> Callable[[Check], Check]:
+    """Register a programme rule under `name`."""
+
+    def register(fn: Check) -> Check:
+        if name in CHECKS:
+            raise RuntimeError(f"check {name!r} registered twice")
+        CHECKS[name] = fn
+        return fn
+
+    return register
+
+
+def step(name: str, description: str) -> None:
+    """Declare an automatic step name, so pathway files may use it."""
+    STEPS[name] = description
+
+
+def known_checks() -> frozenset[str]:
+    """Every registered check name (after the programme rules are imported)."""
+    import pathways.domain.programme  # noqa: F401  (registers the programme rules)
+
+    return frozenset(CHECKS)
+
+
+def known_steps() -> frozenset[str]:
+    """Every declared automatic step name."""
+    import pathways.domain.programme  # noqa: F401
+
+    return frozenset(STEPS)

@@ -1,0 +1,292 @@
+"""Pathway definitions: frozen, typed models parsed once from `config/pathways/*.yaml`.
+
+A :class:`PathwaySpec` is a definition; a case refers to it by id and version and
+never changes it. Cross-references (target stages, end results, field names,
+programme checks, automatic steps) are checked by :mod:`pathways.domain.loader`,
+which also knows the file and line of each value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+LANGS: tuple[str, ...] = ("fr", "nl", "en")
+Lang = Literal["fr", "nl", "en"]
+
+Ident = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+
+
+class Phase(StrEnum):
+    """Lifecycle phase of a project, from idea to scaling."""
+
+    IDEA = "idea"
+    EMERGENCE = "emergence"
+    FOUNDED = "founded"
+    CONSOLIDATION = "consolidation"
+    SCALING = "scaling"
+
+
+class Role(StrEnum):
+    """Who owns a stage or receives a message, relative to a case."""
+
+    OFFICER = "officer"
+    MANAGER = "manager"
+    OWNER = "owner"
+    RESOURCE = "resource"
+    COMMITTEE = "committee"
+    OPERATOR = "operator"
+    CONSULTANT = "consultant"
+
+
+class FieldType(StrEnum):
+    """The value types a stage can collect."""
+
+    TEXT = "text"
+    INTEGER = "integer"
+    DECIMAL = "decimal"
+    DATE = "date"
+    CHOICE = "choice"
+    BOOLEAN = "boolean"
+    MONEY = "money"
+    SIREN = "siren"
+    SIRET = "siret"
+    BCE = "bce"
+    PERSON = "person"
+    LIST = "list"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Label(_Frozen):
+    """A text a person reads, in each supported language."""
+
+    fr: Annotated[str, StringConstraints(min_length=1)]
+    nl: Annotated[str, StringConstraints(min_length=1)]
+    en: Annotated[str, StringConstraints(min_length=1)]
+
+    def get(self, lang: str) -> str:
+        """The text in `lang`, English when the language is not supported."""
+        return str(getattr(self, lang, self.en)) if lang in LANGS else self.en
+
+
+class Duration(_Frozen):
+    """A span of time: business days (calendar of the territory) or calendar units."""
+
+    business_days: Annotated[int, Field(ge=0, le=3650)] | None = None
+    days: Annotated[int, Field(ge=0, le=3650)] | None = None
+    weeks: Annotated[int, Field(ge=0, le=520)] | None = None
+    months: Annotated[int, Field(ge=0, le=120)] | None = None
+
+    @model_validator(mode="after")
+    def _one_unit(self) -> Duration:
+        units = [u for u in ("business_days", "days", "weeks", "months") if getattr(self, u) is not None]
+        if len(units) != 1:
+            raise ValueError(
+                "a duration has exactly one of business_days, days, weeks, months "
+                f"(got {', '.join(units) or 'none'}); e.g. {{business_days: 15}}"
+            )
+        return self
+
+    @property
+    def unit(self) -> str:
+        """The single unit this duration is expressed in."""
+        return next(u for u in ("business_days", "days", "weeks", "months") if getattr(self, u) is not None)
+
+    @property
+    def amount(self) -> int:
+        """The number of units."""
+        value = getattr(self, self.unit)
+        assert isinstance(value, int)
+        return value
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.unit.replace('_', ' ')}"
+
+
+class Deadline(_Frozen):
+    """When a stage is due: a duration from entry, or a date recorded in a field."""
+
+    business_days: Annotated[int, Field(ge=1, le=3650)] | None = None
+    days: Annotated[int, Field(ge=1, le=3650)] | None = None
+    weeks: Annotated[int, Field(ge=1, le=520)] | None = None
+    months: Annotated[int, Field(ge=1, le=120)] | None = None
+    until: Ident | None = Field(default=None, description="a date field recorded earlier in the case")
+    default: Duration | None = Field(default=None, description="with `until`: used while the date is unknown")
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Deadline:
+        units = [u for u in ("business_days", "days", "weeks", "months") if getattr(self, u) is not None]
+        if self.until is not None and units:
+            raise ValueError("a deadline is either a duration or `until: <date field>`, not both")
+        if self.until is None and len(units) != 1:
+            raise ValueError(
+                "a deadline has exactly one of business_days, days, weeks, months, until "
+                f"(got {', '.join(units) or 'none'}); e.g. {{business_days: 15}}"
+            )
+        if self.until is None and self.default is not None:
+            raise ValueError("`default` only goes with `until`")
+        return self
+
+    @property
+    def duration(self) -> Duration | None:
+        """The deadline as a duration from stage entry, if it is one."""
+        if self.until is not None:
+            return None
+        unit = next(u for u in ("business_days", "days", "weeks", "months") if getattr(self, u) is not None)
+        return Duration.model_validate({unit: getattr(self, unit)})
+
+
+class ReminderRule(_Frozen):
+    """A message sent some time before a stage's deadline."""
+
+    before: Duration
+    to: Role
+    template: Ident = "reminder"
+
+
+class EscalationRule(_Frozen):
+    """A message sent some time after a missed deadline."""
+
+    after: Duration
+    to: Role
+    template: Ident = "escalation"
+
+
+class FieldSpec(_Frozen):
+    """A value a stage (or an outcome) collects, with its validation rules."""
+
+    type: FieldType
+    label: Label
+    help: Label | None = None
+    required: bool = False
+    required_if: Mapping[Ident, Any] | None = Field(
+        default=None,
+        description="required when every named field has the given value (or one of a list of values)",
+    )
+    min: Decimal | None = None
+    max: Decimal | None = None
+    max_length: Annotated[int, Field(ge=1)] | None = None
+    choices: Mapping[Ident, Label] | None = None
+    items: FieldType | None = Field(default=None, description="element type of a list field")
+    multiple: bool = Field(default=False, description="choice fields: several values allowed")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> FieldSpec:
+        if self.type is FieldType.CHOICE and not self.choices:
+            raise ValueError("a choice field lists its `choices`")
+        if self.type is not FieldType.CHOICE and self.choices:
+            raise ValueError("`choices` only goes with type: choice")
+        if self.type is FieldType.LIST and self.items is None:
+            raise ValueError("a list field names the type of its `items` (e.g. items: text)")
+        if self.items in (FieldType.LIST, FieldType.CHOICE):
+            raise ValueError("list items are scalar: text, integer, decimal, date, person, siret, ...")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min}) is greater than max ({self.max})")
+        return self
+
+
+class SpawnSpec(_Frozen):
+    """Child cases started by an outcome: one per value of a list field."""
+
+    pathway: Ident
+    per: Ident = Field(description="a list field of the outcome or stage; one child case per item")
+
+
+class OutcomeSpec(_Frozen):
+    """One possible decision at a stage and where it leads."""
+
+    label: Label
+    next: Ident | None = Field(default=None, description="the stage entered next (may be earlier: a loop)")
+    end: Ident | None = Field(default=None, description="the case ends with this result")
+    start: Ident | None = Field(default=None, description="hand-off: open this pathway for the same project")
+    spawn: SpawnSpec | None = None
+    phase: Phase | None = Field(default=None, description="the project's lifecycle phase after this outcome")
+    fields: Mapping[Ident, FieldSpec] = Field(default_factory=dict)
+    checks: tuple[Ident, ...] = ()
+
+    @model_validator(mode="after")
+    def _leads_somewhere(self) -> OutcomeSpec:
+        if (self.next is None) == (self.end is None):
+            raise ValueError("an outcome has exactly one of `next: <stage>` or `end: <result>`")
+        return self
+
+
+class StageSpec(_Frozen):
+    """A stage of a pathway: who owns it, when it is due, what it collects, how it ends."""
+
+    id: Ident
+    title: Label
+    description: Label | None = None
+    owner: Role = Role.OFFICER
+    deadline: Deadline | None = None
+    remind: tuple[ReminderRule, ...] = ()
+    escalate: tuple[EscalationRule, ...] = ()
+    fields: Mapping[Ident, FieldSpec] = Field(default_factory=dict)
+    outcomes: Mapping[Ident, OutcomeSpec]
+    steps: tuple[Ident, ...] = Field(default=(), description="automatic steps run when the stage is entered")
+    checks: tuple[Ident, ...] = Field(default=(), description="programme rules checked on every decision")
+
+    @model_validator(mode="after")
+    def _has_outcomes(self) -> StageSpec:
+        if not self.outcomes:
+            raise ValueError(f"stage '{self.id}' lists no outcomes: a stage needs at least one way out")
+        if (self.remind or self.escalate) and self.deadline is None:
+            raise ValueError(f"stage '{self.id}' has reminders or escalations but no deadline")
+        return self
+
+    def fields_for(self, outcome: str) -> Mapping[str, FieldSpec]:
+        """The fields a decision with `outcome` collects: the stage's, then the outcome's."""
+        extra = self.outcomes[outcome].fields
+        return {**self.fields, **extra} if extra else self.fields
+
+
+class LifecycleSpec(_Frozen):
+    """How a pathway relates to the project's lifecycle phase."""
+
+    requires: tuple[Phase, ...] = Field(default=(), description="phases a project must be in to open a case")
+    on: Mapping[Ident, Phase] = Field(default_factory=dict, description="end result -> phase reached")
+
+
+class PathwaySpec(_Frozen):
+    """A whole pathway: ordered stages, the first one is where every case starts."""
+
+    id: Ident
+    version: Annotated[int, Field(ge=1)]
+    title: Label
+    description: Label | None = None
+    reference: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2,6}$")] = Field(
+        description="prefix of case references, e.g. DIAG gives DIAG-2026-0001"
+    )
+    calendar: Literal["business_days", "calendar_days"] = "business_days"
+    lifecycle: LifecycleSpec = Field(default_factory=LifecycleSpec)
+    ends: Mapping[Ident, Label] = Field(description="the named end results and their labels")
+    checks: tuple[Ident, ...] = Field(default=(), description="programme rules checked when a case opens")
+    stages: tuple[StageSpec, ...]
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """(id, version): what a case records."""
+        return (self.id, self.version)
+
+    @property
+    def first_stage(self) -> StageSpec:
+        """Where every case of this pathway starts."""
+        return self.stages[0]
+
+    def stage(self, stage_id: str) -> StageSpec:
+        """The stage with this id; KeyError if the pathway has none."""
+        for stage in self.stages:
+            if stage.id == stage_id:
+                return stage
+        raise KeyError(stage_id)
+
+    def stage_ids(self) -> tuple[str, ...]:
+        """Stage ids in file order."""
+        return tuple(s.id for s in self.stages)

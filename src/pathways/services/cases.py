@@ -1,0 +1,249 @@
+"""Open a case and record decisions: each one transaction (state, audit, outbox).
+
+The domain decides (:mod:`pathways.domain.case`); this module loads what it
+needs, persists the result guarded by the case's version number, appends the
+audit event and queues what must follow in the outbox.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from pathways.domain import case as machine
+from pathways.domain import lifecycle
+from pathways.domain.deadline import due_at, plan_notices
+from pathways.domain.loader import PathwayCatalog
+from pathways.domain.rules import DecisionContext, ProjectFacts
+from pathways.domain.spec import PathwaySpec, Phase, StageSpec
+from pathways.errors import Conflict, NotFound
+from pathways.services import directory, outbox
+from pathways.services.facts import DbFacts
+from pathways.services.tx import Tx
+from pathways.store.tables import Case, Notice, Organisation, Project, RefCounter, StageEntry
+
+CASE = Case.__table__  # type: ignore[attr-defined]
+ENTRY = StageEntry.__table__  # type: ignore[attr-defined]
+NOTICE = Notice.__table__  # type: ignore[attr-defined]
+PROJECT = Project.__table__  # type: ignore[attr-defined]
+ORG = Organisation.__table__  # type: ignore[attr-defined]
+REF = RefCounter.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """What a decision did, for the person who made it."""
+
+    case_id: int
+    ref: str
+    left: str
+    outcome: str
+    entered: str | None
+    result: str | None
+    due_at: datetime | None
+    version: int
+
+
+def find_case(conn: Connection, ref: str | int) -> dict[str, Any]:
+    """A case by reference (DIAG-2026-0001) or id."""
+    text = str(ref).strip()
+    query = select(CASE).where(CASE.c.id == int(text)) if text.isdigit() else select(CASE).where(
+        CASE.c.ref == text.upper()
+    )
+    row = conn.execute(query).mappings().first()
+    if row is None:
+        raise NotFound(f"no case '{text}'", hint="case references look like DIAG-2026-0001; see `pathways due`")
+    return dict(row)
+
+
+def next_ref(conn: Connection, prefix: str, year: int) -> str:
+    """The next readable case reference, e.g. DIAG-2026-0042 (gapless per prefix and year)."""
+    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    conn.execute(dialect_insert(REF).values(prefix=prefix, year=year, last=0).on_conflict_do_nothing())
+    number = conn.execute(
+        update(REF).where(REF.c.prefix == prefix, REF.c.year == year).values(last=REF.c.last + 1).returning(REF.c.last)
+    ).scalar_one()
+    return f"{prefix}-{year}-{number:04d}"
+
+
+def _project_facts(conn: Connection, project_id: int) -> tuple[ProjectFacts, dict[str, Any]]:
+    row = conn.execute(select(PROJECT).where(PROJECT.c.id == project_id)).mappings().one()
+    facts = ProjectFacts(
+        id=row["id"],
+        name=row["name"],
+        legal_form=row["legal_form"],
+        phase=Phase(row["phase"]),
+        territory=row["territory"],
+        salaried_jobs=row["permanent_jobs"] + row["fixed_term_jobs"],
+        organisation=row["organisation_id"],
+    )
+    return facts, dict(row)
+
+
+def _zone(conn: Connection, org_id: int) -> ZoneInfo:
+    return ZoneInfo(conn.execute(select(ORG.c.timezone).where(ORG.c.id == org_id)).scalar_one())
+
+
+def _enter_stage(
+    tx: Tx, *, case_id: int, ref: str, spec: PathwaySpec, stage: StageSpec, seq: int, territory: str,
+    zone: ZoneInfo, recorded: Mapping[str, Any],
+) -> tuple[int, datetime | None]:
+    """Insert the stage entry, schedule its reminders and queue its automatic steps."""
+    due = due_at(stage, entered_at=tx.at, territory=territory, zone=zone, recorded=recorded)
+    entry_id = tx.conn.execute(
+        insert(ENTRY).values(case_id=case_id, seq=seq, stage=stage.id, entered_at=tx.at, due_at=due, values={})
+    ).inserted_primary_key[0]
+    notices = plan_notices(stage, entered_at=tx.at, due=due, territory=territory, zone=zone)
+    if notices:
+        tx.conn.execute(
+            insert(NOTICE),
+            [
+                {"case_id": case_id, "entry_id": entry_id, "rule": n.rule, "kind": n.kind, "to_role": n.to_role,
+                 "template": n.template, "due_at": n.due_at, "status": "pending"}
+                for n in notices
+            ],
+        )
+    for step in stage.steps:
+        outbox.enqueue(
+            tx, kind="step", key=f"step:{case_id}:{entry_id}:{step}", case_id=case_id, pathway_id=spec.id,
+            payload={"step": step, "entry": entry_id, "stage": stage.id, "ref": ref},
+        )
+    return entry_id, due
+
+
+def open_case(
+    tx: Tx, catalog: PathwayCatalog, *, project: str | int, pathway: str, officer: str | int | None,
+    parent_id: int | None = None, version: int | None = None,
+) -> dict[str, Any]:
+    """Open a case for a project at the first stage of a pathway; checks its entry rules."""
+    spec = catalog.get(pathway, version)
+    facts, proj = _project_facts(tx.conn, directory.find_project(tx.conn, project)["id"])
+    officer_id = directory.find_person(tx.conn, officer)["id"] if officer is not None else None
+    lifecycle.require_phase(spec, facts.name, facts.phase)
+    ctx = DecisionContext(pathway=spec, project=facts, facts=DbFacts(tx.conn), now=tx.at)
+    machine.run_checks(spec.checks, ctx)
+
+    state, _events = machine.start(spec)
+    ref = next_ref(tx.conn, spec.reference, tx.at.year)
+    case_id = tx.conn.execute(
+        insert(CASE).values(
+            ref=ref, organisation_id=proj["organisation_id"], project_id=proj["id"], pathway_id=spec.id,
+            pathway_version=spec.version, stage=state.stage, status="open", officer_id=officer_id,
+            parent_id=parent_id, opened_at=tx.at, data={}, version=1,
+        )
+    ).inserted_primary_key[0]
+    zone = _zone(tx.conn, proj["organisation_id"])
+    entry_id, due = _enter_stage(
+        tx, case_id=case_id, ref=ref, spec=spec, stage=spec.first_stage, seq=1,
+        territory=proj["territory"], zone=zone, recorded={},
+    )
+    tx.conn.execute(update(CASE).where(CASE.c.id == case_id).values(current_entry_id=entry_id, due_at=due))
+    tx.audit(
+        organisation_id=proj["organisation_id"], case_id=case_id, kind="case_opened",
+        payload={"ref": ref, "pathway": spec.id, "version": spec.version, "project": proj["id"],
+                 "stage": state.stage, "officer": officer_id, "parent": parent_id},
+    )
+    return {"id": case_id, "ref": ref, "stage": state.stage, "due_at": due, "pathway": spec.id}
+
+
+def decide(
+    tx: Tx, catalog: PathwayCatalog, *, case: str | int, outcome: str, values: Mapping[str, Any],
+    note: str | None = None, expected_version: int | None = None,
+) -> Decided:
+    """Record a decision; FieldError, TransitionNotAllowed, RuleViolation or Conflict change nothing."""
+    row = find_case(tx.conn, case)
+    if expected_version is not None and row["version"] != expected_version:
+        raise Conflict(
+            f"case {row['ref']} changed since you read it (version {expected_version}, now {row['version']})",
+            hint="reload the case and decide again",
+        )
+    spec = catalog.get(row["pathway_id"], row["pathway_version"])
+    facts, proj = _project_facts(tx.conn, row["project_id"])
+    entry = tx.conn.execute(select(ENTRY).where(ENTRY.c.id == row["current_entry_id"])).mappings().first()
+    state = machine.CaseState(stage=row["stage"], status=row["status"], result=row["result"], data=row["data"])
+    transition = machine.decide(
+        spec, state, outcome, values, project=facts, facts=DbFacts(tx.conn), now=tx.at, case_id=row["id"],
+        stage_entered_at=entry["entered_at"] if entry else None,
+    )
+    new = transition.state
+    left = row["stage"]
+    assert entry is not None and left is not None
+    tx.conn.execute(
+        update(ENTRY).where(ENTRY.c.id == entry["id"]).values(
+            left_at=tx.at, outcome=outcome, values=dict(transition.values), decided_by=tx.actor_id, note=note
+        )
+    )
+    tx.conn.execute(
+        update(NOTICE).where(NOTICE.c.entry_id == entry["id"], NOTICE.c.status == "pending").values(status="cancelled")
+    )
+    zone = _zone(tx.conn, row["organisation_id"])
+    entry_id, due = None, None
+    if transition.entered is not None:
+        recorded = {k: v for values_ in new.data.values() for k, v in values_.items()}
+        entry_id, due = _enter_stage(
+            tx, case_id=row["id"], ref=row["ref"], spec=spec, stage=spec.stage(transition.entered),
+            seq=entry["seq"] + 1, territory=proj["territory"], zone=zone, recorded=recorded,
+        )
+    changed = tx.conn.execute(
+        update(CASE).where(CASE.c.id == row["id"], CASE.c.version == row["version"]).values(
+            stage=new.stage, status=new.status, result=new.result, data=dict(new.data), due_at=due,
+            current_entry_id=entry_id, closed_at=tx.at if new.status == "closed" else None,
+            version=row["version"] + 1,
+        )
+    ).rowcount
+    if changed != 1:
+        raise Conflict(
+            f"case {row['ref']} was changed by someone else while you decided",
+            hint="reload the case (`pathways case show`) and decide again",
+        )
+    tx.audit(
+        organisation_id=row["organisation_id"], case_id=row["id"], kind="decision",
+        payload={"ref": row["ref"], "stage": left, "outcome": outcome, "entered": transition.entered,
+                 "result": new.result, "values": dict(transition.values), "note": note,
+                 "version": row["version"] + 1},
+    )
+    _follow_up(tx, row=row, proj=proj, transition=transition, entry_id=entry["id"])
+    return Decided(
+        case_id=row["id"], ref=row["ref"], left=left, outcome=outcome, entered=transition.entered,
+        result=new.result, due_at=due, version=row["version"] + 1,
+    )
+
+
+def _follow_up(
+    tx: Tx, *, row: Mapping[str, Any], proj: Mapping[str, Any], transition: machine.Transition, entry_id: int
+) -> None:
+    """Queue hand-offs and spawns; move the project's lifecycle phase (same transaction)."""
+    for event in transition.events:
+        if isinstance(event, machine.HandOffRequested):
+            outbox.enqueue(
+                tx, kind="handoff", key=f"handoff:{row['id']}:{entry_id}", case_id=row["id"],
+                pathway_id=row["pathway_id"], payload={"pathway": event.pathway, "ref": row["ref"]},
+            )
+        elif isinstance(event, machine.ChildrenRequested):
+            outbox.enqueue(
+                tx, kind="spawn", key=f"spawn:{row['id']}:{entry_id}", case_id=row["id"],
+                pathway_id=row["pathway_id"],
+                payload={"pathway": event.pathway, "items": list(event.items), "ref": row["ref"]},
+            )
+        elif isinstance(event, machine.PhaseReached):
+            set_phase(tx, project=proj, phase=event.phase, case_id=row["id"])
+
+
+def set_phase(tx: Tx, *, project: Mapping[str, Any], phase: Phase, case_id: int | None) -> None:
+    """Move a project forward in its lifecycle (never back), with an audit event."""
+    current = tx.conn.execute(select(PROJECT.c.phase).where(PROJECT.c.id == project["id"])).scalar_one()
+    reached = lifecycle.advance(Phase(current), phase)
+    if reached is None:
+        return
+    tx.conn.execute(update(PROJECT).where(PROJECT.c.id == project["id"]).values(phase=reached.value))
+    tx.audit(
+        organisation_id=project["organisation_id"], case_id=case_id, kind="phase_changed",
+        payload={"project": project["id"], "from": current, "to": reached.value},
+    )

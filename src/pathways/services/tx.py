@@ -1,0 +1,56 @@
+"""One unit of work: a database transaction with its clock, actor and audit key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection
+
+from pathways.store import audit
+
+if TYPE_CHECKING:
+    from pathways.bootstrap import App
+
+
+@dataclass(frozen=True, slots=True)
+class Tx:
+    """A write transaction: every change in it is committed together, or not at all."""
+
+    conn: Connection
+    key: bytes
+    at: datetime  # when the change takes effect (may be set with --now)
+    recorded_at: datetime  # when it was recorded
+    actor_id: int | None = None
+
+    def audit(
+        self, *, organisation_id: int, kind: str, payload: Mapping[str, Any], case_id: int | None = None
+    ) -> int:
+        """Append an event to the organisation's audit chain, in this transaction."""
+        return audit.append_event(
+            self.conn,
+            key=self.key,
+            organisation_id=organisation_id,
+            kind=kind,
+            effective_at=self.at,
+            recorded_at=self.recorded_at,
+            payload=payload,
+            case_id=case_id,
+            actor_id=self.actor_id,
+        )
+
+
+@contextmanager
+def write(app: App, *, actor_id: int | None = None, at: datetime | None = None) -> Iterator[Tx]:
+    """A write transaction on the application's database."""
+    with app.store.write() as conn:
+        yield Tx(
+            conn=conn,
+            key=app.audit_key,
+            at=at or app.clock.now(),
+            recorded_at=app.clock.real(),
+            actor_id=actor_id,
+        )

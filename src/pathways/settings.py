@@ -1,0 +1,60 @@
+"""Settings from the environment (prefix ``PATHWAYS_``) and an optional ``.env`` file.
+
+Nothing is read at import time: call :func:`load_settings` from an entry point.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "local-development-only-change-me"  # noqa: S105  refused outside local use below
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set; defaults give the embedded, local installation."""
+
+    model_config = SettingsConfigDict(env_prefix="PATHWAYS_", env_file=".env", extra="ignore")
+
+    environment: Literal["local", "test", "production"] = "local"
+    home: Path = Field(default=Path("var"), description="where the embedded database and files live")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite under home")
+    config_dir: Path = Field(default=Path("config"), description="pathways/, templates/")
+    secret_key: str = Field(default=DEFAULT_SECRET, min_length=16, description="keys the audit chain, links")
+    base_url: str = "http://127.0.0.1:8000"
+    default_timezone: str = "Europe/Paris"
+    executor: Literal["inline", "prefect"] = Field(
+        default="inline", description="who runs queued work: this process right after a decision, or Prefect"
+    )
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        if self.environment == "production" and self.secret_key == DEFAULT_SECRET:
+            raise ValueError(
+                "PATHWAYS_SECRET_KEY is the development default; set a long random value "
+                "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+            )
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured database URL, or the embedded SQLite file."""
+        return self.database_url or f"sqlite:///{self.home / 'pathways.db'}"
+
+    @property
+    def pathways_dir(self) -> Path:
+        """Directory of the pathway files."""
+        return self.config_dir / "pathways"
+
+    @property
+    def templates_dir(self) -> Path:
+        """Directory of the message templates, one folder per language."""
+        return self.config_dir / "templates"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings now (environment, .env), with explicit overrides on top."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,222 @@
+"""The database: one :class:`Store` per process, built by the entry point, and schema upgrades.
+
+SQLite (the embedded default) and PostgreSQL (the scaled installation) behave the
+same way for callers: :meth:`Store.write` opens a transaction that takes the write
+lock up front (``BEGIN IMMEDIATE`` on SQLite, so two writers queue instead of
+failing on a lock upgrade), :meth:`Store.read` a plain one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Final
+
+from sqlalchemy import Connection, Engine, create_engine, event, exc, make_url, text
+from sqlalchemy.engine import URL
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlmodel import Session
+
+from pathways.errors import PathwaysError
+
+MIGRATIONS_DIR: Final = Path(__file__).resolve().parent / "migrations"
+
+# Execution option read by the SQLite "begin" listener: which BEGIN to emit.
+_BEGIN_OPTION: Final = "pathways_sqlite_begin"
+_BEGIN_STATEMENTS: Final = {"read": "BEGIN", "write": "BEGIN IMMEDIATE"}
+
+_SQLITE_PRAGMAS: Final = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=10000",
+)
+
+# Arbitrary constant: serialises concurrent `init_database` runs on one PostgreSQL database.
+_MIGRATION_LOCK_ID: Final = 0x70617468  # "path"
+
+
+class Store:
+    """The application database: an Engine and the transactions callers may open on it."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        if engine.dialect.name == "sqlite":
+            _configure_sqlite(engine)
+        self._read_engine = engine.execution_options(**{_BEGIN_OPTION: "read"})
+        self._write_engine = engine.execution_options(**{_BEGIN_OPTION: "write"})
+
+    @classmethod
+    def from_url(cls, url: str | URL) -> Store:
+        """A store for a SQLAlchemy URL (``sqlite:///path.db``, ``postgresql+psycopg://...``).
+
+        Nothing is connected or created yet: a SQLite file and its directory are
+        made on the first connection.
+        """
+        parsed = make_url(url)
+        backend = parsed.get_backend_name()
+        if backend == "sqlite":
+            engine = create_engine(parsed)
+        elif backend == "postgresql":
+            engine = create_engine(
+                parsed,
+                pool_pre_ping=True,
+                pool_size=10,
+                max_overflow=10,
+                pool_recycle=1800,
+                connect_args={"connect_timeout": 10},
+            )
+        else:
+            raise PathwaysError(
+                f"unsupported database URL {parsed.render_as_string(hide_password=True)}",
+                hint="use sqlite:///path/to/pathways.db or postgresql+psycopg://user:password@host/db",
+            )
+        return cls(engine)
+
+    @property
+    def dialect(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return self.engine.dialect.name
+
+    @property
+    def safe_url(self) -> str:
+        """The URL with its password masked, for messages and logs."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A Core connection in a write transaction: committed on exit, rolled back on error."""
+        with self._connect(self._write_engine) as conn, conn.begin():
+            yield conn
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A Core connection in a plain transaction (a consistent snapshot), rolled back on exit."""
+        with self._connect(self._read_engine) as conn, conn.begin() as trans:
+            yield conn
+            trans.rollback()
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Session]:
+        """An ORM session in a write transaction, committed on success.
+
+        Objects stay readable after the block (``expire_on_commit=False``).
+        """
+        with self._connect(self._write_engine) as conn, Session(bind=conn, expire_on_commit=False) as session:
+            try:
+                yield session
+            except BaseException:
+                session.rollback()
+                raise
+            session.commit()
+
+    def ping(self) -> None:
+        """Connect once; raise :class:`PathwaysError` naming the URL if the database is unreachable."""
+        with self.read() as conn:
+            conn.execute(text("SELECT 1"))
+
+    def dispose(self) -> None:
+        """Close every pooled connection (call at shutdown, or after a fork)."""
+        self.engine.dispose()
+
+    def __repr__(self) -> str:
+        return f"Store({self.safe_url!r})"
+
+    def _connect(self, engine: Engine) -> Connection:
+        try:
+            return engine.connect()
+        except exc.OperationalError as error:
+            raise unreachable(self.engine.url, error) from error
+
+
+def unreachable(url: URL, error: BaseException) -> PathwaysError:
+    """The error for a database that cannot be reached, naming it (password masked)."""
+    safe = url.render_as_string(hide_password=True)
+    reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+    if url.get_backend_name() == "sqlite":
+        hint = "check that the directory exists or can be created and that the file is writable"
+    else:
+        hint = (
+            "check that the server is running and accepts connections on that host and port, "
+            "that the database exists, and the user name and password (PATHWAYS_DATABASE_URL)"
+        )
+    return PathwaysError(f"cannot connect to the database {safe}: {reason}", hint=hint)
+
+
+def init_database(store: Store) -> str:
+    """Upgrade the schema to the latest migration and return that revision (idempotent)."""
+    from alembic import command
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+
+    config = Config()
+    # ConfigParser interpolation: a literal '%' in the path must be doubled.
+    config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
+    with store._connect(store._write_engine) as conn:
+        sqlite = store.dialect == "sqlite"
+        if sqlite:
+            # SQLite's ALTER TABLE recipe (alembic batch mode) copies and drops tables: foreign
+            # keys must be off meanwhile, and the pragma is ignored inside a transaction.
+            _driver_execute(conn, "PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin():
+                if store.dialect == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
+                config.attributes["connection"] = conn
+                command.upgrade(config, "head")
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise PathwaysError(
+                            f"the migration left {len(broken)} rows with dangling foreign keys "
+                            f"in {store.safe_url} (first: {tuple(broken[0])}); nothing was changed",
+                            hint="fix the migration, then run it again",
+                        )
+                revision = MigrationContext.configure(conn).get_current_revision()
+        finally:
+            if sqlite:
+                _driver_execute(conn, "PRAGMA foreign_keys=ON")
+    if revision is None:
+        raise PathwaysError(f"no migration found in {MIGRATIONS_DIR}")
+    return revision
+
+
+def _driver_execute(conn: Connection, statement: str) -> None:
+    """Run a statement on the DBAPI connection itself, outside any SQLAlchemy transaction."""
+    dbapi = conn.connection.driver_connection
+    assert dbapi is not None
+    dbapi.execute(statement)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """Pragmas on every connection and SQLAlchemy-controlled BEGIN (the pysqlite recipe)."""
+    if event.contains(engine, "begin", _sqlite_begin):
+        return
+    event.listen(engine, "do_connect", _sqlite_make_directory)
+    event.listen(engine, "connect", _sqlite_connect)
+    event.listen(engine, "begin", _sqlite_begin)
+
+
+def _sqlite_make_directory(
+    _dialect: Any, _record: ConnectionPoolEntry, cargs: tuple[Any, ...], cparams: dict[str, Any]
+) -> None:
+    database = cargs[0] if cargs else cparams.get("database")
+    if isinstance(database, str) and database and database != ":memory:" and not database.startswith("file:"):
+        # If this fails, sqlite3 fails next with "unable to open database file", which
+        # `Store` turns into a PathwaysError naming the database.
+        with contextlib.suppress(OSError):
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    # Stop the sqlite3 module from issuing BEGIN itself (and skipping it before SELECT and DDL):
+    # `_sqlite_begin` emits it, so every transaction really is one.
+    dbapi_connection.isolation_level = None
+    for pragma in _SQLITE_PRAGMAS:
+        dbapi_connection.execute(pragma)
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    mode = conn.get_execution_options().get(_BEGIN_OPTION, "read")
+    conn.exec_driver_sql(_BEGIN_STATEMENTS[mode])

@@ -1,0 +1,65 @@
+"""Alembic environment: migrates the connection `init_database` hands over, or the configured database."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from alembic import context
+from alembic.autogenerate.api import AutogenContext
+from sqlalchemy import JSON
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import SQLModel
+from sqlmodel.sql.sqltypes import AutoString
+
+import pathways.store.tables  # noqa: F401  registers every table on SQLModel.metadata
+from pathways.store.types import UTCDateTime
+
+TYPES_IMPORT = "from pathways.store.types import JSONDoc, UTCDateTime"
+
+
+def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
+    """Render the project's column types by name, not by their SQLModel/variant internals."""
+    if type_ != "type":
+        return False
+    if isinstance(obj, AutoString):
+        return "sa.String()" if obj.length is None else f"sa.String(length={obj.length})"
+    if isinstance(obj, UTCDateTime):
+        autogen_context.imports.add(TYPES_IMPORT)
+        return "UTCDateTime()"
+    if isinstance(obj, JSON) and isinstance(obj._variant_mapping.get("postgresql"), JSONB):
+        autogen_context.imports.add(TYPES_IMPORT)
+        return "JSONDoc"
+    return False
+
+
+def run_migrations(connection: Any) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=SQLModel.metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        render_item=render_item,
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def main() -> None:
+    if context.is_offline_mode():
+        raise SystemExit("pathways migrations run online only (init_database, or alembic upgrade)")
+    connection = context.config.attributes.get("connection")
+    if connection is not None:
+        run_migrations(connection)
+        return
+    from pathways.settings import load_settings
+    from pathways.store.db import Store
+
+    store = Store.from_url(load_settings().effective_database_url)
+    try:
+        with store.write() as conn:
+            run_migrations(conn)
+    finally:
+        store.dispose()
+
+
+main()

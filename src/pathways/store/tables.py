@@ -1,0 +1,255 @@
+"""The application's tables. Only the store package and the services import them.
+
+Cases, stage entries, the reminder schedule, audit events and outbox jobs live
+here: the database is the source of truth (DESIGN principle 1).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Column, Index, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from pathways.store.types import JSONDoc, UTCDateTime
+
+
+def _at(*, nullable: bool = False, index: bool = False) -> Any:
+    return Field(sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+def _json(default: Any) -> Any:
+    return Field(default_factory=default, sa_column=Column(JSONDoc, nullable=False))
+
+
+class Organisation(SQLModel, table=True):
+    """A support organisation (DLA, incubator, PTCE, network) on a territory."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(unique=True, max_length=80)
+    name: str = Field(max_length=200)
+    territory: str = Field(max_length=16)
+    timezone: str = Field(default="Europe/Paris", max_length=64)
+    language: str = Field(default="fr", max_length=2)
+    created_at: datetime = _at()
+
+
+class Person(SQLModel, table=True):
+    """Anyone pathways knows: officers, managers, project owners, resource persons.
+
+    Personal data (name, email, phone, channels) lives only here, never in the
+    audit chain, so it can be erased on request.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    handle: str = Field(unique=True, max_length=80)
+    name: str = Field(max_length=200)
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=32)
+    language: str | None = Field(default=None, max_length=2)
+    channels: list[str] = _json(list)
+    digest: bool = Field(default=True, description="officers: one daily digest instead of one message per item")
+    topics: list[str] = _json(list)
+    created_at: datetime = _at()
+    erased_at: datetime | None = _at(nullable=True)
+
+
+class Membership(SQLModel, table=True):
+    """A person's role in an organisation."""
+
+    __table_args__ = (UniqueConstraint("person_id", "organisation_id", "role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    role: str = Field(max_length=16)
+
+
+class Project(SQLModel, table=True):
+    """A supported project or structure, and where it stands in its lifecycle."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    name: str = Field(max_length=200)
+    legal_form: str | None = Field(default=None, max_length=40)
+    siren: str | None = Field(default=None, max_length=9, index=True)
+    siret: str | None = Field(default=None, max_length=14)
+    bce: str | None = Field(default=None, max_length=10, index=True)
+    rna: str | None = Field(default=None, max_length=10)
+    ess_status: str | None = Field(default=None, max_length=20)
+    sector: str | None = Field(default=None, max_length=10)
+    territory: str = Field(max_length=16)
+    phase: str = Field(default="idea", max_length=16)
+    permanent_jobs: int = 0
+    fixed_term_jobs: int = 0
+    owner_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    created_at: datetime = _at()
+
+
+class Case(SQLModel, table=True):
+    """A project's journey through one pathway (at the version it started on)."""
+
+    __table_args__ = (
+        Index("ix_case_open_due", "due_at", sqlite_where=text("status = 'open'"),
+              postgresql_where=text("status = 'open'")),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(unique=True, max_length=32)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    pathway_id: str = Field(max_length=64, index=True)
+    pathway_version: int
+    stage: str | None = Field(default=None, max_length=64)
+    status: str = Field(default="open", max_length=8)
+    result: str | None = Field(default=None, max_length=64)
+    officer_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    resource_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    parent_id: int | None = Field(default=None, foreign_key="case.id", index=True)
+    current_entry_id: int | None = None
+    due_at: datetime | None = _at(nullable=True)
+    opened_at: datetime = _at()
+    closed_at: datetime | None = _at(nullable=True)
+    data: dict[str, Any] = _json(dict)
+    version: int = Field(default=1, description="optimistic lock: bumped by every change")
+
+
+class StageEntry(SQLModel, table=True):
+    """One stay of a case in a stage (a loop makes several entries of the same stage)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    seq: int
+    stage: str = Field(max_length=64)
+    entered_at: datetime = _at()
+    due_at: datetime | None = _at(nullable=True)
+    left_at: datetime | None = _at(nullable=True)
+    outcome: str | None = Field(default=None, max_length=64)
+    values: dict[str, Any] = _json(dict)
+    decided_by: int | None = Field(default=None, foreign_key="person.id")
+    note: str | None = None
+
+
+class Notice(SQLModel, table=True):
+    """A scheduled reminder or escalation for one stage entry (the sweep's work list)."""
+
+    __table_args__ = (
+        UniqueConstraint("entry_id", "rule"),
+        Index("ix_notice_pending_due", "due_at", sqlite_where=text("status = 'pending'"),
+              postgresql_where=text("status = 'pending'")),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    entry_id: int = Field(foreign_key="stageentry.id", index=True)
+    rule: str = Field(max_length=32, description="e.g. remind:0, escalate:1 (index in the stage's list)")
+    kind: str = Field(max_length=10)
+    to_role: str = Field(max_length=16)
+    template: str = Field(max_length=64)
+    due_at: datetime = _at()
+    status: str = Field(default="pending", max_length=10)
+    done_at: datetime | None = _at(nullable=True)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only history; each event is chained to the previous one of its organisation."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    seq: int = Field(description="position in the organisation's chain, from 1")
+    case_id: int | None = Field(default=None, index=True)
+    actor_id: int | None = Field(default=None, index=True)
+    kind: str = Field(max_length=40)
+    effective_at: datetime = _at()
+    recorded_at: datetime = _at()
+    payload: dict[str, Any] = _json(dict)
+    prev_digest: str = Field(max_length=64)
+    digest: str = Field(max_length=64)
+
+    __table_args__ = (UniqueConstraint("organisation_id", "seq"),)
+
+
+class AuditHead(SQLModel, table=True):
+    """The latest event of each organisation's chain (a row lock serialises appends)."""
+
+    organisation_id: int = Field(foreign_key="organisation.id", primary_key=True)
+    seq: int = 0
+    digest: str = Field(max_length=64)
+
+
+class OutboxJob(SQLModel, table=True):
+    """Work that follows a committed decision: messages, automatic steps, hand-offs, spawns."""
+
+    __table_args__ = (
+        Index("ix_outbox_ready", "next_attempt_at",
+              sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'")),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=200, description="natural key: sends nothing twice")
+    kind: str = Field(max_length=16, index=True)
+    case_id: int | None = Field(default=None, index=True)
+    pathway_id: str | None = Field(default=None, max_length=64)
+    payload: dict[str, Any] = _json(dict)
+    status: str = Field(default="pending", max_length=10)
+    attempts: int = 0
+    next_attempt_at: datetime = _at()
+    created_at: datetime = _at()
+    updated_at: datetime = _at()
+    last_error: str | None = None
+
+
+class RefCounter(SQLModel, table=True):
+    """The last number given to a case reference, per prefix and year."""
+
+    prefix: str = Field(primary_key=True, max_length=8)
+    year: int = Field(primary_key=True)
+    last: int = 0
+
+
+class Document(SQLModel, table=True):
+    """A document produced for a case (rendered by an automatic step)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    entry_id: int | None = Field(default=None, foreign_key="stageentry.id")
+    name: str = Field(max_length=120)
+    language: str = Field(max_length=2)
+    media_type: str = Field(max_length=60)
+    content: str
+    created_at: datetime = _at()
+
+
+class ImpactEvaluation(SQLModel, table=True):
+    """An impact evaluation in the VISES manner: an evaluative question and its indicators."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
+    question: str
+    tool: str | None = Field(default=None, max_length=40, description="MESIS, Valor'ESS, SDG...")
+    created_at: datetime = _at()
+
+
+class ImpactIndicator(SQLModel, table=True):
+    """One indicator of an evaluation: what is measured, in what unit, from where to where."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    evaluation_id: int = Field(foreign_key="impactevaluation.id", index=True)
+    name: str = Field(max_length=200)
+    unit: str = Field(max_length=40)
+    baseline: Decimal | None = Field(default=None, max_digits=18, decimal_places=4)
+    target: Decimal | None = Field(default=None, max_digits=18, decimal_places=4)
+
+
+class ImpactValue(SQLModel, table=True):
+    """A dated measurement of an indicator."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    indicator_id: int = Field(foreign_key="impactindicator.id", index=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    value: Decimal = Field(max_digits=18, decimal_places=4)
+    measured_on: date
+    recorded_at: datetime = _at()

@@ -1,0 +1,125 @@
+"""Shared fixtures.
+
+Databases: ``store`` runs a test on both backends; ``sqlite_store`` and
+``postgres_store`` on one. Each backend is migrated once per session (per
+xdist worker) and every test starts from empty tables:
+
+- SQLite: a copy of a freshly migrated file, in the test's own ``tmp_path``;
+- PostgreSQL: the worker's own database ``pathways_test_<worker>``, every table
+  truncated (identities restarted) before the test.
+
+PostgreSQL is ``PATHWAYS_TEST_POSTGRES_URL`` (default: the local server); when it
+cannot be reached its tests are skipped, or fail when ``CI=true``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, exc, make_url, text
+from sqlalchemy.engine import URL
+from sqlalchemy.pool import NullPool
+from sqlmodel import SQLModel
+
+import pathways.store.tables  # noqa: F401  registers every table on SQLModel.metadata
+from pathways.store.db import Store, init_database
+
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that uses PostgreSQL, so `-m "not postgres"` leaves them out."""
+    for item in items:
+        if "postgres_store" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)
+
+
+# --- databases -------------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest) -> Store:
+    """An empty, migrated database: the test runs once on SQLite and once on PostgreSQL."""
+    backend_store: Store = request.getfixturevalue(f"{request.param}_store")
+    return backend_store
+
+
+@pytest.fixture
+def sqlite_store(_sqlite_template: Path, tmp_path: Path) -> Iterator[Store]:
+    """An empty, migrated SQLite database of the test's own."""
+    path = tmp_path / "pathways.db"
+    shutil.copyfile(_sqlite_template, path)
+    store = Store.from_url(f"sqlite:///{path}")
+    yield store
+    store.dispose()
+
+
+@pytest.fixture
+def postgres_store(_postgres_worker_store: Store) -> Store:
+    """The worker's PostgreSQL database, every table emptied first."""
+    store = _postgres_worker_store
+    with store.write() as conn:
+        quote = conn.dialect.identifier_preparer.quote
+        tables = ", ".join(quote(table.name) for table in SQLModel.metadata.sorted_tables)
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    return store
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (copying beats migrating every time)."""
+    path = tmp_path_factory.mktemp("sqlite") / "template.db"
+    store = Store.from_url(f"sqlite:///{path}")
+    init_database(store)
+    store.dispose()  # the last connection checkpoints the WAL into the file: the copy is whole
+    return path
+
+
+@pytest.fixture(scope="session")
+def _postgres_worker_store() -> Iterator[Store]:
+    """This worker's own PostgreSQL database, created from scratch and migrated once."""
+    server = make_url(os.environ.get("PATHWAYS_TEST_POSTGRES_URL") or DEFAULT_POSTGRES_URL)
+    worker = re.sub(r"\W", "_", os.environ.get("PYTEST_XDIST_WORKER", "main"))
+    name = f"pathways_test_{worker}"
+    _recreate_database(server, name)
+    store = Store.from_url(server.set(database=name))
+    init_database(store)
+    yield store
+    store.dispose()
+    _maintenance(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', reachable_required=False)
+
+
+def _recreate_database(server: URL, name: str) -> None:
+    _maintenance(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+
+
+def _maintenance(server: URL, *statements: str, reachable_required: bool = True) -> None:
+    """Run statements on the server's `postgres` database, outside any transaction."""
+    engine = create_engine(
+        server.set(database="postgres"),
+        isolation_level="AUTOCOMMIT",
+        poolclass=NullPool,
+        connect_args={"connect_timeout": 5},
+    )
+    try:
+        with engine.connect() as conn:
+            for statement in statements:
+                conn.execute(text(statement))
+    except exc.OperationalError as error:
+        if not reachable_required:
+            return
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        message = (
+            f"PostgreSQL is unreachable at {server.render_as_string(hide_password=True)} ({reason}): "
+            "start the server or set PATHWAYS_TEST_POSTGRES_URL"
+        )
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{message}; CI=true requires the PostgreSQL tests", pytrace=False)
+        pytest.skip(message)
+    finally:
+        engine.dispose()

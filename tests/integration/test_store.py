@@ -1,0 +1,261 @@
+"""The database layer on SQLite and PostgreSQL: schema, transactions, column types."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, StatementError, inspect, insert, select, text
+from sqlmodel import SQLModel, select as orm_select
+
+from pathways.errors import PathwaysError
+from pathways.store.db import Store, init_database
+from pathways.store.tables import Case, Organisation, Person, Project
+
+PARIS = ZoneInfo("Europe/Paris")
+AT = datetime(2026, 3, 29, 1, 59, 59, 123456, tzinfo=UTC)
+
+
+def add_organisation(conn: Connection, *, slug: str = "dla-69", created_at: datetime = AT) -> int:
+    values = {"slug": slug, "name": slug.upper(), "territory": "FR-69", "created_at": created_at}
+    values |= {"timezone": "Europe/Paris", "language": "fr"}
+    new_id = conn.execute(insert(Organisation).values(values)).inserted_primary_key
+    assert new_id is not None
+    return int(new_id[0])
+
+
+def schema_differences(conn: Connection) -> list[Any]:
+    context = MigrationContext.configure(conn, opts={"compare_type": True})
+    return list(compare_metadata(context, SQLModel.metadata))
+
+
+def test_migrations_create_exactly_the_tables(store: Store) -> None:
+    with store.read() as conn:
+        assert schema_differences(conn) == []
+        names = set(inspect(conn).get_table_names())
+    assert names == set(SQLModel.metadata.tables) | {"alembic_version"}
+
+
+def test_init_database_again_is_a_no_op(store: Store) -> None:
+    with store.write() as conn:
+        add_organisation(conn)
+    first = init_database(store)
+    second = init_database(store)
+    assert first == second == "0001"
+    with store.read() as conn:
+        assert conn.execute(select(Organisation.slug)).scalars().all() == ["dla-69"]
+        assert schema_differences(conn) == []
+
+
+def test_store_reports_its_dialect(store: Store) -> None:
+    assert store.dialect in {"sqlite", "postgresql"}
+    assert store.dialect == store.engine.dialect.name
+
+
+def test_partial_indexes_exist(store: Store) -> None:
+    expected = {
+        "ix_case_open_due": "status = 'open'",
+        "ix_notice_pending_due": "status = 'pending'",
+        "ix_outbox_ready": "status = 'pending'",
+    }
+    if store.dialect == "sqlite":
+        query = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name LIKE 'ix_%'"
+    else:
+        query = "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'"
+    with store.read() as conn:
+        definitions = dict(conn.execute(text(query)).tuples().all())
+    for name, condition in expected.items():
+        where = definitions[name].split(" WHERE ", 1)[1]
+        assert where.strip("() ").replace("::text", "") == condition, definitions[name]
+
+
+def test_write_commits_and_rolls_back_on_error(store: Store) -> None:
+    with store.write() as conn:
+        add_organisation(conn, slug="kept")
+    with pytest.raises(RuntimeError), store.write() as conn:
+        add_organisation(conn, slug="discarded")
+        raise RuntimeError("boom")
+    with store.read() as conn:
+        assert conn.execute(select(Organisation.slug)).scalars().all() == ["kept"]
+
+
+def test_foreign_keys_are_enforced(store: Store) -> None:
+    with pytest.raises(Exception, match="(?i)foreign key"), store.write() as conn:
+        conn.execute(
+            insert(Project).values(organisation_id=999, name="Orphan", territory="FR-69", created_at=AT)
+        )
+
+
+def test_session_commits_and_keeps_objects_readable(store: Store) -> None:
+    with store.session() as session:
+        organisation = Organisation(slug="incubator", name="Incubator", territory="BE-BRU", created_at=AT)
+        session.add(organisation)
+    assert organisation.id is not None
+    with store.session() as session:
+        found = session.exec(orm_select(Organisation).where(Organisation.slug == "incubator")).one()
+    assert found.created_at == AT
+
+
+def test_aware_datetimes_round_trip_as_utc(store: Store) -> None:
+    in_paris = datetime(2026, 10, 25, 2, 30, 0, 654321, tzinfo=PARIS)  # the ambiguous hour, first pass
+    with store.write() as conn:
+        organisation_id = add_organisation(conn, created_at=in_paris)
+    with store.read() as conn:
+        stored = conn.execute(
+            select(Organisation.created_at).where(Organisation.id == organisation_id)
+        ).scalar_one()
+    assert stored == in_paris
+    assert stored.tzinfo is UTC
+    assert stored.isoformat() == "2026-10-25T00:30:00.654321+00:00"
+
+
+def test_naive_datetime_is_refused(store: Store) -> None:
+    with pytest.raises(StatementError, match="naive datetime"), store.write() as conn:
+        add_organisation(conn, created_at=datetime(2026, 1, 5, 9, 0))  # noqa: DTZ001  the point of the test
+    with store.read() as conn:
+        assert conn.execute(select(Organisation.id)).first() is None
+
+
+def test_json_columns_round_trip(store: Store) -> None:
+    data = {
+        "headcount": 12,
+        "turnover": 1250.5,
+        "ess": True,
+        "redirected_to": None,
+        "title": "Coopérative d'activité — Liège",
+        "stages": [{"id": "intake", "fields": {"siren": "732829320"}}, []],
+    }
+    with store.write() as conn:
+        organisation_id = add_organisation(conn)
+        project_id = conn.execute(
+            insert(Project).values(organisation_id=organisation_id, name="CAE", territory="BE-WAL", created_at=AT)
+        ).inserted_primary_key
+        assert project_id is not None
+        case_values = {
+            "ref": "DIAG-2026-0001",
+            "organisation_id": organisation_id,
+            "project_id": project_id[0],
+            "pathway_id": "diagnosis",
+            "pathway_version": 1,
+            "opened_at": AT,
+            "data": data,
+        }
+        conn.execute(insert(Case).values(case_values))
+        conn.execute(
+            insert(Person).values(
+                handle="amelie", name="Amélie", channels=["mailto://amelie@example.org"], topics=[], created_at=AT
+            )
+        )
+    with store.read() as conn:
+        assert conn.execute(select(Case.data)).scalar_one() == data
+        assert conn.execute(select(Person.channels, Person.topics)).one() == (
+            ["mailto://amelie@example.org"],
+            [],
+        )
+
+
+def test_sqlite_connections_use_wal_and_enforce_foreign_keys(sqlite_store: Store) -> None:
+    with sqlite_store.read() as conn:
+        pragmas = {
+            name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+            for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")
+        }
+    assert pragmas == {"journal_mode": "wal", "synchronous": 1, "foreign_keys": 1, "busy_timeout": 10000}
+
+
+def test_sqlite_file_and_directory_are_made_on_first_connection(tmp_path: Path) -> None:
+    path = tmp_path / "var" / "nested" / "pathways.db"
+    store = Store.from_url(f"sqlite:///{path}")
+    assert not path.parent.exists()  # building a store creates nothing
+    try:
+        assert init_database(store) == "0001"
+    finally:
+        store.dispose()
+    assert path.is_file()
+
+
+def test_sqlite_write_takes_the_write_lock_up_front(sqlite_store: Store) -> None:
+    """`write()` is BEGIN IMMEDIATE (writers queue at BEGIN), `read()` a plain BEGIN."""
+    database = sqlite_store.engine.url.database
+    assert database is not None
+
+    def other_writer_can_begin() -> bool:
+        other = sqlite3.connect(database, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:
+            return False
+        else:
+            other.execute("ROLLBACK")
+            return True
+        finally:
+            other.close()
+
+    with sqlite_store.read() as conn:
+        conn.execute(select(Organisation.id)).all()
+        assert other_writer_can_begin()
+    with sqlite_store.write():  # no statement yet: the lock is taken by BEGIN itself
+        assert not other_writer_can_begin()
+    assert other_writer_can_begin()
+
+
+def test_sqlite_writers_queue_instead_of_failing(sqlite_store: Store) -> None:
+    """Two read-then-write transactions at once: with BEGIN IMMEDIATE neither gets SQLITE_BUSY."""
+    with sqlite_store.write() as conn:
+        add_organisation(conn, slug="counter")
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def rename(suffix: str) -> None:
+        try:
+            barrier.wait()
+            for _ in range(20):
+                with sqlite_store.write() as conn:
+                    name = conn.execute(select(Organisation.name)).scalar_one()
+                    conn.execute(Organisation.__table__.update().values(name=name + suffix))  # type: ignore[attr-defined]
+        except BaseException as error:  # noqa: BLE001  reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=rename, args=(suffix,)) for suffix in "ab"]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with sqlite_store.read() as conn:
+        name = conn.execute(select(Organisation.name)).scalar_one()
+    assert len(name) == len("COUNTER") + 40  # no update lost
+
+
+def test_unreachable_postgres_is_named_with_its_password_masked() -> None:
+    store = Store.from_url("postgresql+psycopg://pathways:s3cret-pw@127.0.0.1:1/pathways")
+    try:
+        with pytest.raises(PathwaysError) as raised:
+            store.ping()
+    finally:
+        store.dispose()
+    message = str(raised.value)
+    assert "postgresql+psycopg://pathways:***@127.0.0.1:1/pathways" in message
+    assert "s3cret-pw" not in message
+    assert "check that the server is running" in message
+    assert raised.value.exit_code == 1
+
+
+def test_unopenable_sqlite_file_is_a_pathways_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    store = Store.from_url(f"sqlite:///{blocker / 'pathways.db'}")
+    with pytest.raises(PathwaysError, match="cannot connect to the database sqlite:///"):
+        init_database(store)
+
+
+def test_unsupported_url_is_refused() -> None:
+    with pytest.raises(PathwaysError, match="unsupported database URL"):
+        Store.from_url("mysql://root:pw@localhost/pathways")
