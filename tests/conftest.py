@@ -6,7 +6,7 @@ xdist worker) and every test starts from empty tables:
 
 - SQLite: a copy of a freshly migrated file, in the test's own ``tmp_path``;
 - PostgreSQL: the worker's own database ``pathways_test_<worker>``, every table
-  truncated (identities restarted) before the test.
+  emptied and every identity restarted before the test.
 
 PostgreSQL is ``PATHWAYS_TEST_POSTGRES_URL`` (default: the local server); when it
 cannot be reached its tests are skipped, or fail when ``CI=true``.
@@ -14,6 +14,7 @@ cannot be reached its tests are skipped, or fail when ``CI=true``.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, exc, make_url, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import URL
 from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
@@ -61,13 +63,10 @@ def sqlite_store(_sqlite_template: Path, tmp_path: Path) -> Iterator[Store]:
 
 @pytest.fixture
 def postgres_store(_postgres_worker_store: Store) -> Store:
-    """The worker's PostgreSQL database, every table emptied first."""
-    store = _postgres_worker_store
-    with store.write() as conn:
-        quote = conn.dialect.identifier_preparer.quote
-        tables = ", ".join(quote(table.name) for table in SQLModel.metadata.sorted_tables)
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    return store
+    """The worker's PostgreSQL database, every table emptied and every identity restarted first."""
+    with _postgres_worker_store.write() as conn:
+        conn.execute(text(_empty_postgres_tables()))
+    return _postgres_worker_store
 
 
 @pytest.fixture(scope="session")
@@ -92,6 +91,26 @@ def _postgres_worker_store() -> Iterator[Store]:
     yield store
     store.dispose()
     _maintenance(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', reachable_required=False)
+
+
+@functools.cache
+def _empty_postgres_tables() -> str:
+    """`TRUNCATE ... RESTART IDENTITY CASCADE`, as DELETEs (dependants first) and sequence restarts.
+
+    Same end state, but TRUNCATE gives every table and index a new file: 100-400 ms a
+    test here, against ~3 ms for deleting the few rows a test leaves.
+    """
+    quote = postgresql.dialect().identifier_preparer.quote
+    deletes = "\n".join(
+        f"  DELETE FROM {quote(table.name)};" for table in reversed(SQLModel.metadata.sorted_tables)
+    )
+    return f"""DO $$ DECLARE used record; BEGIN
+{deletes}
+  FOR used IN SELECT schemaname, sequencename FROM pg_sequences
+              WHERE schemaname = current_schema() AND last_value IS NOT NULL LOOP
+    EXECUTE format('ALTER SEQUENCE %I.%I RESTART', used.schemaname, used.sequencename);
+  END LOOP;
+END $$"""
 
 
 def _recreate_database(server: URL, name: str) -> None:

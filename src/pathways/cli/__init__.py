@@ -39,7 +39,9 @@ def _parse_now(value: str | None) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(f"{value!r} is not an ISO-8601 date or time (e.g. 2026-07-08T10:00)") from None
+        raise typer.BadParameter(
+            f"{value!r} is not an ISO-8601 date or time (e.g. 2026-07-08T10:00)"
+        ) from None
     # A bare date or local time is read in the organisation's usual zone.
     from zoneinfo import ZoneInfo
 
@@ -51,7 +53,9 @@ def main_options(
     ctx: typer.Context,
     now: Annotated[
         str | None,
-        typer.Option("--now", help="Effective time of this command (ISO-8601), e.g. to record a past meeting."),
+        typer.Option(
+            "--now", help="Effective time of this command (ISO-8601), e.g. to record a past meeting."
+        ),
     ] = None,
 ) -> None:
     """Global options."""
@@ -81,5 +85,7 @@ def main() -> None:
         sys.exit(2)
     except (OperationalError, ProgrammingError) as exc:
         errors.print(Text.assemble(("error: ", "bold red"), f"database: {str(exc.orig).splitlines()[0]}"))
-        errors.print(Text.assemble(("hint: ", "yellow"), "run `pathways init` to create or upgrade the database"))
+        errors.print(
+            Text.assemble(("hint: ", "yellow"), "run `pathways init` to create or upgrade the database")
+        )
         sys.exit(1)

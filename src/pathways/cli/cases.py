@@ -38,7 +38,9 @@ def open_(
     if json:
         emit_json(opened)
     else:
-        console.print(f"opened [bold]{opened['ref']}[/] at stage {opened['stage']}, due {when(opened['due_at'])}")
+        console.print(
+            f"opened [bold]{opened['ref']}[/] at stage {opened['stage']}, due {when(opened['due_at'])}"
+        )
 
 
 def _parse_sets(pairs: list[str]) -> dict[str, str]:
@@ -56,10 +58,14 @@ def decide(
     ctx: typer.Context,
     case: Annotated[str, typer.Argument(help="Case reference (DIAG-2026-0001) or id.")],
     outcome: Annotated[str, typer.Argument(help="The outcome of the current stage.")],
-    set_: Annotated[list[str] | None, typer.Option("--set", help="FIELD=VALUE; repeat for each field.")] = None,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="FIELD=VALUE; repeat for each field.")
+    ] = None,
     by: Annotated[str | None, typer.Option(help="Who decides (default: the case's officer).")] = None,
     note: Annotated[str | None, typer.Option(help="Why: kept in the history.")] = None,
-    expect_version: Annotated[int | None, typer.Option(help="Refuse if the case changed since this version.")] = None,
+    expect_version: Annotated[
+        int | None, typer.Option(help="Refuse if the case changed since this version.")
+    ] = None,
     json: Json = False,
 ) -> None:
     """Record the current stage's decision with its data; exit 2 on a bad field, 4 if not allowed."""
@@ -70,14 +76,23 @@ def decide(
         actor = _actor(conn, by) if by else row["officer_id"]
     with write(app_, actor_id=actor) as tx:
         decided = cases.decide(
-            tx, app_.catalog, case=row["id"], outcome=outcome, values=values, note=note,
+            tx,
+            app_.catalog,
+            case=row["id"],
+            outcome=outcome,
+            values=values,
+            note=note,
             expected_version=expect_version,
         )
     followed = work.run_pending(app_) if app_.settings.executor == "inline" else []
     if json:
         emit_json({**decided.__dict__, "work": [r.__dict__ for r in followed]})
         return
-    where = f"now at {decided.entered}, due {when(decided.due_at)}" if decided.entered else f"closed: {decided.result}"
+    where = (
+        f"now at {decided.entered}, due {when(decided.due_at)}"
+        if decided.entered
+        else f"closed: {decided.result}"
+    )
     console.print(f"{decided.ref}: {decided.left} → {outcome}; {where}")
     for result in followed:
         console.print(f"  {result.key}: {result.status} {escape(result.detail)}")
@@ -97,20 +112,29 @@ def show(
     if json:
         emit_json(info)
         return
-    console.print(f"[bold]{info['ref']}[/] — {escape(info['project']['name'])} ({info['pathway_title']} v{info['pathway_version']})")
+    console.print(
+        f"[bold]{info['ref']}[/] — {escape(info['project']['name'])} "
+        f"({info['pathway_title']} v{info['pathway_version']})"
+    )
     if info["status"] == "open":
-        console.print(f"  stage: {info['stage']} ({escape(info['stage_title'] or '')}), due {when(info['due_at'])}")
+        console.print(
+            f"  stage: {info['stage']} ({escape(info['stage_title'] or '')}), due {when(info['due_at'])}"
+        )
         console.print(f"  outcomes: {', '.join(info['outcomes'])}")
         for name, field in info["fields"].items():
             star = "*" if field["required"] else ""
             console.print(f"  field {name}{star}: {field['type']} — {escape(field['label'])}")
     else:
-        console.print(f"  closed {when(info['closed_at'])}: {info['result']} ({escape(info['result_label'] or '')})")
+        console.print(
+            f"  closed {when(info['closed_at'])}: {info['result']} ({escape(info['result_label'] or '')})"
+        )
     console.print(f"  officer: {escape(info['officer'] or '—')}; project phase: {info['project']['phase']}")
     if info["parent"]:
         console.print(f"  parent: {info['parent']}")
     for child in info["children"]:
-        console.print(f"  child: {child['ref']} {child['pathway']} ({child['status']}, {child['stage'] or '—'})")
+        console.print(
+            f"  child: {child['ref']} {child['pathway']} ({child['status']}, {child['stage'] or '—'})"
+        )
     table(info["entries"], ["seq", "stage", "entered_at", "due_at", "left_at", "outcome", "decided_by"])
 
 
@@ -126,9 +150,7 @@ def history(
     if json:
         emit_json(events)
         return
-    rows = [
-        {**e, "what": _describe(e)} for e in events
-    ]
+    rows = [{**e, "what": _describe(e)} for e in events]
     table(rows, ["seq", "at", "recorded_at", "actor", "kind", "what"])
 
 
@@ -137,10 +159,15 @@ def _describe(event: dict[str, Any]) -> str:
     if event["kind"] == "decision":
         target = f"→ {d['entered']}" if d.get("entered") else f"closed: {d.get('result')}"
         values = ", ".join(f"{k}={v}" for k, v in (d.get("values") or {}).items())
-        return f"{d['stage']}: {d['outcome']} {target}" + (f" [{values}]" if values else "") + (
-            f" — {d['note']}" if d.get("note") else "")
+        return (
+            f"{d['stage']}: {d['outcome']} {target}"
+            + (f" [{values}]" if values else "")
+            + (f" — {d['note']}" if d.get("note") else "")
+        )
     if event["kind"] == "case_opened":
-        return f"opened in {d['pathway']} v{d['version']} at {d['stage']}" + (" (from a parent case)" if d.get("parent") else "")
+        return f"opened in {d['pathway']} v{d['version']} at {d['stage']}" + (
+            " (from a parent case)" if d.get("parent") else ""
+        )
     return ", ".join(f"{k}={v}" for k, v in d.items())
 
 
@@ -155,9 +182,12 @@ def list_(
 ) -> None:
     """List cases, newest first."""
     with app_of(ctx).store.read() as conn:
-        rows = queries.list_cases(conn, status=None if status == "all" else status, officer=officer, org=org,
-                                  pathway=pathway)
-    emit_json(rows) if json else table(rows, ["ref", "project", "pathway_id", "stage", "status", "result", "due_at"])
+        rows = queries.list_cases(
+            conn, status=None if status == "all" else status, officer=officer, org=org, pathway=pathway
+        )
+    emit_json(rows) if json else table(
+        rows, ["ref", "project", "pathway_id", "stage", "status", "result", "due_at"]
+    )
 
 
 def due(

@@ -62,14 +62,23 @@ def person_add(
     """Add a person with a role in an organisation."""
     with write(app_of(ctx)) as tx:
         created = directory.add_person(
-            tx, name=name, org=org, role=role, email=email, phone=phone, language=lang,
-            channels=channel or [], topics=topic or [],
+            tx,
+            name=name,
+            org=org,
+            role=role,
+            email=email,
+            phone=phone,
+            language=lang,
+            channels=channel or [],
+            topics=topic or [],
         )
     _created("person", created, json)
 
 
 @person_app.command("list")
-def person_list(ctx: typer.Context, org: Annotated[str | None, typer.Option()] = None, json: Json = False) -> None:
+def person_list(
+    ctx: typer.Context, org: Annotated[str | None, typer.Option()] = None, json: Json = False
+) -> None:
     """List people and their roles."""
     with app_of(ctx).store.read() as conn:
         rows = directory.list_rows(conn, "person", org=org)
@@ -93,15 +102,27 @@ def project_add(
     """Add a supported project."""
     with write(app_of(ctx)) as tx:
         created = directory.add_project(
-            tx, name=name, org=org, owner=owner, siret=siret, bce=bce, territory=territory, phase=phase,
-            legal_form=legal_form, permanent_jobs=jobs,
+            tx,
+            name=name,
+            org=org,
+            owner=owner,
+            siret=siret,
+            bce=bce,
+            territory=territory,
+            phase=phase,
+            legal_form=legal_form,
+            permanent_jobs=jobs,
         )
     _created("project", created, json)
 
 
 @project_app.command("list")
-def project_list(ctx: typer.Context, org: Annotated[str | None, typer.Option()] = None, json: Json = False) -> None:
+def project_list(
+    ctx: typer.Context, org: Annotated[str | None, typer.Option()] = None, json: Json = False
+) -> None:
     """List projects."""
     with app_of(ctx).store.read() as conn:
         rows = directory.list_rows(conn, "project", org=org)
-    emit_json(rows) if json else table(rows, ["id", "name", "legal_form", "territory", "phase", "siret", "bce"])
+    emit_json(rows) if json else table(
+        rows, ["id", "name", "legal_form", "territory", "phase", "siret", "bce"]
+    )

@@ -29,7 +29,7 @@ def _default(value: Any) -> Any:
 
 def emit_json(data: Any) -> None:
     """Machine-readable output on stdout."""
-    print(json.dumps(data, default=_default, ensure_ascii=False, indent=2))  # noqa: T201
+    print(json.dumps(data, default=_default, ensure_ascii=False, indent=2))
 
 
 def when(value: datetime | None, zone: str = "Europe/Paris") -> str:
@@ -42,10 +42,12 @@ def when(value: datetime | None, zone: str = "Europe/Paris") -> str:
 def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *, title: str | None = None) -> None:
     """Rows as a table with the given columns."""
     view = Table(title=title, header_style="bold")
-    for column in columns:
-        view.add_column(column.replace("_", " "))
+    for i, column in enumerate(columns):
+        view.add_column(column.replace("_", " "), no_wrap=i == 0)  # the key column stays readable
     for row in rows:
-        cells = (when(v) if isinstance(v, datetime) else ("—" if v is None else str(v)) for v in
-                 (row.get(c) for c in columns))
+        cells = (
+            when(v) if isinstance(v, datetime) else ("—" if v is None else str(v))
+            for v in (row.get(c) for c in columns)
+        )
         view.add_row(*(Text(c) for c in cells))  # user text is never read as markup
     console.print(view)

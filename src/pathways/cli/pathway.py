@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-
-from pathways.cli.context import Json, app_of
 from rich.markup import escape
 
+from pathways.cli.context import Json, app_of
 from pathways.cli.output import console, emit_json, errors, table
 from pathways.domain.loader import validate_files
 from pathways.domain.spec import PathwaySpec
@@ -19,8 +18,13 @@ app = typer.Typer(help="Pathway definitions (config/pathways/*.yaml).", no_args_
 
 
 def _summary(spec: PathwaySpec) -> dict[str, object]:
-    return {"id": spec.id, "version": spec.version, "title": spec.title.en, "reference": spec.reference,
-            "stages": len(spec.stages)}
+    return {
+        "id": spec.id,
+        "version": spec.version,
+        "title": spec.title.en,
+        "reference": spec.reference,
+        "stages": len(spec.stages),
+    }
 
 
 @app.command("list")
@@ -43,18 +47,24 @@ def show(
     if json:
         emit_json(spec.model_dump(mode="json"))
         return
-    console.print(f"[bold]{spec.title.get(lang)}[/] ({spec.id} v{spec.version}, cases {spec.reference}-YYYY-NNNN)")
+    console.print(
+        f"[bold]{spec.title.get(lang)}[/] ({spec.id} v{spec.version}, cases {spec.reference}-YYYY-NNNN)"
+    )
     for stage in spec.stages:
         deadline = "no deadline"
         if stage.deadline is not None:
-            deadline = f"until {stage.deadline.until}" if stage.deadline.until else str(stage.deadline.duration)
+            deadline = (
+                f"until {stage.deadline.until}" if stage.deadline.until else str(stage.deadline.duration)
+            )
         console.print(f"  [cyan]{stage.id}[/] {stage.title.get(lang)} — {stage.owner.value}, {deadline}")
         for key, out in stage.outcomes.items():
             target = f"→ {out.next}" if out.next else f"■ {out.end}"
             extra = "".join(
-                [f" + start {out.start}" if out.start else "",
-                 f" + spawn {out.spawn.pathway} per {out.spawn.per}" if out.spawn else "",
-                 f" (project → {out.phase.value})" if out.phase else ""]
+                [
+                    f" + start {out.start}" if out.start else "",
+                    f" + spawn {out.spawn.pathway} per {out.spawn.per}" if out.spawn else "",
+                    f" (project → {out.phase.value})" if out.phase else "",
+                ]
             )
             console.print(f"      {key}: {target}{extra}")
 
@@ -69,13 +79,23 @@ def validate(
     results = validate_files(files, templates=templates)
     bad = [(p, r) for p, r in results if isinstance(r, DefinitionError)]
     if json:
-        emit_json([{"file": str(p), "ok": not isinstance(r, DefinitionError),
-                    "error": str(r) if isinstance(r, DefinitionError) else None} for p, r in results])
+        emit_json(
+            [
+                {
+                    "file": str(p),
+                    "ok": not isinstance(r, DefinitionError),
+                    "error": str(r) if isinstance(r, DefinitionError) else None,
+                }
+                for p, r in results
+            ]
+        )
     else:
         for path, result in results:
             if isinstance(result, DefinitionError):
                 errors.print(f"[red]✗[/] {escape(str(result))}", highlight=False)
             else:
-                console.print(f"[green]✓[/] {path}: {result.id} v{result.version}, {len(result.stages)} stages")
+                console.print(
+                    f"[green]✓[/] {path}: {result.id} v{result.version}, {len(result.stages)} stages"
+                )
     if bad:
         raise InvalidInput(f"{len(bad)} of {len(results)} file(s) refused")

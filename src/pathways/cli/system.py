@@ -14,7 +14,9 @@ from pathways.store.db import init_database
 
 def init(
     ctx: typer.Context,
-    with_demo: Annotated[bool, typer.Option("--demo", help="Add fictitious organisations, people and cases.")] = False,
+    with_demo: Annotated[
+        bool, typer.Option("--demo", help="Add fictitious organisations, people and cases.")
+    ] = False,
     json: Json = False,
 ) -> None:
     """Create or upgrade the database to the latest schema (idempotent)."""
@@ -26,8 +28,11 @@ def init(
         return
     console.print(f"database {app.store.safe_url} at revision {revision}")
     if added is not None:
-        console.print(f"demo data: {added['projects']} projects, {added['cases']} cases" if added["created"]
-                      else "demo data already present")
+        console.print(
+            f"demo data: {added['projects']} projects, {added['cases']} cases"
+            if added["created"]
+            else "demo data already present"
+        )
 
 
 def run(ctx: typer.Context) -> None:
@@ -42,8 +47,11 @@ def run(ctx: typer.Context) -> None:
         rows = queries.due(conn, now=app.clock.now(), within_days=7)
     for row in rows:
         row["late"] = "OVERDUE" if row["overdue"] else ""
-    table(rows[:25], ["ref", "project", "pathway_id", "stage", "due_at", "late", "officer"],
-          title=f"Due within 7 days ({len(rows)})")
+    table(
+        rows[:25],
+        ["ref", "project", "pathway_id", "stage", "due_at", "late", "officer"],
+        title=f"Due within 7 days ({len(rows)})",
+    )
     console.print(
         "next: `.venv/bin/pathways case show REF`, `... case decide REF OUTCOME --set FIELD=VALUE`, "
         "`... case history REF`, `... pathway show diagnosis`"

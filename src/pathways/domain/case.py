@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pathways.domain import fields
 from pathways.domain.rules import CHECKS, DecisionContext, Facts, ProjectFacts
 from pathways.domain.spec import PathwaySpec, Phase, StageSpec
-from pathways.errors import TransitionNotAllowed
+from pathways.errors import InvalidInput, TransitionNotAllowed
 
 Status = Literal["open", "closed"]
 
@@ -117,7 +117,7 @@ def run_checks(names: tuple[str, ...], ctx: DecisionContext) -> None:
         CHECKS[name](ctx)
 
 
-def decide(  # noqa: PLR0913
+def decide(
     spec: PathwaySpec,
     state: CaseState,
     outcome: str,
@@ -140,6 +140,12 @@ def decide(  # noqa: PLR0913
         raise TransitionNotAllowed(
             f"'{outcome}' is not an outcome of stage '{stage.id}'",
             hint=f"choose one of: {', '.join(stage.outcomes)}",
+        )
+    if stage_entered_at is not None and now < stage_entered_at:
+        raise InvalidInput(
+            f"the decision takes effect at {now.isoformat()}, before the case entered stage "
+            f"'{stage.id}' ({stage_entered_at.isoformat()})",
+            hint="check the --now value",
         )
     typed = fields.validate_values(stage, outcome, raw_values)
     ctx = DecisionContext(

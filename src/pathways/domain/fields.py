@@ -21,11 +21,11 @@ _TRUE = {"true", "yes", "y", "1", "oui", "ja", "on"}
 _FALSE = {"false", "no", "n", "0", "non", "nee", "off"}
 
 
-def _scalar(name: str, kind: FieldType, spec: FieldSpec, raw: Any) -> Any:  # noqa: C901, PLR0911, PLR0912
+def _scalar(name: str, kind: FieldType, spec: FieldSpec, raw: Any) -> Any:  # noqa: PLR0911, PLR0912
     """Parse one scalar value of type `kind` into its typed form."""
     text = raw.strip() if isinstance(raw, str) else raw
     if kind is FieldType.TEXT or kind is FieldType.PERSON:
-        if not isinstance(text, str | int) or isinstance(text, bool):
+        if isinstance(text, bool) or not isinstance(text, str | int):
             raise FieldError(name, f"expected text, got {raw!r}")
         value = str(text)
         if spec.max_length is not None and len(value) > spec.max_length:
@@ -33,8 +33,8 @@ def _scalar(name: str, kind: FieldType, spec: FieldSpec, raw: Any) -> Any:  # no
         return value
     if kind is FieldType.INTEGER:
         try:
-            if isinstance(text, bool) or isinstance(text, float):
-                raise ValueError
+            if isinstance(text, bool | float):
+                raise ValueError  # noqa: TRY004  turned into a FieldError below
             number: int | Decimal = int(text)
         except (TypeError, ValueError):
             raise FieldError(name, f"expected a whole number, got {raw!r}") from None
@@ -161,9 +161,7 @@ def _condition_holds(condition: Mapping[str, Any], values: Mapping[str, Any]) ->
     return True
 
 
-def validate_values(
-    stage: StageSpec, outcome: str, raw: Mapping[str, Any]
-) -> dict[str, Any]:
+def validate_values(stage: StageSpec, outcome: str, raw: Mapping[str, Any]) -> dict[str, Any]:
     """Typed values of a decision at `stage` with `outcome`; FieldError on the first bad field."""
     specs = stage.fields_for(outcome)
     for name in raw:

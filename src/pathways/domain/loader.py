@@ -124,8 +124,9 @@ class PathwayCatalog:
         """A catalog of `specs`; ValueError when one (id, version) comes twice."""
         by_key: dict[tuple[str, int], PathwaySpec] = {}
         for spec in specs:
-            if by_key.setdefault(spec.key, spec) is not spec:
+            if spec.key in by_key:
                 raise ValueError(f"pathway {spec.id} version {spec.version} given twice")
+            by_key[spec.key] = spec
         return cls(by_key)
 
     def get(self, pathway_id: str, version: int | None = None) -> PathwaySpec:
@@ -377,7 +378,7 @@ def _field_problems(at: YamlPath, fields: Mapping[str, FieldSpec], names: _Names
                 message = f"`{other}` has no choice `{bad[0]}`"
                 hint = f"its choices: {', '.join(sorted(allowed or ()))}"
                 if isinstance(bad[0], bool):
-                    hint += "; YAML reads yes/no/on/off/true/false as booleans: quote the word"
+                    hint += "; YAML reads a bare true or false as a boolean: quote the word"
                 problems.append(Problem(path, message, hint))
     return problems
 

@@ -3,8 +3,10 @@
 PyYAML's ``safe_load`` forgets positions and silently keeps the last of two
 equal keys. :func:`parse` composes the node tree first (it knows each node's
 line), records repeated keys, then constructs the plain data with ``safe_load``
-semantics, with one exception: a plain mapping key is always text, because
-YAML 1.1 would read ``on:`` or ``no:`` as a boolean.
+semantics, with two exceptions for YAML 1.1's booleans, which would turn
+``lifecycle: {on: ...}`` or ``{fr: Oui, nl: Ja, en: Yes}`` into ``True``:
+only true/false are booleans (as in YAML 1.2; pydantic still accepts yes/no
+where a boolean is expected), and a plain mapping key is always text.
 
 A :class:`Problem` is a message about the value at a path (mapping keys by name,
 sequence items by index, like a pydantic error's ``loc``); :func:`refusal` turns
@@ -47,6 +49,7 @@ YamlPath = tuple[str | int, ...]
 
 _STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
+_BOOL = "tag:yaml.org,2002:bool"
 _KEY_RETAG = frozenset(f"tag:yaml.org,2002:{t}" for t in ("bool", "int", "float", "null", "timestamp"))
 _BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")  # what PyYAML counts as a new line
 _MAX_LISTED = 20
@@ -94,12 +97,20 @@ class Problem:
 
 
 class _Loader(yaml.SafeLoader):
+    yaml_implicit_resolvers = {  # noqa: RUF012  (PyYAML reads its resolvers from the class)
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != _BOOL]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
     def construct_object(self, node: Node, deep: bool = False) -> Any:
         # A well-formed but impossible value (2026-13-45) raises ValueError without a line.
         try:
             return super().construct_object(node, deep=deep)
         except (ValueError, OverflowError) as exc:
             raise ConstructorError(None, None, f"cannot read this value: {exc}", node.start_mark) from exc
+
+
+_Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,14 +150,8 @@ class YamlDocument:
 def parse(text: str) -> YamlDocument:
     """Parse one YAML document; YamlSyntaxError when the text is not YAML."""
     last_line = _line_count(text)
-    loader = _Loader(text)
     try:
-        root = loader.get_single_node()
-        duplicates: list[Problem] = []
-        data = None
-        if root is not None:
-            _walk(root, (), set(), duplicates)
-            data = loader.construct_document(root)
+        root, data, duplicates = _compose_and_construct(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = None if mark is None else min(mark.line + 1, last_line)
@@ -161,9 +166,20 @@ def parse(text: str) -> YamlDocument:
         raise YamlSyntaxError(str(exc), None) from exc
     except RecursionError as exc:
         raise YamlSyntaxError("the text is nested too deeply", None) from exc
+    return YamlDocument(data=data, root=root, duplicates=tuple(duplicates), last_line=last_line)
+
+
+def _compose_and_construct(text: str) -> tuple[Node | None, Any, list[Problem]]:
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+        duplicates: list[Problem] = []
+        if root is None:
+            return None, None, duplicates
+        _walk(root, (), set(), duplicates)  # before construction, which merges `<<` keys into the tree
+        return root, loader.construct_document(root), duplicates
     finally:
         loader.dispose()
-    return YamlDocument(data=data, root=root, duplicates=tuple(duplicates), last_line=last_line)
 
 
 def dotted(path: YamlPath) -> str:

@@ -54,12 +54,16 @@ class Decided:
 def find_case(conn: Connection, ref: str | int) -> dict[str, Any]:
     """A case by reference (DIAG-2026-0001) or id."""
     text = str(ref).strip()
-    query = select(CASE).where(CASE.c.id == int(text)) if text.isdigit() else select(CASE).where(
-        CASE.c.ref == text.upper()
+    query = (
+        select(CASE).where(CASE.c.id == int(text))
+        if text.isdigit()
+        else select(CASE).where(CASE.c.ref == text.upper())
     )
     row = conn.execute(query).mappings().first()
     if row is None:
-        raise NotFound(f"no case '{text}'", hint="case references look like DIAG-2026-0001; see `pathways due`")
+        raise NotFound(
+            f"no case '{text}'", hint="case references look like DIAG-2026-0001; see `pathways due`"
+        )
     return dict(row)
 
 
@@ -68,7 +72,10 @@ def next_ref(conn: Connection, prefix: str, year: int) -> str:
     dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
     conn.execute(dialect_insert(REF).values(prefix=prefix, year=year, last=0).on_conflict_do_nothing())
     number = conn.execute(
-        update(REF).where(REF.c.prefix == prefix, REF.c.year == year).values(last=REF.c.last + 1).returning(REF.c.last)
+        update(REF)
+        .where(REF.c.prefix == prefix, REF.c.year == year)
+        .values(last=REF.c.last + 1)
+        .returning(REF.c.last)
     ).scalar_one()
     return f"{prefix}-{year}-{number:04d}"
 
@@ -92,35 +99,61 @@ def _zone(conn: Connection, org_id: int) -> ZoneInfo:
 
 
 def _enter_stage(
-    tx: Tx, *, case_id: int, ref: str, spec: PathwaySpec, stage: StageSpec, seq: int, territory: str,
-    zone: ZoneInfo, recorded: Mapping[str, Any],
+    tx: Tx,
+    *,
+    case_id: int,
+    ref: str,
+    spec: PathwaySpec,
+    stage: StageSpec,
+    seq: int,
+    territory: str,
+    zone: ZoneInfo,
+    recorded: Mapping[str, Any],
 ) -> tuple[int, datetime | None]:
     """Insert the stage entry, schedule its reminders and queue its automatic steps."""
     due = due_at(stage, entered_at=tx.at, territory=territory, zone=zone, recorded=recorded)
-    entry_id = tx.conn.execute(
-        insert(ENTRY).values(case_id=case_id, seq=seq, stage=stage.id, entered_at=tx.at, due_at=due, values={})
-    ).inserted_primary_key[0]
+    entry_id = tx.insert(
+        ENTRY, case_id=case_id, seq=seq, stage=stage.id, entered_at=tx.at, due_at=due, values={}
+    )
     notices = plan_notices(stage, entered_at=tx.at, due=due, territory=territory, zone=zone)
     if notices:
         tx.conn.execute(
             insert(NOTICE),
             [
-                {"case_id": case_id, "entry_id": entry_id, "rule": n.rule, "kind": n.kind, "to_role": n.to_role,
-                 "template": n.template, "due_at": n.due_at, "status": "pending"}
+                {
+                    "case_id": case_id,
+                    "entry_id": entry_id,
+                    "rule": n.rule,
+                    "kind": n.kind,
+                    "to_role": n.to_role,
+                    "template": n.template,
+                    "due_at": n.due_at,
+                    "status": "pending",
+                }
                 for n in notices
             ],
         )
     for step in stage.steps:
         outbox.enqueue(
-            tx, kind="step", key=f"step:{case_id}:{entry_id}:{step}", case_id=case_id, pathway_id=spec.id,
+            tx,
+            kind="step",
+            key=f"step:{case_id}:{entry_id}:{step}",
+            case_id=case_id,
+            pathway_id=spec.id,
             payload={"step": step, "entry": entry_id, "stage": stage.id, "ref": ref},
         )
     return entry_id, due
 
 
 def open_case(
-    tx: Tx, catalog: PathwayCatalog, *, project: str | int, pathway: str, officer: str | int | None,
-    parent_id: int | None = None, version: int | None = None,
+    tx: Tx,
+    catalog: PathwayCatalog,
+    *,
+    project: str | int,
+    pathway: str,
+    officer: str | int | None,
+    parent_id: int | None = None,
+    version: int | None = None,
 ) -> dict[str, Any]:
     """Open a case for a project at the first stage of a pathway; checks its entry rules."""
     spec = catalog.get(pathway, version)
@@ -132,30 +165,60 @@ def open_case(
 
     state, _events = machine.start(spec)
     ref = next_ref(tx.conn, spec.reference, tx.at.year)
-    case_id = tx.conn.execute(
-        insert(CASE).values(
-            ref=ref, organisation_id=proj["organisation_id"], project_id=proj["id"], pathway_id=spec.id,
-            pathway_version=spec.version, stage=state.stage, status="open", officer_id=officer_id,
-            parent_id=parent_id, opened_at=tx.at, data={}, version=1,
-        )
-    ).inserted_primary_key[0]
+    case_id = tx.insert(
+        CASE,
+        ref=ref,
+        organisation_id=proj["organisation_id"],
+        project_id=proj["id"],
+        pathway_id=spec.id,
+        pathway_version=spec.version,
+        stage=state.stage,
+        status="open",
+        officer_id=officer_id,
+        parent_id=parent_id,
+        opened_at=tx.at,
+        data={},
+        version=1,
+    )
     zone = _zone(tx.conn, proj["organisation_id"])
     entry_id, due = _enter_stage(
-        tx, case_id=case_id, ref=ref, spec=spec, stage=spec.first_stage, seq=1,
-        territory=proj["territory"], zone=zone, recorded={},
+        tx,
+        case_id=case_id,
+        ref=ref,
+        spec=spec,
+        stage=spec.first_stage,
+        seq=1,
+        territory=proj["territory"],
+        zone=zone,
+        recorded={},
     )
     tx.conn.execute(update(CASE).where(CASE.c.id == case_id).values(current_entry_id=entry_id, due_at=due))
     tx.audit(
-        organisation_id=proj["organisation_id"], case_id=case_id, kind="case_opened",
-        payload={"ref": ref, "pathway": spec.id, "version": spec.version, "project": proj["id"],
-                 "stage": state.stage, "officer": officer_id, "parent": parent_id},
+        organisation_id=proj["organisation_id"],
+        case_id=case_id,
+        kind="case_opened",
+        payload={
+            "ref": ref,
+            "pathway": spec.id,
+            "version": spec.version,
+            "project": proj["id"],
+            "stage": state.stage,
+            "officer": officer_id,
+            "parent": parent_id,
+        },
     )
     return {"id": case_id, "ref": ref, "stage": state.stage, "due_at": due, "pathway": spec.id}
 
 
 def decide(
-    tx: Tx, catalog: PathwayCatalog, *, case: str | int, outcome: str, values: Mapping[str, Any],
-    note: str | None = None, expected_version: int | None = None,
+    tx: Tx,
+    catalog: PathwayCatalog,
+    *,
+    case: str | int,
+    outcome: str,
+    values: Mapping[str, Any],
+    note: str | None = None,
+    expected_version: int | None = None,
 ) -> Decided:
     """Record a decision; FieldError, TransitionNotAllowed, RuleViolation or Conflict change nothing."""
     row = find_case(tx.conn, case)
@@ -167,34 +230,62 @@ def decide(
     spec = catalog.get(row["pathway_id"], row["pathway_version"])
     facts, proj = _project_facts(tx.conn, row["project_id"])
     entry = tx.conn.execute(select(ENTRY).where(ENTRY.c.id == row["current_entry_id"])).mappings().first()
-    state = machine.CaseState(stage=row["stage"], status=row["status"], result=row["result"], data=row["data"])
+    state = machine.CaseState(
+        stage=row["stage"], status=row["status"], result=row["result"], data=row["data"]
+    )
     transition = machine.decide(
-        spec, state, outcome, values, project=facts, facts=DbFacts(tx.conn), now=tx.at, case_id=row["id"],
+        spec,
+        state,
+        outcome,
+        values,
+        project=facts,
+        facts=DbFacts(tx.conn),
+        now=tx.at,
+        case_id=row["id"],
         stage_entered_at=entry["entered_at"] if entry else None,
     )
     new = transition.state
     left = row["stage"]
-    assert entry is not None and left is not None
+    assert entry is not None
+    assert left is not None
     tx.conn.execute(
-        update(ENTRY).where(ENTRY.c.id == entry["id"]).values(
+        update(ENTRY)
+        .where(ENTRY.c.id == entry["id"])
+        .values(
             left_at=tx.at, outcome=outcome, values=dict(transition.values), decided_by=tx.actor_id, note=note
         )
     )
     tx.conn.execute(
-        update(NOTICE).where(NOTICE.c.entry_id == entry["id"], NOTICE.c.status == "pending").values(status="cancelled")
+        update(NOTICE)
+        .where(NOTICE.c.entry_id == entry["id"], NOTICE.c.status == "pending")
+        .values(status="cancelled")
     )
     zone = _zone(tx.conn, row["organisation_id"])
     entry_id, due = None, None
     if transition.entered is not None:
         recorded = {k: v for values_ in new.data.values() for k, v in values_.items()}
         entry_id, due = _enter_stage(
-            tx, case_id=row["id"], ref=row["ref"], spec=spec, stage=spec.stage(transition.entered),
-            seq=entry["seq"] + 1, territory=proj["territory"], zone=zone, recorded=recorded,
+            tx,
+            case_id=row["id"],
+            ref=row["ref"],
+            spec=spec,
+            stage=spec.stage(transition.entered),
+            seq=entry["seq"] + 1,
+            territory=proj["territory"],
+            zone=zone,
+            recorded=recorded,
         )
     changed = tx.conn.execute(
-        update(CASE).where(CASE.c.id == row["id"], CASE.c.version == row["version"]).values(
-            stage=new.stage, status=new.status, result=new.result, data=dict(new.data), due_at=due,
-            current_entry_id=entry_id, closed_at=tx.at if new.status == "closed" else None,
+        update(CASE)
+        .where(CASE.c.id == row["id"], CASE.c.version == row["version"])
+        .values(
+            stage=new.stage,
+            status=new.status,
+            result=new.result,
+            data=dict(new.data),
+            due_at=due,
+            current_entry_id=entry_id,
+            closed_at=tx.at if new.status == "closed" else None,
             version=row["version"] + 1,
         )
     ).rowcount
@@ -204,15 +295,30 @@ def decide(
             hint="reload the case (`pathways case show`) and decide again",
         )
     tx.audit(
-        organisation_id=row["organisation_id"], case_id=row["id"], kind="decision",
-        payload={"ref": row["ref"], "stage": left, "outcome": outcome, "entered": transition.entered,
-                 "result": new.result, "values": dict(transition.values), "note": note,
-                 "version": row["version"] + 1},
+        organisation_id=row["organisation_id"],
+        case_id=row["id"],
+        kind="decision",
+        payload={
+            "ref": row["ref"],
+            "stage": left,
+            "outcome": outcome,
+            "entered": transition.entered,
+            "result": new.result,
+            "values": dict(transition.values),
+            "note": note,
+            "version": row["version"] + 1,
+        },
     )
     _follow_up(tx, row=row, proj=proj, transition=transition, entry_id=entry["id"])
     return Decided(
-        case_id=row["id"], ref=row["ref"], left=left, outcome=outcome, entered=transition.entered,
-        result=new.result, due_at=due, version=row["version"] + 1,
+        case_id=row["id"],
+        ref=row["ref"],
+        left=left,
+        outcome=outcome,
+        entered=transition.entered,
+        result=new.result,
+        due_at=due,
+        version=row["version"] + 1,
     )
 
 
@@ -223,12 +329,19 @@ def _follow_up(
     for event in transition.events:
         if isinstance(event, machine.HandOffRequested):
             outbox.enqueue(
-                tx, kind="handoff", key=f"handoff:{row['id']}:{entry_id}", case_id=row["id"],
-                pathway_id=row["pathway_id"], payload={"pathway": event.pathway, "ref": row["ref"]},
+                tx,
+                kind="handoff",
+                key=f"handoff:{row['id']}:{entry_id}",
+                case_id=row["id"],
+                pathway_id=row["pathway_id"],
+                payload={"pathway": event.pathway, "ref": row["ref"]},
             )
         elif isinstance(event, machine.ChildrenRequested):
             outbox.enqueue(
-                tx, kind="spawn", key=f"spawn:{row['id']}:{entry_id}", case_id=row["id"],
+                tx,
+                kind="spawn",
+                key=f"spawn:{row['id']}:{entry_id}",
+                case_id=row["id"],
                 pathway_id=row["pathway_id"],
                 payload={"pathway": event.pathway, "items": list(event.items), "ref": row["ref"]},
             )
@@ -244,6 +357,8 @@ def set_phase(tx: Tx, *, project: Mapping[str, Any], phase: Phase, case_id: int 
         return
     tx.conn.execute(update(PROJECT).where(PROJECT.c.id == project["id"]).values(phase=reached.value))
     tx.audit(
-        organisation_id=project["organisation_id"], case_id=case_id, kind="phase_changed",
+        organisation_id=project["organisation_id"],
+        case_id=case_id,
+        kind="phase_changed",
         payload={"project": project["id"], "from": current, "to": reached.value},
     )

@@ -8,7 +8,7 @@ overdue work, hand-offs and a swarming parent with children are present.
 from __future__ import annotations
 
 import random
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
@@ -31,19 +31,77 @@ ORGS = (
     ("Sociale Economie Vlaanderen Netwerk", "BE-VLG", "nl"),
     ("Réseau wallon d'essaimage", "BE-WAL", "fr"),
 )
-FIRST = ("Camille", "Léa", "Hugo", "Inès", "Jules", "Sofia", "Noah", "Emma", "Lars", "Fien", "Bram", "Elise",
-         "Yasmine", "Karim", "Marie", "Pieter", "Anouk", "Tom")
-LAST = ("Martin", "Bernard", "Dubois", "Lefèvre", "Peeters", "Janssens", "Maes", "Claes", "Moreau", "Girard",
-        "Vermeulen", "Dupont", "Willems", "Lambert", "Nguyen", "Benali")
+FIRST = (
+    "Camille",
+    "Léa",
+    "Hugo",
+    "Inès",
+    "Jules",
+    "Sofia",
+    "Noah",
+    "Emma",
+    "Lars",
+    "Fien",
+    "Bram",
+    "Elise",
+    "Yasmine",
+    "Karim",
+    "Marie",
+    "Pieter",
+    "Anouk",
+    "Tom",
+)
+LAST = (
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Lefèvre",
+    "Peeters",
+    "Janssens",
+    "Maes",
+    "Claes",
+    "Moreau",
+    "Girard",
+    "Vermeulen",
+    "Dupont",
+    "Willems",
+    "Lambert",
+    "Nguyen",
+    "Benali",
+)
 PROJECT_NAMES = (
-    "Recyclerie du Canal", "Épicerie solidaire Les Tilleuls", "Garage solidaire de la Plaine", "Tiers-lieu La Fabrique",
-    "Coopérative funéraire Bretonne", "Ressourcerie Emmaüs Est", "Cantine partagée Le Bol", "Atelier vélo Roue Libre",
-    "SCIC Énergies Citoyennes", "Crèche parentale Les Lucioles", "Conciergerie de quartier", "Jardin de Cocagne du Val",
-    "Régie de quartier Belleville", "GEIQ BTP Alsace", "Librairie coopérative L'Établi", "Brasserie coopérative du Nord",
-    "Repair Café Molenbeek", "Buurtwinkel De Linde", "Kringwinkel Zuid", "Coöperatie Zonnewind",
-    "Donkey Rides Wallonie", "Potager urbain Schaerbeek", "Les Petites Cantines Lille", "Mobilité douce Namur",
-    "Fablab solidaire Liège", "Voedselteam Gent", "Café suspendu Anvers", "Habitat groupé La Ruche",
-    "Laverie solidaire Saint-Denis", "Couveuse Artisans d'Alsace", "Ferme d'insertion Les Prés", "Imprimerie Coop'Encre",
+    "Recyclerie du Canal",
+    "Épicerie solidaire Les Tilleuls",
+    "Garage solidaire de la Plaine",
+    "Tiers-lieu La Fabrique",
+    "Coopérative funéraire Bretonne",
+    "Ressourcerie Emmaüs Est",
+    "Cantine partagée Le Bol",
+    "Atelier vélo Roue Libre",
+    "SCIC Énergies Citoyennes",
+    "Crèche parentale Les Lucioles",
+    "Conciergerie de quartier",
+    "Jardin de Cocagne du Val",
+    "Régie de quartier Belleville",
+    "GEIQ BTP Alsace",
+    "Librairie coopérative L'Établi",
+    "Brasserie coopérative du Nord",
+    "Repair Café Molenbeek",
+    "Buurtwinkel De Linde",
+    "Kringwinkel Zuid",
+    "Coöperatie Zonnewind",
+    "Donkey Rides Wallonie",
+    "Potager urbain Schaerbeek",
+    "Les Petites Cantines Lille",
+    "Mobilité douce Namur",
+    "Fablab solidaire Liège",
+    "Voedselteam Gent",
+    "Café suspendu Anvers",
+    "Habitat groupé La Ruche",
+    "Laverie solidaire Saint-Denis",
+    "Couveuse Artisans d'Alsace",
+    "Ferme d'insertion Les Prés",
+    "Imprimerie Coop'Encre",
 )
 LEGAL_FORMS_FR = ("association", "scic", "scop", "siae", "entreprise_adaptee", "esus")
 LEGAL_FORMS_BE = ("asbl", "vzw", "sc", "cv")
@@ -97,7 +155,9 @@ def sample_value(spec: FieldSpec, *, on: date, person: str, rng: random.Random) 
     return single
 
 
-def _walk(app: App, ref: str, spec: PathwaySpec, steps: int, start: datetime, officer: str, rng: random.Random) -> int:
+def _walk(
+    app: App, ref: str, spec: PathwaySpec, steps: int, start: datetime, officer: str, rng: random.Random
+) -> int:
     """Decide `steps` times along the first forward outcome of each stage; returns decisions made."""
     made = 0
     at = start
@@ -112,7 +172,8 @@ def _walk(app: App, ref: str, spec: PathwaySpec, steps: int, start: datetime, of
         at += timedelta(days=rng.randint(5, 20))
         values = {
             name: sample_value(f, on=at.date(), person=officer, rng=rng)
-            for name, f in stage.fields_for(outcome).items() if f.required or rng.random() < 0.5
+            for name, f in stage.fields_for(outcome).items()
+            if f.required or rng.random() < 0.5
         }
         try:
             with write(app, actor_id=row["officer_id"], at=at) as tx:
@@ -139,18 +200,29 @@ def load(app: App) -> dict[str, Any]:
             for role in ("manager", "officer", "officer"):
                 person_name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
                 person = directory.add_person(
-                    tx, name=person_name, org=org.id, role=role, email=f"{directory.slugify(person_name)}@example.org",
-                    language=lang, channels=[f"mailto://{directory.slugify(person_name)}@example.org"],
+                    tx,
+                    name=person_name,
+                    org=org.id,
+                    role=role,
+                    email=f"{directory.slugify(person_name)}@example.org",
+                    language=lang,
+                    channels=[f"mailto://{directory.slugify(person_name)}@example.org"],
                 )
                 if role == "officer":
                     officers.append((org.handle, person.handle))
             directory.add_person(
-                tx, name=f"{rng.choice(FIRST)} {rng.choice(LAST)}", org=org.id, role="resource", email=None,
-                language=lang, channels=[], topics=rng.sample(["finance", "governance", "hr", "marketing", "legal"], 2),
+                tx,
+                name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+                org=org.id,
+                role="resource",
+                email=None,
+                language=lang,
+                channels=[],
+                topics=rng.sample(["finance", "governance", "hr", "marketing", "legal"], 2),
             )
     projects = 0
     opened = 0
-    pathways = [s for s in app.catalog.latest()]
+    pathways = list(app.catalog.latest())
     for i in range(60):
         org_slug, officer = officers[i % len(officers)]
         spec = pathways[i % len(pathways)]
@@ -160,14 +232,26 @@ def load(app: App) -> dict[str, Any]:
         at = base + timedelta(days=i * 2)
         with write(app, at=at) as tx:
             owner = directory.add_person(
-                tx, name=f"{rng.choice(FIRST)} {rng.choice(LAST)}", org=org_slug, role="owner",
-                email=f"owner{i}@example.org", language=lang, channels=[f"mailto://owner{i}@example.org"],
+                tx,
+                name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+                org=org_slug,
+                role="owner",
+                email=f"owner{i}@example.org",
+                language=lang,
+                channels=[f"mailto://owner{i}@example.org"],
             )
             project = directory.add_project(
-                tx, name=f"{PROJECT_NAMES[i % len(PROJECT_NAMES)]}" + (f" {i // len(PROJECT_NAMES) + 1}" if i >= len(PROJECT_NAMES) else ""),
-                org=org_slug, owner=owner.id, siret=None if belgian else _siret(rng), bce=_bce(rng) if belgian else None,
-                territory=None, phase=phase.value,
-                legal_form=rng.choice(LEGAL_FORMS_BE if belgian else LEGAL_FORMS_FR), permanent_jobs=rng.randint(1, 25),
+                tx,
+                name=f"{PROJECT_NAMES[i % len(PROJECT_NAMES)]}"
+                + (f" {i // len(PROJECT_NAMES) + 1}" if i >= len(PROJECT_NAMES) else ""),
+                org=org_slug,
+                owner=owner.id,
+                siret=None if belgian else _siret(rng),
+                bce=_bce(rng) if belgian else None,
+                territory=None,
+                phase=phase.value,
+                legal_form=rng.choice(LEGAL_FORMS_BE if belgian else LEGAL_FORMS_FR),
+                permanent_jobs=rng.randint(1, 25),
             )
             projects += 1
             try:

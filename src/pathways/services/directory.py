@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, select
 
 from pathways.domain import identifiers
 from pathways.domain.calendar import parse_territory
@@ -75,7 +75,9 @@ def find_project(conn: Connection, ref: str | int) -> dict[str, Any]:
 
 def roles_of(conn: Connection, person_id: int) -> list[tuple[int, str]]:
     """(organisation id, role) pairs of a person."""
-    rows = conn.execute(select(MEMBER.c.organisation_id, MEMBER.c.role).where(MEMBER.c.person_id == person_id))
+    rows = conn.execute(
+        select(MEMBER.c.organisation_id, MEMBER.c.role).where(MEMBER.c.person_id == person_id)
+    )
     return [(r[0], r[1]) for r in rows]
 
 
@@ -87,7 +89,9 @@ class Created:
     handle: str
 
 
-def add_org(tx: Tx, *, name: str, territory: str, timezone: str | None = None, language: str = "fr") -> Created:
+def add_org(
+    tx: Tx, *, name: str, territory: str, timezone: str | None = None, language: str = "fr"
+) -> Created:
     """Add a support organisation on a territory."""
     code = parse_territory(territory)
     zone = timezone or ("Europe/Brussels" if code.startswith("BE") else "Europe/Paris")
@@ -97,9 +101,9 @@ def add_org(tx: Tx, *, name: str, territory: str, timezone: str | None = None, l
         raise FieldError("timezone", f"unknown time zone {zone!r}", hint="e.g. Europe/Paris") from None
     _check_lang(language)
     slug = _unique_handle(tx.conn, ORG, "slug", slugify(name))
-    org_id = tx.conn.execute(
-        insert(ORG).values(slug=slug, name=name, territory=code, timezone=zone, language=language, created_at=tx.at)
-    ).inserted_primary_key[0]
+    org_id = tx.insert(
+        ORG, slug=slug, name=name, territory=code, timezone=zone, language=language, created_at=tx.at
+    )
     tx.audit(organisation_id=org_id, kind="organisation_added", payload={"slug": slug, "territory": code})
     return Created(org_id, slug)
 
@@ -129,17 +133,27 @@ def add_person(
         raise FieldError("email", f"{email!r} is not an email address")
     for url in channels:
         if "://" not in url:
-            raise FieldError("channel", f"{url!r} is not an Apprise URL", hint="e.g. mailto://user@example.org")
+            raise FieldError(
+                "channel", f"{url!r} is not an Apprise URL", hint="e.g. mailto://user@example.org"
+            )
     organisation = find_org(tx.conn, org)
     handle = _unique_handle(tx.conn, PERSON, "handle", slugify(name))
-    person_id = tx.conn.execute(
-        insert(PERSON).values(
-            handle=handle, name=name, email=email, phone=phone, language=language, channels=list(channels),
-            topics=list(topics), digest=True, created_at=tx.at,
-        )
-    ).inserted_primary_key[0]
-    tx.conn.execute(insert(MEMBER).values(person_id=person_id, organisation_id=organisation["id"], role=role))
-    tx.audit(organisation_id=organisation["id"], kind="person_added", payload={"person": person_id, "role": role})
+    person_id = tx.insert(
+        PERSON,
+        handle=handle,
+        name=name,
+        email=email,
+        phone=phone,
+        language=language,
+        channels=list(channels),
+        topics=list(topics),
+        digest=True,
+        created_at=tx.at,
+    )
+    tx.insert(MEMBER, person_id=person_id, organisation_id=organisation["id"], role=role)
+    tx.audit(
+        organisation_id=organisation["id"], kind="person_added", payload={"person": person_id, "role": role}
+    )
     return Created(person_id, handle)
 
 
@@ -163,23 +177,36 @@ def add_project(
     """Add a supported project; identifiers are checked (Luhn, mod 97)."""
     organisation = find_org(tx.conn, org)
     if phase not in {p.value for p in Phase}:
-        raise FieldError("phase", f"{phase!r} is not a phase", hint=f"use one of {', '.join(p.value for p in Phase)}")
+        raise FieldError(
+            "phase", f"{phase!r} is not a phase", hint=f"use one of {', '.join(p.value for p in Phase)}"
+        )
     if permanent_jobs < 0 or fixed_term_jobs < 0:
         raise InvalidInput("job counts cannot be negative")
     siret_n = identifiers.check_siret(siret) if siret else None
     bce_n = identifiers.check_bce(bce) if bce else None
     owner_id = find_person(tx.conn, owner)["id"] if owner is not None else None
     code = parse_territory(territory) if territory else organisation["territory"]
-    project_id = tx.conn.execute(
-        insert(PROJECT).values(
-            organisation_id=organisation["id"], name=name, legal_form=legal_form,
-            siren=identifiers.siren_of(siret_n) if siret_n else None, siret=siret_n, bce=bce_n, rna=rna,
-            ess_status=ess_status, sector=sector, territory=code, phase=phase,
-            permanent_jobs=permanent_jobs, fixed_term_jobs=fixed_term_jobs, owner_id=owner_id, created_at=tx.at,
-        )
-    ).inserted_primary_key[0]
+    project_id = tx.insert(
+        PROJECT,
+        organisation_id=organisation["id"],
+        name=name,
+        legal_form=legal_form,
+        siren=identifiers.siren_of(siret_n) if siret_n else None,
+        siret=siret_n,
+        bce=bce_n,
+        rna=rna,
+        ess_status=ess_status,
+        sector=sector,
+        territory=code,
+        phase=phase,
+        permanent_jobs=permanent_jobs,
+        fixed_term_jobs=fixed_term_jobs,
+        owner_id=owner_id,
+        created_at=tx.at,
+    )
     tx.audit(
-        organisation_id=organisation["id"], kind="project_added",
+        organisation_id=organisation["id"],
+        kind="project_added",
         payload={"project": project_id, "phase": phase, "territory": code},
     )
     return Created(project_id, str(project_id))

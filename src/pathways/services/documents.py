@@ -37,14 +37,18 @@ def document_language(tx: Tx, project: dict[str, Any]) -> str:
         lang = tx.conn.execute(select(PERSON.c.language).where(PERSON.c.id == project["owner_id"])).scalar()
         if lang:
             return str(lang)
-    return str(tx.conn.execute(select(ORG.c.language).where(ORG.c.id == project["organisation_id"])).scalar_one())
+    return str(
+        tx.conn.execute(select(ORG.c.language).where(ORG.c.id == project["organisation_id"])).scalar_one()
+    )
 
 
 def render_case_document(app: App, tx: Tx, *, case_id: int, entry_id: int) -> str:
     """Render the document of the stage entry `entry_id` and attach it to the case; returns its name."""
     case = dict(tx.conn.execute(select(CASE).where(CASE.c.id == case_id)).mappings().one())
     entry = dict(tx.conn.execute(select(ENTRY).where(ENTRY.c.id == entry_id)).mappings().one())
-    project = dict(tx.conn.execute(select(PROJECT).where(PROJECT.c.id == case["project_id"])).mappings().one())
+    project = dict(
+        tx.conn.execute(select(PROJECT).where(PROJECT.c.id == case["project_id"])).mappings().one()
+    )
     spec = app.catalog.get(case["pathway_id"], case["pathway_version"])
     stage = spec.stage(entry["stage"])
     lang = document_language(tx, project)
@@ -52,17 +56,29 @@ def render_case_document(app: App, tx: Tx, *, case_id: int, entry_id: int) -> st
     name = f"{spec.id}.{stage.id}"
     template = env.select_template([f"{name}.html.j2", "case.html.j2"])
     html = template.render(
-        lang=lang, case=case, project=project, pathway=spec, stage=stage,
-        data=typed_case_data(spec, case["data"]), generated_at=tx.at,
+        lang=lang,
+        case=case,
+        project=project,
+        pathway=spec,
+        stage=stage,
+        data=typed_case_data(spec, case["data"]),
+        generated_at=tx.at,
     )
     tx.conn.execute(
         insert(DOC).values(
-            case_id=case_id, entry_id=entry_id, name=f"{case['ref']}-{name}.html", language=lang,
-            media_type="text/html", content=html, created_at=tx.at,
+            case_id=case_id,
+            entry_id=entry_id,
+            name=f"{case['ref']}-{name}.html",
+            language=lang,
+            media_type="text/html",
+            content=html,
+            created_at=tx.at,
         )
     )
     tx.audit(
-        organisation_id=case["organisation_id"], case_id=case_id, kind="document_rendered",
+        organisation_id=case["organisation_id"],
+        case_id=case_id,
+        kind="document_rendered",
         payload={"name": name, "language": lang, "stage": stage.id},
     )
     return f"{case['ref']}-{name}.html"

@@ -15,13 +15,30 @@ JOB = OutboxJob.__table__  # type: ignore[attr-defined]
 
 
 def enqueue(
-    tx: Tx, *, kind: str, key: str, payload: Mapping[str, Any], case_id: int | None = None,
+    tx: Tx,
+    *,
+    kind: str,
+    key: str,
+    payload: Mapping[str, Any],
+    case_id: int | None = None,
     pathway_id: str | None = None,
 ) -> bool:
     """Queue a job in the caller's transaction; False when a job with this key exists (idempotent)."""
     dialect_insert = pg_insert if tx.conn.dialect.name == "postgresql" else sqlite_insert
-    stmt = dialect_insert(JOB).values(
-        key=key, kind=kind, case_id=case_id, pathway_id=pathway_id, payload=dict(payload), status="pending",
-        attempts=0, next_attempt_at=tx.recorded_at, created_at=tx.recorded_at, updated_at=tx.recorded_at,
-    ).on_conflict_do_nothing(index_elements=["key"])
+    stmt = (
+        dialect_insert(JOB)
+        .values(
+            key=key,
+            kind=kind,
+            case_id=case_id,
+            pathway_id=pathway_id,
+            payload=dict(payload),
+            status="pending",
+            attempts=0,
+            next_attempt_at=tx.recorded_at,
+            created_at=tx.recorded_at,
+            updated_at=tx.recorded_at,
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
     return bool(tx.conn.execute(stmt).rowcount)

@@ -25,18 +25,26 @@ def _names(conn: Connection, ids: set[int | None]) -> dict[int, str]:
     return {r[0]: r[1] for r in rows}
 
 
-def show_case(conn: Connection, catalog: PathwayCatalog, ref: str | int, *, lang: str = "en") -> dict[str, Any]:
+def show_case(
+    conn: Connection, catalog: PathwayCatalog, ref: str | int, *, lang: str = "en"
+) -> dict[str, Any]:
     """A case with its project, current stage, deadline, recorded data, links and entries."""
     case = find_case(conn, ref)
     spec = catalog.get(case["pathway_id"], case["pathway_version"])
     project = conn.execute(select(PROJECT).where(PROJECT.c.id == case["project_id"])).mappings().one()
-    entries = [dict(r) for r in conn.execute(select(ENTRY).where(ENTRY.c.case_id == case["id"]).order_by(ENTRY.c.seq)).mappings()]
+    entries = [
+        dict(r)
+        for r in conn.execute(
+            select(ENTRY).where(ENTRY.c.case_id == case["id"]).order_by(ENTRY.c.seq)
+        ).mappings()
+    ]
     names = _names(conn, {case["officer_id"], *(e["decided_by"] for e in entries)})
     children = [
         {"ref": r[0], "pathway": r[1], "stage": r[2], "status": r[3]}
         for r in conn.execute(
             select(CASE.c.ref, CASE.c.pathway_id, CASE.c.stage, CASE.c.status)
-            .where(CASE.c.parent_id == case["id"]).order_by(CASE.c.id)
+            .where(CASE.c.parent_id == case["id"])
+            .order_by(CASE.c.id)
         )
     ]
     parent = None
@@ -55,12 +63,21 @@ def show_case(conn: Connection, catalog: PathwayCatalog, ref: str | int, *, lang
         "stage": case["stage"],
         "stage_title": stage.title.get(lang) if stage else None,
         "outcomes": {k: o.label.get(lang) for k, o in stage.outcomes.items()} if stage else {},
-        "fields": {k: {"type": f.type.value, "label": f.label.get(lang), "required": f.required}
-                   for k, f in stage.fields.items()} if stage else {},
+        "fields": {
+            k: {"type": f.type.value, "label": f.label.get(lang), "required": f.required}
+            for k, f in stage.fields.items()
+        }
+        if stage
+        else {},
         "due_at": case["due_at"],
         "officer": names.get(case["officer_id"]) if case["officer_id"] else None,
-        "project": {"id": project["id"], "name": project["name"], "phase": project["phase"],
-                    "territory": project["territory"], "legal_form": project["legal_form"]},
+        "project": {
+            "id": project["id"],
+            "name": project["name"],
+            "phase": project["phase"],
+            "territory": project["territory"],
+            "legal_form": project["legal_form"],
+        },
         "opened_at": case["opened_at"],
         "closed_at": case["closed_at"],
         "version": case["version"],
@@ -68,9 +85,17 @@ def show_case(conn: Connection, catalog: PathwayCatalog, ref: str | int, *, lang
         "parent": parent,
         "children": children,
         "entries": [
-            {"seq": e["seq"], "stage": e["stage"], "entered_at": e["entered_at"], "due_at": e["due_at"],
-             "left_at": e["left_at"], "outcome": e["outcome"], "values": e["values"],
-             "decided_by": names.get(e["decided_by"]) if e["decided_by"] else None, "note": e["note"]}
+            {
+                "seq": e["seq"],
+                "stage": e["stage"],
+                "entered_at": e["entered_at"],
+                "due_at": e["due_at"],
+                "left_at": e["left_at"],
+                "outcome": e["outcome"],
+                "values": e["values"],
+                "decided_by": names.get(e["decided_by"]) if e["decided_by"] else None,
+                "note": e["note"],
+            }
             for e in entries
         ],
     }
@@ -79,27 +104,50 @@ def show_case(conn: Connection, catalog: PathwayCatalog, ref: str | int, *, lang
 def history(conn: Connection, ref: str | int) -> list[dict[str, Any]]:
     """Every audit event of a case, oldest first, with who and when (effective and recorded)."""
     case = find_case(conn, ref)
-    rows = [dict(r) for r in conn.execute(
-        select(AUDIT).where(AUDIT.c.case_id == case["id"]).order_by(AUDIT.c.organisation_id, AUDIT.c.seq)
-    ).mappings()]
+    rows = [
+        dict(r)
+        for r in conn.execute(
+            select(AUDIT).where(AUDIT.c.case_id == case["id"]).order_by(AUDIT.c.organisation_id, AUDIT.c.seq)
+        ).mappings()
+    ]
     names = _names(conn, {r["actor_id"] for r in rows})
     return [
-        {"seq": r["seq"], "kind": r["kind"], "at": r["effective_at"], "recorded_at": r["recorded_at"],
-         "actor": names.get(r["actor_id"], "system") if r["actor_id"] else "system", "details": r["payload"]}
+        {
+            "seq": r["seq"],
+            "kind": r["kind"],
+            "at": r["effective_at"],
+            "recorded_at": r["recorded_at"],
+            "actor": names.get(r["actor_id"], "system") if r["actor_id"] else "system",
+            "details": r["payload"],
+        }
         for r in rows
     ]
 
 
 def due(
-    conn: Connection, *, now: datetime, within_days: int, officer: str | int | None = None,
+    conn: Connection,
+    *,
+    now: datetime,
+    within_days: int,
+    officer: str | int | None = None,
     org: str | int | None = None,
 ) -> list[dict[str, Any]]:
     """Open cases due within `within_days` (overdue included), soonest first."""
     query = (
-        select(CASE.c.ref, CASE.c.pathway_id, CASE.c.stage, CASE.c.due_at, CASE.c.officer_id,
-               PROJECT.c.name.label("project"))
+        select(
+            CASE.c.ref,
+            CASE.c.pathway_id,
+            CASE.c.stage,
+            CASE.c.due_at,
+            CASE.c.officer_id,
+            PROJECT.c.name.label("project"),
+        )
         .join(PROJECT, PROJECT.c.id == CASE.c.project_id)
-        .where(CASE.c.status == "open", CASE.c.due_at.is_not(None), CASE.c.due_at <= now + timedelta(days=within_days))
+        .where(
+            CASE.c.status == "open",
+            CASE.c.due_at.is_not(None),
+            CASE.c.due_at <= now + timedelta(days=within_days),
+        )
         .order_by(CASE.c.due_at, CASE.c.id)
     )
     if officer is not None:
@@ -115,14 +163,29 @@ def due(
 
 
 def list_cases(
-    conn: Connection, *, status: str | None = "open", officer: str | int | None = None,
-    org: str | int | None = None, pathway: str | None = None, limit: int = 500,
+    conn: Connection,
+    *,
+    status: str | None = "open",
+    officer: str | int | None = None,
+    org: str | int | None = None,
+    pathway: str | None = None,
+    limit: int = 500,
 ) -> list[dict[str, Any]]:
     """Cases, newest first, filtered by status, officer, organisation, pathway."""
-    query = select(
-        CASE.c.ref, CASE.c.pathway_id, CASE.c.stage, CASE.c.status, CASE.c.result, CASE.c.due_at,
-        PROJECT.c.name.label("project"),
-    ).join(PROJECT, PROJECT.c.id == CASE.c.project_id).order_by(CASE.c.id.desc()).limit(limit)
+    query = (
+        select(
+            CASE.c.ref,
+            CASE.c.pathway_id,
+            CASE.c.stage,
+            CASE.c.status,
+            CASE.c.result,
+            CASE.c.due_at,
+            PROJECT.c.name.label("project"),
+        )
+        .join(PROJECT, PROJECT.c.id == CASE.c.project_id)
+        .order_by(CASE.c.id.desc())
+        .limit(limit)
+    )
     if status is not None:
         query = query.where(CASE.c.status == status)
     if officer is not None:

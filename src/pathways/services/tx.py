@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, insert
 
 from pathways.store import audit
 
@@ -25,6 +25,12 @@ class Tx:
     at: datetime  # when the change takes effect (may be set with --now)
     recorded_at: datetime  # when it was recorded
     actor_id: int | None = None
+
+    def insert(self, table: Any, **values: Any) -> int:
+        """Insert one row and return its new id."""
+        key = self.conn.execute(insert(table).values(**values)).inserted_primary_key
+        assert key is not None
+        return int(key[0])
 
     def audit(
         self, *, organisation_id: int, kind: str, payload: Mapping[str, Any], case_id: int | None = None

@@ -43,23 +43,42 @@ class JobResult:
 def _handoff(app: App, tx: Tx, job: Mapping[str, Any]) -> str:
     parent = cases.find_case(tx.conn, job["case_id"])
     opened = cases.open_case(
-        tx, app.catalog, project=parent["project_id"], pathway=job["payload"]["pathway"],
-        officer=parent["officer_id"], parent_id=parent["id"],
+        tx,
+        app.catalog,
+        project=parent["project_id"],
+        pathway=job["payload"]["pathway"],
+        officer=parent["officer_id"],
+        parent_id=parent["id"],
     )
     return f"opened {opened['ref']}"
 
 
 def _spawn(app: App, tx: Tx, job: Mapping[str, Any]) -> str:
     parent = cases.find_case(tx.conn, job["case_id"])
-    project = tx.conn.execute(select(cases.PROJECT).where(cases.PROJECT.c.id == parent["project_id"])).mappings().one()
+    project = (
+        tx.conn.execute(select(cases.PROJECT).where(cases.PROJECT.c.id == parent["project_id"]))
+        .mappings()
+        .one()
+    )
     refs = []
     for item in job["payload"]["items"]:
         child = directory.add_project(
-            tx, name=str(item), org=project["organisation_id"], owner=None, siret=None, bce=None,
-            territory=project["territory"], phase="idea", legal_form=None,
+            tx,
+            name=str(item),
+            org=project["organisation_id"],
+            owner=None,
+            siret=None,
+            bce=None,
+            territory=project["territory"],
+            phase="idea",
+            legal_form=None,
         )
         opened = cases.open_case(
-            tx, app.catalog, project=child.id, pathway=job["payload"]["pathway"], officer=parent["officer_id"],
+            tx,
+            app.catalog,
+            project=child.id,
+            pathway=job["payload"]["pathway"],
+            officer=parent["officer_id"],
             parent_id=parent["id"],
         )
         refs.append(opened["ref"])
@@ -72,12 +91,14 @@ def _render_document(app: App, tx: Tx, job: Mapping[str, Any]) -> str:
 
 
 def _add_to_committee_agenda(app: App, tx: Tx, job: Mapping[str, Any]) -> str:
-    """Put the case on the committee's agenda: its file for the committee, and the agenda entry in the audit."""
+    """Put the case on the committee agenda: its file for the committee and the agenda entry in the audit."""
     case = cases.find_case(tx.conn, job["case_id"])
     meeting = next((v["committee_date"] for v in case["data"].values() if "committee_date" in v), None)
     doc = documents.render_case_document(app, tx, case_id=case["id"], entry_id=job["payload"]["entry"])
     tx.audit(
-        organisation_id=case["organisation_id"], case_id=case["id"], kind="committee_agenda",
+        organisation_id=case["organisation_id"],
+        case_id=case["id"],
+        kind="committee_agenda",
         payload={"ref": case["ref"], "committee_date": meeting, "document": doc},
     )
     return f"on the agenda of {meeting or 'the next committee'} with {doc}"
@@ -106,16 +127,19 @@ def run_job(app: App, job_id: int) -> JobResult:
         with write(app) as tx:
             job = tx.conn.execute(select(JOB).where(JOB.c.id == job_id)).mappings().one()
             claimed = tx.conn.execute(
-                update(JOB).where(JOB.c.id == job_id, JOB.c.status.in_(("pending", "failed")))
-                .values(status="done", attempts=JOB.c.attempts + 1, updated_at=tx.recorded_at, last_error=None)
+                update(JOB)
+                .where(JOB.c.id == job_id, JOB.c.status.in_(("pending", "failed")))
+                .values(
+                    status="done", attempts=JOB.c.attempts + 1, updated_at=tx.recorded_at, last_error=None
+                )
             ).rowcount
             if not claimed:
                 return JobResult(job_id, job["key"], "skipped", "already done")
-            detail = HANDLERS[job["kind"]](app, tx, job)
+            detail = HANDLERS[job["kind"]](app, tx, dict(job))
         return JobResult(job_id, job["key"], "done", detail)
     except PathwaysError as exc:
         return _record_failure(app, job_id, str(exc))
-    except Exception as exc:  # noqa: BLE001  a failing job is recorded and retried, never lost or fatal
+    except Exception as exc:
         log.exception("job %s crashed", job_id)
         return _record_failure(app, job_id, f"{type(exc).__name__}: {exc}")
 
@@ -126,26 +150,37 @@ def _record_failure(app: App, job_id: int, reason: str) -> JobResult:
         attempts = job["attempts"] + 1
         dead = attempts >= MAX_ATTEMPTS
         tx.conn.execute(
-            update(JOB).where(JOB.c.id == job_id).values(
-                status="dead" if dead else "failed", attempts=attempts, last_error=reason[:2000],
-                updated_at=tx.recorded_at, next_attempt_at=tx.recorded_at + timedelta(minutes=2**attempts),
+            update(JOB)
+            .where(JOB.c.id == job_id)
+            .values(
+                status="dead" if dead else "failed",
+                attempts=attempts,
+                last_error=reason[:2000],
+                updated_at=tx.recorded_at,
+                next_attempt_at=tx.recorded_at + timedelta(minutes=2**attempts),
             )
         )
     log.warning("job %s failed (attempt %s): %s", job["key"], attempts, reason)
     return JobResult(job_id, job["key"], "dead" if dead else "retry", reason)
 
 
-def run_pending(app: App, *, case_id: int | None = None, pathway: str | None = None, limit: int = 1000) -> list[JobResult]:
+def run_pending(
+    app: App, *, case_id: int | None = None, pathway: str | None = None, limit: int = 1000
+) -> list[JobResult]:
     """Run the hand-offs, spawns and steps that are ready, oldest first (jobs they queue included)."""
     results: list[JobResult] = []
     seen: set[int] = set()
     while len(results) < limit:
         with app.store.read() as conn:
             query = (
-                select(JOB.c.id).where(
-                    JOB.c.kind.in_(WORK_KINDS), JOB.c.status.in_(("pending", "failed")),
+                select(JOB.c.id)
+                .where(
+                    JOB.c.kind.in_(WORK_KINDS),
+                    JOB.c.status.in_(("pending", "failed")),
                     JOB.c.next_attempt_at <= app.clock.real(),
-                ).order_by(JOB.c.id).limit(100)
+                )
+                .order_by(JOB.c.id)
+                .limit(100)
             )
             if case_id is not None:
                 query = query.where(JOB.c.case_id == case_id)

@@ -50,7 +50,9 @@ class Person(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=32)
     language: str | None = Field(default=None, max_length=2)
     channels: list[str] = _json(list)
-    digest: bool = Field(default=True, description="officers: one daily digest instead of one message per item")
+    digest: bool = Field(
+        default=True, description="officers: one daily digest instead of one message per item"
+    )
     topics: list[str] = _json(list)
     created_at: datetime = _at()
     erased_at: datetime | None = _at(nullable=True)
@@ -92,8 +94,12 @@ class Case(SQLModel, table=True):
     """A project's journey through one pathway (at the version it started on)."""
 
     __table_args__ = (
-        Index("ix_case_open_due", "due_at", sqlite_where=text("status = 'open'"),
-              postgresql_where=text("status = 'open'")),
+        Index(
+            "ix_case_open_due",
+            "due_at",
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -137,8 +143,12 @@ class Notice(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("entry_id", "rule"),
-        Index("ix_notice_pending_due", "due_at", sqlite_where=text("status = 'pending'"),
-              postgresql_where=text("status = 'pending'")),
+        Index(
+            "ix_notice_pending_due",
+            "due_at",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -183,8 +193,12 @@ class OutboxJob(SQLModel, table=True):
     """Work that follows a committed decision: messages, automatic steps, hand-offs, spawns."""
 
     __table_args__ = (
-        Index("ix_outbox_ready", "next_attempt_at",
-              sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'")),
+        Index(
+            "ix_outbox_ready",
+            "next_attempt_at",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

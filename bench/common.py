@@ -1,0 +1,184 @@
+"""What every benchmark shares: fresh databases, the run's context and the results file.
+
+Nothing here knows about a particular benchmark. A benchmark builds its databases
+with :func:`fresh_database`, describes the run with :func:`run_context` and
+writes its section of ``bench/RESULTS.md`` with :func:`record`, which replaces
+only the section between its markers and keeps everything else (hand-written
+analysis, other benchmarks' sections).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import shlex
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "RESULTS.md"
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/pathways_bench"
+
+# Runnable from a checkout without installing the package (PYTHONPATH=src does the same).
+if str(ROOT / "src") not in sys.path:
+    try:
+        import pathways.bootstrap  # noqa: F401
+    except ImportError:
+        sys.path.insert(0, str(ROOT / "src"))
+
+from sqlalchemy import create_engine, make_url, text  # noqa: E402
+from sqlalchemy.pool import NullPool  # noqa: E402
+
+from pathways.store.db import Store, init_database  # noqa: E402
+
+
+# --- databases -----------------------------------------------------------------------------
+
+
+@dataclass
+class BenchDatabase:
+    """A freshly migrated database for one benchmark run, and how to throw it away."""
+
+    backend: str  # "sqlite" | "postgres"
+    url: str
+    store: Store
+    tmpdir: tempfile.TemporaryDirectory[str] | None = None
+
+    def close(self) -> None:
+        """Close the pool and delete the SQLite file (a PostgreSQL database stays for inspection)."""
+        self.store.dispose()
+        if self.tmpdir is not None:
+            self.tmpdir.cleanup()
+
+
+def fresh_database(backend: str, *, postgres_url: str = DEFAULT_POSTGRES_URL) -> BenchDatabase:
+    """An empty database at the latest migration: a SQLite file in a temporary directory,
+    or the PostgreSQL database named in `postgres_url`, dropped and created again."""
+    if backend == "sqlite":
+        tmpdir = tempfile.TemporaryDirectory(prefix="pathways-bench-")
+        url = f"sqlite:///{Path(tmpdir.name) / 'bench.db'}"
+        store = Store.from_url(url)
+        init_database(store)
+        return BenchDatabase(backend, url, store, tmpdir)
+    if backend == "postgres":
+        parsed = make_url(postgres_url)
+        name = parsed.database
+        if not name or not re.fullmatch(r"[a-z_][a-z0-9_]*", name) or name in {"postgres", "template0", "template1"}:
+            raise SystemExit(f"refusing to drop and recreate database {name!r}: name a dedicated one (pathways_bench)")
+        admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        finally:
+            admin.dispose()
+        store = Store.from_url(parsed)
+        init_database(store)
+        return BenchDatabase(backend, parsed.render_as_string(hide_password=True), store)
+    raise SystemExit(f"unknown backend {backend!r}: sqlite or postgres")
+
+
+def server_settings(store: Store) -> dict[str, str]:
+    """Version and durability settings that decide commit cost (reported next to the figures)."""
+    with store.read() as conn:
+        if store.dialect == "sqlite":
+            return {
+                "version": conn.exec_driver_sql("select sqlite_version()").scalar_one(),
+                "journal_mode": conn.exec_driver_sql("PRAGMA journal_mode").scalar_one(),
+                "synchronous": {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}[
+                    conn.exec_driver_sql("PRAGMA synchronous").scalar_one()
+                ],
+            }
+        settings = {"version": conn.exec_driver_sql("SHOW server_version").scalar_one()}
+        for name in ("fsync", "synchronous_commit", "wal_sync_method", "shared_buffers"):
+            settings[name] = conn.exec_driver_sql(f"SHOW {name}").scalar_one()
+        return settings
+
+
+# --- the run -------------------------------------------------------------------------------
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _ram() -> str:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    return "unknown"
+
+
+def _git_commit() -> str:
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", "src", "config"],
+            cwd=ROOT, capture_output=True, text=True, check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return f"{commit} (src/ or config/ modified)" if dirty else commit
+
+
+def run_context() -> dict[str, str]:
+    """Machine, date, commit and interpreter: the header of every recorded result."""
+    return {
+        "machine": f"{_cpu_model()}, {os.cpu_count()} cores, {_ram()} RAM, {platform.system()} {platform.release()}",
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": _git_commit(),
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "sqlite": f"{sqlite3.sqlite_version} (Python sqlite3 module)",
+        "command": " ".join(shlex.quote(a) for a in [Path(sys.executable).name, *sys.argv]),
+    }
+
+
+# --- statistics ----------------------------------------------------------------------------
+
+
+def percentile(sorted_values: Sequence[float], fraction: float) -> float:
+    """The nearest-rank percentile of already sorted values."""
+    if not sorted_values:
+        return float("nan")
+    rank = max(1, min(len(sorted_values), round(fraction * len(sorted_values) + 0.5)))
+    return sorted_values[rank - 1]
+
+
+def median(values: Sequence[float]) -> float:
+    """The median (of the repetitions' rates)."""
+    return statistics.median(values)
+
+
+# --- the results file ----------------------------------------------------------------------
+
+
+def record(section: str, body: str, *, path: Path = RESULTS, title: str = "# Benchmark results") -> None:
+    """Replace the section `section` of the results file with `body` (appended when new)."""
+    start, end = f"<!-- bench:{section}:start -->", f"<!-- bench:{section}:end -->"
+    block = f"{start}\n{body.rstrip()}\n{end}"
+    current = path.read_text() if path.exists() else f"{title}\n\n"
+    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.DOTALL)
+    if pattern.search(current):
+        updated = pattern.sub(lambda _m: block, current, count=1)
+    else:
+        updated = current.rstrip() + "\n\n" + block + "\n"
+    path.write_text(updated)

@@ -1,0 +1,544 @@
+"""Decisions per second, each its own transaction, against the raw insert rate of the same database.
+
+    python bench/decide.py [--cases 10000] [--backend sqlite|postgres|both] [--quick]
+                           [--reps 3] [--profile cprofile|pyinstrument] [--no-record]
+
+For each backend, in one process and one fresh database:
+
+1. setup (timed, not the figure): migrate; one organisation (FR-75), one officer,
+   N x reps projects and as many diagnosis cases opened through ``cases.open_case``
+   in large transactions;
+2. warm-up: a few decisions with SQL statements counted and timed (statements per
+   decision, share of the time spent inside the driver);
+3. each repetition: the raw baseline, then N decisions on fresh cases. A decision
+   is ``cases.decide`` at the pathway's first stage with the outcome given (intake ->
+   relevant), with a valid value for every field the spec lists for that stage and
+   outcome (generated from the field types, so the bench follows the file), inside
+   its own ``tx.write`` transaction, committed before the next one starts;
+4. optionally a profiled pass on further fresh cases (not counted).
+
+The raw baseline is plain SQLAlchemy Core on the same database: N transactions,
+each inserting one stage-entry row and one audit-event row (the same columns and
+types as ``stageentry`` and ``auditevent``, indexes included, foreign keys left
+out) and committing. "raw tx/s" is that rate; the ratio is decisions/s over it.
+A second baseline inserts every row a decision inserts (entry, notices, audit
+event, outbox job) in one transaction, for context.
+
+Figures are the median over the repetitions with [min-max]; latencies are p50 and
+p99 over all decisions of all repetitions (commit included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import (  # noqa: E402
+    DEFAULT_POSTGRES_URL,
+    ROOT,
+    BenchDatabase,
+    fresh_database,
+    median,
+    percentile,
+    record,
+    run_context,
+    server_settings,
+)
+from sqlalchemy import Column, Index, MetaData, Table, UniqueConstraint, create_engine, event, insert  # noqa: E402
+
+from pathways.bootstrap import App, Clock  # noqa: E402
+from pathways.domain.loader import PathwayCatalog, load_pathway_dir  # noqa: E402
+from pathways.domain.spec import FieldSpec, FieldType, PathwaySpec  # noqa: E402
+from pathways.services import cases, directory  # noqa: E402
+from pathways.services.tx import write  # noqa: E402
+from pathways.settings import Settings  # noqa: E402
+from pathways.store.db import Store  # noqa: E402
+from pathways.store.tables import AuditEvent, Notice, OutboxJob, StageEntry  # noqa: E402
+
+AIMS = {"sqlite": 1000.0, "postgres": 500.0}  # decisions/s, issues 2 and 8
+AIM_RATIO = 0.25  # of the raw insert rate, issue 8
+SETUP_BATCH = 1000  # projects / cases opened per setup transaction
+WARMUP = 200
+SECRET = "bench-audit-key-not-a-secret-0123456789"
+
+
+# --- decision values from the pathway file --------------------------------------------------
+
+
+def _valid_scalar(kind: FieldType, spec: FieldSpec, *, today: date, person: int, choice: str | None) -> Any:
+    """A valid value of one scalar field, as a person would type it (CLI `--set`)."""
+    if kind in (FieldType.TEXT, FieldType.PERSON):
+        if kind is FieldType.PERSON:
+            return str(person)
+        value = "Accompagner la structure dans la consolidation de son modèle économique."
+        return value[: spec.max_length] if spec.max_length else value
+    if kind in (FieldType.INTEGER, FieldType.DECIMAL, FieldType.MONEY):
+        low = spec.min if spec.min is not None else 0
+        number = max(low, 3)
+        if spec.max is not None:
+            number = min(number, spec.max)
+        return str(number)
+    if kind is FieldType.DATE:
+        return today.isoformat()
+    if kind is FieldType.BOOLEAN:
+        return "true"
+    if kind is FieldType.CHOICE:
+        return choice
+    if kind is FieldType.SIREN:
+        return "732829320"
+    if kind is FieldType.SIRET:
+        return "73282932000074"
+    if kind is FieldType.BCE:
+        return "0403170701"
+    raise SystemExit(f"bench cannot make up a value of type {kind}")
+
+
+def decision_values(spec: PathwaySpec, stage_id: str, outcome: str, *, today: date, person: int) -> dict[str, Any]:
+    """A value for every field of the stage and outcome (required or not): a complete record."""
+    stage = spec.stage(stage_id)
+    values: dict[str, Any] = {}
+    for name, fspec in stage.fields_for(outcome).items():
+        first_choice = next(iter(fspec.choices)) if fspec.choices else None
+        if fspec.type is FieldType.LIST:
+            assert fspec.items is not None
+            item = _valid_scalar(fspec.items, fspec, today=today, person=person, choice=first_choice)
+            values[name] = [item, item] if fspec.items is not FieldType.DATE else [today.isoformat()] * 2
+        else:
+            values[name] = _valid_scalar(fspec.type, fspec, today=today, person=person, choice=first_choice)
+    return values
+
+
+# --- setup ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Bench:
+    """One backend's database, application and the ids the decisions need."""
+
+    db: BenchDatabase
+    app: App
+    catalog: PathwayCatalog
+    spec: PathwaySpec
+    officer_id: int
+    case_ids: list[int] = field(default_factory=list)
+    setup_s: float = 0.0
+    opened_per_s: float = 0.0
+
+
+def make_app(db: BenchDatabase, catalog: PathwayCatalog) -> App:
+    """The App a CLI command builds, on the bench database, with the catalogue loaded without templates."""
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, environment="test", database_url=db.url, secret_key=SECRET, config_dir=ROOT / "config"
+    )
+    app = App(settings=settings, store=db.store, clock=Clock())
+    app.__dict__["catalog"] = catalog  # App.catalog is a cached_property that would also check templates
+    return app
+
+
+def setup(backend: str, catalog: PathwayCatalog, *, pathway: str, cases_needed: int, postgres_url: str) -> Bench:
+    """A fresh database with one organisation, one officer and `cases_needed` open cases."""
+    started = time.perf_counter()
+    db = fresh_database(backend, postgres_url=postgres_url)
+    app = make_app(db, catalog)
+    spec = catalog.get(pathway)
+    with write(app) as tx:
+        org = directory.add_org(tx, name="DLA de Paris (bench)", territory="FR-75")
+        officer = directory.add_person(
+            tx, name="Camille Martin", org=org.id, role="officer", email="camille.martin@example.org",
+            language="fr", channels=[],
+        )
+    project_ids: list[int] = []
+    # A phase and a legal form that every pathway in the bench accepts at intake.
+    phase = (spec.lifecycle.requires or ("founded",))[0]
+    phase = getattr(phase, "value", phase)
+    for start in range(0, cases_needed, SETUP_BATCH):
+        with write(app, actor_id=officer.id) as tx:
+            for i in range(start, min(start + SETUP_BATCH, cases_needed)):
+                created = directory.add_project(
+                    tx, name=f"Structure {i:06d}", org=org.id, owner=None, siret=None, bce=None, territory=None,
+                    phase=phase, legal_form="association", permanent_jobs=2,
+                )
+                project_ids.append(created.id)
+    opening = time.perf_counter()
+    case_ids: list[int] = []
+    for start in range(0, cases_needed, SETUP_BATCH):
+        with write(app, actor_id=officer.id) as tx:
+            for project_id in project_ids[start : start + SETUP_BATCH]:
+                opened = cases.open_case(tx, catalog, project=project_id, pathway=pathway, officer=officer.id)
+                case_ids.append(opened["id"])
+    done = time.perf_counter()
+    return Bench(db, app, catalog, spec, officer.id, case_ids, done - started, cases_needed / (done - opening))
+
+
+# --- the figure -----------------------------------------------------------------------------
+
+
+def decide_all(bench: Bench, ids: list[int], outcome: str, values: Mapping[str, Any]) -> list[float]:
+    """Decide each case in its own transaction; the latency of each (seconds, commit included)."""
+    app, catalog, officer = bench.app, bench.catalog, bench.officer_id
+    clock = time.perf_counter
+    latencies: list[float] = []
+    for case_id in ids:
+        t0 = clock()
+        with write(app, actor_id=officer) as tx:
+            cases.decide(tx, catalog, case=case_id, outcome=outcome, values=values)
+        latencies.append(clock() - t0)
+    return latencies
+
+
+@contextmanager
+def sql_meter(store: Store) -> Iterator[dict[str, float]]:
+    """Count statements and time spent inside the driver's execute (not commit) while active."""
+    meter = {"statements": 0, "seconds": 0.0}
+    engine = store.engine
+
+    def before(conn: Any, _cursor: Any, _stmt: str, _params: Any, context: Any, _many: bool) -> None:
+        context._bench_t0 = time.perf_counter()
+
+    def after(conn: Any, _cursor: Any, _stmt: str, _params: Any, context: Any, _many: bool) -> None:
+        meter["statements"] += 1
+        meter["seconds"] += time.perf_counter() - context._bench_t0
+
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        yield meter
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "after_cursor_execute", after)
+
+
+# --- the baselines --------------------------------------------------------------------------
+
+
+def _copy_table(source: Table, metadata: MetaData, name: str) -> Table:
+    """Same columns, types, unique constraints and indexes as `source`; no foreign keys."""
+    columns = [Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable) for c in source.columns]
+    table = Table(name, metadata, *columns)
+    for constraint in source.constraints:
+        if isinstance(constraint, UniqueConstraint):
+            table.append_constraint(UniqueConstraint(*[c.name for c in constraint.columns]))
+    for index in source.indexes:
+        Index(f"{name}_{index.name}", *[table.c[c.name] for c in index.columns], unique=index.unique,
+              **{k: v for k, v in index.dialect_kwargs.items() if k.endswith("_where")})
+    return table
+
+
+@dataclass
+class Baseline:
+    """Raw Core insert transactions on the bench database."""
+
+    store: Store
+    entry: Table
+    audit: Table
+    notice: Table
+    outbox: Table
+    next_id: int = 0
+
+    @classmethod
+    def create(cls, db: BenchDatabase) -> Baseline:
+        # Default engine options (no pre-ping); Store adds the same SQLite pragmas and BEGIN IMMEDIATE.
+        store = Store(create_engine(db.store.engine.url))
+        metadata = MetaData()
+        tables = [
+            _copy_table(source.__table__, metadata, f"raw_{source.__table__.name}")  # type: ignore[attr-defined]
+            for source in (StageEntry, AuditEvent, Notice, OutboxJob)
+        ]
+        metadata.create_all(store.engine)
+        return cls(store, *tables)
+
+    def rows(self, n: int) -> tuple[dict[str, Any], dict[str, Any]]:
+        now = datetime.now(UTC)
+        entry = {"case_id": n, "seq": 2, "stage": "shared_diagnosis", "entered_at": now, "due_at": now, "values": {}}
+        audit = {
+            "organisation_id": 1, "seq": n + 1, "case_id": n, "actor_id": 1, "kind": "decision",
+            "effective_at": now, "recorded_at": now,
+            "payload": {"ref": f"DIAG-2026-{n:04d}", "stage": "intake", "outcome": "relevant",
+                        "entered": "shared_diagnosis", "result": None, "note": None, "version": 2,
+                        "values": {"met_on": "2026-11-22", "legal_form": "association", "salaried_jobs": 3,
+                                   "request": "Accompagner la structure dans la consolidation de son modèle.",
+                                   "documents_received": True}},
+            "prev_digest": "a" * 64, "digest": "b" * 64,
+        }
+        return entry, audit
+
+    def run_two_rows(self, count: int) -> float:
+        """`count` transactions of one entry row and one audit row; transactions per second."""
+        insert_entry, insert_audit = insert(self.entry), insert(self.audit)
+        prepared = [self.rows(self.next_id + i) for i in range(count)]
+        self.next_id += count
+        t0 = time.perf_counter()
+        for entry, audit in prepared:
+            with self.store.write() as conn:
+                conn.execute(insert_entry, entry)
+                conn.execute(insert_audit, audit)
+        return count / (time.perf_counter() - t0)
+
+    def run_decision_rows(self, count: int) -> float:
+        """`count` transactions inserting what a decision inserts (entry, 4 notices, audit, outbox job)."""
+        insert_entry, insert_audit = insert(self.entry), insert(self.audit)
+        insert_notice, insert_job = insert(self.notice), insert(self.outbox)
+        prepared = [self.rows(self.next_id + i) for i in range(count)]
+        self.next_id += count
+        t0 = time.perf_counter()
+        for entry, audit in prepared:
+            now = entry["entered_at"]
+            with self.store.write() as conn:
+                entry_id = conn.execute(insert_entry, entry).inserted_primary_key[0]
+                conn.execute(insert_notice, [
+                    {"case_id": entry["case_id"], "entry_id": entry_id, "rule": f"rule:{r}", "kind": "reminder",
+                     "to_role": "officer", "template": "reminder", "due_at": now, "status": "pending"}
+                    for r in range(4)
+                ])
+                conn.execute(insert_audit, audit)
+                conn.execute(insert_job, {
+                    "key": f"step:{entry['case_id']}:{entry_id}:render_document", "kind": "step",
+                    "case_id": entry["case_id"], "pathway_id": "diagnosis", "status": "pending", "attempts": 0,
+                    "payload": {"step": "render_document", "entry": entry_id, "stage": "shared_diagnosis",
+                                "ref": audit["payload"]["ref"]},
+                    "next_attempt_at": now, "created_at": now, "updated_at": now,
+                })
+        return count / (time.perf_counter() - t0)
+
+
+# --- one backend ----------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    backend: str
+    n: int
+    reps: int
+    rates: list[float]
+    latencies: list[float]
+    raw_rates: list[float]
+    full_rates: list[float]
+    setup_s: float
+    opened_per_s: float
+    statements: float
+    driver_share: float
+    settings: dict[str, str]
+
+    @property
+    def rate(self) -> float:
+        return median(self.rates)
+
+    @property
+    def raw(self) -> float:
+        return median(self.raw_rates)
+
+    @property
+    def full(self) -> float:
+        return median(self.full_rates)
+
+
+def run_backend(backend: str, args: argparse.Namespace, catalog: PathwayCatalog) -> Result:
+    n, reps = args.cases, args.reps
+    profiled = min(n, args.profile_cases) if args.profile else 0
+    warmup = min(WARMUP, n)
+    print(f"[{backend}] setup: {n * reps + warmup + profiled} cases ...", flush=True)
+    bench = setup(backend, catalog, pathway=args.pathway, cases_needed=n * reps + warmup + profiled,
+                  postgres_url=args.postgres_url)
+    settings = server_settings(bench.db.store)
+    print(f"[{backend}] setup took {bench.setup_s:.1f} s (cases opened at {bench.opened_per_s:.0f}/s)", flush=True)
+    try:
+        stage = bench.spec.first_stage.id
+        values = decision_values(bench.spec, stage, args.outcome, today=datetime.now(UTC).date(),
+                                 person=bench.officer_id)
+        ids = iter(bench.case_ids)
+
+        def take(count: int) -> list[int]:
+            return [next(ids) for _ in range(count)]
+
+        baseline = Baseline.create(bench.db)
+        baseline.run_two_rows(warmup)
+        baseline.run_decision_rows(warmup)
+        with sql_meter(bench.db.store) as meter:
+            t0 = time.perf_counter()
+            decide_all(bench, take(warmup), args.outcome, values)
+            elapsed = time.perf_counter() - t0
+        statements = meter["statements"] / warmup
+        driver_share = meter["seconds"] / elapsed
+
+        rates, raw_rates, full_rates, latencies = [], [], [], []
+        for rep in range(1, reps + 1):
+            raw_rates.append(baseline.run_two_rows(n))
+            full_rates.append(baseline.run_decision_rows(n))
+            t0 = time.perf_counter()
+            lat = decide_all(bench, take(n), args.outcome, values)
+            rates.append(n / (time.perf_counter() - t0))
+            latencies.extend(lat)
+            print(f"[{backend}] rep {rep}/{reps}: {rates[-1]:,.0f} decisions/s, raw {raw_rates[-1]:,.0f} tx/s "
+                  f"(decision rows {full_rates[-1]:,.0f} tx/s)", flush=True)
+        if profiled:
+            profile(bench, take(profiled), args, values)
+        baseline.store.dispose()
+    finally:
+        bench.db.close()
+    latencies.sort()
+    return Result(backend, n, reps, rates, latencies, raw_rates, full_rates, bench.setup_s, bench.opened_per_s,
+                  statements, driver_share, settings)
+
+
+def profile(bench: Bench, ids: list[int], args: argparse.Namespace, values: Mapping[str, Any]) -> None:
+    """Profile decisions on fresh cases and print where the time goes."""
+    run: Callable[[], object] = lambda: decide_all(bench, ids, args.outcome, values)  # noqa: E731
+    print(f"\n## Profile: {len(ids)} decisions on {bench.db.backend} ({args.profile})\n", flush=True)
+    if args.profile == "pyinstrument":
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.0005)
+        profiler.start()
+        run()
+        profiler.stop()
+        print(profiler.output_text(unicode=True, color=False, show_all=False))
+        return
+    prof = cProfile.Profile()
+    prof.enable()
+    run()
+    prof.disable()
+    for sort in ("tottime", "cumulative"):
+        out = io.StringIO()
+        pstats.Stats(prof, stream=out).strip_dirs().sort_stats(sort).print_stats(args.profile_top)
+        print(out.getvalue())
+
+
+# --- report ---------------------------------------------------------------------------------
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.2f}"
+
+
+def table(results: list[Result]) -> str:
+    lines = [
+        "| backend | N | reps | decisions/s median [min–max] | p50 / p99 ms | raw tx/s (entry + audit row) "
+        "| ratio | decision-rows tx/s | ratio | SQL statements / decision | time in driver |",
+        "|---|---:|---:|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r.backend} | {r.n:,} | {r.reps} | **{r.rate:,.0f}** [{min(r.rates):,.0f}–{max(r.rates):,.0f}] "
+            f"| {_ms(percentile(r.latencies, 0.50))} / {_ms(percentile(r.latencies, 0.99))} "
+            f"| {r.raw:,.0f} [{min(r.raw_rates):,.0f}–{max(r.raw_rates):,.0f}] | **{r.rate / r.raw:.1%}** "
+            f"| {r.full:,.0f} | {r.rate / r.full:.1%} | {r.statements:.1f} | {r.driver_share:.0%} |"
+        )
+    return "\n".join(lines)
+
+
+def aims(results: list[Result]) -> str:
+    lines = ["| aim | measured | verdict |", "|---|---:|---|"]
+    for r in results:
+        aim = AIMS[r.backend]
+        gap = r.rate / aim
+        verdict = f"met (×{gap:.2f} the aim)" if r.rate >= aim else f"**missed** by {aim - r.rate:,.0f}/s ({1 - gap:.0%} short)"
+        lines.append(f"| ≥ {aim:,.0f} decisions/s on {r.backend} | {r.rate:,.0f}/s | {verdict} |")
+    for r in results:
+        ratio = r.rate / r.raw
+        verdict = (f"met (×{ratio / AIM_RATIO:.2f} the aim)" if ratio >= AIM_RATIO
+                   else f"**missed** by {AIM_RATIO - ratio:.1%} points (needs ×{AIM_RATIO / ratio:.2f})")
+        lines.append(f"| ≥ {AIM_RATIO:.0%} of the raw insert rate on {r.backend} | {ratio:.1%} | {verdict} |")
+    return "\n".join(lines)
+
+
+def report(results: list[Result], args: argparse.Namespace) -> str:
+    ctx = run_context()
+    versions = [f"Python {ctx['python'].split()[-1]}", f"SQLite {ctx['sqlite']}"]
+    settings_lines = []
+    for r in results:
+        s = dict(r.settings)
+        if r.backend == "postgres":
+            versions.append(f"PostgreSQL {s.pop('version')}")
+        else:
+            s.pop("version")
+        settings_lines.append(f"- {r.backend}: " + ", ".join(f"{k}={v}" for k, v in s.items()))
+    setup_lines = [
+        f"- {r.backend}: {r.setup_s:.1f} s for {r.n * r.reps:,}+ projects and cases "
+        f"(cases opened at {r.opened_per_s:,.0f}/s in transactions of {SETUP_BATCH})"
+        for r in results
+    ]
+    mode = "quick" if args.quick else "full"
+    return "\n".join([
+        f"## Decisions per second ({mode} run)",
+        "",
+        f"- machine: {ctx['machine']}",
+        f"- date: {ctx['date']}",
+        f"- commit: {ctx['commit']}",
+        f"- versions: {', '.join(versions)}",
+        f"- command: `{ctx['command']}`",
+        f"- decision: `{args.pathway}` first stage → `{args.outcome}`, every field of the stage and outcome set, "
+        "one `tx.write` transaction each, one process, one connection at a time",
+        "- durability:",
+        *[f"  {line}" for line in settings_lines],
+        "",
+        table(results),
+        "",
+        "raw tx/s: transactions of one stage-entry-sized row plus one audit-sized row, SQLAlchemy Core, "
+        "committed one by one, same database, same run (the ratio's base). decision-rows tx/s: "
+        "transactions inserting every row a decision inserts (entry, 4 notices, audit event, outbox job). "
+        "Latencies over all decisions of all repetitions, commit included. Statements and driver time "
+        f"from the {WARMUP} warm-up decisions (driver time excludes COMMIT).",
+        "",
+        "### Aims (issues 2 and 8)",
+        "",
+        aims(results),
+        "",
+        "### Setup (not the figure)",
+        "",
+        *setup_lines,
+    ])
+
+
+# --- main -----------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--cases", type=int, default=None, help="decisions per repetition (default 10000; 1000 with --quick)")
+    parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--quick", action="store_true", help="N=1000: a smoke run of well under a minute")
+    parser.add_argument("--reps", type=int, default=3, help="repetitions, each on fresh cases (default 3)")
+    parser.add_argument("--pathway", default="diagnosis")
+    parser.add_argument("--outcome", default="relevant", help="outcome of the first stage to record")
+    parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL,
+                        help="database dropped and recreated for the run (default %(default)s)")
+    parser.add_argument("--profile", choices=("cprofile", "pyinstrument"), default=None,
+                        help="profile a further pass of decisions (not counted in the figures)")
+    parser.add_argument("--profile-cases", type=int, default=2000)
+    parser.add_argument("--profile-top", type=int, default=30)
+    parser.add_argument("--no-record", action="store_true", help="print only; leave bench/RESULTS.md alone")
+    args = parser.parse_args(argv)
+    if args.cases is None:
+        args.cases = 1000 if args.quick else 10_000
+    if args.cases < 1 or args.reps < 1:
+        parser.error("--cases and --reps must be at least 1")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    catalog = load_pathway_dir(ROOT / "config" / "pathways")  # no templates: they are not the figure
+    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
+    results = [run_backend(backend, args, catalog) for backend in backends]
+    text = report(results, args)
+    print("\n" + text)
+    if not args.no_record:
+        record("decide-quick" if args.quick else "decide", text)
+        print(f"\nrecorded in {Path('bench/RESULTS.md')}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
