@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
+from pathways.bootstrap import App
 from pathways.cli.context import Json, app_of
 from pathways.cli.output import console, emit_json, table, when
 from pathways.errors import FieldError
@@ -35,12 +36,22 @@ def open_(
         actor = _actor(conn, by or officer)
     with write(app_, actor_id=actor) as tx:
         opened = cases.open_case(tx, app_.catalog, project=project, pathway=pathway, officer=officer)
+    followed = _follow(app_)
     if json:
-        emit_json(opened)
-    else:
-        console.print(
-            f"opened [bold]{opened['ref']}[/] at stage {opened['stage']}, due {when(opened['due_at'])}"
-        )
+        emit_json({**opened, "work": [r.__dict__ for r in followed]})
+        return
+    console.print(f"opened [bold]{opened['ref']}[/] at stage {opened['stage']}, due {when(opened['due_at'])}")
+    _print_work(followed)
+
+
+def _follow(app_: App) -> list[work.JobResult]:
+    """Run the work a change queued, in this process, unless Prefect runs it."""
+    return work.run_pending(app_) if app_.settings.executor == "inline" else []
+
+
+def _print_work(results: list[work.JobResult]) -> None:
+    for result in results:
+        console.print(f"  {result.key}: {result.status} {escape(result.detail)}")
 
 
 def _parse_sets(pairs: list[str]) -> dict[str, str]:
@@ -84,7 +95,7 @@ def decide(
             note=note,
             expected_version=expect_version,
         )
-    followed = work.run_pending(app_) if app_.settings.executor == "inline" else []
+    followed = _follow(app_)
     if json:
         emit_json({**decided.__dict__, "work": [r.__dict__ for r in followed]})
         return
@@ -94,8 +105,7 @@ def decide(
         else f"closed: {decided.result}"
     )
     console.print(f"{decided.ref}: {decided.left} → {outcome}; {where}")
-    for result in followed:
-        console.print(f"  {result.key}: {result.status} {escape(result.detail)}")
+    _print_work(followed)
 
 
 @app.command("show")

@@ -161,7 +161,8 @@ def parse(text: str) -> YamlDocument:
         raise YamlSyntaxError(f"{exc.problem or exc.context}{context}", line) from exc
     except yaml.reader.ReaderError as exc:
         line = min(len(_BREAK.findall(text[: exc.position])) + 1, last_line)
-        raise YamlSyntaxError(f"character {exc.character!r} is not allowed in YAML", line) from exc
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character[:1] or "\0")
+        raise YamlSyntaxError(f"the invisible character U+{code:04X} is not allowed in YAML", line) from exc
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(str(exc), None) from exc
     except RecursionError as exc:
@@ -257,10 +258,13 @@ def _translate(error: ErrorDetails, model: type[BaseModel]) -> Problem:  # noqa:
     if expected is not None and kind.endswith(("_type", "_parsing", "_from_float")):
         if _type_at(model, path) is Label:
             expected = "the text in each language, e.g. {fr: ..., nl: ..., en: ...}"
-        yaml_bool = "YAML reads yes/no/on/off/true/false as booleans: quote the word"
-        return Problem(
-            path, f"expected {expected}, not {_kind(value)}", yaml_bool if isinstance(value, bool) else None
+        hint = (
+            "YAML reads a bare true or false as a boolean: quote the word"
+            if isinstance(value, bool)
+            else None
         )
+        hint = "write the value after the colon" if value is None else hint
+        return Problem(path, f"expected {expected}, not {_kind(value)}", hint)
     bound = _BOUNDS.get(kind)
     if bound is not None and bound[0] in ctx:
         return Problem(path, f"must be {bound[1]} {ctx[bound[0]]}, not {value}")
