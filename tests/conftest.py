@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -26,10 +27,10 @@ from sqlalchemy import create_engine, exc, make_url, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import URL
 from sqlalchemy.pool import NullPool
-from sqlmodel import SQLModel
 
-import pathways.store.tables  # noqa: F401  registers every table on SQLModel.metadata
-from pathways.store.db import Store, init_database
+from pathways.bootstrap import App, Clock
+from pathways.settings import load_settings
+from pathways.store.db import Store, init_database, table_metadata
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -102,7 +103,7 @@ def _empty_postgres_tables() -> str:
     """
     quote = postgresql.dialect().identifier_preparer.quote
     deletes = "\n".join(
-        f"  DELETE FROM {quote(table.name)};" for table in reversed(SQLModel.metadata.sorted_tables)
+        f"  DELETE FROM {quote(table.name)};" for table in reversed(table_metadata().sorted_tables)
     )
     return f"""DO $$ DECLARE used record; BEGIN
 {deletes}
@@ -142,3 +143,22 @@ def _maintenance(server: URL, *statements: str, reachable_required: bool = True)
         pytest.skip(message)
     finally:
         engine.dispose()
+
+
+# --- application ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fixed_now() -> datetime:
+    """The effective time of every change an ``app`` makes: Wednesday 8 July 2026, 10:00 in Paris."""
+    return datetime(2026, 7, 8, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def app(store: Store, fixed_now: datetime) -> App:
+    """The application on an empty database (both backends), its clock fixed at ``fixed_now``."""
+    return App(
+        settings=load_settings(config_dir=Path("config"), environment="test"),
+        store=store,
+        clock=Clock(fixed_now),
+    )

@@ -184,18 +184,19 @@ def test_intake_reminders_fall_on_business_days_at_nine_and_escalations_after_th
 
 def test_a_reminder_five_business_days_before_skips_a_public_holiday() -> None:
     stage = make_stage(
-        {"business_days": 15},
+        {"business_days": 10},
         remind=[{"before": {"business_days": 5}, "to": "owner", "template": "board_approval"}],
         escalate=[{"after": {"business_days": 2}, "to": "manager"}],
     )
+    friday = paris(2026, 7, 3)
 
-    reminder, escalation = notices(stage, paris(2026, 7, 1))
+    reminder, escalation = notices(stage, friday)
 
-    # Due Wednesday 22 July; five business days back skips Bastille Day: Wednesday 15 July.
-    assert due(stage, paris(2026, 7, 1)) == paris(2026, 7, 22, 23, 59, 59)
-    assert reminder.due_at == paris(2026, 7, 15, 9).astimezone(UTC)
+    # Due Monday 20 July; five business days back skips Bastille Day: Friday 10 July.
+    assert due(stage, friday) == paris(2026, 7, 20, 23, 59, 59)
+    assert reminder.due_at == paris(2026, 7, 10, 9).astimezone(UTC)
     assert (reminder.kind, reminder.to_role, reminder.template) == ("reminder", "owner", "board_approval")
-    assert escalation.due_at == paris(2026, 7, 24, 9).astimezone(UTC)
+    assert escalation.due_at == paris(2026, 7, 22, 9).astimezone(UTC)
     assert (escalation.kind, escalation.to_role, escalation.template) == ("escalation", "manager", "escalation")
 
 

@@ -24,7 +24,14 @@ _FALSE = {"false", "no", "n", "0", "non", "nee", "off"}
 def _scalar(name: str, kind: FieldType, spec: FieldSpec, raw: Any) -> Any:  # noqa: PLR0911, PLR0912
     """Parse one scalar value of type `kind` into its typed form."""
     text = raw.strip() if isinstance(raw, str) else raw
-    if kind is FieldType.TEXT or kind is FieldType.PERSON:
+    if kind is FieldType.PERSON:
+        # People are referred to by id, so erasing a person's data leaves no name in case records.
+        if isinstance(text, int) and not isinstance(text, bool):
+            return text
+        if isinstance(text, str) and text.isdigit():
+            return int(text)
+        raise FieldError(name, f"unknown person {raw!r}", hint="give the person's id, handle or email")
+    if kind is FieldType.TEXT:
         if isinstance(text, bool) or not isinstance(text, str | int):
             raise FieldError(name, f"expected text, got {raw!r}")
         value = str(text)
@@ -89,7 +96,7 @@ def _bounds(name: str, spec: FieldSpec, value: Decimal) -> None:
         raise FieldError(name, f"{value} is above the maximum {spec.max}")
 
 
-def _items(raw: Any) -> list[Any]:
+def parse_list(raw: Any) -> list[Any]:
     """A list value: a JSON array, or text split on ';' (or ',' when there is no ';')."""
     if isinstance(raw, list | tuple):
         return list(raw)
@@ -109,14 +116,14 @@ def parse_value(name: str, spec: FieldSpec, raw: Any) -> Any:
     """The typed value of field `name` from text or JSON input; FieldError when invalid."""
     if spec.type is FieldType.CHOICE:
         assert spec.choices is not None
-        picked = _items(raw) if spec.multiple else [str(raw).strip()]
+        picked = parse_list(raw) if spec.multiple else [str(raw).strip()]
         for key in picked:
             if key not in spec.choices:
                 raise FieldError(name, f"{key!r} is not one of: {', '.join(spec.choices)}")
         return picked if spec.multiple else picked[0]
     if spec.type is FieldType.LIST:
         assert spec.items is not None
-        values = [_scalar(f"{name}[{i}]", spec.items, spec, item) for i, item in enumerate(_items(raw))]
+        values = [_scalar(f"{name}[{i}]", spec.items, spec, item) for i, item in enumerate(parse_list(raw))]
         if spec.required and not values:
             raise FieldError(name, "needs at least one item")
         return values

@@ -18,12 +18,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from pathways.domain import case as machine
-from pathways.domain import lifecycle
+from pathways.domain import fields, lifecycle
 from pathways.domain.deadline import due_at, plan_notices
 from pathways.domain.loader import PathwayCatalog
 from pathways.domain.rules import DecisionContext, ProjectFacts
-from pathways.domain.spec import PathwaySpec, Phase, StageSpec
-from pathways.errors import Conflict, NotFound
+from pathways.domain.spec import FieldType, PathwaySpec, Phase, StageSpec
+from pathways.errors import Conflict, FieldError, NotFound, Refused
 from pathways.services import directory, outbox
 from pathways.services.facts import DbFacts
 from pathways.services.tx import Tx
@@ -35,6 +35,7 @@ NOTICE = Notice.__table__  # type: ignore[attr-defined]
 PROJECT = Project.__table__  # type: ignore[attr-defined]
 ORG = Organisation.__table__  # type: ignore[attr-defined]
 REF = RefCounter.__table__  # type: ignore[attr-defined]
+RESOURCE_FIELD = "resource_person"  # a person field of this name names the case's resource person
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +234,7 @@ def decide(
     state = machine.CaseState(
         stage=row["stage"], status=row["status"], result=row["result"], data=row["data"]
     )
+    values = _resolve_people(tx.conn, spec, row["stage"], outcome, values)
     transition = machine.decide(
         spec,
         state,
@@ -286,6 +288,7 @@ def decide(
             due_at=due,
             current_entry_id=entry_id,
             closed_at=tx.at if new.status == "closed" else None,
+            resource_id=transition.values.get(RESOURCE_FIELD, row["resource_id"]),
             version=row["version"] + 1,
         )
     ).rowcount
@@ -320,6 +323,28 @@ def decide(
         due_at=due,
         version=row["version"] + 1,
     )
+
+
+def _resolve_people(
+    conn: Connection, spec: PathwaySpec, stage_id: str | None, outcome: str, values: Mapping[str, Any]
+) -> Mapping[str, Any]:
+    """Person fields given as handle, email or name become person ids (unknown people: FieldError)."""
+    if stage_id is None or outcome not in spec.stage(stage_id).outcomes:
+        return values  # the state machine refuses the decision with the right message
+    resolved = dict(values)
+    for name, field in spec.stage(stage_id).fields_for(outcome).items():
+        is_list = field.type is FieldType.LIST and field.items is FieldType.PERSON
+        if name not in values or not (field.type is FieldType.PERSON or is_list):
+            continue
+        refs = fields.parse_list(values[name]) if is_list else [values[name]]
+        ids = []
+        for ref in refs:
+            try:
+                ids.append(directory.find_person(conn, ref)["id"])
+            except (NotFound, Refused) as exc:
+                raise FieldError(name, exc.message, hint=exc.hint) from None
+        resolved[name] = ids if is_list else ids[0]
+    return resolved
 
 
 def _follow_up(

@@ -9,14 +9,16 @@ failing on a lock upgrade), :meth:`Store.read` a plain one.
 from __future__ import annotations
 
 import contextlib
+import importlib
+import pkgutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Final
 
-from sqlalchemy import Connection, Engine, create_engine, event, exc, make_url, text
+from sqlalchemy import Connection, Engine, MetaData, create_engine, event, exc, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.pool import ConnectionPoolEntry
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 from pathways.errors import PathwaysError
 
@@ -142,6 +144,29 @@ def unreachable(url: URL, error: BaseException) -> PathwaysError:
             "that the database exists, and the user name and password (PATHWAYS_DATABASE_URL)"
         )
     return PathwaysError(f"cannot connect to the database {safe}: {reason}", hint=hint)
+
+
+def table_metadata() -> MetaData:
+    """Every application table: imports each module of ``pathways.store``, which registers its tables.
+
+    Tables defined outside ``tables.py`` would otherwise be missing whenever their
+    module happens not to be imported (migrations, schema checks, test clean-up).
+    """
+    package = importlib.import_module("pathways.store")
+    for module in pkgutil.iter_modules(package.__path__, f"{package.__name__}."):
+        if not module.ispkg:
+            importlib.import_module(module.name)
+    return SQLModel.metadata
+
+
+def latest_revision() -> str:
+    """The newest migration shipped with this version of pathways."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+    if head is None:
+        raise PathwaysError(f"no migration found in {MIGRATIONS_DIR}")
+    return head
 
 
 def init_database(store: Store) -> str:

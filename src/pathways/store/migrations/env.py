@@ -8,10 +8,9 @@ from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import JSON
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
-import pathways.store.tables  # noqa: F401  registers every table on SQLModel.metadata
+from pathways.store.db import Store, table_metadata
 from pathways.store.types import UTCDateTime
 
 TYPES_IMPORT = "from pathways.store.types import JSONDoc, UTCDateTime"
@@ -35,7 +34,7 @@ def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | 
 def run_migrations(connection: Any) -> None:
     context.configure(
         connection=connection,
-        target_metadata=SQLModel.metadata,
+        target_metadata=table_metadata(),
         render_as_batch=connection.dialect.name == "sqlite",
         render_item=render_item,
         compare_type=True,
@@ -52,7 +51,6 @@ def main() -> None:
         run_migrations(connection)
         return
     from pathways.settings import load_settings
-    from pathways.store.db import Store
 
     store = Store.from_url(load_settings().effective_database_url)
     try:

@@ -1,0 +1,1 @@
+"""Messages: rendering (Jinja2, StrictUndefined, Babel) and delivery (Apprise)."""

@@ -1,0 +1,147 @@
+"""Render message templates in the recipient's language.
+
+One template per message kind and language: ``<templates>/<lang>/<name>.txt.j2``
+(first line ``Subject: ...``, a blank line, the plain-text body) and optionally
+``<name>.html.j2`` for an HTML part. Templates run in a sandbox with
+``StrictUndefined``, so a missing variable fails loudly (at test time) instead of
+leaving a blank in a message. Dates and numbers are formatted by Babel for the
+language, in the organisation's time zone (filters ``date``, ``datetime``,
+``number``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound, select_autoescape
+from jinja2.sandbox import SandboxedEnvironment
+
+from pathways.domain.spec import LANGS
+from pathways.errors import PathwaysError
+
+log = logging.getLogger(__name__)
+
+FALLBACK_LANGUAGE = "en"
+SUBJECT_PREFIX = "Subject:"
+
+
+class RenderError(PathwaysError):
+    """A template is missing, malformed, or uses a variable the message does not have."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A message ready to deliver."""
+
+    lang: str
+    subject: str
+    body: str
+    html: str | None = None
+
+
+def choose_language(person: str | None, organisation: str | None, *, who: str = "recipient") -> str:
+    """The person's language, else the organisation's, else English (with a warning)."""
+    for lang in (person, organisation):
+        if lang in LANGS:
+            return str(lang)
+    log.warning(
+        "no supported language for %s (person %r, organisation %r): writing in %s",
+        who,
+        person,
+        organisation,
+        FALLBACK_LANGUAGE,
+    )
+    return FALLBACK_LANGUAGE
+
+
+def babel_locale(lang: str, zone: str) -> str:
+    """The Babel locale for a language in an organisation's zone: Belgian or French usage, British English."""
+    if lang == "en":
+        return "en_GB"
+    country = "BE" if zone == "Europe/Brussels" or lang == "nl" else "FR"
+    return f"{lang}_{country}"
+
+
+def _filters(locale: str, zone: ZoneInfo) -> dict[str, Callable[..., str]]:
+    def date_(value: date | datetime, format: str = "full") -> str:  # noqa: A002  Babel's name
+        day = value.astimezone(zone).date() if isinstance(value, datetime) else value
+        return str(format_date(day, format=format, locale=locale))
+
+    def datetime_(value: datetime, format: str = "medium") -> str:  # noqa: A002
+        return str(format_datetime(value, format=format, tzinfo=zone, locale=locale))
+
+    def number(value: int | float | Decimal, format: str | None = None) -> str:  # noqa: A002
+        return str(format_decimal(value, format=format, locale=locale))
+
+    return {"date": date_, "datetime": datetime_, "number": number}
+
+
+class Renderer:
+    """Renders the templates of one templates directory (one sandboxed environment per language and zone)."""
+
+    def __init__(self, templates_dir: Path) -> None:
+        self.templates_dir = templates_dir
+        self._environment = lru_cache(maxsize=64)(self._build)
+
+    def _build(self, lang: str, zone: str) -> SandboxedEnvironment:
+        env = SandboxedEnvironment(
+            loader=FileSystemLoader(str(self.templates_dir / lang)),
+            undefined=StrictUndefined,
+            autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+        )
+        env.filters.update(_filters(babel_locale(lang, zone), ZoneInfo(zone)))
+        return env
+
+    def exists(self, name: str, lang: str) -> bool:
+        """Whether the plain-text template `name` exists in `lang`."""
+        return (self.templates_dir / lang / f"{name}.txt.j2").is_file()
+
+    def render(self, name: str, lang: str, context: Mapping[str, Any], *, zone: str) -> Rendered:
+        """Render message `name` in `lang`; dates shown in `zone`. RenderError names the template."""
+        if lang not in LANGS:
+            raise RenderError(f"unsupported language {lang!r}", hint=f"use one of {', '.join(LANGS)}")
+        env = self._environment(lang, zone)
+        where = f"{self.templates_dir / lang / name}.txt.j2"
+        try:
+            text = env.get_template(f"{name}.txt.j2").render(**context)
+        except TemplateNotFound:
+            raise RenderError(
+                f"no template {where}", hint=f"write {name}.txt.j2 in {', '.join(LANGS)}"
+            ) from None
+        except TemplateError as exc:
+            raise RenderError(f"{where}: {exc}", hint="check the variables the template uses") from exc
+        subject, body = split_subject(text, where=where)
+        html = None
+        if (self.templates_dir / lang / f"{name}.html.j2").is_file():
+            try:
+                html = env.get_template(f"{name}.html.j2").render(**context)
+            except TemplateError as exc:
+                raise RenderError(f"{where[:-7]}.html.j2: {exc}") from exc
+        return Rendered(lang=lang, subject=subject, body=body, html=html)
+
+
+def split_subject(text: str, *, where: str) -> tuple[str, str]:
+    """(subject, body) of a rendered text template."""
+    first, _, rest = text.lstrip().partition("\n")
+    if not first.startswith(SUBJECT_PREFIX):
+        raise RenderError(
+            f"{where}: the first line must be 'Subject: ...', got {first[:60]!r}",
+            hint="start the template with the subject line, then a blank line, then the body",
+        )
+    subject = first.removeprefix(SUBJECT_PREFIX).strip()
+    if not subject:
+        raise RenderError(f"{where}: the subject is empty")
+    return subject, rest.strip("\n").rstrip() + "\n"

@@ -1,0 +1,131 @@
+"""Test data builders with sensible defaults: each one calls the public services in its own transaction.
+
+Usage (with the ``app`` fixture of tests/conftest.py)::
+
+    org = make_org(app)
+    officer = make_person(app, org)
+    project = make_project(app, org)
+    case = open_diagnosis(app, project, officer)
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from itertools import count
+from typing import Any
+
+from pathways.bootstrap import App
+from pathways.services import cases, directory
+from pathways.services.tx import write
+
+VALID_SIRET = "73282932000074"
+_serial = count(1)
+
+
+def make_org(app: App, *, name: str | None = None, territory: str = "FR-75", **extra: Any) -> int:
+    """A support organisation (default: in Paris); returns its id."""
+    with write(app) as tx:
+        return directory.add_org(tx, name=name or f"DLA {next(_serial)}", territory=territory, **extra).id
+
+
+def make_person(
+    app: App,
+    org: int,
+    *,
+    name: str | None = None,
+    role: str = "officer",
+    email: str | None = None,
+    language: str | None = "fr",
+    channels: tuple[str, ...] = (),
+) -> int:
+    """A person with a role in `org` (default: an officer); returns the id."""
+    with write(app) as tx:
+        return directory.add_person(
+            tx,
+            name=name or f"Camille Martin {next(_serial)}",
+            org=org,
+            role=role,
+            email=email,
+            language=language,
+            channels=list(channels),
+        ).id
+
+
+def make_project(
+    app: App,
+    org: int,
+    *,
+    name: str | None = None,
+    owner: int | None = None,
+    siret: str | None = VALID_SIRET,
+    bce: str | None = None,
+    territory: str | None = None,
+    phase: str = "founded",
+    legal_form: str | None = "association",
+    permanent_jobs: int = 3,
+) -> int:
+    """A project eligible for a diagnosis (founded association with salaried jobs); returns its id."""
+    with write(app) as tx:
+        return directory.add_project(
+            tx,
+            name=name or f"Recyclerie {next(_serial)}",
+            org=org,
+            owner=owner,
+            siret=siret,
+            bce=bce,
+            territory=territory,
+            phase=phase,
+            legal_form=legal_form,
+            permanent_jobs=permanent_jobs,
+        ).id
+
+
+def open_case(
+    app: App,
+    project: int,
+    officer: int | None,
+    pathway: str,
+    *,
+    at: datetime | None = None,
+) -> dict[str, Any]:
+    """Open a case of `pathway` for `project`; returns what open_case returns (id, ref, stage, due_at)."""
+    with write(app, actor_id=officer, at=at) as tx:
+        return cases.open_case(tx, app.catalog, project=project, pathway=pathway, officer=officer)
+
+
+def open_diagnosis(app: App, project: int, officer: int | None, *, at: datetime | None = None) -> dict[str, Any]:
+    """Open a diagnosis case for `project`, followed by `officer`."""
+    return open_case(app, project, officer, "diagnosis", at=at)
+
+
+def decide(
+    app: App,
+    case: str | int,
+    outcome: str,
+    values: dict[str, Any] | None = None,
+    *,
+    by: int | None = None,
+    at: datetime | None = None,
+    expected_version: int | None = None,
+) -> cases.Decided:
+    """Record a decision in its own transaction."""
+    with write(app, actor_id=by, at=at) as tx:
+        return cases.decide(
+            tx, app.catalog, case=case, outcome=outcome, values=values or {}, expected_version=expected_version
+        )
+
+
+# Valid values for each diagnosis stage, keyed by outcome.
+INTAKE_RELEVANT = {
+    "met_on": "2026-07-08",
+    "legal_form": "association",
+    "salaried_jobs": "4",
+    "request": "Consolider le modèle économique",
+}
+DIAGNOSIS_ACCEPTED = {
+    "interviews": "2026-07-10;2026-07-17",
+    "validated_on": "2026-07-20",
+    "priority_issues": "Modèle économique, gouvernance",
+}
+PLAN_VALIDATED = {"board_approval": "yes", "board_approval_on": "2026-07-22", "committee_date": "2026-09-15"}
+COMMITTEE_FAVOURABLE = {"opinion_on": "2026-09-15"}
