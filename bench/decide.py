@@ -34,6 +34,7 @@ import argparse
 import cProfile
 import io
 import pstats
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -185,31 +186,67 @@ def setup(backend: str, catalog: PathwayCatalog, *, pathway: str, cases_needed: 
 # --- the figure -----------------------------------------------------------------------------
 
 
-def decide_all(bench: Bench, ids: list[int], outcome: str, values: Mapping[str, Any]) -> list[float]:
-    """Decide each case in its own transaction; the latency of each (seconds, commit included)."""
+def decide_all(
+    bench: Bench, ids: list[int], outcome: str, values: Mapping[str, Any], commits: list[float] | None = None
+) -> list[float]:
+    """Decide each case in its own transaction; the latency of each (seconds, commit included).
+
+    `commits`, when given, receives the time from the end of ``cases.decide`` to the end of
+    the ``write`` block (commit and connection return) of each decision.
+    """
     app, catalog, officer = bench.app, bench.catalog, bench.officer_id
     clock = time.perf_counter
     latencies: list[float] = []
+    decided = 0.0
     for case_id in ids:
         t0 = clock()
         with write(app, actor_id=officer) as tx:
             cases.decide(tx, catalog, case=case_id, outcome=outcome, values=values)
-        latencies.append(clock() - t0)
+            decided = clock()
+        t1 = clock()
+        latencies.append(t1 - t0)
+        if commits is not None:
+            commits.append(t1 - decided)
     return latencies
 
 
+_VERB = re.compile(r"\s*(\w+)")
+_TARGET = re.compile(r'\b(?:FROM|INTO|UPDATE)\s+"?(\w+)', re.IGNORECASE)
+
+
+def _label(statement: str) -> str:
+    """'SELECT case', 'INSERT stageentry', 'BEGIN': what a statement does to which table."""
+    found = _VERB.match(statement)
+    verb = found.group(1).upper() if found else "?"
+    target = _TARGET.search(statement)
+    return f"{verb} {target.group(1)}" if target and verb in {"SELECT", "INSERT", "UPDATE", "DELETE"} else verb
+
+
+@dataclass
+class SqlMeter:
+    """Statements executed and time spent inside the driver's execute (COMMIT excluded)."""
+
+    statements: int = 0
+    seconds: float = 0.0
+    by_label: dict[str, list[float]] = field(default_factory=dict)  # label -> [count, seconds]
+
+
 @contextmanager
-def sql_meter(store: Store) -> Iterator[dict[str, float]]:
-    """Count statements and time spent inside the driver's execute (not commit) while active."""
-    meter = {"statements": 0, "seconds": 0.0}
+def sql_meter(store: Store) -> Iterator[SqlMeter]:
+    """Meter every statement run on the store's engine while active."""
+    meter = SqlMeter()
     engine = store.engine
 
     def before(conn: Any, _cursor: Any, _stmt: str, _params: Any, context: Any, _many: bool) -> None:
-        context._bench_t0 = time.perf_counter()
+        conn.info["bench_t0"] = time.perf_counter()
 
-    def after(conn: Any, _cursor: Any, _stmt: str, _params: Any, context: Any, _many: bool) -> None:
-        meter["statements"] += 1
-        meter["seconds"] += time.perf_counter() - context._bench_t0
+    def after(conn: Any, _cursor: Any, stmt: str, _params: Any, context: Any, _many: bool) -> None:
+        spent = time.perf_counter() - conn.info.pop("bench_t0")
+        meter.statements += 1
+        meter.seconds += spent
+        slot = meter.by_label.setdefault(_label(stmt), [0, 0.0])
+        slot[0] += 1
+        slot[1] += spent
 
     event.listen(engine, "before_cursor_execute", before)
     event.listen(engine, "after_cursor_execute", after)
@@ -318,17 +355,21 @@ class Baseline:
 
 @dataclass
 class Result:
+    """One backend's figures."""
+
     backend: str
     n: int
     reps: int
     rates: list[float]
-    latencies: list[float]
+    latencies: list[float]  # sorted, seconds
+    commits: list[float]  # sorted, seconds
     raw_rates: list[float]
     full_rates: list[float]
     setup_s: float
     opened_per_s: float
-    statements: float
-    driver_share: float
+    meter: SqlMeter
+    warmup: int
+    warmup_s: float
     settings: dict[str, str]
 
     @property
@@ -344,52 +385,67 @@ class Result:
         return median(self.full_rates)
 
 
+def settle(db: BenchDatabase) -> None:
+    """After the bulk setup: what a running server would have done (statistics, checkpoint)."""
+    if db.backend == "sqlite":
+        with db.store.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        return
+    with db.store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM ANALYZE")
+        conn.exec_driver_sql("CHECKPOINT")
+
+
 def run_backend(backend: str, args: argparse.Namespace, catalog: PathwayCatalog) -> Result:
+    """Setup, warm-up, the repetitions and the optional profile on one fresh database."""
     n, reps = args.cases, args.reps
     profiled = min(n, args.profile_cases) if args.profile else 0
     warmup = min(WARMUP, n)
-    print(f"[{backend}] setup: {n * reps + warmup + profiled} cases ...", flush=True)
-    bench = setup(backend, catalog, pathway=args.pathway, cases_needed=n * reps + warmup + profiled,
-                  postgres_url=args.postgres_url)
-    settings = server_settings(bench.db.store)
-    print(f"[{backend}] setup took {bench.setup_s:.1f} s (cases opened at {bench.opened_per_s:.0f}/s)", flush=True)
+    needed = n * reps + warmup + profiled
+    print(f"[{backend}] setup: {needed:,} projects and cases ...", flush=True)
+    bench = setup(backend, catalog, pathway=args.pathway, cases_needed=needed, postgres_url=args.postgres_url)
     try:
-        stage = bench.spec.first_stage.id
-        values = decision_values(bench.spec, stage, args.outcome, today=datetime.now(UTC).date(),
-                                 person=bench.officer_id)
+        settle(bench.db)
+        settings = server_settings(bench.db.store)
+        print(f"[{backend}] setup took {bench.setup_s:.1f} s (cases opened at {bench.opened_per_s:,.0f}/s)",
+              flush=True)
+        values = decision_values(bench.spec, bench.spec.first_stage.id, args.outcome,
+                                 today=datetime.now(UTC).date(), person=bench.officer_id)
         ids = iter(bench.case_ids)
 
         def take(count: int) -> list[int]:
             return [next(ids) for _ in range(count)]
 
         baseline = Baseline.create(bench.db)
-        baseline.run_two_rows(warmup)
+        baseline.run_two_rows(max(warmup, 1000))
         baseline.run_decision_rows(warmup)
         with sql_meter(bench.db.store) as meter:
             t0 = time.perf_counter()
             decide_all(bench, take(warmup), args.outcome, values)
-            elapsed = time.perf_counter() - t0
-        statements = meter["statements"] / warmup
-        driver_share = meter["seconds"] / elapsed
+            warmup_s = time.perf_counter() - t0
 
-        rates, raw_rates, full_rates, latencies = [], [], [], []
+        rates: list[float] = []
+        raw_rates: list[float] = []
+        full_rates: list[float] = []
+        latencies: list[float] = []
+        commits: list[float] = []
         for rep in range(1, reps + 1):
             raw_rates.append(baseline.run_two_rows(n))
-            full_rates.append(baseline.run_decision_rows(n))
             t0 = time.perf_counter()
-            lat = decide_all(bench, take(n), args.outcome, values)
+            latencies.extend(decide_all(bench, take(n), args.outcome, values, commits))
             rates.append(n / (time.perf_counter() - t0))
-            latencies.extend(lat)
-            print(f"[{backend}] rep {rep}/{reps}: {rates[-1]:,.0f} decisions/s, raw {raw_rates[-1]:,.0f} tx/s "
-                  f"(decision rows {full_rates[-1]:,.0f} tx/s)", flush=True)
+            full_rates.append(baseline.run_decision_rows(n))
+            print(f"[{backend}] rep {rep}/{reps}: {rates[-1]:,.0f} decisions/s; raw {raw_rates[-1]:,.0f} tx/s; "
+                  f"decision rows {full_rates[-1]:,.0f} tx/s", flush=True)
         if profiled:
             profile(bench, take(profiled), args, values)
         baseline.store.dispose()
     finally:
         bench.db.close()
     latencies.sort()
-    return Result(backend, n, reps, rates, latencies, raw_rates, full_rates, bench.setup_s, bench.opened_per_s,
-                  statements, driver_share, settings)
+    commits.sort()
+    return Result(backend, n, reps, rates, latencies, commits, raw_rates, full_rates, bench.setup_s,
+                  bench.opened_per_s, meter, warmup, warmup_s, settings)
 
 
 def profile(bench: Bench, ids: list[int], args: argparse.Namespace, values: Mapping[str, Any]) -> None:
@@ -424,17 +480,40 @@ def _ms(seconds: float) -> str:
 
 def table(results: list[Result]) -> str:
     lines = [
-        "| backend | N | reps | decisions/s median [min–max] | p50 / p99 ms | raw tx/s (entry + audit row) "
-        "| ratio | decision-rows tx/s | ratio | SQL statements / decision | time in driver |",
-        "|---|---:|---:|---|---|---:|---:|---:|---:|---:|---:|",
+        "| backend | N | decisions/s median [min–max] | p50 / p99 ms | commit p50 ms "
+        "| raw tx/s median [min–max] | **ratio** | decision-rows tx/s | ratio |",
+        "|---|---:|---|---|---:|---|---:|---:|---:|",
     ]
     for r in results:
         lines.append(
-            f"| {r.backend} | {r.n:,} | {r.reps} | **{r.rate:,.0f}** [{min(r.rates):,.0f}–{max(r.rates):,.0f}] "
+            f"| {r.backend} | {r.n:,} ×{r.reps} | **{r.rate:,.0f}** [{min(r.rates):,.0f}–{max(r.rates):,.0f}] "
             f"| {_ms(percentile(r.latencies, 0.50))} / {_ms(percentile(r.latencies, 0.99))} "
+            f"| {_ms(percentile(r.commits, 0.50))} "
             f"| {r.raw:,.0f} [{min(r.raw_rates):,.0f}–{max(r.raw_rates):,.0f}] | **{r.rate / r.raw:.1%}** "
-            f"| {r.full:,.0f} | {r.rate / r.full:.1%} | {r.statements:.1f} | {r.driver_share:.0%} |"
+            f"| {r.full:,.0f} | {r.rate / r.full:.1%} |"
         )
+    return "\n".join(lines)
+
+
+def statement_table(results: list[Result]) -> str:
+    """Per decision: each kind of statement, how often, and its time inside the driver."""
+    labels: list[str] = []
+    for r in results:
+        labels += [label for label in r.meter.by_label if label not in labels]
+    head = "| statement | " + " | ".join(f"{r.backend}: per decision, µs each" for r in results) + " |"
+    lines = [head, "|---|" + "---:|" * len(results)]
+    for label in labels:
+        cells = []
+        for r in results:
+            count, seconds = r.meter.by_label.get(label, (0, 0.0))
+            cells.append(f"{count / r.warmup:.0f} × {seconds / count * 1e6:,.0f}" if count else "–")
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    total = " | ".join(
+        f"{r.meter.statements / r.warmup:.0f} statements, {r.meter.seconds / r.warmup * 1e3:.2f} ms "
+        f"of {r.warmup_s / r.warmup * 1e3:.2f} ms ({r.meter.seconds / r.warmup_s:.0%})"
+        for r in results
+    )
+    lines.append(f"| **in the driver** | {total} |")
     return "\n".join(lines)
 
 
@@ -485,11 +564,18 @@ def report(results: list[Result], args: argparse.Namespace) -> str:
         "",
         table(results),
         "",
-        "raw tx/s: transactions of one stage-entry-sized row plus one audit-sized row, SQLAlchemy Core, "
-        "committed one by one, same database, same run (the ratio's base). decision-rows tx/s: "
-        "transactions inserting every row a decision inserts (entry, 4 notices, audit event, outbox job). "
-        "Latencies over all decisions of all repetitions, commit included. Statements and driver time "
-        f"from the {WARMUP} warm-up decisions (driver time excludes COMMIT).",
+        "N ×reps: N decisions per repetition, each repetition on fresh cases of the same database. "
+        "Latencies over all decisions of all repetitions, commit included; commit: from the end of "
+        "`cases.decide` to the end of the `write` block. raw tx/s: transactions of one stage-entry row "
+        "plus one audit-event row (same columns, types and indexes, no foreign keys), SQLAlchemy Core, "
+        "committed one by one, same database, same run: **the ratio's base**. decision-rows tx/s: "
+        "transactions inserting every row a decision inserts (entry, 4 notices, audit event, outbox job), "
+        "for context.",
+        "",
+        f"Where a decision's time goes ({WARMUP} warm-up decisions, statement timing = inside the "
+        "driver's execute, COMMIT excluded):",
+        "",
+        statement_table(results),
         "",
         "### Aims (issues 2 and 8)",
         "",

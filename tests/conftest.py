@@ -5,7 +5,7 @@ Databases: ``store`` runs a test on both backends; ``sqlite_store`` and
 xdist worker) and every test starts from empty tables:
 
 - SQLite: a copy of a freshly migrated file, in the test's own ``tmp_path``;
-- PostgreSQL: the worker's own database ``pathways_test_<worker>``, every table
+- PostgreSQL: the worker's own database ``pathways_test_<worker>_<pid>``, every table
   emptied and every identity restarted before the test.
 
 PostgreSQL is ``PATHWAYS_TEST_POSTGRES_URL`` (default: the local server); when it
@@ -85,7 +85,8 @@ def _postgres_worker_store() -> Iterator[Store]:
     """This worker's own PostgreSQL database, created from scratch and migrated once."""
     server = make_url(os.environ.get("PATHWAYS_TEST_POSTGRES_URL") or DEFAULT_POSTGRES_URL)
     worker = re.sub(r"\W", "_", os.environ.get("PYTEST_XDIST_WORKER", "main"))
-    name = f"pathways_test_{worker}"
+    # The pid keeps two test sessions on one server (two terminals, two engineers) apart.
+    name = f"pathways_test_{worker}_{os.getpid()}"
     _recreate_database(server, name)
     store = Store.from_url(server.set(database=name))
     init_database(store)

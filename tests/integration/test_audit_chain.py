@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, delete, insert, select, text, update
 
+from pathways.store import audit
 from pathways.store.audit import GENESIS, VerifyReport, append_event, verify_chain
 from pathways.store.db import Store
 from pathways.store.tables import AuditEvent, AuditHead, Organisation
@@ -257,3 +258,59 @@ def test_concurrent_appends_make_one_gapless_valid_chain(store: Store, organisat
     assert only(verify(store)) == VerifyReport(
         True, 2 * per_thread, organisation, None, None, "80 events verified"
     )
+
+
+def test_payload_edited_into_a_non_object_is_reported_as_edited(store: Store, organisation: int) -> None:
+    record(store, organisation, 3)
+    with store.write() as conn:
+        conn.execute(text("UPDATE auditevent SET payload = '[1, 2]' WHERE seq = 2"))
+    report = only(verify(store))
+    assert (report.problem, report.seq) == ("edited", 2)
+
+
+def test_instant_edited_into_garbage_is_reported_as_edited(sqlite_store: Store) -> None:
+    organisation = add_organisation(sqlite_store, "dla-75")
+    record(sqlite_store, organisation, 3)
+    with sqlite_store.write() as conn:
+        conn.execute(text("UPDATE auditevent SET effective_at = 'yesterday' WHERE seq = 3"))
+    report = only(verify(sqlite_store))
+    assert (report.problem, report.seq, report.checked) == ("edited", 3, 2)
+
+
+def test_reordering_across_stream_batches_is_found(
+    store: Store, organisation: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(audit, "_SELECT_EVENTS", audit._SELECT_EVENTS.execution_options(yield_per=2))
+    record(store, organisation, 7)
+    assert only(verify(store)).ok
+    with store.write() as conn:
+        mine = EVENTS.c.organisation_id == organisation
+        conn.execute(update(EVENTS).where(mine & (EVENTS.c.seq == 2)).values(seq=-1))
+        conn.execute(update(EVENTS).where(mine & (EVENTS.c.seq == 6)).values(seq=2))
+        conn.execute(update(EVENTS).where(mine & (EVENTS.c.seq == -1)).values(seq=6))
+    report = only(verify(store))
+    assert (report.problem, report.seq) == ("reordered", 2)
+
+
+def test_verifying_while_events_are_appended_finds_no_problem(store: Store, organisation: int) -> None:
+    record(store, organisation, 5)
+    done = threading.Event()
+    errors: list[BaseException] = []
+
+    def writer() -> None:
+        try:
+            record(store, organisation, 60)
+        except BaseException as error:  # noqa: BLE001  reported below
+            errors.append(error)
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    reports = []
+    while not done.is_set():
+        reports.append(only(verify(store)))
+    thread.join()
+    assert errors == []
+    assert [report for report in reports if not report.ok] == []
+    assert only(verify(store)).checked == 65

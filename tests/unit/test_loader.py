@@ -18,7 +18,7 @@ from pathways.domain.loader import (
     load_pathway_text,
     validate_files,
 )
-from pathways.domain.spec import FieldType, PathwaySpec, Phase
+from pathways.domain.spec import Deadline, Duration, FieldType, PathwaySpec, Phase
 from pathways.errors import DefinitionError, NotFound
 
 # Line numbers of MINIMAL are asserted below: 1 id, 8 lifecycle, 10 intake, 12 its deadline,
@@ -109,9 +109,9 @@ FULL = textwrap.dedent("""\
     """)
 
 
-def refused(text: str, **kwargs: object) -> DefinitionError:
+def refused(text: str) -> DefinitionError:
     with pytest.raises(DefinitionError) as caught:
-        load_pathway_text(text, file="diagnosis.yaml", **kwargs)  # type: ignore[arg-type]
+        load_pathway_text(text, file="diagnosis.yaml")
     return caught.value
 
 
@@ -145,20 +145,26 @@ def test_minimal_file_loads_with_its_stage_graph_as_written() -> None:
         "relevant": ("committee", None),
         "not_relevant": (None, "redirected"),
     }
-    assert {name: (o.next, o.end) for name, o in committee.outcomes.items()} == {"favourable": (None, "completed")}
+    assert {name: (o.next, o.end) for name, o in committee.outcomes.items()} == {
+        "favourable": (None, "completed")
+    }
     assert intake.fields["headcount"].type is FieldType.INTEGER
-    assert str(intake.deadline.duration) == "15 business days"  # type: ignore[union-attr]
+    assert intake.deadline is not None
+    assert str(intake.deadline.duration) == "15 business days"
 
 
 def test_yes_no_on_off_stay_text_rather_than_yaml_1_1_booleans() -> None:
-    spec = load_pathway_text(edit(FULL, "required_if: {has_premises: 'yes'}", "required_if: {has_premises: yes}"), file="diagnosis.yaml")
+    spec = load_pathway_text(
+        edit(FULL, "required_if: {has_premises: 'yes'}", "required_if: {has_premises: yes}"),
+        file="diagnosis.yaml",
+    )
 
     assert spec.lifecycle.on == {"completed": Phase.CONSOLIDATION, "redirected": Phase.IDEA}
     premises = spec.stage("intake").fields["has_premises"]
     assert set(premises.choices or {}) == {"yes", "no"}
     assert (premises.choices or {})["yes"].en == "Yes"
     assert spec.stage("intake").fields["address"].required_if == {"has_premises": "yes"}
-    assert spec.stage("committee").deadline.until == "committee_date"  # type: ignore[union-attr]
+    assert spec.stage("committee").deadline == Deadline(until="committee_date", default=Duration(weeks=6))
 
 
 def test_load_pathway_file_checks_the_stem_and_returns_the_spec(tmp_path: Path) -> None:
@@ -174,7 +180,9 @@ def test_refuses_next_naming_an_unknown_stage_and_lists_the_stages() -> None:
     error = refused(edit(MINIMAL, "next: committee", "next: comittee"))
 
     assert error.line == 16
-    assert error.message.startswith("diagnosis.yaml:16: stages[0].outcomes.relevant.next: unknown stage `comittee`")
+    assert error.message.startswith(
+        "diagnosis.yaml:16: stages[0].outcomes.relevant.next: unknown stage `comittee`"
+    )
     assert "did you mean `committee`?" in error.message
     assert "intake, committee" in error.message
 
@@ -235,7 +243,11 @@ def test_refuses_an_outcome_key_written_twice_at_its_second_occurrence() -> None
 
 
 def test_refuses_a_field_key_written_twice() -> None:
-    text = edit(MINIMAL, "    outcomes:\n", "      headcount: {type: text, label: {fr: a, nl: b, en: c}}\n    outcomes:\n")
+    text = edit(
+        MINIMAL,
+        "    outcomes:\n",
+        "      headcount: {type: text, label: {fr: a, nl: b, en: c}}\n    outcomes:\n",
+    )
 
     error = refused(text)
 
@@ -298,7 +310,11 @@ def test_a_bare_true_is_refused_where_text_is_expected_with_a_hint_to_quote_it()
 
 def test_refuses_an_unknown_check_with_did_you_mean(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(loader, "known_checks", lambda: frozenset({"diagnosis_eligibility"}))
-    text = edit(MINIMAL, "    deadline: {business_days: 15}\n", "    deadline: {business_days: 15}\n    checks: [diagnosis_eligibilty]\n")
+    text = edit(
+        MINIMAL,
+        "    deadline: {business_days: 15}\n",
+        "    deadline: {business_days: 15}\n    checks: [diagnosis_eligibilty]\n",
+    )
 
     error = refused(text)
 
@@ -316,7 +332,11 @@ def test_refuses_an_unknown_check_on_an_outcome() -> None:
 
 
 def test_refuses_an_unknown_step_with_did_you_mean() -> None:
-    text = edit(MINIMAL, "    deadline: {business_days: 15}\n", "    deadline: {business_days: 15}\n    steps: [render_documnt]\n")
+    text = edit(
+        MINIMAL,
+        "    deadline: {business_days: 15}\n",
+        "    deadline: {business_days: 15}\n    steps: [render_documnt]\n",
+    )
 
     error = refused(text)
 
@@ -344,18 +364,23 @@ def test_refuses_an_unknown_step_with_did_you_mean() -> None:
             12,
             "stages[0].deadline: a deadline has exactly one of business_days, days, weeks, months, until",
         ),
-        ("deadline: {business_days: 15}", "deadline: {weeks: 0}", 12, "stages[0].deadline.weeks: must be at least 1"),
+        (
+            "deadline: {business_days: 15}",
+            "deadline: {weeks: 0}",
+            12,
+            "stages[0].deadline.weeks: must be at least 1",
+        ),
         (
             "deadline: {business_days: 15}\n",
-            "deadline: {business_days: 15}\n    remind: [{before: {business_days: 3, days: 2}, to: officer}]\n",
+            "deadline: {business_days: 15}\n    remind: [{before: {weeks: 1, days: 2}, to: officer}]\n",
             13,
             "stages[0].remind[0].before: a duration has exactly one of business_days, days, weeks, months",
         ),
         (
             "deadline: {business_days: 15}\n",
-            "deadline: {business_days: 15}\n    escalate:\n      - after: {business_days: -3}\n        to: manager\n",
+            "deadline: {business_days: 15}\n    escalate:\n      - after: {days: -3}\n        to: manager\n",
             14,
-            "stages[0].escalate[0].after.business_days: must be at least 0, not -3",
+            "stages[0].escalate[0].after.days: must be at least 0, not -3",
         ),
     ],
 )
@@ -367,17 +392,27 @@ def test_refuses_an_invalid_duration(old: str, new: str, line: int, words: str) 
 
 
 def test_refuses_until_naming_a_field_that_is_not_a_date() -> None:
-    text = edit(MINIMAL, "title: {fr: Comité, nl: Comité, en: Committee}\n", "title: {fr: Comité, nl: Comité, en: Committee}\n    deadline: {until: headcount}\n")
+    text = edit(
+        MINIMAL,
+        "title: {fr: Comité, nl: Comité, en: Committee}\n",
+        "title: {fr: Comité, nl: Comité, en: Committee}\n    deadline: {until: headcount}\n",
+    )
 
     error = refused(text)
 
     assert error.line == 20
-    assert "stages[1].deadline.until: `until` names `headcount`, a field of type integer, not a date" in str(error)
+    assert "stages[1].deadline.until: `until` names `headcount`, a field of type integer, not a date" in str(
+        error
+    )
     assert error.hint == "declare `headcount` with `type: date`"
 
 
 def test_refuses_until_naming_an_undeclared_field() -> None:
-    text = edit(MINIMAL, "title: {fr: Comité, nl: Comité, en: Committee}\n", "title: {fr: Comité, nl: Comité, en: Committee}\n    deadline: {until: committee_date}\n")
+    text = edit(
+        MINIMAL,
+        "title: {fr: Comité, nl: Comité, en: Committee}\n",
+        "title: {fr: Comité, nl: Comité, en: Committee}\n    deadline: {until: committee_date}\n",
+    )
 
     error = refused(text)
 
@@ -420,21 +455,27 @@ def test_refuses_spawn_per_a_field_that_is_not_a_list() -> None:
     error = refused(text)
 
     assert error.line == 16
-    assert "stages[0].outcomes.relevant.spawn.per: `per` names `headcount`, a field of type integer" in str(error)
+    assert "stages[0].outcomes.relevant.spawn.per: `per` names `headcount`, a field of type integer" in str(
+        error
+    )
 
 
 def test_refuses_required_if_naming_an_unknown_field() -> None:
     error = refused(edit(MINIMAL, "min: 1}", "min: 1, required_if: {has_premises: 'yes'}}"))
 
     assert error.line == 14
-    assert "required_if.has_premises: `required_if` names `has_premises`, a field no stage or outcome" in str(error)
+    assert "required_if.has_premises: `required_if` names `has_premises`, a field no stage or outcome" in str(
+        error
+    )
 
 
 def test_refuses_required_if_expecting_a_value_that_is_not_a_choice() -> None:
     error = refused(edit(FULL, "required_if: {has_premises: 'yes'}", "required_if: {has_premises: maybe}"))
 
     assert error.line == 34
-    assert "stages[0].fields.address.required_if.has_premises: `has_premises` has no choice `maybe`" in str(error)
+    assert "stages[0].fields.address.required_if.has_premises: `has_premises` has no choice `maybe`" in str(
+        error
+    )
     assert error.hint == "its choices: no, yes"
 
 
@@ -464,7 +505,9 @@ def test_refuses_a_reminder_template_missing_a_translation(tmp_path: Path) -> No
     first, second = error.message.splitlines()
     assert "stages[0].remind[0].template: template `intake_documents` has no nl translation" in first
     assert str(templates / "nl" / "intake_documents.txt.j2") in first
-    assert second.startswith(f"{path}:14: stages[0].escalate[0].template: template `escalation` has no en translation")
+    assert second.startswith(
+        f"{path}:14: stages[0].escalate[0].template: template `escalation` has no en translation"
+    )
     assert load_pathway_file(path).id == "diagnosis"  # without a templates folder, not checked
 
 
@@ -479,7 +522,9 @@ def test_refuses_a_yaml_syntax_error_with_its_line() -> None:
 
 
 def test_an_unclosed_bracket_names_the_line_where_it_opened() -> None:
-    error = refused(edit(MINIMAL, "title: {fr: Comité, nl: Comité, en: Committee}", "title: {fr: Comité, nl: Comité"))
+    error = refused(
+        edit(MINIMAL, "title: {fr: Comité, nl: Comité, en: Committee}", "title: {fr: Comité, nl: Comité")
+    )
 
     assert error.line is not None
     assert error.line >= 19
@@ -509,7 +554,11 @@ def test_refuses_a_missing_required_key_on_the_line_of_its_parent() -> None:
 
 
 def test_several_problems_are_listed_one_a_line_the_first_in_the_file_primary() -> None:
-    text = edit(edit(MINIMAL, "type: integer", "type: integr"), "{fr: Accueil, nl: Onthaal, en: Intake}", "{fr: Accueil, en: Intake}")
+    text = edit(
+        edit(MINIMAL, "type: integer", "type: integr"),
+        "{fr: Accueil, nl: Onthaal, en: Intake}",
+        "{fr: Accueil, en: Intake}",
+    )
 
     error = refused(text)
 
@@ -517,7 +566,9 @@ def test_several_problems_are_listed_one_a_line_the_first_in_the_file_primary() 
     lines = error.message.splitlines()
     assert len(lines) == 2
     assert lines[0].startswith("diagnosis.yaml:11: stages[0].title: missing the nl translation")
-    assert lines[1].startswith("diagnosis.yaml:14: stages[0].fields.headcount.type: unknown field type `integr`")
+    assert lines[1].startswith(
+        "diagnosis.yaml:14: stages[0].fields.headcount.type: unknown field type `integr`"
+    )
 
 
 # Files, folders and versions
@@ -543,6 +594,23 @@ def test_refuses_an_old_version_filed_under_another_number(tmp_path: Path) -> No
 
     assert caught.value.line == 2
     assert "version 1 is filed as v2.yaml" in str(caught.value)
+
+
+def test_refuses_a_file_that_is_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "diagnosis.yaml"
+    path.write_bytes(MINIMAL.encode("latin-1"))
+
+    with pytest.raises(DefinitionError, match="not UTF-8 text") as caught:
+        load_pathway_file(path)
+
+    assert caught.value.hint == "save it as UTF-8"
+
+
+def test_folder_refuses_a_yml_file_rather_than_ignoring_it(tmp_path: Path) -> None:
+    write(tmp_path / "diagnosis.yml", MINIMAL)
+
+    with pytest.raises(DefinitionError, match=r"diagnosis\.yml: a pathway file ends in \.yaml"):
+        load_pathway_dir(tmp_path)
 
 
 def test_folder_catalog_holds_every_version_and_serves_the_latest(tmp_path: Path) -> None:
@@ -606,13 +674,17 @@ def test_folder_refuses_old_versions_without_a_current_file(tmp_path: Path) -> N
         load_pathway_dir(tmp_path)
 
 
+SPAWN_ELSEWHERE = (
+    "end: completed, spawn: {pathway: ongoing_support, per: sites},"
+    " fields: {sites: {type: list, items: text, label: {fr: a, nl: b, en: c}}}}"
+)
+
+
 @pytest.mark.parametrize(
     ("outcome", "path"),
     [
         ("end: completed, start: ongoing_support}", "stages[1].outcomes.favourable.start"),
-        ("end: completed, spawn: {pathway: ongoing_support, per: sites},"
-         " fields: {sites: {type: list, items: text, label: {fr: a, nl: b, en: c}}}}",
-         "stages[1].outcomes.favourable.spawn.pathway"),
+        (SPAWN_ELSEWHERE, "stages[1].outcomes.favourable.spawn.pathway"),
     ],
 )
 def test_folder_refuses_a_hand_off_or_spawn_to_a_pathway_it_does_not_hold(
@@ -641,9 +713,15 @@ def test_folder_refuses_two_pathways_sharing_a_reference_prefix(tmp_path: Path) 
 
 
 def test_validate_files_reports_each_file_and_resolves_targets_beside_it(tmp_path: Path) -> None:
-    good = write(tmp_path / "diagnosis.yaml", edit(MINIMAL, "end: completed}", "end: completed, start: ongoing_support}"))
+    good = write(
+        tmp_path / "diagnosis.yaml",
+        edit(MINIMAL, "end: completed}", "end: completed, start: ongoing_support}"),
+    )
     bad = write(tmp_path / "broken.yaml", "id: broken\nversion: [\n")
-    lost = write(tmp_path / "lost" / "lost.yaml", other_pathway("lost", "LOST").replace("end: completed}", "end: completed, start: nowhere}"))
+    lost = write(
+        tmp_path / "lost" / "lost.yaml",
+        other_pathway("lost", "LOST").replace("end: completed}", "end: completed, start: nowhere}"),
+    )
     write(tmp_path / "ongoing_support.yaml", other_pathway("ongoing_support", "SUIV"))
 
     results = validate_files([good, bad, lost], templates=None)
@@ -676,8 +754,32 @@ def _scalar_spans(text: str) -> list[tuple[int, int]]:
 SPANS = _scalar_spans(FULL)
 GARBAGE = st.one_of(
     st.text(max_size=12),
-    st.sampled_from(["", "-1", "0", "[", "{", "}", "x: y", "yes", "~", "'", '"', "*a", "&a b", "\t", ": ", "#",
-                     "2026-13-45", "!!python/object/apply:os.system ['true']", "[1, 2]", "{a: 1}", "\n- ", "|"]),
+    st.sampled_from(
+        [
+            "",
+            "-1",
+            "0",
+            "[",
+            "{",
+            "}",
+            "x: y",
+            "yes",
+            "~",
+            "'",
+            '"',
+            "*a",
+            "&a b",
+            "\t",
+            ": ",
+            "#",
+            "2026-13-45",
+            "!!python/object/apply:os.system ['true']",
+            "[1, 2]",
+            "{a: 1}",
+            "\n- ",
+            "|",
+        ]
+    ),
 )
 
 
@@ -694,8 +796,17 @@ def damaged(draw: st.DrawFn) -> str:
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(damaged())
 def test_a_damaged_file_loads_or_is_refused_on_one_of_its_lines(text: str) -> None:
+    error = refusal_or_none(text)
+
+    if error is not None:
+        assert error.file == "diagnosis.yaml"
+        assert error.line is None or 1 <= error.line <= max(1, len(text.splitlines()))
+
+
+def refusal_or_none(text: str) -> DefinitionError | None:
+    """The DefinitionError loading `text` raises, None when it loads; any other exception fails."""
     try:
         load_pathway_text(text, file="diagnosis.yaml")
     except DefinitionError as error:
-        assert error.file == "diagnosis.yaml"
-        assert error.line is None or 1 <= error.line <= max(1, len(text.splitlines()))
+        return error
+    return None

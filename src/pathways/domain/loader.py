@@ -100,7 +100,8 @@ def validate_files(
     given = {result.id for _, result in results if isinstance(result, PathwaySpec)}
     for index, (path, result) in enumerate(results):
         if isinstance(result, PathwaySpec):
-            folder = path.parent.parent if result.id == path.parent.name else path.parent
+            old_version = _VERSIONED.fullmatch(path.stem) and result.id != path.stem
+            folder = path.parent.parent if old_version else path.parent
             problems = _target_problems(result, given | {p.stem for p in folder.glob("*.yaml")})
             if problems:
                 results[index] = (path, refusal(problems, docs[path], str(path)))

@@ -268,7 +268,7 @@ class PathwaySpec(_Frozen):
     lifecycle: LifecycleSpec = Field(default_factory=LifecycleSpec)
     ends: Mapping[Ident, Label] = Field(description="the named end results and their labels")
     checks: tuple[Ident, ...] = Field(default=(), description="programme rules checked when a case opens")
-    stages: tuple[StageSpec, ...]
+    stages: Annotated[tuple[StageSpec, ...], Field(min_length=1)]
 
     @property
     def key(self) -> tuple[str, int]:

@@ -158,7 +158,8 @@ def parse(text: str) -> YamlDocument:
         context = f" ({exc.context})" if exc.context and exc.problem else ""
         if context and exc.context_mark is not None and exc.context_mark.line != getattr(mark, "line", None):
             context = f" ({exc.context} that starts on line {exc.context_mark.line + 1})"
-        raise YamlSyntaxError(f"{exc.problem or exc.context}{context}", line) from exc
+        problem = str(exc.problem or exc.context).replace("'<stream end>'", "the end of the file")
+        raise YamlSyntaxError(f"{problem}{context}", line) from exc
     except yaml.reader.ReaderError as exc:
         line = min(len(_BREAK.findall(text[: exc.position])) + 1, last_line)
         code = exc.character if isinstance(exc.character, int) else ord(exc.character[:1] or "\0")
@@ -187,7 +188,8 @@ def dotted(path: YamlPath) -> str:
     """``("stages", 2, "deadline")`` as ``stages[2].deadline``."""
     out = ""
     for part in path:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}" if out else part
+        if part != "[key]":  # pydantic's marker for a bad mapping key: the path already ends with it
+            out += f"[{part}]" if isinstance(part, int) else f".{part}" if out else part
     return out
 
 
@@ -244,7 +246,7 @@ def _translate(error: ErrorDetails, model: type[BaseModel]) -> Problem:  # noqa:
         return Problem(loc, f"unknown key `{name}`", suggest(name, _keys_at(model, loc[:-1]), "allowed here"))
     path = tuple(part for part in loc if part != "[key]")
     if kind == "string_pattern_mismatch" and ctx.get("pattern") == _IDENT_PATTERN:
-        hint = "a name is lower-case letters, digits and _, starting with a letter (e.g. not_relevant)"
+        hint = "a name is lower-case letters, digits and _, starting with a letter, e.g. not_relevant"
         return Problem(loc, f"`{value}` is not a valid name", hint)
     if kind == "string_too_short" and name in LANGS:
         return Problem(path, f"the {name} translation is empty")
@@ -258,13 +260,12 @@ def _translate(error: ErrorDetails, model: type[BaseModel]) -> Problem:  # noqa:
     if expected is not None and kind.endswith(("_type", "_parsing", "_from_float")):
         if _type_at(model, path) is Label:
             expected = "the text in each language, e.g. {fr: ..., nl: ..., en: ...}"
-        hint = (
-            "YAML reads a bare true or false as a boolean: quote the word"
-            if isinstance(value, bool)
-            else None
-        )
-        hint = "write the value after the colon" if value is None else hint
-        return Problem(path, f"expected {expected}, not {_kind(value)}", hint)
+        advice = None
+        if isinstance(value, bool):
+            advice = "YAML reads a bare true or false as a boolean: quote the word"
+        elif value is None:
+            advice = "write the value after the colon"
+        return Problem(path, f"expected {expected}, not {_kind(value)}", advice)
     bound = _BOUNDS.get(kind)
     if bound is not None and bound[0] in ctx:
         return Problem(path, f"must be {bound[1]} {ctx[bound[0]]}, not {value}")

@@ -48,13 +48,15 @@ def deliver(url: str, message: Rendered) -> Delivery:
     if not notifier.add(url):
         scheme = urlsplit(url).scheme or "(none)"
         return Delivery(channel, ok=False, reason=f"Apprise does not accept this {scheme}:// URL")
-    html = message.html is not None and urlsplit(url).scheme.lower() in EMAIL_SCHEMES
-    with apprise.LogCapture(level=apprise.logging.DEBUG, fmt="%(levelname)s %(message)s") as captured:
+    # The HTML part, when there is one, goes to email; Apprise adds the plain-text alternative.
+    html = message.html if urlsplit(url).scheme.lower() in EMAIL_SCHEMES else None
+    capture = apprise.LogCapture(level=apprise.logging.DEBUG, fmt="%(levelname)s %(message)s")  # type: ignore[no-untyped-call]
+    with capture as captured:
         try:
             ok = notifier.notify(
                 title=message.subject,
-                body=message.html if html else message.body,
-                body_format=apprise.NotifyFormat.HTML if html else apprise.NotifyFormat.TEXT,
+                body=html if html is not None else message.body,
+                body_format=apprise.NotifyFormat.HTML if html is not None else apprise.NotifyFormat.TEXT,
             )
         except Exception as exc:  # noqa: BLE001  a plugin bug is a failed attempt, recorded, not a crash
             return Delivery(channel, ok=False, reason=f"{type(exc).__name__}: {exc}"[:MAX_REASON])

@@ -56,6 +56,7 @@ GENESIS: Final = "0" * 64
 _AnyRow = Row[*tuple[Any, ...]]
 
 Problem = Literal["edited", "deleted", "reordered", "inserted", "head_mismatch"]
+_Finding = tuple[Problem, int, str]
 
 # SQLModel does not declare ``__table__`` on its classes.
 _EVENT: Final[Table] = AuditEvent.__table__  # type: ignore[attr-defined]
@@ -95,7 +96,7 @@ _SELECT_EVENTS = (
         _EVENT.c.prev_digest,
         _EVENT.c.digest,
     )
-    .where(_EVENT.c.organisation_id == bindparam("org"))
+    .where(_EVENT.c.organisation_id == bindparam("org"), _EVENT.c.seq > bindparam("after"))
     .order_by(_EVENT.c.seq, _EVENT.c.id)
     .execution_options(yield_per=_STREAM_BATCH)
 )
@@ -186,7 +187,8 @@ def verify_chain(conn: Connection, *, key: bytes, organisation_id: int | None = 
     """Verify the chain of one organisation, or of every organisation (one report each).
 
     Events are streamed in seq order, so memory stays constant however long the chain.
-    Run it inside ``Store.read()``.
+    Run it inside ``Store.read()``: one snapshot, so appends meanwhile are not mistaken
+    for tampering.
     """
     if not key:
         raise ValueError("the audit key is empty")
@@ -200,22 +202,35 @@ def _verify_one(conn: Connection, key: bytes, organisation_id: int) -> VerifyRep
     def read_head() -> _AnyRow | None:
         return conn.execute(_READ_HEAD, {"org": organisation_id}).first()
 
-    head = read_head()
     walk = _Walk(key, read_head)
-    with conn.execute(_SELECT_EVENTS, {"org": organisation_id}) as rows:
-        finding = walk.run(_Lookahead(iter(rows)))
-    if finding is None:
-        if head is None or head.seq < walk.seq:
-            head = read_head()  # events appended since the head was read
-        finding = _check_head(head, walk)
+    finding: _Finding | None = None
+    head = read_head()
+    while finding is None:
+        before = walk.seq
+        with conn.execute(_SELECT_EVENTS, {"org": organisation_id, "after": before}) as rows:
+            try:
+                finding = walk.run(_Lookahead(iter(rows)))
+            except (ValueError, TypeError) as error:  # a column edited into something unreadable
+                finding = "edited", walk.seq + 1, f"the event after seq {walk.seq} cannot be read: {error}"
+        if finding is not None:
+            break
+        if head is not None and head.seq >= walk.seq:
+            # The events were read after the head: every event up to the head was there to see.
+            finding = _check_head(head, walk)
+            break
+        # The chain goes past the head read before it. In a snapshot (Store.read) the head is
+        # behind; under READ COMMITTED events may also have been appended meanwhile: follow them.
+        newer = read_head()
+        moved = newer is not None and (head is None or newer.seq != head.seq)
+        if not moved or walk.seq == before:
+            finding = _check_head(newer, walk)
+            break
+        head = newer
     if finding is None:
         detail = f"{walk.checked} events verified" if walk.checked else "no events"
         return VerifyReport(True, walk.checked, organisation_id, None, None, detail)
     problem, seq, detail = finding
     return VerifyReport(False, walk.checked, organisation_id, seq, problem, detail)
-
-
-_Finding = tuple[Problem, int, str]
 
 
 class _Walk:
@@ -317,6 +332,11 @@ class _Lookahead:
 
 
 def _event_digest(key: bytes, event: _AnyRow, prev_digest: str) -> str:
+    """The digest the event should carry; empty when its stored content is not even valid."""
+    try:
+        payload = _canonical_payload(event.payload)
+    except (TypeError, ValueError):
+        return ""
     return _digest(
         key,
         prev_digest,
@@ -327,7 +347,7 @@ def _event_digest(key: bytes, event: _AnyRow, prev_digest: str) -> str:
         kind=event.kind,
         effective_at=event.effective_at,
         recorded_at=event.recorded_at,
-        payload=_canonical_payload(event.payload),
+        payload=payload,
     )
 
 

@@ -3,7 +3,7 @@
 SQLite (the embedded default) and PostgreSQL (the scaled installation) behave the
 same way for callers: :meth:`Store.write` opens a transaction that takes the write
 lock up front (``BEGIN IMMEDIATE`` on SQLite, so two writers queue instead of
-failing on a lock upgrade), :meth:`Store.read` a plain one.
+failing on a lock upgrade), :meth:`Store.read` one that reads a single snapshot.
 """
 
 from __future__ import annotations
@@ -46,7 +46,12 @@ class Store:
         self.engine = engine
         if engine.dialect.name == "sqlite":
             _configure_sqlite(engine)
-        self._read_engine = engine.execution_options(**{_BEGIN_OPTION: "read"})
+        read_options: dict[str, Any] = {_BEGIN_OPTION: "read"}
+        if engine.dialect.name == "postgresql":
+            # One snapshot for the whole transaction, as SQLite's WAL readers get: a report or
+            # a verification never mixes data from before and after a concurrent commit.
+            read_options["isolation_level"] = "REPEATABLE READ"
+        self._read_engine = engine.execution_options(**read_options)
         self._write_engine = engine.execution_options(**{_BEGIN_OPTION: "write"})
 
     @classmethod
@@ -94,7 +99,11 @@ class Store:
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Connection]:
-        """A Core connection in a plain transaction (a consistent snapshot), rolled back on exit."""
+        """A Core connection in a read transaction, rolled back on exit.
+
+        Every statement in it sees the same snapshot (a plain BEGIN on SQLite, REPEATABLE READ
+        on PostgreSQL); anything written in it is discarded.
+        """
         with self._connect(self._read_engine) as conn, conn.begin() as trans:
             yield conn
             trans.rollback()

@@ -29,7 +29,9 @@ class DeliveryAttempt(SQLModel, table=True):
     channel: str = Field(
         max_length=80, description="the channel's scheme and a digest of its URL: no address, no secret"
     )
-    outcome: str = Field(default="sending", max_length=12, description="sending | sent | failed | interrupted")
+    outcome: str = Field(
+        default="sending", max_length=12, description="sending | sent | failed | interrupted"
+    )
     reason: str | None = Field(default=None, description="why it failed, from Apprise's log")
     started_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     finished_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
