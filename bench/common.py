@@ -9,6 +9,8 @@ analysis, other benchmarks' sections).
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import platform
 import re
@@ -18,14 +20,14 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
-DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/pathways_bench"
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/pathways_bench_decide"
 
 # Runnable from a checkout without installing the package (PYTHONPATH=src does the same).
 if str(ROOT / "src") not in sys.path:
@@ -38,6 +40,25 @@ from sqlalchemy import create_engine, make_url, text  # noqa: E402
 from sqlalchemy.pool import NullPool  # noqa: E402
 
 from pathways.store.db import Store, init_database  # noqa: E402
+
+
+# --- one run at a time ---------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def exclusive_run(name: str = "pathways-bench") -> Iterator[None]:
+    """Wait until no other benchmark runs on this machine (they would share CPU and database)."""
+    path = Path(tempfile.gettempdir()) / f"{name}.lock"
+    with path.open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"waiting for another benchmark run to finish (lock {path}) ...", flush=True)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 # --- databases -----------------------------------------------------------------------------
@@ -72,7 +93,7 @@ def fresh_database(backend: str, *, postgres_url: str = DEFAULT_POSTGRES_URL) ->
         parsed = make_url(postgres_url)
         name = parsed.database
         if not name or not re.fullmatch(r"[a-z_][a-z0-9_]*", name) or name in {"postgres", "template0", "template1"}:
-            raise SystemExit(f"refusing to drop and recreate database {name!r}: name a dedicated one (pathways_bench)")
+            raise SystemExit(f"refusing to drop and recreate database {name!r}: name a dedicated one (pathways_bench_decide)")
         admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool)
         try:
             with admin.connect() as conn:

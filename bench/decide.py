@@ -50,6 +50,7 @@ from common import (  # noqa: E402
     DEFAULT_POSTGRES_URL,
     ROOT,
     BenchDatabase,
+    exclusive_run,
     fresh_database,
     median,
     percentile,
@@ -617,7 +618,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     catalog = load_pathway_dir(ROOT / "config" / "pathways")  # no templates: they are not the figure
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
-    results = [run_backend(backend, args, catalog) for backend in backends]
+    with exclusive_run():
+        results = [run_backend(backend, args, catalog) for backend in backends]
     text = report(results, args)
     print("\n" + text)
     if not args.no_record:

@@ -43,7 +43,7 @@ class App:
     @property
     def audit_key(self) -> bytes:
         """The HMAC key of the audit chain."""
-        return self.settings.secret_key.encode()
+        return (self.settings.audit_key or self.settings.secret_key).encode()
 
 
 def build(settings: Settings | None = None, *, now: datetime | None = None) -> App:

@@ -24,6 +24,11 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite under home")
     config_dir: Path = Field(default=Path("config"), description="pathways/, templates/")
     secret_key: str = Field(default=DEFAULT_SECRET, min_length=16, description="keys the audit chain, links")
+    audit_key: str | None = Field(
+        default=None,
+        min_length=16,
+        description="keys the audit chain; default: secret_key (kept apart to rotate it)",
+    )
     base_url: str = "http://127.0.0.1:8000"
     default_timezone: str = "Europe/Paris"
     executor: Literal["inline", "prefect"] = Field(

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, insert, inspect, select, text
+from sqlalchemy import Connection, func, insert, inspect, select, text
 from sqlalchemy.exc import StatementError
 from sqlmodel import select as orm_select
 
@@ -279,3 +279,20 @@ def test_each_test_starts_empty_with_identities_restarted(store: Store) -> None:
     with store.write() as conn:
         assert conn.execute(select(Organisation.id)).first() is None
         assert add_organisation(conn) == 1
+
+
+def test_read_sees_one_snapshot(store: Store) -> None:
+    count = select(func.count()).select_from(Organisation)
+    with store.read() as reader:
+        assert reader.execute(count).scalar_one() == 0
+        with store.write() as writer:
+            add_organisation(writer)
+        assert reader.execute(count).scalar_one() == 0
+    with store.read() as reader:
+        assert reader.execute(count).scalar_one() == 1
+
+
+def test_a_postgresql_url_without_driver_uses_psycopg() -> None:
+    store = Store.from_url("postgresql://pathways@db.example.org/pathways")
+    assert store.engine.url.drivername == "postgresql+psycopg"
+    assert store.dialect == "postgresql"

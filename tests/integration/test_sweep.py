@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from typer.testing import CliRunner
 
 from pathways.bootstrap import App, Clock
+from pathways.domain.loader import PathwayCatalog, load_pathway_dir
 from pathways.services import cases, directory
 from pathways.services.sweep import SweepResult, sweep
 from pathways.services.tx import write
@@ -67,20 +68,31 @@ def paris(day: date, hour: int = 9, minute: int = 30) -> datetime:
 T0 = paris(date(2026, 7, 8), 10, 0)  # a Wednesday; 14 July (Tuesday) is a public holiday
 
 
-@pytest.fixture
-def config_dir(tmp_path: Path) -> Path:
+@pytest.fixture(scope="module")
+def config_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shipped pathways and templates, plus the drill pathway."""
-    root = tmp_path / "config"
+    root = tmp_path_factory.mktemp("sweep") / "config"
     shutil.copytree(CONFIG / "pathways", root / "pathways")
     (root / "templates").symlink_to(CONFIG / "templates")
     (root / "pathways" / "drill.yaml").write_text(DRILL, encoding="utf-8")
     return root
 
 
+@pytest.fixture(scope="module")
+def catalog(config_dir: Path) -> PathwayCatalog:
+    """Loaded once for the module: every app of these tests shares it."""
+    return load_pathway_dir(config_dir / "pathways", templates=config_dir / "templates")
+
+
+def make_app(store: Store, config_dir: Path, catalog: PathwayCatalog) -> App:
+    app = App(settings=load_settings(config_dir=config_dir, environment="test"), store=store, clock=Clock(T0))
+    app.__dict__["catalog"] = catalog  # App.catalog is a cached_property: this is its cache
+    return app
+
+
 @pytest.fixture
-def app(store: Store, config_dir: Path) -> App:
-    settings = load_settings(config_dir=config_dir, environment="test")
-    return App(settings=settings, store=store, clock=Clock(T0))
+def app(store: Store, config_dir: Path, catalog: PathwayCatalog) -> App:
+    return make_app(store, config_dir, catalog)
 
 
 def people(app: App, *, territory: str = "FR-75", managers: int = 1, digest: bool = False) -> dict[str, Any]:
@@ -106,13 +118,17 @@ def people(app: App, *, territory: str = "FR-75", managers: int = 1, digest: boo
     return world
 
 
-def open_case(app: App, world: dict[str, Any], *, pathway: str = "drill", at: datetime = T0) -> dict[str, Any]:
+def open_case(
+    app: App, world: dict[str, Any], *, pathway: str = "drill", at: datetime = T0
+) -> dict[str, Any]:
     with write(app, at=at) as tx:
         project = directory.add_project(
             tx, name=f"Projet {at.isoformat()}", org=world["org"], owner=world["owner"], siret=None,
             bce=None, territory=None, phase="founded", legal_form="association", permanent_jobs=3,
         )  # fmt: skip
-        opened = cases.open_case(tx, app.catalog, project=project.id, pathway=pathway, officer=world["officer"])
+        opened = cases.open_case(
+            tx, app.catalog, project=project.id, pathway=pathway, officer=world["officer"]
+        )
         tx.conn.execute(
             update(cases.CASE).where(cases.CASE.c.id == opened["id"]).values(resource_id=world["resource"])
         )
@@ -392,10 +408,9 @@ def test_sweep_command_with_now(app: App, monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_two_concurrent_sweeps_on_postgres_create_nothing_twice(
-    postgres_store: Store, config_dir: Path
+    postgres_store: Store, config_dir: Path, catalog: PathwayCatalog
 ) -> None:
-    settings = load_settings(config_dir=config_dir, environment="test")
-    app = App(settings=settings, store=postgres_store, clock=Clock(T0))
+    app = make_app(postgres_store, config_dir, catalog)
     world = people(app, managers=2, digest=True)
     for _ in range(40):
         open_case(app, world)

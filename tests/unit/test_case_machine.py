@@ -130,7 +130,7 @@ def test_a_new_case_starts_open_at_the_first_stage_of_its_pathway() -> None:
     assert events == (StageEntered("intake"),)
 
 
-@pytest.mark.parametrize("pathway", ["diagnosis", "ongoing_support", "peer_transfer", "swarming"])
+@pytest.mark.parametrize("pathway", sorted(catalogue().ids()))
 def test_every_pathway_of_the_catalogue_starts_at_its_first_listed_stage(pathway: str) -> None:
     spec = catalogue().get(pathway)
 
@@ -608,7 +608,7 @@ def test_any_sequence_of_valid_decisions_leaves_the_case_at_a_stage_or_closed_wi
 
     @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(
-        pathway=st.sampled_from(["diagnosis", "ongoing_support", "peer_transfer", "swarming"]),
+        pathway=st.sampled_from(sorted(catalogue().ids())),
         steps=st.integers(min_value=1, max_value=12),
         on=st.dates(min_value=date(2024, 1, 1), max_value=date(2030, 12, 31)),
         data=st.data(),

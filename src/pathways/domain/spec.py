@@ -197,6 +197,11 @@ class SpawnSpec(_Frozen):
 
     pathway: Ident
     per: Ident = Field(description="a list field of the outcome or stage; one child case per item")
+    project: Literal["new", "same"] = Field(
+        default="new",
+        description="new: each item names a new project (at `idea`); same: each item is a piece of work "
+        "(e.g. a consulting mission) of the parent's own project",
+    )
 
 
 class OutcomeSpec(_Frozen):

@@ -343,7 +343,8 @@ def _facts(conn: Connection, item: Mapping[str, Any]) -> dict[str, Any] | None:
                 ORG.c.timezone,
                 ORG.c.language,
             )
-            .join(ENTRY, ENTRY.c.id == item["entry"])
+            .select_from(CASE)
+            .join(ENTRY, (ENTRY.c.case_id == CASE.c.id) & (ENTRY.c.id == item["entry"]))
             .join(PROJECT, PROJECT.c.id == CASE.c.project_id)
             .join(ORG, ORG.c.id == CASE.c.organisation_id)
             .where(CASE.c.id == item["case"])
@@ -388,7 +389,12 @@ def build_message(conn: Connection, app: App, kind: str, payload: Mapping[str, A
     lang = choose_language(person["language"], first["language"], who=f"person {person['id']}")
     context: dict[str, Any] = {"person": person["name"], "organisation": {"name": first["organisation"]}}
     if kind == "digest":
-        rows = [_item_context(app, facts, item, lang) for item, facts in found]
+        # One line per stage entry: its escalation, if one is due, says more than its reminder.
+        latest: dict[int, tuple[Mapping[str, Any], dict[str, Any]]] = {}
+        for item, facts in found:
+            if item["entry"] not in latest or item["kind"] == "escalation":
+                latest[item["entry"]] = (item, facts)
+        rows = [_item_context(app, facts, item, lang) for item, facts in latest.values()]
         context |= {
             "date": date.fromisoformat(payload["date"]),
             "items": sorted(rows, key=lambda r: (r["case"]["due_at"], r["case"]["ref"])),
@@ -475,9 +481,8 @@ def list_messages(
         query = query.where(JOB.c.status.in_(("failed", "dead")))
     rows = [dict(r) for r in conn.execute(query).mappings()]
     people = {p for r in rows if (p := r["payload"].get("person")) is not None}
-    handles: dict[int, str] = dict(
-        conn.execute(select(PERSON.c.id, PERSON.c.handle).where(PERSON.c.id.in_(people))).tuples()
-    )
+    names = select(PERSON.c.id, PERSON.c.handle).where(PERSON.c.id.in_(people))
+    handles: dict[int, str] = {row.id: row.handle for row in conn.execute(names)}
     return [
         {
             "id": r["id"],

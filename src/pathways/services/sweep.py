@@ -62,9 +62,7 @@ class SweepResult:
     batches: int = 0
 
     def __add__(self, other: SweepResult) -> SweepResult:
-        return SweepResult(
-            *(getattr(self, f) + getattr(other, f) for f in self.__dataclass_fields__)
-        )
+        return SweepResult(*(getattr(self, f) + getattr(other, f) for f in self.__dataclass_fields__))
 
 
 def sweep(app: App, *, now: datetime, limit: int | None = None, batch: int = BATCH) -> SweepResult:

@@ -54,33 +54,74 @@ def _handoff(app: App, tx: Tx, job: Mapping[str, Any]) -> str:
 
 
 def _spawn(app: App, tx: Tx, job: Mapping[str, Any]) -> str:
+    """One child case per item: a new project per item, or (``project: same``) the parent's project.
+
+    With ``project: same`` an item names a piece of the parent's work (a consulting mission):
+    the child keeps it in its data under ``_spawn`` (``_`` never starts a stage id), and an item
+    some child of the parent already carries is not opened twice.
+    """
     parent = cases.find_case(tx.conn, job["case_id"])
     project = (
         tx.conn.execute(select(cases.PROJECT).where(cases.PROJECT.c.id == parent["project_id"]))
         .mappings()
         .one()
     )
+    pathway = job["payload"]["pathway"]
+    # The job's key is `spawn:<case>:<entry left>`: that entry's outcome says which project.
+    left = (
+        tx.conn.execute(select(cases.ENTRY).where(cases.ENTRY.c.id == int(str(job["key"]).rsplit(":", 1)[1])))
+        .mappings()
+        .one()
+    )
+    spec = app.catalog.get(parent["pathway_id"], parent["pathway_version"])
+    spawn = spec.stage(left["stage"]).outcomes[left["outcome"]].spawn
+    same = spawn is not None and spawn.project == "same"
+    carried = {
+        (data or {}).get("_spawn", {}).get("item")
+        for data in tx.conn.scalars(
+            select(cases.CASE.c.data).where(
+                cases.CASE.c.parent_id == parent["id"], cases.CASE.c.pathway_id == pathway
+            )
+        )
+    }
     refs = []
     for item in job["payload"]["items"]:
-        child = directory.add_project(
-            tx,
-            name=str(item),
-            org=project["organisation_id"],
-            owner=None,
-            siret=None,
-            bce=None,
-            territory=project["territory"],
-            phase="idea",
-            legal_form=None,
-        )
+        subject = str(item)
+        if same and subject in carried:
+            continue
+        project_id = parent["project_id"]
+        if not same:
+            project_id = directory.add_project(
+                tx,
+                name=subject,
+                org=project["organisation_id"],
+                owner=None,
+                siret=None,
+                bce=None,
+                territory=project["territory"],
+                phase="idea",
+                legal_form=None,
+            ).id
         opened = cases.open_case(
             tx,
             app.catalog,
-            project=child.id,
-            pathway=job["payload"]["pathway"],
+            project=project_id,
+            pathway=pathway,
             officer=parent["officer_id"],
             parent_id=parent["id"],
         )
+        tx.conn.execute(
+            update(cases.CASE)
+            .where(cases.CASE.c.id == opened["id"])
+            .values(data={"_spawn": {"item": subject, "parent": parent["ref"]}})
+        )
+        tx.audit(
+            organisation_id=parent["organisation_id"],
+            case_id=opened["id"],
+            kind="case_spawned",
+            payload={"ref": opened["ref"], "parent": parent["ref"], "item": subject, "project": project_id},
+        )
+        carried.add(subject)
         refs.append(opened["ref"])
     return f"opened {', '.join(refs) or 'no case'}"
 

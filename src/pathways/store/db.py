@@ -62,6 +62,8 @@ class Store:
         made on the first connection.
         """
         parsed = make_url(url)
+        if parsed.drivername in {"postgresql", "postgres"}:  # the driver pathways ships with
+            parsed = parsed.set(drivername="postgresql+psycopg")
         backend = parsed.get_backend_name()
         if backend == "sqlite":
             engine = create_engine(parsed)

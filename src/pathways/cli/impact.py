@@ -1,0 +1,112 @@
+"""`pathways impact ...`: impact evaluations in the VISES manner (question, indicators, dated values)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+
+from pathways.cli.context import Json, app_of
+from pathways.cli.output import console, emit_json, table
+from pathways.errors import FieldError
+from pathways.services import impact
+from pathways.services.tx import write
+
+app = typer.Typer(
+    help="Impact evaluation: evaluative question, indicators, dated values.", no_args_is_help=True
+)
+
+
+def _done(what: str, new_id: int, json: bool) -> None:
+    if json:
+        emit_json({"id": new_id})
+    else:
+        console.print(f"{what} {new_id} recorded")
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    case: Annotated[str, typer.Argument(help="The case the evaluation belongs to.")],
+    question: Annotated[str, typer.Option(help="The evaluative question.")],
+    tool: Annotated[str | None, typer.Option(help="MESIS, ValorESS or SDG.")] = None,
+    json: Json = False,
+) -> None:
+    """Start an impact evaluation on a case with its evaluative question."""
+    with write(app_of(ctx)) as tx:
+        new_id = impact.add_evaluation(tx, case=case, question=question, tool=tool)
+    _done("evaluation", new_id, json)
+
+
+@app.command("indicator")
+def indicator(
+    ctx: typer.Context,
+    evaluation: Annotated[int, typer.Argument(metavar="EVAL", help="The evaluation's id.")],
+    name: Annotated[str, typer.Option(help="What is measured.")],
+    unit: Annotated[str, typer.Option(help="In what unit (jobs, €, tonnes, people...).")],
+    baseline: Annotated[str | None, typer.Option(help="The value before the support.")] = None,
+    target: Annotated[str | None, typer.Option(help="The value aimed at.")] = None,
+    json: Json = False,
+) -> None:
+    """Add an indicator to an evaluation."""
+    with write(app_of(ctx)) as tx:
+        new_id = impact.add_indicator(
+            tx, evaluation=evaluation, name=name, unit=unit, baseline=baseline, target=target
+        )
+    _done("indicator", new_id, json)
+
+
+@app.command("value")
+def value(
+    ctx: typer.Context,
+    indicator_id: Annotated[int, typer.Argument(metavar="INDICATOR", help="The indicator's id.")],
+    measured: Annotated[str, typer.Argument(metavar="VALUE", help="The measured value.")],
+    on: Annotated[str, typer.Option(help="When it was measured (YYYY-MM-DD).")],
+    json: Json = False,
+) -> None:
+    """Record a dated value of an indicator."""
+    try:
+        day = date.fromisoformat(on)
+    except ValueError:
+        raise FieldError("on", f"expected a date as YYYY-MM-DD, got {on!r}") from None
+    with write(app_of(ctx)) as tx:
+        new_id = impact.add_value(tx, indicator=indicator_id, value=measured, on=day)
+    _done("value", new_id, json)
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    ref: Annotated[
+        str, typer.Argument(metavar="CASE|PROJECT", help="A case reference, or a project id or name.")
+    ],
+    json: Json = False,
+) -> None:
+    """A case's or a project's evaluations: indicators, values, change from baseline, progress to target."""
+    with app_of(ctx).store.read() as conn:
+        found = impact.show(conn, ref)
+    if json:
+        emit_json(found)
+        return
+    console.print(
+        f"[bold]{escape(found['project']['name'])}[/]"
+        + (f" ({found['case']})" if found["case"] else "")
+        + f": {len(found['evaluations'])} evaluation(s)"
+    )
+    for evaluation in found["evaluations"]:
+        tool = f" [{evaluation['tool']}]" if evaluation["tool"] else ""
+        console.print(
+            f"\n#{evaluation['id']} {escape(evaluation['question'])}{escape(tool)} — {evaluation['case']}"
+        )
+        rows: list[dict[str, Any]] = [
+            i
+            | {
+                "latest": f"{i['latest']['value']} ({i['latest']['on']})" if i["latest"] else None,
+                "progress": f"{i['progress_percent']} %" if i["progress_percent"] is not None else None,
+                "values": len(i["values"]),
+            }
+            for i in evaluation["indicators"]
+        ]
+        table(rows, ["id", "name", "unit", "baseline", "target", "latest", "change", "progress", "values"])

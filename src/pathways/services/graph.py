@@ -1,0 +1,324 @@
+"""A pathway's stage graph, for documents: a Mermaid flowchart, or an SVG drawn here without any tool.
+
+Nodes are the stages (title, owner, deadline), the end results, the hand-offs (an
+outcome that opens another pathway for the same project) and the spawns (one child
+case per item of a list field). Edges are the outcomes, labelled with their key (and
+the lifecycle phase they move the project to). The SVG is a plain layered layout:
+stages go down in the order a case meets them, loops curve back on the right, jumps
+over several layers curve on the left, so nothing needs Graphviz or a network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from html import escape
+from typing import Literal
+
+from pathways.domain.spec import PathwaySpec, StageSpec
+
+NodeKind = Literal["start", "stage", "end", "handoff", "spawn"]
+EdgeKind = Literal["start", "next", "loop", "end", "handoff", "spawn"]
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A box of the graph."""
+
+    id: str
+    kind: NodeKind
+    title: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """An arrow: an outcome leading somewhere, or a hand-off or spawn it starts."""
+
+    source: str
+    target: str
+    label: str
+    kind: EdgeKind
+
+
+@dataclass(frozen=True, slots=True)
+class Graph:
+    """The nodes (stages first, in file order) and edges of a pathway."""
+
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...]
+    title: str
+    ranks: dict[str, int] = field(default_factory=dict)
+
+
+def _deadline(stage: StageSpec) -> str:
+    if stage.deadline is None:
+        return "no deadline"
+    if stage.deadline.until is not None:
+        return f"until {stage.deadline.until}"
+    return str(stage.deadline.duration)
+
+
+def build(spec: PathwaySpec, *, lang: str = "en") -> Graph:
+    """The graph of a pathway, labels in `lang`."""
+    nodes: dict[str, Node] = {"start": Node("start", "start", "")}
+    for stage in spec.stages:
+        detail = f"{stage.id} · {stage.owner.value} · {_deadline(stage)}"
+        nodes[f"s_{stage.id}"] = Node(f"s_{stage.id}", "stage", stage.title.get(lang), detail)
+    edges = [Edge("start", f"s_{spec.first_stage.id}", "", "start")]
+    for stage in spec.stages:
+        for key, out in stage.outcomes.items():
+            label = key + (f" (project → {out.phase.value})" if out.phase else "")
+            source = f"s_{stage.id}"
+            if out.next is not None:
+                edges.append(Edge(source, f"s_{out.next}", label, "next"))
+            else:
+                assert out.end is not None
+                target = f"e_{out.end}"
+                nodes.setdefault(target, Node(target, "end", spec.ends[out.end].get(lang), out.end))
+                edges.append(Edge(source, target, label, "end"))
+            if out.start is not None:
+                target = f"h_{out.start}"
+                nodes.setdefault(target, Node(target, "handoff", f"opens {out.start}", "same project"))
+                edges.append(Edge(source, target, f"{key}: hand-off", "handoff"))
+            if out.spawn is not None:
+                target = f"c_{out.spawn.pathway}_{out.spawn.per}"
+                what = "new project each" if out.spawn.project == "new" else "same project"
+                title = f"one {out.spawn.pathway} per {out.spawn.per}"
+                nodes.setdefault(target, Node(target, "spawn", title, what))
+                edges.append(Edge(source, target, f"{key}: spawn", "spawn"))
+    marked = _mark_loops(spec, edges)
+    graph_nodes = tuple(nodes.values())
+    return Graph(graph_nodes, tuple(marked), spec.title.get(lang), _ranks(graph_nodes, marked))
+
+
+def _mark_loops(spec: PathwaySpec, edges: list[Edge]) -> list[Edge]:
+    """Edges back to a stage on the current path (depth first from the first stage) become loops."""
+    leads: dict[str, list[str]] = {}
+    for edge in edges:
+        if edge.kind == "next":
+            leads.setdefault(edge.source, []).append(edge.target)
+    back: set[tuple[str, str]] = set()
+    done: set[str] = set()
+
+    def visit(node: str, path: list[str]) -> None:
+        path.append(node)
+        for target in leads.get(node, []):
+            if target in path:
+                back.add((node, target))
+            elif target not in done:
+                visit(target, path)
+        path.pop()
+        done.add(node)
+
+    visit(f"s_{spec.first_stage.id}", [])
+    return [
+        Edge(e.source, e.target, e.label, "loop") if (e.source, e.target) in back and e.kind == "next" else e
+        for e in edges
+    ]
+
+
+def _ranks(nodes: tuple[Node, ...], edges: list[Edge]) -> dict[str, int]:
+    """Layer of each node: the longest forward path from the start."""
+    rank = {node.id: 0 for node in nodes}
+    forward = [e for e in edges if e.kind != "loop"]
+    for _ in nodes:  # longest path in a DAG: at most |nodes| relaxations
+        changed = False
+        for edge in forward:
+            if rank[edge.target] < rank[edge.source] + 1:
+                rank[edge.target] = rank[edge.source] + 1
+                changed = True
+        if not changed:
+            break
+    return rank
+
+
+# Mermaid
+
+_SHAPES = {
+    "start": ('(("', '"))'),
+    "stage": ('["', '"]'),
+    "end": ('(["', '"])'),
+    "handoff": ('[["', '"]]'),
+    "spawn": ('[/"', '"/]'),
+}
+
+
+def _mm(text: str) -> str:
+    """Text inside a quoted Mermaid label."""
+    return escape(text, quote=True).replace("&quot;", "#quot;").replace("&#x27;", "'")
+
+
+def mermaid(spec: PathwaySpec, *, lang: str = "en") -> str:
+    """The pathway as a Mermaid flowchart (paste it into Markdown: ```mermaid ... ```)."""
+    graph = build(spec, lang=lang)
+    lines = [f"%% {spec.id} v{spec.version}: {graph.title}", "flowchart TD"]
+    for node in graph.nodes:
+        opening, closing = _SHAPES[node.kind]
+        text = " " if node.kind == "start" else _mm(node.title)
+        if node.detail:
+            text += f"<br/><small>{_mm(node.detail)}</small>"
+        lines.append(f"  {node.id}{opening}{text}{closing}")
+    for edge in graph.edges:
+        arrow = "-.->" if edge.kind in ("handoff", "spawn", "loop") else "-->"
+        label = f'|"{_mm(edge.label)}"|' if edge.label else ""
+        lines.append(f"  {edge.source} {arrow}{label} {edge.target}")
+    lines += [
+        "  classDef stage fill:#e8f1fb,stroke:#2a6ab1,color:#111",
+        "  classDef end fill:#eeeeee,stroke:#555,color:#111",
+        "  classDef handoff fill:#fff1dc,stroke:#c77700,color:#111",
+        "  classDef spawn fill:#f3e8fb,stroke:#7a3fb1,color:#111",
+        "  classDef start fill:#111,stroke:#111",
+    ]
+    for kind in ("stage", "end", "handoff", "spawn", "start"):
+        ids = [n.id for n in graph.nodes if n.kind == kind]
+        if ids:
+            lines.append(f"  class {','.join(ids)} {kind}")
+    return "\n".join(lines) + "\n"
+
+
+# SVG
+
+_FONT = 12
+_CHAR = 6.8  # average advance of a 12 px sans-serif character
+_PAD_X, _NODE_H, _GAP_X, _GAP_Y = 14, 44, 36, 74
+_COLOURS = {
+    "stage": ("#e8f1fb", "#2a6ab1"),
+    "end": ("#eeeeee", "#555555"),
+    "handoff": ("#fff1dc", "#c77700"),
+    "spawn": ("#f3e8fb", "#7a3fb1"),
+    "start": ("#111111", "#111111"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Box:
+    x: float  # centre
+    y: float  # top
+    w: float
+    h: float
+
+
+def _width(node: Node) -> float:
+    if node.kind == "start":
+        return 16
+    longest = max(len(node.title), len(node.detail) * 0.85)
+    return max(110.0, longest * _CHAR + 2 * _PAD_X)
+
+
+def _layout(graph: Graph) -> tuple[dict[str, _Box], float, float]:
+    layers: dict[int, list[Node]] = {}
+    for node in graph.nodes:
+        layers.setdefault(graph.ranks[node.id], []).append(node)
+    widths = {
+        rank: sum(_width(n) for n in members) + _GAP_X * (len(members) - 1)
+        for rank, members in layers.items()
+    }
+    total = max(widths.values()) + 260  # room for the loops on the right and the jumps on the left
+    boxes: dict[str, _Box] = {}
+    for rank in sorted(layers):
+        members = layers[rank]
+        if rank > 0:  # order a layer by where its arrows come from, stages first
+
+            def origin(node: Node) -> tuple[int, float]:
+                sources = [
+                    boxes[e.source].x for e in graph.edges if e.target == node.id and e.source in boxes
+                ]
+                return (node.kind != "stage", sum(sources) / len(sources) if sources else 0.0)
+
+            members = sorted(members, key=origin)
+        x = (total - widths[rank]) / 2
+        height = 16 if rank == 0 and members[0].kind == "start" else _NODE_H
+        for node in members:
+            w = _width(node)
+            boxes[node.id] = _Box(x + w / 2, 20 + rank * (_NODE_H + _GAP_Y), w, height)
+            x += w + _GAP_X
+    bottom = max(b.y + b.h for b in boxes.values()) + 30
+    return boxes, total, bottom
+
+
+def _node_svg(node: Node, box: _Box) -> list[str]:
+    fill, stroke = _COLOURS[node.kind]
+    left, top = box.x - box.w / 2, box.y
+    if node.kind == "start":
+        return [f'<circle cx="{box.x:.1f}" cy="{top + 8:.1f}" r="8" fill="{fill}"/>']
+    if node.kind == "spawn":
+        slant = 10
+        points = (
+            f"{left + slant:.1f},{top:.1f} {left + box.w:.1f},{top:.1f} "
+            f"{left + box.w - slant:.1f},{top + box.h:.1f} {left:.1f},{top + box.h:.1f}"
+        )
+        shape = f'<polygon points="{points}" fill="{fill}" stroke="{stroke}" stroke-width="1.5"/>'
+    else:
+        radius = box.h / 2 if node.kind == "end" else 6
+        dash = ' stroke-dasharray="5 3"' if node.kind == "handoff" else ""
+        shape = (
+            f'<rect x="{left:.1f}" y="{top:.1f}" width="{box.w:.1f}" height="{box.h:.1f}" rx="{radius:.1f}" '
+            f'fill="{fill}" stroke="{stroke}" stroke-width="1.5"{dash}/>'
+        )
+    weight = ' font-weight="bold"' if node.kind == "stage" else ""
+    return [
+        f'<g class="{node.kind}"><title>{escape(node.detail or node.title)}</title>',
+        shape,
+        f'<text x="{box.x:.1f}" y="{top + 18:.1f}" text-anchor="middle"{weight}>{escape(node.title)}</text>',
+        f'<text x="{box.x:.1f}" y="{top + 34:.1f}" text-anchor="middle" class="detail">{escape(node.detail)}</text>',
+        "</g>",
+    ]
+
+
+def _label(x: float, y: float, text: str) -> list[str]:
+    if not text:
+        return []
+    w = len(text) * _CHAR * 0.85 + 8
+    return [
+        f'<rect x="{x - w / 2:.1f}" y="{y - 9:.1f}" width="{w:.1f}" height="14" fill="white" opacity="0.85"/>',
+        f'<text x="{x:.1f}" y="{y + 2:.1f}" text-anchor="middle" class="edge">{escape(text)}</text>',
+    ]
+
+
+def _edge_svg(edge: Edge, source: _Box, target: _Box, index: int) -> list[str]:
+    dash = ' stroke-dasharray="5 3"' if edge.kind in ("handoff", "spawn", "loop") else ""
+    style = f'fill="none" stroke="#444" stroke-width="1.3"{dash} marker-end="url(#arrow)"'
+    if edge.source == edge.target:  # a stage that loops on itself
+        x, y = source.x + source.w / 2, source.y + source.h / 2
+        path = f"M {x:.1f} {y - 8:.1f} C {x + 44:.1f} {y - 30:.1f}, {x + 44:.1f} {y + 30:.1f}, {x:.1f} {y + 8:.1f}"
+        return [f'<path d="{path}" {style}/>', *_label(x + 40, y + 2, edge.label)]
+    if edge.kind == "loop":  # back to an earlier stage: round the right-hand side
+        bulge = 60 + 18 * (index % 4)
+        x1, y1 = source.x + source.w / 2, source.y + source.h / 2
+        x2, y2 = target.x + target.w / 2, target.y + target.h / 2
+        reach = max(x1, x2) + bulge
+        path = f"M {x1:.1f} {y1:.1f} C {reach:.1f} {y1:.1f}, {reach:.1f} {y2:.1f}, {x2 + 2:.1f} {y2:.1f}"
+        return [f'<path d="{path}" {style}/>', *_label(reach - 14, (y1 + y2) / 2, edge.label)]
+    x1, y1 = source.x, source.y + source.h
+    x2, y2 = target.x, target.y
+    if y2 - y1 > _GAP_Y + 1 and abs(x2 - x1) < 1:  # jumps over layers: round the left-hand side
+        bend = min(source.x - source.w / 2, target.x - target.w / 2) - 50 - 14 * (index % 4)
+        x1, y1 = source.x - source.w / 2, source.y + source.h / 2
+        x2, y2 = target.x - target.w / 2, target.y + target.h / 2
+        path = f"M {x1:.1f} {y1:.1f} C {bend:.1f} {y1:.1f}, {bend:.1f} {y2:.1f}, {x2 - 2:.1f} {y2:.1f}"
+        return [f'<path d="{path}" {style}/>', *_label(bend + 14, (y1 + y2) / 2, edge.label)]
+    path = f"M {x1:.1f} {y1:.1f} L {x2:.1f} {y2 - 2:.1f}"
+    return [f'<path d="{path}" {style}/>', *_label((x1 + x2) / 2, (y1 + y2) / 2, edge.label)]
+
+
+def svg(spec: PathwaySpec, *, lang: str = "en") -> str:
+    """The pathway drawn as a standalone SVG document."""
+    graph = build(spec, lang=lang)
+    boxes, width, height = _layout(graph)
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height + 30:.0f}" '
+        f'viewBox="0 {-30} {width:.0f} {height + 30:.0f}" font-family="DejaVu Sans, Arial, sans-serif" '
+        f'font-size="{_FONT}">',
+        f"<title>{escape(graph.title)} ({spec.id} v{spec.version})</title>",
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
+        'markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#444"/></marker></defs>',
+        "<style>.detail{font-size:10px;fill:#555}.edge{font-size:10px;fill:#222}</style>",
+        f'<text x="12" y="-10" font-size="15" font-weight="bold">{escape(graph.title)}</text>',
+    ]
+    for index, edge in enumerate(graph.edges):
+        parts += _edge_svg(edge, boxes[edge.source], boxes[edge.target], index)
+    for node in graph.nodes:
+        parts += _node_svg(node, boxes[node.id])
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"

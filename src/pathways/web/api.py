@@ -1,0 +1,346 @@
+"""The REST API (/api/v1): what the CLI does, for integrations, with a bearer token.
+
+Routes are thin: check the input (schemas), find what is asked for through the
+caller's :class:`~pathways.web.scope.Scope`, call one service, shape the answer.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query, status
+
+from pathways.bootstrap import App
+from pathways.errors import FieldError
+from pathways.services import cases, directory, queries, work
+from pathways.services.accounts import Forbidden, Permission
+from pathways.services.tx import write
+from pathways.store.audit import verify_chain
+from pathways.web import reads
+from pathways.web.deps import ApiUser, AppDep
+from pathways.web.schemas import (
+    AuditEventPublic,
+    CaseDetail,
+    CaseOpen,
+    CaseOpened,
+    CaseSummary,
+    ChainReport,
+    Created,
+    DecisionCreate,
+    DecisionPublic,
+    DueItem,
+    HistoryEvent,
+    Key,
+    Lang,
+    Me,
+    Membership,
+    OrgPublic,
+    PathwaySummary,
+    PersonCreate,
+    PersonPublic,
+    Problem,
+    ProjectCreate,
+    ProjectPublic,
+    Ref,
+)
+from pathways.web.scope import STAFF_FOR_CASES, Scope
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": Problem, "description": "No valid API token"},
+    403: {"model": Problem, "description": "Your role does not allow this"},
+    404: {"model": Problem, "description": "Not found (or in an organisation you have no role in)"},
+    409: {"model": Problem, "description": "Refused by the current state (or changed meanwhile)"},
+    422: {"model": Problem, "description": "Invalid input; `field` names the field"},
+}
+
+router = APIRouter(prefix="/api/v1", responses=ERRORS)
+
+CaseRef = Annotated[
+    str,
+    Path(
+        description="Case reference (DIAG-2026-0001) or id",
+        pattern=r"^([0-9]{1,9}|[A-Za-z]{2,6}-[0-9]{4}-[0-9]{1,6})$",
+    ),
+]
+Limit = Annotated[int, Query(ge=1, le=500)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+
+
+def follow(app: App) -> None:
+    """Run the work a change queued, in this process, unless Prefect runs it (as the CLI does)."""
+    if app.settings.executor == "inline":
+        work.run_pending(app)
+
+
+@router.get("/me", tags=["account"])
+def me(user: ApiUser) -> Me:
+    """The account of the token and its roles."""
+    roles = [
+        Membership(organisation_id=o, role=r) for o, rs in sorted(user.roles.items()) for r in sorted(rs)
+    ]
+    return Me(
+        person_id=user.person_id, handle=user.handle, name=user.name, language=user.language, roles=roles
+    )
+
+
+@router.get("/orgs", tags=["directory"])
+def list_orgs(app: AppDep, user: ApiUser) -> list[OrgPublic]:
+    """The organisations you have a role in."""
+    with app.store.read() as conn:
+        rows = reads.organisations(conn, Scope(user, conn).orgs())
+    return [OrgPublic.model_validate(r) for r in rows]
+
+
+@router.get("/orgs/{org}", tags=["directory"])
+def show_org(app: AppDep, user: ApiUser, org: Annotated[Ref, Path()]) -> OrgPublic:
+    """One of your organisations, by id, slug or name."""
+    with app.store.read() as conn:
+        return OrgPublic.model_validate(Scope(user, conn).org(org))
+
+
+@router.get("/people", tags=["directory"])
+def list_people(app: AppDep, user: ApiUser, org: Ref | None = None) -> list[PersonPublic]:
+    """People of your organisations (or of one of them)."""
+    with app.store.read() as conn:
+        scope = Scope(user, conn)
+        orgs = {scope.org(org)["id"]} if org is not None else scope.orgs()
+        rows = reads.people(conn, orgs)
+    return [PersonPublic.model_validate(r) for r in rows]
+
+
+@router.post("/people", status_code=status.HTTP_201_CREATED, tags=["directory"])
+def add_person(app: AppDep, user: ApiUser, body: PersonCreate) -> Created:
+    """Add a person with a role; officers add owners and resource persons, managers staff too."""
+    with write(app, actor_id=user.person_id) as tx:
+        org = Scope(user, tx.conn).org(body.org, Permission.WRITE)
+        if body.role not in user.grantable_roles(org["id"]):
+            raise Forbidden(f"your role does not allow adding a person as {body.role}")
+        created = directory.add_person(
+            tx,
+            name=body.name,
+            org=org["id"],
+            role=body.role,
+            email=body.email,
+            phone=body.phone,
+            language=body.language,
+            channels=body.channels,
+        )
+    return Created(id=created.id, handle=created.handle)
+
+
+@router.get("/projects", tags=["directory"])
+def list_projects(
+    app: AppDep, user: ApiUser, org: Ref | None = None, limit: Limit = 100, offset: Offset = 0
+) -> list[ProjectPublic]:
+    """Projects of your organisations, newest first."""
+    with app.store.read() as conn:
+        scope = Scope(user, conn)
+        orgs = {scope.org(org)["id"]} if org is not None else scope.orgs()
+        rows = reads.projects(conn, orgs, limit=limit, offset=offset)
+    return [ProjectPublic.model_validate(r) for r in rows]
+
+
+@router.get("/projects/{project_id}", tags=["directory"])
+def show_project(
+    app: AppDep, user: ApiUser, project_id: Annotated[int, Path(ge=1, le=2**31 - 1)]
+) -> ProjectPublic:
+    """A project of one of your organisations."""
+    with app.store.read() as conn:
+        return ProjectPublic.model_validate(Scope(user, conn).project(project_id))
+
+
+@router.post("/projects", status_code=status.HTTP_201_CREATED, tags=["directory"])
+def add_project(app: AppDep, user: ApiUser, body: ProjectCreate) -> Created:
+    """Add a supported project; SIRET and BCE numbers are checked."""
+    with write(app, actor_id=user.person_id) as tx:
+        scope = Scope(user, tx.conn)
+        org = scope.org(body.org, Permission.WRITE)
+        owner = scope.person(body.owner, org_id=org["id"])["id"] if body.owner is not None else None
+        created = directory.add_project(
+            tx,
+            name=body.name,
+            org=org["id"],
+            owner=owner,
+            siret=body.siret or None,
+            bce=body.bce or None,
+            territory=body.territory or None,
+            phase=body.phase,
+            legal_form=body.legal_form or None,
+            permanent_jobs=body.permanent_jobs,
+            fixed_term_jobs=body.fixed_term_jobs,
+        )
+    return Created(id=created.id, handle=created.handle)
+
+
+@router.get("/cases", tags=["cases"])
+def list_cases(
+    app: AppDep,
+    user: ApiUser,
+    status: Literal["open", "closed", "all"] = "open",
+    officer: Ref | None = None,
+    org: Ref | None = None,
+    pathway: Key | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> list[CaseSummary]:
+    """Cases of your organisations, newest first, filtered by status, officer, organisation, pathway."""
+    with app.store.read() as conn:
+        scope = Scope(user, conn)
+        rows = reads.case_list(
+            conn,
+            orgs=scope.orgs(),
+            status=None if status == "all" else status,
+            officer_id=scope.person_visible(officer)["id"] if officer is not None else None,
+            org_id=scope.org(org)["id"] if org is not None else None,
+            pathway=pathway,
+            limit=limit,
+            offset=offset,
+        )
+    return [CaseSummary.model_validate(r) for r in rows]
+
+
+@router.post("/cases", status_code=status.HTTP_201_CREATED, tags=["cases"])
+def open_case(app: AppDep, user: ApiUser, body: CaseOpen) -> CaseOpened:
+    """Open a case for a project at the first stage of a pathway (officer: you, when not given)."""
+    with write(app, actor_id=user.person_id) as tx:
+        scope = Scope(user, tx.conn)
+        project = scope.project(body.project, Permission.WRITE)
+        org_id = project["organisation_id"]
+        if body.officer is not None:
+            officer: int | None = scope.person(body.officer, org_id=org_id, roles=STAFF_FOR_CASES)["id"]
+        else:
+            officer = user.person_id if user.roles.get(org_id, frozenset()) & STAFF_FOR_CASES else None
+        opened = cases.open_case(
+            tx, app.catalog, project=project["id"], pathway=body.pathway, officer=officer
+        )
+    follow(app)
+    return CaseOpened.model_validate(opened)
+
+
+@router.get("/cases/{ref}", tags=["cases"])
+def show_case(app: AppDep, user: ApiUser, ref: CaseRef, lang: Lang = "en") -> CaseDetail:
+    """A case: project, current stage, its outcomes and fields, deadline, recorded data, entries."""
+    with app.store.read() as conn:
+        case = Scope(user, conn).case(ref)
+        return CaseDetail.model_validate(queries.show_case(conn, app.catalog, case["id"], lang=lang))
+
+
+@router.post("/cases/{ref}/decisions", status_code=status.HTTP_201_CREATED, tags=["cases"])
+def decide(app: AppDep, user: ApiUser, ref: CaseRef, body: DecisionCreate) -> DecisionPublic:
+    """Record the current stage's decision; 409 when `expected_version` is not the case's version."""
+    with write(app, actor_id=user.person_id) as tx:
+        case = Scope(user, tx.conn).case(ref, Permission.WRITE)
+        decided = cases.decide(
+            tx,
+            app.catalog,
+            case=case["id"],
+            outcome=body.outcome,
+            values=body.values,
+            note=body.note,
+            expected_version=body.expected_version,
+        )
+    follow(app)
+    return DecisionPublic.model_validate(decided, from_attributes=True)
+
+
+@router.get("/cases/{ref}/history", tags=["cases"])
+def history(app: AppDep, user: ApiUser, ref: CaseRef) -> list[HistoryEvent]:
+    """Every audit event of a case, oldest first."""
+    with app.store.read() as conn:
+        case = Scope(user, conn).case(ref)
+        return [HistoryEvent.model_validate(e) for e in queries.history(conn, case["id"])]
+
+
+@router.get("/due", tags=["cases"])
+def due(
+    app: AppDep,
+    user: ApiUser,
+    within: Annotated[int, Query(ge=0, le=366)] = 7,
+    officer: Ref | None = None,
+    org: Ref | None = None,
+) -> list[DueItem]:
+    """Open cases of your organisations due within `within` days, overdue first."""
+    with app.store.read() as conn:
+        scope = Scope(user, conn)
+        rows = reads.due_list(
+            conn,
+            orgs=scope.orgs(),
+            now=app.clock.now(),
+            within_days=within,
+            officer_id=scope.person_visible(officer)["id"] if officer is not None else None,
+            org_id=scope.org(org)["id"] if org is not None else None,
+        )
+    return [DueItem.model_validate(r) for r in rows]
+
+
+@router.get("/pathways", tags=["pathways"])
+def list_pathways(app: AppDep, user: ApiUser) -> list[PathwaySummary]:  # noqa: ARG001  authentication only
+    """The pathways and their latest versions."""
+    return [
+        PathwaySummary(
+            id=s.id,
+            version=s.version,
+            title=s.title.model_dump(),
+            reference=s.reference,
+            stages=list(s.stage_ids()),
+        )
+        for s in app.catalog.latest()
+    ]
+
+
+@router.get("/pathways/{pathway_id}", tags=["pathways"])
+def show_pathway(
+    app: AppDep,
+    user: ApiUser,  # noqa: ARG001  authentication only
+    pathway_id: Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,63}$")],
+    version: Annotated[int | None, Query(ge=1, le=10_000)] = None,
+) -> dict[str, Any]:
+    """A pathway definition: stages, deadlines, fields, outcomes."""
+    return app.catalog.get(pathway_id, version).model_dump(mode="json")
+
+
+@router.get("/audit", tags=["audit"])
+def audit(
+    app: AppDep,
+    user: ApiUser,
+    case: Annotated[str | None, Query(pattern=r"^([0-9]{1,9}|[A-Za-z]{2,6}-[0-9]{4}-[0-9]{1,6})$")] = None,
+    kind: Key | None = None,
+    limit: Limit = 100,
+) -> list[AuditEventPublic]:
+    """Audit events of the organisations where you may read the audit (managers, admins, auditors)."""
+    with app.store.read() as conn:
+        scope = Scope(user, conn)
+        orgs = scope.orgs(Permission.AUDIT)
+        case_id = None
+        if case is not None:
+            found = scope.case(case)
+            scope.check(found["organisation_id"], Permission.AUDIT, f"case '{case}'")
+            case_id = found["id"]
+        rows = reads.audit_events(conn, orgs=orgs, case_id=case_id, kind=kind, limit=limit)
+    return [AuditEventPublic.model_validate(r) for r in rows]
+
+
+@router.get("/audit/verify", tags=["audit"])
+def verify(app: AppDep, user: ApiUser) -> list[ChainReport]:
+    """Verify the audit chain of each organisation where you may read the audit."""
+    with app.store.read() as conn:
+        orgs = Scope(user, conn).orgs(Permission.AUDIT)
+        reports = [
+            r for org in sorted(orgs) for r in verify_chain(conn, key=app.audit_key, organisation_id=org)
+        ]
+    return [
+        ChainReport(
+            organisation_id=r.organisation_id,
+            ok=r.ok,
+            checked=r.checked,
+            seq=r.seq,
+            problem=r.problem,
+            detail=r.detail,
+        )
+        for r in reports
+    ]
+
+
+def field_of(error: FieldError) -> str:
+    """The form field an error is about (``interviews[1]`` is about ``interviews``)."""
+    return error.field.split("[", 1)[0]

@@ -1,0 +1,112 @@
+"""The FastAPI application: API, pages, static files and the mapping of errors to HTTP statuses.
+
+=====================================  ====  =========================================
+error                                  HTTP  page
+=====================================  ====  =========================================
+Unauthenticated                        401   redirect to /login
+Forbidden, CSRF token missing          403   error page
+NotFound                               404   error page
+LinkExpired                            410   error page
+TooManyAttempts                        429   login page with the message
+Refused (Conflict, rule, transition)   409   error page (forms show it in place)
+InvalidInput (FieldError: ``field``)   422   error page (forms show it beside the field)
+=====================================  ====  =========================================
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
+
+from pathways import __version__
+from pathways.bootstrap import App
+from pathways.errors import FieldError, InvalidInput, NotFound, PathwaysError, Refused
+from pathways.services.accounts import Forbidden, LinkExpired, TooManyAttempts, Unauthenticated
+from pathways.web import api, manager, owner, pages
+from pathways.web.deps import CsrfRefused, LoginRequired
+from pathways.web.render import page, templates
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def status_of(error: PathwaysError) -> int:
+    """The HTTP status of an error (see the module's table)."""
+    for kind, code in (
+        (Unauthenticated, 401),
+        (Forbidden, 403),
+        (TooManyAttempts, 429),
+        (LinkExpired, 410),
+        (NotFound, 404),
+        (Refused, 409),
+        (InvalidInput, 422),
+    ):
+        if isinstance(error, kind):
+            return code
+    return 500
+
+
+def create_app(app: App) -> FastAPI:
+    """The web application for `app` (settings, database, pathways): build one per process."""
+    web = FastAPI(
+        title="pathways",
+        version=__version__,
+        description="Support pathways for social and solidarity economy projects: cases, stages, deadlines.",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+    )
+    web.state.pathways = app
+    web.state.templates = templates()
+    web.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    web.include_router(api.router)
+    web.include_router(pages.router)
+    web.include_router(manager.router)
+    web.include_router(owner.router)
+
+    @web.exception_handler(PathwaysError)
+    def pathways_error(request: Request, exc: PathwaysError) -> Response:
+        code = status_of(exc)
+        if request.url.path.startswith("/api/"):
+            body = {"detail": exc.message, "hint": exc.hint, "field": getattr(exc, "field", None)}
+            headers = {"WWW-Authenticate": "Bearer"} if code == 401 else None
+            return JSONResponse(body, status_code=code, headers=headers)
+        if code == 401:
+            return _to_login(request)
+        field = exc.field if isinstance(exc, FieldError) else None
+        return page(
+            request,
+            "error.html",
+            {"code": code, "message": exc.message, "hint": exc.hint, "field": field},
+            status_code=code,
+            user=getattr(request.state, "principal", None),
+        )
+
+    @web.exception_handler(DataError)
+    def data_error(request: Request, exc: DataError) -> Response:
+        # A value the database cannot store (out of range): the input is wrong, not the server.
+        reason = str(exc.orig).splitlines()[0] if exc.orig else "a value is out of range"
+        return pathways_error(request, InvalidInput(f"the database refused a value: {reason}"))
+
+    @web.exception_handler(LoginRequired)
+    def login_required(request: Request, _exc: LoginRequired) -> Response:
+        return _to_login(request)
+
+    @web.exception_handler(CsrfRefused)
+    def csrf_refused(request: Request, _exc: CsrfRefused) -> Response:
+        return pathways_error(
+            request, Forbidden("the form has expired or did not come from this site", hint="reload the page")
+        )
+
+    return web
+
+
+def _to_login(request: Request) -> Response:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.headers.get("hx-request"):
+        return Response(status_code=401, headers={"HX-Redirect": f"/login?next={quote(target)}"})
+    return RedirectResponse(f"/login?next={quote(target)}", status_code=303)

@@ -1,0 +1,176 @@
+"""The case page: where the case stands, its timeline, documents and messages, and the decision form."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import Connection
+
+from pathways.bootstrap import App
+from pathways.errors import FieldError, InvalidInput, PathwaysError, Refused
+from pathways.services import cases, queries
+from pathways.services.accounts import Forbidden, Permission, Principal
+from pathways.services.dispatch import list_messages
+from pathways.services.tx import write
+from pathways.web import forms, reads
+from pathways.web.api import field_of, follow
+from pathways.web.deps import AppDep, Csrf, PageUser
+from pathways.web.render import page
+from pathways.web.scope import Scope
+
+router = APIRouter(include_in_schema=False)
+CaseRef = Annotated[str, Path(pattern=r"^([0-9]{1,9}|[A-Za-z]{2,6}-[0-9]{4}-[0-9]{1,6})$")]
+Outcome = Annotated[str | None, Query(max_length=64)]
+
+
+def _outcome_of(info: dict[str, Any], wanted: str | None) -> str | None:
+    """The outcome whose fields the form shows: the one asked for, else the first offered."""
+    offered = list(info["outcomes"])
+    if wanted in offered:
+        return wanted
+    return offered[0] if offered else None
+
+
+def _form_context(
+    app: App,
+    conn: Connection,
+    info: dict[str, Any],
+    lang: str,
+    *,
+    outcome: str | None,
+    entered: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    org_id: int,
+) -> dict[str, Any]:
+    spec = app.catalog.get(info["pathway"], info["pathway_version"])
+    chosen = _outcome_of(info, outcome)
+    inputs: list[forms.Widget] = []
+    if info["status"] == "open" and info["stage"] and chosen:
+        inputs = forms.widgets(spec.stage(info["stage"]), chosen, lang, form=entered, errors=errors)
+    people = (
+        reads.people(conn, {org_id}) if any(w.kind == "person" or w.items == "person" for w in inputs) else []
+    )
+    return {"case": info, "outcome": chosen, "widgets": inputs, "people": people}
+
+
+def _case_page(
+    request: Request,
+    app: App,
+    user: Principal,
+    ref: str,
+    *,
+    outcome: str | None = None,
+    entered: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    note: str = "",
+    problem: PathwaysError | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    lang = user.language
+    with app.store.read() as conn:
+        scope = Scope(user, conn)
+        case = scope.case(ref)
+        info = queries.show_case(conn, app.catalog, case["id"], lang=lang)
+        org = scope.org(case["organisation_id"])
+        context = {
+            **_form_context(
+                app, conn, info, lang, outcome=outcome, entered=entered, errors=errors, org_id=org["id"]
+            ),
+            "org": org,
+            "timeline": list(reversed(queries.history(conn, case["id"]))),
+            "documents": reads.documents(conn, case["id"]),
+            "messages": list_messages(conn, case=case["id"], limit=50),
+            "can_decide": user.can(Permission.WRITE, org["id"]),
+            "note": note,
+            "problem": problem,
+            "decided": request.query_params.get("decided") == "1",
+            "overdue": info["due_at"] is not None and info["due_at"] < app.clock.now(),
+        }
+    return page(request, "case.html", context, status_code=status_code, user=user)
+
+
+@router.get("/cases/{ref}")
+def case_page(
+    request: Request, app: AppDep, user: PageUser, ref: CaseRef, outcome: Outcome = None
+) -> HTMLResponse:
+    """A case: status, decision form, timeline, documents, messages."""
+    return _case_page(request, app, user, ref, outcome=outcome)
+
+
+@router.get("/cases/{ref}/form")
+def decision_fields(
+    request: Request, app: AppDep, user: PageUser, ref: CaseRef, outcome: Outcome = None
+) -> HTMLResponse:
+    """The fields of the decision form for one outcome (swapped in by htmx when the outcome changes)."""
+    with app.store.read() as conn:
+        case = Scope(user, conn).case(ref)
+        info = queries.show_case(conn, app.catalog, case["id"], lang=user.language)
+        context = _form_context(
+            app, conn, info, user.language, outcome=outcome, org_id=case["organisation_id"]
+        )
+    return page(request, "_fields.html", context, user=user)
+
+
+@router.post("/cases/{ref}/decide", dependencies=[Csrf])
+def decide(request: Request, app: AppDep, user: PageUser, ref: CaseRef) -> Response:
+    """Record the decision; the page again with the errors beside their fields when it is refused."""
+    form = request.state.form
+    outcome = str(form.get("outcome") or "")[:64]
+    note = str(form.get("note") or "")[:4000]
+    version = str(form.get("version") or "")
+    spec_stage = None
+    entered: dict[str, Any] = {}
+    try:
+        with write(app, actor_id=user.person_id) as tx:
+            case = Scope(user, tx.conn).case(ref, Permission.WRITE)
+            spec = app.catalog.get(case["pathway_id"], case["pathway_version"])
+            if case["stage"] and outcome in spec.stage(case["stage"]).outcomes:
+                spec_stage = spec.stage(case["stage"])
+                entered = forms.posted_fields(spec_stage, outcome, form)
+            values = forms.decision_values(spec_stage, outcome, entered) if spec_stage else {}
+            decided = cases.decide(
+                tx,
+                app.catalog,
+                case=case["id"],
+                outcome=outcome,
+                values=values,
+                note=note.strip() or None,
+                expected_version=int(version) if version.isdigit() and len(version) < 10 else None,
+            )
+    except FieldError as exc:
+        errors = {field_of(exc): exc.message}
+        return _case_page(
+            request, app, user, ref, outcome=outcome, entered=entered, errors=errors, note=note,
+            problem=exc if field_of(exc) not in entered else None, status_code=422,
+        )  # fmt: skip
+    except Forbidden:
+        raise
+    except (Refused, InvalidInput) as exc:
+        code = 422 if isinstance(exc, InvalidInput) else 409
+        return _case_page(
+            request,
+            app,
+            user,
+            ref,
+            outcome=outcome,
+            entered=entered,
+            note=note,
+            problem=exc,
+            status_code=code,
+        )
+    follow(app)
+    return RedirectResponse(f"/cases/{decided.ref}?decided=1", status_code=303)
+
+
+@router.get("/documents/{doc_id}")
+def document(app: AppDep, user: PageUser, doc_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> Response:
+    """A case's document, shown sandboxed (no script, no form) in the browser."""
+    with app.store.read() as conn:
+        doc = Scope(user, conn).document(doc_id)
+    return Response(
+        doc["content"],
+        media_type=doc["media_type"],
+        headers={"Content-Security-Policy": "sandbox; default-src 'none'; style-src 'unsafe-inline'"},
+    )

@@ -1,0 +1,329 @@
+"""Officers' pages: login, my cases, due this week, open a case, add a project or a person."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from pathways.domain.spec import LANGS, Phase
+from pathways.errors import FieldError, InvalidInput, PathwaysError
+from pathways.services import accounts, cases, directory
+from pathways.services.accounts import Permission, Principal, TooManyAttempts, Unauthenticated
+from pathways.services.tx import write
+from pathways.web import reads
+from pathways.web.api import follow
+from pathways.web.casepage import router as case_router
+from pathways.web.deps import AppDep, Csrf, PageUser
+from pathways.web.render import page, secure_cookies
+from pathways.web.scope import STAFF_FOR_CASES, Scope
+from pathways.web.session import Session, clear_session, write_session
+
+router = APIRouter(include_in_schema=False)
+router.include_router(case_router)
+PAGE_SIZE = 50
+
+
+def safe_next(target: str | None) -> str:
+    """A local path to go back to (never another site)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/cases"
+
+
+def as_id(text: str) -> int | None:
+    """An id typed or chosen in a form, when it is one."""
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+
+
+def client_of(request: Request) -> str:
+    """The client's address, for the login rate limit."""
+    return request.client.host if request.client else "unknown"
+
+
+@router.get("/")
+def home() -> RedirectResponse:
+    """The officer's start page is their case list."""
+    return RedirectResponse("/cases", status_code=303)
+
+
+@router.get("/login")
+def login_form(request: Request, next_: Annotated[str | None, Query(alias="next")] = None) -> HTMLResponse:
+    """The login page."""
+    return page(request, "login.html", {"next": safe_next(next_), "error": None, "login": ""})
+
+
+@router.post("/login", dependencies=[Csrf])
+def login(
+    request: Request,
+    app: AppDep,
+    login_name: Annotated[str, Form(alias="login", max_length=254)],
+    password: Annotated[str, Form(max_length=1000)],
+    next_: Annotated[str | None, Form(alias="next")] = None,
+) -> Response:
+    """Check the password; a new session (and CSRF token) on success."""
+    try:
+        principal = accounts.login(app, login_name=login_name, password=password, client=client_of(request))
+    except (Unauthenticated, TooManyAttempts) as exc:
+        code = 429 if isinstance(exc, TooManyAttempts) else 401
+        error = "login.too_many" if code == 429 else "login.failed"
+        context = {"next": safe_next(next_), "error": error, "login": login_name}
+        return page(request, "login.html", context, status_code=code)
+    response = RedirectResponse(safe_next(next_), status_code=303)
+    session = Session.for_account(principal.account_id, principal.session_key)
+    write_session(response, session, secret=app.settings.secret_key, secure=secure_cookies(app))
+    return response
+
+
+@router.post("/logout", dependencies=[Csrf])
+def logout(app: AppDep) -> Response:
+    """End the session."""
+    response = RedirectResponse("/login", status_code=303)
+    clear_session(response, secure=secure_cookies(app))
+    return response
+
+
+@router.post("/language", dependencies=[Csrf])
+def language(
+    app: AppDep,
+    user: PageUser,
+    lang: Annotated[str, Form(max_length=2)],
+    next_: Annotated[str | None, Form(alias="next")] = None,
+) -> Response:
+    """Change the language of the account's pages."""
+    with write(app, actor_id=user.person_id) as tx:
+        accounts.set_language(tx, account_id=user.account_id, language=lang)
+    return RedirectResponse(safe_next(next_), status_code=303)
+
+
+@router.get("/cases")
+def my_cases(
+    request: Request,
+    app: AppDep,
+    user: PageUser,
+    show: Annotated[str, Query(pattern="^(mine|all)$")] = "mine",
+    status: Annotated[str, Query(pattern="^(open|closed|all)$")] = "open",
+    pathway: Annotated[str | None, Query(max_length=64)] = None,
+    page_no: Annotated[int, Query(alias="page", ge=1, le=10_000)] = 1,
+) -> HTMLResponse:
+    """My cases (or every case of my organisations), newest first."""
+    with app.store.read() as conn:
+        scope = Scope(user, conn)
+        rows = reads.case_list(
+            conn,
+            orgs=scope.orgs(),
+            status=None if status == "all" else status,
+            officer_id=user.person_id if show == "mine" else None,
+            pathway=pathway or None,
+            limit=PAGE_SIZE + 1,
+            offset=(page_no - 1) * PAGE_SIZE,
+        )
+    context = {
+        "rows": rows[:PAGE_SIZE],
+        "more": len(rows) > PAGE_SIZE,
+        "page_no": page_no,
+        "show": show,
+        "status": status,
+        "pathway": pathway or "",
+        "pathways": app.catalog.latest(),
+        "now": app.clock.now(),
+    }
+    return page(request, "cases.html", context, user=user)
+
+
+@router.get("/due")
+def due(
+    request: Request,
+    app: AppDep,
+    user: PageUser,
+    show: Annotated[str, Query(pattern="^(mine|all)$")] = "mine",
+) -> HTMLResponse:
+    """What is overdue and what is due within the next seven days."""
+    now = app.clock.now()
+    with app.store.read() as conn:
+        rows = reads.due_list(
+            conn,
+            orgs=Scope(user, conn).orgs(),
+            now=now,
+            within_days=7,
+            officer_id=user.person_id if show == "mine" else None,
+        )
+    overdue = [r for r in rows if r["overdue"]]
+    soon = [r for r in rows if not r["overdue"]]
+    return page(request, "due.html", {"overdue": overdue, "soon": soon, "show": show}, user=user)
+
+
+def _writable_orgs(app: AppDep, user: Principal) -> list[dict[str, Any]]:
+    with app.store.read() as conn:
+        return reads.organisations(conn, user.orgs(Permission.WRITE))
+
+
+@router.get("/cases/new")
+def open_case_form(request: Request, app: AppDep, user: PageUser) -> HTMLResponse:
+    """The form to open a case."""
+    return _open_case_page(request, app, user, {}, None)
+
+
+def _open_case_page(
+    request: Request, app: AppDep, user: Principal, entered: dict[str, str], error: PathwaysError | None
+) -> HTMLResponse:
+    with app.store.read() as conn:
+        orgs = Scope(user, conn).orgs(Permission.WRITE)
+        context = {
+            "projects": reads.projects(conn, orgs, limit=1000),
+            "officers": reads.people(conn, orgs, roles=STAFF_FOR_CASES),
+            "pathways": app.catalog.latest(),
+            "entered": entered,
+            "error": error,
+            "field": error.field if isinstance(error, FieldError) else None,
+        }
+    code = 200 if error is None else (422 if isinstance(error, InvalidInput) else 409)
+    return page(request, "open_case.html", context, status_code=code, user=user)
+
+
+@router.post("/cases/new", dependencies=[Csrf])
+def open_case(
+    request: Request,
+    app: AppDep,
+    user: PageUser,
+    project: Annotated[str, Form(max_length=20)],
+    pathway: Annotated[str, Form(max_length=64)],
+    officer: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """Open the case; back to the form with the reason when it is refused."""
+    entered = {"project": project, "pathway": pathway, "officer": officer}
+    try:
+        with write(app, actor_id=user.person_id) as tx:
+            scope = Scope(user, tx.conn)
+            project_id, officer_ref = as_id(project), as_id(officer)
+            if project_id is None:
+                raise FieldError("project", "choose a project")
+            row = scope.project(project_id, Permission.WRITE)
+            officer_id = (
+                scope.person(officer_ref, org_id=row["organisation_id"], roles=STAFF_FOR_CASES)["id"]
+                if officer_ref is not None
+                else (
+                    user.person_id
+                    if user.roles.get(row["organisation_id"], set()) & STAFF_FOR_CASES
+                    else None
+                )
+            )
+            opened = cases.open_case(tx, app.catalog, project=row["id"], pathway=pathway, officer=officer_id)
+    except PathwaysError as exc:
+        return _open_case_page(request, app, user, entered, exc)
+    follow(app)
+    return RedirectResponse(f"/cases/{opened['ref']}", status_code=303)
+
+
+@router.get("/projects/new")
+def project_form(request: Request, app: AppDep, user: PageUser) -> HTMLResponse:
+    """The form to add a project."""
+    return _project_page(request, app, user, {}, None)
+
+
+def _project_page(
+    request: Request, app: AppDep, user: Principal, entered: dict[str, str], error: PathwaysError | None
+) -> HTMLResponse:
+    with app.store.read() as conn:
+        orgs = Scope(user, conn).orgs(Permission.WRITE)
+        context = {
+            "orgs": reads.organisations(conn, orgs),
+            "owners": reads.people(conn, orgs, roles=("owner",)),
+            "phases": [p.value for p in Phase],
+            "entered": entered,
+            "error": error,
+            "field": error.field if isinstance(error, FieldError) else None,
+        }
+    code = 200 if error is None else (422 if isinstance(error, InvalidInput) else 409)
+    return page(request, "new_project.html", context, status_code=code, user=user)
+
+
+@router.post("/projects/new", dependencies=[Csrf])
+def add_project(request: Request, app: AppDep, user: PageUser) -> Response:
+    """Add the project; back to the form with the reason when it is refused."""
+    form = request.state.form
+    entered = {
+        k: str(form.get(k, ""))[:200]
+        for k in ("org", "name", "owner", "siret", "bce", "phase", "legal_form", "jobs")
+    }
+    try:
+        if not entered["name"].strip():
+            raise FieldError("name", "a project needs a name")
+        if entered["jobs"] and as_id(entered["jobs"]) is None:
+            raise FieldError("jobs", "a whole number of jobs")
+        with write(app, actor_id=user.person_id) as tx:
+            scope = Scope(user, tx.conn)
+            org = scope.org(entered["org"] or "0", Permission.WRITE)
+            owner_ref = as_id(entered["owner"])
+            owner = scope.person(owner_ref, org_id=org["id"])["id"] if owner_ref is not None else None
+            created = directory.add_project(
+                tx,
+                name=entered["name"].strip(),
+                org=org["id"],
+                owner=owner,
+                siret=entered["siret"].strip() or None,
+                bce=entered["bce"].strip() or None,
+                territory=None,
+                phase=entered["phase"] or "idea",
+                legal_form=entered["legal_form"].strip()[:40] or None,
+                permanent_jobs=int(entered["jobs"] or 0),
+            )
+    except PathwaysError as exc:
+        return _project_page(request, app, user, entered, exc)
+    return RedirectResponse(f"/cases/new?project={created.id}", status_code=303)
+
+
+@router.get("/people/new")
+def person_form(request: Request, app: AppDep, user: PageUser) -> HTMLResponse:
+    """The form to add a person."""
+    return _person_page(request, app, user, {}, None)
+
+
+def _person_page(
+    request: Request, app: AppDep, user: Principal, entered: dict[str, str], error: PathwaysError | None
+) -> HTMLResponse:
+    with app.store.read() as conn:
+        orgs = reads.organisations(conn, Scope(user, conn).orgs(Permission.WRITE))
+    roles = sorted({r for o in orgs for r in user.grantable_roles(o["id"])})
+    context = {
+        "orgs": orgs,
+        "roles": roles,
+        "langs": LANGS,
+        "entered": entered,
+        "error": error,
+        "field": error.field if isinstance(error, FieldError) else None,
+    }
+    code = 200 if error is None else (422 if isinstance(error, InvalidInput) else 409)
+    return page(request, "new_person.html", context, status_code=code, user=user)
+
+
+@router.post("/people/new", dependencies=[Csrf])
+def add_person(request: Request, app: AppDep, user: PageUser) -> Response:
+    """Add the person; back to the form with the reason when it is refused."""
+    form = request.state.form
+    entered = {k: str(form.get(k, ""))[:254] for k in ("org", "name", "role", "email", "phone", "lang")}
+    try:
+        if not entered["name"].strip():
+            raise FieldError("name", "a person needs a name")
+        with write(app, actor_id=user.person_id) as tx:
+            org = Scope(user, tx.conn).org(entered["org"] or "0", Permission.WRITE)
+            if entered["role"] not in user.grantable_roles(org["id"]):
+                raise accounts.Forbidden(
+                    f"your role does not allow adding a person as {entered['role'] or '—'}"
+                )
+            email = entered["email"].strip() or None
+            directory.add_person(
+                tx,
+                name=entered["name"].strip()[:200],
+                org=org["id"],
+                role=entered["role"],
+                email=email,
+                phone=entered["phone"].strip()[:32] or None,
+                language=entered["lang"] or None,
+                channels=[f"mailto://{email}"] if email else [],
+            )
+    except PathwaysError as exc:
+        return _person_page(request, app, user, entered, exc)
+    return RedirectResponse("/projects/new" if entered["role"] == "owner" else "/cases", status_code=303)

@@ -1,0 +1,256 @@
+"""Read models for the web, each restricted to a set of organisation ids (the caller's scope).
+
+They complement :mod:`pathways.services.queries`, whose filters take one
+organisation at a time: here every list takes the whole set the principal may
+read, and pages are bounded (limit and offset) for installations with many cases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, case, func, select
+
+from pathways.services.cases import CASE, ORG, PROJECT
+from pathways.services.directory import MEMBER, PERSON
+from pathways.store.tables import AuditEvent, Document
+
+AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
+DOC = Document.__table__  # type: ignore[attr-defined]
+
+
+def _names(conn: Connection, ids: Collection[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return dict(conn.execute(select(PERSON.c.id, PERSON.c.name).where(PERSON.c.id.in_(wanted))).tuples())
+
+
+def case_list(
+    conn: Connection,
+    *,
+    orgs: Collection[int],
+    status: str | None = "open",
+    officer_id: int | None = None,
+    org_id: int | None = None,
+    pathway: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Cases of the organisations `orgs`, newest first."""
+    query = (
+        select(
+            CASE.c.id,
+            CASE.c.ref,
+            CASE.c.organisation_id,
+            CASE.c.pathway_id,
+            CASE.c.stage,
+            CASE.c.status,
+            CASE.c.result,
+            CASE.c.due_at,
+            CASE.c.officer_id,
+            CASE.c.version,
+            PROJECT.c.name.label("project"),
+        )
+        .join(PROJECT, PROJECT.c.id == CASE.c.project_id)
+        .where(CASE.c.organisation_id.in_(sorted(orgs)))
+        .order_by(CASE.c.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    if status is not None:
+        query = query.where(CASE.c.status == status)
+    if officer_id is not None:
+        query = query.where(CASE.c.officer_id == officer_id)
+    if org_id is not None:
+        query = query.where(CASE.c.organisation_id == org_id)
+    if pathway is not None:
+        query = query.where(CASE.c.pathway_id == pathway)
+    rows = [dict(r) for r in conn.execute(query).mappings()]
+    names = _names(conn, {r["officer_id"] for r in rows})
+    for row in rows:
+        row["officer"] = names.get(row["officer_id"] or 0)
+    return rows
+
+
+def due_list(
+    conn: Connection,
+    *,
+    orgs: Collection[int],
+    now: datetime,
+    within_days: int,
+    officer_id: int | None = None,
+    org_id: int | None = None,
+    limit: int = 500,
+) -> list[dict[str, Any]]:
+    """Open cases due within `within_days` (overdue included), soonest first."""
+    query = (
+        select(
+            CASE.c.ref,
+            CASE.c.organisation_id,
+            CASE.c.pathway_id,
+            CASE.c.stage,
+            CASE.c.due_at,
+            CASE.c.officer_id,
+            PROJECT.c.name.label("project"),
+        )
+        .join(PROJECT, PROJECT.c.id == CASE.c.project_id)
+        .where(
+            CASE.c.organisation_id.in_(sorted(orgs)),
+            CASE.c.status == "open",
+            CASE.c.due_at.is_not(None),
+            CASE.c.due_at <= now + timedelta(days=within_days),
+        )
+        .order_by(CASE.c.due_at, CASE.c.id)
+        .limit(limit)
+    )
+    if officer_id is not None:
+        query = query.where(CASE.c.officer_id == officer_id)
+    if org_id is not None:
+        query = query.where(CASE.c.organisation_id == org_id)
+    rows = [dict(r) for r in conn.execute(query).mappings()]
+    names = _names(conn, {r["officer_id"] for r in rows})
+    for row in rows:
+        row["officer"] = names.get(row.pop("officer_id") or 0)
+        row["overdue"] = row["due_at"] < now
+    return rows
+
+
+def organisations(conn: Connection, orgs: Collection[int]) -> list[dict[str, Any]]:
+    """The organisations `orgs`."""
+    query = select(ORG).where(ORG.c.id.in_(sorted(orgs))).order_by(ORG.c.id)
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def people(
+    conn: Connection, orgs: Collection[int], *, roles: Collection[str] | None = None
+) -> list[dict[str, Any]]:
+    """People with a role in `orgs`, each with their roles there."""
+    query = (
+        select(PERSON, MEMBER.c.organisation_id, MEMBER.c.role)
+        .join(MEMBER, MEMBER.c.person_id == PERSON.c.id)
+        .where(MEMBER.c.organisation_id.in_(sorted(orgs)), PERSON.c.erased_at.is_(None))
+        .order_by(PERSON.c.id, MEMBER.c.organisation_id)
+    )
+    if roles is not None:
+        query = query.where(MEMBER.c.role.in_(sorted(roles)))
+    found: dict[int, dict[str, Any]] = {}
+    for row in conn.execute(query).mappings():
+        person = found.setdefault(row["id"], {**dict(row), "roles": []})
+        person["roles"].append({"organisation_id": row["organisation_id"], "role": row["role"]})
+    return list(found.values())
+
+
+def projects(
+    conn: Connection, orgs: Collection[int], *, limit: int = 500, offset: int = 0
+) -> list[dict[str, Any]]:
+    """Projects of `orgs`, newest first."""
+    query = (
+        select(PROJECT)
+        .where(PROJECT.c.organisation_id.in_(sorted(orgs)))
+        .order_by(PROJECT.c.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def documents(conn: Connection, case_id: int) -> list[dict[str, Any]]:
+    """A case's documents (without their content), oldest first."""
+    query = (
+        select(DOC.c.id, DOC.c.name, DOC.c.language, DOC.c.media_type, DOC.c.created_at)
+        .where(DOC.c.case_id == case_id)
+        .order_by(DOC.c.id)
+    )
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def audit_events(
+    conn: Connection,
+    *,
+    orgs: Collection[int],
+    case_id: int | None = None,
+    kind: str | None = None,
+    actor_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 100,
+) -> list[dict[str, Any]]:
+    """Audit events of `orgs`, newest first, with the case reference and the actor's name."""
+    query = (
+        select(AUDIT, CASE.c.ref)
+        .outerjoin(CASE, CASE.c.id == AUDIT.c.case_id)
+        .where(AUDIT.c.organisation_id.in_(sorted(orgs)))
+        .order_by(AUDIT.c.id.desc())
+        .limit(limit)
+    )
+    if case_id is not None:
+        query = query.where(AUDIT.c.case_id == case_id)
+    if kind:
+        query = query.where(AUDIT.c.kind == kind)
+    if actor_id is not None:
+        query = query.where(AUDIT.c.actor_id == actor_id)
+    if since is not None:
+        query = query.where(AUDIT.c.recorded_at >= since)
+    if until is not None:
+        query = query.where(AUDIT.c.recorded_at < until)
+    rows = [dict(r) for r in conn.execute(query).mappings()]
+    names = _names(conn, {r["actor_id"] for r in rows})
+    for row in rows:
+        row["actor"] = names.get(row["actor_id"] or 0, "system") if row["actor_id"] else "system"
+    return rows
+
+
+def audit_kinds(conn: Connection, orgs: Collection[int]) -> list[str]:
+    """The kinds of event recorded in `orgs` (for the search form)."""
+    query = (
+        select(AUDIT.c.kind)
+        .where(AUDIT.c.organisation_id.in_(sorted(orgs)))
+        .distinct()
+        .order_by(AUDIT.c.kind)
+    )
+    return list(conn.scalars(query))
+
+
+def dashboard(conn: Connection, *, orgs: Collection[int], now: datetime) -> dict[str, Any]:
+    """Open and overdue cases per organisation, workload per officer, open cases per pathway and stage."""
+    scoped = CASE.c.organisation_id.in_(sorted(orgs))
+    is_open = CASE.c.status == "open"
+    overdue = func.sum(case((CASE.c.due_at < now, 1), else_=0))
+    by_org = conn.execute(
+        select(ORG.c.id, ORG.c.name, func.count(CASE.c.id), overdue)
+        .join(CASE, (CASE.c.organisation_id == ORG.c.id) & is_open)
+        .where(scoped)
+        .group_by(ORG.c.id, ORG.c.name)
+        .order_by(ORG.c.name)
+    ).all()
+    workload = conn.execute(
+        select(CASE.c.officer_id, func.count(CASE.c.id), overdue)
+        .where(scoped, is_open)
+        .group_by(CASE.c.officer_id)
+        .order_by(func.count(CASE.c.id).desc())
+    ).all()
+    names = _names(conn, {r[0] for r in workload})
+    stages = conn.execute(
+        select(CASE.c.pathway_id, CASE.c.stage, func.count(CASE.c.id))
+        .where(scoped, is_open)
+        .group_by(CASE.c.pathway_id, CASE.c.stage)
+        .order_by(CASE.c.pathway_id, CASE.c.stage)
+    ).all()
+    results = conn.execute(
+        select(CASE.c.pathway_id, CASE.c.result, func.count(CASE.c.id))
+        .where(scoped, CASE.c.status == "closed")
+        .group_by(CASE.c.pathway_id, CASE.c.result)
+        .order_by(CASE.c.pathway_id, CASE.c.result)
+    ).all()
+    return {
+        "orgs": [{"id": i, "name": n, "open": int(o), "overdue": int(late or 0)} for i, n, o, late in by_org],
+        "workload": [
+            {"officer": names.get(i or 0, "—"), "officer_id": i, "open": int(o), "overdue": int(late or 0)}
+            for i, o, late in workload
+        ],
+        "stages": [{"pathway": p, "stage": s, "open": int(n)} for p, s, n in stages],
+        "results": [{"pathway": p, "result": r, "closed": int(n)} for p, r, n in results],
+    }

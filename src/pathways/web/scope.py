@@ -1,0 +1,98 @@
+"""Per-organisation isolation, in one place: every lookup a route makes goes through a :class:`Scope`.
+
+Something of an organisation the account has no role in does not exist for it
+(404, as for a wrong reference, so references cannot be probed); something it can
+read but not change with its role is refused (403).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from pathways.errors import NotFound
+from pathways.services import cases, directory
+from pathways.services.accounts import Forbidden, Permission, Principal
+from pathways.store.tables import Document
+
+READ = Permission.READ
+DOC = Document.__table__  # type: ignore[attr-defined]
+STAFF_FOR_CASES = frozenset({"officer", "manager"})
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What one principal may see and change, with the connection to look things up on."""
+
+    principal: Principal
+    conn: Connection
+
+    def orgs(self, permission: Permission = READ) -> frozenset[int]:
+        """The organisations where the principal has `permission` (403 when there is none)."""
+        found = self.principal.orgs(permission)
+        if not found:
+            raise Forbidden(f"your roles do not allow this ({permission.value})")
+        return found
+
+    def check(self, org_id: int, permission: Permission, what: str) -> None:
+        """404 when the organisation is not visible at all, 403 when the role does not allow it."""
+        if not self.principal.can(READ, org_id):
+            raise NotFound(f"no {what}")
+        if not self.principal.can(permission, org_id):
+            raise Forbidden(f"your role does not allow this on {what} ({permission.value})")
+
+    def case(self, ref: str | int, permission: Permission = READ) -> dict[str, Any]:
+        """A case of one of the principal's organisations."""
+        row = cases.find_case(self.conn, ref)
+        self.check(row["organisation_id"], permission, f"case '{ref}'")
+        return row
+
+    def org(self, ref: str | int, permission: Permission = READ) -> dict[str, Any]:
+        """One of the principal's organisations, by id, slug or name."""
+        try:
+            row = directory.find_org(self.conn, ref)
+        except NotFound:
+            raise NotFound(f"no organisation '{ref}'") from None
+        self.check(row["id"], permission, f"organisation '{ref}'")
+        return row
+
+    def project(self, ref: str | int, permission: Permission = READ) -> dict[str, Any]:
+        """A project of one of the principal's organisations, by id (or name)."""
+        row = directory.find_project(self.conn, ref)
+        self.check(row["organisation_id"], permission, f"project '{ref}'")
+        return row
+
+    def person(self, ref: str | int, *, org_id: int, roles: frozenset[str] | None = None) -> dict[str, Any]:
+        """A person who belongs to `org_id` (with one of `roles`, when given)."""
+        row = directory.find_person(self.conn, ref)
+        held = {role for org, role in directory.roles_of(self.conn, row["id"]) if org == org_id}
+        if not held or (roles is not None and not held & roles):
+            wanted = f" as {' or '.join(sorted(roles))}" if roles else ""
+            raise NotFound(f"no person '{ref}' in this organisation{wanted}")
+        return row
+
+    def person_visible(self, ref: str | int) -> dict[str, Any]:
+        """A person with a role in one of the principal's organisations."""
+        row = directory.find_person(self.conn, ref)
+        orgs = {org for org, _ in directory.roles_of(self.conn, row["id"])}
+        if not orgs & self.principal.orgs(READ):
+            raise NotFound(f"no person '{ref}'")
+        return row
+
+    def document(self, doc_id: int) -> dict[str, Any]:
+        """A document of a case of one of the principal's organisations."""
+        row = (
+            self.conn.execute(
+                select(DOC, cases.CASE.c.organisation_id)
+                .join(cases.CASE, cases.CASE.c.id == DOC.c.case_id)
+                .where(DOC.c.id == doc_id)
+            )
+            .mappings()
+            .first()
+        )
+        if row is None:
+            raise NotFound(f"no document {doc_id}")
+        self.check(row["organisation_id"], READ, f"document {doc_id}")
+        return dict(row)
