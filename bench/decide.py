@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import os
 import pstats
 import re
 import sys
@@ -372,6 +373,9 @@ class Result:
     warmup: int
     warmup_s: float
     settings: dict[str, str]
+    cpu_share: list[float]  # process CPU time / wall time of each repetition
+    cpu_ms: list[float]  # process CPU milliseconds per decision, each repetition
+    load: tuple[float, float]  # 1-minute load average before and after the repetitions
 
     @property
     def rate(self) -> float:
@@ -401,7 +405,7 @@ def run_backend(backend: str, args: argparse.Namespace, catalog: PathwayCatalog)
     """Setup, warm-up, the repetitions and the optional profile on one fresh database."""
     n, reps = args.cases, args.reps
     profiled = min(n, args.profile_cases) if args.profile else 0
-    warmup = min(WARMUP, n)
+    warmup = min(WARMUP, max(50, n // 5))
     needed = n * reps + warmup + profiled
     print(f"[{backend}] setup: {needed:,} projects and cases ...", flush=True)
     bench = setup(backend, catalog, pathway=args.pathway, cases_needed=needed, postgres_url=args.postgres_url)
@@ -430,14 +434,23 @@ def run_backend(backend: str, args: argparse.Namespace, catalog: PathwayCatalog)
         full_rates: list[float] = []
         latencies: list[float] = []
         commits: list[float] = []
+        cpu_share: list[float] = []
+        cpu_ms: list[float] = []
+        load_before = os.getloadavg()[0]
         for rep in range(1, reps + 1):
             raw_rates.append(baseline.run_two_rows(n))
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             latencies.extend(decide_all(bench, take(n), args.outcome, values, commits))
-            rates.append(n / (time.perf_counter() - t0))
+            wall = time.perf_counter() - t0
+            rates.append(n / wall)
+            cpu = time.process_time() - c0
+            cpu_share.append(cpu / wall)
+            cpu_ms.append(cpu / n * 1e3)
             full_rates.append(baseline.run_decision_rows(n))
-            print(f"[{backend}] rep {rep}/{reps}: {rates[-1]:,.0f} decisions/s; raw {raw_rates[-1]:,.0f} tx/s; "
+            print(f"[{backend}] rep {rep}/{reps}: {rates[-1]:,.0f} decisions/s (CPU {cpu_share[-1]:.0%} of wall, "
+                  f"load {os.getloadavg()[0]:.1f}); raw {raw_rates[-1]:,.0f} tx/s; "
                   f"decision rows {full_rates[-1]:,.0f} tx/s", flush=True)
+        load_after = os.getloadavg()[0]
         if profiled:
             profile(bench, take(profiled), args, values)
         baseline.store.dispose()
@@ -446,7 +459,8 @@ def run_backend(backend: str, args: argparse.Namespace, catalog: PathwayCatalog)
     latencies.sort()
     commits.sort()
     return Result(backend, n, reps, rates, latencies, commits, raw_rates, full_rates, bench.setup_s,
-                  bench.opened_per_s, meter, warmup, warmup_s, settings)
+                  bench.opened_per_s, meter, warmup, warmup_s, settings, cpu_share, cpu_ms,
+                  (load_before, load_after))
 
 
 def profile(bench: Bench, ids: list[int], args: argparse.Namespace, values: Mapping[str, Any]) -> None:
@@ -482,8 +496,9 @@ def _ms(seconds: float) -> str:
 def table(results: list[Result]) -> str:
     lines = [
         "| backend | N | decisions/s median [min–max] | p50 / p99 ms | commit p50 ms "
-        "| raw tx/s median [min–max] | **ratio** | decision-rows tx/s | ratio |",
-        "|---|---:|---|---|---:|---|---:|---:|---:|",
+        "| raw tx/s median [min–max] | **ratio** | decision-rows tx/s | ratio | CPU ms / decision "
+        "| load (1 min) |",
+        "|---|---:|---|---|---:|---|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         lines.append(
@@ -491,7 +506,8 @@ def table(results: list[Result]) -> str:
             f"| {_ms(percentile(r.latencies, 0.50))} / {_ms(percentile(r.latencies, 0.99))} "
             f"| {_ms(percentile(r.commits, 0.50))} "
             f"| {r.raw:,.0f} [{min(r.raw_rates):,.0f}–{max(r.raw_rates):,.0f}] | **{r.rate / r.raw:.1%}** "
-            f"| {r.full:,.0f} | {r.rate / r.full:.1%} |"
+            f"| {r.full:,.0f} | {r.rate / r.full:.1%} | {median(r.cpu_ms):.2f} "
+            f"| {r.load[0]:.1f} → {r.load[1]:.1f} |"
         )
     return "\n".join(lines)
 
@@ -571,9 +587,12 @@ def report(results: list[Result], args: argparse.Namespace) -> str:
         "plus one audit-event row (same columns, types and indexes, no foreign keys), SQLAlchemy Core, "
         "committed one by one, same database, same run: **the ratio's base**. decision-rows tx/s: "
         "transactions inserting every row a decision inserts (entry, 4 notices, audit event, outbox job), "
-        "for context.",
+        "for context. CPU ms / decision: process CPU time over the repetitions per decision (what the "
+        f"Python side costs, whatever else runs on the machine; {os.cpu_count()} cores here). load: the "
+        "machine's 1-minute load average before and after the repetitions — above the core count, other "
+        "processes were competing for the CPU and the rates are lower than on a quiet machine.",
         "",
-        f"Where a decision's time goes ({WARMUP} warm-up decisions, statement timing = inside the "
+        f"Where a decision's time goes ({results[0].warmup} warm-up decisions, statement timing = inside the "
         "driver's execute, COMMIT excluded):",
         "",
         statement_table(results),
@@ -595,7 +614,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--cases", type=int, default=None, help="decisions per repetition (default 10000; 1000 with --quick)")
     parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
-    parser.add_argument("--quick", action="store_true", help="N=1000: a smoke run of well under a minute")
+    parser.add_argument("--quick", action="store_true", help="N=500: a smoke run of about a minute")
     parser.add_argument("--reps", type=int, default=3, help="repetitions, each on fresh cases (default 3)")
     parser.add_argument("--pathway", default="diagnosis")
     parser.add_argument("--outcome", default="relevant", help="outcome of the first stage to record")
@@ -608,7 +627,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-record", action="store_true", help="print only; leave bench/RESULTS.md alone")
     args = parser.parse_args(argv)
     if args.cases is None:
-        args.cases = 1000 if args.quick else 10_000
+        args.cases = 500 if args.quick else 10_000
     if args.cases < 1 or args.reps < 1:
         parser.error("--cases and --reps must be at least 1")
     return args

@@ -93,7 +93,9 @@ def open_case(
         return cases.open_case(tx, app.catalog, project=project, pathway=pathway, officer=officer)
 
 
-def open_diagnosis(app: App, project: int, officer: int | None, *, at: datetime | None = None) -> dict[str, Any]:
+def open_diagnosis(
+    app: App, project: int, officer: int | None, *, at: datetime | None = None
+) -> dict[str, Any]:
     """Open a diagnosis case for `project`, followed by `officer`."""
     return open_case(app, project, officer, "diagnosis", at=at)
 
@@ -111,7 +113,12 @@ def decide(
     """Record a decision in its own transaction."""
     with write(app, actor_id=by, at=at) as tx:
         return cases.decide(
-            tx, app.catalog, case=case, outcome=outcome, values=values or {}, expected_version=expected_version
+            tx,
+            app.catalog,
+            case=case,
+            outcome=outcome,
+            values=values or {},
+            expected_version=expected_version,
         )
 
 

@@ -22,13 +22,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from builders import INTAKE_RELEVANT, make_org, make_person, make_project, open_diagnosis
 from sqlalchemy import func, select
 
+from builders import INTAKE_RELEVANT, make_org, make_person, make_project, open_diagnosis
 from pathways.bootstrap import App, Clock
 from pathways.settings import load_settings
 from pathways.store.db import Store
 from pathways.store.tables import AuditEvent, StageEntry
+
+ENTRY = StageEntry.__table__  # type: ignore[attr-defined]
+AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
 
 pytestmark = pytest.mark.e2e
 
@@ -88,14 +91,21 @@ def finish(args: Sequence[str], proc: subprocess.Popen[str]) -> Result:
 def run(env: dict[str, str], *args: str, now: str | None = None) -> Result:
     """Run one command to its end."""
     argv = command(*args, now=now)
-    proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     return finish(argv[3:], proc)
 
 
 def run_all(env: dict[str, str], *commands: Sequence[str]) -> list[Result]:
     """Run independent commands side by side (each process costs about a second)."""
     procs = [
-        (c, subprocess.Popen(command(*c), cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        (
+            c,
+            subprocess.Popen(
+                command(*c), cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            ),
+        )
         for c in commands
     ]
     return [finish(c, p) for c, p in procs]
@@ -143,32 +153,28 @@ def fresh_case(home: Home) -> dict[str, Any]:
 # The whole journey
 
 
-def test_a_whole_diagnosis_journey_ends_with_the_hand_off_and_a_history_of_who_did_what_when(home: Home) -> None:
+def test_a_whole_diagnosis_journey_ends_with_the_hand_off_and_a_history_of_who_did_what_when(
+    home: Home,
+) -> None:
     env = home.env
     started = datetime.now(UTC)
     org = ok(run(env, "org", "add", "DLA Journey", "--territory", "FR-75", "--json")).json()["handle"]
-    officer, manager, owner = (
-        r.json()["handle"]
-        for r in map(
-            ok,
-            run_all(
-                env,
-                ["person", "add", "Ysaline Morel", "--org", org, "--role", "officer", "--email", "ysaline@example.org", "--json"],
-                ["person", "add", "Gaspard Roy", "--org", org, "--role", "manager", "--json"],
-                ["person", "add", "Awa Diallo", "--org", org, "--role", "owner", "--lang", "fr", "--json"],
-            ),
-        )
+    people = [
+        ("Ysaline Morel", "officer", "--email", "ysaline@example.org"),
+        ("Gaspard Roy", "manager", "--lang", "fr"),
+        ("Awa Diallo", "owner", "--lang", "fr"),
+    ]
+    added = run_all(
+        env, *(["person", "add", name, "--org", org, "--role", *rest, "--json"] for name, *rest in people)
     )
-    project = ok(
-        run(
-            env,
-            *("project", "add", "Ressourcerie du Port", "--org", org, "--owner", owner),
-            *("--siret", "732 829 320 00074", "--phase", "founded", "--legal-form", "association", "--jobs", "4"),
-            "--json",
-        )
-    ).json()["id"]
+    officer, manager, owner = (ok(r).json()["handle"] for r in added)
+    project_args = ["project", "add", "Ressourcerie du Port", "--org", org, "--owner", owner]
+    project_args += ["--siret", "732 829 320 00074", "--phase", "founded", "--legal-form", "association"]
+    project = ok(run(env, *project_args, "--jobs", "4", "--json")).json()["id"]
 
-    opened = ok(run(env, "case", "open", str(project), "diagnosis", "--officer", officer, now="2026-07-08T10:00"))
+    opened = ok(
+        run(env, "case", "open", str(project), "diagnosis", "--officer", officer, now="2026-07-08T10:00")
+    )
     ref = re.search(r"opened (DIAG-2026-\d{4}) at stage intake", opened.out)
     assert ref is not None, opened.out
     ref_ = ref.group(1)
@@ -177,7 +183,11 @@ def test_a_whole_diagnosis_journey_ends_with_the_hand_off_and_a_history_of_who_d
         (
             "2026-07-20T11:00",
             "accepted",
-            {"interviews": "2026-07-10;2026-07-17", "validated_on": "2026-07-20", "priority_issues": "Gouvernance"},
+            {
+                "interviews": "2026-07-10;2026-07-17",
+                "validated_on": "2026-07-20",
+                "priority_issues": "Gouvernance",
+            },
             None,
         ),
         (
@@ -186,7 +196,7 @@ def test_a_whole_diagnosis_journey_ends_with_the_hand_off_and_a_history_of_who_d
             {"board_approval": "yes", "board_approval_on": "2026-07-22", "committee_date": "2026-09-15"},
             None,
         ),
-        ("2026-09-15T18:00", "favourable", {"opinion_on": "2026-09-15"}, "Gaspard Roy"),
+        ("2026-09-15T18:00", "favourable", {"opinion_on": "2026-09-15"}, manager),
     ]
     outputs = []
     for when, outcome, values, by in steps:
@@ -204,7 +214,11 @@ def test_a_whole_diagnosis_journey_ends_with_the_hand_off_and_a_history_of_who_d
         )
     )
 
-    assert (parent_shown["status"], parent_shown["result"], parent_shown["stage"]) == ("closed", "completed", None)
+    assert (parent_shown["status"], parent_shown["result"], parent_shown["stage"]) == (
+        "closed",
+        "completed",
+        None,
+    )
     assert parent_shown["children"] == [
         {"ref": child.group(1), "pathway": "ongoing_support", "stage": "brief", "status": "open"}
     ]
@@ -214,12 +228,19 @@ def test_a_whole_diagnosis_journey_ends_with_the_hand_off_and_a_history_of_who_d
         ("support_plan", "validated"),
         ("committee", "favourable"),
     ]
-    assert (child_shown["parent"], child_shown["pathway"], child_shown["stage"]) == (ref_, "ongoing_support", "brief")
+    assert (child_shown["parent"], child_shown["pathway"], child_shown["stage"]) == (
+        ref_,
+        "ongoing_support",
+        "brief",
+    )
     assert child_shown["officer"] == "Ysaline Morel"
     assert child_shown["project"]["name"] == "Ressourcerie du Port"
 
     (opened_event,) = [e for e in history if e["kind"] == "case_opened"]
-    assert (opened_event["actor"], utc(opened_event["at"])) == ("Ysaline Morel", utc("2026-07-08T08:00:00+00:00"))
+    assert (opened_event["actor"], utc(opened_event["at"])) == (
+        "Ysaline Morel",
+        utc("2026-07-08T08:00:00+00:00"),
+    )
     decisions = [e for e in history if e["kind"] == "decision"]
     assert [
         (d["details"]["stage"], d["details"]["outcome"], d["actor"], utc(d["at"])) for d in decisions
@@ -239,7 +260,9 @@ def test_a_whole_diagnosis_journey_ends_with_the_hand_off_and_a_history_of_who_d
 # Refusals
 
 
-def test_a_decision_with_a_missing_or_invalid_field_exits_2_naming_it_and_leaves_the_case_unchanged(home: Home) -> None:
+def test_a_decision_with_a_missing_or_invalid_field_exits_2_naming_it_and_leaves_the_case_unchanged(
+    home: Home,
+) -> None:
     case = fresh_case(home)
     before = ok(run(home.env, "case", "show", case["ref"], "--json")).json()
     complete = sets(INTAKE_RELEVANT)
@@ -284,12 +307,12 @@ def test_an_outcome_not_offered_at_the_stage_exits_4_and_records_nothing(home: H
     assert "relevant, not_relevant" in result.err
     with home.app.store.read() as conn:
         entries = conn.execute(
-            select(func.count()).select_from(StageEntry).where(StageEntry.case_id == case["id"])
+            select(func.count()).select_from(ENTRY).where(ENTRY.c.case_id == case["id"])
         ).scalar_one()
         decisions = conn.execute(
             select(func.count())
-            .select_from(AuditEvent)
-            .where(AuditEvent.case_id == case["id"], AuditEvent.kind == "decision")
+            .select_from(AUDIT)
+            .where(AUDIT.c.case_id == case["id"], AUDIT.c.kind == "decision")
         ).scalar_one()
     assert (entries, decisions) == (1, 0)
 
@@ -334,12 +357,16 @@ stages:
 """
 
 
-def test_pathway_validate_names_the_file_and_line_of_a_broken_file_and_exits_2(home: Home, tmp_path: Path) -> None:
+def test_pathway_validate_names_the_file_and_line_of_a_broken_file_and_exits_2(
+    home: Home, tmp_path: Path
+) -> None:
     broken = tmp_path / "broken.yaml"
     broken.write_text(BROKEN, encoding="utf-8")
     good = sorted(str(p) for p in (ROOT / "config" / "pathways").glob("*.yaml"))
 
-    refused, accepted = run_all(home.env, ["pathway", "validate", str(broken)], ["pathway", "validate", *good])
+    refused, accepted = run_all(
+        home.env, ["pathway", "validate", str(broken)], ["pathway", "validate", *good]
+    )
 
     assert refused.code == 2
     assert f"{broken}:13" in refused.err

@@ -331,6 +331,42 @@ def test_a_person_without_channel_is_dead_lettered_with_the_reason(app: App) -> 
     assert "has no channel" in job["last_error"]
 
 
+def test_a_message_that_stopped_the_dispatcher_every_time_is_dead_lettered(app: App) -> None:
+    with write(app, at=T0) as tx:
+        org = directory.add_org(tx, name="DLA de Paris", territory="FR-75").id
+        officer = add_person(tx, org, "Camille Martin", "officer", "fr", [])
+        owner = add_person(tx, org, "Léa Bernard", "owner", "fr", ["json://127.0.0.1:9/"])
+        diagnosis_case(app, tx, org, officer, owner)
+    sweep(app, now=INTAKE_OWNER_REMINDER)
+    long_ago = datetime.now(UTC) - timedelta(hours=1)
+    with app.store.write() as conn:  # as a dispatcher dying mid-send MAX_ATTEMPTS times leaves it
+        conn.execute(
+            update(JOB)
+            .where(JOB.c.kind == "message")
+            .values(status="sending", attempts=MAX_ATTEMPTS, updated_at=long_ago)
+        )
+
+    assert dispatch(app).claimed == 0
+
+    [job] = job_rows(app)
+    assert job["status"] == "dead"
+    assert "stopped during this send" in job["last_error"]
+
+
+def test_a_message_to_an_erased_person_is_dead_lettered_at_once(app: App) -> None:
+    with write(app, at=T0) as tx:
+        org = directory.add_org(tx, name="DLA de Paris", territory="FR-75").id
+        officer = add_person(tx, org, "Camille Martin", "officer", "fr", [])
+        owner = add_person(tx, org, "Léa Bernard", "owner", "fr", ["json://127.0.0.1:9/"])
+        diagnosis_case(app, tx, org, officer, owner)
+    sweep(app, now=INTAKE_OWNER_REMINDER)
+    with app.store.write() as conn:
+        conn.execute(update(PERSON).where(PERSON.c.id == owner).values(erased_at=T0))
+    assert dispatch(app).dead == 1
+    [job] = job_rows(app)
+    assert "erased" in job["last_error"]
+
+
 def test_a_reminder_for_a_stage_already_left_is_not_sent(app: App, smtp: SMTPServer) -> None:
     with write(app, at=T0) as tx:
         org = directory.add_org(tx, name="DLA de Paris", territory="FR-75").id

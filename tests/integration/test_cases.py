@@ -7,6 +7,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import func, select
+
 from builders import (
     COMMITTEE_FAVOURABLE,
     DIAGNOSIS_ACCEPTED,
@@ -19,8 +21,6 @@ from builders import (
     open_case,
     open_diagnosis,
 )
-from sqlalchemy import func, select
-
 from pathways.bootstrap import App
 from pathways.errors import Conflict, FieldError, TransitionNotAllowed
 from pathways.services import queries, work
@@ -238,7 +238,9 @@ def test_a_decision_with_a_stale_expected_version_is_a_conflict_and_changes_noth
     before = snapshot(app, opened["id"])
 
     with pytest.raises(Conflict, match="version 1, now 2"):
-        decide(app, opened["ref"], "declined", {"interviews": "2026-07-10", "reason": "x"}, expected_version=1)
+        decide(
+            app, opened["ref"], "declined", {"interviews": "2026-07-10", "reason": "x"}, expected_version=1
+        )
 
     assert snapshot(app, opened["id"]) == before
     assert before["case"]["version"] == 2
@@ -288,7 +290,12 @@ def test_a_favourable_committee_hands_off_to_ongoing_support_exactly_once(
 
 def test_a_closed_case_refuses_further_decisions(app: App, officer_case: tuple[int, dict[str, Any]]) -> None:
     officer, opened = officer_case
-    decide(app, opened["ref"], "not_relevant", INTAKE_RELEVANT | {"redirected_to": "BGE", "redirect_reason": "other"})
+    decide(
+        app,
+        opened["ref"],
+        "not_relevant",
+        INTAKE_RELEVANT | {"redirected_to": "BGE", "redirect_reason": "other"},
+    )
     before = snapshot(app, opened["id"])
 
     with pytest.raises(TransitionNotAllowed, match="closed"):
@@ -365,7 +372,9 @@ def test_due_lists_overdue_cases_first_and_filters_by_officer_and_organisation(a
     assert [r["ref"] for r in in_metz] == [metz["ref"]]
 
 
-def test_a_decided_case_leaves_the_due_list_of_its_old_stage(app: App, officer_case: tuple[int, dict[str, Any]]) -> None:
+def test_a_decided_case_leaves_the_due_list_of_its_old_stage(
+    app: App, officer_case: tuple[int, dict[str, Any]]
+) -> None:
     officer, opened = officer_case
     decide(app, opened["ref"], "relevant", INTAKE_RELEVANT, by=officer)
 
@@ -374,4 +383,6 @@ def test_a_decided_case_leaves_the_due_list_of_its_old_stage(app: App, officer_c
         much_later = queries.due(conn, now=app.clock.now() + timedelta(days=90), within_days=0)
 
     assert soon == []  # intake was due 30 July; shared diagnosis (40 business days) is not due yet
-    assert [(r["ref"], r["stage"], r["overdue"]) for r in much_later] == [(opened["ref"], "shared_diagnosis", True)]
+    assert [(r["ref"], r["stage"], r["overdue"]) for r in much_later] == [
+        (opened["ref"], "shared_diagnosis", True)
+    ]

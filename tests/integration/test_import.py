@@ -215,10 +215,8 @@ def test_people_import_with_roles_channels_and_unique_handles(
     )
     report = importing.import_people(app, path)
     with app.store.read() as conn:
-        people = conn.execute(
-            select(PERSON).where(PERSON.c.id.in_(report.ids)).order_by(PERSON.c.id)
-        ).mappings()
-        people = [dict(p) for p in people]
+        query = select(PERSON).where(PERSON.c.id.in_(report.ids)).order_by(PERSON.c.id)
+        people = [dict(p) for p in conn.execute(query).mappings()]
         roles = conn.execute(
             select(MEMBER.c.person_id, MEMBER.c.organisation_id, MEMBER.c.role).where(
                 MEMBER.c.person_id.in_(report.ids)

@@ -6,13 +6,18 @@ arithmetic is in the comments, never done by the code under test.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import typer
+from typer.testing import CliRunner
 
 from ladder import NOW, D, Fixture, build, ladder_app
 from pathways.bootstrap import App
+from pathways.cli import report as report_cli
+from pathways.errors import InvalidInput
 from pathways.services import charts, reports
 from pathways.store.db import Store
 
@@ -164,20 +169,69 @@ def test_outcomes_by_pathway_territory_and_cohort(app: App, fixture: Fixture) ->
     assert [(r.territory, r.cohort) for r in this_year if r.territory == "FR-69"] == []
 
 
-@pytest.mark.parametrize("name", sorted(reports.REPORTS))
-def test_every_report_renders_as_svg_and_png(app: App, fixture: Fixture, name: str) -> None:
-    with app.store.read() as conn:
-        rows = reports.REPORTS[name](conn, now=NOW)
-    svg = charts.render(name, rows, fmt="svg")
-    png = charts.render(name, rows, fmt="png")
-    assert svg.lstrip().startswith(b"<?xml")
-    assert b"<svg" in svg
-    assert png.startswith(b"\x89PNG\r\n\x1a\n")
-    assert charts.render(name, rows, fmt="svg") == svg  # deterministic: dashboards can cache it
+def test_every_report_renders_as_svg_and_png(sqlite_store: Store, tmp_path: Path) -> None:
+    # Charts only read rows: one backend is enough.
+    app = ladder_app(sqlite_store, tmp_path)
+    build(app)
+    for name, report in reports.REPORTS.items():
+        with app.store.read() as conn:
+            rows = report(conn, now=NOW)
+        assert rows, name
+        svg = charts.render(name, rows, fmt="svg")
+        png = charts.render(name, rows, fmt="png")
+        assert svg.lstrip().startswith(b"<?xml"), name
+        assert b"<svg" in svg
+        assert png.startswith(b"\x89PNG\r\n\x1a\n")
+        assert charts.render(name, rows, fmt="svg") == svg  # deterministic: dashboards can cache it
 
 
-def test_charts_of_empty_reports_say_so(app: App) -> None:
-    with app.store.read() as conn:
-        rows = reports.workload(conn, now=NOW)
-    assert rows == []
-    assert b"no data" in charts.render("workload", rows, fmt="svg")
+def test_charts_of_empty_reports_say_so() -> None:
+    assert b"no data" in charts.render("workload", [], fmt="svg")
+    with pytest.raises(InvalidInput):
+        charts.render("weather", [], fmt="svg")
+
+
+def test_report_command_prints_json_csv_and_writes_charts(app: App, fixture: Fixture, tmp_path: Path) -> None:
+    root = typer.Typer()
+
+    @root.callback()
+    def main(ctx: typer.Context) -> None:
+        ctx.obj = {"now": NOW}
+
+    root.add_typer(report_cli.app, name="report")
+    env = {
+        "PATHWAYS_DATABASE_URL": app.store.engine.url.render_as_string(hide_password=False),
+        "PATHWAYS_CONFIG_DIR": str(app.settings.config_dir),
+        "PATHWAYS_ENVIRONMENT": "test",
+        "COLUMNS": "200",
+    }
+    runner = CliRunner()
+    svg, png = tmp_path / "funnel.svg", tmp_path / "funnel.png"
+
+    arguments = ["report", "funnel", "--org", "DLA Alpha", "--json", "--svg", str(svg), "--png", str(png)]
+    funnel_json = runner.invoke(root, arguments, env=env)
+    assert funnel_json.exit_code == 0, funnel_json.output
+    assert [(r["phase"], r["reached"]) for r in json.loads(funnel_json.stdout)] == [
+        ("idea", 6), ("emergence", 3), ("founded", 2), ("consolidation", 1), ("scaling", 1),
+    ]  # fmt: skip
+    assert b"<svg" in svg.read_bytes()
+    assert png.read_bytes().startswith(b"\x89PNG")
+
+    # --to with a bare date includes that whole day (in Paris): L5 left founding on 20 February, 09:00 UTC
+    def stays(last_day: str) -> list[list[str]]:
+        result = runner.invoke(root, ["report", "stages", "--to", last_day, "--csv"], env=env)
+        assert result.exit_code == 0, result.output
+        lines = result.stdout.splitlines()
+        assert lines[0] == "pathway,stage,stays,mean_days,p50_days,p90_days"
+        return [line.split(",")[1:3] for line in lines[1:]]
+
+    assert stays("2026-02-19") == [["feasibility", "6"], ["founding", "3"]]
+    assert stays("2026-02-20") == [["feasibility", "6"], ["founding", "4"]]
+
+    table = runner.invoke(root, ["report", "workload"], env=env)
+    assert table.exit_code == 0, table.output
+    assert "Dan Okonkwo" in table.stdout
+
+    wrong = runner.invoke(root, ["report", "overdue", "--from", "next week"], env=env)
+    assert wrong.exit_code == 2
+    assert "not an ISO-8601 date" in wrong.output

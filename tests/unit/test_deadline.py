@@ -56,7 +56,9 @@ def due(stage: StageSpec, entered: datetime, territory: str = "FR-75", **kw: Any
     )
 
 
-def notices(stage: StageSpec, entered: datetime, territory: str = "FR-75", zone: ZoneInfo = PARIS) -> list[PlannedNotice]:
+def notices(
+    stage: StageSpec, entered: datetime, territory: str = "FR-75", zone: ZoneInfo = PARIS
+) -> list[PlannedNotice]:
     when = due(stage, entered, territory, zone=zone)
     return plan_notices(stage, entered_at=entered.astimezone(UTC), due=when, territory=territory, zone=zone)
 
@@ -71,7 +73,8 @@ def test_intake_entered_on_8_july_in_paris_is_due_on_30_july_at_the_end_of_the_d
 
     # 15 business days, skipping the weekends and Bastille Day (Tuesday 14 July).
     assert when == paris(2026, 7, 30, 23, 59, 59)
-    assert when is not None and when.tzinfo == UTC
+    assert when is not None
+    assert when.tzinfo == UTC
     assert when == datetime(2026, 7, 30, 21, 59, 59, tzinfo=UTC)
 
 
@@ -175,10 +178,16 @@ def test_intake_reminders_fall_on_business_days_at_nine_and_escalations_after_th
     planned = notices(intake, paris(2026, 7, 8))
 
     assert planned == [
-        PlannedNotice("remind:0", "reminder", "owner", "intake_documents", paris(2026, 7, 16, 9).astimezone(UTC)),
+        PlannedNotice(
+            "remind:0", "reminder", "owner", "intake_documents", paris(2026, 7, 16, 9).astimezone(UTC)
+        ),
         PlannedNotice("remind:1", "reminder", "officer", "reminder", paris(2026, 7, 27, 9).astimezone(UTC)),
-        PlannedNotice("escalate:0", "escalation", "officer", "escalation", paris(2026, 7, 31, 9).astimezone(UTC)),
-        PlannedNotice("escalate:1", "escalation", "manager", "escalation", paris(2026, 8, 6, 9).astimezone(UTC)),
+        PlannedNotice(
+            "escalate:0", "escalation", "officer", "escalation", paris(2026, 7, 31, 9).astimezone(UTC)
+        ),
+        PlannedNotice(
+            "escalate:1", "escalation", "manager", "escalation", paris(2026, 8, 6, 9).astimezone(UTC)
+        ),
     ]
 
 
@@ -197,7 +206,11 @@ def test_a_reminder_five_business_days_before_skips_a_public_holiday() -> None:
     assert reminder.due_at == paris(2026, 7, 10, 9).astimezone(UTC)
     assert (reminder.kind, reminder.to_role, reminder.template) == ("reminder", "owner", "board_approval")
     assert escalation.due_at == paris(2026, 7, 22, 9).astimezone(UTC)
-    assert (escalation.kind, escalation.to_role, escalation.template) == ("escalation", "manager", "escalation")
+    assert (escalation.kind, escalation.to_role, escalation.template) == (
+        "escalation",
+        "manager",
+        "escalation",
+    )
 
 
 def test_reminders_that_would_fall_before_the_stage_was_entered_are_dropped() -> None:
@@ -228,7 +241,9 @@ def test_reminders_of_a_deadline_until_a_recorded_date_count_back_from_that_date
     entered = paris(2026, 7, 8)
     when = due(committee, entered, recorded={"committee_date": "2026-09-15"})
 
-    planned = plan_notices(committee, entered_at=entered.astimezone(UTC), due=when, territory="FR-75", zone=PARIS)
+    planned = plan_notices(
+        committee, entered_at=entered.astimezone(UTC), due=when, territory="FR-75", zone=PARIS
+    )
 
     reminder = planned[0]
     assert (reminder.rule, reminder.template) == ("remind:0", "committee_agenda")
@@ -292,7 +307,9 @@ def test_business_day_notices_fall_at_nine_on_business_days_around_the_due_day(
 
     entered_day = entered.astimezone(PARIS).date()
     kept_reminder = before < days or (
-        before == days and calendar.is_business_day(entered_day) and entered.astimezone(PARIS).time() < time(9)
+        before == days
+        and calendar.is_business_day(entered_day)
+        and entered.astimezone(PARIS).time() < time(9)
     )
     assert [n.kind for n in planned] == (["reminder"] if kept_reminder else []) + ["escalation"]
     for notice in planned:

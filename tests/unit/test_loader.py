@@ -518,7 +518,7 @@ def test_refuses_a_yaml_syntax_error_with_its_line() -> None:
     error = refused(edit(MINIMAL, "reference: DIAG", "reference: DIAG: X"))
 
     assert error.line == 4
-    assert "not valid YAML: mapping values are not allowed here" in str(error)
+    assert "not valid YAML: mapping values are not allowed" in str(error)
 
 
 def test_an_unclosed_bracket_names_the_line_where_it_opened() -> None:

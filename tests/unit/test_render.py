@@ -14,7 +14,7 @@ import pytest
 from pathways.domain.loader import load_pathway_dir
 from pathways.domain.spec import LANGS
 from pathways.notify.deliver import channel_id, failure_reason
-from pathways.notify.render import RenderError, Renderer, babel_locale, choose_language, split_subject
+from pathways.notify.render import Renderer, RenderError, babel_locale, choose_language, split_subject
 from pathways.services import documents
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"
@@ -63,12 +63,18 @@ def test_the_shipped_pathways_name_templates() -> None:
     assert {"reminder", "escalation"} <= set(template_names())
 
 
+KINDS_AND_DAYS = [
+    ("reminder", 10),
+    ("reminder", 1),
+    ("reminder", 0),
+    ("reminder", -2),
+    ("escalation", -1),
+    ("escalation", -12),
+]
+
+
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("name", template_names())
-KINDS_AND_DAYS = [("reminder", 10), ("reminder", 1), ("reminder", 0), ("reminder", -2), ("escalation", -1),
-                  ("escalation", -12)]  # fmt: skip
-
-
 @pytest.mark.parametrize(("kind", "days"), KINDS_AND_DAYS)
 def test_every_template_renders_in_every_language(
     renderer: Renderer, name: str, lang: str, kind: str, days: int

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 import typer
@@ -38,7 +39,7 @@ def open_(
         opened = cases.open_case(tx, app_.catalog, project=project, pathway=pathway, officer=officer)
     followed = _follow(app_)
     if json:
-        emit_json({**opened, "work": [r.__dict__ for r in followed]})
+        emit_json({**opened, "work": [asdict(r) for r in followed]})
         return
     console.print(f"opened [bold]{opened['ref']}[/] at stage {opened['stage']}, due {when(opened['due_at'])}")
     _print_work(followed)
@@ -97,7 +98,7 @@ def decide(
         )
     followed = _follow(app_)
     if json:
-        emit_json({**decided.__dict__, "work": [r.__dict__ for r in followed]})
+        emit_json({**asdict(decided), "work": [asdict(r) for r in followed]})
         return
     where = (
         f"now at {decided.entered}, due {when(decided.due_at)}"

@@ -29,14 +29,16 @@ def _done(what: str, new_id: int, json: bool) -> None:
 @app.command("add")
 def add(
     ctx: typer.Context,
-    case: Annotated[str, typer.Argument(help="The case the evaluation belongs to.")],
+    target: Annotated[
+        str, typer.Argument(metavar="CASE|PROJECT", help="A case reference, or a project id or name.")
+    ],
     question: Annotated[str, typer.Option(help="The evaluative question.")],
     tool: Annotated[str | None, typer.Option(help="MESIS, ValorESS or SDG.")] = None,
     json: Json = False,
 ) -> None:
-    """Start an impact evaluation on a case with its evaluative question."""
+    """Start an impact evaluation, with its evaluative question, on a case (or on a project)."""
     with write(app_of(ctx)) as tx:
-        new_id = impact.add_evaluation(tx, case=case, question=question, tool=tool)
+        new_id = impact.add_evaluation(tx, target=target, question=question, tool=tool)
     _done("evaluation", new_id, json)
 
 
@@ -97,9 +99,8 @@ def show(
     )
     for evaluation in found["evaluations"]:
         tool = f" [{evaluation['tool']}]" if evaluation["tool"] else ""
-        console.print(
-            f"\n#{evaluation['id']} {escape(evaluation['question'])}{escape(tool)} — {evaluation['case']}"
-        )
+        on = evaluation["case"] or "the project"
+        console.print(f"\n#{evaluation['id']} {escape(evaluation['question'])}{escape(tool)} — on {on}")
         rows: list[dict[str, Any]] = [
             i
             | {

@@ -23,12 +23,15 @@ def list_(
         str | None, typer.Option(help="Only those an organisation lists (id, slug, name).")
     ] = None,
     topic: Annotated[str | None, typer.Option(help="Only those with this topic.")] = None,
+    everyone: Annotated[
+        bool, typer.Option("--all", help="Also people with the resource role and no topic (consultants).")
+    ] = False,
     json: Json = False,
 ) -> None:
     """Resource persons: topics, organisation, transfers validated this calendar year (2 at most)."""
     app_ = app_of(ctx)
     with app_.store.read() as conn:
-        rows = resources.list_resources(conn, now=app_.clock.now(), org=org, topic=topic)
+        rows = resources.list_resources(conn, now=app_.clock.now(), org=org, topic=topic, everyone=everyone)
     if json:
         emit_json(rows)
         return

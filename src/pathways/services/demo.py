@@ -1,111 +1,48 @@
 """Demo data: fictitious but realistic French and Belgian organisations, people, projects and cases.
 
-Deterministic (a seeded generator), built only through the public services, and
-walked through the pathways with back-dated decisions so every stage, some
-overdue work, hand-offs and a swarming parent with children are present.
+Built only through the public services, deterministically, with back-dated decisions:
+every project of :mod:`pathways.services.demo_data` opens its case and replays the
+outcomes listed for it, so every stage of every pathway holds a case *by construction*
+(each project has the phase, legal form and facts its pathway's rules admit), some
+overdue, some handed off, one swarming parent with its children.
 """
 
 from __future__ import annotations
 
 import random
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
+from pathways.bootstrap import Clock
 from pathways.domain import identifiers
-from pathways.domain.spec import FieldSpec, FieldType, PathwaySpec, Phase
-from pathways.errors import PathwaysError
-from pathways.services import cases, directory, work
+from pathways.domain.spec import FieldSpec, FieldType
+from pathways.services import cases, directory, impact, work
+from pathways.services.demo_data import (
+    CONSULTANTS,
+    DEMOS,
+    FIRST_NAMES,
+    LAST_NAMES,
+    ORGS,
+    OTHER_EVALUATION,
+    RESOURCES,
+    SHOWCASE,
+    SHOWCASE_EVALUATION,
+    STAFF,
+    Demo,
+)
 from pathways.services.tx import write
 from pathways.store.tables import Project
 
 if TYPE_CHECKING:
     from pathways.bootstrap import App
 
-ORGS = (
-    ("DLA de Paris", "FR-75", "fr"),
-    ("Incubateur ESS Grand Est", "FR-67", "fr"),
-    ("Pôle territorial de coopération Lyon Sud", "FR-69", "fr"),
-    ("Agence bruxelloise d'économie sociale", "BE-BRU", "fr"),
-    ("Sociale Economie Vlaanderen Netwerk", "BE-VLG", "nl"),
-    ("Réseau wallon d'essaimage", "BE-WAL", "fr"),
-)
-FIRST = (
-    "Camille",
-    "Léa",
-    "Hugo",
-    "Inès",
-    "Jules",
-    "Sofia",
-    "Noah",
-    "Emma",
-    "Lars",
-    "Fien",
-    "Bram",
-    "Elise",
-    "Yasmine",
-    "Karim",
-    "Marie",
-    "Pieter",
-    "Anouk",
-    "Tom",
-)
-LAST = (
-    "Martin",
-    "Bernard",
-    "Dubois",
-    "Lefèvre",
-    "Peeters",
-    "Janssens",
-    "Maes",
-    "Claes",
-    "Moreau",
-    "Girard",
-    "Vermeulen",
-    "Dupont",
-    "Willems",
-    "Lambert",
-    "Nguyen",
-    "Benali",
-)
-PROJECT_NAMES = (
-    "Recyclerie du Canal",
-    "Épicerie solidaire Les Tilleuls",
-    "Garage solidaire de la Plaine",
-    "Tiers-lieu La Fabrique",
-    "Coopérative funéraire Bretonne",
-    "Ressourcerie Emmaüs Est",
-    "Cantine partagée Le Bol",
-    "Atelier vélo Roue Libre",
-    "SCIC Énergies Citoyennes",
-    "Crèche parentale Les Lucioles",
-    "Conciergerie de quartier",
-    "Jardin de Cocagne du Val",
-    "Régie de quartier Belleville",
-    "GEIQ BTP Alsace",
-    "Librairie coopérative L'Établi",
-    "Brasserie coopérative du Nord",
-    "Repair Café Molenbeek",
-    "Buurtwinkel De Linde",
-    "Kringwinkel Zuid",
-    "Coöperatie Zonnewind",
-    "Donkey Rides Wallonie",
-    "Potager urbain Schaerbeek",
-    "Les Petites Cantines Lille",
-    "Mobilité douce Namur",
-    "Fablab solidaire Liège",
-    "Voedselteam Gent",
-    "Café suspendu Anvers",
-    "Habitat groupé La Ruche",
-    "Laverie solidaire Saint-Denis",
-    "Couveuse Artisans d'Alsace",
-    "Ferme d'insertion Les Prés",
-    "Imprimerie Coop'Encre",
-)
-LEGAL_FORMS_FR = ("association", "scic", "scop", "siae", "entreprise_adaptee", "esus")
-LEGAL_FORMS_BE = ("asbl", "vzw", "sc", "cv")
-CARRIERS = ("Régie de quartier Nord", "Régie de quartier Sud", "Régie de quartier Est")
+INTAKE_FORMS = {"asbl": "asbl", "vzw": "asbl", "cv": "sc_cv", "sc": "sc_cv", "esus": "esus_company"}
+OVERDUE_IDLE = 125  # days since the last decision: past any deadline but a yearly one
 
 
 def _siret(rng: random.Random) -> str:
@@ -124,64 +61,370 @@ def _bce(rng: random.Random) -> str:
     return f"{base:08d}{97 - base % 97:02d}"
 
 
-def sample_value(spec: FieldSpec, *, on: date, person: str, rng: random.Random) -> Any:
-    """A plausible valid value for a field (used to walk demo cases through their stages)."""
-    kind = spec.items if spec.type is FieldType.LIST else spec.type
-    single: Any
-    match kind:
-        case FieldType.INTEGER:
-            single = int(spec.min) if spec.min is not None else rng.randint(1, 12)
-        case FieldType.DECIMAL | FieldType.MONEY:
-            single = str(spec.min if spec.min is not None else rng.randint(500, 20000))
-        case FieldType.DATE:
-            single = on.isoformat()
-        case FieldType.CHOICE:
-            assert spec.choices is not None
-            single = next(iter(spec.choices))
-        case FieldType.BOOLEAN:
-            single = "yes"
-        case FieldType.SIREN:
-            single = _siret(rng)[:9]
-        case FieldType.SIRET:
-            single = _siret(rng)
-        case FieldType.BCE:
-            single = _bce(rng)
-        case FieldType.PERSON:
-            single = person
-        case _:
-            single = rng.choice(("Entretien avec le bureau", "Gesprek met de raad", "Meeting with the board"))
-    if spec.type is FieldType.LIST:
-        return ";".join(CARRIERS[:2]) if kind is FieldType.TEXT else f"{single}"
-    return single
+def _rna(territory: str, rng: random.Random) -> str:
+    """A French association's RNA number: W, the département, then digits (10 characters)."""
+    department = territory.removeprefix("FR-")[:3]
+    return f"W{department}{rng.randint(0, 10 ** (9 - len(department)) - 1):0{9 - len(department)}d}"
 
 
-def _walk(
-    app: App, ref: str, spec: PathwaySpec, steps: int, start: datetime, officer: str, rng: random.Random
-) -> int:
-    """Decide `steps` times along the first forward outcome of each stage; returns decisions made."""
-    made = 0
-    at = start
-    for _ in range(steps):
-        with app.store.read() as conn:
-            row = cases.find_case(conn, ref)
-        if row["status"] != "open":
-            break
-        stage = spec.stage(row["stage"])
-        outcome = next((k for k, o in stage.outcomes.items() if o.next and o.next != stage.id), None)
-        outcome = outcome or next((k for k, o in stage.outcomes.items() if o.end), next(iter(stage.outcomes)))
-        at += timedelta(days=rng.randint(5, 20))
-        values = {
-            name: sample_value(f, on=at.date(), person=officer, rng=rng)
-            for name, f in stage.fields_for(outcome).items()
-            if f.required or rng.random() < 0.5
-        }
-        try:
-            with write(app, actor_id=row["officer_id"], at=at) as tx:
-                cases.decide(tx, app.catalog, case=ref, outcome=outcome, values=values, note="demo")
-        except PathwaysError:
-            break  # a programme rule holds the demo case here, as it would a real one
-        made += 1
-    return made
+# Texts an officer records, in the organisation's language.
+TEXTS: dict[str, dict[str, str]] = {
+    "fr": {
+        "request": "Consolider le modèle économique et structurer la gouvernance associative.",
+        "priority_issues": "Modèle économique fragile (dépendance aux subventions) ; "
+        "gouvernance à renouveler ; fonction RH à structurer.",
+        "internal_actions": "Tableau de bord financier mensuel ; renouvellement du bureau.",
+        "referrals": "France Active pour un prêt d'honneur ; "
+        "fédération régionale pour la formation des bénévoles.",
+        "missions": "Modèle économique;Gouvernance",
+        "text": "Échange avec le bureau de la structure.",
+        "reports": "Rapport de mission – modèle économique",
+        "agenda": "J1 matin : diagnostic RH ; J1 après-midi : outils ; J2 : plan d'action.",
+        "review": "Transfert utile, questions traitées, outils repris.",
+        "kit": "Guide méthodologique;Modèle économique type;Statuts types;Charte",
+    },
+    "nl": {
+        "request": "Het economisch model versterken en het bestuur professionaliseren.",
+        "priority_issues": "Kwetsbaar verdienmodel (afhankelijk van subsidies); bestuur vernieuwen; "
+        "personeelsbeleid uitbouwen.",
+        "internal_actions": "Maandelijks financieel dashboard; vernieuwing van de raad van bestuur.",
+        "referrals": "Trividend voor financiering; koepelorganisatie voor vrijwilligersvorming.",
+        "missions": "Verdienmodel;Governance",
+        "text": "Gesprek met de raad van bestuur.",
+        "reports": "Opdrachtverslag – verdienmodel",
+        "agenda": "Dag 1 voormiddag: HR-diagnose; namiddag: tools; dag 2: actieplan.",
+        "review": "Nuttige overdracht, vragen behandeld, tools overgenomen.",
+        "kit": "Methodologische handleiding;Modelbegroting;Modelstatuten;Charter",
+    },
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What the values of one decision depend on."""
+
+    demo: Demo
+    lang: str
+    on: date
+    next_on: date
+    officer: int
+    consultant: int
+    resource: int
+    topics: tuple[str, ...]
+    employer: str
+    rng: random.Random
+
+
+def _text(ctx: _Context, key: str) -> str:
+    return TEXTS.get(ctx.lang, TEXTS["fr"]).get(key, TEXTS["fr"]["text"])
+
+
+def _belgian(ctx: _Context) -> bool:
+    return ctx.demo.territory.startswith("BE")
+
+
+FIELD_VALUES: dict[str, Callable[[_Context], Any]] = {
+    "met_on": lambda c: c.on - timedelta(days=3),
+    "legal_form": lambda c: INTAKE_FORMS.get(c.demo.legal_form or "", c.demo.legal_form or "other"),
+    "salaried_jobs": lambda c: c.demo.jobs,
+    "request": lambda c: _text(c, "request"),
+    "documents_received": lambda _: True,
+    "redirected_to": lambda c: "France Active Paris" if not _belgian(c) else "Crédal",
+    "redirect_reason": lambda _: "legal_form",
+    "interviews": lambda c: [c.on - timedelta(days=9), c.on - timedelta(days=2)],
+    "validated_on": lambda c: c.on,
+    "priority_issues": lambda c: _text(c, "priority_issues"),
+    "internal_actions": lambda c: _text(c, "internal_actions"),
+    "referrals": lambda c: _text(c, "referrals"),
+    "consulting_missions": lambda c: _text(c, "missions"),
+    "board_approval": lambda _: True,
+    "board_approval_on": lambda c: c.on - timedelta(days=1),
+    "committee_date": lambda c: c.next_on,
+    "opinion_on": lambda c: c.on,
+    "brief_sent_on": lambda c: c.on - timedelta(days=6),
+    "consultant": lambda c: c.consultant,
+    "consultant_answer_on": lambda c: c.on - timedelta(days=2),
+    "mission_budget": lambda c: c.rng.choice((2400, 3200, 4000)),
+    "parallel_missions": lambda c: c.demo.extra.get("parallel_missions"),
+    "consultant_days": lambda c: c.rng.choice(("3.5", "4", "4.5")),
+    "missions": lambda c: _text(c, "missions"),
+    "reports": lambda c: _text(c, "reports"),
+    "country": lambda c: "be" if _belgian(c) else "fr",
+    "siret": lambda c: None if _belgian(c) else _siret(c.rng),
+    "bce": lambda c: _bce(c.rng) if _belgian(c) else None,
+    "founded_on": lambda c: c.on - timedelta(days=5),
+    "jobs_created": lambda c: c.rng.randint(0, 3),
+    "jobs_kept": lambda c: max(c.demo.jobs, 1),
+    "financial_health": lambda c: c.rng.choice(("fragile", "stable", "sound")),
+    "beneficiary_role": lambda c: "founder" if c.demo.phase == "emergence" else "salaried_director",
+    "network": lambda c: (
+        "Pôle territorial de coopération Lyon Sud" if not _belgian(c) else "Netwerk sociale economie"
+    ),
+    "requested_resource_person": lambda c: c.resource,
+    "topics": lambda c: list(c.topics),
+    "resource_person": lambda c: c.resource,
+    "resource_employer": lambda c: c.employer,
+    "framed_questions": lambda _: "Comment organiser la gouvernance ?;Quels outils RH ?;Comment recruter ?",
+    "accepted_on": lambda c: c.on - timedelta(days=1),
+    "declined_by": lambda c: c.resource,
+    "transfer_days": lambda c: [c.on - timedelta(days=6), c.on - timedelta(days=1)],
+    "half_days": lambda _: 4,
+    "agenda": lambda c: _text(c, "agenda"),
+    "beneficiary_review": lambda c: _text(c, "review"),
+    "resource_review": lambda c: _text(c, "review"),
+    "days_spent": lambda _: "2",
+    "payment_claim": lambda _: "900",
+    "pilot_since": lambda c: c.on - timedelta(days=3 * 365),
+    "kit": lambda c: _text(c, "kit"),
+    "variant": lambda _: "centralised_duplication",
+    "trigger": lambda _: "project_driven",
+    "charter": lambda _: "Charte du réseau (1991), 14 critères de labellisation",
+    "territories_scanned": lambda _: "Seine-Saint-Denis;Val-de-Marne;Moselle;Namur",
+    "territories_go": lambda _: "Seine-Saint-Denis",
+    "carriers": lambda c: c.demo.extra.get("carriers", "Structure locale"),
+    "carriers_created": lambda c: c.demo.extra.get("carriers", "Structure locale"),
+    "label_name": lambda _: "Label du réseau",
+    "decided_on": lambda c: c.on,
+    "planned_days": lambda c: c.rng.choice(("3", "4", "5")),
+    "window_start": lambda c: c.on + timedelta(days=3),
+    "window_end": lambda c: c.on + timedelta(days=45),
+    "days_delivered": lambda _: "4",
+    "report": lambda c: _text(c, "reports"),
+}
+
+
+def _value(name: str, spec: FieldSpec, ctx: _Context) -> Any:
+    value = FIELD_VALUES[name](ctx) if name in FIELD_VALUES else _text(ctx, "text")
+    if spec.type is FieldType.CHOICE and spec.choices and not spec.multiple and value not in spec.choices:
+        return "other" if "other" in spec.choices else next(iter(spec.choices))
+    return value
+
+
+@dataclass
+class _World:
+    """What the demo created and what it must keep track of while it replays the cases."""
+
+    app: App
+    now: datetime
+    rng: random.Random
+    orgs: dict[str, int]  # key in demo_data -> organisation id
+    officers: dict[str, list[int]]
+    consultants: dict[str, int]
+    resources: list[tuple[int, str, str, tuple[str, ...]]]  # (person id, org slug, employer, topics)
+    transfers: Counter[tuple[int, int]]  # (resource person, year) -> validated transfers
+    projects: int = 0
+    cases: int = 0
+
+    def at(self, when: datetime) -> App:
+        """The application with its clock at `when` (queued work then happens at that time too)."""
+        shifted = replace(self.app, clock=Clock(when))
+        shifted.__dict__["catalog"] = self.app.catalog  # loaded once
+        return shifted
+
+
+def _resource_for(world: _World, org: str, year: int) -> tuple[int, str, str, tuple[str, ...]]:
+    """The first resource person under the yearly cap, those of the case's network first (some reach it)."""
+    ordered = sorted(world.resources, key=lambda r: r[1] != org)
+    return next((r for r in ordered if world.transfers[(r[0], year)] < 2), ordered[-1])
+
+
+def _decide(world: _World, ref: str, outcome: str, on: datetime, demo: Demo, next_on: datetime) -> None:
+    app = world.at(on)
+    with app.store.read() as conn:
+        row = cases.find_case(conn, ref)
+    spec = app.catalog.get(row["pathway_id"], row["pathway_version"])
+    stage = spec.stage(row["stage"])
+    resource, _, employer, topics = _resource_for(world, demo.org, on.year)
+    ctx = _Context(
+        demo=demo,
+        lang="nl" if demo.org == "vlg" else "fr",
+        on=on.date(),
+        next_on=next_on.date(),
+        officer=row["officer_id"],
+        consultant=world.consultants[demo.org],
+        resource=resource,
+        topics=topics,
+        employer=employer,
+        rng=world.rng,
+    )
+    values = {
+        name: _value(name, field, ctx)
+        for name, field in stage.fields_for(outcome).items()
+        if field.required or field.required_if or name in FIELD_VALUES
+    }
+    with write(app, actor_id=row["officer_id"], at=on) as tx:
+        cases.decide(
+            tx,
+            app.catalog,
+            case=ref,
+            outcome=outcome,
+            values={k: v for k, v in values.items() if v is not None},
+            note="demo",
+        )
+    if spec.id == "peer_transfer" and outcome == "validated":
+        world.transfers[(int(row["data"]["matching"]["resource_person"]), on.year)] += 1
+    work.run_pending(app, case_id=row["id"])
+
+
+def _children(world: _World, case_id: int, known: set[int]) -> list[str]:
+    with world.app.store.read() as conn:
+        rows = conn.execute(
+            select(cases.CASE.c.id, cases.CASE.c.ref)
+            .where(cases.CASE.c.parent_id == case_id)
+            .order_by(cases.CASE.c.id)
+        ).all()
+    return [ref for child_id, ref in rows if child_id not in known]
+
+
+def _play(world: _World, demo: Demo, project: int, officer: int) -> None:
+    """Open the demo's case and replay its outcomes, then those of the cases it opened, in order."""
+    steps = len(demo.path) + sum(len(p) for p in demo.children)
+    idle = OVERDUE_IDLE if demo.overdue else world.rng.randint(1, 5)
+    gap = world.rng.randint(9, 14)
+    slots = [
+        world.now - timedelta(days=idle + gap * (steps - k), hours=world.rng.randint(0, 6))
+        for k in range(1, steps + 1)
+    ]
+    opened_at = (slots[0] if slots else world.now - timedelta(days=idle)) - timedelta(days=gap)
+    app = world.at(opened_at)
+    if demo.pathway == "swarming":  # only a proven model is swarmed: its evaluation comes first
+        with write(app, actor_id=officer, at=opened_at - timedelta(days=10)) as tx:
+            _evaluate(tx, project, demo, world.now)
+    with write(app, actor_id=officer, at=opened_at) as tx:
+        opened = cases.open_case(tx, app.catalog, project=project, pathway=demo.pathway, officer=officer)
+    work.run_pending(app, case_id=opened["id"])
+    world.cases += 1
+    queue: list[tuple[str, int, tuple[str, ...]]] = [(opened["ref"], opened["id"], demo.path)]
+    pending = list(demo.children)
+    seen = {opened["id"]}
+    n = 0  # decisions made: the index of the next slot
+    while queue:
+        ref, case_id, path = queue.pop(0)
+        for outcome in path:
+            on = slots[n]
+            next_on = slots[n + 1] if n + 1 < len(slots) else on + timedelta(days=20)
+            _decide(world, ref, outcome, on, demo, next_on)
+            n += 1
+            for child in _children(world, case_id, seen):
+                with world.app.store.read() as conn:
+                    child_id = cases.find_case(conn, child)["id"]
+                seen.add(child_id)
+                world.cases += 1
+                queue.append((child, child_id, pending.pop(0) if pending else ()))
+
+
+def _setup(world: _World) -> None:
+    """Organisations, their staff, resource persons and consultants."""
+    with write(world.app, at=world.now - timedelta(days=900)) as tx:
+        for slug, name, territory, lang in ORGS:
+            world.orgs[slug] = directory.add_org(tx, name=name, territory=territory, language=lang).id
+            manager, *officers = STAFF[slug]
+            for person, role in ((manager, "manager"), *((o, "officer") for o in officers)):
+                email = f"{directory.slugify(person)}@{slug}.example.org"
+                created = directory.add_person(
+                    tx,
+                    name=person,
+                    org=world.orgs[slug],
+                    role=role,
+                    email=email,
+                    language=lang,
+                    channels=[f"mailto://{email}"],
+                )
+                if role == "officer":
+                    world.officers.setdefault(slug, []).append(created.id)
+            for consultant in CONSULTANTS.get(slug, ()):
+                with_email = f"{directory.slugify(consultant)}@conseil.example.org"
+                existing = tx.conn.execute(
+                    select(directory.PERSON.c.id).where(directory.PERSON.c.email == with_email)
+                ).scalar()
+                world.consultants[slug] = (
+                    existing
+                    or directory.add_person(
+                        tx,
+                        name=consultant,
+                        org=world.orgs[slug],
+                        role="resource",
+                        email=with_email,
+                        language=lang,
+                        channels=[],
+                    ).id
+                )
+        for resource in RESOURCES:
+            email = f"{directory.slugify(resource.name)}@pairs.example.org"
+            created = directory.add_person(
+                tx,
+                name=resource.name,
+                org=world.orgs[resource.org],
+                role="resource",
+                email=email,
+                language=resource.language,
+                channels=[f"mailto://{email}"],
+                topics=list(resource.topics),
+            )
+            world.resources.append((created.id, resource.org, resource.employer, resource.topics))
+    world.consultants.setdefault("lyon", world.consultants["paris"])
+
+
+def _add_project(world: _World, demo: Demo, index: int) -> int:
+    lang = demo.lang
+    first = FIRST_NAMES[lang][index % len(FIRST_NAMES[lang])]
+    last = LAST_NAMES[lang][(index * 7) % len(LAST_NAMES[lang])]
+    registered = demo.phase not in ("idea", "emergence")
+    belgian = demo.territory.startswith("BE")
+    with write(world.app, at=world.now - timedelta(days=800 - index)) as tx:
+        email = f"{directory.slugify(first + ' ' + last)}.{index}@example.net"
+        owner = directory.add_person(
+            tx,
+            name=f"{first} {last}",
+            org=world.orgs[demo.org],
+            role="owner",
+            email=email,
+            language=lang,
+            channels=[f"mailto://{email}"],
+        )
+        project = directory.add_project(
+            tx,
+            name=demo.name,
+            org=world.orgs[demo.org],
+            owner=owner.id,
+            siret=_siret(world.rng) if registered and not belgian else None,
+            bce=_bce(world.rng) if registered and belgian else None,
+            territory=demo.territory,
+            phase=demo.phase,
+            legal_form=demo.legal_form,
+            permanent_jobs=demo.jobs,
+            fixed_term_jobs=world.rng.randint(0, 2) if demo.jobs else 0,
+            rna=_rna(demo.territory, world.rng) if demo.legal_form == "association" and registered else None,
+            sector=demo.sector,
+            ess_status=None if not registered else _ess_status(demo),
+        )
+    world.projects += 1
+    return project.id
+
+
+def _ess_status(demo: Demo) -> str:
+    if demo.org == "vlg":
+        return "sociale economie"
+    if demo.territory.startswith("BE"):
+        return "économie sociale"
+    return "ESUS" if demo.legal_form in ("esus", "siae", "entreprise_adaptee") else "ESS"
+
+
+def _evaluate(tx: Any, project: int, demo: Demo, now: datetime) -> None:
+    """The impact evaluation that makes a model proven (VISES: question, indicators, dated values)."""
+    indicators: tuple[tuple[str, str, str, str, tuple[tuple[int, str], ...]], ...]
+    if demo.name == SHOWCASE:
+        question, tool, indicators = SHOWCASE_EVALUATION
+    else:
+        question, tool, (name, unit) = OTHER_EVALUATION
+        indicators = ((name, unit, str(demo.jobs), str(demo.jobs + 5), ((400, str(demo.jobs + 2)),)),)
+    evaluation = impact.add_evaluation(tx, target=project, question=question, tool=tool)
+    for name, unit, baseline, target, values in indicators:
+        indicator = impact.add_indicator(
+            tx, evaluation=evaluation, name=name, unit=unit, baseline=baseline, target=target
+        )
+        for days_ago, value in values:
+            impact.add_value(tx, indicator=indicator, value=value, on=(now - timedelta(days=days_ago)).date())
 
 
 def load(app: App) -> dict[str, Any]:
@@ -190,75 +433,33 @@ def load(app: App) -> dict[str, Any]:
         existing = conn.execute(select(func.count()).select_from(Project.__table__)).scalar_one()  # type: ignore[attr-defined]
     if existing:
         return {"created": False, "projects": existing, "cases": 0}
-    rng = random.Random(2026)  # noqa: S311  demo data, not security
-    now = app.clock.now()
-    base = now - timedelta(days=200)
-    officers: list[tuple[str, str]] = []  # (org slug, officer handle)
-    with write(app, at=base) as tx:
-        for name, territory, lang in ORGS:
-            org = directory.add_org(tx, name=name, territory=territory, language=lang)
-            for role in ("manager", "officer", "officer"):
-                person_name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
-                person = directory.add_person(
-                    tx,
-                    name=person_name,
-                    org=org.id,
-                    role=role,
-                    email=f"{directory.slugify(person_name)}@example.org",
-                    language=lang,
-                    channels=[f"mailto://{directory.slugify(person_name)}@example.org"],
-                )
-                if role == "officer":
-                    officers.append((org.handle, person.handle))
-            directory.add_person(
-                tx,
-                name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
-                org=org.id,
-                role="resource",
-                email=None,
-                language=lang,
-                channels=[],
-                topics=rng.sample(["finance", "governance", "hr", "marketing", "legal"], 2),
-            )
-    projects = 0
-    opened = 0
-    pathways = list(app.catalog.latest())
-    for i in range(60):
-        org_slug, officer = officers[i % len(officers)]
-        spec = pathways[i % len(pathways)]
-        belgian = ORGS[(i % len(officers)) // 2][1].startswith("BE")
-        lang = rng.choice(("fr", "nl", "en")) if belgian else rng.choice(("fr", "fr", "fr", "en"))
-        phase = spec.lifecycle.requires[0] if spec.lifecycle.requires else Phase.IDEA
-        at = base + timedelta(days=i * 2)
-        with write(app, at=at) as tx:
-            owner = directory.add_person(
-                tx,
-                name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
-                org=org_slug,
-                role="owner",
-                email=f"owner{i}@example.org",
-                language=lang,
-                channels=[f"mailto://owner{i}@example.org"],
-            )
-            project = directory.add_project(
-                tx,
-                name=f"{PROJECT_NAMES[i % len(PROJECT_NAMES)]}"
-                + (f" {i // len(PROJECT_NAMES) + 1}" if i >= len(PROJECT_NAMES) else ""),
-                org=org_slug,
-                owner=owner.id,
-                siret=None if belgian else _siret(rng),
-                bce=_bce(rng) if belgian else None,
-                territory=None,
-                phase=phase.value,
-                legal_form=rng.choice(LEGAL_FORMS_BE if belgian else LEGAL_FORMS_FR),
-                permanent_jobs=rng.randint(1, 25),
-            )
-            projects += 1
-            try:
-                case = cases.open_case(tx, app.catalog, project=project.id, pathway=spec.id, officer=officer)
-            except PathwaysError:
-                continue
-            opened += 1
-        _walk(app, case["ref"], spec, steps=i % (len(spec.stages) + 1), start=at, officer=officer, rng=rng)
+    world = _World(
+        app=app,
+        now=app.clock.now(),
+        rng=random.Random(2026),  # noqa: S311  demo data, not security
+        orgs={},
+        officers={},
+        consultants={},
+        resources=[],
+        transfers=Counter(),
+    )
+    _setup(world)
+    for index, demo in enumerate(DEMOS):
+        project = _add_project(world, demo, index)
+        officers = world.officers[demo.org]
+        _play(world, demo, project, officers[index % len(officers)])
     work.run_pending(app)
-    return {"created": True, "projects": projects, "cases": opened}
+    with app.store.read() as conn:
+        projects = conn.execute(select(func.count()).select_from(Project.__table__)).scalar_one()  # type: ignore[attr-defined]
+    return {"created": True, "projects": projects, "cases": world.cases}
+
+
+def summary(app: App) -> Mapping[str, Any]:
+    """How the demo's cases spread over pathways and stages (for checks and the `run` banner)."""
+    with app.store.read() as conn:
+        rows = conn.execute(
+            select(cases.CASE.c.pathway_id, cases.CASE.c.stage, cases.CASE.c.result, func.count()).group_by(
+                cases.CASE.c.pathway_id, cases.CASE.c.stage, cases.CASE.c.result
+            )
+        ).all()
+    return {f"{p}:{s or 'closed:' + str(r)}": n for p, s, r, n in rows}

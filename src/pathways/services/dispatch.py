@@ -112,10 +112,10 @@ def _claim(app: App, *, at: datetime, size: int, lease: timedelta) -> tuple[list
     """Mark up to `size` ready jobs `sending` (lease = now); stale `sending` jobs are taken over."""
     with write(app) as tx:
         pg = tx.conn.dialect.name == "postgresql"
-        picks = (
+        picks = (  # stale first: they have waited longest
+            (JOB.c.status == "sending", JOB.c.updated_at <= at - lease),
             (JOB.c.status == "pending", JOB.c.next_attempt_at <= at),  # the partial index ix_outbox_ready
             (JOB.c.status == "failed", JOB.c.next_attempt_at <= at),
-            (JOB.c.status == "sending", JOB.c.updated_at <= at - lease),
         )
         ids: list[int] = []
         stale: list[int] = []
@@ -130,16 +130,29 @@ def _claim(app: App, *, at: datetime, size: int, lease: timedelta) -> tuple[list
             )
             found = list(tx.conn.scalars(query.with_for_update(skip_locked=True) if pg else query))
             ids += found
-            stale += found if i == 2 else []
-        if not ids:
-            return [], 0
+            stale += found if i == 0 else []
         if stale:
             tx.conn.execute(
                 update(ATTEMPT)
                 .where(ATTEMPT.c.job_id.in_(stale), ATTEMPT.c.outcome == "sending")
                 .values(outcome="interrupted", reason=INTERRUPTED, finished_at=at)
             )
-            log.warning("reclaimed %s message jobs left sending by a stopped dispatcher", len(stale))
+            # A job whose every attempt stopped the dispatcher (a poison message) is dead-lettered.
+            poisoned = (
+                tx.conn.execute(
+                    update(JOB)
+                    .where(JOB.c.id.in_(stale), JOB.c.attempts >= MAX_ATTEMPTS)
+                    .values(status="dead", updated_at=at, last_error=f"{INTERRUPTED} ({MAX_ATTEMPTS} times)")
+                    .returning(JOB.c.id)
+                )
+                .scalars()
+                .all()
+            )
+            ids = [i for i in ids if i not in poisoned]
+            stale = [i for i in stale if i not in poisoned]
+            log.warning("took over %s message jobs left sending by a stopped dispatcher", len(stale))
+        if not ids:
+            return [], 0
         tx.conn.execute(
             update(JOB)
             .where(JOB.c.id.in_(ids))
@@ -149,8 +162,10 @@ def _claim(app: App, *, at: datetime, size: int, lease: timedelta) -> tuple[list
         return [dict(r) for r in rows], len(stale)
 
 
-def _send(app: App, renderer: Renderer, job: Mapping[str, Any], tick: Callable[[], datetime]) -> JobOutcome:
-    token: datetime = job["updated_at"]
+def _prepare(
+    app: App, renderer: Renderer, job: Mapping[str, Any], token: datetime, tick: Callable[[], datetime]
+) -> tuple[Message, Rendered, set[str]] | JobOutcome:
+    """The message, rendered, and the channels it already went out on; or why it cannot be sent."""
     try:
         with app.store.read() as conn:
             built = build_message(conn, app, job["kind"], job["payload"])
@@ -158,18 +173,26 @@ def _send(app: App, renderer: Renderer, job: Mapping[str, Any], tick: Callable[[
         if built is None:
             return _finish(app, job, token, tick(), "cancelled", "the case left the stage before sending")
         rendered = renderer.render(built.template, built.lang, built.context, zone=built.zone)
+    except NotFound as exc:  # the recipient is gone: retrying changes nothing
+        return _fail_without_send(app, job, token, tick, str(exc), channel="none", permanent=True)
     except PathwaysError as exc:
         return _fail_without_send(app, job, token, tick, f"cannot render: {exc}", channel="render")
+    except Exception as exc:
+        log.exception("message %s could not be prepared", job["key"])  # a bug: recorded, the others go on
+        reason = f"cannot render: {type(exc).__name__}: {exc}"
+        return _fail_without_send(app, job, token, tick, reason, channel="render")
     if not built.channels:
-        return _fail_without_send(
-            app,
-            job,
-            token,
-            tick,
-            f"{built.recipient} has no channel (add an Apprise URL)",
-            channel="none",
-            permanent=True,
-        )
+        reason = f"{built.recipient} has no channel (add an Apprise URL)"
+        return _fail_without_send(app, job, token, tick, reason, channel="none", permanent=True)
+    return built, rendered, sent_before
+
+
+def _send(app: App, renderer: Renderer, job: Mapping[str, Any], tick: Callable[[], datetime]) -> JobOutcome:
+    token: datetime = job["updated_at"]
+    prepared = _prepare(app, renderer, job, token, tick)
+    if isinstance(prepared, JobOutcome):
+        return prepared
+    built, rendered, sent_before = prepared
     reasons: list[str] = []
     for url in built.channels:
         channel = channel_id(url)

@@ -19,6 +19,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -51,9 +53,14 @@ _EMPTY = "–"
 
 
 def _environment(app: App, lang: str) -> SandboxedEnvironment:
-    base = app.settings.templates_dir
+    return _cached_environment(str(app.settings.templates_dir), lang)
+
+
+@lru_cache(maxsize=16)
+def _cached_environment(base: str, lang: str) -> SandboxedEnvironment:
+    """One environment per templates folder and language, so each template compiles once per process."""
     return SandboxedEnvironment(
-        loader=ChoiceLoader([FileSystemLoader(str(base / lang / "documents"))]),
+        loader=ChoiceLoader([FileSystemLoader(str(Path(base) / lang / "documents"))]),
         undefined=StrictUndefined,
         autoescape=select_autoescape(default=True),
         trim_blocks=True,

@@ -86,7 +86,7 @@ def build(spec: PathwaySpec, *, lang: str = "en") -> Graph:
                 title = f"one {out.spawn.pathway} per {out.spawn.per}"
                 nodes.setdefault(target, Node(target, "spawn", title, what))
                 edges.append(Edge(source, target, f"{key}: spawn", "spawn"))
-    marked = _mark_loops(spec, edges)
+    marked = _merge(_mark_loops(spec, edges))
     graph_nodes = tuple(nodes.values())
     return Graph(graph_nodes, tuple(marked), spec.title.get(lang), _ranks(graph_nodes, marked))
 
@@ -117,6 +117,16 @@ def _mark_loops(spec: PathwaySpec, edges: list[Edge]) -> list[Edge]:
     ]
 
 
+def _merge(edges: list[Edge]) -> list[Edge]:
+    """Outcomes that lead to the same place share one arrow: 'granted / conditional'."""
+    merged: dict[tuple[str, str, str], Edge] = {}
+    for edge in edges:
+        key = (edge.source, edge.target, edge.kind)
+        label = f"{merged[key].label} / {edge.label}" if key in merged else edge.label
+        merged[key] = Edge(edge.source, edge.target, label, edge.kind)
+    return list(merged.values())
+
+
 def _ranks(nodes: tuple[Node, ...], edges: list[Edge]) -> dict[str, int]:
     """Layer of each node: the longest forward path from the start."""
     rank = {node.id: 0 for node in nodes}
@@ -143,6 +153,15 @@ _SHAPES = {
 }
 
 
+_MM_STYLES = {
+    "stage": "fill:#e8f1fb,stroke:#2a6ab1,color:#111",
+    "end": "fill:#eeeeee,stroke:#555,color:#111",
+    "handoff": "fill:#fff1dc,stroke:#c77700,color:#111,stroke-dasharray:5 3",
+    "spawn": "fill:#f3e8fb,stroke:#7a3fb1,color:#111",
+    "start": "fill:#111,stroke:#111",
+}
+
+
 def _mm(text: str) -> str:
     """Text inside a quoted Mermaid label."""
     return escape(text, quote=True).replace("&quot;", "#quot;").replace("&#x27;", "'")
@@ -162,17 +181,12 @@ def mermaid(spec: PathwaySpec, *, lang: str = "en") -> str:
         arrow = "-.->" if edge.kind in ("handoff", "spawn", "loop") else "-->"
         label = f'|"{_mm(edge.label)}"|' if edge.label else ""
         lines.append(f"  {edge.source} {arrow}{label} {edge.target}")
-    lines += [
-        "  classDef stage fill:#e8f1fb,stroke:#2a6ab1,color:#111",
-        "  classDef end fill:#eeeeee,stroke:#555,color:#111",
-        "  classDef handoff fill:#fff1dc,stroke:#c77700,color:#111",
-        "  classDef spawn fill:#f3e8fb,stroke:#7a3fb1,color:#111",
-        "  classDef start fill:#111,stroke:#111",
-    ]
-    for kind in ("stage", "end", "handoff", "spawn", "start"):
+    # Class names avoid `end`, a Mermaid keyword that would close the flowchart.
+    lines += [f"  classDef {kind}Node {style}" for kind, style in _MM_STYLES.items()]
+    for kind in _MM_STYLES:
         ids = [n.id for n in graph.nodes if n.kind == kind]
         if ids:
-            lines.append(f"  class {','.join(ids)} {kind}")
+            lines.append(f"  class {','.join(ids)} {kind}Node")
     return "\n".join(lines) + "\n"
 
 
@@ -181,6 +195,7 @@ def mermaid(spec: PathwaySpec, *, lang: str = "en") -> str:
 _FONT = 12
 _CHAR = 6.8  # average advance of a 12 px sans-serif character
 _PAD_X, _NODE_H, _GAP_X, _GAP_Y = 14, 44, 36, 74
+_BEND, _BEND_STEP = 50, 34  # how far left the first loop reaches, and each next one further
 _COLOURS = {
     "stage": ("#e8f1fb", "#2a6ab1"),
     "end": ("#eeeeee", "#555555"),
@@ -205,35 +220,45 @@ def _width(node: Node) -> float:
     return max(110.0, longest * _CHAR + 2 * _PAD_X)
 
 
-def _layout(graph: Graph) -> tuple[dict[str, _Box], float, float]:
+def _row_top(rank: int) -> float:
+    return 0.0 if rank == 0 else 40 + (rank - 1) * (_NODE_H + _GAP_Y)
+
+
+def _left_edges(graph: Graph) -> dict[int, int]:
+    """Loops and jumps drawn round the left-hand side, by edge index: their level, shortest span innermost."""
+    spans = []
+    for index, edge in enumerate(graph.edges):
+        span = graph.ranks[edge.target] - graph.ranks[edge.source]
+        if (edge.kind == "loop" and edge.source != edge.target) or (edge.kind == "next" and span > 1):
+            spans.append((abs(span), index))
+    return {index: level for level, (_, index) in enumerate(sorted(spans))}
+
+
+def _layout(graph: Graph, room: float) -> tuple[dict[str, _Box], float, float]:
+    """Stages down one spine (side by side when they share a layer), the rest to the right of it."""
     layers: dict[int, list[Node]] = {}
     for node in graph.nodes:
         layers.setdefault(graph.ranks[node.id], []).append(node)
-    widths = {
-        rank: sum(_width(n) for n in members) + _GAP_X * (len(members) - 1)
-        for rank, members in layers.items()
-    }
-    total = max(widths.values()) + 260  # room for the loops on the right and the jumps on the left
+    spine_w = max(_width(n) for n in graph.nodes if n.kind == "stage")
+    spine_x = room + spine_w / 2
     boxes: dict[str, _Box] = {}
+    right = 0.0
     for rank in sorted(layers):
-        members = layers[rank]
-        if rank > 0:  # order a layer by where its arrows come from, stages first
-
-            def origin(node: Node) -> tuple[int, float]:
-                sources = [
-                    boxes[e.source].x for e in graph.edges if e.target == node.id and e.source in boxes
-                ]
-                return (node.kind != "stage", sum(sources) / len(sources) if sources else 0.0)
-
-            members = sorted(members, key=origin)
-        x = (total - widths[rank]) / 2
-        height = 16 if rank == 0 and members[0].kind == "start" else _NODE_H
-        for node in members:
+        stages = [n for n in layers[rank] if n.kind in ("stage", "start")]
+        others = [n for n in layers[rank] if n.kind not in ("stage", "start")]
+        x = spine_x - (_width(stages[0]) / 2 if stages else spine_w / 2)
+        for node in stages:
             w = _width(node)
-            boxes[node.id] = _Box(x + w / 2, 20 + rank * (_NODE_H + _GAP_Y), w, height)
+            boxes[node.id] = _Box(x + w / 2, _row_top(rank), w, 16 if node.kind == "start" else _NODE_H)
             x += w + _GAP_X
-    bottom = max(b.y + b.h for b in boxes.values()) + 30
-    return boxes, total, bottom
+        x = max(x, spine_x + spine_w / 2 + _GAP_X)
+        for node in others:
+            w = _width(node)
+            boxes[node.id] = _Box(x + w / 2, _row_top(rank), w, _NODE_H)
+            x += w + _GAP_X
+        right = max(right, x)
+    bottom = max(b.y + b.h for b in boxes.values()) + 20
+    return boxes, right + 20, bottom
 
 
 def _node_svg(node: Node, box: _Box) -> list[str]:
@@ -256,47 +281,48 @@ def _node_svg(node: Node, box: _Box) -> list[str]:
             f'fill="{fill}" stroke="{stroke}" stroke-width="1.5"{dash}/>'
         )
     weight = ' font-weight="bold"' if node.kind == "stage" else ""
+    detail = f'<text x="{box.x:.1f}" y="{top + 34:.1f}" text-anchor="middle" class="detail">'
     return [
         f'<g class="{node.kind}"><title>{escape(node.detail or node.title)}</title>',
         shape,
         f'<text x="{box.x:.1f}" y="{top + 18:.1f}" text-anchor="middle"{weight}>{escape(node.title)}</text>',
-        f'<text x="{box.x:.1f}" y="{top + 34:.1f}" text-anchor="middle" class="detail">{escape(node.detail)}</text>',
+        f"{detail}{escape(node.detail)}</text>",
         "</g>",
     ]
 
 
-def _label(x: float, y: float, text: str) -> list[str]:
+def _label(x: float, y: float, text: str, *, anchor: str = "middle") -> list[str]:
     if not text:
         return []
     w = len(text) * _CHAR * 0.85 + 8
+    left = {"middle": x - w / 2, "end": x - w + 4, "start": x - 4}[anchor]
     return [
-        f'<rect x="{x - w / 2:.1f}" y="{y - 9:.1f}" width="{w:.1f}" height="14" fill="white" opacity="0.85"/>',
-        f'<text x="{x:.1f}" y="{y + 2:.1f}" text-anchor="middle" class="edge">{escape(text)}</text>',
+        f'<rect x="{left:.1f}" y="{y - 9:.1f}" width="{w:.1f}" height="14" fill="white" opacity="0.85"/>',
+        f'<text x="{x:.1f}" y="{y + 2:.1f}" text-anchor="{anchor}" class="edge">{escape(text)}</text>',
     ]
 
 
-def _edge_svg(edge: Edge, source: _Box, target: _Box, index: int) -> list[str]:
+def _edge_svg(edge: Edge, source: _Box, target: _Box, level: int | None) -> list[str]:
     dash = ' stroke-dasharray="5 3"' if edge.kind in ("handoff", "spawn", "loop") else ""
     style = f'fill="none" stroke="#444" stroke-width="1.3"{dash} marker-end="url(#arrow)"'
-    if edge.source == edge.target:  # a stage that loops on itself
-        x, y = source.x + source.w / 2, source.y + source.h / 2
-        path = f"M {x:.1f} {y - 8:.1f} C {x + 44:.1f} {y - 30:.1f}, {x + 44:.1f} {y + 30:.1f}, {x:.1f} {y + 8:.1f}"
-        return [f'<path d="{path}" {style}/>', *_label(x + 40, y + 2, edge.label)]
-    if edge.kind == "loop":  # back to an earlier stage: round the right-hand side
-        bulge = 60 + 18 * (index % 4)
-        x1, y1 = source.x + source.w / 2, source.y + source.h / 2
-        x2, y2 = target.x + target.w / 2, target.y + target.h / 2
-        reach = max(x1, x2) + bulge
-        path = f"M {x1:.1f} {y1:.1f} C {reach:.1f} {y1:.1f}, {reach:.1f} {y2:.1f}, {x2 + 2:.1f} {y2:.1f}"
-        return [f'<path d="{path}" {style}/>', *_label(reach - 14, (y1 + y2) / 2, edge.label)]
-    x1, y1 = source.x, source.y + source.h
-    x2, y2 = target.x, target.y
-    if y2 - y1 > _GAP_Y + 1 and abs(x2 - x1) < 1:  # jumps over layers: round the left-hand side
-        bend = min(source.x - source.w / 2, target.x - target.w / 2) - 50 - 14 * (index % 4)
-        x1, y1 = source.x - source.w / 2, source.y + source.h / 2
-        x2, y2 = target.x - target.w / 2, target.y + target.h / 2
-        path = f"M {x1:.1f} {y1:.1f} C {bend:.1f} {y1:.1f}, {bend:.1f} {y2:.1f}, {x2 - 2:.1f} {y2:.1f}"
-        return [f'<path d="{path}" {style}/>', *_label(bend + 14, (y1 + y2) / 2, edge.label)]
+    left1, mid1 = source.x - source.w / 2, source.y + source.h / 2
+    left2, mid2 = target.x - target.w / 2, target.y + target.h / 2
+    if edge.source == edge.target:  # a stage that loops on itself: a small arc on its left
+        path = (
+            f"M {left1:.1f} {mid1 - 8:.1f} C {left1 - 46:.1f} {mid1 - 30:.1f}, "
+            f"{left1 - 46:.1f} {mid1 + 30:.1f}, {left1 - 2:.1f} {mid1 + 8:.1f}"
+        )
+        return [f'<path d="{path}" {style}/>', *_label(left1 - 38, mid1 + 2, edge.label, anchor="end")]
+    if level is not None:  # back to an earlier stage, or over stages: round the left-hand side
+        bend = min(left1, left2) - _BEND - _BEND_STEP * level
+        path = (
+            f"M {left1:.1f} {mid1:.1f} C {bend:.1f} {mid1:.1f}, {bend:.1f} {mid2:.1f}, "
+            f"{left2 - 2:.1f} {mid2:.1f}"
+        )
+        far = (left1 + left2) / 8 + 0.75 * bend  # the curve's leftmost point, half-way
+        return [f'<path d="{path}" {style}/>', *_label(far - 4, (mid1 + mid2) / 2, edge.label, anchor="end")]
+    x1 = source.x if edge.kind in ("start", "next") else source.x + source.w / 4
+    y1, x2, y2 = source.y + source.h, target.x, target.y
     path = f"M {x1:.1f} {y1:.1f} L {x2:.1f} {y2 - 2:.1f}"
     return [f'<path d="{path}" {style}/>', *_label((x1 + x2) / 2, (y1 + y2) / 2, edge.label)]
 
@@ -304,20 +330,29 @@ def _edge_svg(edge: Edge, source: _Box, target: _Box, index: int) -> list[str]:
 def svg(spec: PathwaySpec, *, lang: str = "en") -> str:
     """The pathway drawn as a standalone SVG document."""
     graph = build(spec, lang=lang)
-    boxes, width, height = _layout(graph)
+    levels = _left_edges(graph)
+    labels = [
+        len(e.label) * _CHAR * 0.85 for i, e in enumerate(graph.edges) if i in levels or e.source == e.target
+    ]
+    room = 0.75 * (_BEND + _BEND_STEP * len(levels)) + max(labels, default=0) + 24
+    boxes, width, height = _layout(graph, room)
     parts = [
         '<?xml version="1.0" encoding="UTF-8"?>',
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height + 30:.0f}" '
-        f'viewBox="0 {-30} {width:.0f} {height + 30:.0f}" font-family="DejaVu Sans, Arial, sans-serif" '
-        f'font-size="{_FONT}">',
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height + 30:.0f}" '
+            f'viewBox="0 -30 {width:.0f} {height + 30:.0f}" font-family="DejaVu Sans, Arial, sans-serif" '
+            f'font-size="{_FONT}">'
+        ),
         f"<title>{escape(graph.title)} ({spec.id} v{spec.version})</title>",
-        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
-        'markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#444"/></marker></defs>',
+        (
+            '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
+            'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#444"/></marker></defs>'
+        ),
         "<style>.detail{font-size:10px;fill:#555}.edge{font-size:10px;fill:#222}</style>",
         f'<text x="12" y="-10" font-size="15" font-weight="bold">{escape(graph.title)}</text>',
     ]
     for index, edge in enumerate(graph.edges):
-        parts += _edge_svg(edge, boxes[edge.source], boxes[edge.target], index)
+        parts += _edge_svg(edge, boxes[edge.source], boxes[edge.target], levels.get(index))
     for node in graph.nodes:
         parts += _node_svg(node, boxes[node.id])
     parts.append("</svg>")

@@ -80,26 +80,36 @@ def _text(name: str, raw: str, limit: int) -> str:
     return text
 
 
-def add_evaluation(tx: Tx, *, case: str | int, question: str, tool: str | None = None) -> int:
-    """Start an impact evaluation on a case: its evaluative question and the tool it follows."""
-    row = find_case(tx.conn, case)
+def _target(conn: Connection, ref: str | int) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """(case, project) for a case reference (DIAG-2026-0001); (None, project) for a project id or name."""
+    text = str(ref).strip()
+    case = find_case(conn, text) if _CASE_REF.match(text) else None
+    project_id = case["project_id"] if case else directory.find_project(conn, text)["id"]
+    project = dict(conn.execute(select(PROJECT).where(PROJECT.c.id == project_id)).mappings().one())
+    return case, project
+
+
+def add_evaluation(tx: Tx, *, target: str | int, question: str, tool: str | None = None) -> int:
+    """Start an impact evaluation on a case (a case reference) or on a project (its id or name)."""
+    case, project = _target(tx.conn, target)
+    canonical = tool_name(tool)
     evaluation_id = tx.insert(
         EVALUATION,
-        project_id=row["project_id"],
-        case_id=row["id"],
+        project_id=project["id"],
+        case_id=case["id"] if case else None,
         question=_text("question", question, 2000),
-        tool=tool_name(tool),
+        tool=canonical,
         created_at=tx.at,
     )
     tx.audit(
-        organisation_id=row["organisation_id"],
-        case_id=row["id"],
+        organisation_id=project["organisation_id"],
+        case_id=case["id"] if case else None,
         kind="impact_evaluation_added",
         payload={
             "evaluation": evaluation_id,
-            "ref": row["ref"],
-            "project": row["project_id"],
-            "tool": tool_name(tool),
+            "ref": case["ref"] if case else None,
+            "project": project["id"],
+            "tool": canonical,
         },
     )
     return evaluation_id
@@ -108,8 +118,8 @@ def add_evaluation(tx: Tx, *, case: str | int, question: str, tool: str | None =
 def _evaluation(conn: Connection, evaluation: int) -> dict[str, Any]:
     found = (
         conn.execute(
-            select(EVALUATION, CASE.c.organisation_id, CASE.c.ref)
-            .join(CASE, CASE.c.id == EVALUATION.c.case_id)
+            select(EVALUATION, PROJECT.c.organisation_id)
+            .join(PROJECT, PROJECT.c.id == EVALUATION.c.project_id)
             .where(EVALUATION.c.id == evaluation)
         )
         .mappings()
@@ -185,18 +195,16 @@ def add_value(tx: Tx, *, indicator: int, value: str | Decimal, on: date) -> int:
 
 
 def show(conn: Connection, ref: str | int) -> dict[str, Any]:
-    """A case's evaluations (for a case reference) or a project's (for a project id or name).
+    """A case's evaluations (for a case reference) or all of a project's (for a project id or name).
 
     Each indicator comes with its dated values, the latest one, its change from the
     baseline and how far it went towards the target (percent of the way).
     """
-    text = str(ref).strip()
-    case = find_case(conn, text) if _CASE_REF.match(text) else None
-    project_id = case["project_id"] if case else directory.find_project(conn, text)["id"]
-    project = conn.execute(select(PROJECT).where(PROJECT.c.id == project_id)).mappings().one()
+    case, project = _target(conn, ref)
+    project_id = project["id"]
     query = (
         select(EVALUATION, CASE.c.ref.label("case_ref"))
-        .join(CASE, CASE.c.id == EVALUATION.c.case_id)
+        .outerjoin(CASE, CASE.c.id == EVALUATION.c.case_id)
         .where(EVALUATION.c.project_id == project_id)
         .order_by(EVALUATION.c.id)
     )

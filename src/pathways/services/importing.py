@@ -1,8 +1,7 @@
 """Import projects and people from CSV: every row checked first, then all inserted in one transaction.
 
-The columns are described in ``docs/IMPORT.md``. A file is UTF-8 (a byte-order mark
-is fine), separated by ``;`` or ``,`` (whichever the header line uses), with a header
-line naming the columns in English, French or Dutch.
+The columns are described in ``docs/IMPORT.md``; how a file is read (encoding,
+delimiter, header aliases in English, French or Dutch) in :mod:`pathways.services.csvfile`.
 
 Every row is checked before anything is written; each problem is reported as
 (line, column, reason), the line being the file's own line number (the header is
@@ -19,13 +18,9 @@ file's SHA-256, never a name or an address.
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
 import re
-import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -35,7 +30,7 @@ from sqlalchemy import Connection, Table, func, insert, select, text
 from pathways.domain import identifiers
 from pathways.domain.calendar import parse_territory
 from pathways.domain.spec import LANGS, Phase
-from pathways.errors import InvalidInput, PathwaysError
+from pathways.services.csvfile import Column, CsvFile, ImportRefused, Progress, Row, RowProblem, rows
 from pathways.services.directory import MEMBER, ORG, PERSON, PROJECT, ROLES, slugify
 from pathways.services.tx import Tx, write
 
@@ -53,26 +48,11 @@ __all__ = [
     "import_projects",
 ]
 
-Progress = Callable[[str, int, int], None]
-"""Called with (phase, rows done, rows in all); phase is ``"check"`` then ``"import"``."""
-
 BATCH: Final = 1000  # rows per executemany; also how often progress is reported while inserting
-_CHECK_EVERY: Final = 500
-_SHOWN: Final = 50  # problems spelled out in the error message (all of them are in `problems`)
 _IN_CHUNK: Final = 900  # values per IN (...) when looking rows up in the database
 _LIST_SEPARATOR: Final = "|"
 _EMAIL: Final = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _PHONE: Final = re.compile(r"\+?[0-9 ().\-/]{4,32}")
-
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    """A column of an import file: its name, the other headers accepted for it, whether it must be there."""
-
-    name: str
-    aliases: tuple[str, ...] = ()
-    required: bool = False
-    max_length: int | None = None
 
 
 PROJECT_COLUMNS: Final = (
@@ -103,41 +83,6 @@ PEOPLE_COLUMNS: Final = (
 
 
 @dataclass(frozen=True, slots=True)
-class RowProblem:
-    """Why one line of the file cannot be imported."""
-
-    line: int
-    column: str | None
-    reason: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}" + (f", {self.column}" if self.column else "") + f": {self.reason}"
-
-
-class ImportRefused(InvalidInput):
-    """Some rows (or the header) are invalid: nothing was imported. `problems` lists every one."""
-
-    def __init__(
-        self, what: str, problems: Sequence[RowProblem], *, rows: int, columns: Sequence[Column] = ()
-    ) -> None:
-        self.problems = tuple(problems)
-        self.lines = sorted({p.line for p in self.problems})
-        shown = "\n".join(f"  {p}" for p in self.problems[:_SHOWN])
-        more = f"\n  ... and {len(self.problems) - _SHOWN} more" if len(self.problems) > _SHOWN else ""
-        if columns:
-            names = ", ".join(c.name + ("*" if c.required else "") for c in columns)
-            message = f"the header line is refused; nothing was imported:\n{shown}"
-            hint = f"columns (* required): {names}; see docs/IMPORT.md"
-        else:
-            message = (
-                f"{len(self.lines)} of {rows} {what} rows are invalid (lines {_ranges(self.lines)}); "
-                f"nothing was imported:\n{shown}{more}"
-            )
-            hint = "fix these lines, or import the other rows with --skip-invalid"
-        super().__init__(message, hint=hint)
-
-
-@dataclass(frozen=True, slots=True)
 class ImportReport:
     """What an import did."""
 
@@ -158,7 +103,7 @@ def import_projects(
     app: App, path: Path, *, skip_invalid: bool = False, progress: Progress | None = None
 ) -> ImportReport:
     """Check every row of a projects file, then insert the projects (see docs/IMPORT.md)."""
-    source = _Source.read(path, PROJECT_COLUMNS)
+    source = CsvFile.read(path, PROJECT_COLUMNS)
     with app.store.read() as conn:
         checked = _check_projects(conn, source, progress)
     return _finish(app, "projects", source, checked, skip_invalid, progress, _insert_projects)
@@ -168,94 +113,10 @@ def import_people(
     app: App, path: Path, *, skip_invalid: bool = False, progress: Progress | None = None
 ) -> ImportReport:
     """Check every row of a people file, then insert the people and their roles (see docs/IMPORT.md)."""
-    source = _Source.read(path, PEOPLE_COLUMNS)
+    source = CsvFile.read(path, PEOPLE_COLUMNS)
     with app.store.read() as conn:
         checked = _check_people(conn, source, progress)
     return _finish(app, "people", source, checked, skip_invalid, progress, _insert_people)
-
-
-# --- reading -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Source:
-    rows: tuple[tuple[int, dict[str, str]], ...]  # (line, column -> stripped value); {} if malformed
-    sha256: str
-    shape: tuple[RowProblem, ...]  # lines with the wrong number of values
-
-    @classmethod
-    def read(cls, path: Path, columns: Sequence[Column]) -> _Source:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise InvalidInput(f"cannot read {path}: {exc.strerror}") from exc
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = data.count(b"\n", 0, exc.start) + 1
-            raise InvalidInput(
-                f"{path}: line {line} is not UTF-8 text (byte {exc.start})",
-                hint="save the file as CSV UTF-8 (in LibreOffice or Excel: 'CSV UTF-8')",
-            ) from exc
-        first = next((line for line in text.splitlines() if line.strip()), "")
-        if not first:
-            raise InvalidInput(f"{path} is empty", hint="the first line names the columns")
-        delimiter = ";" if first.count(";") > first.count(",") else ","
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        names: list[str] | None = None
-        rows: list[tuple[int, dict[str, str]]] = []
-        shape: list[RowProblem] = []
-        last = 0
-        for record in reader:
-            line, last = last + 1, reader.line_num  # a quoted value may span lines: report the first
-            if not any(cell.strip() for cell in record):
-                continue
-            if names is None:
-                names = _header(record, columns, line)
-                continue
-            if len(record) != len(names):
-                reason = f"{len(record)} values for {len(names)} columns (a missing or extra '{delimiter}'?)"
-                shape.append(RowProblem(line, None, reason))
-                rows.append((line, {}))
-                continue
-            rows.append((line, {n: v.strip() for n, v in zip(names, record, strict=True) if n}))
-        return cls(tuple(rows), hashlib.sha256(data).hexdigest(), tuple(shape))
-
-
-def _normal(header: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", header).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "_", ascii_text.lower()).strip("_")
-
-
-def _header(header: Sequence[str], columns: Sequence[Column], line: int) -> list[str]:
-    """The column each header cell names; a problem with the header refuses the file."""
-    known = {_normal(alias): column.name for column in columns for alias in (column.name, *column.aliases)}
-    names: list[str] = []
-    problems: list[RowProblem] = []
-    for cell in header:
-        name = known.get(_normal(cell))
-        if name is None:
-            if cell.strip():
-                reason = f"unknown column {cell.strip()!r}"
-                problems.append(RowProblem(line, cell.strip(), reason))
-            names.append("")
-            continue
-        if name in names:
-            problems.append(RowProblem(line, cell.strip(), f"names column '{name}' a second time"))
-        names.append(name)
-    problems += [
-        RowProblem(line, c.name, "required column missing from the header")
-        for c in columns
-        if c.required and c.name not in names
-    ]
-    if problems:
-        raise ImportRefused("header", problems, rows=0, columns=columns)
-    return names
-
-
-def _ranges(lines: Sequence[int]) -> str:
-    shown = ", ".join(map(str, lines[:20]))
-    return shown + (f" and {len(lines) - 20} more" if len(lines) > 20 else "")
 
 
 # --- checking ------------------------------------------------------------------------------
@@ -265,61 +126,6 @@ def _ranges(lines: Sequence[int]) -> str:
 class _Checked:
     good: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # (line, row to insert)
     problems: list[RowProblem] = field(default_factory=list)
-
-
-class _Row:
-    """One line being checked: its values, and its problems added to the file's list."""
-
-    def __init__(self, line: int, values: Mapping[str, str], problems: list[RowProblem]) -> None:
-        self.line = line
-        self.values = values
-        self.problems = problems
-        self.ok = True
-
-    def fail(self, column: str | None, reason: str) -> None:
-        self.problems.append(RowProblem(self.line, column, reason))
-        self.ok = False
-
-    def get(self, column: Column) -> str | None:
-        """The value, None when empty (or too long: reported)."""
-        value = self.values.get(column.name) or None
-        if value is not None and column.max_length is not None and len(value) > column.max_length:
-            self.fail(column.name, f"{len(value)} characters, at most {column.max_length}")
-            return None
-        return value
-
-    def require(self, column: Column, what: str) -> str | None:
-        """The value; an empty one is reported."""
-        if not self.values.get(column.name):
-            self.fail(column.name, f"empty: {what}")
-            return None
-        return self.get(column)
-
-    def parse(self, column: Column, parse: Callable[[str], str]) -> str | None:
-        """The value parsed (identifiers, territory); a refused one is reported with the reason."""
-        value = self.get(column)
-        if value is None:
-            return None
-        try:
-            return parse(value)
-        except PathwaysError as exc:
-            self.fail(column.name, exc.message)
-            return None
-
-    def unique(self, seen: dict[tuple[str, Any], int], column: str, key: Any, label: str) -> None:
-        """Report a value an earlier line of the file already has."""
-        first = seen.setdefault((column, key), self.line)
-        if first != self.line:
-            self.fail(column, f"same {label} as line {first}")
-
-
-def _rows(source: _Source, progress: Progress | None) -> Iterator[tuple[int, dict[str, str]]]:
-    total = len(source.rows)
-    for done, (line, values) in enumerate(source.rows, start=1):
-        if values:
-            yield line, values
-        if progress is not None and (done % _CHECK_EVERY == 0 or done == total):
-            progress("check", done, total)
 
 
 def _pairs(
@@ -348,7 +154,7 @@ class _Orgs:
             self.by_key[row.slug.lower()].add(row.id)
             self.by_key[row.name.lower()].add(row.id)
 
-    def find(self, row: _Row, ref: str) -> int | None:
+    def find(self, row: Row, ref: str) -> int | None:
         if ref.isdigit() and int(ref) in self.territory:
             return int(ref)
         found = self.by_key.get(ref.lower(), set())
@@ -376,7 +182,7 @@ class _People:
                 found[value.lower()].add(person_id)
             self.keys[key] = found
 
-    def find(self, row: _Row, column: str, ref: str) -> int | None:
+    def find(self, row: Row, column: str, ref: str) -> int | None:
         if ref.isdigit() and int(ref) in self.ids:
             return int(ref)
         for key in ("handle", "email", "name"):
@@ -390,7 +196,7 @@ class _People:
         return None
 
 
-def _check_projects(conn: Connection, source: _Source, progress: Progress | None) -> _Checked:
+def _check_projects(conn: Connection, source: CsvFile, progress: Progress | None) -> _Checked:
     out = _Checked(problems=list(source.shape))
     col = {c.name: c for c in PROJECT_COLUMNS}
     orgs = _Orgs(conn)
@@ -406,8 +212,8 @@ def _check_projects(conn: Connection, source: _Source, progress: Progress | None
     }
     seen: dict[tuple[str, Any], int] = {}
     phases = [p.value for p in Phase]
-    for line, values in _rows(source, progress):
-        row = _Row(line, values, out.problems)
+    for line, values in rows(source, progress):
+        row = Row(line, values, out.problems)
         name = row.require(col["name"], "every project has a name")
         org_ref = row.require(col["org"], "name the organisation (id, slug or name)")
         org_id = orgs.find(row, org_ref) if org_ref else None
@@ -455,7 +261,7 @@ def _digits(value: str | None, prefix: str = "") -> str:
     return number[len(prefix) :] if prefix and number[: len(prefix)].upper() == prefix else number
 
 
-def _count(row: _Row, column: Column) -> int:
+def _count(row: Row, column: Column) -> int:
     value = row.get(column)
     if value is None:
         return 0
@@ -469,7 +275,7 @@ def _split(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(_LIST_SEPARATOR) if part.strip()]
 
 
-def _check_people(conn: Connection, source: _Source, progress: Progress | None) -> _Checked:
+def _check_people(conn: Connection, source: CsvFile, progress: Progress | None) -> _Checked:
     out = _Checked(problems=list(source.shape))
     col = {c.name: c for c in PEOPLE_COLUMNS}
     orgs = _Orgs(conn)
@@ -481,8 +287,8 @@ def _check_people(conn: Connection, source: _Source, progress: Progress | None) 
     }
     handles = set(conn.scalars(select(PERSON.c.handle)))
     seen: dict[tuple[str, Any], int] = {}
-    for line, values in _rows(source, progress):
-        row = _Row(line, values, out.problems)
+    for line, values in rows(source, progress):
+        row = Row(line, values, out.problems)
         name = row.require(col["name"], "every person has a name")
         org_ref = row.require(col["org"], "name the organisation (id, slug or name)")
         org_id = orgs.find(row, org_ref) if org_ref else None
@@ -540,7 +346,7 @@ _Insert = Callable[[Tx, list[dict[str, Any]], Callable[[int], None]], tuple[list
 def _finish(
     app: App,
     what: str,
-    source: _Source,
+    source: CsvFile,
     checked: _Checked,
     skip_invalid: bool,
     progress: Progress | None,

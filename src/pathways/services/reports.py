@@ -8,18 +8,19 @@ per group. Periods are half-open: ``start <= t < end``.
 
 What the period selects, per report:
 
-funnel
+funnel (:mod:`pathways.services.funnel`)
     the cohort of projects that entered the funnel (were added) in the period; their
     progress is followed until ``now``
 stages
     stays in a stage that ended in the period
-overdue, outcomes, workload
-    cases opened in the period (overdue: items due in the period)
+overdue
+    items that fell due in the period
+outcomes, workload
+    cases opened in the period
 """
 
 from __future__ import annotations
 
-import statistics
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, is_dataclass
@@ -39,31 +40,20 @@ from sqlalchemy import (
 )
 from sqlalchemy import case as when_then
 
-from pathways.domain.spec import Phase
 from pathways.services import directory
 from pathways.services.cases import CASE, ENTRY, NOTICE, PROJECT
-from pathways.store.tables import AuditEvent, Membership, Person
+from pathways.services.funnel import FunnelRow, funnel
+from pathways.store.tables import Membership, Person
 
-AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
 PERSON = Person.__table__  # type: ignore[attr-defined]
+__all__ = [
+    "REPORTS", "FunnelRow", "OutcomeRow", "OverdueRow", "StageRow", "WorkloadRow",
+    "as_dicts", "funnel", "outcomes", "overdue", "stages", "workload",
+]  # fmt: skip
 MEMBER = Membership.__table__  # type: ignore[attr-defined]
 
-PHASES: Final = tuple(p.value for p in Phase)
 DAY: Final = 86400.0
 SOON: Final = timedelta(days=7)  # "due soon" in the workload report
-
-
-@dataclass(frozen=True, slots=True)
-class FunnelRow:
-    """How many projects reached a lifecycle phase, and how many went on to the next one."""
-
-    phase: str
-    next_phase: str | None
-    reached: int  # at this phase at some point (or jumped past it) since entering the funnel
-    started_here: int  # entered the funnel at this phase (added at it)
-    moved_on: int  # reached a later phase
-    conversion: float | None  # moved_on / reached
-    median_days_to_next: float | None  # time spent at this phase by those that were at it and moved on
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,81 +106,6 @@ class OutcomeRow:
     result: str
     cases: int
     share: float  # of the cases of this pathway, territory and cohort
-
-
-def funnel(
-    conn: Connection,
-    *,
-    now: datetime,
-    org: str | int | None = None,
-    pathway: str | None = None,
-    start: datetime | None = None,
-    end: datetime | None = None,
-) -> list[FunnelRow]:
-    """Projects per lifecycle phase reached, conversion to the next phase and median time at each phase.
-
-    Read from the audit: the phase a project was added at (``project_added``) and each
-    ``phase_changed``. A project that jumps a phase counts as having reached it.
-    """
-    project = AUDIT.c.payload["project"].as_integer()
-    events = select(
-        project.label("project"),
-        AUDIT.c.kind,
-        AUDIT.c.effective_at.label("at"),
-        AUDIT.c.payload["phase"].as_string().label("initial"),
-        AUDIT.c.payload["to"].as_string().label("reached"),
-    ).where(AUDIT.c.kind.in_(("project_added", "phase_changed")), AUDIT.c.effective_at <= now)
-    if org is not None:
-        events = events.where(AUDIT.c.organisation_id == _org_id(conn, org))
-    if pathway is not None:
-        events = events.where(project.in_(select(CASE.c.project_id).where(CASE.c.pathway_id == pathway)))
-    ev = events.subquery()
-    added = func.min(when_then((ev.c.kind == "project_added", ev.c.at)))
-    query = (
-        select(
-            ev.c.project,
-            added.label("added_at"),
-            func.max(when_then((ev.c.kind == "project_added", ev.c.initial))).label("initial"),
-            *(
-                func.min(when_then((and_(ev.c.kind == "phase_changed", ev.c.reached == p), ev.c.at))).label(p)
-                for p in PHASES
-            ),
-        )
-        .group_by(ev.c.project)
-        .having(added.is_not(None))
-    )
-    if start is not None:
-        query = query.having(added >= start)
-    if end is not None:
-        query = query.having(added < end)
-
-    reached, started, moved = [0] * len(PHASES), [0] * len(PHASES), [0] * len(PHASES)
-    spent: list[list[float]] = [[] for _ in PHASES]
-    for row in conn.execute(query.execution_options(yield_per=1000)).mappings():
-        first = PHASES.index(row["initial"]) if row["initial"] in PHASES else 0
-        arrived = {first: row["added_at"]}
-        arrived |= {i: row[p] for i, p in enumerate(PHASES) if i > first and row[p] is not None}
-        last = max(arrived)
-        started[first] += 1
-        for i in range(first, last + 1):
-            reached[i] += 1
-            moved[i] += i < last
-        for i, at in arrived.items():
-            later = [t for j, t in arrived.items() if j > i]
-            if later:
-                spent[i].append((min(later) - at).total_seconds() / DAY)
-    return [
-        FunnelRow(
-            phase=phase,
-            next_phase=PHASES[i + 1] if i + 1 < len(PHASES) else None,
-            reached=reached[i],
-            started_here=started[i],
-            moved_on=moved[i],
-            conversion=moved[i] / reached[i] if reached[i] and i + 1 < len(PHASES) else None,
-            median_days_to_next=statistics.median(spent[i]) if spent[i] else None,
-        )
-        for i, phase in enumerate(PHASES)
-    ]
 
 
 def stages(

@@ -109,12 +109,22 @@ def _resource_people(conn: Connection, org: str | int | None) -> list[dict[str, 
 
 
 def list_resources(
-    conn: Connection, *, now: datetime, org: str | int | None = None, topic: str | None = None
+    conn: Connection,
+    *,
+    now: datetime,
+    org: str | int | None = None,
+    topic: str | None = None,
+    everyone: bool = False,
 ) -> list[dict[str, Any]]:
-    """Resource persons: topics, organisation, transfers validated this calendar year, room for one more."""
+    """Resource persons: topics, organisation, transfers validated this calendar year, room for one more.
+
+    Only those with topics, unless `everyone` (consultants share the `resource` role, without topics).
+    """
     facts = DbFacts(conn)
     rows = []
     for person in _resource_people(conn, org):
+        if not (person["topics"] or everyone):
+            continue
         if topic is not None and not any(_fits(normalise(topic), normalise(t)) for t in person["topics"]):
             continue
         done = facts.transfers_this_year(person["id"], now.year, exclude_case=None)

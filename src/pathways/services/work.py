@@ -181,7 +181,7 @@ def run_job(app: App, job_id: int) -> JobResult:
     except PathwaysError as exc:
         return _record_failure(app, job_id, str(exc))
     except Exception as exc:
-        log.exception("job %s crashed", job_id)
+        log.debug("job %s crashed", job_id, exc_info=True)  # the reason is kept on the job
         return _record_failure(app, job_id, f"{type(exc).__name__}: {exc}")
 
 

@@ -15,8 +15,7 @@ from pathways.errors import FieldError
 from pathways.services import cases, directory, queries, work
 from pathways.services.accounts import Forbidden, Permission
 from pathways.services.tx import write
-from pathways.store.audit import verify_chain
-from pathways.web import reads
+from pathways.web import manager, reads
 from pathways.web.deps import ApiUser, AppDep
 from pathways.web.schemas import (
     AuditEventPublic,
@@ -66,10 +65,13 @@ Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 
 
-def follow(app: App) -> None:
-    """Run the work a change queued, in this process, unless Prefect runs it (as the CLI does)."""
+def follow(app: App, case_id: int) -> None:
+    """Run the work a change to a case queued, in this process, unless Prefect runs it.
+
+    Only that case's work: a request never runs (or fails on) another organisation's jobs.
+    """
     if app.settings.executor == "inline":
-        work.run_pending(app)
+        work.run_pending(app, case_id=case_id)
 
 
 @router.get("/me", tags=["account"])
@@ -213,7 +215,7 @@ def open_case(app: AppDep, user: ApiUser, body: CaseOpen) -> CaseOpened:
         opened = cases.open_case(
             tx, app.catalog, project=project["id"], pathway=body.pathway, officer=officer
         )
-    follow(app)
+    follow(app, opened["id"])
     return CaseOpened.model_validate(opened)
 
 
@@ -239,7 +241,7 @@ def decide(app: AppDep, user: ApiUser, ref: CaseRef, body: DecisionCreate) -> De
             note=body.note,
             expected_version=body.expected_version,
         )
-    follow(app)
+    follow(app, decided.case_id)
     return DecisionPublic.model_validate(decided, from_attributes=True)
 
 
@@ -308,37 +310,14 @@ def audit(
     limit: Limit = 100,
 ) -> list[AuditEventPublic]:
     """Audit events of the organisations where you may read the audit (managers, admins, auditors)."""
-    with app.store.read() as conn:
-        scope = Scope(user, conn)
-        orgs = scope.orgs(Permission.AUDIT)
-        case_id = None
-        if case is not None:
-            found = scope.case(case)
-            scope.check(found["organisation_id"], Permission.AUDIT, f"case '{case}'")
-            case_id = found["id"]
-        rows = reads.audit_events(conn, orgs=orgs, case_id=case_id, kind=kind, limit=limit)
-    return [AuditEventPublic.model_validate(r) for r in rows]
+    rows = manager.audit_search(app, user, case=case, kind=kind, limit=limit)
+    return [AuditEventPublic.model_validate(r, from_attributes=True) for r in rows]
 
 
 @router.get("/audit/verify", tags=["audit"])
 def verify(app: AppDep, user: ApiUser) -> list[ChainReport]:
     """Verify the audit chain of each organisation where you may read the audit."""
-    with app.store.read() as conn:
-        orgs = Scope(user, conn).orgs(Permission.AUDIT)
-        reports = [
-            r for org in sorted(orgs) for r in verify_chain(conn, key=app.audit_key, organisation_id=org)
-        ]
-    return [
-        ChainReport(
-            organisation_id=r.organisation_id,
-            ok=r.ok,
-            checked=r.checked,
-            seq=r.seq,
-            problem=r.problem,
-            detail=r.detail,
-        )
-        for r in reports
-    ]
+    return [ChainReport.model_validate(c, from_attributes=True) for c in manager.verify_chains(app, user)]
 
 
 def field_of(error: FieldError) -> str:

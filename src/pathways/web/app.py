@@ -27,7 +27,7 @@ from pathways import __version__
 from pathways.bootstrap import App
 from pathways.errors import FieldError, InvalidInput, NotFound, PathwaysError, Refused
 from pathways.services.accounts import Forbidden, LinkExpired, TooManyAttempts, Unauthenticated
-from pathways.web import api, manager, owner, pages
+from pathways.web import api, casepage, manager, owner, pages
 from pathways.web.deps import CsrfRefused, LoginRequired
 from pathways.web.render import page, templates
 
@@ -64,7 +64,8 @@ def create_app(app: App) -> FastAPI:
     web.state.templates = templates()
     web.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     web.include_router(api.router)
-    web.include_router(pages.router)
+    web.include_router(pages.router)  # before the case pages: /cases/new is not a case
+    web.include_router(casepage.router)
     web.include_router(manager.router)
     web.include_router(owner.router)
 

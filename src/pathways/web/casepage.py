@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 
 from pathways.bootstrap import App
 from pathways.errors import FieldError, InvalidInput, PathwaysError, Refused
-from pathways.services import cases, queries
+from pathways.services import cases, queries, timeline
 from pathways.services.accounts import Forbidden, Permission, Principal
 from pathways.services.dispatch import list_messages
 from pathways.services.tx import write
@@ -79,7 +79,9 @@ def _case_page(
                 app, conn, info, lang, outcome=outcome, entered=entered, errors=errors, org_id=org["id"]
             ),
             "org": org,
-            "timeline": list(reversed(queries.history(conn, case["id"]))),
+            "timeline": timeline.timeline(
+                conn, case["id"], now=app.clock.now(), catalog=app.catalog, lang=lang
+            ),
             "documents": reads.documents(conn, case["id"]),
             "messages": list_messages(conn, case=case["id"], limit=50),
             "can_decide": user.can(Permission.WRITE, org["id"]),
@@ -140,7 +142,7 @@ def decide(request: Request, app: AppDep, user: PageUser, ref: CaseRef) -> Respo
                 expected_version=int(version) if version.isdigit() and len(version) < 10 else None,
             )
     except FieldError as exc:
-        errors = {field_of(exc): exc.message}
+        errors = {field_of(exc): exc.message.removeprefix(f"field '{exc.field}': ")}
         return _case_page(
             request, app, user, ref, outcome=outcome, entered=entered, errors=errors, note=note,
             problem=exc if field_of(exc) not in entered else None, status_code=422,
@@ -160,7 +162,7 @@ def decide(request: Request, app: AppDep, user: PageUser, ref: CaseRef) -> Respo
             problem=exc,
             status_code=code,
         )
-    follow(app)
+    follow(app, decided.case_id)
     return RedirectResponse(f"/cases/{decided.ref}?decided=1", status_code=303)
 
 

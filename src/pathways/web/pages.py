@@ -14,14 +14,12 @@ from pathways.services.accounts import Permission, Principal, TooManyAttempts, U
 from pathways.services.tx import write
 from pathways.web import reads
 from pathways.web.api import follow
-from pathways.web.casepage import router as case_router
 from pathways.web.deps import AppDep, Csrf, PageUser
 from pathways.web.render import page, secure_cookies
 from pathways.web.scope import STAFF_FOR_CASES, Scope
 from pathways.web.session import Session, clear_session, write_session
 
 router = APIRouter(include_in_schema=False)
-router.include_router(case_router)
 PAGE_SIZE = 50
 
 
@@ -213,7 +211,7 @@ def open_case(
             opened = cases.open_case(tx, app.catalog, project=row["id"], pathway=pathway, officer=officer_id)
     except PathwaysError as exc:
         return _open_case_page(request, app, user, entered, exc)
-    follow(app)
+    follow(app, opened["id"])
     return RedirectResponse(f"/cases/{opened['ref']}", status_code=303)
 
 

@@ -25,7 +25,8 @@ def _names(conn: Connection, ids: Collection[int | None]) -> dict[int, str]:
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    return dict(conn.execute(select(PERSON.c.id, PERSON.c.name).where(PERSON.c.id.in_(wanted))).tuples())
+    rows = conn.execute(select(PERSON.c.id, PERSON.c.name).where(PERSON.c.id.in_(wanted)))
+    return {row[0]: row[1] for row in rows}
 
 
 def case_list(
@@ -165,42 +166,6 @@ def documents(conn: Connection, case_id: int) -> list[dict[str, Any]]:
         .order_by(DOC.c.id)
     )
     return [dict(r) for r in conn.execute(query).mappings()]
-
-
-def audit_events(
-    conn: Connection,
-    *,
-    orgs: Collection[int],
-    case_id: int | None = None,
-    kind: str | None = None,
-    actor_id: int | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    limit: int = 100,
-) -> list[dict[str, Any]]:
-    """Audit events of `orgs`, newest first, with the case reference and the actor's name."""
-    query = (
-        select(AUDIT, CASE.c.ref)
-        .outerjoin(CASE, CASE.c.id == AUDIT.c.case_id)
-        .where(AUDIT.c.organisation_id.in_(sorted(orgs)))
-        .order_by(AUDIT.c.id.desc())
-        .limit(limit)
-    )
-    if case_id is not None:
-        query = query.where(AUDIT.c.case_id == case_id)
-    if kind:
-        query = query.where(AUDIT.c.kind == kind)
-    if actor_id is not None:
-        query = query.where(AUDIT.c.actor_id == actor_id)
-    if since is not None:
-        query = query.where(AUDIT.c.recorded_at >= since)
-    if until is not None:
-        query = query.where(AUDIT.c.recorded_at < until)
-    rows = [dict(r) for r in conn.execute(query).mappings()]
-    names = _names(conn, {r["actor_id"] for r in rows})
-    for row in rows:
-        row["actor"] = names.get(row["actor_id"] or 0, "system") if row["actor_id"] else "system"
-    return rows
 
 
 def audit_kinds(conn: Connection, orgs: Collection[int]) -> list[str]:

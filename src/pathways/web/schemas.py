@@ -51,10 +51,10 @@ Url = Annotated[str, StringConstraints(max_length=500), _Clean]
 Note = Annotated[str, StringConstraints(max_length=4000), _Clean]
 
 
-Ref = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_reference)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Ref = Id | Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_reference)]
 """A reference to a row: its id, or a handle, slug, email or name."""
 
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Lang = Literal["fr", "nl", "en"]
 StaffRole = Literal["officer", "manager", "owner", "resource", "admin", "auditor"]
 PhaseName = Literal["idea", "emergence", "founded", "consolidation", "scaling"]
@@ -323,11 +323,12 @@ class PathwaySummary(BaseModel):
 class AuditEventPublic(BaseModel):
     """An event of an organisation's audit chain."""
 
-    id: int
     organisation_id: int
+    organisation: str | None
     seq: int
     case_id: int | None
-    ref: str | None
+    case: str | None
+    actor_id: int | None
     actor: str
     kind: str
     effective_at: datetime
@@ -339,6 +340,7 @@ class ChainReport(BaseModel):
     """The verification of one organisation's audit chain."""
 
     organisation_id: int | None
+    organisation: str | None
     ok: bool
     checked: int
     seq: int | None

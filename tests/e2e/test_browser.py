@@ -1,0 +1,238 @@
+"""The web pages in a real browser: Debian's Chromium driven by Playwright, against uvicorn on 127.0.0.1.
+
+One server per module (a SQLite file in a temporary folder, a small fixture built
+through the services). Screenshots of the main pages go to ``tests/artifacts/``.
+
+Project owners' links: the message templates do not carry an owner link yet, so
+the test builds it with :func:`pathways.services.accounts.owner_link` (what the
+templates will call) instead of catching it in an email.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from builders import make_org, make_person, make_project
+from pathways.bootstrap import App, Clock
+from pathways.services import accounts
+from pathways.services.tx import write
+from pathways.settings import load_settings
+from pathways.store.db import Store, init_database
+from pathways.web import create_app
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+PASSWORD = "correct horse battery staple"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+if not CHROMIUM.exists():
+    reason = f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason}; CI=true requires the browser tests", pytrace=False)
+    pytest.skip(reason, allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@dataclass(frozen=True)
+class Site:
+    url: str
+    app: App
+    org: int
+    project: int
+    owner: int
+    other_case: str
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    home = tmp_path_factory.mktemp("web")
+    port = _free_port()
+    settings = load_settings(
+        config_dir=Path("config"), environment="test", home=home, base_url=f"http://127.0.0.1:{port}"
+    )
+    store = Store.from_url(f"sqlite:///{home / 'pathways.db'}")
+    init_database(store)
+    app = App(settings=settings, store=store, clock=Clock())
+    org = make_org(app, name="DLA de Paris")
+    officer = make_person(app, org, name="Camille Martin", email="camille@example.org")
+    manager = make_person(app, org, role="manager", name="Hugo Bernard", email="hugo@example.org")
+    owner = make_person(app, org, role="owner", name="Inès Dubois", email="ines@example.org")
+    project = make_project(app, org, name="Recyclerie du Canal", owner=owner)
+    other = make_org(app, name="Réseau voisin")
+    other_officer = make_person(app, other, name="Lars Peeters")
+    from builders import open_diagnosis
+
+    other_case = open_diagnosis(app, make_project(app, other, name="Buurtwinkel De Linde"), other_officer)
+    with write(app) as tx:
+        accounts.add_user(tx, person=officer, password=PASSWORD, language="en")
+        accounts.add_user(tx, person=manager, password=PASSWORD, language="fr")
+    server = uvicorn.Server(uvicorn.Config(create_app(app), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.05)
+    yield Site(f"http://127.0.0.1:{port}", app, org, project, owner, other_case["ref"])
+    server.should_exit = True
+    thread.join(timeout=10)
+    store.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def shot(tab: Any, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    tab.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def log_in(tab: Any, site: Site, login: str) -> None:
+    tab.goto(f"{site.url}/cases")
+    assert "/login" in tab.url
+    tab.fill("#login", login)
+    tab.fill("#password", PASSWORD)
+    tab.click("button[type=submit].primary")
+    tab.wait_for_url(f"{site.url}/cases")
+
+
+def test_officer_opens_a_case_corrects_an_invalid_field_and_moves_it_on_then_the_manager_finds_it(
+    site: Site, page: Any, browser: Any
+) -> None:
+    shot_login = page
+    shot_login.goto(f"{site.url}/login?lang=fr")
+    shot(shot_login, "01-login")
+    log_in(page, site, "camille@example.org")
+    shot(page, "02-my-cases-empty")
+
+    page.click("text=Open a case")
+    page.select_option("#project", str(site.project))
+    page.select_option("#pathway", "diagnosis")
+    shot(page, "03-open-case")
+    page.click("button[type=submit].primary")
+    page.wait_for_url("**/cases/DIAG-*")
+    ref = page.url.rsplit("/", 1)[1]
+    assert page.locator("#case-status .stage").get_attribute("data-stage") == "intake"
+
+    page.check("input[name=outcome][value=relevant]")
+    page.fill("#f-met_on", "2026-07-08")
+    page.select_option("#f-legal_form", "association")
+    page.fill("#f-salaried_jobs", "-2")  # below the field's minimum of 0
+    page.fill("#f-request", "Consolider le modèle économique")
+    page.click("#decision-form button[type=submit]")
+    error = page.locator("[data-field=salaried_jobs] .field-error")
+    error.wait_for()
+    assert "-2 is below the minimum 0" in error.inner_text()
+    assert page.locator("#f-salaried_jobs").input_value() == "-2"  # the form keeps what was typed
+    assert page.locator("#f-request").input_value() == "Consolider le modèle économique"
+    assert page.locator("#case-status .stage").get_attribute("data-stage") == "intake"
+    shot(page, "04-case-field-error")
+
+    page.fill("#f-salaried_jobs", "4")
+    page.click("#decision-form button[type=submit]")
+    page.wait_for_url(f"**/cases/{ref}?decided=1")
+    assert page.locator("#case-status .stage").get_attribute("data-stage") == "shared_diagnosis"
+    assert page.locator("[role=status]").inner_text() == "Decision recorded."
+    shot(page, "05-case-next-stage")
+
+    # htmx swaps the fields when another outcome is chosen.
+    page.check("input[name=outcome][value=declined]")
+    page.locator("#f-reason").wait_for()
+    assert page.locator("#f-interviews").count() == 1
+
+    page.goto(f"{site.url}/cases?show=all")
+    assert ref in page.inner_text("table.list")
+    assert site.other_case not in page.content()  # another organisation's case never shows
+    page.goto(f"{site.url}/due")
+    shot(page, "06-due")
+    page.goto(f"{site.url}/pathways/diagnosis")
+    shot(page, "07-pathway")
+
+    manager = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    log_in(manager, site, "hugo@example.org")
+    manager.goto(f"{site.url}/audit")
+    manager.fill("input[name=case]", ref)
+    manager.click("form.filters button[type=submit]")
+    manager.wait_for_url(f"**/audit?case={ref}*")
+    decision = manager.locator("tr.event.decision")
+    assert decision.count() == 1
+    assert "intake → relevant (shared_diagnosis)" in decision.inner_text()
+    assert "salaried_jobs=4" in decision.inner_text()
+    manager.click("text=Vérifier la chaîne")  # the manager reads French
+    manager.locator("#verify-result li.ok").first.wait_for()
+    shot(manager, "08-audit")
+    manager.goto(f"{site.url}/dashboard")
+    manager.locator("img[src^='/dashboard/charts/workload.svg']").wait_for()
+    manager.wait_for_load_state("networkidle")
+    shot(manager, "09-dashboard")
+    manager.context.close()
+
+
+def test_a_project_owner_follows_their_link_and_confirms_the_meeting(site: Site, page: Any) -> None:
+    from builders import open_diagnosis
+
+    case = open_diagnosis(site.app, make_project(site.app, site.org, owner=site.owner), None)
+    link = accounts.owner_link(site.app, case["id"], site.owner)
+    assert link.startswith(site.url + "/o/")
+    page.goto(link)
+    assert "Recyclerie" in page.inner_text("h1") or page.inner_text("h1")
+    assert "Accueil et orientation" in page.inner_text(".stage")  # the owner reads French
+    shot(page, "10-owner")
+    page.click("text=Je confirme le rendez-vous")
+    page.wait_for_url("**?done=meeting_confirmed")
+    assert "Merci" in page.inner_text("[role=status]")
+    assert page.locator("ul.done li").count() == 1
+    with site.app.store.read() as conn:
+        from pathways.services import queries
+
+        kinds = [e["kind"] for e in queries.history(conn, case["id"])]
+    assert "owner_meeting_confirmed" in kinds
+
+    page.goto(link[:-3] + "abc")  # a damaged link
+    assert "not valid" in page.content()
+    expired = accounts.owner_link(site.app, case["id"], site.owner, days=-1)
+    response = page.goto(expired)
+    assert response is not None
+    assert response.status == 410
