@@ -114,7 +114,7 @@ class Home:
         return opened[1]
 
     def history(self, ref: str) -> list[dict[str, Any]]:
-        events: list[dict[str, Any]] = self.ok("case", "history", ref, "--json").json()
+        events: list[dict[str, Any]] = self.ok("case", "history", ref, "--audit", "--json").json()
         return events
 
     def show(self, ref: str) -> dict[str, Any]:

@@ -209,7 +209,7 @@ def test_a_whole_diagnosis_journey_ends_with_the_hand_off_and_a_history_of_who_d
         for r in run_all(
             env,
             ["case", "show", ref_, "--json"],
-            ["case", "history", ref_, "--json"],
+            ["case", "history", ref_, "--audit", "--json"],
             ["case", "show", child.group(1), "--json"],
         )
     )

@@ -1,4 +1,4 @@
-"""Each programme rule through the `pathways` command: refused (exit 4, rule named, nothing changed), then allowed.
+"""Each programme rule through the `pathways` command: refused (exit 4, named, nothing changed), then allowed.
 
 One installation per module (`pathways init`, people, projects, two transfers already
 validated this year), copied for each test.
@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Home:
-    """The journeys' installation, plus two transfers already validated in 2026 for the first resource person."""
+    """The journeys' installation, and two transfers validated in 2026 for the first resource person."""
     home = Home(tmp_path_factory.mktemp("rules-template"))
     seed(home)
     from pathways.bootstrap import App, Clock
@@ -111,8 +111,8 @@ def test_consultants_answer_a_brief_within_a_week(home: Home) -> None:
 
 def test_peer_transfer_yearly_cap_and_three_month_window(home: Home) -> None:
     ref = home.open(home.project("peer_transfer"), "peer_transfer", OFFICER, now="2026-07-01T10:00")
-    request = {"beneficiary_role": "salaried_director", "network": "PTCE", "requested_resource_person": RESOURCE,
-               "topics": "governance", "reason": "Gouvernance"}  # fmt: skip
+    request = {"beneficiary_role": "salaried_director", "network": "PTCE", "topics": "governance"}
+    request |= {"requested_resource_person": RESOURCE, "reason": "Gouvernance"}
     home.decide(ref, "eligible", request, now="2026-07-02")
 
     def accepted(resource: str) -> dict[str, str]:

@@ -19,6 +19,8 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from sqlalchemy import func, select, update
+
 from builders import (
     COMMITTEE_FAVOURABLE,
     DIAGNOSIS_ACCEPTED,
@@ -30,8 +32,6 @@ from builders import (
     make_project,
     open_diagnosis,
 )
-from sqlalchemy import func, select, update
-
 from pathways.bootstrap import App
 from pathways.errors import PathwaysError
 from pathways.services import relay, status, work

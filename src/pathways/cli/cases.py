@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 
 from pathways.bootstrap import App
+from pathways.cli import timeline as timeline_cli
 from pathways.cli.context import Json, app_of
 from pathways.cli.output import console, emit_json, table, when
 from pathways.errors import FieldError
@@ -153,9 +154,16 @@ def show(
 def history(
     ctx: typer.Context,
     case: Annotated[str, typer.Argument(help="Case reference or id.")],
+    audit: Annotated[
+        bool, typer.Option("--audit", help="The case's audit events instead (effective and recorded times).")
+    ] = False,
+    lang: Annotated[str, typer.Option(help="Stage titles in fr, nl or en.")] = "en",
     json: Json = False,
 ) -> None:
-    """Every step of a case: what, who, when it took effect and when it was recorded."""
+    """A case's timeline: time in each stage (loops summed), decisions, documents, messages."""
+    if not audit:
+        timeline_cli.timeline(ctx, case, lang=lang, json=json)
+        return
     with app_of(ctx).store.read() as conn:
         events = queries.history(conn, case)
     if json:
