@@ -325,8 +325,8 @@ class Baseline:
                 conn.execute(insert_audit, audit)
         return count / (time.perf_counter() - t0)
 
-    def run_decision_rows(self, count: int) -> float:
-        """`count` transactions inserting what a decision inserts (entry, 4 notices, audit, outbox job)."""
+    def run_decision_rows(self, count: int, *, notices: int, jobs: int) -> float:
+        """`count` transactions inserting what a decision inserts: entry, `notices` notices, audit, `jobs` jobs."""
         insert_entry, insert_audit = insert(self.entry), insert(self.audit)
         insert_notice, insert_job = insert(self.notice), insert(self.outbox)
         prepared = [self.rows(self.next_id + i) for i in range(count)]
@@ -336,19 +336,21 @@ class Baseline:
             now = entry["entered_at"]
             with self.store.write() as conn:
                 entry_id = conn.execute(insert_entry, entry).inserted_primary_key[0]
-                conn.execute(insert_notice, [
-                    {"case_id": entry["case_id"], "entry_id": entry_id, "rule": f"rule:{r}", "kind": "reminder",
-                     "to_role": "officer", "template": "reminder", "due_at": now, "status": "pending"}
-                    for r in range(4)
-                ])
+                if notices:
+                    conn.execute(insert_notice, [
+                        {"case_id": entry["case_id"], "entry_id": entry_id, "rule": f"rule:{r}", "kind": "reminder",
+                         "to_role": "officer", "template": "reminder", "due_at": now, "status": "pending"}
+                        for r in range(notices)
+                    ])
                 conn.execute(insert_audit, audit)
-                conn.execute(insert_job, {
-                    "key": f"step:{entry['case_id']}:{entry_id}:render_document", "kind": "step",
-                    "case_id": entry["case_id"], "pathway_id": "diagnosis", "status": "pending", "attempts": 0,
-                    "payload": {"step": "render_document", "entry": entry_id, "stage": "shared_diagnosis",
-                                "ref": audit["payload"]["ref"]},
-                    "next_attempt_at": now, "created_at": now, "updated_at": now,
-                })
+                for j in range(jobs):
+                    conn.execute(insert_job, {
+                        "key": f"step:{entry['case_id']}:{entry_id}:{j}", "kind": "step",
+                        "case_id": entry["case_id"], "pathway_id": "diagnosis", "status": "pending", "attempts": 0,
+                        "payload": {"step": "render_document", "entry": entry_id, "stage": "shared_diagnosis",
+                                    "ref": audit["payload"]["ref"]},
+                        "next_attempt_at": now, "created_at": now, "updated_at": now,
+                    })
         return count / (time.perf_counter() - t0)
 
 
@@ -376,6 +378,7 @@ class Result:
     cpu_share: list[float]  # process CPU time / wall time of each repetition
     cpu_ms: list[float]  # process CPU milliseconds per decision, each repetition
     load: tuple[float, float]  # 1-minute load average before and after the repetitions
+    shape: dict[str, int]  # rows a decision inserts besides the entry and the audit event
 
     @property
     def rate(self) -> float:
@@ -421,9 +424,14 @@ def run_backend(backend: str, args: argparse.Namespace, catalog: PathwayCatalog)
         def take(count: int) -> list[int]:
             return [next(ids) for _ in range(count)]
 
+        # What the decision inserts, from the spec: the entered stage's notices and automatic steps.
+        target = bench.spec.first_stage.outcomes[args.outcome].next
+        entered = bench.spec.stage(target) if target else None
+        shape = {"notices": len(entered.remind) + len(entered.escalate) if entered else 0,
+                 "jobs": len(entered.steps) if entered else 0}
         baseline = Baseline.create(bench.db)
         baseline.run_two_rows(max(warmup, 1000))
-        baseline.run_decision_rows(warmup)
+        baseline.run_decision_rows(warmup, **shape)
         with sql_meter(bench.db.store) as meter:
             t0 = time.perf_counter()
             decide_all(bench, take(warmup), args.outcome, values)
@@ -446,7 +454,7 @@ def run_backend(backend: str, args: argparse.Namespace, catalog: PathwayCatalog)
             cpu = time.process_time() - c0
             cpu_share.append(cpu / wall)
             cpu_ms.append(cpu / n * 1e3)
-            full_rates.append(baseline.run_decision_rows(n))
+            full_rates.append(baseline.run_decision_rows(n, **shape))
             print(f"[{backend}] rep {rep}/{reps}: {rates[-1]:,.0f} decisions/s (CPU {cpu_share[-1]:.0%} of wall, "
                   f"load {os.getloadavg()[0]:.1f}); raw {raw_rates[-1]:,.0f} tx/s; "
                   f"decision rows {full_rates[-1]:,.0f} tx/s", flush=True)
@@ -460,7 +468,7 @@ def run_backend(backend: str, args: argparse.Namespace, catalog: PathwayCatalog)
     commits.sort()
     return Result(backend, n, reps, rates, latencies, commits, raw_rates, full_rates, bench.setup_s,
                   bench.opened_per_s, meter, warmup, warmup_s, settings, cpu_share, cpu_ms,
-                  (load_before, load_after))
+                  (load_before, load_after), shape)
 
 
 def profile(bench: Bench, ids: list[int], args: argparse.Namespace, values: Mapping[str, Any]) -> None:
@@ -586,7 +594,8 @@ def report(results: list[Result], args: argparse.Namespace) -> str:
         "`cases.decide` to the end of the `write` block. raw tx/s: transactions of one stage-entry row "
         "plus one audit-event row (same columns, types and indexes, no foreign keys), SQLAlchemy Core, "
         "committed one by one, same database, same run: **the ratio's base**. decision-rows tx/s: "
-        "transactions inserting every row a decision inserts (entry, 4 notices, audit event, outbox job), "
+        "transactions inserting every row the decision inserts (stage entry, "
+        f"{results[0].shape['notices']} notices, audit event, {results[0].shape['jobs']} outbox jobs), "
         "for context. CPU ms / decision: process CPU time over the repetitions per decision (what the "
         f"Python side costs, whatever else runs on the machine; {os.cpu_count()} cores here). load: the "
         "machine's 1-minute load average before and after the repetitions — above the core count, other "

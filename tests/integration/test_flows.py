@@ -94,11 +94,16 @@ def task_runs(flow_run: UUID, *, expect: int, prefix: str = "") -> list[TaskRunS
     """The task runs of a flow run whose names start with `prefix`, once `expect` of them arrived."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+    from prefect.client.schemas.sorting import TaskRunSort
 
     deadline = time.monotonic() + 20
     while True:
         with get_client(sync_client=True) as client:
-            runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run])))
+            runs = client.read_task_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run])),
+                sort=TaskRunSort.EXPECTED_START_TIME_ASC,
+                limit=200,
+            )
         seen = [
             TaskRunSeen(r.name, frozenset(r.tags), r.state_name or "")
             for r in runs

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import asdict
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -32,6 +33,13 @@ Limit = Annotated[
 Poll = Annotated[float, typer.Option(help="Seconds between two polls of Prefect for runs to start.", min=0.5)]
 RelayEvery = Annotated[
     float, typer.Option(help="Seconds between two looks at the outbox for work to relay; 0: no relay.", min=0)
+]
+StaleAfter = Annotated[
+    float,
+    typer.Option(
+        help="Seconds ready work may wait behind a run that is not finishing it before another run is asked.",
+        min=1,
+    ),
 ]
 
 
@@ -62,6 +70,7 @@ def worker(
         bool, typer.Option(help="Create or update the pool and the deployments first (idempotent).")
     ] = True,
     relay_every: RelayEvery = 1.0,
+    stale_after: StaleAfter = 60.0,
     code_dir: CodeDir = Path(),
 ) -> None:
     """Run flow runs from a Prefect work pool (PREFECT_API_URL): start any number, on any machines."""
@@ -79,6 +88,7 @@ def worker(
         name=name,
         register=register,
         relay_every=relay_every or None,
+        stale_after=timedelta(seconds=stale_after),
     )
 
 
@@ -87,6 +97,7 @@ def serve_flows(
     limit: Limit = None,
     poll: Poll = 2.0,
     relay_every: RelayEvery = 1.0,
+    stale_after: StaleAfter = 60.0,
     prefect_port: Annotated[
         int, typer.Option(help="Port of the embedded Prefect server.", min=1, max=65535)
     ] = 4200,
@@ -116,7 +127,13 @@ def serve_flows(
     )
     try:
         process.serve_flows(
-            app, code_dir=code_dir, limit=limit, poll=poll, relay_every=relay_every or None, api=url
+            app,
+            code_dir=code_dir,
+            limit=limit,
+            poll=poll,
+            relay_every=relay_every or None,
+            stale_after=timedelta(seconds=stale_after),
+            api=url,
         )
     finally:
         if server is not None:

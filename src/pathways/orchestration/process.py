@@ -24,6 +24,7 @@ import socket
 import sys
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,7 +32,7 @@ from pathways.errors import PathwaysError
 from pathways.orchestration import deployments
 from pathways.orchestration.orchestrator import PrefectOrchestrator, api_url, unreachable
 from pathways.orchestration.runtime import short_flow_settings
-from pathways.services.relay import Relay
+from pathways.services.relay import STALE_AFTER, Relay
 
 if TYPE_CHECKING:
     from pathways.bootstrap import App
@@ -121,11 +122,12 @@ def ensure_pool(pool: str) -> None:
                 client.create_work_pool(WorkPoolCreate(name=pool, type="process"))
 
 
-def relay_loop(app: App, wanted: list[deployments.FlowPlan], every: float) -> RelayLoop:
+def relay_loop(
+    app: App, wanted: list[deployments.FlowPlan], every: float, stale_after: timedelta = STALE_AFTER
+) -> RelayLoop:
     """A relay asking Prefect for runs of the deployed flows."""
-    return RelayLoop(
-        Relay(app, PrefectOrchestrator(), targets=frozenset(p.name for p in wanted)), every=every
-    )
+    targets = frozenset(p.name for p in wanted)
+    return RelayLoop(Relay(app, PrefectOrchestrator(), targets=targets, stale_after=stale_after), every=every)
 
 
 def run_worker(
@@ -138,6 +140,7 @@ def run_worker(
     name: str | None = None,
     register: bool = True,
     relay_every: float | None = RELAY_EVERY,
+    stale_after: timedelta = STALE_AFTER,
 ) -> None:
     """Run flow runs of the work pool (and relay ready work) until interrupted."""
     import httpx
@@ -159,7 +162,7 @@ def run_worker(
         deployments.register(code_dir, wanted, pool=pool)
         log.info("deployments on pool %s: %s", pool, ", ".join(p.deployment for p in wanted))
     _flow_runs_use_this_python()
-    loop = relay_loop(app, wanted, relay_every) if relay_every else None
+    loop = relay_loop(app, wanted, relay_every, stale_after) if relay_every else None
     worker_name = name or f"pathways-{socket.gethostname()}-{os.getpid()}"
     with short_flow_settings({PREFECT_WORKER_QUERY_SECONDS: poll}):
         if loop is not None:
@@ -188,6 +191,7 @@ def serve_flows(
     limit: int | None,
     poll: float = POLL_EVERY,
     relay_every: float | None = RELAY_EVERY,
+    stale_after: timedelta = STALE_AFTER,
     api: str | None = None,
 ) -> None:
     """Serve every flow from this process, with its schedule (and relay ready work), until interrupted.
@@ -203,7 +207,7 @@ def serve_flows(
 
     wanted = deployments.plans(app.catalog.ids())
     deployments.check_code(code_dir, wanted)
-    loop = relay_loop(app, wanted, relay_every) if relay_every else None
+    loop = relay_loop(app, wanted, relay_every, stale_after) if relay_every else None
     with short_flow_settings({PREFECT_API_URL: api} if api else None):
         runner = Runner(name=f"pathways-{socket.gethostname()}", query_seconds=poll, limit=limit)
         for plan in wanted:

@@ -57,7 +57,7 @@ def find_case(conn: Connection, ref: str | int) -> dict[str, Any]:
     text = str(ref).strip()
     query = (
         select(CASE).where(CASE.c.id == int(text))
-        if text.isdigit()
+        if text.isascii() and text.isdigit() and len(text) <= 18
         else select(CASE).where(CASE.c.ref == text.upper())
     )
     row = conn.execute(query).mappings().first()

@@ -44,7 +44,7 @@ def _unique_handle(conn: Connection, table: Any, column: str, base: str) -> str:
 def _find(conn: Connection, table: Any, ref: str | int, what: str, keys: Sequence[str]) -> dict[str, Any]:
     """A row by id, or by any of `keys` (exact, then case-insensitive); NotFound or Refused if ambiguous."""
     text = str(ref).strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit() and len(text) <= 18:
         row = conn.execute(select(table).where(table.c.id == int(text))).mappings().first()
         if row is not None:
             return dict(row)

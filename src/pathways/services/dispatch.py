@@ -194,21 +194,35 @@ def _send(app: App, renderer: Renderer, job: Mapping[str, Any], tick: Callable[[
         return prepared
     built, rendered, sent_before = prepared
     reasons: list[str] = []
+    # The outcome of the last send is written with the job's own closing update (one commit less).
+    ended: Ended | None = None
     for url in built.channels:
         channel = channel_id(url)
         if channel in sent_before:
             continue
+        if ended is not None:
+            _end_attempt(app, ended)
         started = _begin_attempt(app, job, token, channel, tick())
         if started is None:
             return JobOutcome(job["id"], job["key"], "lost", "another dispatcher took this job over")
         attempt_id, token = started
         delivery = deliver(url, rendered)
-        _end_attempt(app, attempt_id, delivery.ok, delivery.reason, tick())
+        ended = Ended(attempt_id, delivery.ok, delivery.reason, tick())
         if not delivery.ok:
             reasons.append(f"{channel}: {delivery.reason}")
     if reasons:
-        return _finish(app, job, token, tick(), "failed", "; ".join(reasons))
-    return _finish(app, job, token, tick(), "done", _summary(rendered))
+        return _finish(app, job, token, tick(), "failed", "; ".join(reasons), ended=ended)
+    return _finish(app, job, token, tick(), "done", _summary(rendered), ended=ended)
+
+
+@dataclass(frozen=True, slots=True)
+class Ended:
+    """How one send went, to record on its attempt."""
+
+    attempt_id: int
+    ok: bool
+    reason: str | None
+    at: datetime
 
 
 def _summary(rendered: Rendered) -> str:
@@ -243,13 +257,17 @@ def _begin_attempt(
     return attempt_id, at
 
 
-def _end_attempt(app: App, attempt_id: int, ok: bool, reason: str | None, at: datetime) -> None:
+def _end_attempt(app: App, ended: Ended) -> None:
     with write(app) as tx:
-        tx.conn.execute(
-            update(ATTEMPT)
-            .where(ATTEMPT.c.id == attempt_id)
-            .values(outcome="sent" if ok else "failed", reason=reason, finished_at=at)
-        )
+        _record_end(tx.conn, ended)
+
+
+def _record_end(conn: Connection, ended: Ended) -> None:
+    conn.execute(
+        update(ATTEMPT)
+        .where(ATTEMPT.c.id == ended.attempt_id)
+        .values(outcome="sent" if ended.ok else "failed", reason=ended.reason, finished_at=ended.at)
+    )
 
 
 def _fail_without_send(
@@ -279,7 +297,14 @@ def _fail_without_send(
 
 
 def _finish(
-    app: App, job: Mapping[str, Any], token: datetime, at: datetime, status: str, detail: str
+    app: App,
+    job: Mapping[str, Any],
+    token: datetime,
+    at: datetime,
+    status: str,
+    detail: str,
+    *,
+    ended: Ended | None = None,
 ) -> JobOutcome:
     """Close the claim: done, cancelled, failed with its retry time, or dead after the last try."""
     if status == "failed" and job["attempts"] >= MAX_ATTEMPTS:
@@ -290,6 +315,8 @@ def _finish(
     else:
         values |= {"last_error": None if status == "done" else detail}
     with write(app) as tx:
+        if ended is not None:
+            _record_end(tx.conn, ended)
         changed = tx.conn.execute(
             update(JOB)
             .where(JOB.c.id == job["id"], JOB.c.status == "sending", JOB.c.updated_at == token)

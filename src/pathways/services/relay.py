@@ -123,7 +123,8 @@ def _left_entry(row: Mapping[str, Any]) -> int | None:
 def _stages(conn: Connection, entry_ids: set[int]) -> dict[int, str]:
     if not entry_ids:
         return {}
-    return dict(conn.execute(select(ENTRY.c.id, ENTRY.c.stage).where(ENTRY.c.id.in_(entry_ids))).tuples())
+    rows = conn.execute(select(ENTRY.c.id, ENTRY.c.stage).where(ENTRY.c.id.in_(entry_ids))).tuples()
+    return dict(rows.all())
 
 
 @dataclass(frozen=True, slots=True)

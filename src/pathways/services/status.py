@@ -50,9 +50,13 @@ class QueueStatus:
 
 
 def queue_status(app: App, *, now: datetime | None = None) -> QueueStatus:
-    """Outbox depths by kind and status, due notices and the last delivery."""
-    at = now or app.clock.real()
-    ready = JOB.c.status.in_(READY) & (JOB.c.next_attempt_at <= at)
+    """Outbox depths by kind and status, notices due at `now` (default: effective time), last delivery.
+
+    Jobs are ready by the clock they were recorded with (the real one); notices fall due on
+    the effective time, as the sweep sees it.
+    """
+    ready = JOB.c.status.in_(READY) & (JOB.c.next_attempt_at <= app.clock.real())
+    at = now or app.clock.now()
     with app.store.read() as conn:
         rows = conn.execute(
             select(

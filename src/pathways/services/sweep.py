@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, RowMapping, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -87,10 +87,10 @@ def sweep(app: App, *, now: datetime, limit: int | None = None, batch: int = BAT
     return total
 
 
-def _due_notices(conn: Connection, now: datetime, size: int) -> list[dict[str, Any]]:
+def _due_notices(conn: Connection, now: datetime, size: int) -> Sequence[RowMapping]:
     """The next `size` due notices (locked on PostgreSQL), with what routing them needs."""
-    # Two steps: the first reads only the partial index of pending notices (a join would let
-    # the planner start from the small tables and scan every open case).
+    # The due notices are picked in a sub-select that reads only the partial index of pending
+    # notices; joined directly, a planner may start from the small tables and scan every case.
     due = (
         select(NOTICE.c.id)
         .where(NOTICE.c.status == "pending", NOTICE.c.due_at <= now)
@@ -99,9 +99,7 @@ def _due_notices(conn: Connection, now: datetime, size: int) -> list[dict[str, A
     )
     if conn.dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
-    ids = list(conn.scalars(due))
-    if not ids:
-        return []
+    picked = due.subquery("due")
     query = (
         select(
             NOTICE.c.id,
@@ -121,14 +119,14 @@ def _due_notices(conn: Connection, now: datetime, size: int) -> list[dict[str, A
             PROJECT.c.owner_id,
             ORG.c.timezone,
         )
-        .select_from(NOTICE)
+        .select_from(picked)
+        .join(NOTICE, NOTICE.c.id == picked.c.id)
         .join(CASE, CASE.c.id == NOTICE.c.case_id)
         .join(PROJECT, PROJECT.c.id == CASE.c.project_id)
         .join(ORG, ORG.c.id == CASE.c.organisation_id)
-        .where(NOTICE.c.id.in_(ids))
         .order_by(NOTICE.c.due_at, NOTICE.c.id)
     )
-    return [dict(r) for r in conn.execute(query).mappings()]
+    return conn.execute(query).mappings().all()
 
 
 def _sweep_batch(tx: Tx, size: int) -> SweepResult:
@@ -164,8 +162,6 @@ def _sweep_batch(tx: Tx, size: int) -> SweepResult:
             "rule": notice["rule"],
             "kind": notice["kind"],
             "template": notice["template"],
-            "role": notice["to_role"],
-            "ref": notice["ref"],
             "at": at,
         }
         for person in people:
@@ -205,7 +201,7 @@ def _sweep_batch(tx: Tx, size: int) -> SweepResult:
     )
 
 
-def _recipients(conn: Connection, notices: Sequence[Mapping[str, Any]]) -> dict[int, list[int]]:
+def _recipients(conn: Connection, notices: Sequence[RowMapping]) -> dict[int, list[int]]:
     """Person ids per notice id, for the notice's role."""
     managers: dict[int, list[int]] = defaultdict(list)
     orgs = {n["organisation_id"] for n in notices if n["to_role"] == "manager"}
@@ -230,7 +226,7 @@ def _recipients(conn: Connection, notices: Sequence[Mapping[str, Any]]) -> dict[
     return found
 
 
-def _recorded_people(conn: Connection, notice: Mapping[str, Any], role: str) -> list[int]:
+def _recorded_people(conn: Connection, notice: RowMapping, role: str) -> list[int]:
     """Persons in the case's `<role>` / `<role>s` fields, else the organisation's `<role>` members."""
     data = conn.execute(select(CASE.c.data).where(CASE.c.id == notice["case_id"])).scalar_one()
     values: list[Any] = []
