@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from rich.text import Text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from pathways.cli import cases, directory, pathway, system
+from pathways.cli import audit, cases, directory, export, pathway, report, system, web
 from pathways.cli.output import errors
 from pathways.errors import PathwaysError
 
@@ -31,6 +31,9 @@ app.add_typer(cases.app, name="case")
 app.add_typer(web.user_app, name="user")
 app.add_typer(web.token_app, name="token")
 app.command("serve")(web.serve)
+app.add_typer(audit.app, name="audit")
+app.add_typer(report.app, name="report")
+app.command("export")(export.export)
 app.command("due")(cases.due)
 app.command("init")(system.init)
 app.command("run")(system.run)
