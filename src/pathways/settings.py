@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     )
     base_url: str = "http://127.0.0.1:8000"
     default_timezone: str = "Europe/Paris"
+    retention_years: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="erase project owners' personal data this many years after their last case closed",
+    )
     executor: Literal["inline", "prefect"] = Field(
         default="inline", description="who runs queued work: this process right after a decision, or Prefect"
     )

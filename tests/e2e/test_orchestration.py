@@ -368,7 +368,10 @@ def online_workers(api: str) -> int:
     try:
         with prefect_client(api) as client:
             workers = client.read_workers_for_work_pool(
-                "pathways", worker_filter=WorkerFilter(status=WorkerFilterStatus(any_=["ONLINE"]))
+                "pathways",
+                worker_filter=WorkerFilter(status=WorkerFilterStatus(any_=["ONLINE"])),
+                limit=10,
+                offset=0,
             )
     except Exception:  # noqa: BLE001  not there yet
         return 0

@@ -365,3 +365,29 @@ def test_cli_dry_run_prints_json_and_refuses_a_bad_map(
     with pytest.raises(PathwaysError) as refused:
         command.main([*args, "--map", "intake"], standalone_mode=False)
     assert refused.value.exit_code == 2
+
+
+def test_a_case_changed_during_its_move_is_skipped_and_left_whole(
+    later: App, world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = migration._Step.plan
+
+    def stale(self: Any, conn: Any, case_id: int, *, at: datetime) -> Any:
+        plan = original(self, conn, case_id, at=at)
+        if case_id != world["review"] or isinstance(plan, migration.SkippedCase):
+            return plan
+        return replace(
+            plan, case={**plan.case, "version": plan.case["version"] - 1}
+        )  # read before a decision
+
+    monkeypatch.setattr(migration._Step, "plan", stale)
+    before = (case_row(later, world["review"]), entries(later, world["review"]))
+
+    report = run(later, recompute_deadlines=True)
+
+    assert world["review"] not in {m.case_id for m in report.moved}
+    skipped = {s.case_id: s.reason for s in report.skipped}
+    assert "changed while it was being migrated" in skipped[world["review"]]
+    assert (case_row(later, world["review"]), entries(later, world["review"])) == before
+    events = rows(later, select(AUDIT.c.case_id).where(AUDIT.c.kind == "case_migrated"))
+    assert {e["case_id"] for e in events} == {world["intake"], world["committee"]}

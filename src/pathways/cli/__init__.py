@@ -12,7 +12,19 @@ from pydantic import ValidationError
 from rich.text import Text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from pathways.cli import audit, cases, directory, export, pathway, report, system, web
+from pathways.cli import (
+    audit,
+    cases,
+    directory,
+    export,
+    importing,
+    migrate,
+    pathway,
+    privacy,
+    report,
+    system,
+    web,
+)
 from pathways.cli.output import errors
 from pathways.errors import PathwaysError
 
@@ -34,6 +46,10 @@ app.command("serve")(web.serve)
 app.add_typer(audit.app, name="audit")
 app.add_typer(report.app, name="report")
 app.command("export")(export.export)
+app.add_typer(importing.app, name="import")
+pathway.app.command("migrate")(migrate.migrate)
+directory.person_app.command("export")(privacy.export)
+directory.person_app.command("erase")(privacy.erase)
 app.command("due")(cases.due)
 app.command("init")(system.init)
 app.command("run")(system.run)

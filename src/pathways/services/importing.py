@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -130,7 +130,7 @@ class _Checked:
 
 def _pairs(
     conn: Connection, table: Table, column: str, values: Iterable[Any], *, people: bool = False
-) -> Any:
+) -> Iterator[tuple[Any, Any]]:
     """(id, value) of the rows whose `column` is one of `values` (text compared lower-cased)."""
     key = table.c[column]
     text = key.type.python_type is str

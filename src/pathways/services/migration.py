@@ -229,6 +229,8 @@ class _Step:
         entry = conn.execute(select(ENTRY).where(ENTRY.c.id == case["current_entry_id"])).mappings().first()
         if entry is None or entry["stage"] != stage:
             return SkippedCase(case_id, ref, stage, "its current stage entry is missing or inconsistent")
+        if stage not in self.mapping:  # a decision moved it after the mapping was checked
+            return SkippedCase(case_id, ref, stage, f"moved meanwhile to '{stage}', which is not mapped")
         target = self.new.stage(self.mapping[stage])
         due: datetime | None = case["due_at"]
         notices: tuple[PlannedNotice, ...] = ()
