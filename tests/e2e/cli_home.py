@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import sqlite3
 import subprocess
@@ -88,30 +87,16 @@ class Home:
     def decide(
         self, ref: str, outcome: str, values: dict[str, str] | None = None, *, now: str
     ) -> dict[str, Any]:
-        """Record a decision (must succeed): the stage entered or the end reached, and the work that followed.
-
-        Read from the text output: `case decide --json` cannot print the work it ran
-        (JobResult has slots, hence no __dict__: reported with issue 5).
-        """
-        out = self.ok("case", "decide", ref, outcome, *sets(values or {}), now=now).out
-        head, *work = out.splitlines()
-        moved = re.fullmatch(r"(\S+): (\w+) → (\w+); (?:now at (\w+), due .*|closed: (\w+))", head.strip())
-        assert moved is not None, out
-        return {
-            "ref": moved[1],
-            "left": moved[2],
-            "outcome": moved[3],
-            "entered": moved[4],
-            "result": moved[5],
-            "work": [_work(line) for line in work if line.strip()],
-        }
+        """Record a decision (must succeed); what `case decide --json` says (entered, result, work...)."""
+        args = ("case", "decide", ref, outcome, *sets(values or {}), "--json")
+        decided: dict[str, Any] = self.ok(*args, now=now).json()
+        return decided
 
     def open(self, project: str | int, pathway: str, officer: str, *, now: str) -> str:
         """Open a case; its reference."""
-        out = self.ok("case", "open", str(project), pathway, "--officer", officer, now=now).out
-        opened = re.search(r"opened (\S+) at stage", out)
-        assert opened is not None, out
-        return opened[1]
+        opened = self.ok("case", "open", str(project), pathway, "--officer", officer, "--json", now=now)
+        ref: str = opened.json()["ref"]
+        return ref
 
     def history(self, ref: str) -> list[dict[str, Any]]:
         events: list[dict[str, Any]] = self.ok("case", "history", ref, "--audit", "--json").json()
@@ -163,12 +148,6 @@ def branches() -> Iterator[Branches]:
         running = Branches(pool)
         yield running
         running.wait()
-
-
-def _work(line: str) -> dict[str, str]:
-    key, _, rest = line.strip().partition(": ")
-    status, _, detail = rest.partition(" ")
-    return {"key": key, "status": status, "detail": detail}
 
 
 def decisions(history: list[dict[str, Any]]) -> list[tuple[str, str, str | None]]:

@@ -1,4 +1,4 @@
-"""`pathways case documents`, `resource list|suggest`, `impact ...` and `pathway show --mermaid|--svg`, as processes."""
+"""`case documents`, `resource list|suggest`, `impact ...`, `pathway show --mermaid|--svg` as processes."""
 
 from __future__ import annotations
 
@@ -78,7 +78,8 @@ def test_the_resource_directory_and_its_suggestions(home: Home) -> None:
 
     listed = {r["handle"]: r for r in home.ok("resource", "list", "--json").json()}
     suggested = home.ok("resource", "suggest", ref, "--json").json()
-    too_early = home.run("resource", "suggest", home.open(home.project("diagnosis"), "diagnosis", OFFICER))
+    diagnosis = home.open(home.project("diagnosis"), "diagnosis", OFFICER, now="2026-07-01T10:00")
+    too_early = home.run("resource", "suggest", diagnosis)
 
     assert set(listed) == {"claire-fontaine", "mathieu-roux"}  # the consultant has no topic
     assert listed["claire-fontaine"]["topics"] == ["governance", "hr"]

@@ -24,6 +24,7 @@ from builders import (
 from pathways.bootstrap import App
 from pathways.errors import Conflict, FieldError, TransitionNotAllowed
 from pathways.services import queries, work
+from pathways.services.cases import values_digest
 from pathways.store.tables import AuditEvent, Case, Notice, OutboxJob, Project, StageEntry
 
 CASE = Case.__table__  # type: ignore[attr-defined]
@@ -203,7 +204,12 @@ def test_a_valid_decision_moves_the_case_records_the_entry_and_audit_and_cancels
     assert decision["payload"]["stage"] == "intake"
     assert decision["payload"]["outcome"] == "relevant"
     assert decision["payload"]["entered"] == "shared_diagnosis"
-    assert decision["payload"]["values"]["salaried_jobs"] == 4
+    assert decision["payload"]["entry"] == first_entry["id"]
+    assert "salaried_jobs" in decision["payload"]["fields"]
+    assert "values" not in decision["payload"]  # typed data stays erasable, outside the chain
+    assert decision["payload"]["values_digest"] == values_digest(
+        app.audit_key, first_entry_values(app, first_entry["id"]), None
+    )
 
 
 @pytest.mark.parametrize(
@@ -386,3 +392,9 @@ def test_a_decided_case_leaves_the_due_list_of_its_old_stage(
     assert [(r["ref"], r["stage"], r["overdue"]) for r in much_later] == [
         (opened["ref"], "shared_diagnosis", True)
     ]
+
+
+def first_entry_values(app: App, entry_id: int) -> dict[str, Any]:
+    """The values recorded on a stage entry, as stored."""
+    with app.store.read() as conn:
+        return dict(conn.execute(select(ENTRY.c["values"]).where(ENTRY.c.id == entry_id)).scalar_one())

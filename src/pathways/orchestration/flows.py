@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from prefect import Flow, State, flow
 
@@ -48,9 +49,9 @@ def pathway_flow(pathway: str) -> Flow[[int], dict[str, int]]:
     return carry_out
 
 
-def _outcome(state: State[JobResult]) -> str:
-    """done | skipped (someone else did it) | retry | dead (recorded by the service) | error."""
-    if state.is_completed():
-        return state.result().status
-    failure = state.result(raise_on_failure=False)
-    return failure.result.status if isinstance(failure, CaseStepFailed) else "error"
+def _outcome(state: State[Any]) -> str:
+    """done | skipped (another run did it) | retry | dead (recorded by the service) | error."""
+    found = state.result(raise_on_failure=False)
+    if isinstance(found, JobResult):
+        return found.status
+    return found.result.status if isinstance(found, CaseStepFailed) else "error"

@@ -15,6 +15,7 @@ from typing import Any
 from prefect import State, task
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import TaskRun
+from prefect.states import Completed
 
 from pathways.orchestration.runtime import current_app
 from pathways.services import dispatch, relay, sweep, work
@@ -49,12 +50,14 @@ def find_case_steps(pathway: str, after: int, limit: int) -> list[relay.CaseStep
     retry_delay_seconds=RETRY_DELAYS,
     retry_condition_fn=_infrastructure_only,
 )
-def run_case_step(job_id: int) -> work.JobResult:
-    """Claim and run one case-step (idempotent: a step already done is skipped)."""
+def run_case_step(job_id: int) -> State[work.JobResult]:
+    """Claim and run one case-step; one another run did meanwhile ends in a state named Skipped."""
     result = work.run_job(current_app(), job_id)
     if result.status in ("retry", "dead"):
         raise CaseStepFailed(result)
-    return result
+    if result.status == "skipped":
+        return Completed(name="Skipped", message="another run did it", data=result)
+    return Completed(message=result.detail, data=result)
 
 
 @task(name="sweep-due", cache_policy=NO_CACHE, retries=RETRIES, retry_delay_seconds=RETRY_DELAYS)

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, select
 
 from pathways.services import directory
 from pathways.services.cases import CASE, ORG, find_case
+from pathways.services.queries import with_decision_details
 from pathways.store import audit
 from pathways.store.tables import AuditEvent, Person
 
@@ -127,6 +128,8 @@ def search(
         query = query.where(AUDIT.c.effective_at >= start)
     if end is not None:
         query = query.where(AUDIT.c.effective_at < end)
+    rows = list(conn.execute(query))
+    payloads = with_decision_details(conn, [dict(row.payload) for row in rows])
     return [
         AuditRecord(
             organisation_id=row.organisation_id,
@@ -139,9 +142,9 @@ def search(
             kind=row.kind,
             effective_at=row.effective_at,
             recorded_at=row.recorded_at,
-            payload=row.payload,
+            payload=payload,
         )
-        for row in conn.execute(query)
+        for row, payload in zip(rows, payloads, strict=True)
     ]
 
 

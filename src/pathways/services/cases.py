@@ -7,6 +7,9 @@ audit event and queues what must follow in the outbox.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -307,8 +310,11 @@ def decide(
             "outcome": outcome,
             "entered": transition.entered,
             "result": new.result,
-            "values": dict(transition.values),
-            "note": note,
+            # What was typed stays in the stage entry, which can be erased on request; the chain
+            # holds the field names and a keyed digest, so an edit of the entry is still detectable.
+            "entry": entry["id"],
+            "fields": sorted(transition.values),
+            "values_digest": values_digest(tx.key, transition.values, note),
             "version": row["version"] + 1,
         },
     )
@@ -323,6 +329,14 @@ def decide(
         due_at=due,
         version=row["version"] + 1,
     )
+
+
+def values_digest(key: bytes, values: Mapping[str, Any], note: str | None) -> str:
+    """HMAC of a decision's recorded values and note, as kept in the audit chain."""
+    canonical = json.dumps(
+        {"values": values, "note": note}, sort_keys=True, separators=(",", ":"), default=str
+    )
+    return hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()
 
 
 def _resolve_people(

@@ -101,6 +101,20 @@ def show_case(
     }
 
 
+def decision_details(conn: Connection, entry_ids: set[int]) -> dict[int, dict[str, Any]]:
+    """The values and note of decided stage entries (kept outside the audit chain)."""
+    if not entry_ids:
+        return {}
+    rows = conn.execute(select(ENTRY.c.id, ENTRY.c["values"], ENTRY.c.note).where(ENTRY.c.id.in_(entry_ids)))
+    return {r[0]: {"values": r[1], "note": r[2]} for r in rows}
+
+
+def with_decision_details(conn: Connection, payloads: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Audit payloads of decisions completed with the values and note from their stage entry."""
+    details = decision_details(conn, {p["entry"] for p in payloads if isinstance(p.get("entry"), int)})
+    return [{**p, **details.get(p["entry"], {})} if "values_digest" in p else p for p in payloads]
+
+
 def history(conn: Connection, ref: str | int) -> list[dict[str, Any]]:
     """Every audit event of a case, oldest first, with who and when (effective and recorded)."""
     case = find_case(conn, ref)
@@ -111,6 +125,7 @@ def history(conn: Connection, ref: str | int) -> list[dict[str, Any]]:
         ).mappings()
     ]
     names = _names(conn, {r["actor_id"] for r in rows})
+    payloads = with_decision_details(conn, [r["payload"] for r in rows])
     return [
         {
             "seq": r["seq"],
@@ -118,9 +133,9 @@ def history(conn: Connection, ref: str | int) -> list[dict[str, Any]]:
             "at": r["effective_at"],
             "recorded_at": r["recorded_at"],
             "actor": names.get(r["actor_id"], "system") if r["actor_id"] else "system",
-            "details": r["payload"],
+            "details": payload,
         }
-        for r in rows
+        for r, payload in zip(rows, payloads, strict=True)
     ]
 
 

@@ -20,8 +20,11 @@ pathway), so the relay coalesces. Per target it remembers the last run it asked 
 - a run still "running" while work waits longer than ``stale_after`` (its process died
   without telling the orchestrator) gets a follow-up too.
 
-Idempotency keys come from the database (target, newest job, the run being followed), so
-the relays of several workers ask for the same run and the orchestrator makes one.
+Idempotency keys come from the database (target, oldest waiting job and when it was queued,
+then the run being followed), so the relays of several workers — even a relay that has seen
+more jobs than another — ask for the same run, and the orchestrator makes one. Should two runs
+of a pathway still meet, each job's claim lets one of them do it; the other's task run ends
+in a state named Skipped.
 
 The orchestrator is a protocol (:class:`Orchestrator`): Prefect in production
 (``pathways.orchestration``), a fake in tests. This module imports no Prefect.
@@ -133,8 +136,9 @@ class Backlog:
 
     target: str
     jobs: int
+    oldest: int  # the lowest job id
+    oldest_at: datetime  # when it was queued (job ids start again in another database)
     newest: int  # the highest job id
-    newest_at: datetime  # when the newest job was queued (job ids start again in another database)
     oldest_ready: datetime  # since when the longest-waiting job has been ready
 
 
@@ -147,9 +151,10 @@ def backlog(app: App, *, now: datetime | None = None, retries: bool = True) -> l
         JOB.c.kind,
         kind_target.label("pathway"),
         func.count().label("jobs"),
+        func.min(JOB.c.id).label("oldest"),
+        func.min(JOB.c.created_at).label("oldest_at"),
         func.max(JOB.c.id).label("newest"),
-        func.max(JOB.c.created_at).label("newest_at"),
-        func.min(JOB.c.next_attempt_at).label("oldest"),
+        func.min(JOB.c.next_attempt_at).label("oldest_ready"),
     )
     picks: list[tuple[ColumnElement[bool], ...]] = [
         (JOB.c.status == "pending", JOB.c.next_attempt_at <= at)
@@ -167,12 +172,12 @@ def backlog(app: App, *, now: datetime | None = None, retries: bool = True) -> l
                 .where(JOB.c.kind.in_((*WORK_KINDS, *MESSAGE_KINDS)), *where)
                 .group_by(JOB.c.kind, kind_target)
             )
-            for kind, pathway, jobs, newest, newest_at, oldest in rows:
+            for kind, pathway, jobs, oldest, oldest_at, newest, oldest_ready in rows:
                 target = DISPATCH if kind in MESSAGE_KINDS else pathway
                 if not target:
                     log.warning("%s %s jobs name no pathway: no flow can run them", jobs, kind)
                     continue
-                found = Backlog(target, jobs, newest, newest_at, oldest)
+                found = Backlog(target, jobs, oldest, oldest_at, newest, oldest_ready)
                 merged[target] = _merge(merged.get(target), found)
     return sorted(merged.values(), key=lambda b: b.target)
 
@@ -180,11 +185,13 @@ def backlog(app: App, *, now: datetime | None = None, retries: bool = True) -> l
 def _merge(current: Backlog | None, more: Backlog) -> Backlog:
     if current is None:
         return more
+    first = current if current.oldest <= more.oldest else more
     return Backlog(
         current.target,
         current.jobs + more.jobs,
+        first.oldest,
+        first.oldest_at,
         max(current.newest, more.newest),
-        max(current.newest_at, more.newest_at),
         min(current.oldest_ready, more.oldest_ready),
     )
 
@@ -294,7 +301,7 @@ class Relay:
     def _relay(self, item: Backlog, at: datetime) -> Asked | None:
         followed = self._followed.get(item.target)
         if followed is None:
-            key = f"{item.target}:{item.newest}:{item.newest_at:%Y%m%dT%H%M%S%f}"
+            key = f"{item.target}:{item.oldest}:{item.oldest_at:%Y%m%dT%H%M%S%f}"
         else:
             run = self.orchestrator.look(followed.run.id)
             followed.run = run

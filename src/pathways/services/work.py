@@ -119,7 +119,8 @@ def _spawn(app: App, tx: Tx, job: Mapping[str, Any]) -> str:
             organisation_id=parent["organisation_id"],
             case_id=opened["id"],
             kind="case_spawned",
-            payload={"ref": opened["ref"], "parent": parent["ref"], "item": subject, "project": project_id},
+            # The item's text stays in the case's data (erasable), not in the chain.
+            payload={"ref": opened["ref"], "parent": parent["ref"], "project": project_id},
         )
         carried.add(subject)
         refs.append(opened["ref"])
