@@ -41,7 +41,6 @@ from sqlalchemy.pool import NullPool  # noqa: E402
 
 from pathways.store.db import Store, init_database  # noqa: E402
 
-
 # --- one run at a time ---------------------------------------------------------------------
 
 
@@ -92,9 +91,18 @@ def fresh_database(backend: str, *, postgres_url: str = DEFAULT_POSTGRES_URL) ->
     if backend == "postgres":
         parsed = make_url(postgres_url)
         name = parsed.database
-        if not name or not re.fullmatch(r"[a-z_][a-z0-9_]*", name) or name in {"postgres", "template0", "template1"}:
-            raise SystemExit(f"refusing to drop and recreate database {name!r}: name a dedicated one (pathways_bench_decide)")
-        admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+        if (
+            not name
+            or not re.fullmatch(r"[a-z_][a-z0-9_]*", name)
+            or name in {"postgres", "template0", "template1"}
+        ):
+            raise SystemExit(
+                f"refusing to drop and recreate database {name!r}: name a dedicated one "
+                "(e.g. pathways_bench_decide)"
+            )
+        admin = create_engine(
+            parsed.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool
+        )
         try:
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -154,7 +162,10 @@ def _git_commit() -> str:
         ).stdout.strip()
         dirty = subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=no", "--", "src", "config"],
-            cwd=ROOT, capture_output=True, text=True, check=True,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
@@ -164,7 +175,9 @@ def _git_commit() -> str:
 def run_context() -> dict[str, str]:
     """Machine, date, commit and interpreter: the header of every recorded result."""
     return {
-        "machine": f"{_cpu_model()}, {os.cpu_count()} cores, {_ram()} RAM, {platform.system()} {platform.release()}",
+        "machine": (
+            f"{_cpu_model()}, {os.cpu_count()} cores, {_ram()} RAM, {platform.system()} {platform.release()}"
+        ),
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "commit": _git_commit(),
         "python": f"{platform.python_implementation()} {platform.python_version()}",

@@ -1,31 +1,36 @@
 """Decisions per second, each its own transaction, against the raw insert rate of the same database.
 
-    python bench/decide.py [--cases 10000] [--backend sqlite|postgres|both] [--quick]
-                           [--reps 3] [--profile cprofile|pyinstrument] [--no-record]
+    PYTHONPATH=src python bench/decide.py [--cases 10000] [--backend sqlite|postgres|both] [--quick]
+                                          [--reps 3] [--profile cprofile|pyinstrument] [--no-record]
 
-For each backend, in one process and one fresh database:
+For each backend, in one process and one fresh database (a SQLite file in a temporary
+directory; the PostgreSQL database of --postgres-url, default ``pathways_bench_decide``,
+dropped and created again):
 
 1. setup (timed, not the figure): migrate; one organisation (FR-75), one officer,
-   N x reps projects and as many diagnosis cases opened through ``cases.open_case``
-   in large transactions;
-2. warm-up: a few decisions with SQL statements counted and timed (statements per
-   decision, share of the time spent inside the driver);
-3. each repetition: the raw baseline, then N decisions on fresh cases. A decision
-   is ``cases.decide`` at the pathway's first stage with the outcome given (intake ->
-   relevant), with a valid value for every field the spec lists for that stage and
-   outcome (generated from the field types, so the bench follows the file), inside
-   its own ``tx.write`` transaction, committed before the next one starts;
-4. optionally a profiled pass on further fresh cases (not counted).
+   N x reps (+ warm-up, + profile) projects and as many diagnosis cases opened through
+   ``cases.open_case`` in transactions of 1,000; then what a running server would have
+   done meanwhile (SQLite WAL checkpoint; PostgreSQL VACUUM ANALYZE and CHECKPOINT);
+2. warm-up: a few decisions with every SQL statement counted and timed;
+3. each repetition: the raw baseline (N transactions), N decisions on fresh cases, the
+   decision-rows baseline (N transactions). A decision is ``cases.decide`` at the
+   pathway's first stage with the outcome given (intake -> relevant), with a valid
+   value for every field the spec lists for that stage and outcome (generated from
+   the field types, so the bench follows the file), inside its own ``tx.write``
+   transaction, committed before the next one starts;
+4. with --profile, a profiled pass on further fresh cases (not counted).
 
-The raw baseline is plain SQLAlchemy Core on the same database: N transactions,
-each inserting one stage-entry row and one audit-event row (the same columns and
-types as ``stageentry`` and ``auditevent``, indexes included, foreign keys left
-out) and committing. "raw tx/s" is that rate; the ratio is decisions/s over it.
-A second baseline inserts every row a decision inserts (entry, notices, audit
-event, outbox job) in one transaction, for context.
+The raw baseline is plain SQLAlchemy Core on the same database (default engine
+options, the application's SQLite pragmas): each transaction inserts one stage-entry
+row and one audit-event row (the same columns, types and indexes as ``stageentry``
+and ``auditevent``, foreign keys left out) and commits. The ratio is decisions/s over
+that rate. The decision-rows baseline inserts, per transaction, every row the decision
+inserts (entry, the entered stage's notices, audit event, its outbox jobs), for context.
 
-Figures are the median over the repetitions with [min-max]; latencies are p50 and
-p99 over all decisions of all repetitions (commit included).
+Figures are the median over the repetitions with [min-max]; latencies are p50 and p99
+over all decisions of all repetitions (commit included). Only one benchmark runs at a
+time on the machine (a lock in the temporary directory); the results go to their own
+section of bench/RESULTS.md (``decide``, or ``decide-quick`` with --quick).
 """
 
 from __future__ import annotations
@@ -47,7 +52,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (  # noqa: E402
+from sqlalchemy import Column, Index, MetaData, Table, UniqueConstraint, create_engine, event, insert
+
+from common import (
     DEFAULT_POSTGRES_URL,
     ROOT,
     BenchDatabase,
@@ -59,16 +66,14 @@ from common import (  # noqa: E402
     run_context,
     server_settings,
 )
-from sqlalchemy import Column, Index, MetaData, Table, UniqueConstraint, create_engine, event, insert  # noqa: E402
-
-from pathways.bootstrap import App, Clock  # noqa: E402
-from pathways.domain.loader import PathwayCatalog, load_pathway_dir  # noqa: E402
-from pathways.domain.spec import FieldSpec, FieldType, PathwaySpec  # noqa: E402
-from pathways.services import cases, directory  # noqa: E402
-from pathways.services.tx import write  # noqa: E402
-from pathways.settings import Settings  # noqa: E402
-from pathways.store.db import Store  # noqa: E402
-from pathways.store.tables import AuditEvent, Notice, OutboxJob, StageEntry  # noqa: E402
+from pathways.bootstrap import App, Clock
+from pathways.domain.loader import PathwayCatalog, load_pathway_dir
+from pathways.domain.spec import FieldSpec, FieldType, PathwaySpec
+from pathways.services import cases, directory
+from pathways.services.tx import write
+from pathways.settings import Settings
+from pathways.store.db import Store
+from pathways.store.tables import AuditEvent, Notice, OutboxJob, StageEntry
 
 AIMS = {"sqlite": 1000.0, "postgres": 500.0}  # decisions/s, issues 2 and 8
 AIM_RATIO = 0.25  # of the raw insert rate, issue 8
@@ -108,7 +113,9 @@ def _valid_scalar(kind: FieldType, spec: FieldSpec, *, today: date, person: int,
     raise SystemExit(f"bench cannot make up a value of type {kind}")
 
 
-def decision_values(spec: PathwaySpec, stage_id: str, outcome: str, *, today: date, person: int) -> dict[str, Any]:
+def decision_values(
+    spec: PathwaySpec, stage_id: str, outcome: str, *, today: date, person: int
+) -> dict[str, Any]:
     """A value for every field of the stage and outcome (required or not): a complete record."""
     stage = spec.stage(stage_id)
     values: dict[str, Any] = {}
@@ -150,7 +157,9 @@ def make_app(db: BenchDatabase, catalog: PathwayCatalog) -> App:
     return app
 
 
-def setup(backend: str, catalog: PathwayCatalog, *, pathway: str, cases_needed: int, postgres_url: str) -> Bench:
+def setup(
+    backend: str, catalog: PathwayCatalog, *, pathway: str, cases_needed: int, postgres_url: str
+) -> Bench:
     """A fresh database with one organisation, one officer and `cases_needed` open cases."""
     started = time.perf_counter()
     db = fresh_database(backend, postgres_url=postgres_url)
@@ -159,8 +168,13 @@ def setup(backend: str, catalog: PathwayCatalog, *, pathway: str, cases_needed: 
     with write(app) as tx:
         org = directory.add_org(tx, name="DLA de Paris (bench)", territory="FR-75")
         officer = directory.add_person(
-            tx, name="Camille Martin", org=org.id, role="officer", email="camille.martin@example.org",
-            language="fr", channels=[],
+            tx,
+            name="Camille Martin",
+            org=org.id,
+            role="officer",
+            email="camille.martin@example.org",
+            language="fr",
+            channels=[],
         )
     project_ids: list[int] = []
     # A phase and a legal form that every pathway in the bench accepts at intake.
@@ -170,8 +184,16 @@ def setup(backend: str, catalog: PathwayCatalog, *, pathway: str, cases_needed: 
         with write(app, actor_id=officer.id) as tx:
             for i in range(start, min(start + SETUP_BATCH, cases_needed)):
                 created = directory.add_project(
-                    tx, name=f"Structure {i:06d}", org=org.id, owner=None, siret=None, bce=None, territory=None,
-                    phase=phase, legal_form="association", permanent_jobs=2,
+                    tx,
+                    name=f"Structure {i:06d}",
+                    org=org.id,
+                    owner=None,
+                    siret=None,
+                    bce=None,
+                    territory=None,
+                    phase=phase,
+                    legal_form="association",
+                    permanent_jobs=2,
                 )
                 project_ids.append(created.id)
     opening = time.perf_counter()
@@ -182,7 +204,9 @@ def setup(backend: str, catalog: PathwayCatalog, *, pathway: str, cases_needed: 
                 opened = cases.open_case(tx, catalog, project=project_id, pathway=pathway, officer=officer.id)
                 case_ids.append(opened["id"])
     done = time.perf_counter()
-    return Bench(db, app, catalog, spec, officer.id, case_ids, done - started, cases_needed / (done - opening))
+    return Bench(
+        db, app, catalog, spec, officer.id, case_ids, done - started, cases_needed / (done - opening)
+    )
 
 
 # --- the figure -----------------------------------------------------------------------------
@@ -221,7 +245,9 @@ def _label(statement: str) -> str:
     found = _VERB.match(statement)
     verb = found.group(1).upper() if found else "?"
     target = _TARGET.search(statement)
-    return f"{verb} {target.group(1)}" if target and verb in {"SELECT", "INSERT", "UPDATE", "DELETE"} else verb
+    return (
+        f"{verb} {target.group(1)}" if target and verb in {"SELECT", "INSERT", "UPDATE", "DELETE"} else verb
+    )
 
 
 @dataclass
@@ -239,10 +265,10 @@ def sql_meter(store: Store) -> Iterator[SqlMeter]:
     meter = SqlMeter()
     engine = store.engine
 
-    def before(conn: Any, _cursor: Any, _stmt: str, _params: Any, context: Any, _many: bool) -> None:
+    def before(conn: Any, _cursor: Any, _stmt: str, _params: Any, _context: Any, _many: bool) -> None:
         conn.info["bench_t0"] = time.perf_counter()
 
-    def after(conn: Any, _cursor: Any, stmt: str, _params: Any, context: Any, _many: bool) -> None:
+    def after(conn: Any, _cursor: Any, stmt: str, _params: Any, _context: Any, _many: bool) -> None:
         spent = time.perf_counter() - conn.info.pop("bench_t0")
         meter.statements += 1
         meter.seconds += spent
@@ -270,8 +296,12 @@ def _copy_table(source: Table, metadata: MetaData, name: str) -> Table:
         if isinstance(constraint, UniqueConstraint):
             table.append_constraint(UniqueConstraint(*[c.name for c in constraint.columns]))
     for index in source.indexes:
-        Index(f"{name}_{index.name}", *[table.c[c.name] for c in index.columns], unique=index.unique,
-              **{k: v for k, v in index.dialect_kwargs.items() if k.endswith("_where")})
+        Index(
+            f"{name}_{index.name}",
+            *[table.c[c.name] for c in index.columns],
+            unique=index.unique,
+            **{k: v for k, v in index.dialect_kwargs.items() if k.endswith("_where")},
+        )
     return table
 
 
@@ -300,16 +330,40 @@ class Baseline:
 
     def rows(self, n: int) -> tuple[dict[str, Any], dict[str, Any]]:
         now = datetime.now(UTC)
-        entry = {"case_id": n, "seq": 2, "stage": "shared_diagnosis", "entered_at": now, "due_at": now, "values": {}}
+        entry = {
+            "case_id": n,
+            "seq": 2,
+            "stage": "shared_diagnosis",
+            "entered_at": now,
+            "due_at": now,
+            "values": {},
+        }
         audit = {
-            "organisation_id": 1, "seq": n + 1, "case_id": n, "actor_id": 1, "kind": "decision",
-            "effective_at": now, "recorded_at": now,
-            "payload": {"ref": f"DIAG-2026-{n:04d}", "stage": "intake", "outcome": "relevant",
-                        "entered": "shared_diagnosis", "result": None, "note": None, "version": 2,
-                        "values": {"met_on": "2026-11-22", "legal_form": "association", "salaried_jobs": 3,
-                                   "request": "Accompagner la structure dans la consolidation de son modèle.",
-                                   "documents_received": True}},
-            "prev_digest": "a" * 64, "digest": "b" * 64,
+            "organisation_id": 1,
+            "seq": n + 1,
+            "case_id": n,
+            "actor_id": 1,
+            "kind": "decision",
+            "effective_at": now,
+            "recorded_at": now,
+            "payload": {
+                "ref": f"DIAG-2026-{n:04d}",
+                "stage": "intake",
+                "outcome": "relevant",
+                "entered": "shared_diagnosis",
+                "result": None,
+                "note": None,
+                "version": 2,
+                "values": {
+                    "met_on": "2026-11-22",
+                    "legal_form": "association",
+                    "salaried_jobs": 3,
+                    "request": "Accompagner la structure dans la consolidation de son modèle.",
+                    "documents_received": True,
+                },
+            },
+            "prev_digest": "a" * 64,
+            "digest": "b" * 64,
         }
         return entry, audit
 
@@ -326,7 +380,7 @@ class Baseline:
         return count / (time.perf_counter() - t0)
 
     def run_decision_rows(self, count: int, *, notices: int, jobs: int) -> float:
-        """`count` transactions inserting what a decision inserts: entry, `notices` notices, audit, `jobs` jobs."""
+        """`count` transactions of what a decision inserts: entry, `notices` notices, audit, `jobs` jobs."""
         insert_entry, insert_audit = insert(self.entry), insert(self.audit)
         insert_notice, insert_job = insert(self.notice), insert(self.outbox)
         prepared = [self.rows(self.next_id + i) for i in range(count)]
@@ -337,20 +391,44 @@ class Baseline:
             with self.store.write() as conn:
                 entry_id = conn.execute(insert_entry, entry).inserted_primary_key[0]
                 if notices:
-                    conn.execute(insert_notice, [
-                        {"case_id": entry["case_id"], "entry_id": entry_id, "rule": f"rule:{r}", "kind": "reminder",
-                         "to_role": "officer", "template": "reminder", "due_at": now, "status": "pending"}
-                        for r in range(notices)
-                    ])
+                    conn.execute(
+                        insert_notice,
+                        [
+                            {
+                                "case_id": entry["case_id"],
+                                "entry_id": entry_id,
+                                "rule": f"rule:{r}",
+                                "kind": "reminder",
+                                "to_role": "officer",
+                                "template": "reminder",
+                                "due_at": now,
+                                "status": "pending",
+                            }
+                            for r in range(notices)
+                        ],
+                    )
                 conn.execute(insert_audit, audit)
                 for j in range(jobs):
-                    conn.execute(insert_job, {
-                        "key": f"step:{entry['case_id']}:{entry_id}:{j}", "kind": "step",
-                        "case_id": entry["case_id"], "pathway_id": "diagnosis", "status": "pending", "attempts": 0,
-                        "payload": {"step": "render_document", "entry": entry_id, "stage": "shared_diagnosis",
-                                    "ref": audit["payload"]["ref"]},
-                        "next_attempt_at": now, "created_at": now, "updated_at": now,
-                    })
+                    conn.execute(
+                        insert_job,
+                        {
+                            "key": f"step:{entry['case_id']}:{entry_id}:{j}",
+                            "kind": "step",
+                            "case_id": entry["case_id"],
+                            "pathway_id": "diagnosis",
+                            "status": "pending",
+                            "attempts": 0,
+                            "payload": {
+                                "step": "render_document",
+                                "entry": entry_id,
+                                "stage": "shared_diagnosis",
+                                "ref": audit["payload"]["ref"],
+                            },
+                            "next_attempt_at": now,
+                            "created_at": now,
+                            "updated_at": now,
+                        },
+                    )
         return count / (time.perf_counter() - t0)
 
 
@@ -415,10 +493,17 @@ def run_backend(backend: str, args: argparse.Namespace, catalog: PathwayCatalog)
     try:
         settle(bench.db)
         settings = server_settings(bench.db.store)
-        print(f"[{backend}] setup took {bench.setup_s:.1f} s (cases opened at {bench.opened_per_s:,.0f}/s)",
-              flush=True)
-        values = decision_values(bench.spec, bench.spec.first_stage.id, args.outcome,
-                                 today=datetime.now(UTC).date(), person=bench.officer_id)
+        print(
+            f"[{backend}] setup took {bench.setup_s:.1f} s (cases opened at {bench.opened_per_s:,.0f}/s)",
+            flush=True,
+        )
+        values = decision_values(
+            bench.spec,
+            bench.spec.first_stage.id,
+            args.outcome,
+            today=datetime.now(UTC).date(),
+            person=bench.officer_id,
+        )
         ids = iter(bench.case_ids)
 
         def take(count: int) -> list[int]:
@@ -427,8 +512,10 @@ def run_backend(backend: str, args: argparse.Namespace, catalog: PathwayCatalog)
         # What the decision inserts, from the spec: the entered stage's notices and automatic steps.
         target = bench.spec.first_stage.outcomes[args.outcome].next
         entered = bench.spec.stage(target) if target else None
-        shape = {"notices": len(entered.remind) + len(entered.escalate) if entered else 0,
-                 "jobs": len(entered.steps) if entered else 0}
+        shape = {
+            "notices": len(entered.remind) + len(entered.escalate) if entered else 0,
+            "jobs": len(entered.steps) if entered else 0,
+        }
         baseline = Baseline.create(bench.db)
         baseline.run_two_rows(max(warmup, 1000))
         baseline.run_decision_rows(warmup, **shape)
@@ -455,9 +542,13 @@ def run_backend(backend: str, args: argparse.Namespace, catalog: PathwayCatalog)
             cpu_share.append(cpu / wall)
             cpu_ms.append(cpu / n * 1e3)
             full_rates.append(baseline.run_decision_rows(n, **shape))
-            print(f"[{backend}] rep {rep}/{reps}: {rates[-1]:,.0f} decisions/s (CPU {cpu_share[-1]:.0%} of wall, "
-                  f"load {os.getloadavg()[0]:.1f}); raw {raw_rates[-1]:,.0f} tx/s; "
-                  f"decision rows {full_rates[-1]:,.0f} tx/s", flush=True)
+            print(
+                f"[{backend}] rep {rep}/{reps}: {rates[-1]:,.0f} decisions/s "
+                f"(CPU {cpu_share[-1]:.0%} of wall, load {os.getloadavg()[0]:.1f}); "
+                f"raw {raw_rates[-1]:,.0f} tx/s; "
+                f"decision rows {full_rates[-1]:,.0f} tx/s",
+                flush=True,
+            )
         load_after = os.getloadavg()[0]
         if profiled:
             profile(bench, take(profiled), args, values)
@@ -466,9 +557,26 @@ def run_backend(backend: str, args: argparse.Namespace, catalog: PathwayCatalog)
         bench.db.close()
     latencies.sort()
     commits.sort()
-    return Result(backend, n, reps, rates, latencies, commits, raw_rates, full_rates, bench.setup_s,
-                  bench.opened_per_s, meter, warmup, warmup_s, settings, cpu_share, cpu_ms,
-                  (load_before, load_after), shape)
+    return Result(
+        backend,
+        n,
+        reps,
+        rates,
+        latencies,
+        commits,
+        raw_rates,
+        full_rates,
+        bench.setup_s,
+        bench.opened_per_s,
+        meter,
+        warmup,
+        warmup_s,
+        settings,
+        cpu_share,
+        cpu_ms,
+        (load_before, load_after),
+        shape,
+    )
 
 
 def profile(bench: Bench, ids: list[int], args: argparse.Namespace, values: Mapping[str, Any]) -> None:
@@ -502,16 +610,20 @@ def _ms(seconds: float) -> str:
 
 
 def table(results: list[Result]) -> str:
+    """The figures, one row per backend."""
     lines = [
-        "| backend | N | decisions/s median [min–max] | p50 / p99 ms | commit p50 ms "
-        "| raw tx/s median [min–max] | **ratio** | decision-rows tx/s | ratio | CPU ms / decision "
-        "| load (1 min) |",
+        (
+            "| backend | N | decisions/s median [min–max] | p50 / p99 ms | commit p50 ms "
+            "| raw tx/s median [min–max] | **ratio** | decision-rows tx/s | ratio | CPU ms / decision "
+            "| load (1 min) |"
+        ),
         "|---|---:|---|---|---:|---|---:|---:|---:|---:|---:|",
     ]
     for r in results:
+        p50, p99 = _ms(percentile(r.latencies, 0.50)), _ms(percentile(r.latencies, 0.99))
         lines.append(
-            f"| {r.backend} | {r.n:,} ×{r.reps} | **{r.rate:,.0f}** [{min(r.rates):,.0f}–{max(r.rates):,.0f}] "
-            f"| {_ms(percentile(r.latencies, 0.50))} / {_ms(percentile(r.latencies, 0.99))} "
+            f"| {r.backend} | {r.n:,} ×{r.reps} "
+            f"| **{r.rate:,.0f}** [{min(r.rates):,.0f}–{max(r.rates):,.0f}] | {p50} / {p99} "
             f"| {_ms(percentile(r.commits, 0.50))} "
             f"| {r.raw:,.0f} [{min(r.raw_rates):,.0f}–{max(r.raw_rates):,.0f}] | **{r.rate / r.raw:.1%}** "
             f"| {r.full:,.0f} | {r.rate / r.full:.1%} | {median(r.cpu_ms):.2f} "
@@ -547,12 +659,19 @@ def aims(results: list[Result]) -> str:
     for r in results:
         aim = AIMS[r.backend]
         gap = r.rate / aim
-        verdict = f"met (×{gap:.2f} the aim)" if r.rate >= aim else f"**missed** by {aim - r.rate:,.0f}/s ({1 - gap:.0%} short)"
+        verdict = (
+            f"met (×{gap:.2f} the aim)"
+            if r.rate >= aim
+            else f"**missed** by {aim - r.rate:,.0f}/s ({1 - gap:.0%} short)"
+        )
         lines.append(f"| ≥ {aim:,.0f} decisions/s on {r.backend} | {r.rate:,.0f}/s | {verdict} |")
     for r in results:
         ratio = r.rate / r.raw
-        verdict = (f"met (×{ratio / AIM_RATIO:.2f} the aim)" if ratio >= AIM_RATIO
-                   else f"**missed** by {AIM_RATIO - ratio:.1%} points (needs ×{AIM_RATIO / ratio:.2f})")
+        verdict = (
+            f"met (×{ratio / AIM_RATIO:.2f} the aim)"
+            if ratio >= AIM_RATIO
+            else f"**missed** by {(AIM_RATIO - ratio) * 100:.1f} points (needs ×{AIM_RATIO / ratio:.2f})"
+        )
         lines.append(f"| ≥ {AIM_RATIO:.0%} of the raw insert rate on {r.backend} | {ratio:.1%} | {verdict} |")
     return "\n".join(lines)
 
@@ -574,63 +693,85 @@ def report(results: list[Result], args: argparse.Namespace) -> str:
         for r in results
     ]
     mode = "quick" if args.quick else "full"
-    return "\n".join([
-        f"## Decisions per second ({mode} run)",
-        "",
-        f"- machine: {ctx['machine']}",
-        f"- date: {ctx['date']}",
-        f"- commit: {ctx['commit']}",
-        f"- versions: {', '.join(versions)}",
-        f"- command: `{ctx['command']}`",
-        f"- decision: `{args.pathway}` first stage → `{args.outcome}`, every field of the stage and outcome set, "
-        "one `tx.write` transaction each, one process, one connection at a time",
-        "- durability:",
-        *[f"  {line}" for line in settings_lines],
-        "",
-        table(results),
-        "",
+    shape = results[0].shape
+    decision = (
+        f"- decision: `{args.pathway}` first stage → `{args.outcome}`, every field of the stage and "
+        "outcome set, one `tx.write` transaction each, one process, one connection at a time"
+    )
+    notes = (
         "N ×reps: N decisions per repetition, each repetition on fresh cases of the same database. "
         "Latencies over all decisions of all repetitions, commit included; commit: from the end of "
         "`cases.decide` to the end of the `write` block. raw tx/s: transactions of one stage-entry row "
         "plus one audit-event row (same columns, types and indexes, no foreign keys), SQLAlchemy Core, "
         "committed one by one, same database, same run: **the ratio's base**. decision-rows tx/s: "
-        "transactions inserting every row the decision inserts (stage entry, "
-        f"{results[0].shape['notices']} notices, audit event, {results[0].shape['jobs']} outbox jobs), "
-        "for context. CPU ms / decision: process CPU time over the repetitions per decision (what the "
-        f"Python side costs, whatever else runs on the machine; {os.cpu_count()} cores here). load: the "
-        "machine's 1-minute load average before and after the repetitions — above the core count, other "
-        "processes were competing for the CPU and the rates are lower than on a quiet machine.",
-        "",
-        f"Where a decision's time goes ({results[0].warmup} warm-up decisions, statement timing = inside the "
-        "driver's execute, COMMIT excluded):",
-        "",
-        statement_table(results),
-        "",
-        "### Aims (issues 2 and 8)",
-        "",
-        aims(results),
-        "",
-        "### Setup (not the figure)",
-        "",
-        *setup_lines,
-    ])
+        f"transactions inserting every row the decision inserts (stage entry, {shape['notices']} notices, "
+        f"audit event, {shape['jobs']} outbox jobs), for context. CPU ms / decision: process CPU time per "
+        f"decision (the Python side, whatever else runs on the machine; {os.cpu_count()} cores here). "
+        "load: the 1-minute load average before and after the repetitions; above the core count, other "
+        "processes competed for the CPU and every rate is lower than on a quiet machine."
+    )
+    where = (
+        f"Where a decision's time goes ({results[0].warmup} warm-up decisions; time inside the driver's "
+        "execute, COMMIT excluded):"
+    )
+    return "\n".join(
+        [
+            f"## Decisions per second ({mode} run)",
+            "",
+            f"- machine: {ctx['machine']}",
+            f"- date: {ctx['date']}",
+            f"- commit: {ctx['commit']}",
+            f"- versions: {', '.join(versions)}",
+            f"- command: `{ctx['command']}`",
+            decision,
+            "- durability:",
+            *[f"  {line}" for line in settings_lines],
+            "",
+            table(results),
+            "",
+            notes,
+            "",
+            where,
+            "",
+            statement_table(results),
+            "",
+            "### Aims (issues 2 and 8)",
+            "",
+            aims(results),
+            "",
+            "### Setup (not the figure)",
+            "",
+            *setup_lines,
+        ]
+    )
 
 
 # --- main -----------------------------------------------------------------------------------
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("--cases", type=int, default=None, help="decisions per repetition (default 10000; 1000 with --quick)")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument(
+        "--cases", type=int, default=None, help="decisions per repetition (default 10000; 1000 with --quick)"
+    )
     parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--quick", action="store_true", help="N=500: a smoke run of about a minute")
     parser.add_argument("--reps", type=int, default=3, help="repetitions, each on fresh cases (default 3)")
     parser.add_argument("--pathway", default="diagnosis")
     parser.add_argument("--outcome", default="relevant", help="outcome of the first stage to record")
-    parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL,
-                        help="database dropped and recreated for the run (default %(default)s)")
-    parser.add_argument("--profile", choices=("cprofile", "pyinstrument"), default=None,
-                        help="profile a further pass of decisions (not counted in the figures)")
+    parser.add_argument(
+        "--postgres-url",
+        default=DEFAULT_POSTGRES_URL,
+        help="database dropped and recreated for the run (default %(default)s)",
+    )
+    parser.add_argument(
+        "--profile",
+        choices=("cprofile", "pyinstrument"),
+        default=None,
+        help="profile a further pass of decisions (not counted in the figures)",
+    )
     parser.add_argument("--profile-cases", type=int, default=2000)
     parser.add_argument("--profile-top", type=int, default=30)
     parser.add_argument("--no-record", action="store_true", help="print only; leave bench/RESULTS.md alone")
@@ -646,13 +787,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     catalog = load_pathway_dir(ROOT / "config" / "pathways")  # no templates: they are not the figure
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
-    with exclusive_run():
+    with exclusive_run():  # also serialises writes to bench/RESULTS.md
         results = [run_backend(backend, args, catalog) for backend in backends]
-    text = report(results, args)
-    print("\n" + text)
-    if not args.no_record:
-        record("decide-quick" if args.quick else "decide", text)
-        print(f"\nrecorded in {Path('bench/RESULTS.md')}")
+        text = report(results, args)
+        print("\n" + text)
+        if not args.no_record:
+            record("decide-quick" if args.quick else "decide", text)
+            print("\nrecorded in bench/RESULTS.md")
     return 0
 
 

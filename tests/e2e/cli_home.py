@@ -15,7 +15,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -109,7 +109,7 @@ class Home:
     def fork(self, folder: Path) -> Home:
         """A copy of this installation in `folder` (no process may be writing meanwhile)."""
         folder.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", "-wal"):  # the -shm index is rebuilt from the WAL by whoever opens the copy
             source = Path(f"{self.db}{suffix}")
             if source.exists():
                 shutil.copyfile(source, f"{folder / 'p.db'}{suffix}")
@@ -122,7 +122,7 @@ class Home:
 
     def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         """Read the database directly (to check what the commands stored)."""
-        with sqlite3.connect(self.db) as conn:
+        with closing(sqlite3.connect(f"file:{self.db}?mode=ro", uri=True)) as conn:
             return conn.execute(sql, params).fetchall()
 
 
@@ -133,8 +133,9 @@ class Branches:
         self.pool = pool
         self.futures: list[Future[None]] = []
 
-    def start(self, branch: Callable[[], None]) -> None:
-        self.futures.append(self.pool.submit(branch))
+    def start(self, branch: Callable[..., None], *args: Any) -> None:
+        """Run `branch(*args)` in the background; fork its home in the call, so on the main line, now."""
+        self.futures.append(self.pool.submit(branch, *args))
 
     def wait(self) -> None:
         for future in self.futures:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -10,18 +9,7 @@ from pathlib import Path
 import pytest
 from cli_home import OFFICER, RESOURCE, Home, seed
 
-from pathways.cli import app as cli
-from pathways.cli import pathway
-
-# Until src/pathways/cli/__init__.py registers these commands (issue 5 report), there is nothing to run.
-_REGISTERED = {g.name for g in cli.registered_groups} >= {"resource", "impact"}
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(
-        not (_REGISTERED and "mermaid" in inspect.signature(pathway.show).parameters),
-        reason="the issue 5 commands are not registered in the CLI yet",
-    ),
-]
+pytestmark = [pytest.mark.e2e]
 
 
 @pytest.fixture(scope="module")

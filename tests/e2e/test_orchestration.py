@@ -34,7 +34,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -46,8 +46,10 @@ from sqlalchemy import create_engine, func, make_url, select, text, update
 from sqlalchemy.engine import URL
 from sqlalchemy.pool import NullPool
 
-from builders import DIAGNOSIS_ACCEPTED, INTAKE_RELEVANT, make_org, make_person, make_project, open_diagnosis
+from builders import DIAGNOSIS_ACCEPTED, INTAKE_RELEVANT, make_org, make_person, make_project
 from pathways.bootstrap import App
+from pathways.services import cases
+from pathways.services.tx import write
 from pathways.settings import load_settings
 from pathways.store.db import Store, init_database
 from pathways.store.delivery import DeliveryAttempt
@@ -63,6 +65,7 @@ PERSON = Person.__table__  # type: ignore[attr-defined]
 ATTEMPT = DeliveryAttempt.__table__  # type: ignore[attr-defined]
 KILL_BATCH = 40  # case-steps in the run a worker dies in: enough for it to die half-way
 STALE_AFTER = 5  # seconds the surviving relay waits behind a run that stopped moving
+SWEPT_NOTICES = 12
 
 
 # --- waiting, processes ------------------------------------------------------------------------------
@@ -420,11 +423,18 @@ def scenario(inst: Installation) -> None:
         role="manager",
         channels=(inst.mailbox.url("hugo@example.org"),),
     )
+    owner = make_person(
+        inst.app,
+        inst.org,
+        name="Fien Peeters",
+        role="owner",
+        channels=(inst.mailbox.url("fien@example.org"),),
+    )
     with inst.app.store.write() as conn:
         conn.execute(update(PERSON).values(digest=False))  # a message per item, no daily digest
 
     # 1. Cases opened from the command line: each intake sheet rendered once, visible in Prefect.
-    projects = [make_project(inst.app, inst.org, name=f"Recyclerie {i}") for i in range(4)]
+    projects = [make_project(inst.app, inst.org, name=f"Recyclerie {i}", owner=owner) for i in range(4)]
     opened = run_all(
         inst.env,
         *(["case", "open", str(p), "diagnosis", "--officer", str(inst.officer), "--json"] for p in projects),
@@ -441,25 +451,34 @@ def scenario(inst: Installation) -> None:
     phase1 = time.monotonic()
 
     # 2. A worker dies (SIGKILL, with its flow run) half-way through a run: the other finishes it.
-    officer = inst.officer
-    batch = [
-        open_diagnosis(inst.app, make_project(inst.app, inst.org), officer)["ref"] for _ in range(KILL_BATCH)
-    ]
-    busy = wait_until(
-        "a worker running the batch",
-        lambda: next(((w, kids) for w in inst.workers if (kids := engine_children(w))), None),
-        timeout=60,
-        every=0.1,
-    )
+    wait_until("the workers idle", lambda: not any(engine_children(w) for w in inst.workers), timeout=60)
+    with write(inst.app) as tx:  # one transaction: the relays see the whole batch at once, one run takes it
+        batch = [
+            cases.open_case(
+                tx,
+                inst.app.catalog,
+                project=make_project(inst.app, inst.org, owner=owner),
+                pathway="diagnosis",
+                officer=inst.officer,
+            )["ref"]
+            for _ in range(KILL_BATCH)
+        ]
     wait_until(
         "the first case-steps of the batch",
         lambda: sum(j["status"] == "done" for j in inst.jobs("step")) > len(refs),
         timeout=60,
         every=0.05,
     )
-    victim, kids = busy
-    for pid in [victim.pid, *kids]:
-        os.kill(pid, signal.SIGKILL)
+    victim, kids = wait_until(
+        "the worker running the batch",
+        lambda: next(((w, kids) for w in inst.workers if (kids := engine_children(w))), None),
+        timeout=10,
+        every=0.05,
+    )
+    os.kill(victim.pid, signal.SIGKILL)
+    for pid in kids:  # a machine going down takes its flow runs with it
+        with suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
     done_at_kill = sum(j["status"] == "done" for j in inst.jobs("step"))
     assert done_at_kill < len(refs) + KILL_BATCH, "the run ended before the worker could be killed"
     wait_until("the batch, on the surviving worker", lambda: inst.all_done("step"), timeout=120)
@@ -470,13 +489,23 @@ def scenario(inst: Installation) -> None:
     phase2 = time.monotonic()
 
     # 3. Prefect stops: decisions succeed and wait; Prefect returns: the backlog drains.
+    officer = inst.officer
+    stopping = time.monotonic()
     inst.prefect.stop()
+    stopped = time.monotonic()
     assert not healthy(inst.api)
     decided = run_all(
         inst.env,
         *(["case", "decide", ref, "relevant", *sets(INTAKE_RELEVANT)] for ref in refs[:3]),
         *(
-            ["case", "open", str(make_project(inst.app, inst.org)), "diagnosis", "--officer", str(officer)]
+            [
+                "case",
+                "open",
+                str(make_project(inst.app, inst.org, owner=owner)),
+                "diagnosis",
+                "--officer",
+                str(officer),
+            ]
             for _ in range(2)
         ),
     )
@@ -487,8 +516,10 @@ def scenario(inst: Installation) -> None:
     time.sleep(3)
     waiting = [j for j in inst.jobs("step") if j["status"] != "done"]
     assert len(waiting) == 5  # 3 support plans, 2 intake sheets: queued, not lost
+    restarting = time.monotonic()
     inst.prefect.start()
     wait_until("Prefect back", lambda: healthy(inst.api), timeout=150, every=0.5)
+    back = time.monotonic()
     wait_until("the backlog", lambda: inst.all_done("step"), timeout=120)
     phase3 = time.monotonic()
 
@@ -501,7 +532,10 @@ def scenario(inst: Installation) -> None:
     later = datetime.now(UTC) + timedelta(days=200)
     with prefect_client(inst.api) as client:
         sweep = client.read_deployment_by_name("sweep/pathways")
-        client.create_flow_run_from_deployment(sweep.id, parameters={"now": later.isoformat()})
+        # Some of the notices are enough (a message per recipient each): the rest stay for later sweeps.
+        client.create_flow_run_from_deployment(
+            sweep.id, parameters={"now": later.isoformat(), "limit": SWEPT_NOTICES}
+        )
     messages = wait_until(
         "the sweep's messages, delivered",
         lambda: (m := inst.jobs("message")) and {j["status"] for j in m} == {"done"} and m,
@@ -520,5 +554,7 @@ def scenario(inst: Installation) -> None:
     finished = time.monotonic()
     print(
         f"\nphases: start+open {phase1 - started:.0f} s, worker killed {phase2 - phase1:.0f} s, "
-        f"outage {phase3 - phase2:.0f} s, messages {finished - phase3:.0f} s; {len(messages)} messages"
+        f"outage {phase3 - phase2:.0f} s (stop {stopped - stopping:.0f} s, decisions "
+        f"{restarting - stopped:.0f} s, restart {back - restarting:.0f} s, drain {phase3 - back:.0f} s), "
+        f"messages {finished - phase3:.0f} s; {len(messages)} messages"
     )

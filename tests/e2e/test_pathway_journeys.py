@@ -115,16 +115,16 @@ def test_diagnosis_reaches_each_end_and_a_favourable_committee_hands_off_to_ongo
         assert fork.show(ref)["children"] == []
 
     with branches() as forks:
-        forks.start(lambda: redirected(home.fork(tmp_path / "redirected")))
+        forks.start(redirected, home.fork(tmp_path / "redirected"))
         home.decide(ref, "relevant", INTAKE, now="2026-07-09T14:30")
-        forks.start(lambda: declined(home.fork(tmp_path / "declined")))
+        forks.start(declined, home.fork(tmp_path / "declined"))
         home.decide(ref, "accepted", ACCEPTED, now="2026-07-20T11:00")
         revised = home.decide(
             ref, "revise", {"revision_reason": "Chiffrer les actions"}, now="2026-07-21T09:00"
         )
         assert revised["entered"] == "support_plan"
         home.decide(ref, "validated", plan("2026-09-15"), now="2026-07-22T17:00")
-        forks.start(lambda: refused(home.fork(tmp_path / "refused")))
+        forks.start(refused, home.fork(tmp_path / "refused"))
         looped = home.decide(
             ref,
             "with_reservations",
@@ -225,7 +225,7 @@ def test_ongoing_support_runs_parallel_missions_loops_back_on_new_needs_and_foun
     assert home.decide(ref, "replan", replan, now="2026-09-26T10:00")["entered"] == "mission"
     home.decide(ref, "done_to_founding", MISSIONS, now="2026-09-28T10:00")
     with branches() as forks:
-        forks.start(lambda: abandoned(home.fork(tmp_path / "abandoned")))
+        forks.start(abandoned, home.fork(tmp_path / "abandoned"))
         founded = {"country": "fr", "siret": SIRET, "founded_on": "2026-10-05"}
         assert home.decide(ref, "founded", founded, now="2026-10-06T10:00")["entered"] == "follow_up"
         again = home.decide(ref, "new_needs", FOLLOW_UP | {"new_needs": "Recruter"}, now="2026-10-20T10:00")
@@ -294,7 +294,7 @@ def test_peer_transfer_rematches_until_a_resource_person_accepts_then_completes(
         assert decisions(fork.history(ref))[-1] == ("validation", "refused", "refused")
 
     with branches() as forks:
-        forks.start(lambda: not_eligible(home.fork(tmp_path / "not_eligible")))
+        forks.start(not_eligible, home.fork(tmp_path / "not_eligible"))
         home.decide(ref, "eligible", REQUEST, now="2026-07-02T10:00")
         declined = home.decide(ref, "declined", {"declined_by": RESOURCE, "declined_reason": "Agenda"},
                                now="2026-07-06T10:00")  # fmt: skip
@@ -303,7 +303,7 @@ def test_peer_transfer_rematches_until_a_resource_person_accepts_then_completes(
         rematch = home.decide(ref, "rematch", {"rematch_reason": "Sujet mal cerné"}, now="2026-07-11T10:00")
         assert rematch["entered"] == "matching"
         home.decide(ref, "accepted", accepted(RESOURCE), now="2026-07-14T10:00")
-        forks.start(lambda: refused(home.fork(tmp_path / "refused")))
+        forks.start(refused, home.fork(tmp_path / "refused"))
         home.decide(ref, "validated", {"validated_on": "2026-07-15"}, now="2026-07-15T10:00")
         transfer = {
             "transfer_days": "2026-08-03;2026-09-14",
@@ -358,14 +358,15 @@ def test_swarming_spawns_one_new_project_per_carrier_and_reaches_each_end(home: 
     ref = home.open(home.project("swarming"), "swarming", OFFICER, now="2026-01-05T10:00")
     label = {"label_name": "Marque collective Régie de quartier", "decided_on": "2026-10-01"}
 
-    def end(name: str, outcome: str, values: dict[str, str], result: str, when: str) -> None:
-        fork = home.fork(tmp_path / name)
+    def end(fork: Home, outcome: str, values: dict[str, str], result: str, when: str) -> None:
         assert fork.decide(ref, outcome, values, now=when)["result"] == result
         assert decisions(fork.history(ref))[-1][1:] == (outcome, result)
 
     with branches() as forks:
-        forks.start(lambda: end("not_ready", "not_ready", {"missing": "Modèle économique"}, "model_not_ready",
-                                "2026-02-01T10:00"))  # fmt: skip
+        missing = {"missing": "Modèle économique"}
+        forks.start(
+            end, home.fork(tmp_path / "not_ready"), "not_ready", missing, "model_not_ready", "2026-02-01"
+        )
         home.decide(ref, "ready", {"pilot_since": "2023-09-01", "kit": "Guide;Statuts types;Charte"},
                     now="2026-02-02T10:00")  # fmt: skip
         chosen = {
@@ -376,19 +377,21 @@ def test_swarming_spawns_one_new_project_per_carrier_and_reaches_each_end(home: 
         home.decide(ref, "chosen", chosen, now="2026-02-20T10:00")
         scanned = {"territories_scanned": "Seine-Saint-Denis;Val-de-Marne"}
         no_go = scanned | {"reason": "Pas de besoin"}
-        forks.start(lambda: end("no_territory", "no_go", no_go, "no_territory", "2026-04-01T10:00"))
+        forks.start(end, home.fork(tmp_path / "no_territory"), "no_go", no_go, "no_territory", "2026-04-01")
         home.decide(ref, "go", scanned | {"territories_go": "Seine-Saint-Denis"}, now="2026-04-01T10:00")
         looped = home.decide(ref, "none_found", {"reason": "Aucun porteur"}, now="2026-04-20T10:00")
         assert looped["entered"] == "territory_scan"
         home.decide(ref, "go", scanned | {"territories_go": "Val-de-Marne"}, now="2026-05-04T10:00")
         selected = home.decide(ref, "selected", {"carriers": ";".join(CARRIERS)}, now="2026-05-18T10:00")
-        forks.start(lambda: end("abandoned", "abandoned", {"reason": "Aucune création"}, "abandoned",
-                                "2026-09-01T10:00"))  # fmt: skip
+        none = {"reason": "Aucune création"}
+        forks.start(end, home.fork(tmp_path / "abandoned"), "abandoned", none, "abandoned", "2026-09-01")
         created = home.decide(ref, "created", {"carriers_created": CARRIERS[0]}, now="2026-09-01T10:00")
         assert created["entered"] == "labelling"
-        forks.start(lambda: end("label_refused", "refused", label | {"reason": "Charte non respectée"},
-                                "label_refused", "2026-10-01T10:00"))  # fmt: skip
-        forks.start(lambda: end("completed", "no_label", label, "completed", "2026-10-01T10:00"))
+        refusal = label | {"reason": "Charte non respectée"}
+        forks.start(
+            end, home.fork(tmp_path / "label_refused"), "refused", refusal, "label_refused", "2026-10-01"
+        )
+        forks.start(end, home.fork(tmp_path / "completed"), "no_label", label, "completed", "2026-10-01")
         home.decide(ref, "granted", label, now="2026-10-01T10:00")
         renewed = home.decide(ref, "renewed", {"report_received_on": "2026-10-15"}, now="2026-10-16T10:00")
         assert renewed["entered"] == "network_follow_up"

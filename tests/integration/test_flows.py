@@ -467,3 +467,18 @@ def test_prefect_makes_one_run_per_relay_key(prefect_api: None) -> None:
     assert first.id == second.id != other.id
     assert first.phase is RunPhase.WAITING
     assert orchestrator.look(first.id).phase is RunPhase.WAITING
+
+
+def test_a_run_whose_worker_died_before_starting_it_gets_a_follow_up(app: App) -> None:
+    orchestrator = FakeOrchestrator()
+    the_relay = Relay(app, orchestrator, stale_after=timedelta(seconds=30))
+    diagnosis_cases(app, 1)
+    [asked] = the_relay.tick().asked
+    claimed = datetime.now(UTC)
+    key = next(k for k, r in orchestrator.runs.items() if r.id == asked.run_id)
+    orchestrator.runs[key] = RunRef(asked.run_id, RunPhase.CLAIMED, since=claimed)  # then its worker died
+
+    assert the_relay.tick(claimed + timedelta(seconds=10)).asked == ()
+    assert [a.key for a in the_relay.tick(claimed + timedelta(seconds=31)).asked] == [
+        f"diagnosis:after:{asked.run_id}"
+    ]

@@ -16,12 +16,15 @@ from pathways.cli import (
     audit,
     cases,
     directory,
+    documents,
     export,
+    impact,
     importing,
     migrate,
     pathway,
     privacy,
     report,
+    resources,
     system,
     web,
 )
@@ -40,6 +43,9 @@ app.add_typer(directory.org_app, name="org")
 app.add_typer(directory.person_app, name="person")
 app.add_typer(directory.project_app, name="project")
 app.add_typer(cases.app, name="case")
+cases.app.command("documents")(documents.documents)
+app.add_typer(resources.app, name="resource")
+app.add_typer(impact.app, name="impact")
 app.add_typer(web.user_app, name="user")
 app.add_typer(web.token_app, name="token")
 app.command("serve")(web.serve)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -40,10 +41,25 @@ def show(
     pathway_id: Annotated[str, typer.Argument(metavar="ID")],
     version: Annotated[int | None, typer.Option(help="A version other than the latest.")] = None,
     lang: Annotated[str, typer.Option(help="Language of the labels: fr, nl, en.")] = "en",
+    mermaid: Annotated[
+        bool, typer.Option("--mermaid", help="Print the stage graph as a Mermaid flowchart.")
+    ] = False,
+    svg: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Draw the stage graph into an SVG file.")
+    ] = None,
     json: Json = False,
 ) -> None:
     """Show a pathway: its stages, deadlines, outcomes and where they lead."""
     spec = app_of(ctx).catalog.get(pathway_id, version)
+    if mermaid or svg is not None:
+        from pathways.services import graph
+
+        if svg is not None:
+            svg.write_text(graph.svg(spec, lang=lang), encoding="utf-8")
+            errors.print(f"stage graph of {spec.id} v{spec.version} written to {svg}")
+        if mermaid:
+            sys.stdout.write(graph.mermaid(spec, lang=lang))
+        return
     if json:
         emit_json(spec.model_dump(mode="json"))
         return

@@ -176,8 +176,11 @@ def decide(
     if out.start is not None:
         events.append(HandOffRequested(out.start))
     if out.spawn is not None:
-        items = typed.get(out.spawn.per) or ctx.recorded(out.spawn.per) or []
-        events.append(ChildrenRequested(out.spawn.pathway, tuple(str(i) for i in items)))
+        # A list collected by this decision spawns only what it holds now: a loop never re-spawns old items.
+        own = out.spawn.per in stage.fields_for(outcome)
+        items = typed.get(out.spawn.per, []) if own else (ctx.recorded(out.spawn.per) or [])
+        if items:
+            events.append(ChildrenRequested(out.spawn.pathway, tuple(str(i) for i in items)))
     phase = out.phase or (spec.lifecycle.on.get(out.end) if out.end is not None else None)
     if phase is not None:
         events.append(PhaseReached(phase))

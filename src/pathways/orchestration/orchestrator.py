@@ -19,17 +19,26 @@ if TYPE_CHECKING:
     from prefect.client.schemas.objects import FlowRun
 
 EMBEDDED_API_URL = "http://127.0.0.1:4200/api"
-WAITING = frozenset({"SCHEDULED", "PENDING"})
-FINISHED = frozenset({"COMPLETED", "FAILED", "CRASHED", "CANCELLED"})
+PHASES = {
+    "SCHEDULED": RunPhase.WAITING,
+    "PENDING": RunPhase.CLAIMED,
+    "COMPLETED": RunPhase.FINISHED,
+    "FAILED": RunPhase.FINISHED,
+    "CRASHED": RunPhase.FINISHED,
+    "CANCELLED": RunPhase.FINISHED,
+}  # RUNNING, PAUSED, CANCELLING: running
 
 
 def phase_of(run: FlowRun) -> RunRef:
     """A Prefect flow run as the relay sees it."""
     kind = run.state_type.value if run.state_type is not None else "SCHEDULED"
-    phase = (
-        RunPhase.WAITING if kind in WAITING else RunPhase.FINISHED if kind in FINISHED else RunPhase.RUNNING
+    return RunRef(
+        id=str(run.id),
+        phase=PHASES.get(kind, RunPhase.RUNNING),
+        started_at=run.start_time,
+        ended_at=run.end_time,
+        since=run.state.timestamp if run.state is not None else None,
     )
-    return RunRef(id=str(run.id), phase=phase, started_at=run.start_time, ended_at=run.end_time)
 
 
 class PrefectOrchestrator:

@@ -318,6 +318,7 @@ def decide(
             "version": row["version"] + 1,
         },
     )
+    _record_identifiers(tx, spec.stage(left).fields_for(outcome), transition.values, proj, row["id"])
     _follow_up(tx, row=row, proj=proj, transition=transition, entry_id=entry["id"])
     return Decided(
         case_id=row["id"],
@@ -329,6 +330,27 @@ def decide(
         due_at=due,
         version=row["version"] + 1,
     )
+
+
+def _record_identifiers(
+    tx: Tx, specs: Mapping[str, Any], values: Mapping[str, Any], proj: Mapping[str, Any], case_id: int
+) -> None:
+    """A SIRET or BCE number recorded by a decision (e.g. at founding) becomes the project's own."""
+    found: dict[str, str] = {}
+    for name, value in values.items():
+        kind = specs[name].type
+        if kind is FieldType.SIRET and not proj["siret"]:
+            found |= {"siret": value, "siren": value[:9]}
+        elif kind is FieldType.BCE and not proj["bce"]:
+            found["bce"] = value
+    if found:
+        tx.conn.execute(update(PROJECT).where(PROJECT.c.id == proj["id"]).values(**found))
+        tx.audit(
+            organisation_id=proj["organisation_id"],
+            case_id=case_id,
+            kind="project_identified",
+            payload={"project": proj["id"], **found},
+        )
 
 
 def values_digest(key: bytes, values: Mapping[str, Any], note: str | None) -> str:

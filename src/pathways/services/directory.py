@@ -49,7 +49,12 @@ def _find(conn: Connection, table: Any, ref: str | int, what: str, keys: Sequenc
         if row is not None:
             return dict(row)
     for key in keys:
-        rows = conn.execute(select(table).where(func.lower(table.c[key]) == text.lower())).mappings().all()
+        # Exact first: SQLite's lower() folds ASCII letters only, so "Épicerie" must match as typed.
+        rows = conn.execute(select(table).where(table.c[key] == text)).mappings().all()
+        if not rows:
+            rows = (
+                conn.execute(select(table).where(func.lower(table.c[key]) == text.lower())).mappings().all()
+            )
         if len(rows) == 1:
             return dict(rows[0])
         if len(rows) > 1:

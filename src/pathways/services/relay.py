@@ -12,7 +12,8 @@ schedule, asks again.
 Runs are coarse (a run costs a process; it handles every pending case-step of its
 pathway), so the relay coalesces. Per target it remembers the last run it asked for:
 
-- while that run has not started, new jobs simply join it;
+- while that run has not started, new jobs simply join it (but a run a worker claimed and
+  did not start within ``stale_after`` — the worker died — gets a follow-up);
 - once it runs, newer jobs get one follow-up run, which waits its turn the same way;
 - once it has finished with work still ready, a follow-up run — at once when the work is
   newer than the run, after ``stale_after`` when the run left it behind (a crash, a job
@@ -202,7 +203,8 @@ def _merge(current: Backlog | None, more: Backlog) -> Backlog:
 class RunPhase(StrEnum):
     """Where a run is, as far as the relay cares."""
 
-    WAITING = "waiting"  # scheduled or pending: it will see every job committed before it starts
+    WAITING = "waiting"  # scheduled, no worker took it yet: it will see every job committed before it starts
+    CLAIMED = "claimed"  # a worker took it and is starting its process
     RUNNING = "running"
     FINISHED = "finished"  # completed, failed, crashed or cancelled
 
@@ -215,6 +217,7 @@ class RunRef:
     phase: RunPhase
     started_at: datetime | None = None
     ended_at: datetime | None = None
+    since: datetime | None = None  # when it entered its current phase
 
 
 class Orchestrator(Protocol):
@@ -315,7 +318,9 @@ class Relay:
 
     def _needs_follow_up(self, run: RunRef, newest: int, item: Backlog, at: datetime) -> bool:
         if run.phase is RunPhase.WAITING:
-            return False  # it will see this work when it starts
+            return False  # it will see this work when a worker takes it; more runs would not help
+        if run.phase is RunPhase.CLAIMED:
+            return run.since is not None and at - run.since > self.stale_after  # its worker died
         if run.phase is RunPhase.RUNNING:
             stuck = (
                 run.started_at is not None and at - max(run.started_at, item.oldest_ready) > self.stale_after

@@ -28,7 +28,19 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, RowMapping, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Integer,
+    RowMapping,
+    String,
+    any_,
+    bindparam,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -91,10 +103,12 @@ def _due_notices(conn: Connection, now: datetime, size: int) -> Sequence[RowMapp
     """The next `size` due notices (locked on PostgreSQL), with what routing them needs."""
     # The due notices are picked in a sub-select that reads only the partial index of pending
     # notices; joined directly, a planner may start from the small tables and scan every case.
+    # Ordered by due_at alone: the index gives that order and stops after `size` rows (notices
+    # share their instant, 09:00 of a business day; a tie-break on id would read them all).
     due = (
         select(NOTICE.c.id)
         .where(NOTICE.c.status == "pending", NOTICE.c.due_at <= now)
-        .order_by(NOTICE.c.due_at, NOTICE.c.id)
+        .order_by(NOTICE.c.due_at)
         .limit(size)
     )
     if conn.dialect.name == "postgresql":
@@ -186,10 +200,14 @@ def _sweep_batch(tx: Tx, size: int) -> SweepResult:
         _add_to_digest(tx, person=person, day=day, zone=ZoneInfo(zone), items=items)
     done_ids = [n["id"] for n in live]
     if done_ids:
-        tx.conn.execute(update(NOTICE).where(NOTICE.c.id.in_(done_ids)).values(status="done", done_at=tx.at))
+        tx.conn.execute(
+            update(NOTICE).where(_among(tx.conn, NOTICE.c.id, done_ids)).values(status="done", done_at=tx.at)
+        )
     if stale:
         tx.conn.execute(
-            update(NOTICE).where(NOTICE.c.id.in_(stale)).values(status="cancelled", done_at=tx.at)
+            update(NOTICE)
+            .where(_among(tx.conn, NOTICE.c.id, stale))
+            .values(status="cancelled", done_at=tx.at)
         )
     return SweepResult(
         notices=len(notices),
@@ -254,7 +272,9 @@ def _persons(conn: Connection, ids: Iterable[int]) -> dict[int, bool]:
     if not wanted:
         return {}
     rows = conn.execute(
-        select(PERSON.c.id, PERSON.c.digest).where(PERSON.c.id.in_(wanted), PERSON.c.erased_at.is_(None))
+        select(PERSON.c.id, PERSON.c.digest).where(
+            _among(conn, PERSON.c.id, wanted), PERSON.c.erased_at.is_(None)
+        )
     )
     return {row.id: bool(row.digest) for row in rows}
 
@@ -283,14 +303,31 @@ def _job_row(
     }
 
 
+def _among(conn: Connection, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    """`column IN values`; on PostgreSQL `= ANY(:array)`, one parameter whatever the count.
+
+    psycopg parses every statement text it has not seen: an IN list of a new length each
+    batch costs more than the work itself.
+    """
+    if conn.dialect.name != "postgresql":
+        return column.in_(values)  # type: ignore[no-any-return]
+    kind = String() if values and isinstance(values[0], str) else Integer()
+    return column == any_(bindparam(None, list(values), type_=ARRAY(kind)))  # type: ignore[no-any-return]
+
+
 def _insert_jobs(conn: Connection, rows: list[dict[str, Any]]) -> int:
-    """Insert jobs in one statement, skipping keys that exist (idempotent); the number created."""
+    """Insert jobs, skipping keys that exist (idempotent); the number created."""
     if not rows:
         return 0
-    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    # executemany (batched by SQLAlchemy's insertmanyvalues) with RETURNING: the rows created,
-    # where rowcount would be -1 on psycopg; and one cached statement, not one compiled per batch.
-    stmt = dialect_insert(JOB).on_conflict_do_nothing(index_elements=["key"]).returning(JOB.c.id)
+    if conn.dialect.name == "postgresql":
+        # executemany (psycopg's pipeline, one statement text), then count what this
+        # transaction created: RETURNING would batch rows into statements of varying length.
+        conn.execute(pg_insert(JOB).on_conflict_do_nothing(index_elements=["key"]), rows)
+        created = select(func.count()).where(
+            _among(conn, JOB.c.key, [r["key"] for r in rows]), JOB.c.created_at == rows[0]["created_at"]
+        )
+        return int(conn.execute(created).scalar_one())
+    stmt = sqlite_insert(JOB).on_conflict_do_nothing(index_elements=["key"]).returning(JOB.c.id)
     return len(conn.execute(stmt, rows).all())
 
 
