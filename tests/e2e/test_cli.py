@@ -219,8 +219,18 @@ def test_a_whole_diagnosis_journey_ends_with_the_hand_off_and_a_history_of_who_d
         "completed",
         None,
     )
-    assert parent_shown["children"] == [
-        {"ref": child.group(1), "pathway": "ongoing_support", "stage": "brief", "status": "open"}
+    assert [
+        {k: c[k] for k in ("ref", "pathway", "stage", "status", "result", "subject")}
+        for c in parent_shown["children"]
+    ] == [
+        {
+            "ref": child.group(1),
+            "pathway": "ongoing_support",
+            "stage": "brief",
+            "status": "open",
+            "result": None,
+            "subject": None,
+        }
     ]
     assert [(e["stage"], e["outcome"]) for e in parent_shown["entries"]] == [
         ("intake", "relevant"),

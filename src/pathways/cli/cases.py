@@ -144,8 +144,11 @@ def show(
     if info["parent"]:
         console.print(f"  parent: {info['parent']}")
     for child in info["children"]:
+        subject = f" '{escape(str(child['subject']))}'" if child["subject"] else ""
+        where = child["stage"] or child["result"] or "—"
         console.print(
-            f"  child: {child['ref']} {child['pathway']} ({child['status']}, {child['stage'] or '—'})"
+            f"  child: {child['ref']} {child['pathway']}{subject} "
+            f"({child['status']}, at {where}, due {when(child['due_at'])})"
         )
     table(info["entries"], ["seq", "stage", "entered_at", "due_at", "left_at", "outcome", "decided_by"])
 

@@ -40,9 +40,27 @@ def show_case(
     ]
     names = _names(conn, {case["officer_id"], *(e["decided_by"] for e in entries)})
     children = [
-        {"ref": r[0], "pathway": r[1], "stage": r[2], "status": r[3]}
+        {
+            "ref": r.ref,
+            "pathway": r.pathway_id,
+            "stage": r.stage,
+            "status": r.status,
+            "result": r.result,
+            "due_at": r.due_at,
+            "subject": (r.data or {})
+            .get("_spawn", {})
+            .get("item"),  # the mission or carrier it was opened for
+        }
         for r in conn.execute(
-            select(CASE.c.ref, CASE.c.pathway_id, CASE.c.stage, CASE.c.status)
+            select(
+                CASE.c.ref,
+                CASE.c.pathway_id,
+                CASE.c.stage,
+                CASE.c.status,
+                CASE.c.result,
+                CASE.c.due_at,
+                CASE.c.data,
+            )
             .where(CASE.c.parent_id == case["id"])
             .order_by(CASE.c.id)
         )
