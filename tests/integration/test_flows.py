@@ -381,6 +381,23 @@ def test_a_run_that_stays_running_while_work_waits_gets_company(app: App) -> Non
     assert len(the_relay.tick(started + timedelta(seconds=31)).asked) == 1
 
 
+def test_a_running_run_that_moves_the_work_is_left_alone(app: App) -> None:
+    orchestrator = FakeOrchestrator()
+    the_relay = Relay(app, orchestrator, stale_after=timedelta(seconds=30))
+    diagnosis_cases(app, 3)
+    [asked] = the_relay.tick().asked
+    started = datetime.now(UTC)
+    orchestrator.move(asked.run_id, RunPhase.RUNNING, started=started)
+    first, second, _ = jobs(app, "step")
+
+    work.run_job(app, first["id"])
+    assert the_relay.tick(started + timedelta(seconds=20)).asked == ()
+    work.run_job(app, second["id"])
+    assert the_relay.tick(started + timedelta(seconds=45)).asked == ()  # it moved again: counted from here
+    assert the_relay.tick(started + timedelta(seconds=70)).asked == ()  # 25 s without moving
+    assert len(the_relay.tick(started + timedelta(seconds=76)).asked) == 1  # 31 s: stuck
+
+
 def test_when_prefect_is_away_the_work_waits_and_is_asked_for_when_it_returns(app: App) -> None:
     orchestrator = FakeOrchestrator(down=True)
     the_relay = Relay(app, orchestrator)

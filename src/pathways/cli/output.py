@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,23 +12,15 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from pathways.services.export import json_default
+
 console = Console()
 errors = Console(stderr=True)
 
 
-def _default(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, set | frozenset | tuple):
-        return list(value)
-    raise TypeError(f"cannot serialise {type(value).__name__}")
-
-
 def emit_json(data: Any) -> None:
     """Machine-readable output on stdout."""
-    print(json.dumps(data, default=_default, ensure_ascii=False, indent=2))
+    print(json.dumps(data, default=json_default, ensure_ascii=False, indent=2))
 
 
 def when(value: datetime | None, zone: str = "Europe/Paris") -> str:

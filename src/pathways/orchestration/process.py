@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 RELAY_EVERY = 1.0  # seconds between two looks at the outbox (an indexed query when nothing waits)
 POLL_EVERY = 2.0  # seconds between two polls of Prefect for runs to start
 PREFECT_WAIT_LOG_EVERY = 30.0
+WATCH_EVERY = 2.0  # seconds between two health checks of Prefect by a worker
+WATCH_MISSES = 2  # health checks missed in a row before a worker stops and waits for Prefect
 
 
 class RelayLoop:
@@ -145,7 +147,6 @@ def run_worker(
     """Run flow runs of the work pool (and relay ready work) until interrupted."""
     import httpx
     from prefect.settings import PREFECT_WORKER_QUERY_SECONDS
-    from prefect.workers.process import ProcessWorker
 
     url = api_url()
     if url is None:
@@ -170,18 +171,33 @@ def run_worker(
         try:
             while True:
                 try:
-                    asyncio.run(ProcessWorker(work_pool_name=pool, name=worker_name, limit=limit).start())
-                except (RuntimeError, httpx.HTTPError, OSError) as exc:
-                    # Prefect's worker gives up after repeated failures to reach the server: start again.
-                    log.warning(
-                        "worker %s lost Prefect (%s); starting again when it answers", worker_name, exc
-                    )
-                    wait_for_prefect(url)
-                else:
-                    return
+                    asyncio.run(_work_while_prefect_answers(url, pool=pool, name=worker_name, limit=limit))
+                except (RuntimeError, httpx.HTTPError, OSError, ExceptionGroup) as exc:
+                    log.warning("worker %s stopped (%s)", worker_name, exc)
+                log.warning("worker %s: Prefect does not answer; starting again when it does", worker_name)
+                wait_for_prefect(url)
         finally:
             if loop is not None:
                 loop.stop()
+
+
+async def _work_while_prefect_answers(url: str, *, pool: str, name: str, limit: int | None) -> None:
+    """Prefect's process worker on the pool, stopped as soon as Prefect stops answering.
+
+    Left alone, Prefect's worker backs off (longer and longer between polls) and gives up
+    after about 45 polls without an answer; stopping it at once and starting a fresh one when
+    Prefect is back picks up the waiting work within a poll.
+    """
+    import anyio
+    from prefect.workers.process import ProcessWorker
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(ProcessWorker(work_pool_name=pool, name=name, limit=limit).start)
+        misses = 0
+        while misses < WATCH_MISSES:
+            await anyio.sleep(WATCH_EVERY)
+            misses = misses + 1 if await anyio.to_thread.run_sync(unreachable, url) else 0
+        group.cancel_scope.cancel()
 
 
 def serve_flows(

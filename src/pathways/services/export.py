@@ -86,10 +86,11 @@ def write_json_sequence(out: TextIO, opening: str, items: Iterable[Any], closing
 
 def to_json(value: Any) -> str:
     """One JSON value: instants in ISO 8601, decimals as strings, UTF-8 text kept readable."""
-    return json.dumps(value, default=_json_default, ensure_ascii=False)
+    return json.dumps(value, default=json_default, ensure_ascii=False)
 
 
-def _json_default(value: Any) -> Any:
+def json_default(value: Any) -> Any:
+    """JSON for instants (ISO 8601), decimals (text) and sets or tuples (arrays)."""
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,7 +18,8 @@ PERSON = Person.__table__  # type: ignore[attr-defined]
 JOB = OutboxJob.__table__  # type: ignore[attr-defined]
 
 
-def _names(conn: Connection, ids: set[int | None]) -> dict[int, str]:
+def names_of(conn: Connection, ids: Collection[int | None]) -> dict[int, str]:
+    """Person names by id (names live only in the person table)."""
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
@@ -38,7 +40,7 @@ def show_case(
             select(ENTRY).where(ENTRY.c.case_id == case["id"]).order_by(ENTRY.c.seq)
         ).mappings()
     ]
-    names = _names(conn, {case["officer_id"], *(e["decided_by"] for e in entries)})
+    names = names_of(conn, {case["officer_id"], *(e["decided_by"] for e in entries)})
     children = [
         {
             "ref": r.ref,
@@ -142,7 +144,7 @@ def history(conn: Connection, ref: str | int) -> list[dict[str, Any]]:
             select(AUDIT).where(AUDIT.c.case_id == case["id"]).order_by(AUDIT.c.organisation_id, AUDIT.c.seq)
         ).mappings()
     ]
-    names = _names(conn, {r["actor_id"] for r in rows})
+    names = names_of(conn, {r["actor_id"] for r in rows})
     payloads = with_decision_details(conn, [r["payload"] for r in rows])
     return [
         {
@@ -157,18 +159,69 @@ def history(conn: Connection, ref: str | int) -> list[dict[str, Any]]:
     ]
 
 
-def due(
+def case_rows(
     conn: Connection,
     *,
+    orgs: Collection[int] | None,
+    status: str | None = "open",
+    officer_id: int | None = None,
+    org_id: int | None = None,
+    pathway: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Cases of the organisations `orgs` (all when None), newest first."""
+    query = (
+        select(
+            CASE.c.id,
+            CASE.c.ref,
+            CASE.c.organisation_id,
+            CASE.c.pathway_id,
+            CASE.c.stage,
+            CASE.c.status,
+            CASE.c.result,
+            CASE.c.due_at,
+            CASE.c.officer_id,
+            CASE.c.version,
+            PROJECT.c.name.label("project"),
+        )
+        .join(PROJECT, PROJECT.c.id == CASE.c.project_id)
+        .order_by(CASE.c.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    if orgs is not None:
+        query = query.where(CASE.c.organisation_id.in_(sorted(orgs)))
+    if status is not None:
+        query = query.where(CASE.c.status == status)
+    if officer_id is not None:
+        query = query.where(CASE.c.officer_id == officer_id)
+    if org_id is not None:
+        query = query.where(CASE.c.organisation_id == org_id)
+    if pathway is not None:
+        query = query.where(CASE.c.pathway_id == pathway)
+    rows = [dict(r) for r in conn.execute(query).mappings()]
+    names = names_of(conn, {r["officer_id"] for r in rows})
+    for row in rows:
+        row["officer"] = names.get(row["officer_id"] or 0)
+    return rows
+
+
+def due_rows(
+    conn: Connection,
+    *,
+    orgs: Collection[int] | None,
     now: datetime,
     within_days: int,
-    officer: str | int | None = None,
-    org: str | int | None = None,
+    officer_id: int | None = None,
+    org_id: int | None = None,
+    limit: int = 500,
 ) -> list[dict[str, Any]]:
-    """Open cases due within `within_days` (overdue included), soonest first."""
+    """Open cases of `orgs` (all when None) due within `within_days` (overdue included), soonest first."""
     query = (
         select(
             CASE.c.ref,
+            CASE.c.organisation_id,
             CASE.c.pathway_id,
             CASE.c.stage,
             CASE.c.due_at,
@@ -182,17 +235,39 @@ def due(
             CASE.c.due_at <= now + timedelta(days=within_days),
         )
         .order_by(CASE.c.due_at, CASE.c.id)
+        .limit(limit)
     )
-    if officer is not None:
-        query = query.where(CASE.c.officer_id == directory.find_person(conn, officer)["id"])
-    if org is not None:
-        query = query.where(CASE.c.organisation_id == directory.find_org(conn, org)["id"])
+    if orgs is not None:
+        query = query.where(CASE.c.organisation_id.in_(sorted(orgs)))
+    if officer_id is not None:
+        query = query.where(CASE.c.officer_id == officer_id)
+    if org_id is not None:
+        query = query.where(CASE.c.organisation_id == org_id)
     rows = [dict(r) for r in conn.execute(query).mappings()]
-    names = _names(conn, {r["officer_id"] for r in rows})
-    for r in rows:
-        r["officer"] = names.get(r.pop("officer_id") or 0)
-        r["overdue"] = r["due_at"] < now
+    names = names_of(conn, {r["officer_id"] for r in rows})
+    for row in rows:
+        row["officer"] = names.get(row.pop("officer_id") or 0)
+        row["overdue"] = row["due_at"] < now
     return rows
+
+
+def due(
+    conn: Connection,
+    *,
+    now: datetime,
+    within_days: int,
+    officer: str | int | None = None,
+    org: str | int | None = None,
+) -> list[dict[str, Any]]:
+    """Open cases due within `within_days` (overdue first), soonest first; officer and org by name or id."""
+    return due_rows(
+        conn,
+        orgs=None,
+        now=now,
+        within_days=within_days,
+        officer_id=directory.find_person(conn, officer)["id"] if officer is not None else None,
+        org_id=directory.find_org(conn, org)["id"] if org is not None else None,
+    )
 
 
 def list_cases(
@@ -204,30 +279,16 @@ def list_cases(
     pathway: str | None = None,
     limit: int = 500,
 ) -> list[dict[str, Any]]:
-    """Cases, newest first, filtered by status, officer, organisation, pathway."""
-    query = (
-        select(
-            CASE.c.ref,
-            CASE.c.pathway_id,
-            CASE.c.stage,
-            CASE.c.status,
-            CASE.c.result,
-            CASE.c.due_at,
-            PROJECT.c.name.label("project"),
-        )
-        .join(PROJECT, PROJECT.c.id == CASE.c.project_id)
-        .order_by(CASE.c.id.desc())
-        .limit(limit)
+    """Cases, newest first, filtered by status, officer, organisation (by name or id), pathway."""
+    return case_rows(
+        conn,
+        orgs=None,
+        status=status,
+        officer_id=directory.find_person(conn, officer)["id"] if officer is not None else None,
+        org_id=directory.find_org(conn, org)["id"] if org is not None else None,
+        pathway=pathway,
+        limit=limit,
     )
-    if status is not None:
-        query = query.where(CASE.c.status == status)
-    if officer is not None:
-        query = query.where(CASE.c.officer_id == directory.find_person(conn, officer)["id"])
-    if org is not None:
-        query = query.where(CASE.c.organisation_id == directory.find_org(conn, org)["id"])
-    if pathway is not None:
-        query = query.where(CASE.c.pathway_id == pathway)
-    return [dict(r) for r in conn.execute(query).mappings()]
 
 
 def pending_jobs(conn: Connection, *, case_id: int | None = None) -> list[dict[str, Any]]:

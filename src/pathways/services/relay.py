@@ -18,7 +18,7 @@ pathway), so the relay coalesces. Per target it remembers the last run it asked 
 - once it has finished with work still ready, a follow-up run — at once when the work is
   newer than the run, after ``stale_after`` when the run left it behind (a crash, a job
   that kills its process), so a poison job costs a run per window, not a run per tick;
-- a run still "running" while work waits longer than ``stale_after`` (its process died
+- a run still "running" while the work has not moved for ``stale_after`` (its process died
   without telling the orchestrator) gets a follow-up too.
 
 Idempotency keys come from the database (target, oldest waiting job and when it was queued,
@@ -255,6 +255,8 @@ class Tick:
 class _Followed:
     run: RunRef
     newest: int  # the newest job id when the run was asked for
+    oldest: int  # the oldest waiting job last seen: when it changes, the work is moving
+    moved_at: datetime
 
 
 @dataclass
@@ -306,26 +308,27 @@ class Relay:
         if followed is None:
             key = f"{item.target}:{item.oldest}:{item.oldest_at:%Y%m%dT%H%M%S%f}"
         else:
-            run = self.orchestrator.look(followed.run.id)
-            followed.run = run
-            if not self._needs_follow_up(run, followed.newest, item, at):
+            if item.oldest != followed.oldest:
+                followed.oldest, followed.moved_at = item.oldest, at
+            followed.run = self.orchestrator.look(followed.run.id)
+            if not self._needs_follow_up(followed, item, at):
                 return None
-            key = f"{item.target}:after:{run.id}"
+            key = f"{item.target}:after:{followed.run.id}"
         run = self.orchestrator.start(item.target, key=key)
-        self._followed[item.target] = _Followed(run, item.newest)
+        self._followed[item.target] = _Followed(run, item.newest, item.oldest, at)
         log.debug("asked %s for %s jobs of %s (key %s)", run.id, item.jobs, item.target, key)
         return Asked(item.target, key, run.id, item.jobs)
 
-    def _needs_follow_up(self, run: RunRef, newest: int, item: Backlog, at: datetime) -> bool:
+    def _needs_follow_up(self, followed: _Followed, item: Backlog, at: datetime) -> bool:
+        run = followed.run
         if run.phase is RunPhase.WAITING:
             return False  # it will see this work when a worker takes it; more runs would not help
         if run.phase is RunPhase.CLAIMED:
             return run.since is not None and at - run.since > self.stale_after  # its worker died
         if run.phase is RunPhase.RUNNING:
-            stuck = (
-                run.started_at is not None and at - max(run.started_at, item.oldest_ready) > self.stale_after
-            )
-            return item.newest > newest or stuck
+            # Stuck: the work has not moved for a while (its process died without telling).
+            since = max(followed.moved_at, run.started_at or followed.moved_at)
+            return item.newest > followed.newest or at - since > self.stale_after
         left_behind = run.started_at is not None and item.oldest_ready < run.started_at
         if not left_behind:
             return True  # work that came after the run started

@@ -188,7 +188,7 @@ def list_cases(
     """Cases of your organisations, newest first, filtered by status, officer, organisation, pathway."""
     with app.store.read() as conn:
         scope = Scope(user, conn)
-        rows = reads.case_list(
+        rows = queries.case_rows(
             conn,
             orgs=scope.orgs(),
             status=None if status == "all" else status,
@@ -264,7 +264,7 @@ def due(
     """Open cases of your organisations due within `within` days, overdue first."""
     with app.store.read() as conn:
         scope = Scope(user, conn)
-        rows = reads.due_list(
+        rows = queries.due_rows(
             conn,
             orgs=scope.orgs(),
             now=app.clock.now(),

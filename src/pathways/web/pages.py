@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from pathways.domain.spec import LANGS, Phase
 from pathways.errors import FieldError, InvalidInput, PathwaysError
-from pathways.services import accounts, cases, directory
+from pathways.services import accounts, cases, directory, queries
 from pathways.services.accounts import Permission, Principal, TooManyAttempts, Unauthenticated
 from pathways.services.tx import write
 from pathways.web import reads
@@ -109,7 +109,7 @@ def my_cases(
     """My cases (or every case of my organisations), newest first."""
     with app.store.read() as conn:
         scope = Scope(user, conn)
-        rows = reads.case_list(
+        rows = queries.case_rows(
             conn,
             orgs=scope.orgs(),
             status=None if status == "all" else status,
@@ -141,7 +141,7 @@ def due(
     """What is overdue and what is due within the next seven days."""
     now = app.clock.now()
     with app.store.read() as conn:
-        rows = reads.due_list(
+        rows = queries.due_rows(
             conn,
             orgs=Scope(user, conn).orgs(),
             now=now,

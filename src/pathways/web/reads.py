@@ -8,115 +8,18 @@ read, and pages are bounded (limit and offset) for installations with many cases
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, case, func, select
 
 from pathways.services.cases import CASE, ORG, PROJECT
 from pathways.services.directory import MEMBER, PERSON
+from pathways.services.queries import names_of
 from pathways.store.tables import AuditEvent, Document
 
 AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
 DOC = Document.__table__  # type: ignore[attr-defined]
-
-
-def _names(conn: Connection, ids: Collection[int | None]) -> dict[int, str]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    rows = conn.execute(select(PERSON.c.id, PERSON.c.name).where(PERSON.c.id.in_(wanted)))
-    return {row[0]: row[1] for row in rows}
-
-
-def case_list(
-    conn: Connection,
-    *,
-    orgs: Collection[int],
-    status: str | None = "open",
-    officer_id: int | None = None,
-    org_id: int | None = None,
-    pathway: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> list[dict[str, Any]]:
-    """Cases of the organisations `orgs`, newest first."""
-    query = (
-        select(
-            CASE.c.id,
-            CASE.c.ref,
-            CASE.c.organisation_id,
-            CASE.c.pathway_id,
-            CASE.c.stage,
-            CASE.c.status,
-            CASE.c.result,
-            CASE.c.due_at,
-            CASE.c.officer_id,
-            CASE.c.version,
-            PROJECT.c.name.label("project"),
-        )
-        .join(PROJECT, PROJECT.c.id == CASE.c.project_id)
-        .where(CASE.c.organisation_id.in_(sorted(orgs)))
-        .order_by(CASE.c.id.desc())
-        .limit(limit)
-        .offset(offset)
-    )
-    if status is not None:
-        query = query.where(CASE.c.status == status)
-    if officer_id is not None:
-        query = query.where(CASE.c.officer_id == officer_id)
-    if org_id is not None:
-        query = query.where(CASE.c.organisation_id == org_id)
-    if pathway is not None:
-        query = query.where(CASE.c.pathway_id == pathway)
-    rows = [dict(r) for r in conn.execute(query).mappings()]
-    names = _names(conn, {r["officer_id"] for r in rows})
-    for row in rows:
-        row["officer"] = names.get(row["officer_id"] or 0)
-    return rows
-
-
-def due_list(
-    conn: Connection,
-    *,
-    orgs: Collection[int],
-    now: datetime,
-    within_days: int,
-    officer_id: int | None = None,
-    org_id: int | None = None,
-    limit: int = 500,
-) -> list[dict[str, Any]]:
-    """Open cases due within `within_days` (overdue included), soonest first."""
-    query = (
-        select(
-            CASE.c.ref,
-            CASE.c.organisation_id,
-            CASE.c.pathway_id,
-            CASE.c.stage,
-            CASE.c.due_at,
-            CASE.c.officer_id,
-            PROJECT.c.name.label("project"),
-        )
-        .join(PROJECT, PROJECT.c.id == CASE.c.project_id)
-        .where(
-            CASE.c.organisation_id.in_(sorted(orgs)),
-            CASE.c.status == "open",
-            CASE.c.due_at.is_not(None),
-            CASE.c.due_at <= now + timedelta(days=within_days),
-        )
-        .order_by(CASE.c.due_at, CASE.c.id)
-        .limit(limit)
-    )
-    if officer_id is not None:
-        query = query.where(CASE.c.officer_id == officer_id)
-    if org_id is not None:
-        query = query.where(CASE.c.organisation_id == org_id)
-    rows = [dict(r) for r in conn.execute(query).mappings()]
-    names = _names(conn, {r["officer_id"] for r in rows})
-    for row in rows:
-        row["officer"] = names.get(row.pop("officer_id") or 0)
-        row["overdue"] = row["due_at"] < now
-    return rows
 
 
 def organisations(conn: Connection, orgs: Collection[int]) -> list[dict[str, Any]]:
@@ -197,7 +100,7 @@ def dashboard(conn: Connection, *, orgs: Collection[int], now: datetime) -> dict
         .group_by(CASE.c.officer_id)
         .order_by(func.count(CASE.c.id).desc())
     ).all()
-    names = _names(conn, {r[0] for r in workload})
+    names = names_of(conn, {r[0] for r in workload})
     stages = conn.execute(
         select(CASE.c.pathway_id, CASE.c.stage, func.count(CASE.c.id))
         .where(scoped, is_open)
