@@ -255,7 +255,17 @@ def overhead(office: Office, api: str, steps: int, reps: int) -> dict[str, float
             flowed.append((time.perf_counter() - started) / steps)
             assert done == {"done": steps}, done
             assert office.statuses(ids) == {"done"}
+        flush_prefect()
     return {"direct": statistics.median(direct), "flow": statistics.median(flowed)}
+
+
+def flush_prefect() -> None:
+    """Send the events and logs still queued in this process before the server goes away."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    EventsWorker.drain_all(timeout=60, at_exit=False)
+    APILogWorker.drain_all(timeout=60, at_exit=False)
 
 
 # --- 2. latency ------------------------------------------------------------------------------

@@ -20,7 +20,9 @@ from pathways.cli import (
     export,
     impact,
     importing,
+    messages,
     migrate,
+    orchestration,
     pathway,
     privacy,
     report,
@@ -56,6 +58,13 @@ app.add_typer(importing.app, name="import")
 pathway.app.command("migrate")(migrate.migrate)
 directory.person_app.command("export")(privacy.export)
 directory.person_app.command("erase")(privacy.erase)
+app.command("sweep")(messages.sweep)
+app.command("dispatch")(messages.dispatch)
+app.add_typer(messages.messages_app, name="messages")
+app.add_typer(messages.template_app, name="template")
+app.command("worker")(orchestration.worker)
+app.command("serve-flows")(orchestration.serve_flows)
+app.command("status")(orchestration.status)
 app.command("due")(cases.due)
 app.command("init")(system.init)
 app.command("run")(system.run)

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from pathways.bootstrap import App
+from pathways.cli import orchestration
 from pathways.cli.context import Json, app_of
 from pathways.cli.output import console, emit_json, table
-from pathways.services import demo, queries
+from pathways.services import accounts, demo, directory, queries
+from pathways.services.tx import write
 from pathways.store.db import init_database
 
 
@@ -35,24 +42,60 @@ def init(
         )
 
 
-def run(ctx: typer.Context) -> None:
-    """Set everything up on the embedded default and show what is due (the service grows here)."""
+DEMO_PASSWORD = "pathways-demo"  # noqa: S105  local demo accounts only, never in production
+
+
+def run(
+    ctx: typer.Context,
+    port: Annotated[int, typer.Option(help="Port of the web app.", min=1, max=65535)] = 8000,
+    prefect_port: Annotated[int, typer.Option(help="Port of the embedded Prefect.", min=1, max=65535)] = 4200,
+) -> None:
+    """Set everything up on the embedded default, then run the web app and the flows (Ctrl-C stops)."""
     app = app_of(ctx)
     init_database(app.store)
     added = demo.load(app)
     console.print(f"[bold]pathways[/] — database {app.store.safe_url}")
     if added["created"]:
         console.print(f"demo data loaded: {added['projects']} projects, {added['cases']} cases")
+        if app.settings.environment == "local":
+            _demo_logins(app)
     with app.store.read() as conn:
         rows = queries.due(conn, now=app.clock.now(), within_days=7)
     for row in rows:
         row["late"] = "OVERDUE" if row["overdue"] else ""
     table(
-        rows[:25],
+        rows[:15],
         ["ref", "project", "pathway_id", "stage", "due_at", "late", "officer"],
         title=f"Due within 7 days ({len(rows)})",
     )
+    web = subprocess.Popen(  # noqa: S603  our own console script, fixed arguments
+        [sys.executable, "-m", "pathways", "serve", "--port", str(port)], env=os.environ.copy()
+    )
+    console.print(f"[bold]web app[/]: http://127.0.0.1:{port}/  (API docs: http://127.0.0.1:{port}/api/docs)")
+    try:
+        orchestration.serve_flows(
+            ctx,
+            limit=None,
+            poll=2.0,
+            relay_every=1.0,
+            stale_after=60.0,
+            prefect_port=prefect_port,
+            code_dir=Path(),
+        )
+    finally:
+        web.terminate()
+        web.wait(timeout=10)
+
+
+def _demo_logins(app: App) -> None:
+    """Give the demo's officers and managers a web login (local installations only)."""
+    with app.store.read() as conn:
+        staff = [p for p in directory.list_rows(conn, "person") if p["role"] in ("officer", "manager")]
+    with write(app) as tx:
+        for person in {p["id"]: p for p in staff}.values():
+            accounts.add_user(tx, person=person["id"], password=DEMO_PASSWORD)
+    manager = next(p for p in staff if p["role"] == "manager")
     console.print(
-        "next: `.venv/bin/pathways case show REF`, `... case decide REF OUTCOME --set FIELD=VALUE`, "
-        "`... case history REF`, `... pathway show diagnosis`"
+        f"demo logins: any officer or manager handle (e.g. [bold]{manager['handle']}[/], a manager) "
+        f"with the password [bold]{DEMO_PASSWORD}[/]"
     )

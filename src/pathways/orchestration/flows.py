@@ -18,9 +18,11 @@ def pathway_flow(pathway: str) -> Flow[[int], dict[str, int]]:
     """A flow named `pathway` that runs every ready case-step of its cases, one task run each.
 
     Each task run is named ``<case ref>:<stage>:<step>`` and tagged ``case:<ref>`` and
-    ``pathway:<id>``. Case-steps queued while it runs (a hand-off's first step) are
-    picked up before it ends.
+    ``pathway:<id>`` (the case tag added by the task itself, see
+    :func:`~pathways.orchestration.tasks.tag_this_task_run`). Case-steps queued while it
+    runs (a hand-off's first step) are picked up before it ends.
     """
+    tags = {f"pathway:{pathway}"}  # the same set for every case-step: Prefect asks about it once
 
     @flow(
         name=pathway,
@@ -36,8 +38,8 @@ def pathway_flow(pathway: str) -> Flow[[int], dict[str, int]]:
             if not steps:
                 break
             for step in steps:
-                case_step = run_case_step.with_options(task_run_name=step.name, tags=set(step.tags))
-                outcomes[_outcome(case_step(step.job_id, return_state=True))] += 1
+                case_step = run_case_step.with_options(task_run_name=step.name, tags=tags)
+                outcomes[_outcome(case_step(step.job_id, step.ref, return_state=True))] += 1
             after = steps[-1].job_id
         if outcomes["error"]:
             raise RuntimeError(

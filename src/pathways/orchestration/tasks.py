@@ -15,6 +15,7 @@ from typing import Any
 from prefect import State, task
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import TaskRun
+from prefect.context import TaskRunContext
 from prefect.states import Completed
 
 from pathways.orchestration.runtime import current_app
@@ -30,6 +31,20 @@ class CaseStepFailed(Exception):
     def __init__(self, result: work.JobResult) -> None:
         super().__init__(f"{result.key}: {result.status} — {result.detail}")
         self.result = result
+
+
+def tag_this_task_run(*tags: str) -> None:
+    """Add tags to the running task run without making them concurrency-limit names.
+
+    Prefect takes a task's tags as the names of concurrency limits and asks the server about
+    every set of tags it has not seen yet before the task starts (30-150 ms a task here; see
+    PrefectHQ/prefect#20666): a ``case:<ref>`` tag is new almost every time. Added once the
+    task runs, after that check, the tags travel with the task run's next state events and the
+    server records them, as it records any tag. (No concurrency limit can use them: none should.)
+    """
+    context = TaskRunContext.get()
+    if context is not None:
+        context.task_run.tags = sorted({*context.task_run.tags, *tags})
 
 
 def _infrastructure_only(_task: Any, _run: TaskRun, state: State[Any]) -> bool:
@@ -50,8 +65,12 @@ def find_case_steps(pathway: str, after: int, limit: int) -> list[relay.CaseStep
     retry_delay_seconds=RETRY_DELAYS,
     retry_condition_fn=_infrastructure_only,
 )
-def run_case_step(job_id: int) -> State[work.JobResult]:
-    """Claim and run one case-step; one another run did meanwhile ends in a state named Skipped."""
+def run_case_step(job_id: int, case: str) -> State[work.JobResult]:
+    """Claim and run one case-step of the case `case` (its reference), tagged ``case:<ref>``.
+
+    One another run did meanwhile ends in a state named Skipped.
+    """
+    tag_this_task_run(f"case:{case}")
     result = work.run_job(current_app(), job_id)
     if result.status in ("retry", "dead"):
         raise CaseStepFailed(result)
