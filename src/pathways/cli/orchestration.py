@@ -5,8 +5,11 @@ Prefect is imported inside the commands: the other commands start without it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
+import subprocess
 from dataclasses import asdict
 from datetime import timedelta
 from pathlib import Path
@@ -125,6 +128,7 @@ def serve_flows(
         "each pathway when work is queued and every 15 min; database "
         f"{app.store.safe_url}, executor {app.settings.executor}"
     )
+    _stop_on_signal(server)
     try:
         process.serve_flows(
             app,
@@ -138,6 +142,31 @@ def serve_flows(
     finally:
         if server is not None:
             server.stop()
+
+
+COMPANIONS: list[subprocess.Popen[bytes]] = []  # processes `pathways run` started beside the flows
+
+
+def _stop_on_signal(server: Any) -> None:
+    """Ctrl-C or SIGTERM: stop the companions and the embedded server, then leave.
+
+    Prefect's runner does not return promptly from an interrupt while it serves; every fact lives
+    in the database, so leaving at once loses nothing (runs in flight are retried or caught up).
+    """
+
+    def stop(signum: int, _frame: object) -> None:
+        console.print("stopping ...")
+        for child in COMPANIONS:
+            child.terminate()
+        if server is not None:
+            server.stop(timeout=10)
+        for child in COMPANIONS:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                child.wait(timeout=10)
+        os._exit(128 + signum)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
 
 
 def status(ctx: typer.Context, json: Json = False) -> None:

@@ -71,6 +71,7 @@ def run(
     web = subprocess.Popen(  # noqa: S603  our own console script, fixed arguments
         [sys.executable, "-m", "pathways", "serve", "--port", str(port)], env=os.environ.copy()
     )
+    orchestration.COMPANIONS.append(web)
     console.print(f"[bold]web app[/]: http://127.0.0.1:{port}/  (API docs: http://127.0.0.1:{port}/api/docs)")
     try:
         orchestration.serve_flows(

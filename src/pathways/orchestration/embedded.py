@@ -75,6 +75,8 @@ class EmbeddedPrefect:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
+                # Not in the terminal's process group: Ctrl-C stops the flows first, then stop() the server.
+                start_new_session=True,
             )
         deadline = time.monotonic() + timeout
         while (reason := unreachable(self.api_url, timeout=1.0)) is not None:
