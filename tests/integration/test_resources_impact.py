@@ -256,9 +256,9 @@ def children(app: App, ref: str) -> list[dict[str, Any]]:
     with app.store.read() as conn:
         parent = queries.show_case(conn, app.catalog, ref)
         rows = conn.execute(
-            select(CASE.c.ref, CASE.c.project_id, CASE.c.data, CASE.c.due_at).where(
-                CASE.c.parent_id == parent["id"]
-            )
+            select(CASE.c.ref, CASE.c.project_id, CASE.c.data, CASE.c.due_at)
+            .where(CASE.c.parent_id == parent["id"])
+            .order_by(CASE.c.id)  # opened in the order of the list; PostgreSQL returns rows in any order
         ).mappings()
         return [dict(r) for r in rows]
 

@@ -8,9 +8,12 @@ keys make the relays agree.
   any number, on any number of machines, against one Prefect server. Each flow run is a
   child process. The worker registers the deployments (idempotent), so the first one up
   creates them, and it outlives Prefect outages: it waits, then polls again.
-- **serve-flows** serves the deployments from this process (``prefect.serve``): one
-  machine, no work pool. With no ``PREFECT_API_URL`` it is the embedded default, with its
-  own local Prefect server (:mod:`pathways.orchestration.embedded`).
+- **serve-flows** serves the flows from this process (a Prefect runner): one machine, no
+  work pool. With no ``PREFECT_API_URL`` it is the embedded default, with its own local
+  Prefect server (:mod:`pathways.orchestration.embedded`).
+
+Use one of the two per Prefect server: both name their deployments ``<flow>/pathways``, and
+the last to start takes them over.
 """
 
 from __future__ import annotations
