@@ -22,6 +22,7 @@ from pathways.cli import privacy as privacy_cli
 from pathways.errors import Refused
 from pathways.notify.deliver import channel_id
 from pathways.services import directory, outbox, privacy, work
+from pathways.services.sweep import sweep
 from pathways.services.tx import write
 from pathways.store.accounts import Account, ApiToken, LoginFailure
 from pathways.store.audit import verify_chain
@@ -270,6 +271,18 @@ def test_retention_erases_only_owners_past_the_limit(app: App, fixed_now: dateti
         "new project": "Fay New",
     }  # fmt: skip
     assert privacy.apply_retention(app, now=fixed_now, years=5).erased == ()
+
+
+def test_the_deadline_sweep_applies_the_retention_rule(app: App, fixed_now: datetime) -> None:
+    org = make_org(app)
+    officer = make_person(app, org)
+    past = _owner_with_cases(app, org, officer, "Gus Past", [utc(2019, 5, 6, 9), utc(2020, 3, 2, 9)])
+
+    sweep(app, now=fixed_now)
+
+    with app.store.read() as conn:
+        name = conn.execute(select(PERSON.c.name).where(PERSON.c.id == past)).scalar_one()
+    assert name == f"erased-{past}"
 
 
 def test_retention_cutoff_counts_calendar_years() -> None:

@@ -87,6 +87,10 @@ def sweep(app: App, *, now: datetime, limit: int | None = None, batch: int = BAT
         if done.notices == 0:
             break
         total = total + done
+    # The retention rule runs with the sweep: owners' personal data goes N years after their last case.
+    from pathways.services.privacy import apply_retention
+
+    apply_retention(app, now=now, years=app.settings.retention_years)
     log.info(
         "sweep at %s: %s notices, %s messages, %s digest items, %s unaddressed, %s cancelled",
         now.isoformat(),
