@@ -754,10 +754,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument(
-        "--cases", type=int, default=None, help="decisions per repetition (default 10000; 1000 with --quick)"
+        "--cases", type=int, default=None, help="decisions per repetition (default 10000; 300 with --quick)"
     )
     parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
-    parser.add_argument("--quick", action="store_true", help="N=500: a smoke run of about a minute")
+    parser.add_argument("--quick", action="store_true", help="N=300: a smoke run of under a minute")
     parser.add_argument("--reps", type=int, default=3, help="repetitions, each on fresh cases (default 3)")
     parser.add_argument("--pathway", default="diagnosis")
     parser.add_argument("--outcome", default="relevant", help="outcome of the first stage to record")
@@ -777,7 +777,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-record", action="store_true", help="print only; leave bench/RESULTS.md alone")
     args = parser.parse_args(argv)
     if args.cases is None:
-        args.cases = 500 if args.quick else 10_000
+        args.cases = 300 if args.quick else 10_000
     if args.cases < 1 or args.reps < 1:
         parser.error("--cases and --reps must be at least 1")
     return args

@@ -254,3 +254,11 @@ def seed(home: Home) -> None:
                 )
                 impact.add_value(tx, indicator=indicator, value="21", on=date(2026, 5, 31))
     store.dispose()  # the last connection checkpoints the WAL: the file is whole for copying
+
+
+def fresh_copy(template: Home, tmp_path: Path) -> Home:
+    """A home whose database is a copy of `template`'s: each test starts from the same seeded state."""
+    folder = tmp_path / "main"
+    folder.mkdir()
+    shutil.copyfile(template.db, folder / "p.db")
+    return Home(folder)

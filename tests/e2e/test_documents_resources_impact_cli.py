@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from cli_home import OFFICER, RESOURCE, Home, seed
+from cli_home import OFFICER, RESOURCE, Home, fresh_copy, seed
 
 pytestmark = [pytest.mark.e2e]
 
@@ -21,10 +20,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Home:
 
 @pytest.fixture
 def home(template: Home, tmp_path: Path) -> Home:
-    folder = tmp_path / "main"
-    folder.mkdir()
-    shutil.copyfile(template.db, folder / "p.db")
-    return Home(folder)
+    return fresh_copy(template, tmp_path)
 
 
 def test_a_cases_documents_are_listed_written_out_and_printed(home: Home, tmp_path: Path) -> None:

@@ -9,7 +9,6 @@ the SQLite file directly for the forks).
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from cli_home import (
     Home,
     branches,
     decisions,
+    fresh_copy,
     phases,
     seed,
 )
@@ -40,10 +40,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Home:
 
 @pytest.fixture
 def home(template: Home, tmp_path: Path) -> Home:
-    folder = tmp_path / "main"
-    folder.mkdir()
-    shutil.copyfile(template.db, folder / "p.db")
-    return Home(folder)
+    return fresh_copy(template, tmp_path)
 
 
 def phase_of(home: Home, project: str) -> str:

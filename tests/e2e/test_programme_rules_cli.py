@@ -6,13 +6,23 @@ validated this year), copied for each test.
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_home import CONSULTANT, OFFICER, OTHER_RESOURCE, PROJECTS, RESOURCE, ROOT, Home, seed, sets
+from cli_home import (
+    CONSULTANT,
+    OFFICER,
+    OTHER_RESOURCE,
+    PROJECTS,
+    RESOURCE,
+    ROOT,
+    Home,
+    fresh_copy,
+    seed,
+    sets,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -60,10 +70,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Home:
 
 @pytest.fixture
 def home(template: Home, tmp_path: Path) -> Home:
-    folder = tmp_path / "main"
-    folder.mkdir()
-    shutil.copyfile(template.db, folder / "p.db")
-    return Home(folder)
+    return fresh_copy(template, tmp_path)
 
 
 def refused(home: Home, ref: str, outcome: str, values: dict[str, str], rule: str, *, now: str) -> None:
