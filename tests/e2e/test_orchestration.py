@@ -400,6 +400,31 @@ def engine_children(worker: Service) -> list[int]:
     return [p for p in children(worker.pid) if "pathways.orchestration.engine" in cmdline(p)]
 
 
+# --- pathways status ---------------------------------------------------------------------------------
+
+
+def test_status_exits_1_from_the_command_line_when_prefect_runs_the_work_and_does_not_answer(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'pathways.db'}"
+    init_database(Store.from_url(url))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PATHWAYS_", "PREFECT_"))}
+    env |= {
+        "PATHWAYS_DATABASE_URL": url,
+        "PATHWAYS_HOME": str(tmp_path),
+        "PATHWAYS_ENVIRONMENT": "test",
+        "PREFECT_API_URL": f"http://127.0.0.1:{free_port()}/api",  # nothing listens there
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "NO_COLOR": "1",
+    }
+    code, out, _took = run_cli(env | {"PATHWAYS_EXECUTOR": "prefect"}, "status")
+    assert code == 1, out
+    assert "Prefect: unreachable at http://127.0.0.1:" in out
+    # Run in-process (executor `inline`), the work does not need Prefect: the same report, exit 0.
+    code, out, _took = run_cli(env | {"PATHWAYS_EXECUTOR": "inline"}, "status")
+    assert (code, "Prefect: unreachable" in out) == (0, True), out
+
+
 # --- the scenario ------------------------------------------------------------------------------------
 
 
@@ -499,6 +524,9 @@ def scenario(inst: Installation) -> None:
         inst.env, *(["case", "decide", ref, "accepted", *sets(DIAGNOSIS_ACCEPTED)] for ref in refs[:2])
     )
     assert max(took for _, _, took in decided) < 30  # nobody waited for Prefect
+    code, out, _took = run_cli(inst.env, "status", "--json")
+    assert code == 1, out  # the work is Prefect's and Prefect does not answer: an operator's script sees it
+    assert json.loads(out)["prefect"]["reachable"] is False
     time.sleep(3)
     waiting = [j for j in inst.jobs("step") if j["status"] != "done"]
     assert len(waiting) == 3  # 2 support plans, 1 intake sheet: queued, not lost
@@ -508,6 +536,9 @@ def scenario(inst: Installation) -> None:
     back = time.monotonic()
     wait_until("the backlog", lambda: inst.all_done("step"), timeout=120)
     phase3 = time.monotonic()
+    code, out, _took = run_cli(inst.env, "status", "--json")
+    assert code == 0, out
+    assert json.loads(out)["prefect"]["reachable"] is True
 
     steps = inst.jobs("step")
     assert all(j["attempts"] == 1 for j in steps), [j["key"] for j in steps if j["attempts"] != 1]

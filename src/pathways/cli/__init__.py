@@ -103,7 +103,8 @@ def main() -> None:
     """Console entry point: run the command, turn user mistakes into clear messages and exit codes."""
     command = typer.main.get_command(app)
     try:
-        command.main(prog_name="pathways", standalone_mode=False)
+        # Not standalone: click returns (not raises) the code of a `typer.Exit(n)`, e.g. `status`'s 1.
+        code = command.main(prog_name="pathways", standalone_mode=False)
     except PathwaysError as exc:
         errors.print(Text.assemble(("error: ", "bold red"), exc.message))
         if exc.hint:
@@ -126,3 +127,5 @@ def main() -> None:
             Text.assemble(("hint: ", "yellow"), "run `pathways init` to create or upgrade the database")
         )
         sys.exit(1)
+    if isinstance(code, int) and not isinstance(code, bool) and code != 0:
+        sys.exit(code)
