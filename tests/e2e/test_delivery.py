@@ -34,7 +34,7 @@ from typer.testing import CliRunner
 from pathways.bootstrap import App, Clock
 from pathways.domain.loader import PathwayCatalog, load_pathway_dir
 from pathways.errors import Refused
-from pathways.services import cases, directory
+from pathways.services import accounts, cases, directory
 from pathways.services.dispatch import (
     LEASE,
     MAX_ATTEMPTS,
@@ -229,13 +229,24 @@ def test_reminders_escalations_and_digest_arrive_in_each_language(
     assert (result.sent, result.failed, result.dead) == (5, 0, 0)  # 2 owner, 2 manager, 1 digest
     owner_mail = smtp.mailbox.to("fien@example.org")
     assert len(owner_mail) == 2
-    for mail in owner_mail:  # Dutch, the intake_documents template, with the case link
+    by_ref = {first["ref"]: first["id"], second["ref"]: second["id"]}
+    for mail in owner_mail:  # Dutch, the intake_documents template, with the owner's own link
         assert mail["Subject"].startswith("Recyclerie ")
         assert "documenten nodig voor uw onthaal" in mail["Subject"]
         text = plain_text(mail)
         assert text.startswith("Beste Fien Peeters,")
         assert "donderdag 30 juli 2026" in text
-        assert "http://127.0.0.1:8000/cases/DIAG-2026-000" in text
+        assert "Open uw dossier met uw persoonlijke link:" in text
+        assert "/cases/" not in text  # the staff page is not theirs
+        [link] = [line.strip() for line in text.splitlines() if "/o/" in line]  # the URL alone on its line
+        assert link.startswith(f"{app.settings.base_url.rstrip('/')}/o/")
+        claim = accounts.read_owner_link(app, link.rsplit("/o/", 1)[1])  # signed for this case and person
+        [ref] = [r for r in by_ref if r in mail["Subject"]]
+        assert (claim.case_id, claim.person_id) == (by_ref[ref], owner)
+        assert claim.expires > datetime.now(UTC) + timedelta(days=13)
+        html = mail.get_body(preferencelist=("html",))
+        assert isinstance(html, EmailMessage)
+        assert f'<a href="{link}">' in str(html.get_content())
     [digest] = smtp.mailbox.to("camille@example.org")  # one daily digest for the officer, in French
     # One line per case: its reminder and escalation are both due, the escalation says it.
     assert digest["Subject"] == "Vos dossiers du lundi 31 août 2026 : 2 en retard, 0 à échéance proche"

@@ -10,6 +10,8 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from apprise import NotifyFormat
+from apprise.conversion import convert_between
 
 from pathways.domain.loader import load_pathway_dir
 from pathways.domain.spec import LANGS
@@ -50,8 +52,25 @@ def item(lang: str, kind: str, days: int) -> dict[str, Any]:
     }
 
 
-def message(lang: str, kind: str, days: int) -> dict[str, Any]:
-    return {"person": "Fien Peeters", "organisation": {"name": "DLA de Paris"}, **item(lang, kind, days)}
+def message(lang: str, kind: str, days: int, owner_url: str | None = None) -> dict[str, Any]:
+    return {
+        "person": "Fien Peeters",
+        "organisation": {"name": "DLA de Paris"},
+        "owner_url": owner_url,
+        **item(lang, kind, days),
+    }
+
+
+def owner_template_names() -> list[str]:
+    """Every template a shipped pathway sends to a project's owner."""
+    names = {
+        rule.template
+        for pathway in CATALOG.specs.values()
+        for stage in pathway.stages
+        for rule in (*stage.remind, *stage.escalate)
+        if rule.to == "owner"
+    }
+    return sorted(names)
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +111,48 @@ def test_every_template_renders_in_every_language(
         assert leftover not in rendered.subject + rendered.body
     assert not rendered.body.startswith("\n")
     assert "\n\n\n" not in rendered.body
+
+
+OWNER_URL = "https://pathways.example.org/o/eyJjIjo0MiwicCI6N30.sig-n_a"
+OPEN_YOUR_CASE = {
+    "fr": "Ouvrez votre dossier avec votre lien personnel :",
+    "nl": "Open uw dossier met uw persoonlijke link:",
+    "en": "Open your case with your personal link:",
+}
+
+
+def test_the_shipped_pathways_write_to_owners() -> None:
+    assert {"intake_documents", "diagnosis_validation", "board_approval"} <= set(owner_template_names())
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("name", owner_template_names())
+def test_messages_to_an_owner_carry_their_own_link_alone_on_a_line(
+    renderer: Renderer, name: str, lang: str
+) -> None:
+    rendered = renderer.render(name, lang, message(lang, "reminder", 5, OWNER_URL), zone="Europe/Paris")
+
+    lines = rendered.body.splitlines()
+    assert lines.count(OWNER_URL) == 1
+    assert lines[lines.index(OWNER_URL) - 1] == OPEN_YOUR_CASE[lang]
+    assert "/cases/DIAG-2026-0042" not in rendered.body  # the staff page is not for them
+    if rendered.html is not None:  # the e-mail's HTML part, and the plain text Apprise derives from it
+        assert f'<a href="{OWNER_URL}">{OWNER_URL}</a>' in rendered.html
+        assert OPEN_YOUR_CASE[lang] in rendered.html
+        assert "Recyclerie &lt;du&gt; Canal" in rendered.html
+        derived = convert_between(NotifyFormat.HTML, NotifyFormat.TEXT, rendered.html)
+        assert OWNER_URL in [line.strip() for line in derived.splitlines()]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("name", ["intake_documents", "diagnosis_validation", "board_approval"])
+def test_owner_messages_have_an_html_part_in_every_language(renderer: Renderer, name: str, lang: str) -> None:
+    staff = renderer.render(name, lang, message(lang, "reminder", 5), zone="Europe/Paris")
+    assert staff.html is not None
+    assert OPEN_YOUR_CASE[lang] not in staff.body + staff.html  # no owner link: the case page instead
+    assert '<a href="https://pathways.example.org/cases/DIAG-2026-0042">' in staff.html
+    for leftover in ("{{", "{%", "None", "Undefined"):
+        assert leftover not in staff.html
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -25,6 +25,7 @@ from sqlalchemy import Connection, select, update
 from pathways.errors import NotFound, PathwaysError, Refused
 from pathways.notify.deliver import channel_id, deliver
 from pathways.notify.render import Rendered, Renderer, choose_language
+from pathways.services.accounts import owner_link
 from pathways.services.cases import CASE, ENTRY, ORG, PROJECT, find_case
 from pathways.services.tx import write
 from pathways.store.delivery import DeliveryAttempt
@@ -389,6 +390,7 @@ def _facts(conn: Connection, item: Mapping[str, Any]) -> dict[str, Any] | None:
                 ENTRY.c.stage,
                 ENTRY.c.due_at,
                 PROJECT.c.name.label("project"),
+                PROJECT.c.owner_id,
                 ORG.c.name.label("organisation"),
                 ORG.c.timezone,
                 ORG.c.language,
@@ -452,6 +454,9 @@ def build_message(conn: Connection, app: App, kind: str, payload: Mapping[str, A
         template = "digest"
     else:
         context |= _item_context(app, first, payload, lang)
+        # The project's owner has no account: their own signed, expiring link opens their case.
+        owner = first["owner_id"] is not None and first["owner_id"] == person["id"]
+        context["owner_url"] = owner_link(app, payload["case"], person["id"]) if owner else None
         template = payload["template"]
     return Message(
         template=template,
@@ -492,7 +497,7 @@ def preview(
     if template == "digest":
         context |= {"date": at.astimezone(ZoneInfo(zone)).date(), "items": [item]}
     else:
-        context |= item
+        context |= item | {"owner_url": None}
     return Renderer(app.settings.templates_dir).render(template, lang, context, zone=zone)
 
 
