@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -30,7 +30,7 @@ from pathways.errors import Conflict, FieldError, NotFound, Refused
 from pathways.services import directory, outbox
 from pathways.services.facts import DbFacts
 from pathways.services.tx import Tx
-from pathways.store.tables import Case, Notice, Organisation, Project, RefCounter, StageEntry
+from pathways.store.tables import AuditHead, Case, Notice, Organisation, Project, RefCounter, StageEntry
 
 CASE = Case.__table__  # type: ignore[attr-defined]
 ENTRY = StageEntry.__table__  # type: ignore[attr-defined]
@@ -38,6 +38,7 @@ NOTICE = Notice.__table__  # type: ignore[attr-defined]
 PROJECT = Project.__table__  # type: ignore[attr-defined]
 ORG = Organisation.__table__  # type: ignore[attr-defined]
 REF = RefCounter.__table__  # type: ignore[attr-defined]
+HEAD = AuditHead.__table__  # type: ignore[attr-defined]
 RESOURCE_FIELD = "resource_person"  # a person field of this name names the case's resource person
 
 
@@ -55,19 +56,110 @@ class Decided:
     version: int
 
 
+# Statements built once with bind parameters (b_*, never a column's name): a decision runs
+# each of them, and building a statement costs more than running it (bench/RESULTS.md).
+_CASE_BY_ID = select(CASE).where(CASE.c.id == bindparam("b_id"))
+_CASE_BY_REF = select(CASE).where(CASE.c.ref == bindparam("b_ref"))
+_PROJECT_BY_ID = select(PROJECT).where(PROJECT.c.id == bindparam("b_id"))
+_ORG_ZONE = select(ORG.c.timezone).where(ORG.c.id == bindparam("b_id"))
+
+# Everything a decision reads, in one statement: the case, its project's facts, the
+# organisation's time zone, the current stage entry and the audit chain's head (unlocked:
+# the append checks it is still the head, see store.audit.append_event).
+_DECISION_COLUMNS = (
+    *CASE.c,
+    PROJECT.c.name.label("p_name"),
+    PROJECT.c.organisation_id.label("p_organisation_id"),
+    PROJECT.c.legal_form.label("p_legal_form"),
+    PROJECT.c.phase.label("p_phase"),
+    PROJECT.c.territory.label("p_territory"),
+    PROJECT.c.permanent_jobs.label("p_permanent_jobs"),
+    PROJECT.c.fixed_term_jobs.label("p_fixed_term_jobs"),
+    PROJECT.c.siret.label("p_siret"),
+    PROJECT.c.bce.label("p_bce"),
+    ORG.c.timezone.label("o_timezone"),
+    ENTRY.c.entered_at.label("e_entered_at"),
+    ENTRY.c.seq.label("e_seq"),
+    HEAD.c.seq.label("h_seq"),
+    HEAD.c.digest.label("h_digest"),
+)
+_DECISION_FROM = (
+    CASE.join(PROJECT, PROJECT.c.id == CASE.c.project_id)
+    .join(ORG, ORG.c.id == CASE.c.organisation_id)
+    .outerjoin(ENTRY, ENTRY.c.id == CASE.c.current_entry_id)
+    .outerjoin(HEAD, HEAD.c.organisation_id == CASE.c.organisation_id)
+)
+_DECISION_BY_ID = select(*_DECISION_COLUMNS).select_from(_DECISION_FROM).where(CASE.c.id == bindparam("b_id"))
+_DECISION_BY_REF = (
+    select(*_DECISION_COLUMNS).select_from(_DECISION_FROM).where(CASE.c.ref == bindparam("b_ref"))
+)
+_LEAVE_ENTRY = (
+    update(ENTRY)
+    .where(ENTRY.c.id == bindparam("b_id"))
+    .values(
+        left_at=bindparam("b_at", type_=ENTRY.c.left_at.type),
+        outcome=bindparam("b_outcome", type_=ENTRY.c.outcome.type),
+        values=bindparam("b_values", type_=ENTRY.c["values"].type),
+        decided_by=bindparam("b_by", type_=ENTRY.c.decided_by.type),
+        note=bindparam("b_note", type_=ENTRY.c.note.type),
+    )
+)
+_CANCEL_NOTICES = (
+    update(NOTICE)
+    .where(NOTICE.c.entry_id == bindparam("b_entry"), NOTICE.c.status == "pending")
+    .values(status="cancelled")
+)
+_INSERT_ENTRY = insert(ENTRY)
+_INSERT_NOTICES = insert(NOTICE)
+_SET_CURRENT_ENTRY = (
+    update(CASE)
+    .where(CASE.c.id == bindparam("b_id"))
+    .values(
+        current_entry_id=bindparam("b_entry", type_=CASE.c.current_entry_id.type),
+        due_at=bindparam("b_due", type_=CASE.c.due_at.type),
+    )
+)
+_MOVE_CASE_VALUES = {
+    "stage": bindparam("b_stage", type_=CASE.c.stage.type),
+    "status": bindparam("b_status", type_=CASE.c.status.type),
+    "result": bindparam("b_result", type_=CASE.c.result.type),
+    "data": bindparam("b_data", type_=CASE.c.data.type),
+    "due_at": bindparam("b_due", type_=CASE.c.due_at.type),
+    "current_entry_id": bindparam("b_entry", type_=CASE.c.current_entry_id.type),
+    "closed_at": bindparam("b_closed", type_=CASE.c.closed_at.type),
+    "version": bindparam("b_new_version", type_=CASE.c.version.type),
+}
+# The optimistic version guard: no row updated means someone else decided meanwhile. The
+# resource person is set only by a decision naming one (an unchanged column touches no index).
+_MOVE_CASE = {
+    with_resource: update(CASE)
+    .where(CASE.c.id == bindparam("b_id"), CASE.c.version == bindparam("b_version"))
+    .values(
+        **_MOVE_CASE_VALUES,
+        **({"resource_id": bindparam("b_resource", type_=CASE.c.resource_id.type)} if with_resource else {}),
+    )
+    for with_resource in (False, True)
+}
+
+
+def _case_key(ref: str | int) -> tuple[str, dict[str, Any]]:
+    """('id' or 'ref', parameters) for a case reference (DIAG-2026-0001) or id."""
+    text = str(ref).strip()
+    if text.isascii() and text.isdigit() and len(text) <= 18:
+        return text, {"b_id": int(text)}
+    return text, {"b_ref": text.upper()}
+
+
+def _no_case(text: str) -> NotFound:
+    return NotFound(f"no case '{text}'", hint="case references look like DIAG-2026-0001; see `pathways due`")
+
+
 def find_case(conn: Connection, ref: str | int) -> dict[str, Any]:
     """A case by reference (DIAG-2026-0001) or id."""
-    text = str(ref).strip()
-    query = (
-        select(CASE).where(CASE.c.id == int(text))
-        if text.isascii() and text.isdigit() and len(text) <= 18
-        else select(CASE).where(CASE.c.ref == text.upper())
-    )
-    row = conn.execute(query).mappings().first()
+    text, params = _case_key(ref)
+    row = conn.execute(_CASE_BY_ID if "b_id" in params else _CASE_BY_REF, params).mappings().first()
     if row is None:
-        raise NotFound(
-            f"no case '{text}'", hint="case references look like DIAG-2026-0001; see `pathways due`"
-        )
+        raise _no_case(text)
     return dict(row)
 
 
@@ -85,7 +177,7 @@ def next_ref(conn: Connection, prefix: str, year: int) -> str:
 
 
 def _project_facts(conn: Connection, project_id: int) -> tuple[ProjectFacts, dict[str, Any]]:
-    row = conn.execute(select(PROJECT).where(PROJECT.c.id == project_id)).mappings().one()
+    row = conn.execute(_PROJECT_BY_ID, {"b_id": project_id}).mappings().one()
     facts = ProjectFacts(
         id=row["id"],
         name=row["name"],
@@ -99,7 +191,7 @@ def _project_facts(conn: Connection, project_id: int) -> tuple[ProjectFacts, dic
 
 
 def _zone(conn: Connection, org_id: int) -> ZoneInfo:
-    return ZoneInfo(conn.execute(select(ORG.c.timezone).where(ORG.c.id == org_id)).scalar_one())
+    return ZoneInfo(conn.execute(_ORG_ZONE, {"b_id": org_id}).scalar_one())
 
 
 def _enter_stage(
@@ -116,13 +208,16 @@ def _enter_stage(
 ) -> tuple[int, datetime | None]:
     """Insert the stage entry, schedule its reminders and queue its automatic steps."""
     due = due_at(stage, entered_at=tx.at, territory=territory, zone=zone, recorded=recorded)
-    entry_id = tx.insert(
-        ENTRY, case_id=case_id, seq=seq, stage=stage.id, entered_at=tx.at, due_at=due, values={}
-    )
+    key = tx.conn.execute(
+        _INSERT_ENTRY,
+        {"case_id": case_id, "seq": seq, "stage": stage.id, "entered_at": tx.at, "due_at": due, "values": {}},
+    ).inserted_primary_key
+    assert key is not None
+    entry_id = int(key[0])
     notices = plan_notices(stage, entered_at=tx.at, due=due, territory=territory, zone=zone)
     if notices:
         tx.conn.execute(
-            insert(NOTICE),
+            _INSERT_NOTICES,
             [
                 {
                     "case_id": case_id,
@@ -196,7 +291,7 @@ def open_case(
         zone=zone,
         recorded={},
     )
-    tx.conn.execute(update(CASE).where(CASE.c.id == case_id).values(current_entry_id=entry_id, due_at=due))
+    tx.conn.execute(_SET_CURRENT_ENTRY, {"b_id": case_id, "b_entry": entry_id, "b_due": due})
     tx.audit(
         organisation_id=proj["organisation_id"],
         case_id=case_id,
@@ -225,15 +320,34 @@ def decide(
     expected_version: int | None = None,
 ) -> Decided:
     """Record a decision; FieldError, TransitionNotAllowed, RuleViolation or Conflict change nothing."""
-    row = find_case(tx.conn, case)
+    text, params = _case_key(case)
+    found = tx.conn.execute(_DECISION_BY_ID if "b_id" in params else _DECISION_BY_REF, params)
+    row = found.mappings().first()
+    if row is None:
+        raise _no_case(text)
     if expected_version is not None and row["version"] != expected_version:
         raise Conflict(
             f"case {row['ref']} changed since you read it (version {expected_version}, now {row['version']})",
             hint="reload the case and decide again",
         )
     spec = catalog.get(row["pathway_id"], row["pathway_version"])
-    facts, proj = _project_facts(tx.conn, row["project_id"])
-    entry = tx.conn.execute(select(ENTRY).where(ENTRY.c.id == row["current_entry_id"])).mappings().first()
+    facts = ProjectFacts(
+        id=row["project_id"],
+        name=row["p_name"],
+        legal_form=row["p_legal_form"],
+        phase=Phase(row["p_phase"]),
+        territory=row["p_territory"],
+        salaried_jobs=row["p_permanent_jobs"] + row["p_fixed_term_jobs"],
+        organisation=row["p_organisation_id"],
+    )
+    proj = {
+        "id": row["project_id"],
+        "organisation_id": row["p_organisation_id"],
+        "territory": row["p_territory"],
+        "siret": row["p_siret"],
+        "bce": row["p_bce"],
+    }
+    entry_entered_at = row["e_entered_at"]
     state = machine.CaseState(
         stage=row["stage"], status=row["status"], result=row["result"], data=row["data"]
     )
@@ -247,25 +361,25 @@ def decide(
         facts=DbFacts(tx.conn),
         now=tx.at,
         case_id=row["id"],
-        stage_entered_at=entry["entered_at"] if entry else None,
+        stage_entered_at=entry_entered_at,
     )
     new = transition.state
     left = row["stage"]
+    entry = row["current_entry_id"]
     assert entry is not None
     assert left is not None
     tx.conn.execute(
-        update(ENTRY)
-        .where(ENTRY.c.id == entry["id"])
-        .values(
-            left_at=tx.at, outcome=outcome, values=dict(transition.values), decided_by=tx.actor_id, note=note
-        )
+        _LEAVE_ENTRY,
+        {
+            "b_id": entry,
+            "b_at": tx.at,
+            "b_outcome": outcome,
+            "b_values": dict(transition.values),
+            "b_by": tx.actor_id,
+            "b_note": note,
+        },
     )
-    tx.conn.execute(
-        update(NOTICE)
-        .where(NOTICE.c.entry_id == entry["id"], NOTICE.c.status == "pending")
-        .values(status="cancelled")
-    )
-    zone = _zone(tx.conn, row["organisation_id"])
+    tx.conn.execute(_CANCEL_NOTICES, {"b_entry": entry})
     entry_id, due = None, None
     if transition.entered is not None:
         recorded = {k: v for values_ in new.data.values() for k, v in values_.items()}
@@ -275,25 +389,27 @@ def decide(
             ref=row["ref"],
             spec=spec,
             stage=spec.stage(transition.entered),
-            seq=entry["seq"] + 1,
-            territory=proj["territory"],
-            zone=zone,
+            seq=row["e_seq"] + 1,
+            territory=row["p_territory"],
+            zone=ZoneInfo(row["o_timezone"]),
             recorded=recorded,
         )
+    resource = transition.values.get(RESOURCE_FIELD, row["resource_id"])
     changed = tx.conn.execute(
-        update(CASE)
-        .where(CASE.c.id == row["id"], CASE.c.version == row["version"])
-        .values(
-            stage=new.stage,
-            status=new.status,
-            result=new.result,
-            data=dict(new.data),
-            due_at=due,
-            current_entry_id=entry_id,
-            closed_at=tx.at if new.status == "closed" else None,
-            resource_id=transition.values.get(RESOURCE_FIELD, row["resource_id"]),
-            version=row["version"] + 1,
-        )
+        _MOVE_CASE[resource != row["resource_id"]],
+        {
+            "b_id": row["id"],
+            "b_version": row["version"],
+            "b_stage": new.stage,
+            "b_status": new.status,
+            "b_result": new.result,
+            "b_data": dict(new.data),
+            "b_due": due,
+            "b_entry": entry_id,
+            "b_closed": tx.at if new.status == "closed" else None,
+            "b_resource": resource,
+            "b_new_version": row["version"] + 1,
+        },
     ).rowcount
     if changed != 1:
         raise Conflict(
@@ -312,14 +428,15 @@ def decide(
             "result": new.result,
             # What was typed stays in the stage entry, which can be erased on request; the chain
             # holds the field names and a keyed digest, so an edit of the entry is still detectable.
-            "entry": entry["id"],
+            "entry": entry,
             "fields": sorted(transition.values),
             "values_digest": values_digest(tx.key, transition.values, note),
             "version": row["version"] + 1,
         },
+        head=(row["h_seq"], row["h_digest"]) if row["h_seq"] is not None else None,
     )
     _record_identifiers(tx, spec.stage(left).fields_for(outcome), transition.values, proj, row["id"])
-    _follow_up(tx, row=row, proj=proj, transition=transition, entry_id=entry["id"])
+    _follow_up(tx, row=row, proj=proj, transition=transition, entry_id=entry)
     return Decided(
         case_id=row["id"],
         ref=row["ref"],
@@ -384,7 +501,7 @@ def _resolve_people(
 
 
 def _follow_up(
-    tx: Tx, *, row: Mapping[str, Any], proj: Mapping[str, Any], transition: machine.Transition, entry_id: int
+    tx: Tx, *, row: Mapping[Any, Any], proj: Mapping[str, Any], transition: machine.Transition, entry_id: int
 ) -> None:
     """Queue hand-offs and spawns; move the project's lifecycle phase (same transaction)."""
     for event in transition.events:

@@ -13,6 +13,12 @@ from pathways.store.tables import OutboxJob
 
 JOB = OutboxJob.__table__  # type: ignore[attr-defined]
 
+# Built once per dialect: enqueue runs in every decision entering a stage with steps.
+_ENQUEUE = {
+    "postgresql": pg_insert(JOB).on_conflict_do_nothing(index_elements=["key"]),
+    "sqlite": sqlite_insert(JOB).on_conflict_do_nothing(index_elements=["key"]),
+}
+
 
 def enqueue(
     tx: Tx,
@@ -24,21 +30,16 @@ def enqueue(
     pathway_id: str | None = None,
 ) -> bool:
     """Queue a job in the caller's transaction; False when a job with this key exists (idempotent)."""
-    dialect_insert = pg_insert if tx.conn.dialect.name == "postgresql" else sqlite_insert
-    stmt = (
-        dialect_insert(JOB)
-        .values(
-            key=key,
-            kind=kind,
-            case_id=case_id,
-            pathway_id=pathway_id,
-            payload=dict(payload),
-            status="pending",
-            attempts=0,
-            next_attempt_at=tx.recorded_at,
-            created_at=tx.recorded_at,
-            updated_at=tx.recorded_at,
-        )
-        .on_conflict_do_nothing(index_elements=["key"])
-    )
-    return bool(tx.conn.execute(stmt).rowcount)
+    row = {
+        "key": key,
+        "kind": kind,
+        "case_id": case_id,
+        "pathway_id": pathway_id,
+        "payload": dict(payload),
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": tx.recorded_at,
+        "created_at": tx.recorded_at,
+        "updated_at": tx.recorded_at,
+    }
+    return bool(tx.conn.execute(_ENQUEUE[tx.conn.dialect.name], row).rowcount)

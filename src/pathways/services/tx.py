@@ -8,12 +8,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, Insert, insert
 
 from pathways.store import audit
 
 if TYPE_CHECKING:
     from pathways.bootstrap import App
+
+# One INSERT statement per table, built once: SQLAlchemy caches the compiled form per set of
+# columns given, but building the statement again on every call costs more than running it.
+_INSERTS: dict[Any, Insert] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,14 +32,27 @@ class Tx:
 
     def insert(self, table: Any, **values: Any) -> int:
         """Insert one row and return its new id."""
-        key = self.conn.execute(insert(table).values(**values)).inserted_primary_key
+        stmt = _INSERTS.get(table)
+        if stmt is None:
+            stmt = _INSERTS[table] = insert(table)
+        key = self.conn.execute(stmt, values).inserted_primary_key
         assert key is not None
         return int(key[0])
 
     def audit(
-        self, *, organisation_id: int, kind: str, payload: Mapping[str, Any], case_id: int | None = None
+        self,
+        *,
+        organisation_id: int,
+        kind: str,
+        payload: Mapping[str, Any],
+        case_id: int | None = None,
+        head: tuple[int, str] | None = None,
     ) -> int:
-        """Append an event to the organisation's audit chain, in this transaction."""
+        """Append an event to the organisation's audit chain, in this transaction.
+
+        ``head``: the chain's (seq, digest) read earlier in this transaction, if the caller has it
+        (see :func:`pathways.store.audit.append_event`).
+        """
         return audit.append_event(
             self.conn,
             key=self.key,
@@ -46,6 +63,7 @@ class Tx:
             payload=payload,
             case_id=case_id,
             actor_id=self.actor_id,
+            head=head,
         )
 
 

@@ -81,6 +81,14 @@ _UPDATE_HEAD = (
     .where(_HEAD.c.organisation_id == bindparam("org"))
     .values(seq=bindparam("new_seq"), digest=bindparam("new_digest"))
 )
+# An append whose caller read the head earlier in its transaction (unlocked, e.g. in a joined
+# read): moving the head on only if it is still the one read takes the row lock and checks it
+# in one statement.
+_ADVANCE_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.organisation_id == bindparam("org"), _HEAD.c.seq == bindparam("old_seq"))
+    .values(seq=bindparam("new_seq"), digest=bindparam("new_digest"))
+)
 _READ_HEAD = select(_HEAD.c.seq, _HEAD.c.digest).where(_HEAD.c.organisation_id == bindparam("org"))
 _SELECT_EVENTS = (
     select(
@@ -131,17 +139,46 @@ def append_event(
     payload: Mapping[str, Any],
     case_id: int | None = None,
     actor_id: int | None = None,
+    head: tuple[int, str] | None = None,
 ) -> int:
     """Append an event to the organisation's chain in the caller's transaction; return its id.
 
     Call it inside ``Store.write()`` (on SQLite the transaction must hold the write
     lock up front). ``payload`` holds JSON values only; it is stored as hashed.
+
+    ``head`` is the chain's (seq, digest) as the caller read it earlier in this transaction
+    without a lock: the head is then moved on only if it is still that one (which takes its
+    row lock), one statement fewer than reading it locked; if another append moved it
+    meanwhile, the head is read again under the lock, as without ``head``.
     """
     if not key:
         raise ValueError("the audit key is empty")
     if len(kind) > _KIND_MAX:
         raise ValueError(f"audit event kind {kind!r} is longer than {_KIND_MAX} characters")
     document = _canonical_payload(payload)
+    event: dict[str, Any] = {
+        "organisation_id": organisation_id,
+        "case_id": case_id,
+        "actor_id": actor_id,
+        "kind": kind,
+        "effective_at": effective_at,
+        "recorded_at": recorded_at,
+        "payload": document,
+    }
+    if head is not None:
+        seq = head[0] + 1
+        digest = _digest(key, head[1], seq=seq, **event)
+        moved = conn.execute(
+            _ADVANCE_HEAD, {"org": organisation_id, "old_seq": head[0], "new_seq": seq, "new_digest": digest}
+        ).rowcount
+        if moved == 1:
+            return _insert_event(conn, event | {"seq": seq, "prev_digest": head[1], "digest": digest})
+    return _append_locked(conn, key, event)
+
+
+def _append_locked(conn: Connection, key: bytes, event: dict[str, Any]) -> int:
+    """Append `event` after the head read under its row lock (created for a first event)."""
+    organisation_id = event["organisation_id"]
     head = conn.execute(_SELECT_HEAD, {"org": organisation_id}).first()
     if head is None:
         # First event of this organisation, or a concurrent first append: whoever loses the
@@ -150,34 +187,14 @@ def append_event(
         conn.execute(create, {"organisation_id": organisation_id, "seq": 0, "digest": GENESIS})
         head = conn.execute(_SELECT_HEAD, {"org": organisation_id}).one()
     seq = head.seq + 1
-    digest = _digest(
-        key,
-        head.digest,
-        organisation_id=organisation_id,
-        seq=seq,
-        case_id=case_id,
-        actor_id=actor_id,
-        kind=kind,
-        effective_at=effective_at,
-        recorded_at=recorded_at,
-        payload=document,
-    )
-    result = conn.execute(
-        _INSERT_EVENT,
-        {
-            "organisation_id": organisation_id,
-            "seq": seq,
-            "case_id": case_id,
-            "actor_id": actor_id,
-            "kind": kind,
-            "effective_at": effective_at,
-            "recorded_at": recorded_at,
-            "payload": document,
-            "prev_digest": head.digest,
-            "digest": digest,
-        },
-    )
+    digest = _digest(key, head.digest, seq=seq, **event)
+    event_id = _insert_event(conn, event | {"seq": seq, "prev_digest": head.digest, "digest": digest})
     conn.execute(_UPDATE_HEAD, {"org": organisation_id, "new_seq": seq, "new_digest": digest})
+    return event_id
+
+
+def _insert_event(conn: Connection, row: dict[str, Any]) -> int:
+    result = conn.execute(_INSERT_EVENT, row)
     event_id = result.inserted_primary_key[0] if result.inserted_primary_key else None
     assert isinstance(event_id, int)
     return event_id

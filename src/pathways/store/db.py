@@ -33,6 +33,9 @@ _SQLITE_PRAGMAS: Final = (
     "PRAGMA synchronous=NORMAL",
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=10000",
+    # A decision writes ~30 WAL pages; at the default 1,000-page threshold some commit ran a
+    # checkpoint (with fsync) every ~30 decisions. 10,000 pages keeps the WAL under ~40 MiB.
+    "PRAGMA wal_autocheckpoint=10000",
 )
 
 # Arbitrary constant: serialises concurrent `init_database` runs on one PostgreSQL database.
@@ -70,7 +73,10 @@ class Store:
         elif backend == "postgresql":
             engine = create_engine(
                 parsed,
-                pool_pre_ping=True,
+                # No pre-ping: it costs a round trip per transaction (~0.1-0.4 ms, a fifth of a
+                # decision). A connection the server dropped fails one transaction, which
+                # invalidates the pool; recycling keeps idle connections from going stale.
+                pool_pre_ping=False,
                 pool_size=10,
                 max_overflow=10,
                 pool_recycle=1800,
