@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import platform
 import re
@@ -216,3 +217,56 @@ def record(section: str, body: str, *, path: Path = RESULTS, title: str = "# Ben
     else:
         updated = current.rstrip() + "\n\n" + block + "\n"
     path.write_text(updated)
+
+
+# --- machine-readable figures (`--json PATH`, read by bench/run.py) ------------------------
+
+
+def figure(
+    bench: str,
+    name: str,
+    backend: str,
+    cases: int,
+    unit: str,
+    values: Sequence[float],
+    *,
+    baseline: tuple[str, float] | None = None,
+) -> dict[str, object]:
+    """One figure of the `--json` contract: the median of `values` (one per run) and its spread.
+
+    `baseline` is (name, median) of what the figure is compared with in the same run;
+    the ratio is the figure's median over the baseline's.
+    """
+    if not values:
+        raise ValueError(f"figure {bench}/{name}: no values")
+    mid = median(values)
+    return {
+        "bench": bench,
+        "name": name,
+        "backend": backend,
+        "cases": cases,
+        "unit": unit,
+        "median": mid,
+        "spread": [min(values), max(values)],
+        "runs": len(values),
+        "baseline": {"name": baseline[0], "median": baseline[1]} if baseline else None,
+        "ratio": mid / baseline[1] if baseline and baseline[1] else None,
+    }
+
+
+def write_figures(path: Path | str, figures: Sequence[dict[str, object]]) -> None:
+    """Write the figures of a run as a JSON list (the `--json PATH` contract)."""
+    Path(path).write_text(json.dumps(list(figures), indent=2) + "\n")
+
+
+def place_section_first(section: str, *, path: Path = RESULTS, title: str = "# Benchmark results") -> None:
+    """Make sure section `section` exists right under the results file's title (empty when new);
+    :func:`record` then rewrites it in place."""
+    start, end = f"<!-- bench:{section}:start -->", f"<!-- bench:{section}:end -->"
+    current = path.read_text() if path.exists() else f"{title}\n"
+    if start in current and end in current:
+        return
+    lines = current.splitlines()
+    head = 1 if lines and lines[0].startswith("# ") else 0
+    placed = [*lines[:head], "", start, end, "", *lines[head:]]
+    path.write_text("\n".join(placed).rstrip() + "\n")

@@ -1,0 +1,433 @@
+"""The whole performance suite, one script after the other, and its summary in bench/RESULTS.md.
+
+    PYTHONPATH=src python bench/run.py [--quick] [--only decide,spiff] [--no-record]
+
+`make bench` runs it with --quick (minutes); `make bench-full` without (the 1M-case runs,
+10M audit events: hours on a small machine).
+
+Each script runs in its own process with ``--json PATH`` (and ``--quick`` in quick mode),
+one after the other; each takes the machine-wide benchmark lock itself and writes its own
+section of bench/RESULTS.md. A script whose ``--help`` does not offer ``--json`` is
+reported as "not run"; one that fails or writes no valid figures as "failed"; the others
+go on. The summary (machine, date, commit, every figure's median and spread, the ratios
+against their baselines, each aim met or missed and by how much, and the cost curve of
+every figure measured at several sizes) replaces the section between
+``<!-- bench:summary:start -->`` and ``<!-- bench:summary:end -->`` at the top of the file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import ROOT, exclusive_run, place_section_first, record, run_context
+
+BENCH = ROOT / "bench"
+SECTION = "summary"
+# (script, what it measures); every script gets --quick in quick mode and nothing in full mode.
+SUITE: tuple[tuple[str, str], ...] = (
+    ("decide", "decisions per second against the raw insert rate"),
+    ("spiff", "the four-stage process against SpiffWorkflow"),
+    ("sweep", "deadline sweep and message dispatch"),
+    ("history", "history of one case among millions of audit events"),
+    ("orchestration", "decision to delivered message through the orchestrator"),
+    ("web", "pages and API under concurrent clients"),
+)
+KEYS = {"bench", "name", "backend", "cases", "unit", "median", "spread", "runs", "baseline", "ratio"}
+CURVE_SIZES = (10_000, 100_000, 1_000_000, 10_000_000)
+
+
+# --- running the scripts --------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """What became of one script: its status, duration and figures."""
+
+    script: str
+    about: str
+    status: str = "not run"
+    detail: str = ""
+    seconds: float = 0.0
+    figures: list[dict[str, Any]] = field(default_factory=list)
+
+
+def supports_json(path: Path, env: Mapping[str, str]) -> bool:
+    """Whether the script offers --json (asked through its own --help, so no guessing)."""
+    try:
+        shown = subprocess.run(
+            [sys.executable, str(path), "--help"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=dict(env),
+            cwd=ROOT,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return shown.returncode == 0 and "--json" in shown.stdout
+
+
+def valid_figure(item: object) -> str | None:
+    """Why `item` is not a figure of the --json contract (None when it is one)."""
+    if not isinstance(item, dict):
+        return f"not an object: {item!r:.60}"
+    missing = KEYS - item.keys()
+    if missing:
+        return f"{item.get('name', '?')}: missing {', '.join(sorted(missing))}"
+    spread = item["spread"]
+    numbers_ok = isinstance(item["median"], (int, float)) and isinstance(item["cases"], int)
+    spread_ok = (
+        isinstance(spread, list) and len(spread) == 2 and all(isinstance(v, (int, float)) for v in spread)
+    )
+    baseline = item["baseline"]
+    baseline_ok = baseline is None or (isinstance(baseline, dict) and {"name", "median"} <= baseline.keys())
+    if not (numbers_ok and spread_ok and baseline_ok):
+        return f"{item['name']}: median, cases, spread or baseline of the wrong type"
+    return None
+
+
+def run_script(script: str, about: str, *, quick: bool, env: Mapping[str, str]) -> Outcome:
+    outcome = Outcome(script, about)
+    path = BENCH / f"{script}.py"
+    if not path.exists():
+        outcome.detail = "no such script"
+        return outcome
+    if not supports_json(path, env):
+        outcome.detail = "no --json option yet"
+        return outcome
+    with tempfile.TemporaryDirectory(prefix="pathways-bench-run-") as tmp:
+        out = Path(tmp) / f"{script}.json"
+        command = [sys.executable, str(path), *(["--quick"] if quick else []), "--json", str(out)]
+        print(f"\n=== {script}: {' '.join(command[1:])}", flush=True)
+        started = time.perf_counter()
+        try:
+            done = subprocess.run(command, env=dict(env), cwd=ROOT, check=False)
+        except OSError as exc:
+            outcome.status, outcome.detail = "failed", str(exc)
+            return outcome
+        outcome.seconds = time.perf_counter() - started
+        if done.returncode != 0:
+            outcome.status, outcome.detail = "failed", f"exit status {done.returncode}"
+            return outcome
+        try:
+            figures = json.loads(out.read_text())
+        except (OSError, ValueError) as exc:
+            outcome.status, outcome.detail = "failed", f"no valid JSON figures ({exc.__class__.__name__})"
+            return outcome
+    problems = (
+        [p for p in map(valid_figure, figures) if p] if isinstance(figures, list) else ["not a JSON list"]
+    )
+    if problems:
+        outcome.status, outcome.detail = "failed", "; ".join(problems[:3])
+        return outcome
+    outcome.status, outcome.figures = "ran", figures
+    return outcome
+
+
+# --- aims -----------------------------------------------------------------------------------
+
+_TO_BASE = {"s": 1.0, "ms": 1e-3, "µs": 1e-6, "us": 1e-6, "MB": 1.0, "MiB": 1.048576, "GB": 1000.0}
+
+
+@dataclass(frozen=True)
+class Aim:
+    """One aim of issue 8 and which figures it applies to."""
+
+    text: str
+    matches: Callable[[Mapping[str, Any]], bool]
+    op: str  # ">=" or "<="
+    value: float
+    unit: str  # of `value`; "×" when the aim is about the ratio
+    at: int | None = None  # the size the aim is stated at (the largest measured is used)
+
+
+def _n(f: Mapping[str, Any]) -> str:
+    return f"{str(f['name']).lower()} {str(f['unit']).lower()}"
+
+
+AIMS: tuple[Aim, ...] = (
+    Aim(
+        "≥ 1,000 decisions/s on SQLite, one process",
+        lambda f: (
+            f["bench"] == "decide" and f["backend"] == "sqlite" and "decision" in _n(f) and "/s" in _n(f)
+        ),
+        ">=",
+        1000,
+        "/s",
+    ),
+    Aim(
+        "≥ 500 decisions/s on PostgreSQL, one process",
+        lambda f: (
+            f["bench"] == "decide" and f["backend"] == "postgres" and "decision" in _n(f) and "/s" in _n(f)
+        ),
+        ">=",
+        500,
+        "/s",
+    ),
+    Aim(
+        "≥ 25% of the raw insert rate",
+        lambda f: (
+            f["bench"] == "decide" and f["ratio"] is not None and "raw" in str(f["baseline"]["name"]).lower()
+        ),
+        ">=",
+        0.25,
+        "×",
+    ),
+    Aim(
+        "≥ 10× SpiffWorkflow on the same process",
+        lambda f: f["bench"] == "spiff" and f["ratio"] is not None,
+        ">=",
+        10,
+        "×",
+    ),
+    Aim(
+        "sweep of 1M open cases (10k due) < 2 s",
+        lambda f: f["bench"] == "sweep" and f["unit"] in {"s", "ms"} and "sweep" in _n(f),
+        "<=",
+        2,
+        "s",
+        1_000_000,
+    ),
+    Aim(
+        "sweep of 1M open cases (10k due) < 300 MB",
+        lambda f: f["bench"] == "sweep" and f["unit"] in {"MB", "MiB"},
+        "<=",
+        300,
+        "MB",
+        1_000_000,
+    ),
+    Aim(
+        "case history p99 < 10 ms at 10M audit events",
+        lambda f: f["bench"] == "history" and "p99" in _n(f),
+        "<=",
+        10,
+        "ms",
+        10_000_000,
+    ),
+    Aim(
+        "page p99 < 100 ms at 50 concurrent clients",
+        lambda f: f["bench"] == "web" and "p99" in _n(f) and f["unit"] in {"ms", "s"},
+        "<=",
+        100,
+        "ms",
+    ),
+)
+
+
+def _in_unit(f: Mapping[str, Any], unit: str) -> float:
+    """The figure's median in `unit` (s/ms, MB/MiB conversions; the ratio for "×")."""
+    if unit == "×":
+        return float(f["ratio"])
+    value = float(f["median"])
+    if f["unit"] != unit and f["unit"] in _TO_BASE and unit in _TO_BASE:
+        value = value * _TO_BASE[f["unit"]] / _TO_BASE[unit]
+    return value
+
+
+def _fmt(value: float, unit: str) -> str:
+    if unit == "×":
+        return f"{value:.2f}×" if value < 10 else f"{value:.1f}×"
+    digits = 0 if abs(value) >= 100 else 2 if abs(value) < 10 else 1
+    return f"{value:,.{digits}f} {unit}".replace(" /s", "/s")
+
+
+def verdict(aim: Aim, value: float) -> str:
+    """met/missed and by how much."""
+    if aim.op == ">=":
+        if value >= aim.value:
+            return f"met, ×{value / aim.value:.2f} the aim"
+        short = 1 - value / aim.value if aim.value else 1.0
+        gap = _fmt(aim.value - value, aim.unit)
+        return f"**missed** by {gap} ({short:.0%} short; needs ×{aim.value / value:.2f})"
+    if value <= aim.value:
+        return f"met, {1 - value / aim.value:.0%} under the aim"
+    return f"**missed** by {_fmt(value - aim.value, aim.unit)} (×{value / aim.value:.2f} the aim)"
+
+
+def aim_rows(figures: list[dict[str, Any]]) -> list[str]:
+    rows = ["| aim | figure | backend | size | measured | verdict |", "|---|---|---|---:|---:|---|"]
+    for aim in AIMS:
+        matched = [f for f in figures if _safe(aim.matches, f)]
+        if not matched:
+            rows.append(f"| {aim.text} | – | – | – | – | not measured in this run |")
+            continue
+        for backend in dict.fromkeys(f["backend"] for f in matched):
+            mine = [f for f in matched if f["backend"] == backend]
+            sizes: list[int] = sorted({int(f["cases"]) for f in mine})
+            size = aim.at if aim.at is not None and aim.at in sizes else sizes[-1]
+            for f in (f for f in mine if f["cases"] == size):
+                value = _in_unit(f, aim.unit)
+                note = "" if aim.at is None or size >= aim.at else f" (aim stated at {aim.at:,}: full mode)"
+                rows.append(
+                    f"| {aim.text} | {f['bench']}: {f['name']} | {backend} | {size:,} "
+                    f"| {_fmt(value, aim.unit)} | {verdict(aim, value)}{note} |"
+                )
+    return rows
+
+
+def _safe(test: Callable[[Mapping[str, Any]], bool], f: Mapping[str, Any]) -> bool:
+    try:
+        return bool(test(f))
+    except (KeyError, TypeError, AttributeError):
+        return False
+
+
+# --- the summary ----------------------------------------------------------------------------
+
+
+def _num(value: float) -> str:
+    if not math.isfinite(value):
+        return str(value)
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}" if abs(value) >= 0.1 else f"{value:.3g}"
+
+
+def _size(n: int) -> str:
+    for div, suffix in ((1_000_000, "M"), (1_000, "k")):
+        if n >= div and n % (div // 10) == 0:
+            return f"{n / div:g}{suffix}"
+    return f"{n:,}"
+
+
+def figure_rows(figures: list[dict[str, Any]]) -> list[str]:
+    rows = [
+        "| bench | figure | backend | N | median [min–max] | unit | runs | baseline (median) | ratio |",
+        "|---|---|---|---:|---|---|---:|---|---:|",
+    ]
+    for f in figures:
+        low, high = f["spread"]
+        base = f["baseline"]
+        baseline = f"{base['name']} ({_num(float(base['median']))})" if base else "–"
+        ratio = f"**{float(f['ratio']):.2f}×**" if f["ratio"] is not None else "–"
+        rows.append(
+            f"| {f['bench']} | {f['name']} | {f['backend']} | {f['cases']:,} "
+            f"| **{_num(float(f['median']))}** [{_num(float(low))}–{_num(float(high))}] | {f['unit']} "
+            f"| {f['runs']} | {baseline} | {ratio} |"
+        )
+    return rows
+
+
+def curve_rows(figures: list[dict[str, Any]]) -> list[str]:
+    """Each figure measured at several sizes: its median at each, and how it grows."""
+    groups: dict[tuple[str, str, str, str], dict[int, float]] = {}
+    for f in figures:
+        key = (str(f["bench"]), str(f["name"]), str(f["backend"]), str(f["unit"]))
+        groups.setdefault(key, {})[int(f["cases"])] = float(f["median"])
+    curves = {k: v for k, v in groups.items() if len(v) > 1}
+    if not curves:
+        return ["No figure was measured at more than one size in this run."]
+    sizes = sorted({n for v in curves.values() for n in v} | set(CURVE_SIZES))
+    sizes = [n for n in sizes if n in CURVE_SIZES or any(n in v for v in curves.values())]
+    head = "| bench | figure | backend | unit | " + " | ".join(_size(n) for n in sizes) + " | growth |"
+    rows = [head, "|---|---|---|---|" + "---:|" * len(sizes) + "---|"]
+    for (bench, name, backend, unit), values in curves.items():
+        cells = [_num(values[n]) if n in values else "–" for n in sizes]
+        measured = sorted(values)
+        low, high = measured[0], measured[-1]
+        growth = f"×{values[high] / values[low]:.2f} for ×{high / low:g} the size" if values[low] else "–"
+        rows.append(f"| {bench} | {name} | {backend} | {unit} | " + " | ".join(cells) + f" | {growth} |")
+    return rows
+
+
+def summary(outcomes: list[Outcome], *, quick: bool, load: tuple[float, float], started: str) -> str:
+    ctx = run_context()
+    figures = [f for o in outcomes for f in o.figures]
+    mode = "quick (`make bench`)" if quick else "full (`make bench-full`)"
+    lines = [
+        f"## Summary: the whole suite, {mode}",
+        "",
+        f"- machine: {ctx['machine']}",
+        f"- date: {started} → {ctx['date']}",
+        f"- commit: {ctx['commit']}",
+        f"- versions: {ctx['python']}, SQLite {ctx['sqlite']}",
+        f"- command: `{ctx['command']}`",
+        f"- load (1-minute average) before → after: {load[0]:.1f} → {load[1]:.1f} on {os.cpu_count()} cores"
+        + (
+            ": **the machine was loaded** (other runs shared CPU and PostgreSQL); absolute figures are "
+            "lower than on a quiet machine, ratios measured in the same run are what to compare"
+            if max(load) > (os.cpu_count() or 1) * 0.5
+            else ""
+        ),
+        "",
+        "| script | measures | status | time | figures |",
+        "|---|---|---|---:|---:|",
+    ]
+    for o in outcomes:
+        status = o.status + (f": {o.detail}" if o.detail else "")
+        took = f"{o.seconds:,.0f} s" if o.seconds else "–"
+        lines.append(f"| `bench/{o.script}.py` | {o.about} | {status} | {took} | {len(o.figures)} |")
+    lines += ["", "### Aims (issue 8)", "", *aim_rows(figures)]
+    lines += ["", "### Every figure", ""]
+    lines += figure_rows(figures) if figures else ["No figures in this run."]
+    lines += ["", "### Cost curve", "", *curve_rows(figures)]
+    lines += [
+        "",
+        (
+            "Medians over each script's runs with [min–max]; a ratio is the figure's median over its "
+            "baseline's, both measured in the same run. Details, method and analysis: each script's own "
+            "section below."
+        ),
+    ]
+    return "\n".join(lines)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="every script's quick mode (minutes)")
+    parser.add_argument(
+        "--only", default=None, help=f"comma-separated scripts (default all: {','.join(s for s, _ in SUITE)})"
+    )
+    parser.add_argument(
+        "--no-record", action="store_true", help="print the summary; leave bench/RESULTS.md alone"
+    )
+    args = parser.parse_args(argv)
+    known = [s for s, _ in SUITE]
+    args.scripts = known if args.only is None else [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = [s for s in args.scripts if s not in known]
+    if unknown or not args.scripts:
+        parser.error(
+            f"--only: unknown script {', '.join(unknown) or '(none)'}; choose from {', '.join(known)}"
+        )
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT / "src"), env.get("PYTHONPATH", "")) if p)
+    started = run_context()["date"]
+    load_before = os.getloadavg()[0]
+    about = dict(SUITE)
+    outcomes = [run_script(s, about[s], quick=args.quick, env=env) for s in args.scripts]
+    text = summary(outcomes, quick=args.quick, load=(load_before, os.getloadavg()[0]), started=started)
+    print("\n" + text)
+    if not args.no_record:
+        with exclusive_run():  # the scripts write the same file; wait for any other run
+            place_section_first(SECTION)
+            record(SECTION, text)
+        print("\nsummary recorded at the top of bench/RESULTS.md")
+    failed = [o.script for o in outcomes if o.status == "failed"]
+    if failed:
+        print(f"failed: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
