@@ -106,19 +106,30 @@ class CsvFile:
         rows: list[tuple[int, dict[str, str]]] = []
         shape: list[RowProblem] = []
         last = 0
-        for record in reader:
-            line, last = last + 1, reader.line_num  # a quoted value may span lines: report the first
-            if not any(cell.strip() for cell in record):
-                continue
-            if names is None:
-                names = _header(record, columns, line)
-                continue
-            if len(record) != len(names):
-                reason = f"{len(record)} values for {len(names)} columns (a missing or extra '{delimiter}'?)"
-                shape.append(RowProblem(line, None, reason))
-                rows.append((line, {}))
-                continue
-            rows.append((line, {n: v.strip() for n, v in zip(names, record, strict=True) if n}))
+        try:
+            for record in reader:
+                line, last = last + 1, reader.line_num  # a quoted value may span lines: report the first
+                if not any(cell.strip() for cell in record):
+                    continue
+                if names is None:
+                    names = _header(record, columns, line)
+                    continue
+                if len(record) != len(names):
+                    reason = (
+                        f"{len(record)} values for {len(names)} columns (a missing or extra '{delimiter}'?)"
+                    )
+                    shape.append(RowProblem(line, None, reason))
+                    rows.append((line, {}))
+                    continue
+                rows.append((line, {n: v.strip() for n, v in zip(names, record, strict=True) if n}))
+        except csv.Error as exc:  # a value beyond the csv module's size limit: an unclosed quote, mostly
+            reason = str(exc)
+            if "field limit" in reason:
+                reason = f"a value longer than {csv.field_size_limit():,} characters"
+            raise InvalidInput(
+                f"{path}: line {last + 1}: cannot be read as CSV ({reason})",
+                hint='look for a quote (") opened on this line and never closed',
+            ) from exc
         return cls(tuple(rows), hashlib.sha256(data).hexdigest(), tuple(shape))
 
 

@@ -49,6 +49,8 @@ __all__ = [
 ]
 
 BATCH: Final = 1000  # rows per executemany; also how often progress is reported while inserting
+_JOBS_DIGITS: Final = 6  # jobs in one project: fits any integer column
+_ID_DIGITS: Final = 18  # ids are 64-bit at most: a longer number names no row
 _IN_CHUNK: Final = 900  # values per IN (...) when looking rows up in the database
 _LIST_SEPARATOR: Final = "|"
 _EMAIL: Final = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -155,7 +157,7 @@ class _Orgs:
             self.by_key[row.name.lower()].add(row.id)
 
     def find(self, row: Row, ref: str) -> int | None:
-        if ref.isdigit() and int(ref) in self.territory:
+        if _is_id(ref) and int(ref) in self.territory:
             return int(ref)
         found = self.by_key.get(ref.lower(), set())
         if len(found) == 1:
@@ -173,7 +175,7 @@ class _People:
     def __init__(self, conn: Connection, refs: Iterable[str]) -> None:
         wanted = {ref.lower() for ref in refs}
         self.ids = {
-            i for i, _ in _pairs(conn, PERSON, "id", (int(r) for r in wanted if r.isdigit()), people=True)
+            i for i, _ in _pairs(conn, PERSON, "id", (int(r) for r in wanted if _is_id(r)), people=True)
         }
         self.keys: dict[str, dict[str, set[int]]] = {}
         for key in ("handle", "email", "name"):
@@ -183,7 +185,7 @@ class _People:
             self.keys[key] = found
 
     def find(self, row: Row, column: str, ref: str) -> int | None:
-        if ref.isdigit() and int(ref) in self.ids:
+        if _is_id(ref) and int(ref) in self.ids:
             return int(ref)
         for key in ("handle", "email", "name"):
             found = self.keys[key].get(ref.lower(), set())
@@ -255,6 +257,11 @@ def _check_projects(conn: Connection, source: CsvFile, progress: Progress | None
     return out
 
 
+def _is_id(ref: str) -> bool:
+    """Whether `ref` is a row id: ASCII digits that fit the id column ('²' is a digit to str.isdigit)."""
+    return ref.isascii() and ref.isdigit() and len(ref) <= _ID_DIGITS
+
+
 def _digits(value: str | None, prefix: str = "") -> str:
     """An identifier as stored (separators and country prefix removed), to look it up."""
     number = identifiers.normalise(value or "")
@@ -267,6 +274,9 @@ def _count(row: Row, column: Column) -> int:
         return 0
     if not (value.isascii() and value.isdigit()):
         row.fail(column.name, f"'{value}' is not a whole number of jobs (0 or more)")
+        return 0
+    if len(value) > _JOBS_DIGITS:
+        row.fail(column.name, f"'{value}' jobs: at most {10**_JOBS_DIGITS - 1:,}")
         return 0
     return int(value)
 
