@@ -65,8 +65,8 @@ class Outcome:
     figures: list[dict[str, Any]] = field(default_factory=list)
 
 
-def supports_json(path: Path, env: Mapping[str, str]) -> bool:
-    """Whether the script offers --json (asked through its own --help, so no guessing)."""
+def json_support(path: Path, env: Mapping[str, str]) -> str | None:
+    """Why the script cannot be run with --json (None when it can): asked through its own --help."""
     try:
         shown = subprocess.run(
             [sys.executable, str(path), "--help"],
@@ -77,9 +77,12 @@ def supports_json(path: Path, env: Mapping[str, str]) -> bool:
             cwd=ROOT,
             check=False,
         )
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return shown.returncode == 0 and "--json" in shown.stdout
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"--help did not answer ({exc.__class__.__name__})"
+    if shown.returncode != 0:
+        last = (shown.stderr.strip().splitlines() or ["no message"])[-1]
+        return f"--help failed: {last[:120]}"
+    return None if "--json" in shown.stdout else "no --json option yet"
 
 
 def valid_figure(item: object) -> str | None:
@@ -107,8 +110,9 @@ def run_script(script: str, about: str, *, quick: bool, env: Mapping[str, str]) 
     if not path.exists():
         outcome.detail = "no such script"
         return outcome
-    if not supports_json(path, env):
-        outcome.detail = "no --json option yet"
+    why_not = json_support(path, env)
+    if why_not:
+        outcome.detail = why_not
         return outcome
     with tempfile.TemporaryDirectory(prefix="pathways-bench-run-") as tmp:
         out = Path(tmp) / f"{script}.json"
