@@ -3,32 +3,39 @@
 One server per module (a SQLite file in a temporary folder, a small fixture built
 through the services). Screenshots of the main pages go to ``tests/artifacts/``.
 
-Project owners' links: the message templates do not carry an owner link yet, so
-the test builds it with :func:`pathways.services.accounts.owner_link` (what the
-templates will call) instead of catching it in an email.
+Project owners' links: one test builds the link with
+:func:`pathways.services.accounts.owner_link`; another takes it from a real reminder
+email (the sweep and the dispatcher, sent through Apprise to an aiosmtpd server on
+loopback), as an owner would.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
 
-from builders import make_org, make_person, make_project
+from builders import make_org, make_person, make_project, open_diagnosis
+from mailcatch import plain_text, smtp_server
 from pathways.bootstrap import App, Clock
-from pathways.services import accounts
+from pathways.services import accounts, queries
+from pathways.services.dispatch import dispatch
+from pathways.services.sweep import sweep
 from pathways.services.tx import write
 from pathways.settings import load_settings
 from pathways.store.db import Store, init_database
 from pathways.web import create_app
+from pathways.web.i18n import catalogue
 
 pytestmark = pytest.mark.e2e
 
@@ -207,6 +214,10 @@ def test_officer_opens_a_case_corrects_an_invalid_field_and_moves_it_on_then_the
     manager.locator("img[src^='/dashboard/charts/workload.svg']").wait_for()
     manager.wait_for_load_state("networkidle")
     shot(manager, "09-dashboard")
+    manager.click("text=Messages en échec")  # in the managers' navigation
+    manager.wait_for_url(f"{site.url}/messages/failed")
+    assert manager.inner_text("h1") == "Messages en échec"
+    shot(manager, "09b-failed-messages")
     manager.context.close()
 
 
@@ -236,3 +247,45 @@ def test_a_project_owner_follows_their_link_and_confirms_the_meeting(site: Site,
     response = page.goto(expired)
     assert response is not None
     assert response.status == 410
+
+
+def test_a_project_owner_follows_the_link_of_a_real_reminder_email_and_marks_the_documents_sent(
+    site: Site, page: Any
+) -> None:
+    opened = datetime(2026, 7, 8, 8, 0, tzinfo=UTC)  # intake is due 22 July: the owner is reminded 16 July
+    with smtp_server() as mailbox:
+        owner = make_person(
+            site.app,
+            site.org,
+            role="owner",
+            name="Léa Bernard",
+            email="lea@example.org",
+            channels=(mailbox.url("lea@example.org"),),
+        )
+        project = make_project(site.app, site.org, name="Épicerie solidaire du Canal", owner=owner)
+        case = open_diagnosis(site.app, project, None, at=opened)
+        assert sweep(site.app, now=datetime(2026, 7, 16, 7, 30, tzinfo=UTC)).messages >= 1
+        assert dispatch(site.app).sent >= 1
+        mailbox.wait_for(1)
+    [mail] = [m for m in mailbox.messages if m["To"] == "lea@example.org"]
+    assert case["ref"] in mail["Subject"]
+    lines = [line.strip() for line in plain_text(mail).splitlines()]
+    links = [line for line in lines if re.fullmatch(rf"{re.escape(site.url)}/o/\S+", line)]
+    assert len(links) == 1, plain_text(mail)  # the owner link, alone on its line
+
+    page.goto(links[0])
+    assert page.inner_text("h1") == "Épicerie solidaire du Canal"
+    assert case["ref"] in page.content()
+    assert "Accueil et orientation" in page.inner_text(".stage")  # where the case stands, in French
+    # What is expected: intake reminds the owner, so the documents and the meeting.
+    assert page.locator("h2", has_text=catalogue("fr")["owner.expected"]).count() == 1
+    assert catalogue("fr")["owner.expected_documents"] in page.inner_text("section.owner")
+    shot(page, "11-owner-from-email")
+    page.click("text=J'ai envoyé les documents")
+    page.wait_for_url("**?done=documents_sent")
+    assert page.locator("[role=status]").count() == 1
+    assert page.locator("ul.done li").count() == 1
+    shot(page, "12-owner-documents-sent")
+    with site.app.store.read() as conn:
+        events = [e for e in queries.history(conn, case["id"]) if e["kind"].startswith("owner_")]
+    assert [e["kind"] for e in events] == ["owner_documents_sent"]

@@ -126,7 +126,7 @@ def test_a_form_without_the_session_csrf_token_is_refused(desk: Desk) -> None:
     data = {"outcome": "relevant", **INTAKE_RELEVANT}
     assert desk.client.post(f"/cases/{desk.case['ref']}/decide", data=data).status_code == 403
     with desk.app.store.read() as conn:
-        assert queries.show_case(conn, desk.app.catalog, desk.case["id"])["version"] == 1
+        assert queries.show_case(conn, desk.app.catalog, int(str(desk.case["id"])))["version"] == 1
 
 
 def test_the_decision_form_is_generated_from_the_stage_and_keeps_what_was_typed(desk: Desk) -> None:

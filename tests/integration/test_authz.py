@@ -3,13 +3,16 @@
 Two organisations, "own" (where the caller holds one role) and "other" (where the
 caller has none). Every endpoint is called once on each; the expected status
 depends only on the role and the organisation. After every call, nothing of the
-other organisation has changed, and no list ever returned its data.
+other organisation has changed, and no list ever returned its data. Each
+organisation has a dead-lettered message (its owner has no channel), so the
+failed-messages list and its retry are checked too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -18,13 +21,16 @@ from sqlalchemy import func, select
 
 from builders import INTAKE_RELEVANT, make_org, make_person, make_project, open_diagnosis
 from pathways.bootstrap import App
-from pathways.services import accounts, directory
+from pathways.services import accounts, directory, queries
+from pathways.services.dispatch import dispatch
+from pathways.services.sweep import sweep
 from pathways.services.tx import write
-from pathways.store.tables import AuditEvent, Case, Membership, Project
+from pathways.store.tables import AuditEvent, Case, Membership, OutboxJob, Project
 from pathways.web import create_app
 
 ROLES = ("officer", "manager", "admin", "auditor")
 PASSWORD = "correct horse battery staple"
+OWNER_REMINDER = datetime(2026, 7, 16, 7, 30, tzinfo=UTC)  # intake opened 8 July: owner reminded 16 July
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,7 @@ class Org:
     project: int  # an eligible project without a case: for opening one
     case: str  # a case at intake: to read, and to decide on
     owner: int
+    message: int = 0  # a dead-lettered message to its owner
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,14 @@ def _org(app: App, name: str, *, staff: int | None = None) -> Org:
     return Org(org, _slug(app, org), make_project(app, org, owner=owner), case["ref"], owner)
 
 
+def _with_message(app: App, org: Org) -> Org:
+    with app.store.read() as conn:
+        [message] = queries.failed_messages(conn, orgs={org.id})
+    assert message["case"] == org.case
+    assert message["status"] == "dead"
+    return Org(org.id, org.slug, org.project, org.case, org.owner, message["id"])
+
+
 def _slug(app: App, org: int) -> str:
     with app.store.read() as conn:
         return str(directory.find_org(conn, org)["slug"])
@@ -69,6 +84,11 @@ def world(request: pytest.FixtureRequest, app: App) -> Iterator[World]:
     owner = make_person(app, own_id, role="owner", name="Owner here")
     case = open_diagnosis(app, make_project(app, own_id, owner=owner), officer)
     own = Org(own_id, _slug(app, own_id), make_project(app, own_id, owner=owner), case["ref"], owner)
+    # The owners have no channel: their intake reminders are dead-lettered at the first try.
+    swept = sweep(app, now=OWNER_REMINDER)
+    assert swept.messages == 2, swept
+    assert dispatch(app).dead == 2  # ready at once (by the real clock)
+    own, other = _with_message(app, own), _with_message(app, other)
     with write(app) as tx:
         accounts.add_user(tx, person=me, password=PASSWORD)
         token = accounts.create_token(tx, person=me, name="matrix").token
@@ -83,6 +103,7 @@ WRITE = {"officer": (201, 404), "manager": (201, 404), "admin": (201, 404), "aud
 AUDIT = {"officer": (403, 403), "manager": (200, 404), "admin": (200, 404), "auditor": (200, 404)}
 STAFF = {"officer": (403, 404), "manager": (201, 404), "admin": (201, 404), "auditor": (403, 404)}
 ADMIN = {"officer": (403, 404), "manager": (403, 404), "admin": (201, 404), "auditor": (403, 404)}
+MANAGE = {"officer": (403, 404), "manager": (200, 404), "admin": (200, 404), "auditor": (403, 404)}
 
 MATRIX: list[tuple[Endpoint, dict[str, tuple[int, int]]]] = [
     (("show org", "GET", lambda o: f"/orgs/{o.slug}", lambda o: None), READ),
@@ -95,6 +116,8 @@ MATRIX: list[tuple[Endpoint, dict[str, tuple[int, int]]]] = [
     (("due of org", "GET", lambda o: f"/due?org={o.id}&within=60", lambda o: None), READ),
     (("cases of officer", "GET", lambda o: f"/cases?officer={o.owner}", lambda o: None), READ),
     (("audit of case", "GET", lambda o: f"/audit?case={o.case}", lambda o: None), AUDIT),
+    (("failed messages of org", "GET", lambda o: f"/messages/failed?org={o.id}", lambda o: None), MANAGE),
+    (("retry message", "POST", lambda o: f"/messages/{o.message}/retry", lambda o: None), MANAGE),
     (
         (
             "add owner",
@@ -156,6 +179,7 @@ UNSCOPED = [  # no organisation in the request: the answer is about the caller's
     ("/pathways/diagnosis", dict.fromkeys(ROLES, 200)),
     ("/audit", {"officer": 403, "manager": 200, "admin": 200, "auditor": 200}),
     ("/audit/verify", {"officer": 403, "manager": 200, "admin": 200, "auditor": 200}),
+    ("/messages/failed", {"officer": 403, "manager": 200, "admin": 200, "auditor": 403}),
 ]
 
 
@@ -163,8 +187,15 @@ def _footprint(app: App, org: Org) -> dict[str, Any]:
     """Everything of an organisation an attack could change."""
     case, audit = Case.__table__, AuditEvent.__table__  # type: ignore[attr-defined]
     project, member = Project.__table__, Membership.__table__  # type: ignore[attr-defined]
+    job = OutboxJob.__table__  # type: ignore[attr-defined]
     with app.store.read() as conn:
         return {
+            "messages": conn.execute(
+                select(job.c.id, job.c.status, job.c.attempts, job.c.updated_at)
+                .join(case, case.c.id == job.c.case_id)
+                .where(case.c.organisation_id == org.id)
+                .order_by(job.c.id)
+            ).all(),
             "cases": conn.execute(
                 select(case.c.ref, case.c.version, case.c.stage)
                 .where(case.c.organisation_id == org.id)
@@ -202,16 +233,18 @@ def test_every_role_gets_the_expected_status_on_every_endpoint_of_both_organisat
             got[(name, which)] = response.status_code
             want[(name, which)] = code
             assert _footprint(world.app, world.other) == before, f"{role} {name} on the other organisation"
-    for path, codes in UNSCOPED:
-        response = world.client.get(f"/api/v1{path}", headers=headers)
-        got[(path, "-")] = response.status_code
-        want[(path, "-")] = codes[role]
+    for url, codes in UNSCOPED:
+        response = world.client.get(f"/api/v1{url}", headers=headers)
+        got[(url, "-")] = response.status_code
+        want[(url, "-")] = codes[role]
         if response.status_code == 200:
             text = response.text
-            assert world.other.case not in text, f"{path} shows the other organisation's case"
-            assert world.other.slug not in text, f"{path} shows the other organisation"
-            assert "Réseau voisin" not in text, f"{path} shows the other organisation's name"
-            assert "Owner of" not in text, f"{path} shows the other organisation's people"
+            assert world.other.case not in text, f"{url} shows the other organisation's case"
+            assert world.other.slug not in text, f"{url} shows the other organisation"
+            assert "Réseau voisin" not in text, f"{url} shows the other organisation's name"
+            assert "Owner of" not in text, f"{url} shows the other organisation's people"
+            if url == "/messages/failed":  # the own one was retried above by those who may
+                assert {m["organisation_id"] for m in response.json()} <= {world.own.id}
     assert got == want
     assert _footprint(world.app, world.other) == before
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, status
+from sqlalchemy import text
 
+from pathways import __version__
 from pathways.bootstrap import App
 from pathways.errors import FieldError
 from pathways.services import cases, directory, queries, work
@@ -28,11 +30,14 @@ from pathways.web.schemas import (
     DecisionCreate,
     DecisionPublic,
     DueItem,
+    FailedMessage,
+    Health,
     HistoryEvent,
     Key,
     Lang,
     Me,
     Membership,
+    MessageRetried,
     OrgPublic,
     PathwaySummary,
     PersonCreate,
@@ -72,6 +77,14 @@ def follow(app: App, case_id: int) -> None:
     """
     if app.settings.executor == "inline":
         work.run_pending(app, case_id=case_id)
+
+
+@router.get("/health", tags=["system"])
+def health(app: AppDep) -> Health:
+    """Whether the server answers and reaches its database (no token needed; says nothing else)."""
+    with app.store.read() as conn:
+        conn.execute(text("SELECT 1"))
+    return Health(status="ok", version=__version__)
 
 
 @router.get("/me", tags=["account"])
@@ -318,6 +331,26 @@ def audit(
 def verify(app: AppDep, user: ApiUser) -> list[ChainReport]:
     """Verify the audit chain of each organisation where you may read the audit."""
     return [ChainReport.model_validate(c, from_attributes=True) for c in manager.verify_chains(app, user)]
+
+
+@router.get("/messages/failed", tags=["messages"])
+def failed_messages(
+    app: AppDep,
+    user: ApiUser,
+    org: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    limit: Limit = 200,
+) -> list[FailedMessage]:
+    """Failing and dead-lettered messages of the organisations you manage, most recently failed first."""
+    rows = manager.failed_messages(app, user, org=org, limit=limit)
+    return [FailedMessage.model_validate(r) for r in rows]
+
+
+@router.post("/messages/{message_id}/retry", tags=["messages"])
+def retry_message(
+    app: AppDep, user: ApiUser, message_id: Annotated[int, Path(ge=1, le=2**31 - 1)]
+) -> MessageRetried:
+    """Put a failed or dead-lettered message back in the queue (as `pathways messages retry ID`)."""
+    return MessageRetried.model_validate(manager.retry(app, user, message_id))
 
 
 def field_of(error: FieldError) -> str:

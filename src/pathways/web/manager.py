@@ -1,4 +1,5 @@
-"""Managers' pages: dashboard (reports and charts), audit search and verification, pathways and their graphs.
+"""Managers' pages: dashboard (reports and charts), audit search and verification, failed messages
+with retry, pathways and their graphs.
 
 Charts and graphs are served as SVG images (``<img>``), so no text they contain can
 run in the page.
@@ -10,12 +11,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from pathways.services import auditing, charts, graph, reports
-from pathways.services.accounts import Permission, Principal
+from pathways.errors import NotFound
+from pathways.services import auditing, charts, graph, queries, reports
+from pathways.services.accounts import Forbidden, Permission, Principal
+from pathways.services.dispatch import retry_message
 from pathways.web import reads
-from pathways.web.deps import AppDep, PageUser
+from pathways.web.deps import AppDep, Csrf, PageUser
 from pathways.web.render import page
 from pathways.web.scope import Scope
 
@@ -158,6 +161,56 @@ def verify(request: Request, app: AppDep, user: PageUser) -> HTMLResponse:
         }
     name = "_verify.html" if request.headers.get("hx-request") == "true" else "verify.html"
     return page(request, name, {"reports": checks, "orgs": names}, user=user)
+
+
+def failed_messages(
+    app: AppDep, user: Principal, *, org: int | None = None, limit: int = 200
+) -> list[dict[str, Any]]:
+    """Failing and dead-lettered messages of the organisations `user` manages (or of one of them)."""
+    with app.store.read() as conn:
+        scope = Scope(user, conn)
+        if org is not None:
+            scope.check(org, Permission.MANAGE, f"organisation {org}")
+            orgs = frozenset({org})
+        else:
+            orgs = scope.orgs(Permission.MANAGE)
+        return queries.failed_messages(conn, orgs=orgs, limit=limit)
+
+
+def retry(app: AppDep, user: Principal, job_id: int) -> dict[str, Any]:
+    """Queue a failed message again (as `pathways messages retry ID`), if `user` manages its organisations.
+
+    A message of an organisation the account has no role in does not exist for it (404).
+    """
+    with app.store.read() as conn:
+        held = queries.message_orgs(conn, job_id)
+    if not held or not held <= user.orgs(Permission.READ):
+        raise NotFound(f"no message {job_id}")
+    if not held <= user.orgs(Permission.MANAGE):
+        raise Forbidden(f"your role does not allow retrying message {job_id} ({Permission.MANAGE.value})")
+    return retry_message(app, job_id)
+
+
+@router.get("/messages/failed")
+def failed(
+    request: Request, app: AppDep, user: PageUser, org: OrgChoice = None, retried: OrgChoice = None
+) -> HTMLResponse:
+    """Failed and dead-lettered messages of my organisations, each with a retry button (managers)."""
+    rows = failed_messages(app, user, org=org)
+    with app.store.read() as conn:
+        names = {
+            o["id"]: o["name"] for o in reads.organisations(conn, Scope(user, conn).orgs(Permission.MANAGE))
+        }
+    return page(request, "failed.html", {"rows": rows, "orgs": names, "retried": retried}, user=user)
+
+
+@router.post("/messages/{job_id}/retry", dependencies=[Csrf])
+def retry_page(
+    app: AppDep, user: PageUser, job_id: Annotated[int, Path(ge=1, le=2**31 - 1)]
+) -> RedirectResponse:
+    """Put a failed message back in the queue, then back to the list."""
+    retry(app, user, job_id)
+    return RedirectResponse(f"/messages/failed?retried={job_id}", status_code=303)
 
 
 @router.get("/pathways")

@@ -346,3 +346,36 @@ class ChainReport(BaseModel):
     seq: int | None
     problem: str | None
     detail: str
+
+
+class FailedMessage(BaseModel):
+    """A message or digest that could not be delivered: failing (retried later) or dead-lettered."""
+
+    id: int
+    organisation_id: int
+    case: str | None = Field(description="the case reference; none for a digest")
+    items: int | None = Field(description="how many cases a digest lists; none for a message")
+    recipient: str | None
+    recipient_handle: str | None
+    kind: Literal["message", "digest"]
+    template: str
+    status: Literal["failed", "dead"]
+    attempts: int
+    last_error: str | None
+    failed_at: datetime
+
+
+class MessageRetried(BaseModel):
+    """A message put back in the queue: sent by the next dispatch."""
+
+    id: int
+    key: str
+    status: str
+    was: str
+
+
+class Health(BaseModel):
+    """The server answers and reaches its database."""
+
+    status: Literal["ok"]
+    version: str
