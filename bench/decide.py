@@ -2,6 +2,12 @@
 
     PYTHONPATH=src python bench/decide.py [--cases 10000] [--backend sqlite|postgres|both] [--quick]
                                           [--reps 3] [--profile cprofile|pyinstrument] [--no-record]
+                                          [--json PATH]
+
+--quick: N=300 per repetition (a smoke run of under two minutes for both backends).
+--json PATH: also write the figures as a JSON list (the bench/run.py suite contract), each
+``{"bench": "decide", "name", "backend", "cases", "unit", "median", "spread": [min, max],
+"runs", "baseline": {"name", "median"} | null, "ratio": float | null}``.
 
 For each backend, in one process and one fresh database (a SQLite file in a temporary
 directory; the PostgreSQL database of --postgres-url, default ``pathways_bench_decide``,
@@ -38,6 +44,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import json
 import os
 import pstats
 import re
@@ -757,7 +764,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--cases", type=int, default=None, help="decisions per repetition (default 10000; 300 with --quick)"
     )
     parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
-    parser.add_argument("--quick", action="store_true", help="N=300: a smoke run of under a minute")
+    parser.add_argument("--quick", action="store_true", help="N=300: a smoke run of under two minutes")
     parser.add_argument("--reps", type=int, default=3, help="repetitions, each on fresh cases (default 3)")
     parser.add_argument("--pathway", default="diagnosis")
     parser.add_argument("--outcome", default="relevant", help="outcome of the first stage to record")
@@ -775,12 +782,44 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--profile-cases", type=int, default=2000)
     parser.add_argument("--profile-top", type=int, default=30)
     parser.add_argument("--no-record", action="store_true", help="print only; leave bench/RESULTS.md alone")
+    parser.add_argument("--json", type=Path, default=None, metavar="PATH", help="write the figures as JSON")
     args = parser.parse_args(argv)
     if args.cases is None:
         args.cases = 300 if args.quick else 10_000
     if args.cases < 1 or args.reps < 1:
         parser.error("--cases and --reps must be at least 1")
     return args
+
+
+def figures(results: list[Result]) -> list[dict[str, Any]]:
+    """The figures as the suite runner reads them: one entry per measure and backend."""
+    out: list[dict[str, Any]] = []
+
+    def figure(
+        r: Result, name: str, unit: str, values: list[float], baseline: tuple[str, float] | None = None
+    ) -> None:
+        mid = median(values)
+        out.append(
+            {
+                "bench": "decide",
+                "name": name,
+                "backend": r.backend,
+                "cases": r.n,
+                "unit": unit,
+                "median": round(mid, 3),
+                "spread": [round(min(values), 3), round(max(values), 3)],
+                "runs": len(values),
+                "baseline": {"name": baseline[0], "median": round(baseline[1], 3)} if baseline else None,
+                "ratio": round(mid / baseline[1], 4) if baseline else None,
+            }
+        )
+
+    for r in results:
+        figure(r, "decisions", "decisions/s", r.rates, ("raw_insert", r.raw))
+        figure(r, "raw_insert", "tx/s", r.raw_rates)
+        figure(r, "decision_rows", "tx/s", r.full_rates)
+        figure(r, "cpu_per_decision", "ms", r.cpu_ms)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -794,6 +833,9 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_record:
             record("decide-quick" if args.quick else "decide", text)
             print("\nrecorded in bench/RESULTS.md")
+        if args.json:
+            args.json.write_text(json.dumps(figures(results), indent=2) + "\n")
+            print(f"figures written to {args.json}")
     return 0
 
 

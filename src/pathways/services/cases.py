@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, Sequence, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -30,6 +30,7 @@ from pathways.errors import Conflict, FieldError, NotFound, Refused
 from pathways.services import directory, outbox
 from pathways.services.facts import DbFacts
 from pathways.services.tx import Tx
+from pathways.store.prepared import Prepared, pipeline
 from pathways.store.tables import AuditHead, Case, Notice, Organisation, Project, RefCounter, StageEntry
 
 CASE = Case.__table__  # type: ignore[attr-defined]
@@ -89,11 +90,21 @@ _DECISION_FROM = (
     .outerjoin(ENTRY, ENTRY.c.id == CASE.c.current_entry_id)
     .outerjoin(HEAD, HEAD.c.organisation_id == CASE.c.organisation_id)
 )
-_DECISION_BY_ID = select(*_DECISION_COLUMNS).select_from(_DECISION_FROM).where(CASE.c.id == bindparam("b_id"))
-_DECISION_BY_REF = (
-    select(*_DECISION_COLUMNS).select_from(_DECISION_FROM).where(CASE.c.ref == bindparam("b_ref"))
-)
-_LEAVE_ENTRY = (
+# The decision's statements run on the driver's cursor (store.prepared): a decision is about
+# eight statements, and SQLAlchemy's execution machinery cost more than the database work.
+# On PostgreSQL the read also takes the id of the stage entry the decision may insert, so
+# that every write of the decision can go to the server in one pipeline (store.prepared).
+_NEXT_ENTRY_ID = Sequence("stageentry_id_seq").next_value().label("next_entry_id")
+_DECISION_READ = {
+    (dialect, by): Prepared(
+        select(*_DECISION_COLUMNS, *((_NEXT_ENTRY_ID,) if dialect == "postgresql" else ()))
+        .select_from(_DECISION_FROM)
+        .where(CASE.c.id == bindparam("b_id") if by == "id" else CASE.c.ref == bindparam("b_ref"))
+    )
+    for dialect in ("sqlite", "postgresql")
+    for by in ("id", "ref")
+}
+_LEAVE_ENTRY = Prepared(
     update(ENTRY)
     .where(ENTRY.c.id == bindparam("b_id"))
     .values(
@@ -104,14 +115,23 @@ _LEAVE_ENTRY = (
         note=bindparam("b_note", type_=ENTRY.c.note.type),
     )
 )
-_CANCEL_NOTICES = (
+_CANCEL_NOTICES = Prepared(
     update(NOTICE)
     .where(NOTICE.c.entry_id == bindparam("b_entry"), NOTICE.c.status == "pending")
     .values(status="cancelled")
 )
-_INSERT_ENTRY = insert(ENTRY)
-_INSERT_NOTICES = insert(NOTICE)
-_SET_CURRENT_ENTRY = (
+_INSERT_ENTRY = Prepared(
+    insert(ENTRY)
+    .values({c: bindparam(f"b_{c.key}", type_=c.type) for c in ENTRY.c if c.key != "id"})
+    .returning(ENTRY.c.id)
+)
+_INSERT_ENTRY_WITH_ID = Prepared(
+    insert(ENTRY).values({c: bindparam(f"b_{c.key}", type_=c.type) for c in ENTRY.c})
+)
+_INSERT_NOTICES = Prepared(
+    insert(NOTICE).values({c: bindparam(f"b_{c.key}", type_=c.type) for c in NOTICE.c if c.key != "id"})
+)
+_SET_CURRENT_ENTRY = Prepared(
     update(CASE)
     .where(CASE.c.id == bindparam("b_id"))
     .values(
@@ -132,11 +152,17 @@ _MOVE_CASE_VALUES = {
 # The optimistic version guard: no row updated means someone else decided meanwhile. The
 # resource person is set only by a decision naming one (an unchanged column touches no index).
 _MOVE_CASE = {
-    with_resource: update(CASE)
-    .where(CASE.c.id == bindparam("b_id"), CASE.c.version == bindparam("b_version"))
-    .values(
-        **_MOVE_CASE_VALUES,
-        **({"resource_id": bindparam("b_resource", type_=CASE.c.resource_id.type)} if with_resource else {}),
+    with_resource: Prepared(
+        update(CASE)
+        .where(CASE.c.id == bindparam("b_id"), CASE.c.version == bindparam("b_version"))
+        .values(
+            **_MOVE_CASE_VALUES,
+            **(
+                {"resource_id": bindparam("b_resource", type_=CASE.c.resource_id.type)}
+                if with_resource
+                else {}
+            ),
+        )
     )
     for with_resource in (False, True)
 }
@@ -205,35 +231,49 @@ def _enter_stage(
     territory: str,
     zone: ZoneInfo,
     recorded: Mapping[str, Any],
+    entry_id: int | None = None,
 ) -> tuple[int, datetime | None]:
-    """Insert the stage entry, schedule its reminders and queue its automatic steps."""
+    """Insert the stage entry (with `entry_id` if taken beforehand), schedule its reminders and
+    queue its automatic steps; nothing in it waits for a result when `entry_id` is given."""
     due = due_at(stage, entered_at=tx.at, territory=territory, zone=zone, recorded=recorded)
-    key = tx.conn.execute(
-        _INSERT_ENTRY,
-        {"case_id": case_id, "seq": seq, "stage": stage.id, "entered_at": tx.at, "due_at": due, "values": {}},
-    ).inserted_primary_key
-    assert key is not None
-    entry_id = int(key[0])
+    row = {
+        "b_case_id": case_id,
+        "b_seq": seq,
+        "b_stage": stage.id,
+        "b_entered_at": tx.at,
+        "b_due_at": due,
+        "b_left_at": None,
+        "b_outcome": None,
+        "b_values": {},
+        "b_decided_by": None,
+        "b_note": None,
+    }
+    if entry_id is None:
+        inserted = _INSERT_ENTRY.first(tx.conn, row)
+        assert inserted is not None
+        entry_id = int(inserted["id"])
+    else:
+        _INSERT_ENTRY_WITH_ID.send(tx.conn, row | {"b_id": entry_id})
     notices = plan_notices(stage, entered_at=tx.at, due=due, territory=territory, zone=zone)
-    if notices:
-        tx.conn.execute(
-            _INSERT_NOTICES,
-            [
-                {
-                    "case_id": case_id,
-                    "entry_id": entry_id,
-                    "rule": n.rule,
-                    "kind": n.kind,
-                    "to_role": n.to_role,
-                    "template": n.template,
-                    "due_at": n.due_at,
-                    "status": "pending",
-                }
-                for n in notices
-            ],
-        )
+    _INSERT_NOTICES.executemany(
+        tx.conn,
+        [
+            {
+                "b_case_id": case_id,
+                "b_entry_id": entry_id,
+                "b_rule": n.rule,
+                "b_kind": n.kind,
+                "b_to_role": n.to_role,
+                "b_template": n.template,
+                "b_due_at": n.due_at,
+                "b_status": "pending",
+                "b_done_at": None,
+            }
+            for n in notices
+        ],
+    )
     for step in stage.steps:
-        outbox.enqueue(
+        outbox.send(
             tx,
             kind="step",
             key=f"step:{case_id}:{entry_id}:{step}",
@@ -291,7 +331,7 @@ def open_case(
         zone=zone,
         recorded={},
     )
-    tx.conn.execute(_SET_CURRENT_ENTRY, {"b_id": case_id, "b_entry": entry_id, "b_due": due})
+    _SET_CURRENT_ENTRY.execute(tx.conn, {"b_id": case_id, "b_entry": entry_id, "b_due": due})
     tx.audit(
         organisation_id=proj["organisation_id"],
         case_id=case_id,
@@ -321,8 +361,8 @@ def decide(
 ) -> Decided:
     """Record a decision; FieldError, TransitionNotAllowed, RuleViolation or Conflict change nothing."""
     text, params = _case_key(case)
-    found = tx.conn.execute(_DECISION_BY_ID if "b_id" in params else _DECISION_BY_REF, params)
-    row = found.mappings().first()
+    read = _DECISION_READ[tx.conn.dialect.name, "id" if "b_id" in params else "ref"]
+    row = read.first(tx.conn, params)
     if row is None:
         raise _no_case(text)
     if expected_version is not None and row["version"] != expected_version:
@@ -368,73 +408,78 @@ def decide(
     entry = row["current_entry_id"]
     assert entry is not None
     assert left is not None
-    tx.conn.execute(
-        _LEAVE_ENTRY,
-        {
-            "b_id": entry,
-            "b_at": tx.at,
-            "b_outcome": outcome,
-            "b_values": dict(transition.values),
-            "b_by": tx.actor_id,
-            "b_note": note,
-        },
-    )
-    tx.conn.execute(_CANCEL_NOTICES, {"b_entry": entry})
-    entry_id, due = None, None
-    if transition.entered is not None:
-        recorded = {k: v for values_ in new.data.values() for k, v in values_.items()}
-        entry_id, due = _enter_stage(
-            tx,
-            case_id=row["id"],
-            ref=row["ref"],
-            spec=spec,
-            stage=spec.stage(transition.entered),
-            seq=row["e_seq"] + 1,
-            territory=row["p_territory"],
-            zone=ZoneInfo(row["o_timezone"]),
-            recorded=recorded,
-        )
     resource = transition.values.get(RESOURCE_FIELD, row["resource_id"])
-    changed = tx.conn.execute(
-        _MOVE_CASE[resource != row["resource_id"]],
-        {
-            "b_id": row["id"],
-            "b_version": row["version"],
-            "b_stage": new.stage,
-            "b_status": new.status,
-            "b_result": new.result,
-            "b_data": dict(new.data),
-            "b_due": due,
-            "b_entry": entry_id,
-            "b_closed": tx.at if new.status == "closed" else None,
-            "b_resource": resource,
-            "b_new_version": row["version"] + 1,
-        },
-    ).rowcount
-    if changed != 1:
+    # Every write of the decision, sent together on PostgreSQL (one round trip); checked after.
+    with pipeline(tx.conn):
+        _LEAVE_ENTRY.send(
+            tx.conn,
+            {
+                "b_id": entry,
+                "b_at": tx.at,
+                "b_outcome": outcome,
+                "b_values": dict(transition.values),
+                "b_by": tx.actor_id,
+                "b_note": note,
+            },
+        )
+        _CANCEL_NOTICES.send(tx.conn, {"b_entry": entry})
+        entry_id, due = None, None
+        if transition.entered is not None:
+            recorded = {k: v for values_ in new.data.values() for k, v in values_.items()}
+            entry_id, due = _enter_stage(
+                tx,
+                case_id=row["id"],
+                ref=row["ref"],
+                spec=spec,
+                stage=spec.stage(transition.entered),
+                seq=row["e_seq"] + 1,
+                territory=row["p_territory"],
+                zone=ZoneInfo(row["o_timezone"]),
+                recorded=recorded,
+                entry_id=row.get("next_entry_id"),
+            )
+        moved = _MOVE_CASE[resource != row["resource_id"]].send(
+            tx.conn,
+            {
+                "b_id": row["id"],
+                "b_version": row["version"],
+                "b_stage": new.stage,
+                "b_status": new.status,
+                "b_result": new.result,
+                "b_data": dict(new.data),
+                "b_due": due,
+                "b_entry": entry_id,
+                "b_closed": tx.at if new.status == "closed" else None,
+                "b_resource": resource,
+                "b_new_version": row["version"] + 1,
+            },
+        )
+        appended = tx.begin_audit(
+            organisation_id=row["organisation_id"],
+            case_id=row["id"],
+            kind="decision",
+            payload={
+                "ref": row["ref"],
+                "stage": left,
+                "outcome": outcome,
+                "entered": transition.entered,
+                "result": new.result,
+                # What was typed stays in the stage entry, which can be erased on request; the
+                # chain holds the field names and a keyed digest, so an edit of the entry is
+                # still detectable.
+                "entry": entry,
+                "fields": sorted(transition.values),
+                "values_digest": values_digest(tx.key, transition.values, note),
+                "version": row["version"] + 1,
+            },
+            head=(row["h_seq"], row["h_digest"]) if row["h_seq"] is not None else None,
+        )
+    if moved.rowcount != 1:
         raise Conflict(
             f"case {row['ref']} was changed by someone else while you decided",
             hint="reload the case (`pathways case show`) and decide again",
         )
-    tx.audit(
-        organisation_id=row["organisation_id"],
-        case_id=row["id"],
-        kind="decision",
-        payload={
-            "ref": row["ref"],
-            "stage": left,
-            "outcome": outcome,
-            "entered": transition.entered,
-            "result": new.result,
-            # What was typed stays in the stage entry, which can be erased on request; the chain
-            # holds the field names and a keyed digest, so an edit of the entry is still detectable.
-            "entry": entry,
-            "fields": sorted(transition.values),
-            "values_digest": values_digest(tx.key, transition.values, note),
-            "version": row["version"] + 1,
-        },
-        head=(row["h_seq"], row["h_digest"]) if row["h_seq"] is not None else None,
-    )
+    appended.finish()
     _record_identifiers(tx, spec.stage(left).fields_for(outcome), transition.values, proj, row["id"])
     _follow_up(tx, row=row, proj=proj, transition=transition, entry_id=entry)
     return Decided(

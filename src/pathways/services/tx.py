@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Insert, insert
 
 from pathways.store import audit
+from pathways.store.audit import PendingAppend
 
 if TYPE_CHECKING:
     from pathways.bootstrap import App
@@ -54,6 +55,29 @@ class Tx:
         (see :func:`pathways.store.audit.append_event`).
         """
         return audit.append_event(
+            self.conn,
+            key=self.key,
+            organisation_id=organisation_id,
+            kind=kind,
+            effective_at=self.at,
+            recorded_at=self.recorded_at,
+            payload=payload,
+            case_id=case_id,
+            actor_id=self.actor_id,
+            head=head,
+        )
+
+    def begin_audit(
+        self,
+        *,
+        organisation_id: int,
+        kind: str,
+        payload: Mapping[str, Any],
+        case_id: int | None = None,
+        head: tuple[int, str] | None = None,
+    ) -> PendingAppend:
+        """:meth:`audit` in two halves, so that its statement can join a pipeline."""
+        return audit.begin_append(
             self.conn,
             key=self.key,
             organisation_id=organisation_id,

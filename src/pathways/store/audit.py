@@ -48,6 +48,7 @@ from typing import Any, Final, Literal, cast
 from sqlalchemy import Connection, Row, Table, bindparam, insert, select, union, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from pathways.store.prepared import Prepared, Sent
 from pathways.store.tables import AuditEvent, AuditHead, Organisation
 
 GENESIS: Final = "0" * 64
@@ -75,8 +76,12 @@ _CREATE_HEAD = {
     "postgresql": postgresql.insert(_HEAD).on_conflict_do_nothing(index_elements=["organisation_id"]),
     "sqlite": sqlite.insert(_HEAD).on_conflict_do_nothing(index_elements=["organisation_id"]),
 }
-_INSERT_EVENT = insert(_EVENT)
-_UPDATE_HEAD = (
+_INSERT_EVENT = Prepared(
+    insert(_EVENT)
+    .values({c: bindparam(c.key, type_=c.type) for c in _EVENT.c if c.key != "id"})
+    .returning(_EVENT.c.id)
+)
+_UPDATE_HEAD = Prepared(
     update(_HEAD)
     .where(_HEAD.c.organisation_id == bindparam("org"))
     .values(seq=bindparam("new_seq"), digest=bindparam("new_digest"))
@@ -84,10 +89,20 @@ _UPDATE_HEAD = (
 # An append whose caller read the head earlier in its transaction (unlocked, e.g. in a joined
 # read): moving the head on only if it is still the one read takes the row lock and checks it
 # in one statement.
-_ADVANCE_HEAD = (
+_ADVANCE_HEAD = Prepared(
     update(_HEAD)
     .where(_HEAD.c.organisation_id == bindparam("org"), _HEAD.c.seq == bindparam("old_seq"))
     .values(seq=bindparam("new_seq"), digest=bindparam("new_digest"))
+)
+# PostgreSQL: the same and the event's insert in one statement (nothing inserted if the head moved).
+_ADVANCED = _ADVANCE_HEAD.statement.returning(_HEAD.c.seq).cte("advanced")  # type: ignore[attr-defined]
+_ADVANCE_AND_INSERT = Prepared(
+    insert(_EVENT)
+    .from_select(
+        [c.key for c in _EVENT.c if c.key != "id"],
+        select(*[bindparam(c.key, type_=c.type) for c in _EVENT.c if c.key != "id"]).select_from(_ADVANCED),
+    )
+    .returning(_EVENT.c.id)
 )
 _READ_HEAD = select(_HEAD.c.seq, _HEAD.c.digest).where(_HEAD.c.organisation_id == bindparam("org"))
 _SELECT_EVENTS = (
@@ -148,9 +163,58 @@ def append_event(
 
     ``head`` is the chain's (seq, digest) as the caller read it earlier in this transaction
     without a lock: the head is then moved on only if it is still that one (which takes its
-    row lock), one statement fewer than reading it locked; if another append moved it
-    meanwhile, the head is read again under the lock, as without ``head``.
+    row lock), in the same statement as the event's insert on PostgreSQL; if another append
+    moved it meanwhile, the head is read again under the lock, as without ``head``.
     """
+    return begin_append(
+        conn,
+        key=key,
+        organisation_id=organisation_id,
+        kind=kind,
+        effective_at=effective_at,
+        recorded_at=recorded_at,
+        payload=payload,
+        case_id=case_id,
+        actor_id=actor_id,
+        head=head,
+    ).finish()
+
+
+@dataclass(slots=True)
+class PendingAppend:
+    """An append begun with the head read earlier: :meth:`finish` gives the event's id."""
+
+    conn: Connection
+    key: bytes
+    event: dict[str, Any]
+    sent: Sent | None
+
+    def finish(self) -> int:
+        """The appended event's id; appends under the head's lock if the head had moved.
+
+        Inside :func:`~pathways.store.prepared.pipeline`, call it after the block.
+        """
+        if self.sent is not None:
+            inserted = self.sent.first()
+            if inserted is not None:
+                return int(inserted["id"])
+        return _append_locked(self.conn, self.key, self.event)
+
+
+def begin_append(
+    conn: Connection,
+    *,
+    key: bytes,
+    organisation_id: int,
+    kind: str,
+    effective_at: datetime,
+    recorded_at: datetime,
+    payload: Mapping[str, Any],
+    case_id: int | None = None,
+    actor_id: int | None = None,
+    head: tuple[int, str] | None = None,
+) -> PendingAppend:
+    """:func:`append_event` in two halves, so that its statement can join a pipeline."""
     if not key:
         raise ValueError("the audit key is empty")
     if len(kind) > _KIND_MAX:
@@ -165,15 +229,17 @@ def append_event(
         "recorded_at": recorded_at,
         "payload": document,
     }
-    if head is not None:
-        seq = head[0] + 1
-        digest = _digest(key, head[1], seq=seq, **event)
-        moved = conn.execute(
-            _ADVANCE_HEAD, {"org": organisation_id, "old_seq": head[0], "new_seq": seq, "new_digest": digest}
-        ).rowcount
-        if moved == 1:
-            return _insert_event(conn, event | {"seq": seq, "prev_digest": head[1], "digest": digest})
-    return _append_locked(conn, key, event)
+    if head is None:
+        return PendingAppend(conn, key, event, None)
+    seq = head[0] + 1
+    digest = _digest(key, head[1], seq=seq, **event)
+    row = event | {"seq": seq, "prev_digest": head[1], "digest": digest}
+    moves = {"org": organisation_id, "old_seq": head[0], "new_seq": seq, "new_digest": digest}
+    if conn.dialect.name == "postgresql":
+        return PendingAppend(conn, key, event, _ADVANCE_AND_INSERT.send(conn, row | moves))
+    if _ADVANCE_HEAD.execute(conn, moves) != 1:
+        return PendingAppend(conn, key, event, None)
+    return PendingAppend(conn, key, event, _INSERT_EVENT.send(conn, row))
 
 
 def _append_locked(conn: Connection, key: bytes, event: dict[str, Any]) -> int:
@@ -189,15 +255,14 @@ def _append_locked(conn: Connection, key: bytes, event: dict[str, Any]) -> int:
     seq = head.seq + 1
     digest = _digest(key, head.digest, seq=seq, **event)
     event_id = _insert_event(conn, event | {"seq": seq, "prev_digest": head.digest, "digest": digest})
-    conn.execute(_UPDATE_HEAD, {"org": organisation_id, "new_seq": seq, "new_digest": digest})
+    _UPDATE_HEAD.execute(conn, {"org": organisation_id, "new_seq": seq, "new_digest": digest})
     return event_id
 
 
 def _insert_event(conn: Connection, row: dict[str, Any]) -> int:
-    result = conn.execute(_INSERT_EVENT, row)
-    event_id = result.inserted_primary_key[0] if result.inserted_primary_key else None
-    assert isinstance(event_id, int)
-    return event_id
+    inserted = _INSERT_EVENT.first(conn, row)
+    assert inserted is not None
+    return int(inserted["id"])
 
 
 def verify_chain(conn: Connection, *, key: bytes, organisation_id: int | None = None) -> list[VerifyReport]:
