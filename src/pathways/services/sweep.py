@@ -37,16 +37,17 @@ from sqlalchemy import (
     String,
     any_,
     bindparam,
+    func,
     select,
     text,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from pathways.services.cases import CASE, NOTICE, ORG, PROJECT
 from pathways.services.tx import Tx, write
 from pathways.store.tables import Membership, OutboxJob, Person
+from pathways.store.types import UTCDateTime
 
 if TYPE_CHECKING:
     from pathways.bootstrap import App
@@ -56,7 +57,7 @@ JOB = OutboxJob.__table__  # type: ignore[attr-defined]
 PERSON = Person.__table__  # type: ignore[attr-defined]
 MEMBER = Membership.__table__  # type: ignore[attr-defined]
 
-BATCH = 500
+BATCH = 2000  # notices per transaction: fewer round trips and digest rewrites; small next to memory
 DIGEST_TIME = time(9, 0)  # when a digest rolled over to a later day becomes ready (local)
 DIGEST_OPEN = ("pending", "failed")  # a digest in these states has not gone out: items may join it
 DIRECT_ROLES = {"officer": "officer_id", "resource": "resource_id", "owner": "owner_id"}
@@ -308,13 +309,17 @@ def _job_row(
 
 
 def _among(conn: Connection, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
-    """`column IN values`; on PostgreSQL `= ANY(:array)`, one parameter whatever the count.
+    """`column IN values` with one parameter whatever the count: `= ANY(:array)` on PostgreSQL,
+    `IN (SELECT value FROM json_each(:list))` on SQLite.
 
-    psycopg parses every statement text it has not seen: an IN list of a new length each
-    batch costs more than the work itself.
+    An IN list of a new length each batch is a new statement text: SQLAlchemy compiles it
+    (a bound parameter per value) and the driver parses it, which costs more than the work.
     """
     if conn.dialect.name != "postgresql":
-        return column.in_(values)  # type: ignore[no-any-return]
+        listed = func.json_each(bindparam(None, json.dumps(list(values)), type_=String())).table_valued(
+            "value"
+        )
+        return column.in_(select(listed.c.value))  # type: ignore[no-any-return]
     kind = String() if values and isinstance(values[0], str) else Integer()
     return column == any_(bindparam(None, list(values), type_=ARRAY(kind)))  # type: ignore[no-any-return]
 
@@ -335,26 +340,54 @@ _PG_INSERT_JOBS = text(
 )
 
 
+# SQLite: the same, the rows as one JSON array read by json_each (the jobs of one call share
+# their ready time): no bound parameters per row to convert, one statement text.
+_SQLITE_INSERT_JOBS = text(
+    """
+    INSERT INTO outboxjob
+        (key, kind, case_id, pathway_id, payload, status, attempts, next_attempt_at, created_at, updated_at)
+    SELECT r.value ->> '$.key', r.value ->> '$.kind', r.value ->> '$.case_id', r.value ->> '$.pathway_id',
+           r.value -> '$.payload', 'pending', 0, :ready, :now, :now
+    FROM json_each(:rows) AS r
+    WHERE true
+    ON CONFLICT (key) DO NOTHING
+    RETURNING id
+    """
+).bindparams(bindparam("ready", type_=UTCDateTime()), bindparam("now", type_=UTCDateTime()))
+
+
 def _insert_jobs(conn: Connection, rows: list[dict[str, Any]]) -> int:
     """Insert jobs, skipping keys that exist (idempotent); the number created."""
     if not rows:
         return 0
-    if conn.dialect.name == "postgresql":
+    if conn.dialect.name == "sqlite":
+        ready = rows[0]["next_attempt_at"]
+        if any(r["next_attempt_at"] != ready for r in rows):
+            raise ValueError("jobs inserted together share their ready time")
         document = [
-            {
-                "key": r["key"],
-                "kind": r["kind"],
-                "case_id": r["case_id"],
-                "pathway_id": r["pathway_id"],
-                "payload": r["payload"],
-                "ready": r["next_attempt_at"].isoformat(),
-            }
+            {"key": r["key"], "kind": r["kind"], "case_id": r["case_id"], "pathway_id": r["pathway_id"],
+             "payload": r["payload"]}
             for r in rows
-        ]
-        params = {"rows": json.dumps(document, separators=(",", ":")), "now": rows[0]["created_at"]}
-        return len(conn.execute(_PG_INSERT_JOBS, params).all())
-    stmt = sqlite_insert(JOB).on_conflict_do_nothing(index_elements=["key"]).returning(JOB.c.id)
-    return len(conn.execute(stmt, rows).all())
+        ]  # fmt: skip
+        params = {
+            "rows": json.dumps(document, separators=(",", ":")),
+            "ready": ready,
+            "now": rows[0]["created_at"],
+        }
+        return len(conn.execute(_SQLITE_INSERT_JOBS, params).all())
+    document = [
+        {
+            "key": r["key"],
+            "kind": r["kind"],
+            "case_id": r["case_id"],
+            "pathway_id": r["pathway_id"],
+            "payload": r["payload"],
+            "ready": r["next_attempt_at"].isoformat(),
+        }
+        for r in rows
+    ]
+    params = {"rows": json.dumps(document, separators=(",", ":")), "now": rows[0]["created_at"]}
+    return len(conn.execute(_PG_INSERT_JOBS, params).all())
 
 
 def digest_key(person: int, day: date) -> str:
