@@ -398,13 +398,14 @@ def test_a_reminder_for_a_stage_already_left_is_not_sent(app: App, smtp: SMTPSer
 # --- a dispatcher killed mid-batch -------------------------------------------------------------------
 
 DISPATCHER = """
+import sys
 from pathways.bootstrap import build
 from pathways.services.dispatch import dispatch
-dispatch(build())
+dispatch(build(), workers=int(sys.argv[1]))
 """
 
 
-def start_dispatcher(store: Store) -> subprocess.Popen[str]:
+def start_dispatcher(store: Store, workers: int = 1) -> subprocess.Popen[str]:
     """`dispatch` in a process of its own, on the test's database."""
     env = os.environ | {
         "PATHWAYS_DATABASE_URL": store.engine.url.render_as_string(hide_password=False),
@@ -413,7 +414,11 @@ def start_dispatcher(store: Store) -> subprocess.Popen[str]:
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")])),
     }
     return subprocess.Popen(
-        [sys.executable, "-c", DISPATCHER], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-c", DISPATCHER, str(workers)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -421,17 +426,10 @@ def test_a_dispatcher_killed_mid_batch_loses_nothing_and_repeats_only_the_messag
     store: Store, smtp: SMTPServer, catalog: PathwayCatalog
 ) -> None:
     app = make_app(store, catalog)
-    owners = [f"owner{i}@example.org" for i in range(6)]
-    with write(app, at=T0) as tx:
-        org = directory.add_org(tx, name="DLA de Paris", territory="FR-75").id
-        officer = add_person(tx, org, "Camille Martin", "officer", "fr", [])
-        for i, address in enumerate(owners):
-            owner = add_person(tx, org, f"Owner {i}", "owner", "fr", [smtp.url(address)])
-            diagnosis_case(app, tx, org, officer, owner)
-    assert sweep(app, now=INTAKE_OWNER_REMINDER).messages == 6
+    owners = owners_reminded(app, smtp, 6)
     smtp.mailbox.delay = 0.3  # each message waits a little for its "250 OK"
 
-    first = start_dispatcher(store)
+    first = start_dispatcher(store, workers=1)
     smtp.mailbox.wait_for(2, timeout=20)  # the second message is in, its sender still waiting
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=10)
@@ -457,6 +455,53 @@ def test_a_dispatcher_killed_mid_batch_loses_nothing_and_repeats_only_the_messag
     assert "may or may not have gone out" in (reason or "")
     assert all([o for o, _ in h] == ["sent"] for p, h in history.items() if p != repeated[0])
     assert dispatch(app, now=datetime.now(UTC) + 2 * LEASE).claimed == 0
+
+
+def test_a_dispatcher_killed_while_sending_on_several_threads_repeats_at_most_those_in_flight(
+    store: Store, smtp: SMTPServer, catalog: PathwayCatalog
+) -> None:
+    app = make_app(store, catalog)
+    owners = owners_reminded(app, smtp, 9)
+    smtp.mailbox.delay = 0.5
+
+    first = start_dispatcher(store, workers=3)
+    smtp.mailbox.wait_for(4, timeout=30)
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=10)
+    smtp.mailbox.delay = 0
+    done_before = [j["status"] for j in job_rows(app)].count("done")
+
+    restarted = dispatch(app, now=datetime.now(UTC) + LEASE, workers=3)
+
+    counts = {address: len(smtp.mailbox.to(address)) for address in owners}
+    assert min(counts.values()) == 1  # nothing lost
+    assert {j["status"] for j in job_rows(app)} == {"done"}
+    by_person = {j["payload"]["person"]: attempts(app, j["id"]) for j in job_rows(app)}
+    interrupted = {p for p, h in by_person.items() if [o for o, _ in h] == ["interrupted", "sent"]}
+    assert 1 <= len(interrupted) <= 3  # the messages in flight at the kill: at most one per thread
+    assert all([o for o, _ in h] == ["sent"] for p, h in by_person.items() if p not in interrupted)
+    with app.store.read() as conn:
+        address_of = {
+            p: row.channels[0].split("to=")[1].split("&")[0]
+            for p, row in ((p, conn.execute(select(PERSON).where(PERSON.c.id == p)).one()) for p in by_person)
+        }
+    twice = {p for p in by_person if counts[address_of[p]] == 2}
+    assert twice <= interrupted  # only a message in flight can arrive twice, and the record shows it
+    assert all(counts[address_of[p]] == 1 for p in by_person if p not in twice)
+    assert restarted.sent == restarted.reclaimed == 9 - done_before  # the whole batch had been claimed
+
+
+def owners_reminded(app: App, smtp: SMTPServer, count: int) -> list[str]:
+    """`count` owners each with one intake reminder queued, each with an address of their own."""
+    owners = [f"owner{i}@example.org" for i in range(count)]
+    with write(app, at=T0) as tx:
+        org = directory.add_org(tx, name="DLA de Paris", territory="FR-75").id
+        officer = add_person(tx, org, "Camille Martin", "officer", "fr", [])
+        for i, address in enumerate(owners):
+            owner = add_person(tx, org, f"Owner {i}", "owner", "fr", [smtp.url(address)])
+            diagnosis_case(app, tx, org, officer, owner)
+    assert sweep(app, now=INTAKE_OWNER_REMINDER).messages == count
+    return owners
 
 
 # --- the commands -------------------------------------------------------------------------------------------

@@ -4,13 +4,22 @@ Apprise reports failure by returning False (it does not raise): :func:`deliver`
 turns that into a failed :class:`Delivery` whose reason is taken from Apprise's
 own log (warnings, errors and socket exceptions; never the payload, which holds
 the message). One Apprise object per channel and message, so a retry re-sends
-only the channels that failed.
+only the channels that failed; reusing one would also make its next send wait
+(Apprise throttles each plugin object, 5.5 s between two sends by default).
+
+Several threads may deliver at once (the dispatcher sends a batch on a small pool):
+each send reads only the log lines of its own thread.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
+import logging
 import re
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -50,8 +59,7 @@ def deliver(url: str, message: Rendered) -> Delivery:
         return Delivery(channel, ok=False, reason=f"Apprise does not accept this {scheme}:// URL")
     # The HTML part, when there is one, goes to email; Apprise adds the plain-text alternative.
     html = message.html if urlsplit(url).scheme.lower() in EMAIL_SCHEMES else None
-    capture = apprise.LogCapture(level=apprise.logging.DEBUG, fmt="%(levelname)s %(message)s")  # type: ignore[no-untyped-call]
-    with capture as captured:
+    with _capture() as captured:
         try:
             ok = notifier.notify(
                 title=message.subject,
@@ -60,7 +68,7 @@ def deliver(url: str, message: Rendered) -> Delivery:
             )
         except Exception as exc:  # noqa: BLE001  a plugin bug is a failed attempt, recorded, not a crash
             return Delivery(channel, ok=False, reason=f"{type(exc).__name__}: {exc}"[:MAX_REASON])
-        log_text = captured.getvalue()
+    log_text = captured.getvalue()
     if ok:
         return Delivery(channel, ok=True)
     return Delivery(channel, ok=False, reason=failure_reason(log_text))
@@ -77,3 +85,52 @@ def failure_reason(log_text: str) -> str:
             kept.append(text.strip())
     reason = " | ".join(dict.fromkeys(kept)) or "Apprise reported a failure without a reason"
     return reason[:MAX_REASON]
+
+
+class _ThreadCapture(logging.Handler):
+    """Apprise's log lines, each kept in the buffer of the thread that wrote it (if it is capturing)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+        self.local = threading.local()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        buffer: io.StringIO | None = getattr(self.local, "buffer", None)
+        if buffer is not None:
+            buffer.write(self.format(record) + "\n")
+
+
+_HANDLER = _ThreadCapture()
+_LOCK = threading.Lock()
+_capturing = 0  # sends under way, in any thread
+_restore_level = logging.NOTSET
+
+
+@contextlib.contextmanager
+def _capture() -> Iterator[io.StringIO]:
+    """Collect what Apprise logs in this thread (debug included) while the block runs.
+
+    Like ``apprise.LogCapture``, but several threads can capture at once without
+    reading each other's lines or restoring the logger's level under each other.
+    """
+    global _capturing, _restore_level
+    logger = logging.getLogger("apprise")
+    buffer = io.StringIO()
+    with _LOCK:
+        if _capturing == 0:
+            _restore_level = logger.level
+            if logger.getEffectiveLevel() > logging.DEBUG:
+                logger.setLevel(logging.DEBUG)
+            logger.addHandler(_HANDLER)
+        _capturing += 1
+    _HANDLER.local.buffer = buffer
+    try:
+        yield buffer
+    finally:
+        _HANDLER.local.buffer = None
+        with _LOCK:
+            _capturing -= 1
+            if _capturing == 0:
+                logger.removeHandler(_HANDLER)
+                logger.setLevel(_restore_level)

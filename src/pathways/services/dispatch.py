@@ -6,15 +6,23 @@ recorded in :class:`~pathways.store.delivery.DeliveryAttempt` *before* it starts
 (outcome ``sending``) and completed after (``sent`` / ``failed``). A dispatcher
 killed mid-send leaves its job ``sending``: once the lease has expired another
 dispatcher reclaims it, marks the open attempt ``interrupted`` and sends again the
-channels not recorded as sent, so at most that in-flight message goes out twice
+channels not recorded as sent, so at most the messages in flight go out twice
 and the attempts show it. Failures retry with exponential backoff; after
 :data:`MAX_ATTEMPTS` the job is ``dead`` (dead-lettered) until :func:`retry_message`.
+
+The jobs of a claimed batch are sent by a small pool of threads (:data:`WORKERS`):
+Apprise's e-mail plugin spends most of a send building an SSL context (it loads the
+system CA bundle on every send, even for plain SMTP, and offers no way to reuse one),
+work that releases the GIL and overlaps with other sends' network and database waits.
+So at most ``workers`` messages are in flight, and a killed dispatcher may repeat each
+of them once; ``workers=1`` sends one at a time.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -44,6 +52,7 @@ MAX_ATTEMPTS = 6
 BASE_DELAY = timedelta(minutes=1)
 MAX_DELAY = timedelta(hours=6)
 LEASE = timedelta(minutes=5)
+WORKERS = 4  # messages sent at once (threads); each may be repeated once if the dispatcher is killed
 INTERRUPTED = "the dispatcher stopped during this send: the message may or may not have gone out"
 
 
@@ -83,20 +92,29 @@ def dispatch(
     lease: timedelta = LEASE,
     renderer: Renderer | None = None,
     max_jobs: int | None = None,
+    workers: int = WORKERS,
 ) -> DispatchResult:
-    """Send every ready message and digest, a batch of claimed jobs at a time."""
+    """Send every ready message and digest, a batch of claimed jobs at a time, `workers` at once."""
+    if workers < 1:
+        raise Refused(f"workers must be at least 1, got {workers}")
     tick: Callable[[], datetime] = (lambda: now) if now is not None else app.clock.real
     renderer = renderer or Renderer(app.settings.templates_dir)
     outcomes: list[JobOutcome] = []
     claimed = reclaimed = 0
-    while max_jobs is None or claimed < max_jobs:
-        size = batch if max_jobs is None else min(batch, max_jobs - claimed)
-        jobs, stale = _claim(app, at=tick(), size=size, lease=lease)
-        if not jobs:
-            break
-        claimed += len(jobs)
-        reclaimed += stale
-        outcomes.extend(_send(app, renderer, job, tick) for job in jobs)
+
+    def send(job: dict[str, Any]) -> JobOutcome:
+        return _send(app, renderer, job, tick)
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dispatch") as pool:
+        while max_jobs is None or claimed < max_jobs:
+            size = batch if max_jobs is None else min(batch, max_jobs - claimed)
+            jobs, stale = _claim(app, at=tick(), size=size, lease=lease)
+            if not jobs:
+                break
+            claimed += len(jobs)
+            reclaimed += stale
+            # The whole batch is sent before the next claim: its leases are renewed as each send starts.
+            outcomes.extend(pool.map(send, jobs) if workers > 1 else map(send, jobs))
     counts = {s: sum(1 for o in outcomes if o.status == s) for s in ("done", "failed", "dead", "cancelled")}
     return DispatchResult(
         claimed=claimed,
