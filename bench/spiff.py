@@ -205,6 +205,13 @@ class Theirs:
             conn.execute(update(table).where(table.c.id == instance_id).values(state=state))
         self.state_bytes.append(len(state))
 
+    def floor_step(self, instance_id: int) -> None:
+        """The storage floor of a Spiff step: its read and its write, without the engine."""
+        table = self.table
+        with self.db.store.write() as conn:
+            state = conn.execute(select(table.c.state).where(table.c.id == instance_id)).scalar_one()
+            conn.execute(update(table).where(table.c.id == instance_id).values(state=state))
+
     def check_done(self, instance_id: int) -> None:
         with self.db.store.read() as conn:
             state = conn.execute(
@@ -225,6 +232,8 @@ class Result:
     theirs: list[float] = field(default_factory=list)
     ours_cpu: list[float] = field(default_factory=list)  # CPU ms per step
     theirs_cpu: list[float] = field(default_factory=list)
+    floor: list[float] = field(default_factory=list)  # read + update of one row per transaction
+    floor_cpu: list[float] = field(default_factory=list)
     state_bytes: list[int] = field(default_factory=list)
     settings: dict[str, str] = field(default_factory=dict)
     load: tuple[float, float] = (0.0, 0.0)
@@ -268,9 +277,13 @@ def run_backend(backend: str, args: argparse.Namespace, catalog: PathwayCatalog)
                 rate, cpu = advance(step, ids[lo:hi])
                 getattr(result, who).append(rate)
                 getattr(result, f"{who}_cpu").append(cpu)
+            rate, cpu = advance(theirs.floor_step, their_ids[lo:hi])
+            result.floor.append(rate)
+            result.floor_cpu.append(cpu)
             print(
                 f"[{backend}] rep {rep + 1}/{args.reps}: pathways {result.ours[-1]:,.0f} steps/s, "
-                f"SpiffWorkflow {result.theirs[-1]:,.0f} steps/s (load {os.getloadavg()[0]:.1f})",
+                f"SpiffWorkflow {result.theirs[-1]:,.0f} steps/s, storage floor {result.floor[-1]:,.0f} tx/s "
+                f"(load {os.getloadavg()[0]:.1f})",
                 flush=True,
             )
         result.load = (load_before, os.getloadavg()[0])
@@ -300,6 +313,17 @@ def figures(results: list[Result]) -> list[dict[str, object]]:
                 "spiff", f"four-stage process, {theirs_name}", r.backend, r.n, "cases advanced/s", r.theirs
             )
         )
+        # No baseline: the suite's "≥ 10× SpiffWorkflow" aim reads the figure that has one.
+        out.append(
+            figure(
+                "spiff",
+                "storage floor: read + update of one row per transaction",
+                r.backend,
+                r.n,
+                "tx/s",
+                r.floor,
+            )
+        )
     return out
 
 
@@ -318,9 +342,10 @@ def report(results: list[Result], args: argparse.Namespace) -> str:
         (
             "| backend | cases ×reps | pathways steps/s median [min–max] "
             "| SpiffWorkflow steps/s median [min–max] "
-            "| **ours / theirs** | aim ≥ 10× | CPU ms/step ours / theirs | load (1 min) |"
+            "| **ours / theirs** | aim ≥ 10× | storage floor tx/s | ceiling of the ratio "
+            "| CPU ms/step ours / theirs | load (1 min) |"
         ),
-        "|---|---:|---|---|---:|---|---:|---:|",
+        "|---|---:|---|---|---:|---|---:|---:|---:|---:|",
     ]
     for r in results:
         verdict = (
@@ -333,6 +358,7 @@ def report(results: list[Result], args: argparse.Namespace) -> str:
             f"| **{median(r.ours):,.0f}** [{min(r.ours):,.0f}–{max(r.ours):,.0f}] "
             f"| **{median(r.theirs):,.0f}** [{min(r.theirs):,.0f}–{max(r.theirs):,.0f}] "
             f"| **{r.ratio:.1f}×** | {verdict} "
+            f"| {median(r.floor):,.0f} | {median(r.floor) / median(r.theirs):.1f}× "
             f"| {median(r.ours_cpu):.2f} / {median(r.theirs_cpu):.2f} | {r.load[0]:.1f} → {r.load[1]:.1f} |"
         )
     state = [b for r in results for b in r.state_bytes] or [0]
@@ -347,7 +373,10 @@ def report(results: list[Result], args: argparse.Namespace) -> str:
             "chained audit event appended). SpiffWorkflow: instance JSON read from `spiff_instance`, "
             "`BpmnWorkflowSerializer.deserialize_json`, ready user task's data set and run, waiting timer "
             "refreshed, engine steps run, `serialize_json` written back (no audit trail, no notices: the "
-            "timer lives inside the serialised state). "
+            "timer lives inside the serialised state). Storage floor: the same read and update of the "
+            "instance row, in one transaction each, without the engine (same rows, same run): no engine "
+            "can advance cases faster than that on this database, so floor / SpiffWorkflow is the highest "
+            "ratio any engine could reach here. "
             f"Serialised state per instance: {min(state) / 1024:.1f}–{max(state) / 1024:.1f} KiB, "
             "of which about 6 KiB is the process spec the serialiser includes. CPU ms/step: process CPU "
             "time per step (the machine was shared with other engineers' runs: figures are taken under "
