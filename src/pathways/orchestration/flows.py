@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from prefect import Flow, State, flow
@@ -18,11 +21,9 @@ def pathway_flow(pathway: str) -> Flow[[int], dict[str, int]]:
     """A flow named `pathway` that runs every ready case-step of its cases, one task run each.
 
     Each task run is named ``<case ref>:<stage>:<step>`` and tagged ``case:<ref>`` and
-    ``pathway:<id>`` (the case tag added by the task itself, see
-    :func:`~pathways.orchestration.tasks.tag_this_task_run`). Case-steps queued while it
-    runs (a hand-off's first step) are picked up before it ends.
+    ``pathway:<id>``, by the task itself (see :func:`~pathways.orchestration.tasks.run_case_step`).
+    Case-steps queued while it runs (a hand-off's first step) are picked up before it ends.
     """
-    tags = {f"pathway:{pathway}"}  # the same set for every case-step: Prefect asks about it once
 
     @flow(
         name=pathway,
@@ -33,14 +34,14 @@ def pathway_flow(pathway: str) -> Flow[[int], dict[str, int]]:
     def carry_out(limit: int = LIMIT) -> dict[str, int]:
         outcomes: Counter[str] = Counter()
         after = 0
-        while outcomes.total() < limit:
-            steps = find_case_steps(pathway, after, min(BATCH, limit - outcomes.total()))
-            if not steps:
-                break
-            for step in steps:
-                case_step = run_case_step.with_options(task_run_name=step.name, tags=tags)
-                outcomes[_outcome(case_step(step.job_id, step.ref, return_state=True))] += 1
-            after = steps[-1].job_id
+        with quiet_task_runs():
+            while outcomes.total() < limit:
+                steps = find_case_steps(pathway, after, min(BATCH, limit - outcomes.total()))
+                if not steps:
+                    break
+                for step in steps:
+                    outcomes[_outcome(run_case_step(step, return_state=True))] += 1
+                after = steps[-1].job_id
         if outcomes["error"]:
             raise RuntimeError(
                 f"{outcomes['error']} case-steps of {pathway} could not run (see their task runs); "
@@ -51,8 +52,29 @@ def pathway_flow(pathway: str) -> Flow[[int], dict[str, int]]:
     return carry_out
 
 
+@contextmanager
+def quiet_task_runs() -> Iterator[None]:
+    """No INFO line per task run ("Finished in state Completed()"); warnings and errors stay.
+
+    Each such line goes through every Prefect log handler (console, API) and cost more than a
+    millisecond per case-step; the task run's state in Prefect's API says the same.
+    """
+    logger = logging.getLogger("prefect.task_runs")
+    level = logger.level
+    logger.setLevel(max(logging.WARNING, level))
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def _outcome(state: State[Any]) -> str:
     """done | skipped (another run did it) | retry | dead (recorded by the service) | error."""
+    # A completed run's value is in memory, in the state's result record: State.result would
+    # fetch it through Prefect's event-loop thread (a thread hop per case-step).
+    kept = getattr(state.data, "result", None) if state.is_completed() else None
+    if isinstance(kept, JobResult):
+        return kept.status
     found = state.result(raise_on_failure=False)
     if isinstance(found, JobResult):
         return found.status

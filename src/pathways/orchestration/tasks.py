@@ -36,11 +36,12 @@ class CaseStepFailed(Exception):
 def tag_this_task_run(*tags: str) -> None:
     """Add tags to the running task run without making them concurrency-limit names.
 
-    Prefect takes a task's tags as the names of concurrency limits and asks the server about
-    every set of tags it has not seen yet before the task starts (30-150 ms a task here; see
-    PrefectHQ/prefect#20666): a ``case:<ref>`` tag is new almost every time. Added once the
-    task runs, after that check, the tags travel with the task run's next state events and the
-    server records them, as it records any tag. (No concurrency limit can use them: none should.)
+    Prefect takes a task's tags (its own and a ``tags()`` context's) as the names of
+    concurrency limits, and asks the server for slots on them before every task run that has
+    any: one API round trip per case-step (the largest part of Prefect's cost here, see
+    ``bench/RESULTS.md``). Added once the task runs, after that check, the tags travel with
+    the task run's next state events and the server records them, as it records any tag.
+    (No concurrency limit can use them: none should.)
     """
     context = TaskRunContext.get()
     if context is not None:
@@ -60,18 +61,22 @@ def find_case_steps(pathway: str, after: int, limit: int) -> list[relay.CaseStep
 
 @task(
     name="case-step",
+    task_run_name="{step.name}",  # <case ref>:<stage>:<step>, from the CaseStep it is given
     cache_policy=NO_CACHE,
+    persist_result=False,
     retries=RETRIES,
     retry_delay_seconds=RETRY_DELAYS,
     retry_condition_fn=_infrastructure_only,
 )
-def run_case_step(job_id: int, case: str) -> State[work.JobResult]:
-    """Claim and run one case-step of the case `case` (its reference), tagged ``case:<ref>``.
+def run_case_step(step: relay.CaseStep) -> State[work.JobResult]:
+    """Claim and run one case-step; its task run tags itself ``case:<ref>`` and ``pathway:<id>``.
 
-    One another run did meanwhile ends in a state named Skipped.
+    One task definition for every case-step: its run's name and tags come from `step`, so no
+    Task is built per case-step and no tag reaches Prefect's concurrency check (see
+    :func:`tag_this_task_run`). One another run did meanwhile ends in a state named Skipped.
     """
-    tag_this_task_run(f"case:{case}")
-    result = work.run_job(current_app(), job_id)
+    tag_this_task_run(*step.tags)
+    result = work.run_job(current_app(), step.job_id)
     if result.status in ("retry", "dead"):
         raise CaseStepFailed(result)
     if result.status == "skipped":
