@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,13 +34,20 @@ class PlannedNotice:
 def shift(day: date, duration: Duration, territory: str, *, sign: int = 1) -> date:
     """`day` moved by `duration` (business days on the territory's calendar)."""
     if duration.business_days is not None:
-        return calendar_for(territory).add_business_days(day, sign * duration.business_days)
+        return _add_business_days(territory, day, sign * duration.business_days)
     return add_calendar(
         day,
         days=sign * (duration.days or 0),
         weeks=sign * (duration.weeks or 0),
         months=sign * (duration.months or 0),
     )
+
+
+@lru_cache(maxsize=8192)
+def _add_business_days(territory: str, day: date, n: int) -> date:
+    # Every decision of a day asks the same few questions (a deadline and its notices); the
+    # calendar walks day by day, so answers are kept.
+    return calendar_for(territory).add_business_days(day, n)
 
 
 def _instant(day: date, at: time, zone: ZoneInfo) -> datetime:

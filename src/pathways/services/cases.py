@@ -362,7 +362,9 @@ def decide(
     """Record a decision; FieldError, TransitionNotAllowed, RuleViolation or Conflict change nothing."""
     text, params = _case_key(case)
     read = _DECISION_READ[tx.conn.dialect.name, "id" if "b_id" in params else "ref"]
-    row = read.first(tx.conn, params)
+    with pipeline(tx.conn):  # on PostgreSQL, BEGIN and the read in one round trip
+        found = read.send(tx.conn, params)
+    row = found.first()
     if row is None:
         raise _no_case(text)
     if expected_version is not None and row["version"] != expected_version:

@@ -153,7 +153,7 @@ class Notice(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
-    entry_id: int = Field(foreign_key="stageentry.id", index=True)
+    entry_id: int = Field(foreign_key="stageentry.id")  # UNIQUE(entry_id, rule) indexes it
     rule: str = Field(max_length=32, description="e.g. remind:0, escalate:1 (index in the stage's list)")
     kind: str = Field(max_length=10)
     to_role: str = Field(max_length=16)
@@ -167,7 +167,7 @@ class AuditEvent(SQLModel, table=True):
     """Append-only history; each event is chained to the previous one of its organisation."""
 
     id: int | None = Field(default=None, primary_key=True)
-    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    organisation_id: int = Field(foreign_key="organisation.id")  # UNIQUE(organisation_id, seq) indexes it
     seq: int = Field(description="position in the organisation's chain, from 1")
     case_id: int | None = Field(default=None, index=True)
     actor_id: int | None = Field(default=None, index=True)
