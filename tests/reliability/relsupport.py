@@ -147,6 +147,7 @@ def seed(
     officers: int,
     cases_count: int,
     tokens: bool = True,
+    drain: bool = True,
     owner_channel: str | None = None,
     org_name: str = "DLA de Paris",
 ) -> World:
@@ -196,7 +197,8 @@ def seed(
             issued.extend(
                 accounts.create_token(tx, person=officer, name="reliability").token for officer in officer_ids
             )
-    work.run_pending(app, limit=10 * cases_count + 10)  # what opening the cases queued (intake sheets)
+    if drain:  # what opening the cases queued (intake sheets)
+        work.run_pending(app, limit=10 * cases_count + 10)
     return World(app, org, officer_ids, issued, refs, owner_ids)
 
 
