@@ -1,7 +1,12 @@
 """Deadline sweep time and peak memory at 10k, 100k and 1M open cases (1% due); dispatch throughput.
 
     python bench/sweep.py [--sizes 10000,100000,1000000] [--backend sqlite|postgres|both]
-                          [--messages 2000] [--no-record]
+                          [--runs 3] [--messages 1000] [--quick] [--json PATH] [--no-record]
+
+--quick: 10k and 100k cases, 200 messages, 2 runs (about two minutes); recorded in the section
+``sweep-quick`` of bench/RESULTS.md instead of ``sweep``. --json PATH: also write the figures
+as a JSON list (the bench/run.py suite contract: ``bench``, ``name``, ``backend``, ``cases``,
+``unit``, ``median``, ``spread``, ``runs``, ``baseline``, ``ratio``).
 
 Sweep, for each size and backend, in a fresh database:
 
@@ -11,15 +16,20 @@ Sweep, for each size and backend, in a fresh database:
    intake's rules give: 2 reminders, 2 escalations), 1% of the cases with one notice
    due (half to the owner, a quarter to the officer's digest, a quarter to the manager),
    every other notice in the future;
-2. the figure: ``sweep(app, now=...)`` in a *separate process* (so its peak RSS is the
-   sweep's, imports included), wall time and peak RSS (``ru_maxrss``), and the RSS
-   before the sweep started (imports, settings, engine);
-3. check: a second sweep queues nothing.
+2. the figure, ``--runs`` times: ``sweep(app, now=...)`` in a *separate process* (so its peak
+   RSS is the sweep's, imports included), wall time and peak RSS (``ru_maxrss``), and the
+   RSS before the sweep started (imports, settings, engine). The same process then times
+   the baseline, a raw ``SELECT count(*)`` of the due notices on the same partial index, and
+   the retention rule alone (which ``sweep()`` applies after queuing the messages);
+3. check: a second sweep queues nothing; then the notices are set pending again and the
+   jobs deleted (not timed) for the next run.
 
-Dispatch: a fresh database with ``--messages`` due owner reminders, each owner's
-channel a ``mailto://`` to an aiosmtpd server on loopback in this process; one
-``dispatch(app)`` drains them; messages per second (render + Apprise + SMTP + the
-delivery record, every attempt committed before and after the send).
+Dispatch: a fresh database with ``--messages`` due owner reminders, each owner's channel a
+``mailto://`` to an aiosmtpd server on loopback in this process; ``dispatch(app)`` drains
+them with 1 thread, then (the jobs reset) with the default pool; messages per second
+(render + Apprise + SMTP + the delivery record, every attempt committed before and after
+the send). Baseline: the same rendered messages sent with raw ``smtplib`` to the same
+server, one connection per message as Apprise does, no SSL context.
 """
 
 from __future__ import annotations
@@ -27,32 +37,38 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import smtplib
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 
 from common import (
     ROOT,
     BenchDatabase,
     exclusive_run,
+    figure,
     fresh_database,
+    median,
     record,
     run_context,
     server_settings,
+    write_figures,
 )
 from pathways.bootstrap import App, Clock
 from pathways.services import directory
 from pathways.services.tx import write
 from pathways.settings import load_settings
+from pathways.store.delivery import DeliveryAttempt
 from pathways.store.tables import Case, Notice, OutboxJob, Project, StageEntry
 
 CASE = Case.__table__  # type: ignore[attr-defined]
@@ -60,6 +76,7 @@ ENTRY = StageEntry.__table__  # type: ignore[attr-defined]
 NOTICE = Notice.__table__  # type: ignore[attr-defined]
 PROJECT = Project.__table__  # type: ignore[attr-defined]
 JOB = OutboxJob.__table__  # type: ignore[attr-defined]
+ATTEMPT = DeliveryAttempt.__table__  # type: ignore[attr-defined]
 
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/pathways_bench_sweep"
 NOW = datetime(2026, 9, 1, 7, 30, tzinfo=UTC)  # 09:30 in Paris
@@ -212,9 +229,11 @@ from datetime import datetime
 from pathlib import Path
 sys.path.insert(0, {src!r})
 from pathways.bootstrap import App, Clock
+from pathways.services.privacy import apply_retention
 from pathways.services.sweep import sweep
 from pathways.settings import load_settings
 from pathways.store.db import Store
+from sqlalchemy import text
 now = datetime.fromisoformat(sys.argv[1])
 settings = load_settings(config_dir=Path({config!r}), environment="test", database_url=sys.argv[2])
 app = App(settings=settings, store=Store.from_url(sys.argv[2]), clock=Clock(now))
@@ -225,9 +244,20 @@ started = time.perf_counter()
 result = sweep(app, now=now)
 seconds = time.perf_counter() - started
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+# The baseline, after the sweep (its pages then warm, which favours the baseline): the raw
+# count of what the sweep found due, on the same partial index (the notices are done by now).
+count = text("SELECT count(*) FROM notice WHERE status IN ('pending', 'done') AND due_at <= :now")
+with app.store.read() as conn:
+    started = time.perf_counter()
+    due = conn.execute(count, {{"now": now}}).scalar_one()
+    raw = time.perf_counter() - started
+started = time.perf_counter()
+apply_retention(app, now=now, years=app.settings.retention_years)
+retention = time.perf_counter() - started
 print(json.dumps({{"seconds": seconds, "rss_before_mb": before / 1024, "peak_rss_mb": peak / 1024,
                   "notices": result.notices, "messages": result.messages,
-                  "digest_items": result.digest_items}}))
+                  "digest_items": result.digest_items, "raw_count_seconds": raw, "raw_count": due,
+                  "retention_seconds": retention}}))
 """
 
 
@@ -239,7 +269,20 @@ def sweep_in_child(url: str) -> dict[str, Any]:
     return dict(json.loads(out.strip().splitlines()[-1]))
 
 
-def bench_sweep(backend: str, size: int) -> dict[str, Any]:
+def reset_sweep(db: BenchDatabase) -> None:
+    """Undo a sweep (not timed): its notices pending again, its jobs gone."""
+    with db.store.write() as conn:
+        conn.execute(
+            update(NOTICE).where(NOTICE.c.status != "pending").values(status="pending", done_at=None)
+        )
+        conn.execute(delete(JOB))
+    if db.backend == "postgres":
+        with db.store.write() as conn:
+            conn.exec_driver_sql("ANALYZE notice")
+            conn.exec_driver_sql("ANALYZE outboxjob")
+
+
+def bench_sweep(backend: str, size: int, runs: int) -> dict[str, Any]:
     db = fresh_database(backend, postgres_url=POSTGRES_URL)
     url = db.url if backend == "sqlite" else POSTGRES_URL
     try:
@@ -248,22 +291,30 @@ def bench_sweep(backend: str, size: int) -> dict[str, Any]:
         print(
             f"  {backend} {size:>9,} cases: setup {setup['seconds']:.1f} s, {setup['due']:,} due", flush=True
         )
-        first = sweep_in_child(url)
-        again = sweep_in_child(url)
-        with db.store.read() as conn:
-            jobs = conn.execute(select(func.count()).select_from(JOB)).scalar_one()
-        assert first["notices"] == setup["due"], (first, setup)
-        assert again["notices"] == 0, again
-        print(
-            f"    sweep {first['seconds']:.2f} s, peak RSS {first['peak_rss_mb']:.0f} MB "
-            f"(before {first['rss_before_mb']:.0f} MB); {jobs:,} jobs",
-            flush=True,
-        )
+        samples = []
+        for run in range(runs):
+            if run:
+                reset_sweep(db)
+            first = sweep_in_child(url)
+            again = sweep_in_child(url)
+            with db.store.read() as conn:
+                jobs = conn.execute(select(func.count()).select_from(JOB)).scalar_one()
+            assert first["notices"] == setup["due"] == first["raw_count"], (first, setup)
+            assert again["notices"] == 0, again
+            print(
+                f"    sweep {first['seconds']:.2f} s (raw count {first['raw_count_seconds'] * 1000:.1f} ms, "
+                f"retention alone {first['retention_seconds']:.2f} s), "
+                f"peak RSS {first['peak_rss_mb']:.0f} MB "
+                f"(before {first['rss_before_mb']:.0f} MB); {jobs:,} jobs",
+                flush=True,
+            )
+            samples.append(first | {"jobs": jobs})
         return {
             "backend": backend,
             "cases": size,
-            **first,
-            "jobs": jobs,
+            "notices": samples[0]["notices"],
+            "jobs": samples[0]["jobs"],
+            "runs": samples,
             "settings": server_settings(db.store),
         }
     finally:
@@ -276,10 +327,46 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def bench_dispatch(backend: str, messages: int) -> dict[str, Any]:
+def reset_dispatch(db: BenchDatabase, at: datetime) -> None:
+    """Every message pending again, its delivery record gone (not timed)."""
+    with db.store.write() as conn:
+        conn.execute(delete(ATTEMPT))
+        conn.execute(
+            update(JOB).values(
+                status="pending", attempts=0, next_attempt_at=at, updated_at=at, last_error=None
+            )
+        )
+
+
+def raw_messages(app: App) -> list[EmailMessage]:
+    """The queued messages rendered as the dispatcher renders them, as plain e-mails (not timed)."""
+    from pathways.notify.render import Renderer
+    from pathways.services.dispatch import build_message
+
+    renderer = Renderer(app.settings.templates_dir)
+    mails = []
+    with app.store.read() as conn:
+        for kind, payload in conn.execute(select(JOB.c.kind, JOB.c.payload).order_by(JOB.c.id)):
+            built = build_message(conn, app, kind, payload)
+            assert built is not None
+            rendered = renderer.render(built.template, built.lang, built.context, zone=built.zone)
+            mail = EmailMessage()
+            mail["From"], mail["To"], mail["Subject"] = (
+                "pathways@example.org",
+                "owner@example.org",
+                rendered.subject,
+            )
+            mail.set_content(rendered.body)
+            if rendered.html is not None:
+                mail.add_alternative(rendered.html, subtype="html")
+            mails.append(mail)
+    return mails
+
+
+def bench_dispatch(backend: str, messages: int, runs: int) -> dict[str, Any]:
     from aiosmtpd.controller import Controller
 
-    from pathways.services.dispatch import dispatch
+    from pathways.services.dispatch import WORKERS, dispatch
     from pathways.services.sweep import sweep
 
     class Counter:
@@ -301,76 +388,166 @@ def bench_dispatch(backend: str, messages: int) -> dict[str, Any]:
             conn.execute(NOTICE.update().where(NOTICE.c.to_role != "owner").values(status="cancelled"))
         swept = sweep(app, now=NOW)
         assert app.catalog.ids()  # loaded before the clock starts, as in a long-running dispatcher
-        started = time.perf_counter()
-        result = dispatch(app)
-        seconds = time.perf_counter() - started
-        assert result.sent == swept.messages == Counter.count, (result, swept, Counter.count)
-        rate = result.sent / seconds
-        print(f"  {backend} dispatch: {result.sent:,} messages in {seconds:.1f} s = {rate:.0f}/s", flush=True)
-        return {"backend": backend, "messages": result.sent, "seconds": seconds, "rate": rate}
+        mails = raw_messages(app)
+        rates: dict[str, list[float]] = {"raw": [], "1": [], str(WORKERS): []}
+        for _ in range(runs):
+            Counter.count = 0
+            started = time.perf_counter()
+            for mail in mails:  # what Apprise does per message, without Apprise
+                with smtplib.SMTP("127.0.0.1", port, timeout=15) as smtp:
+                    smtp.send_message(mail)
+            rates["raw"].append(len(mails) / (time.perf_counter() - started))
+            assert Counter.count == len(mails)
+            for workers in (1, WORKERS):
+                reset_dispatch(db, datetime.now(UTC))
+                Counter.count = 0
+                started = time.perf_counter()
+                result = dispatch(app, workers=workers)
+                seconds = time.perf_counter() - started
+                assert result.sent == swept.messages == Counter.count, (result, swept, Counter.count)
+                rates[str(workers)].append(result.sent / seconds)
+            print(
+                f"  {backend} dispatch of {swept.messages:,}: raw smtplib {rates['raw'][-1]:.0f}/s, "
+                f"1 thread {rates['1'][-1]:.0f}/s, {WORKERS} threads {rates[str(WORKERS)][-1]:.0f}/s",
+                flush=True,
+            )
+        return {"backend": backend, "messages": swept.messages, "workers": WORKERS, "rates": rates}
     finally:
         controller.stop()
         db.close()
 
 
-def report(context: dict[str, str], sweeps: list[dict[str, Any]], dispatches: list[dict[str, Any]]) -> str:
+def spread(values: list[float], fmt: str) -> str:
+    return f"**{format(median(values), fmt)}** [{format(min(values), fmt)}–{format(max(values), fmt)}]"
+
+
+def report(
+    context: dict[str, str], sweeps: list[dict[str, Any]], dispatches: list[dict[str, Any]], load: str
+) -> str:
     lines = [
         "## Deadline sweep and dispatch (`bench/sweep.py`)",
         "",
-        f"- machine: {context['machine']}",
+        f"- machine: {context['machine']}; load average (1 min) {load}: above 2, other processes",
+        "  competed for the CPU and the database during the run",
         f"- date: {context['date']}; commit {context['commit']}; {context['python']}",
         f"- command: `{context['command']}`",
     ]
-    for backend in sorted({s["backend"] for s in sweeps}):
-        settings = next(s["settings"] for s in sweeps if s["backend"] == backend)
-        lines.append(f"- {backend}: " + ", ".join(f"{k} {v}" for k, v in settings.items()))
-    lines += [
-        "",
-        "Sweep: N open diagnosis cases (4 notices each), 1% with a notice due; one `sweep()` in its own",
-        "process. Peak RSS is the whole process (interpreter, imports, engine), `ru_maxrss`.",
-        "",
-        "| backend | open cases | due notices | sweep time | peak RSS | RSS before sweep | jobs queued |",
-        "|---|---:|---:|---:|---:|---:|---:|",
-    ]
-    lines += [
-        f"| {s['backend']} | {s['cases']:,} | {s['notices']:,} | {s['seconds']:.2f} s "
-        f"| {s['peak_rss_mb']:.0f} MB | {s['rss_before_mb']:.0f} MB | {s['jobs']:,} |"
-        for s in sweeps
-    ]
+    for backend in sorted({s["backend"] for s in sweeps} | {d["backend"] for d in dispatches}):
+        settings = next((s["settings"] for s in sweeps if s["backend"] == backend), None)
+        if settings:
+            lines.append(f"- {backend}: " + ", ".join(f"{k} {v}" for k, v in settings.items()))
+    if sweeps:
+        lines += [
+            "",
+            "Sweep: N open diagnosis cases (4 notices each), 1% with a notice due; one `sweep()` in its own",
+            "process (queuing the messages, then the retention rule); median [min–max] of the runs. Peak RSS",
+            "is the whole process (interpreter, imports, engine), `ru_maxrss`. Baseline: a raw",
+            "`SELECT count(*)` of the due notices on the same partial index, in the same process; retention:",
+            "the retention rule alone, run again after the sweep (part of the sweep time).",
+            "",
+            (
+                "| backend | open cases | due notices | runs | sweep time | raw count (baseline) | ratio "
+                "| retention alone | peak RSS | RSS before sweep | jobs queued |"
+            ),
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for s in sweeps:
+            runs = s["runs"]
+            secs = [r["seconds"] for r in runs]
+            raw = [r["raw_count_seconds"] * 1000 for r in runs]
+            lines.append(
+                f"| {s['backend']} | {s['cases']:,} | {s['notices']:,} | {len(runs)} "
+                f"| {spread(secs, '.2f')} s "
+                f"| {median(raw):.1f} ms | ×{median(secs) * 1000 / median(raw):,.0f} "
+                f"| {median([r['retention_seconds'] for r in runs]):.2f} s "
+                f"| {spread([r['peak_rss_mb'] for r in runs], '.0f')} MB "
+                f"| {median([r['rss_before_mb'] for r in runs]):.0f} MB | {s['jobs']:,} |"
+            )
     if dispatches:
+        workers = dispatches[0]["workers"]
         lines += [
             "",
             "Dispatch: owner reminders, each one email to aiosmtpd on loopback through Apprise (`mailto://`,",
-            "plain SMTP); render + send + delivery record (committed before and after each send).",
+            "plain SMTP); render + send + delivery record (committed before and after each send), with one",
+            f"thread and with the default pool of {workers}; baseline: the same rendered messages sent with",
+            "raw `smtplib`, one connection per message (as Apprise does), no SSL context. Messages per",
+            "second, median [min–max] of the runs; ratio: dispatch over the raw rate.",
             "",
-            "| backend | messages | time | messages/s |",
-            "|---|---:|---:|---:|",
+            (
+                "| backend | messages | runs | raw smtplib/s (baseline) | 1 thread/s | ratio "
+                f"| {workers} threads/s | ratio | {workers} threads over 1 |"
+            ),
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
-        lines += [
-            f"| {d['backend']} | {d['messages']:,} | {d['seconds']:.1f} s | {d['rate']:.0f} |"
-            for d in dispatches
-        ]
+        for d in dispatches:
+            r = d["rates"]
+            raw, one, many = median(r["raw"]), median(r["1"]), median(r[str(workers)])
+            lines.append(
+                f"| {d['backend']} | {d['messages']:,} | {len(r['raw'])} | {spread(r['raw'], '.0f')} "
+                f"| {spread(r['1'], '.0f')} | {one / raw:.2f} | {spread(r[str(workers)], '.0f')} "
+                f"| {many / raw:.2f} | ×{many / one:.2f} |"
+            )
     return "\n".join(lines) + "\n"
+
+
+def figures(sweeps: list[dict[str, Any]], dispatches: list[dict[str, Any]]) -> list[dict[str, object]]:
+    """The figures of the run, in the bench/run.py `--json` contract."""
+    out: list[dict[str, object]] = []
+    for s in sweeps:
+        runs = s["runs"]
+        raw = [r["raw_count_seconds"] for r in runs]
+        base = ("raw count of the due notices", median(raw))
+        common_args = (s["backend"], s["cases"])
+        out.append(
+            figure("sweep", "sweep time", *common_args, "s", [r["seconds"] for r in runs], baseline=base)
+        )
+        out.append(figure("sweep", base[0], *common_args, "s", raw))
+        out.append(
+            figure("sweep", "retention rule alone", *common_args, "s", [r["retention_seconds"] for r in runs])
+        )
+        out.append(figure("sweep", "peak RSS", *common_args, "MB", [r["peak_rss_mb"] for r in runs]))
+    for d in dispatches:
+        r, workers = d["rates"], d["workers"]
+        base = ("raw smtplib send of the same messages", median(r["raw"]))
+        args = (d["backend"], d["messages"], "msg/s")
+        out.append(figure("dispatch", f"dispatch, {workers} threads", *args, r[str(workers)], baseline=base))
+        out.append(figure("dispatch", "dispatch, 1 thread", *args, r["1"], baseline=base))
+        out.append(figure("dispatch", base[0], *args, r["raw"]))
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument(
+        "--sizes", default=None, help="open cases per database (default 10000,100000,1000000)"
+    )
     parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
-    parser.add_argument("--messages", type=int, default=2000, help="dispatch: messages to send (0: skip)")
+    parser.add_argument(
+        "--runs", type=int, default=None, help="sweeps per size and dispatch runs (default 3)"
+    )
+    parser.add_argument("--messages", type=int, default=None, help="dispatch: messages to send (0: skip)")
+    parser.add_argument("--quick", action="store_true", help="10k and 100k cases, 200 messages, 2 runs")
+    parser.add_argument("--json", type=Path, default=None, metavar="PATH", help="write the figures as JSON")
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args()
+    sizes_text = args.sizes or ("10000,100000" if args.quick else "10000,100000,1000000")
+    runs = args.runs or (2 if args.quick else 3)
+    messages = args.messages if args.messages is not None else (200 if args.quick else 1000)
     backends = ("sqlite", "postgres") if args.backend == "both" else (args.backend,)
-    sizes = [int(s) for s in args.sizes.split(",") if s]
+    sizes = [int(s) for s in sizes_text.split(",") if s]
     os.environ.setdefault("PATHWAYS_ENVIRONMENT", "test")
     with exclusive_run():
         context = run_context()
-        sweeps = [bench_sweep(b, n) for n in sizes for b in backends]
-        dispatches = [bench_dispatch(b, args.messages) for b in backends] if args.messages else []
-    text = report(context, sweeps, dispatches)
+        load_before = os.getloadavg()[0]
+        sweeps = [bench_sweep(b, n, runs) for n in sizes for b in backends]
+        dispatches = [bench_dispatch(b, messages, runs) for b in backends] if messages else []
+        load = f"{load_before:.1f} → {os.getloadavg()[0]:.1f}"
+    text = report(context, sweeps, dispatches, load)
     print(text)
+    if args.json is not None:
+        write_figures(args.json, figures(sweeps, dispatches))
     if not args.no_record:
-        record("sweep", text)
+        record("sweep-quick" if args.quick else "sweep", text)
 
 
 if __name__ == "__main__":
