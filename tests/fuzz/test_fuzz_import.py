@@ -160,14 +160,17 @@ def hostile_file(draw: st.DrawFn, what: str) -> bytes:
     for _ in range(draw(st.integers(1, 4))):
         edit = draw(st.sampled_from(["cell", "cell", "cell", "header", "extra", "missing", "raw", "shuffle"]))
         if edit == "cell":
-            row = draw(st.integers(0, count - 1))
-            rows[row][draw(st.integers(0, len(header) - 1))] = draw(CELL)
+            row = rows[draw(st.integers(0, count - 1))]
+            if row:
+                row[draw(st.integers(0, len(row) - 1))] = draw(CELL)
         elif edit == "header":
             header_cells[draw(st.integers(0, len(header) - 1))] = draw(CELL)
         elif edit == "extra":
             rows[draw(st.integers(0, count - 1))].append(draw(CELL))
         elif edit == "missing":
-            rows[draw(st.integers(0, count - 1))].pop()
+            row = rows[draw(st.integers(0, count - 1))]
+            if row:
+                row.pop()
         elif edit == "shuffle":
             rows = draw(st.permutations(rows))
         else:

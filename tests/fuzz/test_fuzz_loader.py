@@ -212,12 +212,12 @@ def _run(strategy: st.SearchStrategy[str], what: str, quick: int, full: int) -> 
 
 
 def test_text_mutations_load_or_are_refused_with_file_and_line() -> None:
-    _run(text_mutation(), "pathway loader: mutated YAML text", 150, 2000)
+    _run(text_mutation(), "pathway loader: mutated YAML text", 150, 600)
 
 
 def test_tree_mutations_load_or_are_refused_with_file_and_line() -> None:
-    _run(tree_mutation(), "pathway loader: mutated pathway tree", 60, 1500)
+    _run(tree_mutation(), "pathway loader: mutated pathway tree", 60, 300)
 
 
 def test_random_text_is_refused_with_file_and_line() -> None:
-    _run(st.text(max_size=300), "pathway loader: random text", 100, 1000)
+    _run(st.text(max_size=300), "pathway loader: random text", 100, 400)

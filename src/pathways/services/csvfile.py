@@ -121,6 +121,11 @@ class CsvFile:
                     shape.append(RowProblem(line, None, reason))
                     rows.append((line, {}))
                     continue
+                nul = next((n for n, v in zip(names, record, strict=True) if n and "\x00" in v), None)
+                if nul is not None:  # PostgreSQL cannot store it; no spreadsheet writes it on purpose
+                    shape.append(RowProblem(line, nul, "contains a NUL character (U+0000)"))
+                    rows.append((line, {}))
+                    continue
                 rows.append((line, {n: v.strip() for n, v in zip(names, record, strict=True) if n}))
         except csv.Error as exc:  # a value beyond the csv module's size limit: an unclosed quote, mostly
             reason = str(exc)
