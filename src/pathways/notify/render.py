@@ -4,9 +4,12 @@ One template per message kind and language: ``<templates>/<lang>/<name>.txt.j2``
 (first line ``Subject: ...``, a blank line, the plain-text body) and optionally
 ``<name>.html.j2`` for an HTML part. Templates run in a sandbox with
 ``StrictUndefined``, so a missing variable fails loudly (at test time) instead of
-leaving a blank in a message. Dates and numbers are formatted by Babel for the
-language, in the organisation's time zone (filters ``date``, ``datetime``,
-``number``).
+leaving a blank in a message. Templates are edited by organisations and field values
+come from anyone: the sandbox refuses attribute access to Python internals
+(``''.__class__.__mro__``, ``cycler.__init__.__globals__``...) with a RenderError naming
+the template, and values are data, never template code (escaped in HTML parts).
+Dates and numbers are formatted by Babel for the language, in the organisation's
+time zone (filters ``date``, ``datetime``, ``number``).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound, select_autoescape
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
 from pathways.domain.spec import LANGS
@@ -122,15 +126,25 @@ class Renderer:
                 f"no template {where}", hint=f"write {name}.txt.j2 in {', '.join(LANGS)}"
             ) from None
         except TemplateError as exc:
-            raise RenderError(f"{where}: {exc}", hint="check the variables the template uses") from exc
+            raise _refusal(where, exc) from exc
         subject, body = split_subject(text, where=where)
         html = None
         if (self.templates_dir / lang / f"{name}.html.j2").is_file():
             try:
                 html = env.get_template(f"{name}.html.j2").render(**context)
             except TemplateError as exc:
-                raise RenderError(f"{where[:-7]}.html.j2: {exc}") from exc
+                raise _refusal(f"{where[:-7]}.html.j2", exc) from exc
         return Rendered(lang=lang, subject=subject, body=body, html=html)
+
+
+def _refusal(where: str, exc: TemplateError) -> RenderError:
+    """The RenderError of a template that failed: refused by the sandbox, or broken."""
+    if isinstance(exc, SecurityError):
+        return RenderError(
+            f"{where}: refused by the template sandbox: {exc}",
+            hint="a template may only use the message's variables and the date, datetime and number filters",
+        )
+    return RenderError(f"{where}: {exc}", hint="check the variables the template uses")
 
 
 def split_subject(text: str, *, where: str) -> tuple[str, str]:
