@@ -409,7 +409,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         dest="saved",
         metavar="PATH",
         default=None,
-        help=f"run nothing: summarise a saved run again (every run is saved to {LAST_RUN})",
+        help=f"summarise a saved run again (every run is saved to {LAST_RUN}); "
+        "with --only, run those scripts again (in the saved run's mode) and replace their results",
     )
     args = parser.parse_args(argv)
     known = [s for s, _ in SUITE]
@@ -426,6 +427,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT / "src"), env.get("PYTHONPATH", "")) if p)
+    about = dict(SUITE)
     if args.saved:
         try:
             saved = json.loads(Path(args.saved).read_text())
@@ -434,12 +436,15 @@ def main(argv: list[str] | None = None) -> int:
         except (OSError, ValueError, KeyError, TypeError) as exc:
             print(f"error: {args.saved}: not a saved run ({exc})", file=sys.stderr)
             return 2
+        if args.only is not None:  # run these again, in the saved run's mode, and replace their results
+            again = {s: run_script(s, about[s], quick=quick, env=env) for s in args.scripts}
+            outcomes = [again.pop(o.script, o) for o in outcomes] + list(again.values())
     else:
         started, quick = run_context()["date"], args.quick
         load_before = os.getloadavg()[0]
-        about = dict(SUITE)
         outcomes = [run_script(s, about[s], quick=quick, env=env) for s in args.scripts]
         load = (load_before, os.getloadavg()[0])
+    if not args.saved or args.only is not None:
         LAST_RUN.write_text(
             json.dumps(
                 {
