@@ -13,6 +13,7 @@ import typer
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+import pathways
 from builders import INTAKE_RELEVANT, make_org, make_person, make_project, open_diagnosis
 from pathways.bootstrap import App
 from pathways.cli import web as web_cli
@@ -73,6 +74,12 @@ def test_openapi_document_describes_every_capability(desk: Desk) -> None:
         paths
     )
     assert not any(p.startswith("/cases") for p in paths)  # pages stay out of the API document
+
+
+def test_health_answers_without_a_token_and_says_nothing_else(desk: Desk) -> None:
+    response = desk.client.get("/api/v1/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "version": pathways.__version__}
 
 
 def test_a_decision_with_a_stale_version_is_a_conflict_and_changes_nothing(desk: Desk) -> None:
