@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from aiosmtpd.controller import Controller
 from ledger import full
 from sqlalchemy import select
@@ -52,6 +53,11 @@ INTAKE_RELEVANT = {
     "request": "Consolider le modèle économique",
 }
 DECLINED = {"reason": "La structure préfère attendre la fin de l'exercice", "interviews": ["2026-07-10"]}
+
+
+full_only = pytest.mark.skipif(
+    not full(), reason="full mode only: PATHWAYS_RELIABILITY=full (make reliability)"
+)
 
 
 def scaled(quick: int, full_value: int) -> int:

@@ -37,7 +37,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.slow]
 def test_killing_the_web_process_under_load_loses_no_acknowledged_decision(
     postgres_store: Store, tmp_path: Path
 ) -> None:
-    kills = scaled(2, 12)
+    kills = scaled(2, 10)
     app = make_app(postgres_store, tmp_path)
     world = seed(app, officers=8, cases_count=scaled(80, 400))
     env = environment(app.settings.effective_database_url, tmp_path)
