@@ -260,5 +260,12 @@ def _sqlite_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
 
 
 def _sqlite_begin(conn: Connection) -> None:
-    mode = conn.get_execution_options().get(_BEGIN_OPTION, "read")
-    conn.exec_driver_sql(_BEGIN_STATEMENTS[mode])
+    # On the driver itself: every transaction starts here, and SQLAlchemy's execution
+    # machinery costs more than the BEGIN. A failure (database locked past busy_timeout)
+    # is raised as SQLAlchemy's exception, as it would have been.
+    statement = _BEGIN_STATEMENTS[conn.get_execution_options().get(_BEGIN_OPTION, "read")]
+    dbapi_error = conn.dialect.loaded_dbapi.Error
+    try:
+        conn.connection.driver_connection.execute(statement)  # type: ignore[union-attr]
+    except dbapi_error as error:
+        raise exc.DBAPIError.instance(statement, None, error, dbapi_error, dialect=conn.dialect) from error

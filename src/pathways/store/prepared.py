@@ -42,6 +42,7 @@ class _Compiled:
     positional: bool
     fixed: tuple[tuple[str, Any], ...]  # values written in the statement (e.g. status = 'pending')
     binds: tuple[tuple[str, Callable[[Any], Any]], ...]  # parameters that need processing
+    order: tuple[tuple[str, Callable[[Any], Any] | None], ...]  # each parameter in order, its processor
     keys: tuple[str, ...]  # result column keys
     results: tuple[tuple[int, Callable[[Any], Any]], ...]  # result columns that need processing
     dbapi_error: type[Exception]
@@ -90,6 +91,7 @@ class Prepared:
             positional=dialect.positional,
             fixed=tuple(fixed),
             binds=tuple(processors),
+            order=tuple((name, dict(processors).get(name)) for name in names),
             keys=tuple(column.key for column in selected),
             results=tuple(results),
             dbapi_error=dbapi.Error,
@@ -98,12 +100,17 @@ class Prepared:
 
     @staticmethod
     def _params(compiled: _Compiled, values: Mapping[str, Any]) -> Any:
+        if compiled.fixed:
+            values = dict(compiled.fixed) | dict(values)
+        if compiled.positional:
+            return tuple(
+                processor(values[name]) if processor is not None else values[name]
+                for name, processor in compiled.order
+            )
         params = dict(values)
-        for name, value in compiled.fixed:
-            params.setdefault(name, value)
         for name, processor in compiled.binds:
             params[name] = processor(params[name])
-        return tuple(params[name] for name in compiled.names) if compiled.positional else params
+        return params
 
     def _run(
         self, conn: Connection, values: Mapping[str, Any] | Sequence[Mapping[str, Any]], many: bool
