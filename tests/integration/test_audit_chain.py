@@ -314,3 +314,68 @@ def test_verifying_while_events_are_appended_finds_no_problem(store: Store, orga
     assert errors == []
     assert [report for report in reports if not report.ok] == []
     assert only(verify(store)).checked == 65
+
+
+def head_of(store: Store, organisation_id: int) -> tuple[int, str]:
+    with store.read() as conn:
+        row = conn.execute(
+            select(AuditHead.seq, AuditHead.digest).where(AuditHead.organisation_id == organisation_id)
+        ).one()
+    return int(row.seq), str(row.digest)
+
+
+def append_with_head(store: Store, organisation_id: int, head: tuple[int, str], number: int) -> int:
+    with store.write() as conn:
+        return append_event(
+            conn,
+            key=KEY,
+            organisation_id=organisation_id,
+            kind="stage.decided",
+            effective_at=T0,
+            recorded_at=T0,
+            payload={"number": number},
+            head=head,
+        )
+
+
+def test_an_append_with_the_head_read_beforehand_chains_like_any_other(store: Store) -> None:
+    org = add_organisation(store, "dla-75")
+    record(store, org, 2)
+    event_id = append_with_head(store, org, head_of(store, org), 2)
+    with store.read() as conn:
+        seq = conn.execute(select(EVENTS.c.seq).where(EVENTS.c.id == event_id)).scalar_one()
+    assert seq == 3
+    assert head_of(store, org)[0] == 3
+    assert only(verify(store, org)).ok
+
+
+def test_an_append_with_a_head_that_moved_meanwhile_reads_it_again_under_the_lock(store: Store) -> None:
+    org = add_organisation(store, "dla-75")
+    record(store, org, 2)
+    stale = head_of(store, org)
+    record(store, org, 1)  # another decision appended since the head was read
+    event_id = append_with_head(store, org, stale, 3)
+    with store.read() as conn:
+        seqs = conn.execute(select(EVENTS.c.seq).order_by(EVENTS.c.seq)).scalars().all()
+        seq = conn.execute(select(EVENTS.c.seq).where(EVENTS.c.id == event_id)).scalar_one()
+    assert seqs == [1, 2, 3, 4]
+    assert seq == 4
+    assert only(verify(store, org)).ok
+
+
+def test_the_first_append_with_no_head_yet_creates_it(store: Store) -> None:
+    org = add_organisation(store, "dla-75")
+    with store.write() as conn:
+        pending = audit.begin_append(
+            conn,
+            key=KEY,
+            organisation_id=org,
+            kind="case_opened",
+            effective_at=T0,
+            recorded_at=T0,
+            payload={},
+            head=None,
+        )
+        pending.finish()
+    assert head_of(store, org)[0] == 1
+    assert only(verify(store, org)).ok

@@ -13,12 +13,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, func, insert, inspect, select, text
-from sqlalchemy.exc import StatementError
+from sqlalchemy import Connection, bindparam, func, insert, inspect, select, text, update
+from sqlalchemy.exc import IntegrityError, StatementError
 from sqlmodel import select as orm_select
 
 from pathways.errors import PathwaysError
 from pathways.store.db import Store, init_database, latest_revision, table_metadata
+from pathways.store.prepared import Prepared, pipeline
 from pathways.store.tables import Case, Organisation, Person, Project
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -296,3 +297,101 @@ def test_a_postgresql_url_without_driver_uses_psycopg() -> None:
     store = Store.from_url("postgresql://pathways@db.example.org/pathways")
     assert store.engine.url.drivername == "postgresql+psycopg"
     assert store.dialect == "postgresql"
+
+
+# --- statements run on the driver's cursor (store.prepared) ----------------------------------
+
+PERSON = Person.__table__  # type: ignore[attr-defined]
+ORGANISATION = Organisation.__table__  # type: ignore[attr-defined]
+_INSERT_PERSON = Prepared(
+    insert(PERSON)
+    .values({c: bindparam(c.key, type_=c.type) for c in PERSON.c if c.key != "id"})
+    .returning(PERSON.c.id)
+)
+_PERSON_BY_HANDLE = Prepared(
+    select(PERSON.c.id, PERSON.c.created_at, PERSON.c.channels).where(PERSON.c.handle == bindparam("h"))
+)
+_RENAME = Prepared(
+    update(ORGANISATION).where(ORGANISATION.c.slug == bindparam("b_slug")).values(name=bindparam("b_name"))
+)
+
+
+def person_row(handle: str, created_at: datetime) -> dict[str, Any]:
+    return {
+        "handle": handle,
+        "name": handle.title(),
+        "email": None,
+        "phone": None,
+        "language": "nl",
+        "channels": ["mailto://a@example.org", "ntfy://topic"],
+        "digest": True,
+        "topics": [],
+        "created_at": created_at,
+        "erased_at": None,
+    }
+
+
+def test_prepared_statements_store_what_core_stores(store: Store) -> None:
+    in_brussels = datetime(2026, 10, 25, 2, 30, 0, 654321, tzinfo=ZoneInfo("Europe/Brussels"), fold=1)
+    with store.write() as conn:
+        conn.execute(insert(PERSON).values(person_row("core", in_brussels)))
+        found = _INSERT_PERSON.first(conn, person_row("prepared", in_brussels))
+    assert found is not None
+    assert isinstance(found["id"], int)
+    with store.read() as conn:
+        # What the database holds, as the driver gives it back: the same for both rows.
+        raw = conn.execute(text("SELECT handle, created_at, channels FROM person ORDER BY handle")).all()
+        core_row, prepared_row = (tuple(r)[1:] for r in raw)
+        assert core_row == prepared_row
+        back = _PERSON_BY_HANDLE.first(conn, {"h": "prepared"})
+        missing = _PERSON_BY_HANDLE.first(conn, {"h": "nobody"})
+    assert back == {
+        "id": found["id"],
+        "created_at": in_brussels.astimezone(UTC),
+        "channels": ["mailto://a@example.org", "ntfy://topic"],
+    }
+    assert back["created_at"].tzinfo is UTC
+    assert missing is None
+
+
+def test_prepared_statements_count_rows_and_raise_sqlalchemy_errors(store: Store) -> None:
+    with store.write() as conn:
+        add_organisation(conn, slug="dla-69")
+        assert _RENAME.execute(conn, {"b_slug": "dla-69", "b_name": "DLA du Rhône"}) == 1
+        assert _RENAME.execute(conn, {"b_slug": "nowhere", "b_name": "x"}) == 0
+
+    def insert_twice() -> None:
+        with store.write() as conn:
+            _INSERT_PERSON.first(conn, person_row("twice", AT))
+            _INSERT_PERSON.first(conn, person_row("twice", AT))
+
+    with pytest.raises(IntegrityError):
+        insert_twice()
+    with pytest.raises(StatementError, match="naive datetime"), store.write() as conn:
+        _INSERT_PERSON.first(conn, person_row("naive", datetime(2026, 1, 5, 9, 0)))
+    with store.read() as conn:
+        assert conn.execute(select(PERSON.c.id)).first() is None  # both rolled back
+        assert conn.execute(select(ORGANISATION.c.name)).scalar_one() == "DLA du Rhône"
+
+
+def test_pipeline_gives_results_after_the_block_and_fails_the_transaction(store: Store) -> None:
+    with store.write() as conn:
+        add_organisation(conn, slug="dla-69")
+        with pipeline(conn):
+            renamed = _RENAME.send(conn, {"b_slug": "dla-69", "b_name": "Renamed"})
+            inserted = _INSERT_PERSON.send(conn, person_row("piped", AT))
+        assert renamed.rowcount == 1
+        first = inserted.first()
+        assert first is not None
+        assert isinstance(first["id"], int)
+
+    def rename_and_insert_a_duplicate() -> None:
+        with store.write() as conn, pipeline(conn):
+            _RENAME.send(conn, {"b_slug": "dla-69", "b_name": "Not kept"})
+            _INSERT_PERSON.send(conn, person_row("piped", AT))  # duplicate handle
+
+    with pytest.raises(IntegrityError):
+        rename_and_insert_a_duplicate()
+    with store.read() as conn:
+        assert conn.execute(select(ORGANISATION.c.name)).scalar_one() == "Renamed"
+        assert conn.execute(select(func.count()).select_from(PERSON)).scalar_one() == 1

@@ -117,12 +117,15 @@ class Prepared:
     ) -> Any:
         compiled = self._for(conn.dialect)
         cursor = conn.connection.cursor()
-        if many:
-            assert isinstance(values, Sequence)
-            params: Any = [self._params(compiled, v) for v in values]
-        else:
-            assert isinstance(values, Mapping)
-            params = self._params(compiled, values)
+        try:
+            if many:
+                assert isinstance(values, Sequence)
+                params: Any = [self._params(compiled, v) for v in values]
+            else:
+                assert isinstance(values, Mapping)
+                params = self._params(compiled, values)
+        except (TypeError, ValueError) as error:  # a value its column refuses (e.g. a naive datetime)
+            raise exc.StatementError(str(error), compiled.sql, None, error) from error
         started = time.perf_counter() if _trace is not None else 0.0
         try:
             if many:
