@@ -50,7 +50,7 @@ __all__ = [
 
 BATCH: Final = 1000  # rows per executemany; also how often progress is reported while inserting
 _JOBS_DIGITS: Final = 6  # jobs in one project: fits any integer column
-_ID_DIGITS: Final = 18  # ids are 64-bit at most: a longer number names no row
+_MAX_ID: Final = 2**31 - 1  # ids are INTEGER columns: a larger number names no row
 _IN_CHUNK: Final = 900  # values per IN (...) when looking rows up in the database
 _LIST_SEPARATOR: Final = "|"
 _EMAIL: Final = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -258,8 +258,8 @@ def _check_projects(conn: Connection, source: CsvFile, progress: Progress | None
 
 
 def _is_id(ref: str) -> bool:
-    """Whether `ref` is a row id: ASCII digits that fit the id column ('²' is a digit to str.isdigit)."""
-    return ref.isascii() and ref.isdigit() and len(ref) <= _ID_DIGITS
+    """Whether `ref` is a row id: ASCII digits ('²' is a digit to str.isdigit) in the id column's range."""
+    return ref.isascii() and ref.isdigit() and len(ref) <= 10 and int(ref) <= _MAX_ID
 
 
 def _digits(value: str | None, prefix: str = "") -> str:
