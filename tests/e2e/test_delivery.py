@@ -342,6 +342,41 @@ def test_a_person_without_channel_is_dead_lettered_with_the_reason(app: App) -> 
     assert "has no channel" in job["last_error"]
 
 
+def test_sends_on_several_threads_each_record_their_own_reason(app: App, smtp: SMTPServer) -> None:
+    closed = free_port()  # nothing listens there: every connection is refused
+    channels = {
+        "mail": f"mailto://127.0.0.1:{closed}?from=pathways@example.org&to=x@example.org&mode=insecure",
+        "hook": f"json://127.0.0.1:{closed}/hook",
+        "ok": smtp.url("ok@example.org"),
+    }
+    with write(app, at=T0) as tx:
+        org = directory.add_org(tx, name="DLA de Paris", territory="FR-75").id
+        officer = add_person(tx, org, "Camille Martin", "officer", "fr", [])
+        kinds = {}
+        for i in range(9):
+            kind = ("mail", "hook", "ok")[i % 3]
+            owner = add_person(tx, org, f"Owner {i}", "owner", "fr", [channels[kind]])
+            kinds[owner] = kind
+            diagnosis_case(app, tx, org, officer, owner)
+    sweep(app, now=INTAKE_OWNER_REMINDER)
+
+    result = dispatch(app, workers=4)
+
+    assert (result.sent, result.failed) == (3, 6)
+    assert len(smtp.mailbox.messages) == 3
+    for job in job_rows(app):
+        [(outcome, reason)] = attempts(app, job["id"])
+        kind = kinds[job["payload"]["person"]]
+        if kind == "ok":
+            assert (outcome, reason) == ("sent", None)
+            continue
+        assert outcome == "failed"
+        assert "Connection refused" in (reason or "")
+        # Apprise logs every thread's sends on one logger: each attempt keeps only its own lines.
+        assert ("JSON" in (reason or "")) == (kind == "hook"), reason
+        assert ("SMTP" in (reason or "") or "email" in (reason or "")) == (kind == "mail"), reason
+
+
 def test_a_message_that_stopped_the_dispatcher_every_time_is_dead_lettered(app: App) -> None:
     with write(app, at=T0) as tx:
         org = directory.add_org(tx, name="DLA de Paris", territory="FR-75").id
