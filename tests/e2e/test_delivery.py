@@ -23,6 +23,7 @@ from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -240,6 +241,7 @@ def test_reminders_escalations_and_digest_arrive_in_each_language(
         assert "/cases/" not in text  # the staff page is not theirs
         [link] = [line.strip() for line in text.splitlines() if "/o/" in line]  # the URL alone on its line
         assert link.startswith(f"{app.settings.base_url.rstrip('/')}/o/")
+        assert (urlsplit(link).scheme, urlsplit(link).netloc) == ("http", "127.0.0.1:8000")  # absolute
         claim = accounts.read_owner_link(app, link.rsplit("/o/", 1)[1])  # signed for this case and person
         [ref] = [r for r in by_ref if r in mail["Subject"]]
         assert (claim.case_id, claim.person_id) == (by_ref[ref], owner)
