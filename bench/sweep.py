@@ -3,7 +3,7 @@
     python bench/sweep.py [--sizes 10000,100000,1000000] [--backend sqlite|postgres|both]
                           [--runs 3] [--messages 1000] [--quick] [--json PATH] [--no-record]
 
---quick: 10k and 100k cases, 200 messages, 2 runs (about two minutes); recorded in the section
+--quick: 10k and 100k cases, 100 messages, 2 runs (two to four minutes); recorded in the section
 ``sweep-quick`` of bench/RESULTS.md instead of ``sweep``. --json PATH: also write the figures
 as a JSON list (the bench/run.py suite contract: ``bench``, ``name``, ``backend``, ``cases``,
 ``unit``, ``median``, ``spread``, ``runs``, ``baseline``, ``ratio``).
@@ -526,13 +526,13 @@ def main() -> None:
         "--runs", type=int, default=None, help="sweeps per size and dispatch runs (default 3)"
     )
     parser.add_argument("--messages", type=int, default=None, help="dispatch: messages to send (0: skip)")
-    parser.add_argument("--quick", action="store_true", help="10k and 100k cases, 200 messages, 2 runs")
+    parser.add_argument("--quick", action="store_true", help="10k and 100k cases, 100 messages, 2 runs")
     parser.add_argument("--json", type=Path, default=None, metavar="PATH", help="write the figures as JSON")
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args()
     sizes_text = args.sizes or ("10000,100000" if args.quick else "10000,100000,1000000")
     runs = args.runs or (2 if args.quick else 3)
-    messages = args.messages if args.messages is not None else (200 if args.quick else 1000)
+    messages = args.messages if args.messages is not None else (100 if args.quick else 1000)
     backends = ("sqlite", "postgres") if args.backend == "both" else (args.backend,)
     sizes = [int(s) for s in sizes_text.split(",") if s]
     os.environ.setdefault("PATHWAYS_ENVIRONMENT", "test")
