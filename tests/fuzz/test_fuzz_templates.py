@@ -199,5 +199,7 @@ def test_a_project_named_like_template_code_is_printed_escaped_in_its_documents(
         failures.append("the project name is not printed escaped")
     raws = [raw for raw in ("<script>", "<b>Paris</b>", "42", "<class") if raw in html]
     failures.extend(f"{raw!r} in the document: evaluated or not escaped" for raw in raws)
-    record("injection", f"case documents ({lang}): names holding Jinja syntax and HTML", 1, len(failures))
+    backend = app.store.engine.dialect.name
+    what = f"case documents ({lang}, {backend}): names holding Jinja syntax and HTML"
+    record("injection", what, 1, len(failures))
     assert failures == []
