@@ -167,18 +167,14 @@ def _n(f: Mapping[str, Any]) -> str:
 AIMS: tuple[Aim, ...] = (
     Aim(
         "≥ 1,000 decisions/s on SQLite, one process",
-        lambda f: (
-            f["bench"] == "decide" and f["backend"] == "sqlite" and "decision" in _n(f) and "/s" in _n(f)
-        ),
+        lambda f: f["bench"] == "decide" and f["backend"] == "sqlite" and f["unit"] == "decisions/s",
         ">=",
         1000,
         "/s",
     ),
     Aim(
         "≥ 500 decisions/s on PostgreSQL, one process",
-        lambda f: (
-            f["bench"] == "decide" and f["backend"] == "postgres" and "decision" in _n(f) and "/s" in _n(f)
-        ),
+        lambda f: f["bench"] == "decide" and f["backend"] == "postgres" and f["unit"] == "decisions/s",
         ">=",
         500,
         "/s",
@@ -274,9 +270,9 @@ def aim_rows(figures: list[dict[str, Any]]) -> list[str]:
             continue
         for backend in dict.fromkeys(f["backend"] for f in matched):
             mine = [f for f in matched if f["backend"] == backend]
-            sizes: list[int] = sorted({int(f["cases"]) for f in mine})
+            sizes: list[int] = sorted({_nominal(int(f["cases"])) for f in mine})
             size = aim.at if aim.at is not None and aim.at in sizes else sizes[-1]
-            for f in (f for f in mine if f["cases"] == size):
+            for f in (f for f in mine if _nominal(int(f["cases"])) == size):
                 value = _in_unit(f, aim.unit)
                 note = "" if aim.at is None or size >= aim.at else f" (aim stated at {aim.at:,}: full mode)"
                 rows.append(
@@ -331,12 +327,17 @@ def figure_rows(figures: list[dict[str, Any]]) -> list[str]:
     return rows
 
 
+def _nominal(n: int) -> int:
+    """A size within 1% of 10k, 100k, 1M or 10M counts as that size (e.g. 999,990 audit events)."""
+    return next((size for size in CURVE_SIZES if abs(n - size) <= size / 100), n)
+
+
 def curve_rows(figures: list[dict[str, Any]]) -> list[str]:
     """Each figure measured at several sizes: its median at each, and how it grows."""
     groups: dict[tuple[str, str, str, str], dict[int, float]] = {}
     for f in figures:
         key = (str(f["bench"]), str(f["name"]), str(f["backend"]), str(f["unit"]))
-        groups.setdefault(key, {})[int(f["cases"])] = float(f["median"])
+        groups.setdefault(key, {})[_nominal(int(f["cases"]))] = float(f["median"])
     curves = {k: v for k, v in groups.items() if len(v) > 1}
     if not curves:
         return ["No figure was measured at more than one size in this run."]
@@ -348,7 +349,7 @@ def curve_rows(figures: list[dict[str, Any]]) -> list[str]:
         cells = [_num(values[n]) if n in values else "–" for n in sizes]
         measured = sorted(values)
         low, high = measured[0], measured[-1]
-        growth = f"×{values[high] / values[low]:.2f} for ×{high / low:g} the size" if values[low] else "–"
+        growth = f"×{values[high] / values[low]:.2f} for ×{high / low:.3g} the size" if values[low] else "–"
         rows.append(f"| {bench} | {name} | {backend} | {unit} | " + " | ".join(cells) + f" | {growth} |")
     return rows
 
@@ -364,7 +365,12 @@ def summary(outcomes: list[Outcome], *, quick: bool, load: tuple[float, float], 
         f"- date: {started} → {ctx['date']}",
         f"- commit: {ctx['commit']}",
         f"- versions: {ctx['python']}, SQLite {ctx['sqlite']}",
-        f"- command: `{ctx['command']}`",
+        f"- command: `{ctx['command']}`"
+        + (
+            ""
+            if "--from" not in ctx["command"]
+            else f" (the saved run of `bench/run.py{' --quick' * quick}`)"
+        ),
         f"- load (1-minute average) before → after: {load[0]:.1f} → {load[1]:.1f} on {os.cpu_count()} cores"
         + (
             ": **the machine was loaded** (other runs shared CPU and PostgreSQL); absolute figures are "
