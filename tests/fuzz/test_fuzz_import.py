@@ -213,7 +213,8 @@ def orgs(app: App) -> None:
 
 def check_import(app: App, what: str, path: Path, data: bytes, failures: list[str]) -> str:
     """Import `path`; 'imported', 'refused' or 'unreadable', or a failure appended."""
-    lines = max(1, data.count(b"\n") + 1)
+    # Lines as the csv module counts them: \n, \r\n and a lone \r each end one.
+    lines = data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n") + 1
     before = counts(app)
     run = importing.import_projects if what == "projects" else importing.import_people
     try:
