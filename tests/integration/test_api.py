@@ -82,6 +82,18 @@ def test_health_answers_without_a_token_and_says_nothing_else(desk: Desk) -> Non
     assert response.json() == {"status": "ok", "version": pathways.__version__}
 
 
+def test_my_cases_by_my_id_or_handle_and_another_officers(desk: Desk) -> None:
+    other = make_person(desk.app, desk.org, name="Hugo Petit")
+    theirs = open_diagnosis(desk.app, make_project(desk.app, desk.org), other)
+    me = desk.client.get("/api/v1/me", headers=auth(desk)).json()
+    for ref in (desk.officer, me["handle"]):
+        listed = desk.client.get(f"/api/v1/cases?officer={ref}", headers=auth(desk)).json()
+        assert [c["ref"] for c in listed] == [desk.case["ref"]]
+        assert listed[0]["officer"] == "Camille Martin"
+    listed = desk.client.get(f"/api/v1/cases?officer={other}", headers=auth(desk)).json()
+    assert [c["ref"] for c in listed] == [theirs["ref"]]
+
+
 def test_a_decision_with_a_stale_version_is_a_conflict_and_changes_nothing(desk: Desk) -> None:
     ref = desk.case["ref"]
     body = {"outcome": "relevant", "values": INTAKE_RELEVANT, "expected_version": 1}

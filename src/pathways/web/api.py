@@ -205,7 +205,7 @@ def list_cases(
             conn,
             orgs=scope.orgs(),
             status=None if status == "all" else status,
-            officer_id=scope.person_visible(officer)["id"] if officer is not None else None,
+            officer_id=scope.person_id_visible(officer) if officer is not None else None,
             org_id=scope.org(org)["id"] if org is not None else None,
             pathway=pathway,
             limit=limit,
@@ -282,7 +282,7 @@ def due(
             orgs=scope.orgs(),
             now=app.clock.now(),
             within_days=within,
-            officer_id=scope.person_visible(officer)["id"] if officer is not None else None,
+            officer_id=scope.person_id_visible(officer) if officer is not None else None,
             org_id=scope.org(org)["id"] if org is not None else None,
         )
     return [DueItem.model_validate(r) for r in rows]

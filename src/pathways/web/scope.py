@@ -81,6 +81,18 @@ class Scope:
             raise NotFound(f"no person '{ref}'")
         return row
 
+    def person_id_visible(self, ref: str | int) -> int:
+        """The id of a person with a role in one of the principal's organisations.
+
+        The principal themself (by id or handle: "my cases") needs no lookup: the account
+        was loaded with its roles for this request.
+        """
+        text = str(ref).strip()
+        mine = str(self.principal.person_id) if text.isdigit() else self.principal.handle  # as find_person
+        if text == mine and self.principal.orgs(READ):
+            return self.principal.person_id
+        return int(self.person_visible(ref)["id"])
+
     def document(self, doc_id: int) -> dict[str, Any]:
         """A document of a case of one of the principal's organisations."""
         row = (
