@@ -79,6 +79,7 @@ from pathways.domain.spec import FieldSpec, FieldType, PathwaySpec
 from pathways.services import cases, directory
 from pathways.services.tx import write
 from pathways.settings import Settings
+from pathways.store import prepared
 from pathways.store.db import Store
 from pathways.store.tables import AuditEvent, Notice, OutboxJob, StageEntry
 
@@ -259,7 +260,12 @@ def _label(statement: str) -> str:
 
 @dataclass
 class SqlMeter:
-    """Statements executed and time spent inside the driver's execute (COMMIT excluded)."""
+    """Statements executed and time spent inside the driver's execute (COMMIT excluded).
+
+    Statements run through SQLAlchemy are seen by its cursor events; those run on the driver's
+    cursor (``pathways.store.prepared``) by its trace hook. In a PostgreSQL pipeline a
+    statement's time is its sending; the wait for the results is not counted.
+    """
 
     statements: int = 0
     seconds: float = 0.0
@@ -283,11 +289,20 @@ def sql_meter(store: Store) -> Iterator[SqlMeter]:
         slot[0] += 1
         slot[1] += spent
 
+    def traced(stmt: str, spent: float) -> None:  # statements run on the driver's cursor
+        meter.statements += 1
+        meter.seconds += spent
+        slot = meter.by_label.setdefault(_label(stmt), [0, 0.0])
+        slot[0] += 1
+        slot[1] += spent
+
     event.listen(engine, "before_cursor_execute", before)
     event.listen(engine, "after_cursor_execute", after)
+    prepared.set_trace(traced)
     try:
         yield meter
     finally:
+        prepared.set_trace(None)
         event.remove(engine, "before_cursor_execute", before)
         event.remove(engine, "after_cursor_execute", after)
 
