@@ -26,8 +26,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import Connection, and_, exists, func, or_, select, update
-from sqlalchemy import case as sql_case
+from sqlalchemy import Connection, exists, or_, select, update
 
 from pathways.domain.calendar import add_calendar
 from pathways.errors import InvalidInput, Refused
@@ -342,32 +341,39 @@ def _expired_owners(conn: Connection, cutoff: datetime, among: Sequence[int] | N
 
     Left alone: staff (officer, manager, admin, auditor), anyone following an open
     case, and owners with a project registered after the cutoff (a new relationship).
+    Each condition is an index probe per person, found at the first matching row: no
+    aggregate over every case, so the rule costs little even with a million cases.
     """
-    owned = (
-        select(PROJECT.c.owner_id.label("person_id"))
-        .join(CASE, CASE.c.project_id == PROJECT.c.id)
-        .where(PROJECT.c.owner_id.is_not(None))
-        .group_by(PROJECT.c.owner_id)
-        .having(
-            func.max(CASE.c.closed_at) < cutoff,
-            func.sum(sql_case((CASE.c.status == "open", 1), else_=0)) == 0,
-        )
-        .subquery()
+    owned = CASE.join(PROJECT, PROJECT.c.id == CASE.c.project_id)
+    mine = PROJECT.c.owner_id == PERSON.c.id
+    has_case = exists().select_from(owned).where(mine)
+    blocking = (
+        exists().select_from(owned).where(mine, or_(CASE.c.status == "open", CASE.c.closed_at >= cutoff))
     )
     staff = exists().where(MEMBER.c.person_id == PERSON.c.id, MEMBER.c.role.in_(STAFF_ROLES))
-    following = exists().where(
-        or_(CASE.c.officer_id == PERSON.c.id, CASE.c.resource_id == PERSON.c.id), CASE.c.status == "open"
-    )
+    # Two probes (officer, resource), each on its own index; one OR would read every open case.
+    officer = exists().where(CASE.c.officer_id == PERSON.c.id, CASE.c.status == "open")
+    resource = exists().where(CASE.c.resource_id == PERSON.c.id, CASE.c.status == "open")
     newer = exists().where(PROJECT.c.owner_id == PERSON.c.id, PROJECT.c.created_at >= cutoff)
     query = (
         select(PERSON.c.id)
-        .join(owned, owned.c.person_id == PERSON.c.id)
-        .where(and_(PERSON.c.erased_at.is_(None), ~staff, ~following, ~newer))
+        .where(PERSON.c.erased_at.is_(None), has_case, ~blocking, ~staff, ~officer, ~resource, ~newer)
         .order_by(PERSON.c.id)
     )
     if among is not None:
         query = query.where(PERSON.c.id.in_(list(among)))
-    return list(conn.scalars(query))
+    candidates = list(conn.scalars(query))
+    if not candidates:
+        return []
+    # Only for the candidates (every case closed before the cutoff, or never closed): one closed_at at least.
+    closed = (
+        select(PROJECT.c.owner_id)
+        .select_from(owned)
+        .where(PROJECT.c.owner_id.in_(candidates), CASE.c.closed_at.is_not(None))
+        .distinct()
+    )
+    keep = set(conn.scalars(closed))
+    return [person for person in candidates if person in keep]
 
 
 def apply_retention(app: App, *, now: datetime, years: int, batch: int = RETENTION_BATCH) -> Retention:
