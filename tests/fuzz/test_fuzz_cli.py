@@ -17,7 +17,6 @@ from pathlib import Path
 
 import click
 import pytest
-import typer
 from click.testing import CliRunner
 from fuzzing import fuzz_settings, record
 from hypothesis import given
@@ -96,30 +95,17 @@ def _escape(args: list[str], env: dict[str, str] | None = None) -> BaseException
     return None if isinstance(result.exception, SystemExit | None) else result.exception
 
 
-def _raised_in(exc: BaseException, function: str) -> bool:
-    return any(frame.name == function for frame in traceback.extract_tb(exc.__traceback__))
-
-
-# Bugs this fuzzing found, reported with their fix (in files this suite does not own).
-# While one still reproduces, the fuzz test counts its escapes apart (and says so in the
-# ledger) and test_known_bugs_are_fixed marks it xfail; once fixed, any such escape fails.
-KNOWN_BUGS: dict[str, tuple[list[str], Callable[[BaseException], bool]]] = {
+# Bugs this fuzzing found (fixed in pathways.cli): each stays a regression test.
+FOUND_BUGS: dict[str, list[str]] = {
     # typer >= 0.22 vendors click: its BadParameter/UsageError are not click.ClickException,
     # so pathways.cli.main lets them out as a traceback (exit 1) instead of exit 2.
-    "typer's click errors escape main()": (
-        ["--now", "not-a-date", "due"],
-        lambda exc: isinstance(exc, typer.TyperException),
-    ),
+    "typer's click errors escape main()": ["--now", "not-a-date", "due"],
     # `--now 0001-01-01T00:00` is before year 1 in UTC: OverflowError in _parse_now.
-    "--now before year 1 in UTC": (
-        ["--now", "0001-01-01T00:00", "due"],
-        lambda exc: isinstance(exc, OverflowError) and _raised_in(exc, "_parse_now"),
-    ),
+    "--now before year 1 in UTC": ["--now", "0001-01-01T00:00", "due"],
     # `due --within 4700304`: no upper bound (the API has le=366), OverflowError.
-    "due --within without an upper bound": (
-        ["due", "--within", "4700304"],
-        lambda exc: isinstance(exc, OverflowError) and _raised_in(exc, "due"),
-    ),
+    "due --within without an upper bound": ["due", "--within", "4700304"],
+    # `--now` near year 9999: deadlines computed from it overflow.
+    "--now near the end of time": ["--now", "9999-12-31T23:00", "due"],
 }
 
 
@@ -145,23 +131,11 @@ def env(sqlite_store: Store, tmp_path: Path) -> tuple[dict[str, str], str]:
     return environment, str(case["ref"])
 
 
-def present_bugs(environment: dict[str, str]) -> dict[str, Callable[[BaseException], bool]]:
-    """The known bugs that still reproduce here."""
-    present = {}
-    for name, (args, matches) in KNOWN_BUGS.items():
-        escaped = _escape(args, environment)
-        if escaped is not None and matches(escaped):
-            present[name] = matches
-    return present
-
-
-@pytest.mark.parametrize("bug", list(KNOWN_BUGS))
-def test_known_bugs_are_fixed(env: tuple[dict[str, str], str], bug: str) -> None:
-    args, matches = KNOWN_BUGS[bug]
+@pytest.mark.parametrize("bug", list(FOUND_BUGS))
+def test_bugs_found_by_fuzzing_stay_fixed(env: tuple[dict[str, str], str], bug: str) -> None:
+    args = FOUND_BUGS[bug]
     escaped = _escape(args, env[0])
-    if escaped is not None and matches(escaped):
-        pytest.xfail(f"known bug, fix reported: {bug}")
-    assert escaped is None
+    assert escaped is None, f"{bug}: pathways {args!r} raised {escaped!r}"
 
 
 def decide_args(ref: str) -> st.SearchStrategy[list[str]]:
@@ -210,8 +184,6 @@ def test_hostile_arguments_exit_with_a_code_and_a_message(
 ) -> None:
     environment, ref = env
     runner = CliRunner()
-    known = present_bugs(environment)
-    escapes: dict[str, int] = {}
     failures: list[str] = []
     codes: dict[int, int] = {}
 
@@ -220,10 +192,6 @@ def test_hostile_arguments_exit_with_a_code_and_a_message(
     def run(args: list[str]) -> None:
         result = runner.invoke(entry, args, env=environment)
         output = result.output
-        bug = next((name for name, matches in known.items() if matches(result.exception)), None)
-        if result.exception is not None and bug is not None:
-            escapes[bug] = escapes.get(bug, 0) + 1
-            return
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             trace = "".join(traceback.format_exception(result.exception))
             failures.append(
@@ -239,10 +207,8 @@ def test_hostile_arguments_exit_with_a_code_and_a_message(
             failures.append(f"pathways {args!r}: exit {result.exit_code} without a message: {output[-300:]}")
 
     run()
-    tried = sum(codes.values()) + sum(escapes.values()) + len(failures)
+    tried = sum(codes.values()) + len(failures)
     detail = "exit codes " + ", ".join(f"{k}: {v}" for k, v in sorted(codes.items()))
-    if escapes:
-        detail += "; known bugs (fix reported): " + ", ".join(f"{k} x{v}" for k, v in escapes.items())
     first = f"; first: {failures[0][:300]}" if failures else ""
     record("fuzz", f"CLI arguments: {command}", tried, len(failures), detail + first)
     assert failures == [], "\n\n".join(failures[:3])

@@ -70,6 +70,9 @@ app.command("init")(system.init)
 app.command("run")(system.run)
 
 
+NOW_YEARS = (1970, 2200)  # the range --now accepts
+
+
 def _parse_now(value: str | None) -> datetime | None:
     if value is None:
         return None
@@ -82,6 +85,11 @@ def _parse_now(value: str | None) -> datetime | None:
     # A bare date or local time is read in the organisation's usual zone.
     from zoneinfo import ZoneInfo
 
+    # Deadlines are computed from it: keep it where date arithmetic cannot overflow.
+    if not NOW_YEARS[0] <= parsed.year <= NOW_YEARS[1]:
+        raise typer.BadParameter(
+            f"{value!r} is out of range: give a time between {NOW_YEARS[0]} and {NOW_YEARS[1]}"
+        )
     return (parsed if parsed.tzinfo else parsed.replace(tzinfo=ZoneInfo("Europe/Paris"))).astimezone(UTC)
 
 
@@ -110,13 +118,21 @@ def main() -> None:
         if exc.hint:
             errors.print(Text.assemble(("hint: ", "yellow"), exc.hint))
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, typer.Abort):
         errors.print("aborted")
         sys.exit(130)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except click.exceptions.Exit as exc:
+    except typer.TyperException as exc:
+        # Typer >= 0.29 carries its own copy of click: its usage errors are not click's.
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            errors.print(Text.assemble(("error: ", "bold red"), str(exc)))
+        sys.exit(int(getattr(exc, "exit_code", 2)))
+    except (click.exceptions.Exit, typer.Exit) as exc:
         sys.exit(exc.exit_code)
     except ValidationError as exc:
         errors.print(Text.assemble(("error: ", "bold red"), f"invalid settings: {exc}"))

@@ -216,7 +216,10 @@ def due(
     ctx: typer.Context,
     officer: Annotated[str | None, typer.Option(help="Only this officer's cases.")] = None,
     org: Annotated[str | None, typer.Option(help="Only this organisation's cases.")] = None,
-    within: Annotated[int, typer.Option(help="Days ahead (overdue items are always listed).", min=0)] = 7,
+    within: Annotated[
+        int,
+        typer.Option(help="Days ahead, 0 to 366 (overdue items are always listed).", min=0, max=366),
+    ] = 7,
     json: Json = False,
 ) -> None:
     """What is due within the next days, overdue first."""
