@@ -1,24 +1,34 @@
 """Latency of the web API under load: the officer's case list and a decision, 50 concurrent clients.
 
-    python bench/web.py [--cases 100000] [--clients 50] [--requests 5000] [--workers 2]
-                        [--postgres-url URL] [--no-record]
+    PYTHONPATH=src python bench/web.py [--cases 100000] [--clients 50] [--requests 3000] [--runs 3]
+                        [--backend sqlite|postgres|both] [--workers 2] [--postgres-url URL]
+                        [--quick] [--json PATH] [--no-record]
 
-1. setup (not timed): a fresh PostgreSQL database; one organisation, 20 officers and
+--quick: 10,000 cases, 600 requests a phase, SQLite only unless --backend (about two minutes).
+Results go to bench/RESULTS.md, section ``web`` (``web-quick`` with --quick; ``-sqlite`` or
+``-postgres`` appended when one backend is run alone).
+--json PATH: also write the figures as a JSON list (the bench/run.py suite contract): p50 and
+p99 of each request, each against the same percentile of ``GET /api/v1/health`` (the same
+server, the same load, no token and one ``SELECT 1``) measured in the same run.
+
+1. setup (not timed): a fresh database (a SQLite file, or the PostgreSQL database of
+   `--postgres-url`, dropped and created again); one organisation, 20 officers and
    `--cases` projects with a diagnosis case each at intake, bulk-loaded with Core
    (rows shaped as ``cases.open_case`` writes them); one officer gets an account and
    an API token through the services;
 2. a real server: ``uvicorn --workers W`` on 127.0.0.1 (the application built from
    the environment, as ``pathways serve --workers W`` does);
-3. each phase: `--clients` concurrent clients (asyncio, one keep-alive connection
-   each) send `--requests` requests in all, after a warm-up; latency is measured by
-   the client, from sending the request to reading the whole answer;
+3. each phase, `--runs` times: `--clients` concurrent clients (asyncio, one keep-alive
+   connection each) send `--requests` requests in all, after a warm-up; latency is
+   measured by the client, from sending the request to reading the whole answer;
 
+   - baseline: ``GET /api/v1/health``;
    - case list: ``GET /api/v1/cases?officer=<me>&limit=50`` (the officer's open cases,
      newest first, among 100,000);
    - decision: ``POST /api/v1/cases/<ref>/decisions`` (intake -> relevant, every field,
      ``expected_version``), each on a different case of that officer.
 
-Figures: p50, p99 and max latency, and requests/s over the phase.
+Figures: p50, p99 and max latency, and requests/s over the phase (median of the runs).
 """
 
 from __future__ import annotations
@@ -39,7 +49,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import httpx
 from sqlalchemy import insert, text
 
-from common import ROOT, exclusive_run, fresh_database, percentile, record, run_context, server_settings
+from common import (
+    ROOT,
+    exclusive_run,
+    figure,
+    fresh_database,
+    median,
+    percentile,
+    record,
+    run_context,
+    server_settings,
+    write_figures,
+)
 from pathways.bootstrap import App, Clock
 from pathways.services import accounts, directory
 from pathways.services.cases import CASE, ENTRY, PROJECT
@@ -119,7 +140,7 @@ def load(app: App, cases: int) -> tuple[int, str, list[str]]:
             )
             conn.execute(CASE.update().where(CASE.c.id.in_(list(ids))).values(current_entry_id=CASE.c.id))
     with app.store.write() as conn:
-        for table in ("project", "case", "stageentry"):
+        for table in ("project", "case", "stageentry") if app.store.dialect == "postgresql" else ():
             conn.execute(
                 text(
                     f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
@@ -206,75 +227,170 @@ async def phase(
     }
 
 
+Request = tuple[str, str, dict[str, object] | None]
+Run = dict[str, dict[str, float]]  # request -> its figures, for one run
+REQUESTS = ("health", "list", "decision")
+LABELS = {
+    "health": "baseline: health (GET /api/v1/health)",
+    "list": "officer's case list (GET /api/v1/cases)",
+    "decision": "decision (POST .../decisions)",
+}
+
+
+def measure(url: str, backend: str, args: argparse.Namespace) -> tuple[list[Run], dict[str, str], int]:
+    """Load the database, start the server, run every phase `args.runs` times."""
+    db = fresh_database(backend, postgres_url=args.postgres_url)
+    app = App(
+        settings=Settings(secret_key=SECRET, environment="test", config_dir=ROOT / "config"),
+        store=db.store,
+        clock=Clock(),
+    )
+    began = time.perf_counter()
+    me, token, refs = load(app, args.cases)
+    print(
+        f"[{backend}] loaded {args.cases} cases in {time.perf_counter() - began:.1f}s;"
+        f" officer {me} has {len(refs)}"
+    )
+    settings = server_settings(db.store)
+    warm_n = min(200, len(refs) // 10)
+    decisions = min(args.requests, (len(refs) - warm_n) // args.runs)
+    port = free_port()
+    server = start_server(url if backend == "postgres" else db.url, port, args.workers)
+    runs: list[Run] = []
+    try:
+        base = f"http://127.0.0.1:{port}"
+        health: Request = ("GET", "/api/v1/health", None)
+        listing: Request = ("GET", f"/api/v1/cases?officer={me}&limit=50", None)
+        body: dict[str, object] | None = {"outcome": "relevant", "values": DECISION, "expected_version": 1}
+        posts: list[Request] = [("POST", f"/api/v1/cases/{ref}/decisions", body) for ref in refs]
+        asyncio.run(phase(base, token, args.clients, [health] * 200))  # warm-up
+        asyncio.run(phase(base, token, args.clients, [listing] * 200))
+        asyncio.run(phase(base, token, args.clients, posts[:warm_n]))
+        for i in range(args.runs):
+            todo = posts[warm_n + i * decisions : warm_n + (i + 1) * decisions]
+            run = {
+                "health": asyncio.run(phase(base, token, args.clients, [health] * args.requests)),
+                "list": asyncio.run(phase(base, token, args.clients, [listing] * args.requests)),
+                "decision": asyncio.run(phase(base, token, args.clients, todo)),
+            }
+            print(
+                f"[{backend}] run {i + 1}: "
+                + "; ".join(f"{k} p50 {v['p50']:.1f} p99 {v['p99']:.1f} ms" for k, v in run.items())
+            )
+            runs.append(run)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        db.close()
+    return runs, settings, decisions
+
+
+def figures_of(backend: str, cases: int, runs: list[Run]) -> list[dict[str, object]]:
+    """The --json figures: p50 and p99 of the list and the decision, against health's."""
+    out: list[dict[str, object]] = []
+    for stat in ("p50", "p99"):
+        base = median([r["health"][stat] for r in runs])
+        out.append(figure("web", f"health {stat}", backend, cases, "ms", [r["health"][stat] for r in runs]))
+        for request, name in (("list", "case list"), ("decision", "decision")):
+            values = [r[request][stat] for r in runs]
+            out.append(
+                figure(
+                    "web", f"{name} {stat}", backend, cases, "ms", values, baseline=(f"health {stat}", base)
+                )
+            )
+    return out
+
+
+def section(
+    backend: str, runs: list[Run], settings: dict[str, str], decisions: int, args: argparse.Namespace
+) -> str:
+    """The Markdown of one backend's results."""
+    if backend == "postgres":
+        engine = (
+            f"PostgreSQL {settings['version']} (fsync {settings['fsync']}, "
+            f"synchronous_commit {settings['synchronous_commit']})"
+        )
+    else:
+        engine = (
+            f"SQLite {settings['version']} (journal {settings['journal_mode']}, "
+            f"synchronous {settings['synchronous']})"
+        )
+    lines = []
+    for request in REQUESTS:
+        col = {k: median([r[request][k] for r in runs]) for k in ("n", "p50", "p99", "max", "rate")}
+        health = {k: median([r["health"][k] for r in runs]) for k in ("p50", "p99")}
+        spread = [r[request]["p99"] for r in runs]
+        ratio = (
+            ""
+            if request == "health"
+            else f"{col['p50'] / health['p50']:.1f}× / {col['p99'] / health['p99']:.1f}×"
+        )
+        lines.append(
+            f"| {LABELS[request]} | {int(col['n'])} | {col['p50']:.1f} | {col['p99']:.1f} "
+            f"({min(spread):.0f}–{max(spread):.0f}) | {col['max']:.1f} | {col['rate']:.0f} | {ratio} |"
+        )
+    table = "\n".join(lines)
+    return f"""### {engine}
+
+{args.cases:,} cases in one organisation, 20 officers; {len(runs)} runs of each phase ({args.requests} list
+requests, {decisions} decisions a run, each on a different case); medians of the runs, p99 range in brackets.
+
+| request | n | p50 ms | p99 ms (range) | max ms | req/s | × health p50 / p99 |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: |
+{table}
+"""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--cases", type=int, default=None, help="default 100000; 10000 with --quick")
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--requests", type=int, default=5000)
+    parser.add_argument(
+        "--requests", type=int, default=None, help="per phase and run (default 3000; 600 quick)"
+    )
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default=None)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--postgres-url", default=POSTGRES_URL)
+    parser.add_argument("--quick", action="store_true", help="10,000 cases, SQLite: about two minutes")
+    parser.add_argument("--json", type=Path, default=None, metavar="PATH", help="write the figures as JSON")
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args()
+    args.cases = args.cases or (10_000 if args.quick else 100_000)
+    args.requests = args.requests or (600 if args.quick else 3000)
+    backend = args.backend or ("sqlite" if args.quick else "both")
+    backends = ("sqlite", "postgres") if backend == "both" else (backend,)
     context = run_context()
+    figures: list[dict[str, object]] = []
+    sections: list[str] = []
     with exclusive_run():
-        db = fresh_database("postgres", postgres_url=args.postgres_url)
-        app = App(
-            settings=Settings(secret_key=SECRET, environment="test", config_dir=ROOT / "config"),
-            store=db.store,
-            clock=Clock(),
-        )
-        began = time.perf_counter()
-        me, token, refs = load(app, args.cases)
-        print(
-            f"loaded {args.cases} cases in {time.perf_counter() - began:.1f}s; officer {me} has {len(refs)}"
-        )
-        pg = server_settings(db.store)
-        decisions = min(args.requests, len(refs) - 200)
-        port = free_port()
-        server = start_server(args.postgres_url, port, args.workers)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            listing = ("GET", f"/api/v1/cases?officer={me}&limit=50", None)
-            asyncio.run(phase(base, token, args.clients, [listing] * 200))  # warm-up
-            cases_list = asyncio.run(phase(base, token, args.clients, [listing] * args.requests))
-            body = {"outcome": "relevant", "values": DECISION, "expected_version": 1}
-            warm = [("POST", f"/api/v1/cases/{ref}/decisions", body) for ref in refs[:200]]
-            asyncio.run(phase(base, token, args.clients, warm))
-            todo = [("POST", f"/api/v1/cases/{ref}/decisions", body) for ref in refs[200 : 200 + decisions]]
-            decide = asyncio.run(phase(base, token, args.clients, todo))
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-        db.close()
-    rows = [
-        ("officer's case list (GET /api/v1/cases)", cases_list),
-        ("decision (POST .../decisions)", decide),
-    ]
-    table = "\n".join(
-        f"| {name} | {int(r['n'])} | {r['p50']:.1f} | {r['p99']:.1f} | {r['max']:.1f} | {r['rate']:.0f} |"
-        for name, r in rows
-    )
-    print(table)
-    body_md = f"""## Web API under load (bench/web.py)
+        for name in backends:
+            runs, settings, decisions = measure(args.postgres_url, name, args)
+            figures += figures_of(name, args.cases, runs)
+            sections.append(section(name, runs, settings, decisions, args))
+    body_md = f"""## Web API under load (bench/web.py{" --quick" if args.quick else ""})
 
 - machine: {context["machine"]}
 - date: {context["date"]}; commit: {context["commit"]}; {context["python"]}
 - command: `{context["command"]}`
-- PostgreSQL {pg["version"]} (fsync {pg["fsync"]}, synchronous_commit {pg["synchronous_commit"]});
-  {args.cases:,} cases in one organisation, 20 officers; uvicorn with {args.workers} worker processes
-  on the same machine as the {args.clients} concurrent clients (asyncio + httpx, keep-alive);
-  bearer-token authentication on every request.
+- uvicorn with {args.workers} worker processes on the same machine as the {args.clients} concurrent
+  clients (asyncio + httpx, keep-alive); bearer-token authentication on every request but health.
+  The machine was shared with other work during the run: compare the ratios to the health baseline
+  (same server, same load, same run) rather than the absolute figures.
 
-| request | n | p50 ms | p99 ms | max ms | req/s |
-| --- | ---: | ---: | ---: | ---: | ---: |
-{table}
-
+{chr(10).join(sections)}
 Aim (issue 7): p99 under 100 ms. With {args.clients} clients and {args.workers} workers, a request waits
 for the ones queued before it: p99 is mostly queueing (about clients / throughput), not the cost of one
-request.
+request; the health baseline shows that floor.
 """
+    print(body_md)
     if not args.no_record:
-        record("web", body_md)
+        # One section per backend run alone (web-sqlite, web-postgres), one for both (web).
+        name = "web-quick" if args.quick else "web"
+        record(name if backend == "both" else f"{name}-{backend}", body_md)
+    if args.json:
+        write_figures(args.json, figures)
+        print(f"figures written to {args.json}")
 
 
 if __name__ == "__main__":
