@@ -117,39 +117,3 @@ def test_a_full_disk_during_an_import_fails_cleanly_and_the_import_succeeds_once
     )
     with closing(sqlite3.connect(db)) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "known bug, reported: on a full disk the CLI says 'database: disk I/O error' with the hint "
-        "'run `pathways init` to create or upgrade the database', which sends the user the wrong way"
-    ),
-)
-def test_a_full_disk_is_named_as_such_without_a_misleading_hint(tmp_path: Path) -> None:
-    db = tmp_path / "pathways.db"
-    store = Store.from_url(f"sqlite:///{db}")
-    init_database(store)
-    app = make_app(store, tmp_path)
-    with write(app) as tx:
-        directory.add_org(tx, name="DLA de Paris", territory="FR-75")
-        directory.add_org(tx, name="Hub Brussels", territory="BE-BRU")
-    store.dispose()
-    csv_file = write_csv(
-        tmp_path / "projects.csv", project_rows(1500, fr_org="DLA de Paris", be_org="Hub Brussels")
-    )
-    env = environment(f"sqlite:///{db}", tmp_path)
-
-    full = run_limited(env, db.stat().st_size + 48 * 1024 + 1234, "import", "projects", str(csv_file))
-
-    message = " ".join(full.stderr.split())
-    record(
-        "fault",
-        "Full disk on the SQLite path: the message names the full disk (known bug: misleading hint)",
-        tried=1,
-        failures=int("pathways init" in message or "full" not in message.lower()),
-        detail=f"the CLI says {message!r}",
-    )
-    assert full.returncode != 0
-    assert "full" in message.lower()  # "the disk is full" (or the file too large), not just "I/O error"
-    assert "pathways init" not in message  # the schema is fine: upgrading it does not help
