@@ -111,7 +111,10 @@ def render(entries: list[dict[str, Any]], *, now: datetime, commit: str) -> str:
         lines.append("")
         lines.extend(f"- {r['what']}: {r['failures']} of {r['tried']}" for r in broken)
     else:
-        lines.append(f"No guarantee broken in {len(rows)} faults and attacks: " + "; ".join(GUARANTEES) + ".")
+        lines.append(
+            f"No guarantee broken in {len(rows)} faults and attacks tried. The guarantees, each checked by "
+            "the rows that concern it: " + "; ".join(GUARANTEES) + "."
+        )
     if known:
         lines += ["", "Known bugs (reported; their tests are `xfail(strict=True)` until fixed):", ""]
         lines.extend(f"- {r['what']}: {r['failures']} of {r['tried']} — {r['detail']}" for r in known)
