@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck unit bench bench-full clean demo
+.PHONY: install run test lint typecheck unit bench bench-full reliability clean demo
 
 install: $(STAMP)
 
@@ -35,6 +35,14 @@ bench: install
 
 bench-full: install
 	$(BIN)/python bench/run.py
+
+# Faults, load and hostile input in full (about 10-20 minutes on 2 cores); rewrites docs/RELIABILITY.md.
+# `make test` runs the quick subset of the same tests.
+reliability: install
+	@mkdir -p var && rm -f var/reliability-ledger.jsonl
+	PATHWAYS_RELIABILITY=full PATHWAYS_RELIABILITY_LEDGER=$(CURDIR)/var/reliability-ledger.jsonl \
+	  $(BIN)/pytest -n 2 --dist loadfile tests/reliability tests/fuzz; status=$$?; \
+	  $(BIN)/python tests/reliability/report.py var/reliability-ledger.jsonl --out docs/RELIABILITY.md && exit $$status
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

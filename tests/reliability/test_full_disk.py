@@ -102,6 +102,7 @@ def test_a_full_disk_during_an_import_fails_cleanly_and_the_import_succeeds_once
         assert full.returncode != 0, full.stdout
         assert "Traceback" not in full.stdout + full.stderr, full.stderr[-3000:]
         assert "disk" in full.stderr.lower(), full.stderr  # says what happened: the disk is full
+        assert "free space" in full.stderr, full.stderr  # and what to do (not `pathways init`)
         assert after_failure == before  # nothing partial
         assert resumed.returncode == 0, resumed.stdout + resumed.stderr
         assert projects(db) == before + rows_count

@@ -107,6 +107,31 @@ def main_options(
     ctx.obj = {"now": _parse_now(now)}
 
 
+# What to do about a database error, by what its message says (SQLite's and PostgreSQL's wordings).
+_DATABASE_HINTS = (
+    (
+        ("disk is full", "disk i/o error", "no space left", "file too large"),
+        "the disk holding the database is full or failing: free space, then run the command again",
+    ),
+    (
+        ("database is locked", "could not obtain lock", "deadlock"),
+        "another process holds the database: run the command again in a moment",
+    ),
+    (
+        ("connection refused", "could not connect", "unable to open database file", "server closed"),
+        "check PATHWAYS_DATABASE_URL and that the database (server) is reachable",
+    ),
+)
+
+
+def _database_hint(reason: str) -> str:
+    lowered = reason.lower()
+    for needles, hint in _DATABASE_HINTS:
+        if any(needle in lowered for needle in needles):
+            return hint
+    return "run `pathways init` to create or upgrade the database"
+
+
 def main() -> None:
     """Console entry point: run the command, turn user mistakes into clear messages and exit codes."""
     command = typer.main.get_command(app)
@@ -138,10 +163,9 @@ def main() -> None:
         errors.print(Text.assemble(("error: ", "bold red"), f"invalid settings: {exc}"))
         sys.exit(2)
     except (OperationalError, ProgrammingError) as exc:
-        errors.print(Text.assemble(("error: ", "bold red"), f"database: {str(exc.orig).splitlines()[0]}"))
-        errors.print(
-            Text.assemble(("hint: ", "yellow"), "run `pathways init` to create or upgrade the database")
-        )
+        reason = str(exc.orig).splitlines()[0] if str(exc.orig) else type(exc.orig).__name__
+        errors.print(Text.assemble(("error: ", "bold red"), f"database: {reason}"))
+        errors.print(Text.assemble(("hint: ", "yellow"), _database_hint(reason)))
         sys.exit(1)
     if isinstance(code, int) and not isinstance(code, bool) and code != 0:
         sys.exit(code)
