@@ -66,6 +66,13 @@ class InvalidTerritory(InvalidInput):
     """A territory code that no calendar knows."""
 
 
+class Unavailable(PathwaysError):
+    """Something the command needs (the database) cannot be reached now: try again shortly.
+
+    Nothing was written. The web answers 503 with a Retry-After header.
+    """
+
+
 class NotFound(PathwaysError):
     """The thing named does not exist (or is not visible to the caller)."""
 

@@ -101,8 +101,7 @@ def site(sqlite_store: object, app: App) -> Iterator[Site]:
         accounts.add_user(tx, person=manager, password=PASSWORD)
         token = accounts.create_token(tx, person=manager, name="fuzz").token
     web = create_app(app)
-    if not any(m.cls is BodyLimit for m in web.user_middleware):
-        web.add_middleware(BodyLimit)  # until create_app registers it (reported)
+    assert any(m.cls is BodyLimit for m in web.user_middleware)  # create_app puts it in front
     with TestClient(web, raise_server_exceptions=False) as client:
         login = client.get("/login")
         csrf = login.text.split('name="csrf_token" value="')[1].split('"')[0]

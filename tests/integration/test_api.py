@@ -15,10 +15,12 @@ from typer.testing import CliRunner
 
 import pathways
 from builders import INTAKE_RELEVANT, make_org, make_person, make_project, open_diagnosis
-from pathways.bootstrap import App
+from pathways.bootstrap import App, Clock
 from pathways.cli import web as web_cli
 from pathways.services import accounts, queries
 from pathways.services.tx import write
+from pathways.settings import load_settings
+from pathways.store.db import Store
 from pathways.web import create_app
 from pathways.web.i18n import CATALOGUE_DIR
 
@@ -256,3 +258,16 @@ def test_user_add_reads_the_password_from_stdin_and_token_create_shows_the_token
         web_cli.user_app, ["add", str(desk.owner), "--password-stdin"], input=f"{PASSWORD}\n"
     )
     assert owner_only.exit_code != 0
+
+
+def test_an_unreachable_database_is_a_503_with_retry_after(tmp_path: Path) -> None:
+    # A port nobody listens on: what a restarting PostgreSQL looks like to the web process.
+    settings = load_settings(config_dir=Path("config"), environment="test", home=tmp_path)
+    store = Store.from_url("postgresql+psycopg://postgres@127.0.0.1:9/nowhere?connect_timeout=2")
+    down = App(settings=settings, store=store, clock=Clock())
+    with TestClient(create_app(down), raise_server_exceptions=False) as client:
+        api = client.get("/api/v1/health")
+        assert api.status_code == 503, api.text
+        assert api.headers["retry-after"].isdigit()
+        assert "cannot connect to the database" in api.json()["detail"]
+    store.dispose()

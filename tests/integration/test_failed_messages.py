@@ -134,9 +134,11 @@ def test_a_manager_sees_the_dead_letters_of_their_organisation_and_retries_one(a
 
     with app.store.read() as conn:
         kinds = conn.execute(
-            select(AUDIT.c.kind, AUDIT.c.organisation_id).where(AUDIT.c.kind == "message_retried")
+            select(AUDIT.c.kind, AUDIT.c.organisation_id, AUDIT.c.actor_id).where(
+                AUDIT.c.kind == "message_retried"
+            )
         ).all()
-    assert kinds == [("message_retried", here)]
+    assert kinds == [("message_retried", here, manager)]  # who asked is in the audit
     with smtp_server(port) as mailbox:  # the server is back: the retried reminder goes out
         assert dispatch(app).sent == 1
         mailbox.wait_for(1)

@@ -7,8 +7,7 @@ with the reason otherwise, failed instead under CI=true.
 
 Every acknowledged decision is stored; once it is back, decisions succeed again without
 restarting the web process; audit verify passes. While the database is down, requests
-should fail with a clear 503 and no traceback: they get a 500 today (a known bug,
-reported; its test is xfail(strict=True)).
+fail with a clear 503 (Retry-After) naming the database, and no traceback in the log.
 """
 
 from __future__ import annotations
@@ -184,7 +183,7 @@ def test_a_postgresql_restart_under_load_loses_no_decision_and_service_resumes_b
             f"{len(tally.acked)} decisions acknowledged, {len(restarted.lost)} lost; "
             f"{restarted.acked_after_recovery} decisions once it was back, with no error then; "
             f"while it restarted {sum(statuses.values())} requests were answered {dict(statuses)} "
-            "(see the known problem below); audit verify passed"
+            "(503 expected); audit verify passed"
         ),
     )
     assert restarted.lost == set(), sorted(restarted.lost)[:10]
@@ -194,19 +193,11 @@ def test_a_postgresql_restart_under_load_loses_no_decision_and_service_resumes_b
     audit_verify(restarted.env)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "known bug, reported: while PostgreSQL restarts, the API answers 500 (a bare 'Internal Server "
-        "Error' with a traceback in the log when a pooled connection was cut mid-request; a 500 "
-        "'cannot connect to the database' when it refuses connections) instead of a clear 503"
-    ),
-)
 def test_while_postgresql_restarts_the_api_answers_a_clear_503_without_traceback(restarted: Outcome) -> None:
     unclear = [e for e in restarted.tally.server_errors if e[1] != 503 or "database" not in e[2]]
     record(
         "fault",
-        "API answers while PostgreSQL restarts: a clear 503, no traceback (known bug: 500)",
+        "API answers while PostgreSQL restarts: a clear 503, no traceback",
         tried=len(restarted.tally.server_errors),
         failures=len(unclear),
         detail=f"{len(unclear)} unclear answers, {len(restarted.tracebacks)} tracebacks in the server log",

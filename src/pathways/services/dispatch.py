@@ -348,9 +348,15 @@ def _finish(
     return JobOutcome(job["id"], job["key"], status, detail)
 
 
-def retry_message(app: App, job_id: int) -> dict[str, Any]:
-    """Put a dead (or failed) message back in the queue, ready now, with a fresh set of attempts."""
-    with write(app) as tx:
+def retry_message(app: App, job_id: int, *, actor_id: int | None = None) -> dict[str, Any]:
+    """Put a dead (or failed) message back in the queue, ready now, with a fresh set of attempts.
+
+    Audited, with who asked, in every organisation the message is about (a digest's cases
+    may belong to several).
+    """
+    from pathways.services.queries import message_orgs
+
+    with write(app, actor_id=actor_id) as tx:
         job = tx.conn.execute(select(JOB).where(JOB.c.id == job_id, JOB.c.kind.in_(KINDS))).mappings().first()
         if job is None:
             raise NotFound(f"no message {job_id}", hint="see `pathways messages --failed`")
@@ -363,15 +369,13 @@ def retry_message(app: App, job_id: int) -> dict[str, Any]:
             .where(JOB.c.id == job_id)
             .values(status="pending", attempts=0, next_attempt_at=tx.recorded_at, updated_at=tx.recorded_at)
         )
-        if job["case_id"] is not None:
-            org = tx.conn.execute(select(CASE.c.organisation_id).where(CASE.c.id == job["case_id"])).scalar()
-            if org is not None:
-                tx.audit(
-                    organisation_id=org,
-                    case_id=job["case_id"],
-                    kind="message_retried",
-                    payload={"job": job_id, "key": job["key"], "was": job["status"]},
-                )
+        for org in sorted(message_orgs(tx.conn, job_id) or ()):
+            tx.audit(
+                organisation_id=org,
+                case_id=job["case_id"],
+                kind="message_retried",
+                payload={"job": job_id, "key": job["key"], "was": job["status"]},
+            )
     return {"id": job_id, "key": job["key"], "status": "pending", "was": job["status"]}
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, SQLModel
 
-from pathways.errors import PathwaysError
+from pathways.errors import PathwaysError, Unavailable
 
 MIGRATIONS_DIR: Final = Path(__file__).resolve().parent / "migrations"
 
@@ -149,7 +149,7 @@ class Store:
             raise unreachable(self.engine.url, error) from error
 
 
-def unreachable(url: URL, error: BaseException) -> PathwaysError:
+def unreachable(url: URL, error: BaseException) -> Unavailable:
     """The error for a database that cannot be reached, naming it (password masked)."""
     safe = url.render_as_string(hide_password=True)
     reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
@@ -160,7 +160,7 @@ def unreachable(url: URL, error: BaseException) -> PathwaysError:
             "check that the server is running and accepts connections on that host and port, "
             "that the database exists, and the user name and password (PATHWAYS_DATABASE_URL)"
         )
-    return PathwaysError(f"cannot connect to the database {safe}: {reason}", hint=hint)
+    return Unavailable(f"cannot connect to the database {safe}: {reason}", hint=hint)
 
 
 def table_metadata() -> MetaData:

@@ -10,28 +10,33 @@ LinkExpired                            410   error page
 TooManyAttempts                        429   login page with the message
 Refused (Conflict, rule, transition)   409   error page (forms show it in place)
 InvalidInput (FieldError: ``field``)   422   error page (forms show it beside the field)
+Unavailable, database gone mid-request 503   error page, ``Retry-After``
 =====================================  ====  =========================================
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 
 from pathways import __version__
 from pathways.bootstrap import App
-from pathways.errors import FieldError, InvalidInput, NotFound, PathwaysError, Refused
+from pathways.errors import FieldError, InvalidInput, NotFound, PathwaysError, Refused, Unavailable
 from pathways.services.accounts import Forbidden, LinkExpired, TooManyAttempts, Unauthenticated
 from pathways.web import api, casepage, manager, owner, pages
 from pathways.web.deps import CsrfRefused, LoginRequired
+from pathways.web.limits import BodyLimit
 from pathways.web.render import page, templates
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+RETRY_AFTER_SECONDS = 5  # what a 503 asks clients to wait before trying again
+log = logging.getLogger(__name__)
 
 
 def status_of(error: PathwaysError) -> int:
@@ -44,6 +49,7 @@ def status_of(error: PathwaysError) -> int:
         (NotFound, 404),
         (Refused, 409),
         (InvalidInput, 422),
+        (Unavailable, 503),
     ):
         if isinstance(error, kind):
             return code
@@ -60,6 +66,7 @@ def create_app(app: App) -> FastAPI:
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
     )
+    web.add_middleware(BodyLimit)  # oversized bodies: 413 before anything reads them
     web.state.pathways = app
     web.state.templates = templates()
     web.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -74,24 +81,39 @@ def create_app(app: App) -> FastAPI:
         code = status_of(exc)
         if request.url.path.startswith("/api/"):
             body = {"detail": exc.message, "hint": exc.hint, "field": getattr(exc, "field", None)}
-            headers = {"WWW-Authenticate": "Bearer"} if code == 401 else None
-            return JSONResponse(body, status_code=code, headers=headers)
+            return JSONResponse(body, status_code=code, headers=_headers(code))
         if code == 401:
             return _to_login(request)
         field = exc.field if isinstance(exc, FieldError) else None
-        return page(
+        response = page(
             request,
             "error.html",
             {"code": code, "message": exc.message, "hint": exc.hint, "field": field},
             status_code=code,
             user=getattr(request.state, "principal", None),
         )
+        response.headers.update(_headers(code) or {})
+        return response
 
     @web.exception_handler(DataError)
     def data_error(request: Request, exc: DataError) -> Response:
         # A value the database cannot store (out of range): the input is wrong, not the server.
         reason = str(exc.orig).splitlines()[0] if exc.orig else "a value is out of range"
         return pathways_error(request, InvalidInput(f"the database refused a value: {reason}"))
+
+    @web.exception_handler(OperationalError)
+    @web.exception_handler(InterfaceError)
+    def database_down(request: Request, exc: DBAPIError) -> Response:
+        # The database went away mid-request (a restart, a dropped connection): nothing was
+        # committed by this request; the client can retry. Logged once, without a traceback.
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        log.warning("database unavailable during %s %s: %s", request.method, request.url.path, reason)
+        return pathways_error(
+            request,
+            Unavailable(
+                f"the database is unavailable: {reason}", hint="nothing was saved; try again in a moment"
+            ),
+        )
 
     @web.exception_handler(LoginRequired)
     def login_required(request: Request, _exc: LoginRequired) -> Response:
@@ -104,6 +126,14 @@ def create_app(app: App) -> FastAPI:
         )
 
     return web
+
+
+def _headers(code: int) -> dict[str, str] | None:
+    if code == 401:
+        return {"WWW-Authenticate": "Bearer"}
+    if code == 503:
+        return {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    return None
 
 
 def _to_login(request: Request) -> Response:

@@ -188,7 +188,7 @@ def retry(app: AppDep, user: Principal, job_id: int) -> dict[str, Any]:
         raise NotFound(f"no message {job_id}")
     if not held <= user.orgs(Permission.MANAGE):
         raise Forbidden(f"your role does not allow retrying message {job_id} ({Permission.MANAGE.value})")
-    return retry_message(app, job_id)
+    return retry_message(app, job_id, actor_id=user.person_id)
 
 
 @router.get("/messages/failed")
