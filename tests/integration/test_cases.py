@@ -275,6 +275,7 @@ def test_a_favourable_committee_hands_off_to_ongoing_support_exactly_once(
 
     assert (decided.result, decided.entered) == ("completed", None)
     assert len(queued) == 1
+    assert decided.queued_work  # the web runs the work at once only when there is some
     assert queued[0]["payload"]["pathway"] == "ongoing_support"
     assert [r.status for r in first if r.key.startswith("handoff:")] == ["done"]
     assert not [r for r in second if r.key.startswith("handoff:")]
@@ -398,3 +399,21 @@ def first_entry_values(app: App, entry_id: int) -> dict[str, Any]:
     """The values recorded on a stage entry, as stored."""
     with app.store.read() as conn:
         return dict(conn.execute(select(ENTRY.c["values"]).where(ENTRY.c.id == entry_id)).scalar_one())
+
+
+def test_a_decision_says_whether_it_left_work_waiting(
+    app: App, officer_case: tuple[int, dict[str, Any]]
+) -> None:
+    officer, opened = officer_case
+    waiting = JOB.c.kind.in_(("step", "handoff", "spawn")) & (JOB.c.status == "pending")
+    said = []
+    for outcome, values in (
+        ("relevant", INTAKE_RELEVANT),
+        ("accepted", DIAGNOSIS_ACCEPTED),
+        ("validated", PLAN_VALIDATED),
+    ):
+        work.run_pending(app)  # nothing waits before the decision
+        decided = decide(app, opened["ref"], outcome, values, by=officer)
+        said.append(decided.queued_work)
+        assert decided.queued_work == (count(app, JOB, waiting) > 0), outcome
+    assert set(said) == {True, False}  # both answers were checked

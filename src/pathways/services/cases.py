@@ -55,6 +55,7 @@ class Decided:
     result: str | None
     due_at: datetime | None
     version: int
+    queued_work: bool = False  # hand-offs, spawns or automatic steps now wait in the outbox
 
 
 # Statements built once with bind parameters (b_*, never a column's name): a decision runs
@@ -493,7 +494,16 @@ def decide(
         result=new.result,
         due_at=due,
         version=row["version"] + 1,
+        queued_work=_queues_work(spec, transition),
     )
+
+
+def _queues_work(spec: PathwaySpec, transition: machine.Transition) -> bool:
+    """Whether the decision left hand-offs, spawns or automatic steps waiting in the outbox."""
+    follow_ups = (machine.HandOffRequested, machine.ChildrenRequested)
+    if any(isinstance(event, follow_ups) for event in transition.events):
+        return True
+    return transition.entered is not None and bool(spec.stage(transition.entered).steps)
 
 
 def _record_identifiers(

@@ -254,7 +254,8 @@ def decide(app: AppDep, user: ApiUser, ref: CaseRef, body: DecisionCreate) -> De
             note=body.note,
             expected_version=body.expected_version,
         )
-    follow(app, decided.case_id)
+    if decided.queued_work:  # else nothing waits: spare the request a look at the outbox
+        follow(app, decided.case_id)
     return DecisionPublic.model_validate(decided, from_attributes=True)
 
 

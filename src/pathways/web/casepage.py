@@ -162,7 +162,8 @@ def decide(request: Request, app: AppDep, user: PageUser, ref: CaseRef) -> Respo
             problem=exc,
             status_code=code,
         )
-    follow(app, decided.case_id)
+    if decided.queued_work:  # else nothing waits: spare the request a look at the outbox
+        follow(app, decided.case_id)
     return RedirectResponse(f"/cases/{decided.ref}?decided=1", status_code=303)
 
 
