@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Final
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, RowMapping, delete, func, insert, select, update
 
 from pathways.domain.spec import LANGS, Role
 from pathways.errors import FieldError, NotFound, PathwaysError, Refused
@@ -217,40 +217,46 @@ def set_language(tx: Tx, *, account_id: int, language: str) -> None:
 
 def load_principal(conn: Connection, account_id: int, *, session_key: str | None = None) -> Principal | None:
     """The active account `account_id` with its roles; None when gone, inactive or logged out."""
-    row = (
-        conn.execute(
-            select(
-                ACCOUNT.c.id,
-                ACCOUNT.c.person_id,
-                ACCOUNT.c.language,
-                ACCOUNT.c.session_key,
-                directory.PERSON.c.name,
-                directory.PERSON.c.handle,
-            )
-            .join(directory.PERSON, directory.PERSON.c.id == ACCOUNT.c.person_id)
-            .where(
-                ACCOUNT.c.id == account_id,
-                ACCOUNT.c.active.is_(True),
-                directory.PERSON.c.erased_at.is_(None),
-            )
-        )
-        .mappings()
-        .first()
-    )
-    if row is None or (
-        session_key is not None and not secrets.compare_digest(row["session_key"], session_key)
-    ):
+    rows = conn.execute(_PRINCIPAL.where(ACCOUNT.c.id == account_id)).mappings().all()
+    if rows and session_key is not None and not secrets.compare_digest(rows[0]["session_key"], session_key):
         return None
+    return _principal(rows)
+
+
+# The account, its person and its roles in one statement (one row per role): every request
+# of a logged-in user or an integration starts with it.
+_PRINCIPAL = (
+    select(
+        ACCOUNT.c.id,
+        ACCOUNT.c.person_id,
+        ACCOUNT.c.language,
+        ACCOUNT.c.session_key,
+        directory.PERSON.c.name,
+        directory.PERSON.c.handle,
+        directory.MEMBER.c.organisation_id,
+        directory.MEMBER.c.role,
+    )
+    .join(directory.PERSON, directory.PERSON.c.id == ACCOUNT.c.person_id)
+    .outerjoin(directory.MEMBER, directory.MEMBER.c.person_id == ACCOUNT.c.person_id)
+    .where(ACCOUNT.c.active.is_(True), directory.PERSON.c.erased_at.is_(None))
+)
+
+
+def _principal(rows: Sequence[RowMapping]) -> Principal | None:
+    if not rows:
+        return None
+    first = rows[0]
     roles: dict[int, set[str]] = {}
-    for org, role in directory.roles_of(conn, row["person_id"]):
-        roles.setdefault(org, set()).add(role)
+    for row in rows:
+        if row["organisation_id"] is not None:
+            roles.setdefault(row["organisation_id"], set()).add(row["role"])
     return Principal(
-        account_id=row["id"],
-        person_id=row["person_id"],
-        name=row["name"],
-        handle=row["handle"],
-        language=row["language"],
-        session_key=row["session_key"],
+        account_id=first["id"],
+        person_id=first["person_id"],
+        name=first["name"],
+        handle=first["handle"],
+        language=first["language"],
+        session_key=first["session_key"],
         roles={org: frozenset(r) for org, r in roles.items()},
     )
 
@@ -342,12 +348,10 @@ def principal_for_token(conn: Connection, token: str) -> Principal | None:
     """The account a bearer token belongs to; None for an unknown or revoked token."""
     if not token.startswith(f"{TOKEN_PREFIX}_") or len(token) > 200:
         return None
-    account_id = conn.execute(
-        select(TOKEN.c.account_id).where(
-            TOKEN.c.token_hash == _token_hash(token), TOKEN.c.revoked_at.is_(None)
-        )
-    ).scalar()
-    return load_principal(conn, account_id) if account_id is not None else None
+    query = _PRINCIPAL.join(TOKEN, TOKEN.c.account_id == ACCOUNT.c.id).where(
+        TOKEN.c.token_hash == _token_hash(token), TOKEN.c.revoked_at.is_(None)
+    )
+    return _principal(conn.execute(query).mappings().all())
 
 
 def revoke_token(tx: Tx, *, prefix: str) -> None:
