@@ -138,13 +138,13 @@ def with_decision_details(conn: Connection, payloads: list[dict[str, Any]]) -> l
 def history(conn: Connection, ref: str | int) -> list[dict[str, Any]]:
     """Every audit event of a case, oldest first, with who and when (effective and recorded)."""
     case = find_case(conn, ref)
-    rows = [
-        dict(r)
-        for r in conn.execute(
-            select(AUDIT).where(AUDIT.c.case_id == case["id"]).order_by(AUDIT.c.organisation_id, AUDIT.c.seq)
-        ).mappings()
-    ]
-    names = names_of(conn, {r["actor_id"] for r in rows})
+    events = (
+        select(AUDIT, PERSON.c.name.label("actor_name"))
+        .outerjoin(PERSON, PERSON.c.id == AUDIT.c.actor_id)  # who, in the same statement
+        .where(AUDIT.c.case_id == case["id"])
+        .order_by(AUDIT.c.organisation_id, AUDIT.c.seq)
+    )
+    rows = [dict(r) for r in conn.execute(events).mappings()]
     payloads = with_decision_details(conn, [r["payload"] for r in rows])
     return [
         {
@@ -152,7 +152,7 @@ def history(conn: Connection, ref: str | int) -> list[dict[str, Any]]:
             "kind": r["kind"],
             "at": r["effective_at"],
             "recorded_at": r["recorded_at"],
-            "actor": names.get(r["actor_id"], "system") if r["actor_id"] else "system",
+            "actor": r["actor_name"] or "system",
             "details": payload,
         }
         for r, payload in zip(rows, payloads, strict=True)
