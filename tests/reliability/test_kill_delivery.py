@@ -100,9 +100,18 @@ def test_killing_the_sweep_at_random_points_queues_every_due_message_once(
     env = environment(app.settings.effective_database_url, tmp_path)
     rng = random.Random(716)
     landed = 0
+    now = datetime.fromisoformat(REMINDER_DUE)
     for _ in range(kills):
-        proc = start(env, "--now", REMINDER_DUE, "sweep")
-        time.sleep(rng.uniform(1.0, 8.0))
+        # Small batches (many transactions); the kill comes a random moment after the first
+        # batch of this run committed, so it lands in the middle of the sweep, not before or after.
+        due = status.queue_status(app, now=now).notices_due
+        proc = start(env, "--now", REMINDER_DUE, "sweep", "--batch", "10")
+        give_up = time.monotonic() + 60
+        while proc.poll() is None and time.monotonic() < give_up:
+            if status.queue_status(app, now=now).notices_due < due:
+                break
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.0, 0.08))
         if proc.poll() is None:
             landed += 1
         kill(proc)
@@ -126,6 +135,7 @@ def test_killing_the_sweep_at_random_points_queues_every_due_message_once(
             f"{len(received)} recipients each got {set(received.values())} message(s); audit verify passed"
         ),
     )
+    assert landed > 0, "no kill landed while a sweep ran"
     assert len(jobs) == owners
     assert len({j["key"] for j in jobs}) == owners
     assert due_left == 0

@@ -19,15 +19,20 @@ template_app = typer.Typer(help="Message templates.", no_args_is_help=True)
 
 def sweep(
     ctx: typer.Context,
-    limit: Annotated[int | None, typer.Option(help="Handle at most this many due notices.")] = None,
+    limit: Annotated[int | None, typer.Option(help="Handle at most this many due notices.", min=1)] = None,
+    batch: Annotated[
+        int | None,
+        typer.Option(help="Due notices per transaction (smaller: shorter locks; default 2000).", min=1),
+    ] = None,
     json: Json = False,
 ) -> None:
     """Queue every reminder and escalation due now (or at the global --now) and not yet sent."""
+    from pathways.services.sweep import BATCH
     from pathways.services.sweep import sweep as run_sweep
 
     app_ = app_of(ctx)
     now = app_.clock.now()
-    result = run_sweep(app_, now=now, limit=limit)
+    result = run_sweep(app_, now=now, limit=limit, batch=batch or BATCH)
     if json:
         emit_json({"now": now, **asdict(result)})
         return
