@@ -259,6 +259,23 @@ def write_figures(path: Path | str, figures: Sequence[dict[str, object]]) -> Non
     Path(path).write_text(json.dumps(list(figures), indent=2) + "\n")
 
 
+def publish(
+    section: str,
+    text: str,
+    *,
+    figures: Sequence[dict[str, object]],
+    json_path: Path | str | None,
+    no_record: bool,
+) -> None:
+    """Print a run's report, write its figures for `--json`, and record it in bench/RESULTS.md."""
+    print("\n" + text)
+    if json_path:
+        write_figures(json_path, figures)
+    if not no_record:
+        record(section, text)
+        print("\nrecorded in bench/RESULTS.md")
+
+
 def place_section_first(section: str, *, path: Path = RESULTS, title: str = "# Benchmark results") -> None:
     """Make sure section `section` exists right under the results file's title (empty when new);
     :func:`record` then rewrites it in place."""

@@ -46,10 +46,9 @@ from common import (
     fresh_database,
     median,
     percentile,
-    record,
+    publish,
     run_context,
     server_settings,
-    write_figures,
 )
 from pathways.bootstrap import App, Clock
 from pathways.domain.loader import load_pathway_dir
@@ -546,13 +545,13 @@ def main(argv: list[str] | None = None) -> int:
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     with exclusive_run():
         points = [p for backend in backends for p in run_backend(backend, args)]
-        text_ = report(points, args)
-        print("\n" + text_)
-        if args.json:
-            write_figures(args.json, figures(points))
-        if not args.no_record:
-            record("history-quick" if args.quick else "history", text_)
-            print("\nrecorded in bench/RESULTS.md")
+        publish(
+            "history-quick" if args.quick else "history",
+            report(points, args),
+            figures=figures(points),
+            json_path=args.json,
+            no_record=args.no_record,
+        )
     return 0
 
 

@@ -54,10 +54,9 @@ from common import (
     figure,
     fresh_database,
     median,
-    record,
+    publish,
     run_context,
     server_settings,
-    write_figures,
 )
 from pathways.bootstrap import App, Clock
 from pathways.domain.loader import PathwayCatalog, load_pathway_dir
@@ -411,13 +410,13 @@ def main(argv: list[str] | None = None) -> int:
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     with exclusive_run():
         results = [run_backend(backend, args, catalog) for backend in backends]
-        text = report(results, args)
-        print("\n" + text)
-        if args.json:
-            write_figures(args.json, figures(results))
-        if not args.no_record:
-            record("spiff-quick" if args.quick else "spiff", text)
-            print("\nrecorded in bench/RESULTS.md")
+        publish(
+            "spiff-quick" if args.quick else "spiff",
+            report(results, args),
+            figures=figures(results),
+            json_path=args.json,
+            no_record=args.no_record,
+        )
     return 0
 
 

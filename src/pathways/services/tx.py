@@ -54,18 +54,9 @@ class Tx:
         ``head``: the chain's (seq, digest) read earlier in this transaction, if the caller has it
         (see :func:`pathways.store.audit.append_event`).
         """
-        return audit.append_event(
-            self.conn,
-            key=self.key,
-            organisation_id=organisation_id,
-            kind=kind,
-            effective_at=self.at,
-            recorded_at=self.recorded_at,
-            payload=payload,
-            case_id=case_id,
-            actor_id=self.actor_id,
-            head=head,
-        )
+        return self.begin_audit(
+            organisation_id=organisation_id, kind=kind, payload=payload, case_id=case_id, head=head
+        ).finish()
 
     def begin_audit(
         self,
