@@ -205,16 +205,20 @@ def next_ref(conn: Connection, prefix: str, year: int) -> str:
 
 def _project_facts(conn: Connection, project_id: int) -> tuple[ProjectFacts, dict[str, Any]]:
     row = conn.execute(_PROJECT_BY_ID, {"b_id": project_id}).mappings().one()
-    facts = ProjectFacts(
-        id=row["id"],
-        name=row["name"],
-        legal_form=row["legal_form"],
-        phase=Phase(row["phase"]),
-        territory=row["territory"],
-        salaried_jobs=row["permanent_jobs"] + row["fixed_term_jobs"],
-        organisation=row["organisation_id"],
+    return _facts(row, project_id=row["id"]), dict(row)
+
+
+def _facts(row: Mapping[Any, Any], *, project_id: int, prefix: str = "") -> ProjectFacts:
+    """The project facts the programme rules see, from a row of project columns (named `prefix` + column)."""
+    return ProjectFacts(
+        id=project_id,
+        name=row[f"{prefix}name"],
+        legal_form=row[f"{prefix}legal_form"],
+        phase=Phase(row[f"{prefix}phase"]),
+        territory=row[f"{prefix}territory"],
+        salaried_jobs=row[f"{prefix}permanent_jobs"] + row[f"{prefix}fixed_term_jobs"],
+        organisation=row[f"{prefix}organisation_id"],
     )
-    return facts, dict(row)
 
 
 def _zone(conn: Connection, org_id: int) -> ZoneInfo:
@@ -374,15 +378,7 @@ def decide(
             hint="reload the case and decide again",
         )
     spec = catalog.get(row["pathway_id"], row["pathway_version"])
-    facts = ProjectFacts(
-        id=row["project_id"],
-        name=row["p_name"],
-        legal_form=row["p_legal_form"],
-        phase=Phase(row["p_phase"]),
-        territory=row["p_territory"],
-        salaried_jobs=row["p_permanent_jobs"] + row["p_fixed_term_jobs"],
-        organisation=row["p_organisation_id"],
-    )
+    facts = _facts(row, project_id=row["project_id"], prefix="p_")
     proj = {
         "id": row["project_id"],
         "organisation_id": row["p_organisation_id"],
