@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,14 +14,20 @@ from zoneinfo import ZoneInfo
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Connection, bindparam, func, insert, inspect, select, text, update
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.dialects.sqlite import DATETIME as SQLITE_DATETIME
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlmodel import select as orm_select
 
 from pathways.errors import PathwaysError
+from pathways.store import audit
 from pathways.store.db import Store, init_database, latest_revision, table_metadata
 from pathways.store.prepared import Prepared, pipeline
 from pathways.store.tables import Case, Organisation, Person, Project
+from pathways.store.types import UTCDateTime
 
 PARIS = ZoneInfo("Europe/Paris")
 AT = datetime(2026, 3, 29, 1, 59, 59, 123456, tzinfo=UTC)
@@ -395,3 +402,76 @@ def test_pipeline_gives_results_after_the_block_and_fails_the_transaction(store:
     with store.read() as conn:
         assert conn.execute(select(ORGANISATION.c.name)).scalar_one() == "Renamed"
         assert conn.execute(select(func.count()).select_from(PERSON)).scalar_one() == 1
+
+
+# --- SQLite: the checkpointer and the instants' fast path -----------------------------------
+
+
+def test_sqlite_checkpointer_copies_the_log_beside_the_writers(sqlite_store: Store) -> None:
+    checkpointer = sqlite_store._checkpointer
+    assert checkpointer is not None
+    with sqlite_store.write() as conn:
+        add_organisation(conn)
+    deadline = time.monotonic() + 10
+    while checkpointer.passes == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert checkpointer.passes >= 1, "the commit did not wake the checkpointer"
+    # What it copied is in the database file itself: read the file alone, without the log.
+    checkpointer.stop()
+    db = Path(str(sqlite_store.engine.url.database))
+    copy = db.with_name("copy.db")
+    copy.write_bytes(db.read_bytes())  # the main file only: no -wal beside it
+    with sqlite3.connect(copy) as alone:
+        assert alone.execute("SELECT slug FROM organisation").fetchall() == [("dla-69",)]
+
+
+def test_sqlite_checkpointer_stops_with_the_store_and_starts_again_on_a_write(tmp_path: Path) -> None:
+    path = tmp_path / "pathways.db"
+    store = Store.from_url(f"sqlite:///{path}")
+    init_database(store)
+    checkpointer = store._checkpointer
+    assert checkpointer is not None
+    with store.write() as conn:
+        add_organisation(conn)
+    assert any(t.name == "pathways-sqlite-checkpoint" for t in threading.enumerate())
+    store.dispose()
+    assert not any(t.name == "pathways-sqlite-checkpoint" for t in threading.enumerate())
+    assert not path.with_name("pathways.db-wal").exists()  # the last connection closed: log folded in
+    with store.write() as conn:  # a disposed store reconnects, and so does its checkpointer
+        add_organisation(conn, slug="dla-75")
+    assert any(t.name == "pathways-sqlite-checkpoint" for t in threading.enumerate())
+    store.dispose()
+
+
+def test_no_checkpointer_for_postgresql_or_memory_databases() -> None:
+    assert Store.from_url("postgresql+psycopg://u@127.0.0.1:1/x")._checkpointer is None
+    assert Store.from_url("sqlite://")._checkpointer is None
+    assert Store.from_url("sqlite:///:memory:")._checkpointer is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    instant=st.datetimes(
+        min_value=datetime(1, 1, 2),
+        max_value=datetime(9999, 12, 30),
+        timezones=st.sampled_from([UTC, PARIS, ZoneInfo("America/Cayenne"), ZoneInfo("Pacific/Kiritimati")]),
+    )
+)
+def test_sqlite_instants_are_stored_as_sqlalchemy_stores_them(instant: datetime) -> None:
+    """UTCDateTime's one-step SQLite processors give SQLAlchemy's own text and value back."""
+    dialect = sqlite_dialect.dialect()
+    column = UTCDateTime()
+    fast_bind = column.dialect_impl(dialect).bind_processor(dialect)
+    fast_result = column.dialect_impl(dialect).result_processor(dialect, None)
+    assert fast_bind is not None
+    assert fast_result is not None
+    naive = instant.astimezone(UTC).replace(tzinfo=None)
+    reference = SQLITE_DATETIME().bind_processor(dialect)
+    assert reference is not None
+    assert fast_bind(instant) == reference(naive)
+    assert fast_result(fast_bind(instant)) == instant.astimezone(UTC)
+    assert audit._instant(instant) == instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    with pytest.raises(ValueError, match="naive datetime"):
+        fast_bind(naive)
+    assert fast_bind(None) is None
+    assert fast_result(None) is None

@@ -50,7 +50,9 @@ def _add_business_days(territory: str, day: date, n: int) -> date:
     return calendar_for(territory).add_business_days(day, n)
 
 
+@lru_cache(maxsize=8192)
 def _instant(day: date, at: time, zone: ZoneInfo) -> datetime:
+    # The same few days, again and again (see above); zone conversion is not free.
     return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -134,9 +135,9 @@ class Deadline(_Frozen):
             raise ValueError("`default` only goes with `until`")
         return self
 
-    @property
+    @cached_property
     def duration(self) -> Duration | None:
-        """The deadline as a duration from stage entry, if it is one."""
+        """The deadline as a duration from stage entry, if it is one (built once: every decision asks)."""
         if self.until is not None:
             return None
         unit = next(u for u in ("business_days", "days", "weeks", "months") if getattr(self, u) is not None)

@@ -16,6 +16,7 @@ comes from the statement, never from values.
 from __future__ import annotations
 
 import contextlib
+import operator
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -40,13 +41,24 @@ class _Compiled:
     sql: str
     names: tuple[str, ...]  # bind parameter names, in order for a positional driver
     positional: bool
-    fixed: tuple[tuple[str, Any], ...]  # values written in the statement (e.g. status = 'pending')
+    fixed: dict[str, Any]  # values written in the statement (e.g. status = 'pending')
     binds: tuple[tuple[str, Callable[[Any], Any]], ...]  # parameters that need processing
-    order: tuple[tuple[str, Callable[[Any], Any] | None], ...]  # each parameter in order, its processor
+    take: Callable[[Mapping[str, Any]], Any]  # positional: the parameters in order, as a sequence
+    processed: tuple[tuple[int, Callable[[Any], Any]], ...]  # positional: index -> its processor
     keys: tuple[str, ...]  # result column keys
     results: tuple[tuple[int, Callable[[Any], Any]], ...]  # result columns that need processing
     dbapi_error: type[Exception]
     dialect: Dialect
+
+
+def _taker(names: tuple[str, ...]) -> Callable[[Mapping[str, Any]], list[Any]]:
+    """A function giving the values of `names`, in order, as a new list (one C call to get them)."""
+    if not names:
+        return lambda _values: []
+    get = operator.itemgetter(*names)
+    if len(names) == 1:
+        return lambda values: [get(values)]
+    return lambda values: list(get(values))
 
 
 class Prepared:
@@ -85,13 +97,15 @@ class Prepared:
             if processor is not None:
                 results.append((index, processor))
         dbapi = dialect.loaded_dbapi
+        by_name = dict(processors)
         return _Compiled(
             sql=compiled.string,
             names=names,
             positional=dialect.positional,
-            fixed=tuple(fixed),
+            fixed=dict(fixed),
             binds=tuple(processors),
-            order=tuple((name, dict(processors).get(name)) for name in names),
+            take=_taker(names),
+            processed=tuple((i, by_name[name]) for i, name in enumerate(names) if name in by_name),
             keys=tuple(column.key for column in selected),
             results=tuple(results),
             dbapi_error=dbapi.Error,
@@ -101,12 +115,12 @@ class Prepared:
     @staticmethod
     def _params(compiled: _Compiled, values: Mapping[str, Any]) -> Any:
         if compiled.fixed:
-            values = dict(compiled.fixed) | dict(values)
+            values = {**compiled.fixed, **values}
         if compiled.positional:
-            return tuple(
-                processor(values[name]) if processor is not None else values[name]
-                for name, processor in compiled.order
-            )
+            params = compiled.take(values)
+            for index, processor in compiled.processed:
+                params[index] = processor(params[index])
+            return params
         params = dict(values)
         for name, processor in compiled.binds:
             params[name] = processor(params[name])

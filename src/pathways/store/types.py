@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any, Final, cast
 
 from sqlalchemy import JSON, DateTime, TypeDecorator
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.sqlite import DATETIME as SQLITE_DATETIME
 from sqlalchemy.engine import Dialect
 
 
 class UTCDateTime(TypeDecorator[datetime]):
-    """Timezone-aware UTC instants on every backend (SQLite keeps no zone)."""
+    """Timezone-aware UTC instants on every backend (SQLite keeps no zone).
+
+    On SQLite the value is stored as SQLAlchemy's ``DATETIME`` writes it (``YYYY-MM-DD
+    HH:MM:SS.ffffff``, UTC). A decision binds some sixteen instants: the processors below do
+    in one step what SQLAlchemy composes from :meth:`process_bind_param` and ``DATETIME``'s
+    own processor (two calls and a ``%`` format each), with the same bytes
+    (``tests/integration/test_store.py`` checks it against SQLAlchemy's).
+    """
 
     impl = DateTime(timezone=True)
     cache_ok = True
@@ -27,6 +38,39 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[datetime | None], Any] | None:
+        if dialect.name != "sqlite" or type(self.impl_instance.dialect_impl(dialect)) is not SQLITE_DATETIME:
+            return super().bind_processor(dialect)
+        return _sqlite_bind
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], datetime | None] | None:
+        if dialect.name != "sqlite" or type(self.impl_instance.dialect_impl(dialect)) is not SQLITE_DATETIME:
+            return super().result_processor(dialect, coltype)
+        return _sqlite_result
+
+
+def _sqlite_bind(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}: pathways stores timezone-aware instants only")
+    # SQLAlchemy's storage format, %04d-%02d-%02d %02d:%02d:%02d.%06d, in one C call.
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _sqlite_result(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    parsed = _SQLITE_DATETIME_RESULT(value)
+    return None if parsed is None else parsed.replace(tzinfo=UTC)
+
+
+# SQLAlchemy's own parser of what SQLite gives back (lenient about the text's shape).
+_SQLITE_DATETIME_RESULT: Final = cast(
+    Callable[[str], datetime | None],
+    SQLITE_DATETIME().result_processor(sqlite.dialect(), None),  # type: ignore[no-untyped-call]
+)
 
 
 # JSON everywhere, JSONB on PostgreSQL (indexable, compact).
