@@ -1,15 +1,14 @@
 """Latency of the web API under load: the officer's case list and a decision, 50 concurrent clients.
 
     PYTHONPATH=src python bench/web.py [--cases 100000] [--clients 50] [--requests 3000] [--runs 3]
-                        [--backend sqlite|postgres|both] [--workers 2] [--postgres-url URL]
-                        [--quick] [--json PATH] [--no-record]
+                        [--think 1.0] [--officer-requests 1500] [--backend sqlite|postgres|both]
+                        [--workers 2] [--postgres-url URL] [--quick] [--json PATH] [--no-record]
 
---quick: 10,000 cases, 600 requests a phase, SQLite only unless --backend (about two minutes).
-Results go to bench/RESULTS.md, section ``web`` (``web-quick`` with --quick; ``-sqlite`` or
-``-postgres`` appended when one backend is run alone).
---json PATH: also write the figures as a JSON list (the bench/run.py suite contract): p50 and
-p99 of each request, each against the same percentile of ``GET /api/v1/health`` (the same
-server, the same load, no token and one ``SELECT 1``) measured in the same run.
+--quick: 10,000 cases, 600 requests a saturated phase and 300 at think time, SQLite only unless
+--backend (about a minute). Results go to bench/RESULTS.md, section ``web`` (``web-quick`` with
+--quick; ``-sqlite`` or ``-postgres`` appended when one backend is run alone).
+--json PATH: also write the figures as a JSON list (the bench/run.py suite contract, see
+:func:`figures_of`).
 
 1. setup (not timed): a fresh database (a SQLite file, or the PostgreSQL database of
    `--postgres-url`, dropped and created again); one organisation, 20 officers and
@@ -18,15 +17,28 @@ server, the same load, no token and one ``SELECT 1``) measured in the same run.
    an API token through the services;
 2. a real server: ``uvicorn --workers W`` on 127.0.0.1 (the application built from
    the environment, as ``pathways serve --workers W`` does);
-3. each phase, `--runs` times: `--clients` concurrent clients (asyncio, one keep-alive
-   connection each) send `--requests` requests in all, after a warm-up; latency is
-   measured by the client, from sending the request to reading the whole answer;
+3. `--clients` keep-alive connections, opened one after the other (each sends one request, then
+   the next opens 10 ms later: officers do not all connect in the same millisecond, and a burst
+   of connections is accepted whole by whichever worker wakes first); how many each worker
+   process holds is reported (Linux);
+4. `--runs` times, two scenarios on those connections; latency is measured by the client,
+   from writing the request to reading the whole answer (status checked, body read to its
+   ``Content-Length``):
 
-   - baseline: ``GET /api/v1/health``;
-   - case list: ``GET /api/v1/cases?officer=<me>&limit=50`` (the officer's open cases,
-     newest first, among 100,000);
-   - decision: ``POST /api/v1/cases/<ref>/decisions`` (intake -> relevant, every field,
-     ``expected_version``), each on a different case of that officer.
+   - **saturation**: each client sends its next request as soon as it has the answer (no think
+     time): a capacity test. Three phases of `--requests` requests: ``GET /api/v1/health``
+     (no token, one ``SELECT 1``: the floor of the server and the load), the case list
+     ``GET /api/v1/cases?officer=<me>&limit=50`` (the officer's open cases, newest first,
+     among 100,000) and decisions ``POST /api/v1/cases/<ref>/decisions`` (intake -> relevant,
+     every field, ``expected_version``), each on a different case of the organisation;
+   - **officers at work**: each client waits a think time after every answer, exponentially
+     distributed with mean `--think` seconds (an officer reads a page for several seconds:
+     1 s is far busier), so the clients offer about clients / think requests a second; the
+     requests alternate case list and decision, `--officer-requests` in all.
+
+The load generator is asyncio streams writing prepared HTTP/1.1 requests (~0.1-0.2 ms of CPU a
+request, measured and reported): it shares the machine's cores with the server, and httpx cost
+1.9-2.4 ms of CPU a request, as much as the server's own work.
 
 Figures: p50, p99 and max latency, and requests/s over the phase (median of the runs).
 """
@@ -35,12 +47,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
+import random
 import secrets
 import socket
 import subprocess
 import sys
 import time
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -68,8 +85,11 @@ from pathways.services.tx import write
 from pathways.settings import Settings
 
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/pathways_bench_web"
+HOST = "127.0.0.1"
 OFFICERS = 20
 BATCH = 10_000
+WARM_UP = 200  # requests of each kind before the measured phases (one-time costs, caches)
+STAGGER = 0.01  # seconds between two clients' connections
 SECRET = "bench-web-secret-not-a-secret-0123456789"
 DECISION = {
     "met_on": "2026-07-08",
@@ -80,7 +100,7 @@ DECISION = {
 
 
 def load(app: App, cases: int) -> tuple[int, str, list[str]]:
-    """Bulk-load the cases; return the benchmarked officer's id, token and case references."""
+    """Bulk-load the cases; return the benchmarked officer's id, token and every case reference."""
     now = datetime.now(UTC)
     with write(app) as tx:
         org = directory.add_org(tx, name="DLA de Paris", territory="FR-75").id
@@ -155,13 +175,15 @@ def load(app: App, cases: int) -> tuple[int, str, list[str]]:
     with write(app) as tx:
         accounts.add_user(tx, person=me, password=secrets.token_urlsafe(16))
         token = accounts.create_token(tx, person=me, name="bench").token
-    refs = [f"DIAG-2026-{i:06d}" for i in range(1, cases + 1) if officers[i % OFFICERS] == me]
+    # An officer may decide any case of the organisation (a colleague's too): the decisions take
+    # cases in order, each once (every run needs thousands, more than one officer's share).
+    refs = [f"DIAG-2026-{i:06d}" for i in range(1, cases + 1)]
     return me, token, refs
 
 
 def free_port() -> int:
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
+        sock.bind((HOST, 0))
         return int(sock.getsockname()[1])
 
 
@@ -172,18 +194,18 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
         "PATHWAYS_SECRET_KEY": SECRET,
         "PATHWAYS_ENVIRONMENT": "test",
         "PATHWAYS_CONFIG_DIR": str(ROOT / "config"),
-        "PATHWAYS_BASE_URL": f"http://127.0.0.1:{port}",
+        "PATHWAYS_BASE_URL": f"http://{HOST}:{port}",
     }
     command = [
         sys.executable, "-m", "uvicorn", "--factory", "pathways.web.factory:app_from_environment",
-        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning",
+        "--host", HOST, "--port", str(port), "--workers", str(workers), "--log-level", "warning",
         "--no-access-log",
     ]  # fmt: skip
     server = subprocess.Popen(command, env=env, cwd=ROOT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/login", timeout=1).status_code == 200:
+            if httpx.get(f"http://{HOST}:{port}/login", timeout=1).status_code == 200:
                 return server
         except httpx.HTTPError:
             time.sleep(0.2)
@@ -191,54 +213,205 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     raise SystemExit("the server did not start")
 
 
-async def phase(
-    base: str, token: str, clients: int, requests: list[tuple[str, str, dict[str, object] | None]]
-) -> dict[str, float]:
-    """Send the requests over `clients` concurrent connections; latencies in ms and the rate."""
-    queue: asyncio.Queue[tuple[str, str, dict[str, object] | None]] = asyncio.Queue()
-    for item in requests:
-        queue.put_nowait(item)
-    latencies: list[float] = []
+# --- the load generator --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One request, its bytes written once: the client only sends them."""
+
+    kind: str  # "health" | "list" | "decision"
+    raw: bytes
+
+
+def prepare(kind: str, method: str, path: str, token: str | None, body: object = None) -> Request:
+    payload = json.dumps(body).encode() if body is not None else b""
+    head = f"{method} {path} HTTP/1.1\r\nHost: {HOST}\r\n"
+    if token:
+        head += f"Authorization: Bearer {token}\r\n"
+    if body is not None:
+        head += f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n"
+    return Request(kind, (head + "\r\n").encode() + payload)
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection: a request out, the whole answer back."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+        self.reused = False
+
+    async def send(self, raw: bytes) -> tuple[int, bytes]:
+        """The status and body of the answer to `raw`."""
+        while True:
+            if self.writer is None:
+                self.reader, self.writer = await asyncio.open_connection(HOST, self.port)
+                self.reused = False
+            assert self.reader is not None
+            self.writer.write(raw)
+            try:
+                head = await self.reader.readuntil(b"\r\n\r\n")
+            except (asyncio.IncompleteReadError, ConnectionError) as error:
+                # The server closed the connection while it was idle (keep-alive timeout) and
+                # read nothing of this request: send it again on a new one, as browsers do.
+                partial = getattr(error, "partial", b"")
+                if not self.reused or partial:
+                    raise
+                self.close()
+                continue
+            status, length, close = parse_head(head)
+            body = await self.reader.readexactly(length)
+            self.reused = True
+            if close:
+                self.close()
+            return status, body
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
+def parse_head(head: bytes) -> tuple[int, int, bool]:
+    """Status, Content-Length and whether the server closes the connection, from a response head."""
+    lines = head.decode("latin-1").split("\r\n")
+    version, status, *_ = lines[0].split(" ", 2)
+    if not version.startswith("HTTP/1."):
+        raise ValueError(f"not an HTTP/1.x answer: {lines[0]!r}")
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        if line:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+    if "content-length" not in headers:  # the API always sends one; anything else is a surprise
+        raise ValueError(f"answer without Content-Length: {head[:300]!r}")
+    return int(status), int(headers["content-length"]), headers.get("connection", "").lower() == "close"
+
+
+async def connect(port: int, clients: int, first: Request) -> list[Connection]:
+    """`clients` connections, opened one after the other, each sending `first` once."""
+    conns = []
+    for _ in range(clients):
+        conn = Connection(port)
+        status, body = await conn.send(first.raw)
+        if status >= 300:
+            raise SystemExit(f"{status} {body[:200]!r}")
+        conns.append(conn)
+        await asyncio.sleep(STAGGER)
+    return conns
+
+
+Figures = dict[str, float]  # n, p50, p99, max (ms), rate (requests/s), cpu (ms of client CPU a request)
+
+
+async def phase(conns: Sequence[Connection], requests: Sequence[Request], think: float) -> dict[str, Figures]:
+    """Send `requests` over the connections, each client in turn taking the next; figures by kind.
+
+    With `think` > 0 a client waits an exponentially distributed time of that mean before its
+    first request and after every answer.
+    """
+    todo = deque(requests)
+    latencies: dict[str, list[float]] = {r.kind: [] for r in requests}
     errors: list[str] = []
-    headers = {"Authorization": f"Bearer {token}"}
+    rng = random.Random(len(requests))
 
-    async def client() -> None:
-        async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60) as http:
-            while not queue.empty():
-                method, path, body = queue.get_nowait()
-                started = time.perf_counter()
-                response = await http.request(method, path, json=body)
-                latencies.append((time.perf_counter() - started) * 1000)
-                if response.status_code >= 300:
-                    errors.append(f"{response.status_code} {path} {response.text[:200]}")
+    async def client(conn: Connection) -> None:
+        if think:
+            await asyncio.sleep(rng.expovariate(1 / think))
+        while todo:
+            request = todo.popleft()
+            started = time.perf_counter()
+            status, body = await conn.send(request.raw)
+            latencies[request.kind].append((time.perf_counter() - started) * 1000)
+            if status >= 300:
+                errors.append(f"{status} {request.raw.split(b' ', 2)[1].decode()} {body[:200]!r}")
+            if think and todo:
+                await asyncio.sleep(rng.expovariate(1 / think))
 
-    started = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(clients)))
-    elapsed = time.perf_counter() - started
+    started, cpu = time.perf_counter(), time.process_time()
+    await asyncio.gather(*(client(c) for c in conns))
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     if errors:
         raise SystemExit(f"{len(errors)} failed requests, first: {errors[0]}")
-    latencies.sort()
-    return {
-        "n": len(latencies),
-        "p50": percentile(latencies, 0.50),
-        "p99": percentile(latencies, 0.99),
-        "max": latencies[-1],
-        "rate": len(latencies) / elapsed,
-    }
+    out = {}
+    for kind, values in latencies.items():
+        values.sort()
+        out[kind] = {
+            "n": len(values),
+            "p50": percentile(values, 0.50),
+            "p99": percentile(values, 0.99),
+            "max": values[-1],
+            "rate": len(values) / elapsed,
+            "cpu": cpu * 1000 / len(requests),
+        }
+    return out
 
 
-Request = tuple[str, str, dict[str, object] | None]
-Run = dict[str, dict[str, float]]  # request -> its figures, for one run
-REQUESTS = ("health", "list", "decision")
+def connections_per_worker(server: subprocess.Popen[bytes], port: int) -> list[int]:
+    """How many established connections to `port` each worker process holds, most first (Linux)."""
+    try:
+        workers = [
+            pid
+            for pid in (int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit())
+            if _parent(pid) == server.pid and b"resource_tracker" not in _cmdline(pid)
+        ] or [server.pid]
+        owner = {}
+        for pid in workers:
+            for fd in Path(f"/proc/{pid}/fd").iterdir():
+                target = str(fd.readlink())
+                if target.startswith("socket:["):
+                    owner[target[8:-1]] = pid
+        counts = dict.fromkeys(workers, 0)
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+            fields = line.split()
+            local_port, state, inode = int(fields[1].rsplit(":", 1)[1], 16), fields[3], fields[9]
+            if local_port == port and state == "01" and inode in owner:  # 01: ESTABLISHED
+                counts[owner[inode]] += 1
+    except (OSError, ValueError, IndexError):
+        return []
+    return sorted(counts.values(), reverse=True)
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+# --- one backend ---------------------------------------------------------------------------
+
+Run = dict[str, dict[str, Figures]]  # scenario ("saturated", "officers") -> kind -> figures
+KINDS = ("health", "list", "decision")
 LABELS = {
     "health": "baseline: health (GET /api/v1/health)",
     "list": "officer's case list (GET /api/v1/cases)",
     "decision": "decision (POST .../decisions)",
 }
+NAMES = {"health": "health", "list": "case list", "decision": "decision"}
 
 
-def measure(url: str, backend: str, args: argparse.Namespace) -> tuple[list[Run], dict[str, str], int]:
-    """Load the database, start the server, run every phase `args.runs` times."""
+@dataclass
+class Measured:
+    """One backend's runs and what describes them."""
+
+    runs: list[Run]
+    settings: dict[str, str]
+    spread: list[list[int]]  # connections per worker process at the start of each run
+    load: tuple[float, float]  # 1-minute load average before and after
+
+
+def measure(url: str, backend: str, args: argparse.Namespace) -> Measured:
+    """Load the database, start the server, run both scenarios `args.runs` times."""
     db = fresh_database(backend, postgres_url=args.postgres_url)
     app = App(
         settings=Settings(secret_key=SECRET, environment="test", config_dir=ROOT / "config"),
@@ -247,64 +420,133 @@ def measure(url: str, backend: str, args: argparse.Namespace) -> tuple[list[Run]
     )
     began = time.perf_counter()
     me, token, refs = load(app, args.cases)
-    print(
-        f"[{backend}] loaded {args.cases} cases in {time.perf_counter() - began:.1f}s;"
-        f" officer {me} has {len(refs)}"
-    )
+    print(f"[{backend}] loaded {args.cases} cases in {time.perf_counter() - began:.1f}s")
     settings = server_settings(db.store)
-    warm_n = min(200, len(refs) // 10)
-    decisions = min(args.requests, (len(refs) - warm_n) // args.runs)
+    body = {"outcome": "relevant", "values": DECISION, "expected_version": 1}
+    posts = iter([prepare("decision", "POST", f"/api/v1/cases/{ref}/decisions", token, body) for ref in refs])
+    needed = WARM_UP + args.runs * (args.requests + args.officer_requests // 2)
+    if needed > len(refs):
+        raise SystemExit(f"{needed} decisions need as many cases: raise --cases or lower --requests")
+    health = prepare("health", "GET", "/api/v1/health", None)
+    listing = prepare("list", "GET", f"/api/v1/cases?officer={me}&limit=50", token)
+
+    def decisions(n: int) -> list[Request]:
+        return [next(posts) for _ in range(n)]
+
     port = free_port()
     server = start_server(url if backend == "postgres" else db.url, port, args.workers)
     runs: list[Run] = []
+    load_before = os.getloadavg()[0]
     try:
-        base = f"http://127.0.0.1:{port}"
-        health: Request = ("GET", "/api/v1/health", None)
-        listing: Request = ("GET", f"/api/v1/cases?officer={me}&limit=50", None)
-        body: dict[str, object] | None = {"outcome": "relevant", "values": DECISION, "expected_version": 1}
-        posts: list[Request] = [("POST", f"/api/v1/cases/{ref}/decisions", body) for ref in refs]
-        asyncio.run(phase(base, token, args.clients, [health] * 200))  # warm-up
-        asyncio.run(phase(base, token, args.clients, [listing] * 200))
-        asyncio.run(phase(base, token, args.clients, posts[:warm_n]))
-        for i in range(args.runs):
-            todo = posts[warm_n + i * decisions : warm_n + (i + 1) * decisions]
-            run = {
-                "health": asyncio.run(phase(base, token, args.clients, [health] * args.requests)),
-                "list": asyncio.run(phase(base, token, args.clients, [listing] * args.requests)),
-                "decision": asyncio.run(phase(base, token, args.clients, todo)),
-            }
-            print(
-                f"[{backend}] run {i + 1}: "
-                + "; ".join(f"{k} p50 {v['p50']:.1f} p99 {v['p99']:.1f} ms" for k, v in run.items())
-            )
-            runs.append(run)
+
+        async def scenarios() -> list[list[int]]:
+            spread = []
+            conns = await connect(port, args.clients, health)
+            for warm in ([health] * WARM_UP, [listing] * WARM_UP, decisions(WARM_UP)):
+                await phase(conns, warm, 0)
+            for i in range(args.runs):
+                # New connections each run: the server closes those left idle (keep-alive timeout)
+                # while the last officers finish, and a burst of reconnections would all land on
+                # one worker.
+                for conn in conns:
+                    conn.close()
+                conns = await connect(port, args.clients, health)
+                spread.append(connections_per_worker(server, port))
+                run: Run = {"saturated": {}}
+                for requests in (
+                    [health] * args.requests,
+                    [listing] * args.requests,
+                    decisions(args.requests),
+                ):
+                    run["saturated"] |= await phase(conns, requests, 0)
+                half = args.officer_requests // 2
+                mixed = [r for pair in zip([listing] * half, decisions(half), strict=True) for r in pair]
+                run["officers"] = await phase(conns, mixed, args.think)
+                print(
+                    f"[{backend}] run {i + 1}: "
+                    + "; ".join(
+                        f"{scenario} {kind} p50 {f['p50']:.1f} p99 {f['p99']:.1f} ms {f['rate']:.0f}/s"
+                        for scenario, kinds in run.items()
+                        for kind, f in kinds.items()
+                    ),
+                    flush=True,
+                )
+                runs.append(run)
+            for conn in conns:
+                conn.close()
+            return spread
+
+        spread = asyncio.run(scenarios())
     finally:
         server.terminate()
         server.wait(timeout=30)
         db.close()
-    return runs, settings, decisions
+    return Measured(runs, settings, spread, (load_before, os.getloadavg()[0]))
 
 
-def figures_of(backend: str, cases: int, runs: list[Run]) -> list[dict[str, object]]:
-    """The --json figures: p50 and p99 of the list and the decision, against health's."""
+# --- figures and text ----------------------------------------------------------------------
+
+
+def officers_label(args: argparse.Namespace) -> str:
+    """How the think-time scenario is named in figures: "50 officers at 1 s think time"."""
+    return f"{args.clients} officers at {args.think:g} s think time"
+
+
+def figures_of(backend: str, args: argparse.Namespace, runs: list[Run]) -> list[dict[str, object]]:
+    """The --json figures.
+
+    Saturation (names unchanged since the first version): ``health p50|p99``, ``case list
+    p50|p99`` and ``decision p50|p99`` in ms, each against health's same percentile, and the
+    capacity ``<request> requests/s, saturated`` in req/s. Officers at work: ``case list p99,
+    50 officers at 1 s think time`` (and p50, and decision), in ms.
+    """
     out: list[dict[str, object]] = []
+    sat = [r["saturated"] for r in runs]
     for stat in ("p50", "p99"):
-        base = median([r["health"][stat] for r in runs])
-        out.append(figure("web", f"health {stat}", backend, cases, "ms", [r["health"][stat] for r in runs]))
-        for request, name in (("list", "case list"), ("decision", "decision")):
-            values = [r[request][stat] for r in runs]
+        base = median([r["health"][stat] for r in sat])
+        out.append(
+            figure("web", f"health {stat}", backend, args.cases, "ms", [r["health"][stat] for r in sat])
+        )
+        for kind in ("list", "decision"):
+            values = [r[kind][stat] for r in sat]
             out.append(
                 figure(
-                    "web", f"{name} {stat}", backend, cases, "ms", values, baseline=(f"health {stat}", base)
+                    "web", f"{NAMES[kind]} {stat}", backend, args.cases, "ms", values,
+                    baseline=(f"health {stat}", base),
                 )
-            )
+            )  # fmt: skip
+    for kind in KINDS:
+        rates = [r[kind]["rate"] for r in sat]
+        out.append(figure("web", f"{NAMES[kind]} requests/s, saturated", backend, args.cases, "req/s", rates))
+    for stat in ("p50", "p99"):
+        for kind in ("list", "decision"):
+            values = [r["officers"][kind][stat] for r in runs]
+            name = f"{NAMES[kind]} {stat}, {officers_label(args)}"
+            out.append(figure("web", name, backend, args.cases, "ms", values))
     return out
 
 
-def section(
-    backend: str, runs: list[Run], settings: dict[str, str], decisions: int, args: argparse.Namespace
-) -> str:
+def _col(runs: list[Run], scenario: str, kind: str) -> dict[str, float]:
+    return {
+        k: median([r[scenario][kind][k] for r in runs]) for k in ("n", "p50", "p99", "max", "rate", "cpu")
+    }
+
+
+def _p99_range(runs: list[Run], scenario: str, kind: str) -> str:
+    values = [r[scenario][kind]["p99"] for r in runs]
+    return f"{min(values):.0f}–{max(values):.0f}"
+
+
+def verdict(value: float, aim: float = 100.0) -> str:
+    """Met or missed, and by how much."""
+    if value <= aim:
+        return f"met ({1 - value / aim:.0%} under)"
+    return f"**missed** (×{value / aim:.1f} the aim)"
+
+
+def section(backend: str, measured: Measured, args: argparse.Namespace) -> str:
     """The Markdown of one backend's results."""
+    runs, settings = measured.runs, measured.settings
     if backend == "postgres":
         engine = (
             f"PostgreSQL {settings['version']} (fsync {settings['fsync']}, "
@@ -315,29 +557,67 @@ def section(
             f"SQLite {settings['version']} (journal {settings['journal_mode']}, "
             f"synchronous {settings['synchronous']})"
         )
-    lines = []
-    for request in REQUESTS:
-        col = {k: median([r[request][k] for r in runs]) for k in ("n", "p50", "p99", "max", "rate")}
-        health = {k: median([r["health"][k] for r in runs]) for k in ("p50", "p99")}
-        spread = [r[request]["p99"] for r in runs]
+    health = _col(runs, "saturated", "health")
+    saturated = []
+    for kind in KINDS:
+        col = _col(runs, "saturated", kind)
         ratio = (
             ""
-            if request == "health"
+            if kind == "health"
             else f"{col['p50'] / health['p50']:.1f}× / {col['p99'] / health['p99']:.1f}×"
         )
-        lines.append(
-            f"| {LABELS[request]} | {int(col['n'])} | {col['p50']:.1f} | {col['p99']:.1f} "
-            f"({min(spread):.0f}–{max(spread):.0f}) | {col['max']:.1f} | {col['rate']:.0f} | {ratio} |"
+        saturated.append(
+            f"| {LABELS[kind]} | {int(col['n'])} | {col['p50']:.1f} | {col['p99']:.1f} "
+            f"({_p99_range(runs, 'saturated', kind)}) | {col['max']:.1f} | **{col['rate']:.0f}** | {ratio} |"
         )
-    table = "\n".join(lines)
+    officers = []
+    for kind in ("list", "decision"):
+        col = _col(runs, "officers", kind)
+        officers.append(
+            f"| {LABELS[kind]} | {int(col['n'])} | {col['p50']:.1f} | {col['p99']:.1f} "
+            f"({_p99_range(runs, 'officers', kind)}) | {col['max']:.1f} |"
+        )
+    achieved = median([sum(f["rate"] for f in r["officers"].values()) for r in runs])
+    cpu = median([f["cpu"] for r in runs for scenario in r.values() for f in scenario.values()])
+    spread = ", ".join("/".join(str(n) for n in s) for s in measured.spread if s) or "unknown"
+    sat_list, sat_decision = _col(runs, "saturated", "list"), _col(runs, "saturated", "decision")
+    off_list, off_decision = _col(runs, "officers", "list"), _col(runs, "officers", "decision")
+    mix = 1 / (0.5 / sat_list["rate"] + 0.5 / sat_decision["rate"])  # alternating list and decision
+    plural = "s" if len(runs) > 1 else ""
     return f"""### {engine}
 
-{args.cases:,} cases in one organisation, 20 officers; {len(runs)} runs of each phase ({args.requests} list
-requests, {decisions} decisions a run, each on a different case); medians of the runs, p99 range in brackets.
+{args.cases:,} cases in one organisation, 20 officers; {len(runs)} run{plural}: medians of the runs, p99
+range in brackets. Connections per worker process at the start of each run: {spread}.
+Load generator: {cpu:.2f} ms of CPU a request. Load average (1 min): {measured.load[0]:.1f} before,
+{measured.load[1]:.1f} after.
 
-| request | n | p50 ms | p99 ms (range) | max ms | req/s | × health p50 / p99 |
+**Saturation**: {args.clients} clients, no think time (each sends its next request as soon as it
+has the answer): a capacity test, where latency is mostly queueing (about clients / capacity).
+
+| request | n | p50 ms | p99 ms (range) | max ms | req/s (capacity) | × health p50 / p99 |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: |
-{table}
+{chr(10).join(saturated)}
+
+**Officers at work**: {args.clients} clients, each thinking {args.think:g} s on average
+(exponentially distributed) after every answer, alternating case list and decision: about
+{args.clients / args.think:.0f} requests a second offered ({achieved:.0f} served over the phase,
+stragglers included), {args.clients / args.think / mix:.0%} of the capacity for that mix
+({mix:.0f} req/s, from the saturated figures).
+
+| request | n | p50 ms | p99 ms (range) | max ms |
+| --- | ---: | ---: | ---: | ---: |
+{chr(10).join(officers)}
+
+Aim (issue 7), p99 under 100 ms:
+- **{officers_label(args)}** (~{args.clients / args.think:.0f} req/s): case list p99
+  {off_list["p99"]:.0f} ms, {verdict(off_list["p99"])}; decision p99 {off_decision["p99"]:.0f} ms,
+  {verdict(off_decision["p99"])}.
+- **saturated**, {args.clients} clients without think time: case list p99 {sat_list["p99"]:.0f} ms,
+  {verdict(sat_list["p99"])}; decision p99 {sat_decision["p99"]:.0f} ms, {verdict(sat_decision["p99"])}.
+  With {args.clients} requests always in flight, each waits for about {args.clients} / capacity:
+  {args.clients / sat_list["rate"] * 1000:.0f} ms at {sat_list["rate"]:.0f} lists a second,
+  {args.clients / sat_decision["rate"] * 1000:.0f} ms at {sat_decision["rate"]:.0f} decisions a second;
+  even a mean under 100 ms would need {args.clients * 10} requests a second.
 """
 
 
@@ -346,18 +626,30 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=None, help="default 100000; 10000 with --quick")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument(
-        "--requests", type=int, default=None, help="per phase and run (default 3000; 600 quick)"
+        "--requests", type=int, default=None, help="per saturated phase and run (default 3000; 600 quick)"
+    )
+    parser.add_argument(
+        "--officer-requests",
+        type=int,
+        default=None,
+        help="per run at think time, half lists, half decisions (default 1500; 300 quick)",
+    )
+    parser.add_argument(
+        "--think", type=float, default=1.0, help="mean think time of the officers' scenario, s"
     )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default=None)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--postgres-url", default=POSTGRES_URL)
-    parser.add_argument("--quick", action="store_true", help="10,000 cases, SQLite: about two minutes")
+    parser.add_argument("--quick", action="store_true", help="10,000 cases, SQLite: about a minute")
     parser.add_argument("--json", type=Path, default=None, metavar="PATH", help="write the figures as JSON")
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args()
+    if args.think <= 0:
+        parser.error("--think must be positive (the saturated scenario has none)")
     args.cases = args.cases or (10_000 if args.quick else 100_000)
     args.requests = args.requests or (600 if args.quick else 3000)
+    args.officer_requests = args.officer_requests or (300 if args.quick else 1500)
     backend = args.backend or ("sqlite" if args.quick else "both")
     backends = ("sqlite", "postgres") if backend == "both" else (backend,)
     context = run_context()
@@ -365,24 +657,20 @@ def main() -> None:
     sections: list[str] = []
     with exclusive_run():
         for name in backends:
-            runs, settings, decisions = measure(args.postgres_url, name, args)
-            figures += figures_of(name, args.cases, runs)
-            sections.append(section(name, runs, settings, decisions, args))
+            measured = measure(args.postgres_url, name, args)
+            figures += figures_of(name, args, measured.runs)
+            sections.append(section(name, measured, args))
     body_md = f"""## Web API under load (bench/web.py{" --quick" if args.quick else ""})
 
 - machine: {context["machine"]}
 - date: {context["date"]}; commit: {context["commit"]}; {context["python"]}
 - command: `{context["command"]}`
-- uvicorn with {args.workers} worker processes on the same machine as the {args.clients} concurrent
-  clients (asyncio + httpx, keep-alive); bearer-token authentication on every request but health.
-  The machine was shared with other work during the run: compare the ratios to the health baseline
-  (same server, same load, same run) rather than the absolute figures.
+- uvicorn (uvloop, httptools) with {args.workers} worker processes on the same machine as the
+  {args.clients} clients (asyncio streams, one keep-alive connection each); bearer-token
+  authentication on every request but health. The machine may have been shared with other work
+  (load averages below): compare with the health baseline of the same run.
 
-{chr(10).join(sections)}
-Aim (issue 7): p99 under 100 ms. With {args.clients} clients and {args.workers} workers, a request waits
-for the ones queued before it: p99 is mostly queueing (about clients / throughput), not the cost of one
-request; the health baseline shows that floor.
-"""
+{chr(10).join(sections)}"""
     print(body_md)
     if not args.no_record:
         # One section per backend run alone (web-sqlite, web-postgres), one for both (web).

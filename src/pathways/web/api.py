@@ -19,6 +19,7 @@ from pathways.services.accounts import Forbidden, Permission
 from pathways.services.tx import write
 from pathways.web import manager, reads
 from pathways.web.deps import ApiUser, AppDep
+from pathways.web.route import OneTripRoute
 from pathways.web.schemas import (
     AuditEventPublic,
     CaseDetail,
@@ -57,7 +58,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": Problem, "description": "Invalid input; `field` names the field"},
 }
 
-router = APIRouter(prefix="/api/v1", responses=ERRORS)
+router = APIRouter(prefix="/api/v1", responses=ERRORS, route_class=OneTripRoute)
 
 CaseRef = Annotated[
     str,

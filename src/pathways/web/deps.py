@@ -26,8 +26,12 @@ class CsrfRefused(Exception):
     """A form came without this session's CSRF token: answered with 403."""
 
 
-def get_app(request: Request) -> App:
-    """The application the web app was created for."""
+async def get_app(request: Request) -> App:
+    """The application the web app was created for.
+
+    ``async`` because it does no I/O: FastAPI then calls it in the event loop, where a plain
+    function would cost a round trip through the thread pool on every request.
+    """
     app: App = request.app.state.pathways
     return app
 
@@ -57,8 +61,8 @@ def api_principal(
 ApiUser = Annotated[Principal, Depends(api_principal)]
 
 
-def get_session(request: Request, app: AppDep) -> Session:
-    """The request's session (a new anonymous one when there is none)."""
+async def get_session(request: Request, app: AppDep) -> Session:
+    """The request's session (a new anonymous one when there is none); no I/O, hence ``async``."""
     return read_session(request, app.settings.secret_key)
 
 
