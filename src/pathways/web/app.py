@@ -41,12 +41,14 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 RETRY_AFTER_SECONDS = 5  # what a 503 asks clients to wait before trying again
 # Routes are plain functions that talk to the database: FastAPI runs each (and each such
 # dependency) in a thread pool, by default of 40 threads. Python runs one thread at a time, so
-# 40 requests in progress in one process share it: each takes 40 times as long, the event loop
-# waits for the interpreter lock behind them, and on SQLite up to 40 writers poll for the write
-# lock. A few threads per process (one per core: run `--workers` processes) keep requests in
-# order, first come first served, and still let one run while another waits on the database.
-# bench/web.py: at 50 concurrent clients, p99 of a decision 2.4 s with 40 threads, 0.3-0.5 s with 2-4.
-THREADS = 4
+# 40 requests in progress in one process share it: each takes up to 40 times as long, the event
+# loop waits for the interpreter lock behind them, and on SQLite up to 40 writers poll for the
+# write lock. Two threads a process (run one process a core: `--workers`) serve requests nearly
+# first come, first served, and still let one run while the other waits on the database or on a
+# long report. bench/web.py, 50 clients without think time, 2 cores: decision p99 2.1-2.5 s with
+# 40 threads, 0.4-0.6 s with 2 or 4; health p99 0.26-0.34 s, then 30-90 ms; 2 no worse than 4
+# on either database.
+THREADS = 2
 log = logging.getLogger(__name__)
 
 
