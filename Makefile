@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck unit bench bench-full reliability clean demo
+.PHONY: install browser run test lint typecheck unit bench bench-full reliability clean demo
 
 install: $(STAMP)
 
@@ -25,7 +25,20 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-test: install lint typecheck
+# The browser tests drive Debian's Chromium (Playwright cannot download a browser here):
+# installed when missing if this is Debian and we may (root); otherwise they are skipped,
+# except under CI=true, where a missing browser fails them.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's chromium for the browser tests"; \
+	    { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
+	      || echo "note: installing chromium failed: the browser tests will be skipped (fail under CI)"; \
+	  else \
+	    echo "note: chromium is missing (apt-get install chromium): the browser tests will be skipped"; \
+	  fi; }
+
+test: install browser lint typecheck
 	$(BIN)/pytest -n 2 --dist loadfile
 
 # The performance suite (bench/run.py): quick mode in minutes; full mode runs the 1M-case
