@@ -287,7 +287,10 @@ def test_each_parallel_mission_runs_as_its_own_case_for_the_same_project_with_it
     ]
     with app.store.read() as conn:
         shown = queries.show_case(conn, app.catalog, ref)
-        events = conn.execute(select(AUDIT.c.payload).where(AUDIT.c.kind == "case_spawned")).scalars().all()
+        spawned_events = select(AUDIT.c.payload).where(AUDIT.c.kind == "case_spawned")
+        # In chain order: PostgreSQL returns rows without ORDER BY in any order (space freed
+        # by the previous test's clean-up is reused).
+        events = conn.execute(spawned_events.order_by(AUDIT.c.seq)).scalars().all()
     assert [(c["pathway"], c["stage"]) for c in shown["children"]] == [("consulting_mission", "planning")] * 2
     assert [e["ref"] for e in events] == [c["ref"] for c in spawned]
 
