@@ -433,14 +433,20 @@ def test_sqlite_checkpointer_stops_with_the_store_and_starts_again_on_a_write(tm
     assert checkpointer is not None
     with store.write() as conn:
         add_organisation(conn)
-    assert any(t.name == "pathways-sqlite-checkpoint" for t in threading.enumerate())
+    thread = checkpointer._thread  # this store's own thread (other tests' may still be running)
+    assert thread is not None
+    assert thread.is_alive()
     store.dispose()
-    assert not any(t.name == "pathways-sqlite-checkpoint" for t in threading.enumerate())
+    assert not thread.is_alive()
     assert not path.with_name("pathways.db-wal").exists()  # the last connection closed: log folded in
     with store.write() as conn:  # a disposed store reconnects, and so does its checkpointer
         add_organisation(conn, slug="dla-75")
-    assert any(t.name == "pathways-sqlite-checkpoint" for t in threading.enumerate())
+    again = checkpointer._thread
+    assert again is not None
+    assert again is not thread
+    assert again.is_alive()
     store.dispose()
+    assert not again.is_alive()
 
 
 def test_no_checkpointer_for_postgresql_or_memory_databases() -> None:
