@@ -39,7 +39,6 @@ def set_trace(trace: Trace | None) -> None:
 @dataclass(frozen=True, slots=True)
 class _Compiled:
     sql: str
-    names: tuple[str, ...]  # bind parameter names, in order for a positional driver
     positional: bool
     fixed: dict[str, Any]  # values written in the statement (e.g. status = 'pending')
     binds: tuple[tuple[str, Callable[[Any], Any]], ...]  # parameters that need processing
@@ -100,7 +99,6 @@ class Prepared:
         by_name = dict(processors)
         return _Compiled(
             sql=compiled.string,
-            names=names,
             positional=dialect.positional,
             fixed=dict(fixed),
             binds=tuple(processors),
