@@ -160,11 +160,12 @@ def test_references_are_gapless_per_prefix_and_per_year(app: App) -> None:
 # Deciding
 
 
-def test_a_valid_decision_moves_the_case_records_the_entry_and_audit_and_cancels_the_left_notices(
+def test_a_valid_decision_moves_the_case_records_the_entry_and_audit_and_schedules_the_new_stage(
     app: App, officer_case: tuple[int, dict[str, Any]]
 ) -> None:
     officer, opened = officer_case
     first_entry = entries(app, opened["id"])[0]
+    left_notices = notices(app, first_entry["id"])
     decided_at = paris(2026, 7, 9, 14)
 
     decided = decide(app, opened["ref"], "relevant", INTAKE_RELEVANT, by=officer, at=decided_at)
@@ -194,7 +195,8 @@ def test_a_valid_decision_moves_the_case_records_the_entry_and_audit_and_cancels
     )
     assert row["current_entry_id"] == entered["id"]
     assert row["due_at"] == entered["due_at"] == decided.due_at
-    assert {n["status"] for n in notices(app, first_entry["id"])} == {"cancelled"}
+    # The stage left keeps its notices as they were: the sweep cancels them when they fall due.
+    assert notices(app, first_entry["id"]) == left_notices
     assert {n["status"] for n in notices(app, entered["id"])} == {"pending"}
     assert len(notices(app, entered["id"])) == 4
     (decision,) = audit_events(app, opened["id"], "decision")
@@ -310,7 +312,7 @@ def test_a_closed_case_refuses_further_decisions(app: App, officer_case: tuple[i
 
     assert snapshot(app, opened["id"]) == before
     assert before["case"]["due_at"] is None
-    assert {n["status"] for n in before["notices"]} == {"cancelled"}
+    assert {n["status"] for n in before["notices"]} == {"pending"}  # never sent: see test_sweep
 
 
 # Lifecycle

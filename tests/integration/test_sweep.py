@@ -219,29 +219,32 @@ def test_limit_and_small_batches_take_everything_in_turn(app: App) -> None:
 # --- stages left, stages entered again --------------------------------------------------------------
 
 
-def test_leaving_a_stage_cancels_its_pending_reminders(app: App) -> None:
+def test_the_notices_of_a_stage_left_are_cancelled_when_they_fall_due_and_never_sent(app: App) -> None:
+    """The decision leaves them as they were (fewer index pages per decision); the sweep decides."""
     world = people(app)
     opened = open_case(app, world)
     decide(app, opened["ref"], "ready", paris(date(2026, 7, 9)))
+    assert [n["status"] for n in notices(app)] == ["pending"] * 6  # draft's 4, then review's 2
 
-    sweep(app, now=paris(date(2026, 7, 13)))  # review (due 17 July) reminds on 15 July
+    early = sweep(app, now=paris(date(2026, 7, 13)))  # none of them due yet (review reminds on 15 July)
+    late = sweep(app, now=paris(date(2026, 8, 31)))
 
-    assert [n["status"] for n in notices(app)] == ["cancelled"] * 4 + ["pending"] * 2
-    assert jobs(app) == []
+    assert early == SweepResult()
+    assert late.cancelled == 4
+    assert [n["status"] for n in notices(app)] == ["cancelled"] * 4 + ["done"] * 2
+    assert messages(app) == {("remind:0", world["resource"]), ("escalate:0", world["managers"][0])}
 
 
-def test_a_notice_of_a_stage_left_meanwhile_is_never_sent(app: App) -> None:
-    """A notice that stayed pending for a stage the case has left (e.g. written by an old version)."""
+def test_the_notices_of_a_closed_case_are_never_sent(app: App) -> None:
     world = people(app)
     opened = open_case(app, world)
-    decide(app, opened["ref"], "ready", paris(date(2026, 7, 9)))
-    with app.store.write() as conn:
-        conn.execute(update(NOTICE).where(NOTICE.c.status == "cancelled").values(status="pending"))
+    with write(app, at=paris(date(2026, 7, 9))) as tx:
+        tx.conn.execute(update(cases.CASE).where(cases.CASE.c.id == opened["id"]).values(status="closed"))
 
     result = sweep(app, now=paris(date(2026, 8, 31)))
 
-    assert result.cancelled == 4
-    assert messages(app) == {("remind:0", world["resource"]), ("escalate:0", world["managers"][0])}
+    assert (result.notices, result.cancelled, result.messages) == (4, 4, 0)
+    assert jobs(app) == []
 
 
 def test_re_entering_a_stage_schedules_fresh_reminders(app: App) -> None:

@@ -152,7 +152,8 @@ class Notice(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    case_id: int = Field(foreign_key="case.id", index=True)
+    # Not indexed: notices are looked up by due date or by entry, never by case (migration 0006).
+    case_id: int = Field(foreign_key="case.id")
     entry_id: int = Field(foreign_key="stageentry.id")  # UNIQUE(entry_id, rule) indexes it
     rule: str = Field(max_length=32, description="e.g. remind:0, escalate:1 (index in the stage's list)")
     kind: str = Field(max_length=10)
