@@ -43,14 +43,16 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import functools
 import io
 import json
 import os
 import pstats
 import re
 import sys
+import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -87,6 +89,8 @@ AIMS = {"sqlite": 1000.0, "postgres": 500.0}  # decisions/s, issues 2 and 8
 AIM_RATIO = 0.25  # of the raw insert rate, issue 8
 SETUP_BATCH = 1000  # projects / cases opened per setup transaction
 WARMUP = 200
+CONC_WARMUP = 50  # decisions per connection before the concurrent repetitions
+CONNECTIONS = 4  # the concurrent part on PostgreSQL (--connections)
 SECRET = "bench-audit-key-not-a-secret-0123456789"
 
 
@@ -153,6 +157,12 @@ class Bench:
     case_ids: list[int] = field(default_factory=list)
     setup_s: float = 0.0
     opened_per_s: float = 0.0
+    # The concurrent part: (officer id, case ids) of each organisation, one per connection.
+    orgs: list[tuple[int, list[int]]] = field(default_factory=list)
+
+    def of(self, officer_id: int) -> Bench:
+        """The same bench acting as another organisation's officer."""
+        return Bench(self.db, self.app, self.catalog, self.spec, officer_id)
 
 
 def make_app(db: BenchDatabase, catalog: PathwayCatalog) -> App:
@@ -165,36 +175,38 @@ def make_app(db: BenchDatabase, catalog: PathwayCatalog) -> App:
     return app
 
 
-def setup(
-    backend: str, catalog: PathwayCatalog, *, pathway: str, cases_needed: int, postgres_url: str
-) -> Bench:
-    """A fresh database with one organisation, one officer and `cases_needed` open cases."""
-    started = time.perf_counter()
-    db = fresh_database(backend, postgres_url=postgres_url)
-    app = make_app(db, catalog)
-    spec = catalog.get(pathway)
+def _organisation(app: App, number: int) -> tuple[int, int]:
+    """(organisation id, officer id) of a new support organisation."""
     with write(app) as tx:
-        org = directory.add_org(tx, name="DLA de Paris (bench)", territory="FR-75")
+        org = directory.add_org(tx, name=f"DLA {number} (bench)", territory="FR-75")
         officer = directory.add_person(
             tx,
-            name="Camille Martin",
+            name=f"Camille Martin {number}",
             org=org.id,
             role="officer",
-            email="camille.martin@example.org",
+            email=f"camille.martin.{number}@example.org",
             language="fr",
             channels=[],
         )
-    project_ids: list[int] = []
+    return org.id, officer.id
+
+
+def _open_cases(
+    app: App, catalog: PathwayCatalog, pathway: str, org: int, officer: int, count: int
+) -> list[int]:
+    """`count` projects of `org` and a case of `pathway` for each, in transactions of SETUP_BATCH."""
+    spec = catalog.get(pathway)
     # A phase and a legal form that every pathway in the bench accepts at intake.
     phase = (spec.lifecycle.requires or ("founded",))[0]
     phase = getattr(phase, "value", phase)
-    for start in range(0, cases_needed, SETUP_BATCH):
-        with write(app, actor_id=officer.id) as tx:
-            for i in range(start, min(start + SETUP_BATCH, cases_needed)):
+    case_ids: list[int] = []
+    for start in range(0, count, SETUP_BATCH):
+        with write(app, actor_id=officer) as tx:
+            for i in range(start, min(start + SETUP_BATCH, count)):
                 created = directory.add_project(
                     tx,
-                    name=f"Structure {i:06d}",
-                    org=org.id,
+                    name=f"Structure {org}-{i:06d}",
+                    org=org,
                     owner=None,
                     siret=None,
                     bce=None,
@@ -203,18 +215,46 @@ def setup(
                     legal_form="association",
                     permanent_jobs=2,
                 )
-                project_ids.append(created.id)
-    opening = time.perf_counter()
-    case_ids: list[int] = []
-    for start in range(0, cases_needed, SETUP_BATCH):
-        with write(app, actor_id=officer.id) as tx:
-            for project_id in project_ids[start : start + SETUP_BATCH]:
-                opened = cases.open_case(tx, catalog, project=project_id, pathway=pathway, officer=officer.id)
+                opened = cases.open_case(tx, catalog, project=created.id, pathway=pathway, officer=officer)
                 case_ids.append(opened["id"])
-    done = time.perf_counter()
-    return Bench(
-        db, app, catalog, spec, officer.id, case_ids, done - started, cases_needed / (done - opening)
-    )
+    return case_ids
+
+
+def setup(
+    backend: str,
+    catalog: PathwayCatalog,
+    *,
+    pathway: str,
+    cases_needed: int,
+    postgres_url: str,
+    orgs: int = 0,
+    per_org: int = 0,
+) -> Bench:
+    """A fresh database with one organisation, one officer and `cases_needed` open cases; and, for
+    the concurrent part, `orgs` organisations more with `per_org` cases each (opened in parallel)."""
+    started = time.perf_counter()
+    db = fresh_database(backend, postgres_url=postgres_url)
+    app = make_app(db, catalog)
+    spec = catalog.get(pathway)
+    org, officer = _organisation(app, 0)
+    case_ids = _open_cases(app, catalog, pathway, org, officer, cases_needed)
+    opened_per_s = cases_needed / (time.perf_counter() - started)
+    others = [_organisation(app, number) for number in range(1, orgs + 1)]
+    opened: list[list[int]] = [[] for _ in others]
+
+    def open_for(index: int) -> None:
+        opened[index] = _open_cases(app, catalog, pathway, *others[index], per_org)
+
+    threads = [threading.Thread(target=open_for, args=(i,)) for i in range(len(others))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if any(len(ids) != per_org for ids in opened):
+        raise SystemExit("setup: a thread opening cases failed (see above)")
+    bench = Bench(db, app, catalog, spec, officer, case_ids, time.perf_counter() - started, opened_per_s)
+    bench.orgs = [(officer_id, ids) for (_org, officer_id), ids in zip(others, opened, strict=True)]
+    return bench
 
 
 # --- the figure -----------------------------------------------------------------------------
@@ -242,6 +282,45 @@ def decide_all(
         if commits is not None:
             commits.append(t1 - decided)
     return latencies
+
+
+def in_parallel(works: Sequence[Callable[[], Any]]) -> tuple[float, list[Any]]:
+    """Run each work on its own thread, all released at once; (wall seconds, their results)."""
+    results: list[Any] = [None] * len(works)
+    failures: list[BaseException] = []
+    start = threading.Barrier(len(works) + 1)
+
+    def run(index: int) -> None:
+        start.wait()
+        try:
+            results[index] = works[index]()
+        except BaseException as error:  # reported below, in the main thread
+            failures.append(error)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(works))]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    t0 = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - t0
+    if failures:
+        raise failures[0]
+    return wall, results
+
+
+def decide_concurrently(
+    bench: Bench, shares: list[tuple[int, list[int]]], outcome: str, values: Sequence[Mapping[str, Any]]
+) -> tuple[float, list[float]]:
+    """Each (officer, cases) share decided on its own thread and connection, all at once:
+    (decisions per second over the wall time, every decision's latency)."""
+    works = [
+        functools.partial(decide_all, bench.of(officer), ids, outcome, v)
+        for (officer, ids), v in zip(shares, values, strict=True)
+    ]
+    wall, latencies = in_parallel(works)
+    return sum(len(ids) for _officer, ids in shares) / wall, [t for each in latencies for t in each]
 
 
 _VERB = re.compile(r"\s*(\w+)")
@@ -391,15 +470,26 @@ class Baseline:
 
     def run_two_rows(self, count: int) -> float:
         """`count` transactions of one entry row and one audit row; transactions per second."""
+        return self.run_two_rows_on(count, connections=1)
+
+    def run_two_rows_on(self, count: int, *, connections: int) -> float:
+        """The same, split over `connections` threads each with its own connection, all at once."""
         insert_entry, insert_audit = insert(self.entry), insert(self.audit)
         prepared = [self.rows(self.next_id + i) for i in range(count)]
         self.next_id += count
-        t0 = time.perf_counter()
-        for entry, audit in prepared:
-            with self.store.write() as conn:
-                conn.execute(insert_entry, entry)
-                conn.execute(insert_audit, audit)
-        return count / (time.perf_counter() - t0)
+
+        def run(rows: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:
+            for entry, audit in rows:
+                with self.store.write() as conn:
+                    conn.execute(insert_entry, entry)
+                    conn.execute(insert_audit, audit)
+
+        if connections == 1:
+            t0 = time.perf_counter()
+            run(prepared)
+            return count / (time.perf_counter() - t0)
+        wall, _ = in_parallel([functools.partial(run, prepared[i::connections]) for i in range(connections)])
+        return count / wall
 
     def run_decision_rows(self, count: int, *, notices: int, jobs: int) -> float:
         """`count` transactions of what a decision inserts: entry, `notices` notices, audit, `jobs` jobs."""
@@ -479,6 +569,14 @@ class Result:
     cpu_ms: list[float]  # process CPU milliseconds per decision, each repetition
     load: tuple[float, float]  # 1-minute load average before and after the repetitions
     shape: dict[str, int]  # rows a decision inserts besides the entry and the audit event
+    # The concurrent part (PostgreSQL): `connections` threads in this process, each deciding the
+    # cases of its own organisation on its own connection, all at once; raw baseline likewise.
+    connections: int = 1
+    conc_rates: list[float] = field(default_factory=list)
+    conc_raw_rates: list[float] = field(default_factory=list)
+    conc_latencies: list[float] = field(default_factory=list)  # sorted, seconds
+    conc_cpu_ms: list[float] = field(default_factory=list)
+    conc_n: int = 0
 
     @property
     def rate(self) -> float:
@@ -487,6 +585,10 @@ class Result:
     @property
     def raw(self) -> float:
         return median(self.raw_rates)
+
+    @property
+    def conc_rate(self) -> float:
+        return median(self.conc_rates)
 
     @property
     def full(self) -> float:
@@ -510,13 +612,25 @@ def run_backend(backend: str, args: argparse.Namespace, catalog: PathwayCatalog)
     profiled = min(n, args.profile_cases) if args.profile else 0
     warmup = min(WARMUP, max(50, n // 5))
     needed = n * reps + warmup + profiled
-    print(f"[{backend}] setup: {needed:,} projects and cases ...", flush=True)
-    bench = setup(backend, catalog, pathway=args.pathway, cases_needed=needed, postgres_url=args.postgres_url)
+    connections = args.connections if backend == "postgres" else 1
+    share = -(-n // connections) if connections > 1 else 0  # each connection's decisions per repetition
+    per_org = share * reps + CONC_WARMUP if share else 0
+    others = f" + {connections} organisations × {per_org:,}" if share else ""
+    print(f"[{backend}] setup: {needed:,} projects and cases{others} ...", flush=True)
+    bench = setup(
+        backend,
+        catalog,
+        pathway=args.pathway,
+        cases_needed=needed,
+        postgres_url=args.postgres_url,
+        orgs=connections if share else 0,
+        per_org=per_org,
+    )
     try:
         settle(bench.db)
         settings = server_settings(bench.db.store)
         print(
-            f"[{backend}] setup took {bench.setup_s:.1f} s (cases opened at {bench.opened_per_s:,.0f}/s)",
+            f"[{backend}] setup took {bench.setup_s:.1f} s (made at {bench.opened_per_s:,.0f}/s)",
             flush=True,
         )
         values = decision_values(
@@ -553,6 +667,28 @@ def run_backend(backend: str, args: argparse.Namespace, catalog: PathwayCatalog)
         commits: list[float] = []
         cpu_share: list[float] = []
         cpu_ms: list[float] = []
+        conc_values = [
+            decision_values(
+                bench.spec,
+                bench.spec.first_stage.id,
+                args.outcome,
+                today=datetime.now(UTC).date(),
+                person=officer,
+            )
+            for officer, _ids in bench.orgs
+        ]
+        org_ids = [(officer, iter(ids)) for officer, ids in bench.orgs]
+
+        def shares(count: int) -> list[tuple[int, list[int]]]:
+            return [(officer, [next(it) for _ in range(count)]) for officer, it in org_ids]
+
+        conc_rates: list[float] = []
+        conc_raw_rates: list[float] = []
+        conc_latencies: list[float] = []
+        conc_cpu_ms: list[float] = []
+        if share:
+            baseline.run_two_rows_on(CONC_WARMUP * connections, connections=connections)
+            decide_concurrently(bench, shares(CONC_WARMUP), args.outcome, conc_values)
         load_before = os.getloadavg()[0]
         for rep in range(1, reps + 1):
             raw_rates.append(baseline.run_two_rows(n))
@@ -571,6 +707,18 @@ def run_backend(backend: str, args: argparse.Namespace, catalog: PathwayCatalog)
                 f"decision rows {full_rates[-1]:,.0f} tx/s",
                 flush=True,
             )
+            if share:
+                conc_raw_rates.append(baseline.run_two_rows_on(share * connections, connections=connections))
+                c0 = time.process_time()
+                rate, lat = decide_concurrently(bench, shares(share), args.outcome, conc_values)
+                conc_cpu_ms.append((time.process_time() - c0) / (share * connections) * 1e3)
+                conc_rates.append(rate)
+                conc_latencies.extend(lat)
+                print(
+                    f"[{backend}] rep {rep}/{reps}, {connections} connections: {rate:,.0f} decisions/s; "
+                    f"raw {conc_raw_rates[-1]:,.0f} tx/s",
+                    flush=True,
+                )
         load_after = os.getloadavg()[0]
         if profiled:
             profile(bench, take(profiled), args, values)
@@ -598,6 +746,12 @@ def run_backend(backend: str, args: argparse.Namespace, catalog: PathwayCatalog)
         cpu_ms,
         (load_before, load_after),
         shape,
+        connections if share else 1,
+        conc_rates,
+        conc_raw_rates,
+        sorted(conc_latencies),
+        conc_cpu_ms,
+        share * connections,
     )
 
 
@@ -651,6 +805,16 @@ def table(results: list[Result]) -> str:
             f"| {r.full:,.0f} | {r.rate / r.full:.1%} | {median(r.cpu_ms):.2f} "
             f"| {r.load[0]:.1f} → {r.load[1]:.1f} |"
         )
+        if r.conc_rates:
+            p50, p99 = _ms(percentile(r.conc_latencies, 0.50)), _ms(percentile(r.conc_latencies, 0.99))
+            raw = median(r.conc_raw_rates)
+            lines.append(
+                f"| {r.backend}, {r.connections} connections | {r.conc_n:,} ×{len(r.conc_rates)} "
+                f"| **{r.conc_rate:,.0f}** [{min(r.conc_rates):,.0f}–{max(r.conc_rates):,.0f}] "
+                f"| {p50} / {p99} "
+                f"| – | {raw:,.0f} [{min(r.conc_raw_rates):,.0f}–{max(r.conc_raw_rates):,.0f}] "
+                f"| **{r.conc_rate / raw:.1%}** | – | – | {median(r.conc_cpu_ms):.2f} | – |"
+            )
     return "\n".join(lines)
 
 
@@ -676,25 +840,38 @@ def statement_table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
+def _readings(r: Result) -> list[tuple[str, float, float]]:
+    """(how it was run, decisions/s, raw tx/s) of one backend: one connection, then concurrent."""
+    out = [("one connection", r.rate, r.raw)]
+    if r.conc_rates:
+        out.append((f"{r.connections} connections", r.conc_rate, median(r.conc_raw_rates)))
+    return out
+
+
 def aims(results: list[Result]) -> str:
-    lines = ["| aim | measured | verdict |", "|---|---:|---|"]
+    lines = ["| aim | how | measured | verdict |", "|---|---|---:|---|"]
     for r in results:
         aim = AIMS[r.backend]
-        gap = r.rate / aim
-        verdict = (
-            f"met (×{gap:.2f} the aim)"
-            if r.rate >= aim
-            else f"**missed** by {aim - r.rate:,.0f}/s ({1 - gap:.0%} short)"
-        )
-        lines.append(f"| ≥ {aim:,.0f} decisions/s on {r.backend} | {r.rate:,.0f}/s | {verdict} |")
+        for how, rate, _raw in _readings(r):
+            gap = rate / aim
+            verdict = (
+                f"met (×{gap:.2f} the aim)"
+                if rate >= aim
+                else f"**missed** by {aim - rate:,.0f}/s ({1 - gap:.0%} short)"
+            )
+            lines.append(f"| ≥ {aim:,.0f} decisions/s on {r.backend} | {how} | {rate:,.0f}/s | {verdict} |")
     for r in results:
-        ratio = r.rate / r.raw
-        verdict = (
-            f"met (×{ratio / AIM_RATIO:.2f} the aim)"
-            if ratio >= AIM_RATIO
-            else f"**missed** by {(AIM_RATIO - ratio) * 100:.1f} points (needs ×{AIM_RATIO / ratio:.2f})"
-        )
-        lines.append(f"| ≥ {AIM_RATIO:.0%} of the raw insert rate on {r.backend} | {ratio:.1%} | {verdict} |")
+        for how, rate, raw in _readings(r):
+            ratio = rate / raw
+            verdict = (
+                f"met (×{ratio / AIM_RATIO:.2f} the aim)"
+                if ratio >= AIM_RATIO
+                else f"**missed** by {(AIM_RATIO - ratio) * 100:.1f} points (needs ×{AIM_RATIO / ratio:.2f})"
+            )
+            lines.append(
+                f"| ≥ {AIM_RATIO:.0%} of the raw insert rate on {r.backend} | {how} "
+                f"| {ratio:.1%} | {verdict} |"
+            )
     return "\n".join(lines)
 
 
@@ -711,14 +888,19 @@ def report(results: list[Result], args: argparse.Namespace) -> str:
         settings_lines.append(f"- {r.backend}: " + ", ".join(f"{k}={v}" for k, v in s.items()))
     setup_lines = [
         f"- {r.backend}: {r.setup_s:.1f} s for {r.n * r.reps:,}+ projects and cases "
-        f"(cases opened at {r.opened_per_s:,.0f}/s in transactions of {SETUP_BATCH})"
+        f"(projects and cases made at {r.opened_per_s:,.0f}/s in transactions of {SETUP_BATCH})"
+        + (f"; then {r.connections} organisations more, in parallel" if r.conc_rates else "")
         for r in results
     ]
     mode = "quick" if args.quick else "full"
     shape = results[0].shape
     decision = (
         f"- decision: `{args.pathway}` first stage → `{args.outcome}`, every field of the stage and "
-        "outcome set, one `tx.write` transaction each, one process, one connection at a time"
+        "outcome set, one `tx.write` transaction each, one process, one connection at a time; on "
+        "PostgreSQL also *N connections*: that many threads of the same process, each deciding the cases "
+        "of its own organisation on its own connection, all at once (as a server process does for "
+        "officers of several organisations; within one organisation decisions take turns at the "
+        "audit chain's head)"
     )
     notes = (
         "N ×reps: N decisions per repetition, each repetition on fresh cases of the same database. "
@@ -730,7 +912,10 @@ def report(results: list[Result], args: argparse.Namespace) -> str:
         f"audit event, {shape['jobs']} outbox jobs), for context. CPU ms / decision: process CPU time per "
         f"decision (the Python side, whatever else runs on the machine; {os.cpu_count()} cores here). "
         "load: the 1-minute load average before and after the repetitions; above the core count, other "
-        "processes competed for the CPU and every rate is lower than on a quiet machine."
+        "processes competed for the CPU and every rate is lower than on a quiet machine. "
+        "N connections: the same measures with that many threads at once (N in total per repetition), "
+        "against the raw transactions run the same way; on one connection a PostgreSQL decision waits "
+        "for three round trips and a WAL flush, which other connections' work can overlap."
     )
     where = (
         f"Where a decision's time goes ({results[0].warmup} warm-up decisions; time inside the driver's "
@@ -794,6 +979,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help="profile a further pass of decisions (not counted in the figures)",
     )
+    parser.add_argument(
+        "--connections",
+        type=int,
+        default=CONNECTIONS,
+        help="PostgreSQL also: this many connections deciding at once in this process, each for its own "
+        "organisation (default %(default)s; 1: skip this part)",
+    )
     parser.add_argument("--profile-cases", type=int, default=2000)
     parser.add_argument("--profile-top", type=int, default=30)
     parser.add_argument("--no-record", action="store_true", help="print only; leave bench/RESULTS.md alone")
@@ -801,8 +993,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.cases is None:
         args.cases = 300 if args.quick else 10_000
-    if args.cases < 1 or args.reps < 1:
-        parser.error("--cases and --reps must be at least 1")
+    if args.cases < 1 or args.reps < 1 or args.connections < 1:
+        parser.error("--cases, --reps and --connections must be at least 1")
     return args
 
 
@@ -834,6 +1026,17 @@ def figures(results: list[Result]) -> list[dict[str, Any]]:
         figure(r, "raw_insert", "tx/s", r.raw_rates)
         figure(r, "all_rows_insert", "tx/s", r.full_rates)  # every row a decision inserts, raw
         figure(r, "cpu_per_decision", "ms", r.cpu_ms)
+        if r.conc_rates:
+            k = f"{r.connections} connections"
+            figure(
+                r,
+                f"decisions, {k}",
+                "decisions/s",
+                r.conc_rates,
+                (f"raw_insert, {k}", median(r.conc_raw_rates)),
+            )
+            figure(r, f"raw_insert, {k}", "tx/s", r.conc_raw_rates)
+            figure(r, f"cpu_per_decision, {k}", "ms", r.conc_cpu_ms)
     return out
 
 

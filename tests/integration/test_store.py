@@ -101,6 +101,118 @@ def test_write_commits_and_rolls_back_on_error(store: Store) -> None:
         assert conn.execute(select(Organisation.slug)).scalars().all() == ["kept"]
 
 
+def _driver(conn: Connection) -> Any:
+    return conn.connection.driver_connection
+
+
+def test_a_thread_writes_again_on_the_connection_it_kept(store: Store) -> None:
+    with store.write() as conn:
+        first = _driver(conn)
+    with store.write() as conn:
+        again = _driver(conn)
+    seen: list[Any] = []
+
+    def other_thread() -> None:
+        with store.write() as conn:
+            seen.append(_driver(conn))
+
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    thread.join()
+
+    assert again is first
+    assert seen[0] is not first
+
+
+def test_a_read_inside_a_write_gets_a_connection_and_snapshot_of_its_own(store: Store) -> None:
+    with store.write() as outer:
+        add_organisation(outer, slug="outer")
+        outer_driver = _driver(outer)
+        with store.read() as inner:
+            assert _driver(inner) is not outer_driver
+            assert inner.execute(select(Organisation.slug)).scalars().all() == []
+    with store.write() as conn:
+        assert _driver(conn) is outer_driver
+
+
+def test_a_write_inside_a_write_takes_a_connection_from_the_pool(postgres_store: Store) -> None:
+    """(SQLite has one writer at a time: a write inside a write would wait for itself.)"""
+    store = postgres_store
+    with store.write() as outer:
+        add_organisation(outer, slug="outer")
+        with store.write() as inner:
+            assert _driver(inner) is not _driver(outer)
+            add_organisation(inner, slug="inner")
+        kept = _driver(outer)
+    with store.write() as conn:
+        assert _driver(conn) is kept
+    with store.read() as conn:
+        assert sorted(conn.execute(select(Organisation.slug)).scalars()) == ["inner", "outer"]
+
+
+def test_a_failed_write_leaves_the_kept_connection_ready_for_the_next(store: Store) -> None:
+    with store.write() as conn:
+        kept = _driver(conn)
+    with pytest.raises(IntegrityError), store.write() as conn:
+        add_organisation(conn, slug="twice")
+        add_organisation(conn, slug="twice")
+    with store.write() as conn:
+        add_organisation(conn, slug="once")
+        assert _driver(conn) is kept
+    with store.read() as conn:
+        assert conn.execute(select(Organisation.slug)).scalars().all() == ["once"]
+
+
+def test_kept_connections_go_back_to_the_pool_when_their_thread_ends_and_on_dispose(store: Store) -> None:
+    pool = store.engine.pool
+    with store.write():
+        pass
+    baseline = pool.checkedout()  # type: ignore[attr-defined]
+
+    def writer() -> None:
+        with store.write():
+            pass
+
+    threads = [threading.Thread(target=writer) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert pool.checkedout() == baseline  # type: ignore[attr-defined]
+
+    store.dispose()
+    with store.write() as conn:  # a new pool, a new kept connection
+        add_organisation(conn, slug="after-dispose")
+    assert store.engine.pool.checkedout() == 1  # type: ignore[attr-defined]
+
+
+def test_threads_beyond_the_limit_write_through_the_pool(store: Store) -> None:
+    from pathways.store.db import _Kept
+
+    count = _Kept.LIMIT + 3
+    inside = threading.Barrier(count)
+    errors: list[BaseException] = []
+
+    def writer(number: int) -> None:
+        try:
+            with store.write() as conn:
+                if store.dialect == "postgresql":  # every thread in a write at the same moment
+                    inside.wait(timeout=30)
+                add_organisation(conn, slug=f"org-{number}")
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    with store.read() as conn:
+        assert conn.execute(select(func.count()).select_from(Organisation)).scalar() == count
+
+
 def test_foreign_keys_are_enforced(store: Store) -> None:
     with pytest.raises(Exception, match=r"(?i)foreign key"), store.write() as conn:
         conn.execute(

@@ -183,6 +183,12 @@ class Store:
             raise unreachable(self.engine.url, error) from error
 
 
+# This process's id, kept up to date across forks: os.getpid() is a system call, and each write
+# transaction asks twice whether it runs in the process that made its connection and thread.
+_process = [os.getpid()]
+os.register_at_fork(after_in_child=lambda: _process.__setitem__(0, os.getpid()))
+
+
 class _Kept:
     """A write connection one thread keeps between its write transactions.
 
@@ -195,7 +201,7 @@ class _Kept:
 
     #: Threads of one store that may keep a connection; the others use the pool as before,
     #: so a crowd of threads never ties up the pool (15 connections on SQLite, 20 on PostgreSQL).
-    LIMIT: Final = 4
+    LIMIT: Final = 8
     #: Seconds a kept connection serves before it goes back to the pool (which recycles).
     RECYCLE: Final = 300.0
 
@@ -203,7 +209,7 @@ class _Kept:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self.pid = os.getpid()
+        self.pid = _process[0]
         self.since = time.monotonic()
         self.busy = False
         # Runs when the keeping thread ends (its thread-local slot is dropped) or on release().
@@ -211,7 +217,7 @@ class _Kept:
 
     def usable(self) -> bool:
         return (
-            self.pid == os.getpid()
+            self.pid == _process[0]
             and not self.conn.closed
             and not self.conn.invalidated
             and time.monotonic() - self.since < self.RECYCLE
@@ -306,9 +312,10 @@ class _Checkpointer:
 
     def written(self) -> None:
         """A write transaction committed: wake the thread (start it if it is not running)."""
-        self._wake.set()
+        if not self._wake.is_set():  # commits during a pause are copied by the next pass anyway
+            self._wake.set()
         thread = self._thread
-        if thread is None or not thread.is_alive() or self._pid != os.getpid():
+        if thread is None or not thread.is_alive() or self._pid != _process[0]:
             self._start()
 
     def stop(self) -> None:
