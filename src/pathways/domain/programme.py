@@ -9,6 +9,7 @@ check reads the decision's values first, then what earlier stages recorded
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from datetime import date, datetime
 from typing import Any
@@ -51,6 +52,7 @@ BELGIAN_ONLY_LEGAL_FORMS: frozenset[str] = frozenset({"sc"})
 MAX_TRANSFERS_PER_YEAR = 2
 
 
+@functools.lru_cache(maxsize=1024)  # a handful of forms, asked at every intake decision
 def normalise_legal_form(value: str) -> str:
     """Lower case, no accents, words joined by '_': 'SCOP SA' -> 'scop_sa', 'SC/CV' -> 'sc_cv'."""
     plain = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii").lower()

@@ -145,6 +145,8 @@ def _insert_notices(count: int) -> Prepared:
             [{c: bindparam(f"b_{c.key}_{i}", type_=c.type) for c in columns} for i in range(count)]
         )
     )
+
+
 _SET_CURRENT_ENTRY = Prepared(
     update(CASE)
     .where(CASE.c.id == bindparam("b_id"))
@@ -438,14 +440,15 @@ def decide(
             },
         )
         entry_id, due = None, None
-        if transition.entered is not None:
+        entered = transition.entered
+        if entered is not None:
             recorded = {k: v for values_ in new.data.values() for k, v in values_.items()}
             entry_id, due = _enter_stage(
                 tx,
                 case_id=row["id"],
                 ref=row["ref"],
                 spec=spec,
-                stage=spec.stage(transition.entered),
+                stage=spec.stage(entered),
                 seq=row["e_seq"] + 1,
                 territory=row["p_territory"],
                 zone=ZoneInfo(row["o_timezone"]),
@@ -476,7 +479,7 @@ def decide(
                 "ref": row["ref"],
                 "stage": left,
                 "outcome": outcome,
-                "entered": transition.entered,
+                "entered": entered,
                 "result": new.result,
                 # What was typed stays in the stage entry, which can be erased on request; the
                 # chain holds the field names and a keyed digest, so an edit of the entry is
@@ -501,7 +504,7 @@ def decide(
         ref=row["ref"],
         left=left,
         outcome=outcome,
-        entered=transition.entered,
+        entered=entered,
         result=new.result,
         due_at=due,
         version=row["version"] + 1,

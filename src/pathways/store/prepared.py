@@ -20,7 +20,7 @@ import operator
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import Connection, exc
 from sqlalchemy.engine import Dialect
@@ -205,8 +205,10 @@ class Sent:
         return dict(zip(compiled.keys, found, strict=True))
 
 
-@contextlib.contextmanager
-def pipeline(conn: Connection) -> Iterator[None]:
+_PLAIN_BLOCK: Final = contextlib.nullcontext()
+
+
+def pipeline(conn: Connection) -> contextlib.AbstractContextManager[None]:
     """Send the statements run in the block without waiting for each result (psycopg's pipeline
     mode: one round trip instead of one per statement); elsewhere a plain block.
 
@@ -214,8 +216,15 @@ def pipeline(conn: Connection) -> Iterator[None]:
     raised when the block is left, as SQLAlchemy's exception, and the transaction is then
     failed (roll it back).
     """
+    if conn.dialect.name != "postgresql":
+        return _PLAIN_BLOCK
+    return _pipeline(conn)
+
+
+@contextlib.contextmanager
+def _pipeline(conn: Connection) -> Iterator[None]:
     driver = conn.connection.driver_connection
-    start = getattr(driver, "pipeline", None) if conn.dialect.name == "postgresql" else None
+    start = getattr(driver, "pipeline", None)
     if start is None:
         yield
         return

@@ -53,10 +53,14 @@ class UTCDateTime(TypeDecorator[datetime]):
 def _sqlite_bind(value: datetime | None) -> str | None:
     if value is None:
         return None
-    if value.tzinfo is None:
+    zone = value.tzinfo
+    if zone is None:
         raise ValueError(f"naive datetime {value!r}: pathways stores timezone-aware instants only")
-    # SQLAlchemy's storage format, %04d-%02d-%02d %02d:%02d:%02d.%06d, in one C call.
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    # SQLAlchemy's storage format, %04d-%02d-%02d %02d:%02d:%02d.%06d, in one C call: the first 26
+    # characters of the ISO form (years are always written with four digits), without "+00:00".
+    if zone is not UTC:
+        value = value.astimezone(UTC)
+    return value.isoformat(" ", "microseconds")[:26]
 
 
 def _sqlite_result(value: str | None) -> datetime | None:
