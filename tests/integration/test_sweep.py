@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import typer
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from typer.testing import CliRunner
 
 from pathways.bootstrap import App, Clock
@@ -419,21 +419,36 @@ def test_two_concurrent_sweeps_on_postgres_create_nothing_twice(
         open_case(app, world)
     at = paris(date(2026, 8, 31))
     start = threading.Barrier(2)
+    # Each sweep, once it holds its first batch of notices (locked, transaction open), waits for
+    # the other to have picked one too: the other's pick must skip the locked rows, not wait for
+    # them (FOR UPDATE SKIP LOCKED). Without this the two sweeps need not overlap at all.
+    both_picked = threading.Barrier(2, timeout=20)
+    picked: set[int] = set()
     results: list[SweepResult] = []
+
+    def after_pick(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        me = threading.get_ident()
+        if "FOR UPDATE" in statement and me not in picked:
+            picked.add(me)
+            both_picked.wait()
 
     def run() -> None:
         start.wait()
         results.append(sweep(app, now=at, batch=7))
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    event.listen(postgres_store.engine, "after_cursor_execute", after_pick)
+    try:
+        threads = [threading.Thread(target=run) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        event.remove(postgres_store.engine, "after_cursor_execute", after_pick)
 
     assert len(results) == 2
     assert sum(r.notices for r in results) == 160  # each notice handled by exactly one sweep
-    assert all(r.notices > 0 for r in results)  # and they shared the work
+    assert all(r.notices > 0 for r in results)  # and they shared the work, neither waiting for the other
     assert sum(r.messages for r in results) == len(jobs(app, "message")) == 40 * 3  # owner + 2 managers
     [digest] = jobs(app, "digest")
     notices_in_digest = [i["notice"] for i in digest["payload"]["items"]]
