@@ -14,6 +14,7 @@ from pathways.store import audit
 from pathways.store.audit import GENESIS, VerifyReport, append_event, verify_chain
 from pathways.store.db import Store
 from pathways.store.tables import AuditEvent, AuditHead, Organisation
+from threads import on_threads
 
 KEY = b"audit-test-key-0123456789abcdef"
 T0 = datetime(2026, 2, 2, 8, 30, tzinfo=UTC)
@@ -237,20 +238,12 @@ def test_concurrent_appends_make_one_gapless_valid_chain(store: Store, organisat
     """Two writers racing from the very first event (the head row does not exist yet)."""
     per_thread = 40
     barrier = threading.Barrier(2)
-    errors: list[BaseException] = []
 
     def writer(name: str) -> None:
-        try:
-            barrier.wait()
-            record(store, organisation, per_thread, writer=name)
-        except BaseException as error:  # noqa: BLE001  reported below
-            errors.append(error)
+        barrier.wait()
+        record(store, organisation, per_thread, writer=name)
 
-    threads = [threading.Thread(target=writer, args=(name,)) for name in ("left", "right")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = on_threads(writer, [("left",), ("right",)])
     assert errors == []
     with store.read() as conn:
         seqs = conn.execute(select(EVENTS.c.seq).order_by(EVENTS.c.seq)).scalars().all()

@@ -25,9 +25,10 @@ from sqlmodel import select as orm_select
 from pathways.errors import PathwaysError
 from pathways.store import audit
 from pathways.store.db import Store, init_database, latest_revision, table_metadata
-from pathways.store.prepared import Prepared, pipeline
+from pathways.store.prepared import Prepared, PreparedRows, pipeline
 from pathways.store.tables import Case, Organisation, Person, Project
 from pathways.store.types import UTCDateTime
+from threads import on_threads
 
 PARIS = ZoneInfo("Europe/Paris")
 AT = datetime(2026, 3, 29, 1, 59, 59, 123456, tzinfo=UTC)
@@ -116,10 +117,7 @@ def test_a_thread_writes_again_on_the_connection_it_kept(store: Store) -> None:
         with store.write() as conn:
             seen.append(_driver(conn))
 
-    thread = threading.Thread(target=other_thread)
-    thread.start()
-    thread.join()
-
+    assert on_threads(other_thread, [()]) == []
     assert again is first
     assert seen[0] is not first
 
@@ -178,11 +176,7 @@ def test_kept_connections_go_back_to_the_pool_when_their_thread_ends_and_on_disp
         with store.write():
             pass
 
-    threads = [threading.Thread(target=writer) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    assert on_threads(writer, [()] * 3) == []
     assert pool.checkedout() == baseline  # type: ignore[attr-defined]
 
     store.dispose()
@@ -196,22 +190,14 @@ def test_threads_beyond_the_limit_write_through_the_pool(store: Store) -> None:
 
     count = _Kept.LIMIT + 3
     inside = threading.Barrier(count)
-    errors: list[BaseException] = []
 
     def writer(number: int) -> None:
-        try:
-            with store.write() as conn:
-                if store.dialect == "postgresql":  # every thread in a write at the same moment
-                    inside.wait(timeout=30)
-                add_organisation(conn, slug=f"org-{number}")
-        except Exception as error:  # noqa: BLE001 - reported by the main thread's assertion
-            errors.append(error)
+        with store.write() as conn:
+            if store.dialect == "postgresql":  # every thread in a write at the same moment
+                inside.wait(timeout=30)
+            add_organisation(conn, slug=f"org-{number}")
 
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = on_threads(writer, [(n,) for n in range(count)])
 
     assert errors == []
     with store.read() as conn:
@@ -350,23 +336,15 @@ def test_sqlite_writers_queue_instead_of_failing(sqlite_store: Store) -> None:
     with sqlite_store.write() as conn:
         add_organisation(conn, slug="counter")
     barrier = threading.Barrier(2)
-    errors: list[BaseException] = []
 
     def rename(suffix: str) -> None:
-        try:
-            barrier.wait()
-            for _ in range(20):
-                with sqlite_store.write() as conn:
-                    name = conn.execute(select(Organisation.name)).scalar_one()
-                    conn.execute(Organisation.__table__.update().values(name=name + suffix))  # type: ignore[attr-defined]
-        except BaseException as error:  # noqa: BLE001  reported below
-            errors.append(error)
+        barrier.wait()
+        for _ in range(20):
+            with sqlite_store.write() as conn:
+                name = conn.execute(select(Organisation.name)).scalar_one()
+                conn.execute(Organisation.__table__.update().values(name=name + suffix))  # type: ignore[attr-defined]
 
-    threads = [threading.Thread(target=rename, args=(suffix,)) for suffix in "ab"]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = on_threads(rename, [("a",), ("b",)])
     assert errors == []
     with sqlite_store.read() as conn:
         name = conn.execute(select(Organisation.name)).scalar_one()
@@ -476,6 +454,38 @@ def test_prepared_statements_store_what_core_stores(store: Store) -> None:
     }
     assert back["created_at"].tzinfo is UTC
     assert missing is None
+
+
+_INSERT_PEOPLE = PreparedRows(PERSON, [c for c in PERSON.c if c.key != "id"])
+
+
+def test_prepared_rows_insert_any_number_of_rows_in_or_out_of_a_pipeline(store: Store) -> None:
+    def rows(*handles: str) -> list[dict[str, Any]]:
+        return [{f"b_{k}": v for k, v in person_row(h, AT).items()} for h in handles]
+
+    with store.write() as conn:
+        _INSERT_PEOPLE.insert(conn, [])
+        _INSERT_PEOPLE.insert(conn, rows("one"))
+        with pipeline(conn):
+            _INSERT_PEOPLE.insert(conn, rows("two", "three", "four"))
+        _INSERT_PEOPLE.insert(conn, rows("five", "six", "seven"))  # the same row count again
+    with store.read() as conn:
+        stored = conn.execute(select(PERSON.c.handle, PERSON.c.created_at, PERSON.c.channels)).all()
+    assert sorted(h for h, _at, _channels in stored) == sorted(
+        ["one", "two", "three", "four", "five", "six", "seven"]
+    )
+    assert {(at, tuple(channels)) for _h, at, channels in stored} == {
+        (AT, ("mailto://a@example.org", "ntfy://topic"))
+    }
+
+    def insert_twice() -> None:
+        with store.write() as conn, pipeline(conn):
+            _INSERT_PEOPLE.insert(conn, rows("eight", "eight"))
+
+    with pytest.raises(IntegrityError):
+        insert_twice()
+    with store.read() as conn:
+        assert conn.execute(select(func.count()).select_from(PERSON)).scalar() == 7
 
 
 def test_prepared_statements_count_rows_and_raise_sqlalchemy_errors(store: Store) -> None:

@@ -23,6 +23,7 @@ from pathways.services.tx import write
 from pathways.settings import load_settings
 from pathways.store.db import Store
 from pathways.store.tables import Notice, OutboxJob, Person
+from threads import on_threads
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"
 PARIS = ZoneInfo("Europe/Paris")
@@ -438,14 +439,11 @@ def test_two_concurrent_sweeps_on_postgres_create_nothing_twice(
 
     event.listen(postgres_store.engine, "after_cursor_execute", after_pick)
     try:
-        threads = [threading.Thread(target=run) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        errors = on_threads(run, [(), ()])
     finally:
         event.remove(postgres_store.engine, "after_cursor_execute", after_pick)
 
+    assert errors == []
     assert len(results) == 2
     assert sum(r.notices for r in results) == 160  # each notice handled by exactly one sweep
     assert all(r.notices > 0 for r in results)  # and they shared the work, neither waiting for the other

@@ -7,7 +7,6 @@ audit event and queues what must follow in the outbox.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import hmac
 import json
@@ -31,7 +30,7 @@ from pathways.errors import Conflict, FieldError, NotFound, Refused
 from pathways.services import directory, outbox
 from pathways.services.facts import DbFacts
 from pathways.services.tx import Tx
-from pathways.store.prepared import Prepared, pipeline
+from pathways.store.prepared import Prepared, PreparedRows, pipeline
 from pathways.store.tables import AuditHead, Case, Notice, Organisation, Project, RefCounter, StageEntry
 
 CASE = Case.__table__  # type: ignore[attr-defined]
@@ -129,24 +128,7 @@ _INSERT_ENTRY = Prepared(
 _INSERT_ENTRY_WITH_ID = Prepared(
     insert(ENTRY).values({c: bindparam(f"b_{c.key}", type_=c.type) for c in ENTRY.c})
 )
-_INSERT_NOTICES = Prepared(
-    insert(NOTICE).values({c: bindparam(f"b_{c.key}", type_=c.type) for c in NOTICE.c if c.key != "id"})
-)
-
-
-@functools.cache
-def _insert_notices(count: int) -> Prepared:
-    """One INSERT of `count` notices, their values named b_<column>_<i>: on PostgreSQL one statement
-    in the decision's pipeline instead of one per notice (the client's share of a decision is
-    mostly the system calls of each statement it sends)."""
-    columns = [c for c in NOTICE.c if c.key != "id"]
-    return Prepared(
-        insert(NOTICE).values(
-            [{c: bindparam(f"b_{c.key}_{i}", type_=c.type) for c in columns} for i in range(count)]
-        )
-    )
-
-
+_INSERT_NOTICES = PreparedRows(NOTICE, [c for c in NOTICE.c if c.key != "id"])
 _SET_CURRENT_ENTRY = Prepared(
     update(CASE)
     .where(CASE.c.id == bindparam("b_id"))
@@ -289,12 +271,7 @@ def _enter_stage(
         }
         for n in notices
     ]
-    if rows and tx.conn.dialect.name == "postgresql":
-        _insert_notices(len(rows)).send(
-            tx.conn, {f"{name}_{i}": value for i, row in enumerate(rows) for name, value in row.items()}
-        )
-    else:  # SQLite runs the batch in C, one prepared statement
-        _INSERT_NOTICES.executemany(tx.conn, rows)
+    _INSERT_NOTICES.insert(tx.conn, rows)
     for step in stage.steps:
         outbox.send(
             tx,

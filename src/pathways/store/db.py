@@ -229,7 +229,7 @@ class _Kept:
 
 
 def _give_back(conn: Connection, pid: int) -> None:
-    if os.getpid() == pid:
+    if _process[0] == pid:
         with contextlib.suppress(Exception):  # a connection the server dropped: nothing to give back
             conn.close()
 
