@@ -1,0 +1,169 @@
+"""Small measurements behind the decision work: the numbers quoted in bench/RESULTS.md's notes.
+
+    PYTHONPATH=src python bench/probe.py wal-pages [--cases 500]
+    PYTHONPATH=src python bench/probe.py empty-write [--transactions 5000]
+    PYTHONPATH=src python bench/probe.py pg-commit [--transactions 3000] [--threads 1,2,4,8]
+
+wal-pages: SQLite write-ahead-log pages (frames) per decision, by B-tree. Decisions run as in
+``bench/decide.py`` with checkpoints off; the frame headers of the log are read and each page is
+mapped to its table or index with SQLite's ``dbstat``.
+
+empty-write: microseconds of an empty ``Store.write()`` transaction on a SQLite file, against
+``BEGIN IMMEDIATE``/``COMMIT`` on the driver itself.
+
+pg-commit: one PostgreSQL connection running ``INSERT`` + ``COMMIT`` with psycopg (transactions
+per second, user and system CPU microseconds per transaction), then the same on N threads at once.
+Uses the ``test`` database (a table ``probe_commit`` is made and dropped).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import resource
+import sqlite3
+import struct
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import decide
+from common import ROOT, exclusive_run
+from pathways.domain.loader import load_pathway_dir
+from pathways.store import db as store_db
+from pathways.store.db import Store
+
+PG_DSN = "host=127.0.0.1 user=postgres dbname=test"
+
+
+def wal_pages(cases: int) -> None:
+    # No checkpoint of any kind while the decisions run: every page they write stays in the log.
+    store_db._Checkpointer.for_engine = classmethod(lambda _cls, _engine: None)  # type: ignore[method-assign,assignment]
+    store_db._SQLITE_PRAGMAS = tuple(  # type: ignore[misc,assignment]
+        "PRAGMA wal_autocheckpoint=0" if "autocheckpoint" in p else p for p in store_db._SQLITE_PRAGMAS
+    )
+    catalog = load_pathway_dir(ROOT / "config" / "pathways")
+    warmup = 50
+    bench = decide.setup("sqlite", catalog, pathway="diagnosis", cases_needed=cases + warmup, postgres_url="")
+    try:
+        decide.settle(bench.db)
+        values = decide.decision_values(
+            bench.spec,
+            bench.spec.first_stage.id,
+            "relevant",
+            today=datetime.now(UTC).date(),
+            person=bench.officer_id,
+        )
+        decide.decide_all(bench, bench.case_ids[:warmup], "relevant", values)
+        with bench.db.store.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        decide.decide_all(bench, bench.case_ids[warmup:], "relevant", values)
+        path = str(bench.db.store.engine.url.database)
+        log = Path(path + "-wal").read_bytes()
+        page_size = struct.unpack(">I", log[8:12])[0]
+        frames: collections.Counter[int] = collections.Counter()
+        offset = 32  # log header; each frame: 24-byte header (page number first), then the page
+        while offset + 24 + page_size <= len(log):
+            frames[struct.unpack(">I", log[offset : offset + 4])[0]] += 1
+            offset += 24 + page_size
+        with sqlite3.connect(path) as conn:
+            owner = dict(conn.execute("SELECT pageno, name FROM dbstat"))
+    finally:
+        bench.db.close()
+    by_tree: collections.Counter[str] = collections.Counter()
+    for page, count in frames.items():
+        by_tree[owner.get(page, "?")] += count
+    print(f"{sum(frames.values()) / cases:.1f} WAL pages per decision ({cases} decisions)")
+    for name, count in by_tree.most_common():
+        print(f"  {name:40s} {count / cases:5.2f}")
+
+
+def empty_write(transactions: int) -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "probe.db"
+        store = Store.from_url(f"sqlite:///{path}")
+        with store.write() as conn:
+            conn.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+        for _ in range(3):
+            t0 = time.perf_counter()
+            for _ in range(transactions):
+                with store.write():
+                    pass
+            print(f"Store.write(), empty: {(time.perf_counter() - t0) / transactions * 1e6:.1f} µs")
+        store.dispose()
+        raw = sqlite3.connect(path, isolation_level=None)
+        t0 = time.perf_counter()
+        for _ in range(transactions):
+            raw.execute("BEGIN IMMEDIATE")
+            raw.commit()
+        print(
+            f"BEGIN IMMEDIATE/COMMIT on the driver: {(time.perf_counter() - t0) / transactions * 1e6:.1f} µs"
+        )
+        raw.close()
+
+
+def pg_commit(transactions: int, threads: list[int]) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_DSN, autocommit=True) as admin:
+        admin.execute("CREATE TABLE IF NOT EXISTS probe_commit (id serial PRIMARY KEY, v text)")
+    try:
+        with psycopg.connect(PG_DSN) as conn:
+            before, t0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+            for _ in range(transactions):
+                conn.execute("INSERT INTO probe_commit (v) VALUES ('x')")
+                conn.commit()
+            wall, after = time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF)
+        user = (after.ru_utime - before.ru_utime) / transactions * 1e6
+        system = (after.ru_stime - before.ru_stime) / transactions * 1e6
+        print(
+            f"1 connection: {transactions / wall:,.0f} tx/s, "
+            f"CPU {user:.0f} µs user + {system:.0f} µs system a transaction"
+        )
+        for count in threads:
+            each = transactions // count
+
+            def work(n: int = each) -> None:
+                with psycopg.connect(PG_DSN) as conn:
+                    for _ in range(n):
+                        conn.execute("INSERT INTO probe_commit (v) VALUES ('x')")
+                        conn.commit()
+
+            running = [threading.Thread(target=work) for _ in range(count)]
+            t0 = time.perf_counter()
+            for thread in running:
+                thread.start()
+            for thread in running:
+                thread.join()
+            print(f"{count} threads: {each * count / (time.perf_counter() - t0):,.0f} tx/s")
+    finally:
+        with psycopg.connect(PG_DSN, autocommit=True) as admin:
+            admin.execute("DROP TABLE IF EXISTS probe_commit")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="probe", required=True)
+    sub.add_parser("wal-pages").add_argument("--cases", type=int, default=500)
+    sub.add_parser("empty-write").add_argument("--transactions", type=int, default=5000)
+    pg = sub.add_parser("pg-commit")
+    pg.add_argument("--transactions", type=int, default=3000)
+    pg.add_argument("--threads", default="1,2,4,8", help="comma-separated thread counts")
+    args = parser.parse_args(argv)
+    with exclusive_run():
+        if args.probe == "wal-pages":
+            wal_pages(args.cases)
+        elif args.probe == "empty-write":
+            empty_write(args.transactions)
+        else:
+            pg_commit(args.transactions, [int(n) for n in args.threads.split(",") if n.strip()])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
