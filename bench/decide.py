@@ -343,8 +343,9 @@ class SqlMeter:
     """Statements executed and time spent inside the driver's execute (COMMIT excluded).
 
     Statements run through SQLAlchemy are seen by its cursor events; those run on the driver's
-    cursor (``pathways.store.prepared``) by its trace hook. In a PostgreSQL pipeline a
-    statement's time is its sending; the wait for the results is not counted.
+    cursor or, on PostgreSQL, sent to libpq (``pathways.store.prepared``) by its trace hook.
+    There a statement's time is its sending, and ``SYNC`` the wait for the answers of all the
+    statements sent before it.
     """
 
     statements: int = 0
@@ -370,7 +371,7 @@ def sql_meter(store: Store) -> Iterator[SqlMeter]:
         slot[1] += spent
 
     def traced(stmt: str, spent: float) -> None:  # statements run on the driver's cursor
-        meter.statements += 1
+        meter.statements += stmt != "SYNC"  # PostgreSQL: a wait for answers, not a statement
         meter.seconds += spent
         slot = meter.by_label.setdefault(_label(stmt), [0, 0.0])
         slot[0] += 1

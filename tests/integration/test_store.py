@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Connection, bindparam, func, insert, inspect, select, text, update
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.dialects.sqlite import DATETIME as SQLITE_DATETIME
-from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, StatementError
 from sqlmodel import select as orm_select
 
 from pathways.errors import PathwaysError
@@ -529,6 +529,147 @@ def test_pipeline_gives_results_after_the_block_and_fails_the_transaction(store:
     with store.read() as conn:
         assert conn.execute(select(ORGANISATION.c.name)).scalar_one() == "Renamed"
         assert conn.execute(select(func.count()).select_from(PERSON)).scalar_one() == 1
+
+
+def test_pipeline_keeps_the_order_of_statements_run_through_sqlalchemy_inside_it(store: Store) -> None:
+    with store.write() as conn:
+        add_organisation(conn, slug="dla-69")
+        with pipeline(conn):
+            _RENAME.send(conn, {"b_slug": "dla-69", "b_name": "First"})
+            seen = conn.execute(select(ORGANISATION.c.name)).scalar_one()  # sends what is queued first
+            renamed = _RENAME.send(conn, {"b_slug": "dla-69", "b_name": "Second"})
+            assert renamed.rowcount == 1  # asking for a result inside the block sends the rest
+            _RENAME.send(conn, {"b_slug": "dla-69", "b_name": "Third"})
+        assert seen == "First"
+    with store.read() as conn:
+        assert conn.execute(select(ORGANISATION.c.name)).scalar_one() == "Third"
+
+
+def test_a_failure_inside_a_pipeline_block_rolls_back_what_was_sent(store: Store) -> None:
+    with store.write() as conn:
+        add_organisation(conn, slug="dla-69")
+        kept = _driver(conn)
+
+    def rename_then_fail() -> None:
+        with store.write() as conn, pipeline(conn):
+            _RENAME.send(conn, {"b_slug": "dla-69", "b_name": "Not kept"})
+            raise ValueError("the caller's own mistake")
+
+    with pytest.raises(ValueError, match="own mistake"):
+        rename_then_fail()
+    with store.write() as conn:
+        assert _driver(conn) is kept  # the connection was left clean, and kept
+        assert _RENAME.execute(conn, {"b_slug": "dla-69", "b_name": "Kept"}) == 1
+    with store.read() as conn:
+        assert conn.execute(select(ORGANISATION.c.name)).scalar_one() == "Kept"
+
+
+_NAMES_PREPARED = text("SELECT name, statement FROM pg_prepared_statements ORDER BY name")
+
+
+def test_postgres_statements_are_prepared_once_per_connection_and_outlive_rollbacks(
+    postgres_store: Store,
+) -> None:
+    store = postgres_store
+    fresh = Prepared(select(ORGANISATION.c.name).where(ORGANISATION.c.slug == bindparam("b_slug")))
+    with store.write() as conn:
+        add_organisation(conn, slug="dla-69")
+        with pipeline(conn):  # the same new statement twice in one block: one Parse
+            one = fresh.send(conn, {"b_slug": "dla-69"})
+            two = fresh.send(conn, {"b_slug": "nowhere"})
+        assert one.first() == {"name": "DLA-69"}
+        assert two.first() is None
+        for slug in ("a", "b", "c", "d", "e", "f"):  # psycopg's own preparation would start at the fifth
+            conn.execute(select(ORGANISATION.c.id).where(ORGANISATION.c.slug == slug))
+
+    def fail() -> None:
+        with store.write() as conn:
+            fresh.first(conn, {"b_slug": "dla-69"})
+            add_organisation(conn, slug="dla-69")  # duplicate: rolled back
+
+    with pytest.raises(IntegrityError):
+        fail()  # a rollback (psycopg deallocates all on one if it prepared statements itself)
+    with store.write() as conn:
+        assert fresh.first(conn, {"b_slug": "dla-69"}) == {"name": "DLA-69"}
+        prepared = conn.execute(_NAMES_PREPARED).all()
+    assert [statement for _name, statement in prepared].count(fresh._for(conn.dialect).sql) == 1
+    assert all(name.startswith("pathways_") for name, _statement in prepared)
+
+
+def test_postgres_statements_deallocated_behind_its_back_fail_one_transaction_only(
+    postgres_store: Store,
+) -> None:
+    store = postgres_store
+    with store.write() as conn:
+        add_organisation(conn, slug="dla-69")
+        assert _RENAME.execute(conn, {"b_slug": "dla-69", "b_name": "Before"}) == 1
+        conn.execute(text("DEALLOCATE ALL"))
+
+    def rename() -> None:
+        with store.write() as conn:
+            _RENAME.execute(conn, {"b_slug": "dla-69", "b_name": "Lost"})
+
+    with pytest.raises(DBAPIError, match="does not exist"):
+        rename()
+    with store.write() as conn:
+        assert _RENAME.execute(conn, {"b_slug": "dla-69", "b_name": "After"}) == 1
+    with store.read() as conn:
+        assert conn.execute(select(ORGANISATION.c.name)).scalar_one() == "After"
+
+
+def test_postgres_statements_begin_the_transaction_the_store_asked_for(postgres_store: Store) -> None:
+    with postgres_store.write() as conn:
+        add_organisation(conn, slug="dla-69")
+    with postgres_store.read() as conn:
+        assert _PERSON_BY_HANDLE.first(conn, {"h": "nobody"}) is None  # the first statement: BEGIN
+        assert conn.execute(text("SHOW transaction_isolation")).scalar_one() == "repeatable read"
+    with postgres_store.write() as conn:
+        assert _RENAME.execute(conn, {"b_slug": "dla-69", "b_name": "x"}) == 1
+        assert conn.execute(text("SHOW transaction_isolation")).scalar_one() == "read committed"
+
+
+def test_a_value_the_driver_cannot_send_fails_its_write_only(store: Store) -> None:
+    with store.write() as conn:
+        add_organisation(conn, slug="dla-69")
+        kept = _driver(conn)
+
+    def rename_to_an_object() -> None:
+        with store.write() as conn, pipeline(conn):
+            _RENAME.send(conn, {"b_slug": "dla-69", "b_name": "Not kept"})
+            _RENAME.send(conn, {"b_slug": "dla-69", "b_name": object()})
+
+    with pytest.raises(StatementError):
+        rename_to_an_object()
+    with store.write() as conn:
+        assert _driver(conn) is kept
+        assert _RENAME.execute(conn, {"b_slug": "dla-69", "b_name": "Kept"}) == 1
+    with store.read() as conn:
+        assert conn.execute(select(ORGANISATION.c.name)).scalar_one() == "Kept"
+
+
+def test_a_postgres_connection_lost_in_a_pipeline_fails_one_write_and_the_next_reconnects(
+    postgres_store: Store,
+) -> None:
+    store = postgres_store
+    with store.write() as conn:
+        add_organisation(conn, slug="dla-69")
+        backend = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    with store.engine.connect() as admin:
+        assert admin.execute(text("SELECT pg_terminate_backend(:p)"), {"p": backend}).scalar_one()
+        admin.commit()
+
+    def rename() -> None:
+        with store.write() as conn, pipeline(conn):
+            _RENAME.send(conn, {"b_slug": "dla-69", "b_name": "Lost"})
+            _RENAME.send(conn, {"b_slug": "dla-69", "b_name": "Lost too"})
+
+    with pytest.raises(OperationalError):
+        rename()
+    with store.write() as conn:
+        assert conn.execute(text("SELECT pg_backend_pid()")).scalar_one() != backend
+        assert _RENAME.execute(conn, {"b_slug": "dla-69", "b_name": "After"}) == 1
+    with store.read() as conn:
+        assert conn.execute(select(ORGANISATION.c.name)).scalar_one() == "After"
 
 
 # --- SQLite: the checkpointer and the instants' fast path -----------------------------------

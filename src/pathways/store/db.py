@@ -92,7 +92,10 @@ class Store:
                 pool_size=10,
                 max_overflow=10,
                 pool_recycle=1800,
-                connect_args={"connect_timeout": 10},
+                # psycopg's automatic preparation off: store.prepared prepares what is hot, and
+                # psycopg deallocates every statement of the session on rollback when it has
+                # prepared some itself.
+                connect_args={"connect_timeout": 10, "prepare_threshold": None},
             )
         else:
             raise PathwaysError(
