@@ -92,10 +92,7 @@ class Store:
                 pool_size=10,
                 max_overflow=10,
                 pool_recycle=1800,
-                # psycopg's automatic preparation off: store.prepared prepares what is hot, and
-                # psycopg deallocates every statement of the session on rollback when it has
-                # prepared some itself.
-                connect_args={"connect_timeout": 10, "prepare_threshold": None},
+                connect_args={"connect_timeout": 10},
             )
         else:
             raise PathwaysError(

@@ -14,9 +14,9 @@ On PostgreSQL the statements do not go through psycopg's cursor but straight to 
 server-side statement; inside a :func:`pipeline` block each is written to the socket as it is
 run, and all the answers are read after one sync when the block ends. psycopg's own pipeline
 polls, sends and reads after every statement, about 0.1 ms of the client's CPU each: a
-third of a decision's. psycopg's automatic preparation is turned off on the connections this
-runs on: psycopg deallocates every prepared statement of the session on a rollback when it
-has prepared some itself, and would take these with it.
+third of a decision's. psycopg's automatic preparation stays on: when psycopg deallocates
+every prepared statement of the session (a rollback while it holds statements of its own, or
+a DROP or ALTER run through it), the wire forgets its own, and prepares them again.
 
 Only for statements whose every value is a named :func:`~sqlalchemy.bindparam`; SQL
 comes from the statement, never from values.
@@ -30,7 +30,6 @@ import operator
 import re
 import select
 import time
-import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -338,6 +337,9 @@ class Sent:
 # --- PostgreSQL: statements sent to libpq together ------------------------------------------
 
 
+_ATTRIBUTE: Final = "_pathways_wire"  # the psycopg connection's wire, kept on the connection
+
+
 class _Wire:
     """One psycopg connection's statements, sent to libpq as they come and answered together.
 
@@ -351,16 +353,12 @@ class _Wire:
     psycopg's lock on the connection is held from the first statement to the last answer.
     """
 
-    __slots__ = ("__weakref__", "depth", "driver", "expected", "poll", "prepared", "transformer")
-
-    _of: Final[weakref.WeakKeyDictionary[Any, _Wire]] = weakref.WeakKeyDictionary()
+    __slots__ = ("depth", "driver", "expected", "poll", "prepared", "transformer")
 
     def __init__(self, driver: Any) -> None:
         from psycopg.adapt import Transformer  # psycopg is imported only where PostgreSQL is used
 
         self.driver = driver
-        # See the module's docstring: psycopg's rollback would deallocate these statements.
-        driver.prepare_threshold = None
         self.depth = 0  # open pipeline blocks
         self.prepared: set[bytes] = set()  # statement names prepared on this connection
         # What each command sent and not yet answered is for: a statement (its Sent and
@@ -369,13 +367,26 @@ class _Wire:
         self.transformer = Transformer(driver)
         self.poll = select.poll()
         self.poll.register(driver.pgconn.socket, select.POLLIN)
+        # psycopg sends DEALLOCATE ALL right after its prepare manager's clear() says it had
+        # statements of its own (a rollback, a DROP or ALTER run through it): these go too.
+        manager = driver._prepared
+        clear = manager.clear
+
+        def clear_and_forget() -> bool:
+            deallocating = bool(clear())
+            if deallocating:
+                self.prepared.clear()
+            return deallocating
+
+        manager.clear = clear_and_forget
 
     @classmethod
     def of(cls, conn: Connection) -> _Wire:
         driver = conn.connection.driver_connection
-        wire = cls._of.get(driver)
+        wire: _Wire | None = getattr(driver, _ATTRIBUTE, None)
         if wire is None:
-            wire = cls._of[driver] = cls(driver)
+            wire = cls(driver)
+            setattr(driver, _ATTRIBUTE, wire)
         return wire
 
     def queue(self, compiled: _Compiled, params: Any) -> Sent:
@@ -505,7 +516,7 @@ class _Wire:
 
     def _broken(self) -> None:
         """Answers may be left unread: the connection cannot be trusted with another statement."""
-        _Wire._of.pop(self.driver, None)
+        setattr(self.driver, _ATTRIBUTE, None)
         self.expected = []
         self.driver.close()
 
@@ -524,8 +535,8 @@ def _answer_first(conn: Connection, *_args: Any) -> None:
     """Read the answers of what :class:`Prepared` sent on `conn` before SQLAlchemy runs a
     statement there: the statements stay in order, and psycopg finds its connection free (the
     wire holds psycopg's lock on it until then)."""
-    if _Wire._of and conn.dialect.name == "postgresql":
-        wire = _Wire._of.get(conn.connection.driver_connection)
+    if conn.dialect.name == "postgresql":
+        wire = getattr(conn.connection.driver_connection, _ATTRIBUTE, None)
         if wire is not None and wire.expected:
             wire.flush()
 
