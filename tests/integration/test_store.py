@@ -6,6 +6,7 @@ import re
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -545,23 +546,34 @@ def test_pipeline_keeps_the_order_of_statements_run_through_sqlalchemy_inside_it
         assert conn.execute(select(ORGANISATION.c.name)).scalar_one() == "Third"
 
 
-def test_a_failure_inside_a_pipeline_block_rolls_back_what_was_sent(store: Store) -> None:
+def _failed_write_leaves_the_kept_connection_clean(
+    store: Store, failing: Callable[[Connection], None], error: type[Exception], match: str | None = None
+) -> None:
+    """`failing` (a pipeline block after a rename) raises `error`; nothing of it is kept, and the
+    thread's next write runs on the same connection."""
     with store.write() as conn:
         add_organisation(conn, slug="dla-69")
         kept = _driver(conn)
 
-    def rename_then_fail() -> None:
+    def fail() -> None:
         with store.write() as conn, pipeline(conn):
             _RENAME.send(conn, {"b_slug": "dla-69", "b_name": "Not kept"})
-            raise ValueError("the caller's own mistake")
+            failing(conn)
 
-    with pytest.raises(ValueError, match="own mistake"):
-        rename_then_fail()
+    with pytest.raises(error, match=match):
+        fail()
     with store.write() as conn:
         assert _driver(conn) is kept  # the connection was left clean, and kept
         assert _RENAME.execute(conn, {"b_slug": "dla-69", "b_name": "Kept"}) == 1
     with store.read() as conn:
         assert conn.execute(select(ORGANISATION.c.name)).scalar_one() == "Kept"
+
+
+def test_a_failure_inside_a_pipeline_block_rolls_back_what_was_sent(store: Store) -> None:
+    def own_mistake(_conn: Connection) -> None:
+        raise ValueError("the caller's own mistake")
+
+    _failed_write_leaves_the_kept_connection_clean(store, own_mistake, ValueError, "own mistake")
 
 
 _NAMES_PREPARED = text("SELECT name, statement FROM pg_prepared_statements ORDER BY name")
@@ -628,22 +640,10 @@ def test_postgres_statements_begin_the_transaction_the_store_asked_for(postgres_
 
 
 def test_a_value_the_driver_cannot_send_fails_its_write_only(store: Store) -> None:
-    with store.write() as conn:
-        add_organisation(conn, slug="dla-69")
-        kept = _driver(conn)
+    def rename_to_an_object(conn: Connection) -> None:
+        _RENAME.send(conn, {"b_slug": "dla-69", "b_name": object()})
 
-    def rename_to_an_object() -> None:
-        with store.write() as conn, pipeline(conn):
-            _RENAME.send(conn, {"b_slug": "dla-69", "b_name": "Not kept"})
-            _RENAME.send(conn, {"b_slug": "dla-69", "b_name": object()})
-
-    with pytest.raises(StatementError):
-        rename_to_an_object()
-    with store.write() as conn:
-        assert _driver(conn) is kept
-        assert _RENAME.execute(conn, {"b_slug": "dla-69", "b_name": "Kept"}) == 1
-    with store.read() as conn:
-        assert conn.execute(select(ORGANISATION.c.name)).scalar_one() == "Kept"
+    _failed_write_leaves_the_kept_connection_clean(store, rename_to_an_object, StatementError)
 
 
 def test_a_postgres_connection_lost_in_a_pipeline_fails_one_write_and_the_next_reconnects(
