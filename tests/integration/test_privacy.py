@@ -273,6 +273,27 @@ def test_retention_erases_only_owners_past_the_limit(app: App, fixed_now: dateti
     assert privacy.apply_retention(app, now=fixed_now, years=5).erased == ()
 
 
+def test_retention_looks_at_owners_a_batch_at_a_time(
+    app: App, fixed_now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(privacy, "_OWNERS_AT_ONCE", 2)
+    org = make_org(app)
+    officer = make_person(app, org)
+    long_ago = [utc(2019, 5, 6, 9), utc(2020, 3, 2, 9)]
+    past = [_owner_with_cases(app, org, officer, f"{name} Past", long_ago) for name in ("Ana", "Ben", "Cy")]
+    # Past the limit as an owner, but following someone else's open case (as its officer).
+    following = _owner_with_cases(app, org, officer, "Dee Follows", long_ago)
+    open_diagnosis(app, add_project(app, org, None, name="Projet suivi"), following, at=utc(2026, 6, 1, 9))
+    recent = _owner_with_cases(app, org, officer, "Eli Recent", [utc(2022, 3, 1, 9)])
+
+    result = privacy.apply_retention(app, now=fixed_now, years=5)
+
+    assert [e.person_id for e in result.erased] == past
+    with app.store.read() as conn:
+        names = dict(conn.execute(select(PERSON.c.id, PERSON.c.name)).tuples().all())
+    assert (names[following], names[recent]) == ("Dee Follows", "Eli Recent")
+
+
 def test_the_deadline_sweep_applies_the_retention_rule(app: App, fixed_now: datetime) -> None:
     org = make_org(app)
     officer = make_person(app, org)

@@ -53,6 +53,7 @@ Reason = Literal["request", "retention"]
 STAFF_ROLES = ("officer", "manager", "admin", "auditor")  # never erased by the retention rule
 MESSAGE_KINDS = ("message", "digest")
 RETENTION_BATCH = 100
+_OWNERS_AT_ONCE = 500  # owners whose cases one retention query looks at
 ERASED_HASH = "!erased"  # not a hash of anything: no password matches it
 
 __all__ = ["Erasure", "Retention", "apply_retention", "erase_person", "export_person", "retention_cutoff"]
@@ -340,40 +341,51 @@ def _expired_owners(conn: Connection, cutoff: datetime, among: Sequence[int] | N
     """Owners whose projects' cases are all closed, the last before `cutoff`, with nothing newer.
 
     Left alone: staff (officer, manager, admin, auditor), anyone following an open
-    case, and owners with a project registered after the cutoff (a new relationship).
-    Each condition is an index probe per person, found at the first matching row: no
-    aggregate over every case, so the rule costs little even with a million cases.
+    case, owners with a project registered after the cutoff (a new relationship) and
+    owners none of whose cases ever closed (withdrawn at intake, with no closing date).
+
+    In two steps, so that the cost follows the owners who could be erased, not the cases:
+    first people and projects alone (small tables), then only those owners' cases, a
+    batch of owners at a time, each question a plain index lookup of their ids. (Asked
+    as one query with a probe per person, PostgreSQL either reads every case of each
+    project or, misled by one officer following every open case, scans the table once
+    per person: 0.16 s and 14 s with a million cases.)
     """
-    owned = CASE.join(PROJECT, PROJECT.c.id == CASE.c.project_id)
-    mine = PROJECT.c.owner_id == PERSON.c.id
-    has_case = exists().select_from(owned).where(mine)
-    blocking = (
-        exists().select_from(owned).where(mine, or_(CASE.c.status == "open", CASE.c.closed_at >= cutoff))
-    )
-    staff = exists().where(MEMBER.c.person_id == PERSON.c.id, MEMBER.c.role.in_(STAFF_ROLES))
-    # Two probes (officer, resource), each on its own index; one OR would read every open case.
-    officer = exists().where(CASE.c.officer_id == PERSON.c.id, CASE.c.status == "open")
-    resource = exists().where(CASE.c.resource_id == PERSON.c.id, CASE.c.status == "open")
+    owns = exists().where(PROJECT.c.owner_id == PERSON.c.id)
     newer = exists().where(PROJECT.c.owner_id == PERSON.c.id, PROJECT.c.created_at >= cutoff)
+    staff = exists().where(MEMBER.c.person_id == PERSON.c.id, MEMBER.c.role.in_(STAFF_ROLES))
     query = (
-        select(PERSON.c.id)
-        .where(PERSON.c.erased_at.is_(None), has_case, ~blocking, ~staff, ~officer, ~resource, ~newer)
-        .order_by(PERSON.c.id)
+        select(PERSON.c.id).where(PERSON.c.erased_at.is_(None), owns, ~newer, ~staff).order_by(PERSON.c.id)
     )
     if among is not None:
         query = query.where(PERSON.c.id.in_(list(among)))
     candidates = list(conn.scalars(query))
-    if not candidates:
-        return []
-    # Only for the candidates (every case closed before the cutoff, or never closed): one closed_at at least.
-    closed = (
-        select(PROJECT.c.owner_id)
-        .select_from(owned)
-        .where(PROJECT.c.owner_id.in_(candidates), CASE.c.closed_at.is_not(None))
-        .distinct()
-    )
-    keep = set(conn.scalars(closed))
-    return [person for person in candidates if person in keep]
+    owned = CASE.join(PROJECT, PROJECT.c.id == CASE.c.project_id)
+    expired: list[int] = []
+    for start in range(0, len(candidates), _OWNERS_AT_ONCE):
+        batch = candidates[start : start + _OWNERS_AT_ONCE]
+        still_active = or_(CASE.c.status == "open", CASE.c.closed_at >= cutoff)
+        held = set(
+            conn.scalars(
+                select(PROJECT.c.owner_id)
+                .select_from(owned)
+                .where(PROJECT.c.owner_id.in_(batch), still_active)
+            )
+        )
+        for follower in (CASE.c.officer_id, CASE.c.resource_id):  # each on its own index
+            held.update(conn.scalars(select(follower).where(follower.in_(batch), CASE.c.status == "open")))
+        left = [person for person in batch if person not in held]
+        if not left:
+            continue
+        closed = set(
+            conn.scalars(
+                select(PROJECT.c.owner_id)
+                .select_from(owned)
+                .where(PROJECT.c.owner_id.in_(left), CASE.c.closed_at.is_not(None))
+            )
+        )
+        expired += [person for person in left if person in closed]
+    return expired
 
 
 def apply_retention(app: App, *, now: datetime, years: int, batch: int = RETENTION_BATCH) -> Retention:
