@@ -21,10 +21,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -37,9 +39,10 @@ if str(ROOT / "src") not in sys.path:
     except ImportError:
         sys.path.insert(0, str(ROOT / "src"))
 
-from sqlalchemy import create_engine, make_url, text  # noqa: E402
+from sqlalchemy import create_engine, event, make_url, text  # noqa: E402
 from sqlalchemy.pool import NullPool  # noqa: E402
 
+from pathways.store import prepared  # noqa: E402
 from pathways.store.db import Store, init_database  # noqa: E402
 
 # --- one run at a time ---------------------------------------------------------------------
@@ -114,6 +117,83 @@ def fresh_database(backend: str, *, postgres_url: str = DEFAULT_POSTGRES_URL) ->
         init_database(store)
         return BenchDatabase(backend, parsed.render_as_string(hide_password=True), store)
     raise SystemExit(f"unknown backend {backend!r}: sqlite or postgres")
+
+
+# --- where the time goes: statements metered inside the driver -----------------------------
+
+_VERB = re.compile(r"\s*(\w+)")
+_TARGET = re.compile(r'\b(?:FROM|INTO|UPDATE)\s+"?(\w+)', re.IGNORECASE)
+
+
+def _label(statement: str) -> str:
+    """'SELECT case', 'INSERT stageentry', 'BEGIN': what a statement does to which table."""
+    found = _VERB.match(statement)
+    verb = found.group(1).upper() if found else "?"
+    target = _TARGET.search(statement)
+    return (
+        f"{verb} {target.group(1)}" if target and verb in {"SELECT", "INSERT", "UPDATE", "DELETE"} else verb
+    )
+
+
+@dataclass
+class SqlMeter:
+    """Statements executed and time spent inside the driver (COMMIT only when asked for).
+
+    Statements run through SQLAlchemy are seen by its cursor events; those run on the driver's
+    cursor or, on PostgreSQL, sent to libpq (``pathways.store.prepared``) by its trace hook.
+    There a statement's time is its sending, and ``SYNC`` the wait for the answers of all the
+    statements sent before it. With ``commits``, each COMMIT's time in the driver too (label
+    ``COMMIT``; not counted as a statement).
+    """
+
+    statements: int = 0
+    seconds: float = 0.0
+    by_label: dict[str, list[float]] = field(default_factory=dict)  # label -> [count, seconds]
+
+    def add(self, label: str, seconds: float, *, statement: bool = True) -> None:
+        self.statements += statement
+        self.seconds += seconds
+        slot = self.by_label.setdefault(label, [0, 0.0])
+        slot[0] += 1
+        slot[1] += seconds
+
+
+@contextlib.contextmanager
+def sql_meter(store: Store, *, commits: bool = False) -> Iterator[SqlMeter]:
+    """Meter every statement run on the store's engine while active (and COMMIT with `commits`)."""
+    meter = SqlMeter()
+    engine = store.engine
+
+    def before(conn: Any, _cursor: Any, _stmt: str, _params: Any, _context: Any, _many: bool) -> None:
+        conn.info["bench_t0"] = time.perf_counter()
+
+    def after(conn: Any, _cursor: Any, stmt: str, _params: Any, _context: Any, _many: bool) -> None:
+        meter.add(_label(stmt), time.perf_counter() - conn.info.pop("bench_t0"))
+
+    def traced(stmt: str, spent: float) -> None:  # statements run on the driver's cursor
+        meter.add(_label(stmt), spent, statement=stmt != "SYNC")  # SYNC: a wait, not a statement
+
+    dialect = engine.dialect
+    plain_commit = dialect.do_commit
+
+    def timed_commit(dbapi_connection: Any) -> None:
+        started = time.perf_counter()
+        plain_commit(dbapi_connection)
+        meter.add("COMMIT", time.perf_counter() - started, statement=False)
+
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    prepared.set_trace(traced)
+    if commits:  # the engine's dialect object, for the meter's lifetime only
+        dialect.do_commit = timed_commit  # type: ignore[method-assign]
+    try:
+        yield meter
+    finally:
+        if commits:
+            del dialect.do_commit  # the class's method again
+        prepared.set_trace(None)
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "after_cursor_execute", after)
 
 
 def server_settings(store: Store) -> dict[str, str]:

@@ -48,12 +48,10 @@ import io
 import json
 import os
 import pstats
-import re
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -61,12 +59,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sqlalchemy import Column, Index, MetaData, Table, UniqueConstraint, create_engine, event, insert
+from sqlalchemy import Column, Index, MetaData, Table, UniqueConstraint, create_engine, insert
 
 from common import (
     DEFAULT_POSTGRES_URL,
     ROOT,
     BenchDatabase,
+    SqlMeter,
     exclusive_run,
     fresh_database,
     median,
@@ -74,6 +73,7 @@ from common import (
     record,
     run_context,
     server_settings,
+    sql_meter,
 )
 from pathways.bootstrap import App, Clock
 from pathways.domain.loader import PathwayCatalog, load_pathway_dir
@@ -81,7 +81,6 @@ from pathways.domain.spec import FieldSpec, FieldType, PathwaySpec
 from pathways.services import cases, directory
 from pathways.services.tx import write
 from pathways.settings import Settings
-from pathways.store import prepared
 from pathways.store.db import Store
 from pathways.store.tables import AuditEvent, Notice, OutboxJob, StageEntry
 
@@ -322,70 +321,6 @@ def decide_concurrently(
     ]
     wall, latencies = in_parallel(works)
     return sum(len(ids) for _officer, ids in shares) / wall, [t for each in latencies for t in each]
-
-
-_VERB = re.compile(r"\s*(\w+)")
-_TARGET = re.compile(r'\b(?:FROM|INTO|UPDATE)\s+"?(\w+)', re.IGNORECASE)
-
-
-def _label(statement: str) -> str:
-    """'SELECT case', 'INSERT stageentry', 'BEGIN': what a statement does to which table."""
-    found = _VERB.match(statement)
-    verb = found.group(1).upper() if found else "?"
-    target = _TARGET.search(statement)
-    return (
-        f"{verb} {target.group(1)}" if target and verb in {"SELECT", "INSERT", "UPDATE", "DELETE"} else verb
-    )
-
-
-@dataclass
-class SqlMeter:
-    """Statements executed and time spent inside the driver's execute (COMMIT excluded).
-
-    Statements run through SQLAlchemy are seen by its cursor events; those run on the driver's
-    cursor or, on PostgreSQL, sent to libpq (``pathways.store.prepared``) by its trace hook.
-    There a statement's time is its sending, and ``SYNC`` the wait for the answers of all the
-    statements sent before it.
-    """
-
-    statements: int = 0
-    seconds: float = 0.0
-    by_label: dict[str, list[float]] = field(default_factory=dict)  # label -> [count, seconds]
-
-
-@contextmanager
-def sql_meter(store: Store) -> Iterator[SqlMeter]:
-    """Meter every statement run on the store's engine while active."""
-    meter = SqlMeter()
-    engine = store.engine
-
-    def before(conn: Any, _cursor: Any, _stmt: str, _params: Any, _context: Any, _many: bool) -> None:
-        conn.info["bench_t0"] = time.perf_counter()
-
-    def after(conn: Any, _cursor: Any, stmt: str, _params: Any, _context: Any, _many: bool) -> None:
-        spent = time.perf_counter() - conn.info.pop("bench_t0")
-        meter.statements += 1
-        meter.seconds += spent
-        slot = meter.by_label.setdefault(_label(stmt), [0, 0.0])
-        slot[0] += 1
-        slot[1] += spent
-
-    def traced(stmt: str, spent: float) -> None:  # statements run on the driver's cursor
-        meter.statements += stmt != "SYNC"  # PostgreSQL: a wait for answers, not a statement
-        meter.seconds += spent
-        slot = meter.by_label.setdefault(_label(stmt), [0, 0.0])
-        slot[0] += 1
-        slot[1] += spent
-
-    event.listen(engine, "before_cursor_execute", before)
-    event.listen(engine, "after_cursor_execute", after)
-    prepared.set_trace(traced)
-    try:
-        yield meter
-    finally:
-        prepared.set_trace(None)
-        event.remove(engine, "before_cursor_execute", before)
-        event.remove(engine, "after_cursor_execute", after)
 
 
 # --- the baselines --------------------------------------------------------------------------
