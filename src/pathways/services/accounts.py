@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Final
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import Connection, RowMapping, delete, func, insert, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, delete, func, insert, select, update
 
 from pathways.domain.spec import LANGS, Role
 from pathways.errors import FieldError, NotFound, PathwaysError, Refused
@@ -217,7 +217,7 @@ def set_language(tx: Tx, *, account_id: int, language: str) -> None:
 
 def load_principal(conn: Connection, account_id: int, *, session_key: str | None = None) -> Principal | None:
     """The active account `account_id` with its roles; None when gone, inactive or logged out."""
-    rows = conn.execute(_PRINCIPAL.where(ACCOUNT.c.id == account_id)).mappings().all()
+    rows = conn.execute(_BY_ACCOUNT, {"account_id": account_id}).mappings().all()
     if rows and session_key is not None and not secrets.compare_digest(rows[0]["session_key"], session_key):
         return None
     return _principal(rows)
@@ -239,6 +239,11 @@ _PRINCIPAL = (
     .join(directory.PERSON, directory.PERSON.c.id == ACCOUNT.c.person_id)
     .outerjoin(directory.MEMBER, directory.MEMBER.c.person_id == ACCOUNT.c.person_id)
     .where(ACCOUNT.c.active.is_(True), directory.PERSON.c.erased_at.is_(None))
+)
+# Built once: a statement built at each request costs more Python than running it (~0.1 ms).
+_BY_ACCOUNT = _PRINCIPAL.where(ACCOUNT.c.id == bindparam("account_id"))
+_BY_TOKEN = _PRINCIPAL.join(TOKEN, TOKEN.c.account_id == ACCOUNT.c.id).where(
+    TOKEN.c.token_hash == bindparam("token_hash"), TOKEN.c.revoked_at.is_(None)
 )
 
 
@@ -348,10 +353,8 @@ def principal_for_token(conn: Connection, token: str) -> Principal | None:
     """The account a bearer token belongs to; None for an unknown or revoked token."""
     if not token.startswith(f"{TOKEN_PREFIX}_") or len(token) > 200:
         return None
-    query = _PRINCIPAL.join(TOKEN, TOKEN.c.account_id == ACCOUNT.c.id).where(
-        TOKEN.c.token_hash == _token_hash(token), TOKEN.c.revoked_at.is_(None)
-    )
-    return _principal(conn.execute(query).mappings().all())
+    rows = conn.execute(_BY_TOKEN, {"token_hash": _token_hash(token)}).mappings().all()
+    return _principal(rows)
 
 
 def revoke_token(tx: Tx, *, prefix: str) -> None:
