@@ -370,10 +370,12 @@ def _expired_owners(conn: Connection, cutoff: datetime, among: Sequence[int] | N
                 select(PROJECT.c.owner_id)
                 .select_from(owned)
                 .where(PROJECT.c.owner_id.in_(batch), still_active)
+                .distinct()
             )
         )
         for follower in (CASE.c.officer_id, CASE.c.resource_id):  # each on its own index
-            held.update(conn.scalars(select(follower).where(follower.in_(batch), CASE.c.status == "open")))
+            following = select(follower).where(follower.in_(batch), CASE.c.status == "open").distinct()
+            held.update(conn.scalars(following))
         left = [person for person in batch if person not in held]
         if not left:
             continue
@@ -382,6 +384,7 @@ def _expired_owners(conn: Connection, cutoff: datetime, among: Sequence[int] | N
                 select(PROJECT.c.owner_id)
                 .select_from(owned)
                 .where(PROJECT.c.owner_id.in_(left), CASE.c.closed_at.is_not(None))
+                .distinct()
             )
         )
         expired += [person for person in left if person in closed]
