@@ -26,7 +26,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import Connection, exists, or_, select, update
+from sqlalchemy import ColumnElement, Connection, exists, or_, select, update
 
 from pathways.domain.calendar import add_calendar
 from pathways.errors import InvalidInput, Refused
@@ -361,33 +361,23 @@ def _expired_owners(conn: Connection, cutoff: datetime, among: Sequence[int] | N
         query = query.where(PERSON.c.id.in_(list(among)))
     candidates = list(conn.scalars(query))
     owned = CASE.join(PROJECT, PROJECT.c.id == CASE.c.project_id)
+
+    def owners_with_a_case(owners: list[int], condition: ColumnElement[bool]) -> set[int]:
+        found = select(PROJECT.c.owner_id).select_from(owned).where(PROJECT.c.owner_id.in_(owners), condition)
+        return set(conn.scalars(found.distinct()))
+
+    still_active = or_(CASE.c.status == "open", CASE.c.closed_at >= cutoff)
     expired: list[int] = []
     for start in range(0, len(candidates), _OWNERS_AT_ONCE):
         batch = candidates[start : start + _OWNERS_AT_ONCE]
-        still_active = or_(CASE.c.status == "open", CASE.c.closed_at >= cutoff)
-        held = set(
-            conn.scalars(
-                select(PROJECT.c.owner_id)
-                .select_from(owned)
-                .where(PROJECT.c.owner_id.in_(batch), still_active)
-                .distinct()
-            )
-        )
+        held = owners_with_a_case(batch, still_active)
         for follower in (CASE.c.officer_id, CASE.c.resource_id):  # each on its own index
             following = select(follower).where(follower.in_(batch), CASE.c.status == "open").distinct()
             held.update(conn.scalars(following))
         left = [person for person in batch if person not in held]
-        if not left:
-            continue
-        closed = set(
-            conn.scalars(
-                select(PROJECT.c.owner_id)
-                .select_from(owned)
-                .where(PROJECT.c.owner_id.in_(left), CASE.c.closed_at.is_not(None))
-                .distinct()
-            )
-        )
-        expired += [person for person in left if person in closed]
+        if left:
+            closed = owners_with_a_case(left, CASE.c.closed_at.is_not(None))
+            expired += [person for person in left if person in closed]
     return expired
 
 
