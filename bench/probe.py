@@ -3,6 +3,8 @@
     PYTHONPATH=src python bench/probe.py wal-pages [--cases 500]
     PYTHONPATH=src python bench/probe.py empty-write [--transactions 5000]
     PYTHONPATH=src python bench/probe.py pg-commit [--transactions 3000] [--threads 1,2,4,8]
+    PYTHONPATH=src python bench/probe.py api-cpu [--cases 10000] [--requests 1000]
+    PYTHONPATH=src python bench/probe.py retention [--cases 1000000] [--backend sqlite|postgres]
 
 wal-pages: SQLite write-ahead-log pages (frames) per decision, by B-tree. Decisions run as in
 ``bench/decide.py`` with checkpoints off; the frame headers of the log are read and each page is
@@ -14,12 +16,23 @@ empty-write: microseconds of an empty ``Store.write()`` transaction on a SQLite 
 pg-commit: one PostgreSQL connection running ``INSERT`` + ``COMMIT`` with psycopg (transactions
 per second, user and system CPU microseconds per transaction), then the same on N threads at once.
 Uses the ``test`` database (a table ``probe_commit`` is made and dropped).
+
+api-cpu: CPU milliseconds per request of the API's case list and of a decision, the ASGI
+application called in this process (no HTTP, no load generator), on a SQLite file loaded as
+``bench/web.py`` loads it; after 100 requests of warm-up, three rounds each.
+
+retention: the retention rule's selection (``privacy._expired_owners``) on the database of
+``bench/sweep.py`` (N open cases of 100 owners), for a cutoff before the projects were registered
+(every owner has a newer project: the bench's case) and one after (every owner a candidate, each
+with N / 100 open cases); the PostgreSQL database is ``pathways_bench_probe``, dropped and made again.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import collections
+import json
 import resource
 import sqlite3
 import struct
@@ -27,13 +40,15 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import MutableMapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import decide
-from common import ROOT, exclusive_run
+from common import ROOT, exclusive_run, fresh_database
 from pathways.domain.loader import load_pathway_dir
 from pathways.store import db as store_db
 from pathways.store.db import Store
@@ -146,6 +161,99 @@ def pg_commit(transactions: int, threads: list[int]) -> None:
             admin.execute("DROP TABLE IF EXISTS probe_commit")
 
 
+def api_cpu(cases: int, requests: int) -> None:
+    import web  # bench/web.py: the same data and the same requests
+    from pathways.bootstrap import App, Clock
+    from pathways.settings import Settings
+    from pathways.web.app import create_app
+
+    db = fresh_database("sqlite")
+    try:
+        settings = Settings(secret_key=web.SECRET, environment="test", config_dir=ROOT / "config")
+        app = App(settings=settings, store=db.store, clock=Clock())
+        me, token, refs = web.load(app, cases)
+        if 100 + 3 * requests > len(refs):
+            raise SystemExit(f"{100 + 3 * requests} decisions need as many cases: raise --cases")
+        asgi = create_app(app)
+        auth = (b"authorization", f"Bearer {token}".encode())
+        decision = json.dumps({"outcome": "relevant", "values": web.DECISION, "expected_version": 1}).encode()
+        cases_left = iter(refs)
+
+        async def call(method: str, path: str, query: str = "", body: bytes = b"") -> None:
+            headers = [(b"host", b"probe"), auth]
+            if body:
+                headers += [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+            scope = {
+                "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
+                "path": path, "raw_path": path.encode(), "query_string": query.encode(), "headers": headers,
+                "client": ("127.0.0.1", 1), "server": ("probe", 80), "scheme": "http", "root_path": "",
+            }  # fmt: skip
+            sent: list[MutableMapping[str, Any]] = []
+            done = False
+
+            async def receive() -> MutableMapping[str, Any]:
+                nonlocal done
+                if done:  # the body was read: nothing more comes
+                    await asyncio.Event().wait()
+                done = True
+                return {"type": "http.request", "body": body, "more_body": False}
+
+            async def send(message: MutableMapping[str, Any]) -> None:
+                sent.append(message)
+
+            await asgi(scope, receive, send)
+            if sent[0]["status"] not in (200, 201):
+                raise SystemExit(f"{method} {path}: {sent[0]['status']} {sent[1:]}")
+
+        async def case_list() -> None:
+            await call("GET", "/api/v1/cases", f"officer={me}&limit=50")
+
+        async def decide_one() -> None:
+            await call("POST", f"/api/v1/cases/{next(cases_left)}/decisions", body=decision)
+
+        async def rounds() -> None:
+            async with asgi.router.lifespan_context(asgi):
+                for name, request in (("case list", case_list), ("decision", decide_one)):
+                    for _ in range(100):
+                        await request()
+                    for _ in range(3):
+                        c0 = time.process_time()
+                        for _ in range(requests):
+                            await request()
+                        print(
+                            f"{name}: {(time.process_time() - c0) / requests * 1e3:.2f} ms of CPU a request"
+                        )
+
+        asyncio.run(rounds())
+    finally:
+        db.close()
+
+
+def retention(cases: int, backend: str) -> None:
+    import sweep  # bench/sweep.py: the same data
+    from pathways.services.privacy import _expired_owners
+
+    url = "postgresql+psycopg://postgres@127.0.0.1:5432/pathways_bench_probe"
+    db = fresh_database(backend, postgres_url=url)
+    try:
+        sweep.POSTGRES_URL = url
+        setup = sweep.populate(sweep.make_app(db), cases, due_every=100)
+        print(f"{backend}, {cases:,} open cases: set up in {setup['seconds']:.0f} s")
+        for label, cutoff in (
+            ("cutoff before the projects (every owner has a newer one)", datetime(2023, 9, 1, tzinfo=UTC)),
+            ("cutoff after the projects (every owner a candidate)", datetime(2026, 10, 1, tzinfo=UTC)),
+        ):
+            times = []
+            with db.store.read() as conn:
+                for _ in range(3):
+                    t0 = time.perf_counter()
+                    _expired_owners(conn, cutoff)
+                    times.append((time.perf_counter() - t0) * 1e3)
+            print(f"{label}: " + ", ".join(f"{t:.1f}" for t in times) + " ms")
+    finally:
+        db.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="probe", required=True)
@@ -154,12 +262,22 @@ def main(argv: list[str] | None = None) -> int:
     pg = sub.add_parser("pg-commit")
     pg.add_argument("--transactions", type=int, default=3000)
     pg.add_argument("--threads", default="1,2,4,8", help="comma-separated thread counts")
+    api = sub.add_parser("api-cpu")
+    api.add_argument("--cases", type=int, default=10_000)
+    api.add_argument("--requests", type=int, default=1000)
+    kept = sub.add_parser("retention")
+    kept.add_argument("--cases", type=int, default=1_000_000)
+    kept.add_argument("--backend", choices=("sqlite", "postgres"), default="postgres")
     args = parser.parse_args(argv)
     with exclusive_run():
         if args.probe == "wal-pages":
             wal_pages(args.cases)
         elif args.probe == "empty-write":
             empty_write(args.transactions)
+        elif args.probe == "api-cpu":
+            api_cpu(args.cases, args.requests)
+        elif args.probe == "retention":
+            retention(args.cases, args.backend)
         else:
             pg_commit(args.transactions, [int(n) for n in args.threads.split(",") if n.strip()])
     return 0
