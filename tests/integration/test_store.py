@@ -25,6 +25,7 @@ from sqlmodel import select as orm_select
 
 from pathways.errors import PathwaysError
 from pathways.store import audit
+from pathways.store import db as store_db
 from pathways.store.db import Store, init_database, latest_revision, table_metadata
 from pathways.store.prepared import Prepared, PreparedRows, pipeline
 from pathways.store.tables import Case, Organisation, Person, Project
@@ -350,6 +351,61 @@ def test_sqlite_writers_queue_instead_of_failing(sqlite_store: Store) -> None:
     with sqlite_store.read() as conn:
         name = conn.execute(select(Organisation.name)).scalar_one()
     assert len(name) == len("COUNTER") + 40  # no update lost
+
+
+def _hold_the_write_lock(store: Store) -> sqlite3.Connection:
+    database = store.engine.url.database
+    assert database is not None
+    other = sqlite3.connect(database, timeout=0, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    return other
+
+
+def test_a_sqlite_writer_waits_for_the_write_lock_and_takes_it_when_freed(sqlite_store: Store) -> None:
+    """Another connection holds the write lock: `write()` waits (retrying), then goes through."""
+    with sqlite_store.write() as conn:
+        add_organisation(conn, slug="before")
+    other = _hold_the_write_lock(sqlite_store)
+    errors: list[BaseException] = []
+
+    def add() -> None:
+        try:
+            with sqlite_store.write() as conn:
+                add_organisation(conn, slug="after")
+        except BaseException as error:  # noqa: BLE001  reported by the test
+            errors.append(error)
+
+    writer = threading.Thread(target=add)
+    writer.start()
+    writer.join(timeout=0.3)
+    assert writer.is_alive()  # still waiting: the lock is held
+    other.execute("ROLLBACK")
+    other.close()
+    writer.join(timeout=10)
+    assert not writer.is_alive()
+    assert errors == []
+    with sqlite_store.read() as conn:
+        assert conn.execute(select(Organisation.slug).order_by(Organisation.slug)).scalars().all() == [
+            "after",
+            "before",
+        ]
+        # the wait for the lock does not change how long other statements wait
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10000
+
+
+def test_a_sqlite_writer_gives_up_at_the_busy_timeout(
+    sqlite_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_db, "_SQLITE_BUSY_MS", 200)
+    other = _hold_the_write_lock(sqlite_store)
+    try:
+        with pytest.raises(OperationalError, match="database is locked"), sqlite_store.write():
+            pass
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    with sqlite_store.write() as conn:  # the lock is free again: the next writer goes through
+        add_organisation(conn)
 
 
 def test_unreachable_postgres_is_named_with_its_password_masked() -> None:

@@ -37,11 +37,16 @@ MIGRATIONS_DIR: Final = Path(__file__).resolve().parent / "migrations"
 _BEGIN_OPTION: Final = "pathways_sqlite_begin"
 _BEGIN_STATEMENTS: Final = {"read": "BEGIN", "write": "BEGIN IMMEDIATE"}
 
+# How long a statement waits for a lock another connection holds before failing with
+# "database is locked"; a write transaction waits as long for the write lock (`_begin_immediate`).
+_SQLITE_BUSY_MS: Final = 10_000
+# How often a writer retries the write lock while another holds it (`_begin_immediate`).
+_SQLITE_WRITE_RETRY_SECONDS: Final = 0.001
 _SQLITE_PRAGMAS: Final = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
     "PRAGMA foreign_keys=ON",
-    "PRAGMA busy_timeout=10000",
+    f"PRAGMA busy_timeout={_SQLITE_BUSY_MS}",
     # A decision writes ~30 WAL pages; at the default 1,000-page threshold some commit ran a
     # checkpoint (with fsync) every ~30 decisions. 10,000 pages keeps the WAL under ~40 MiB.
     # The commit that crosses it finds most pages already copied by the store's checkpointer.
@@ -473,7 +478,37 @@ def _sqlite_begin(conn: Connection) -> None:
     # is raised as SQLAlchemy's exception, as it would have been.
     statement = _BEGIN_STATEMENTS[conn.get_execution_options().get(_BEGIN_OPTION, "read")]
     dbapi_error = conn.dialect.loaded_dbapi.Error
+    driver: sqlite3.Connection = conn.connection.driver_connection  # type: ignore[assignment]
     try:
-        conn.connection.driver_connection.execute(statement)  # type: ignore[union-attr]
+        if statement == "BEGIN IMMEDIATE":
+            _begin_immediate(driver)
+        else:
+            driver.execute(statement)
     except dbapi_error as error:
         raise exc.DBAPIError.instance(statement, None, error, dbapi_error, dialect=conn.dialect) from error
+
+
+def _begin_immediate(driver: sqlite3.Connection) -> None:
+    """``BEGIN IMMEDIATE``, retried every millisecond while another connection holds the write lock.
+
+    SQLite's own wait (``busy_timeout``) sleeps 1, 2, 5, 10 ... then 100 ms between tries: a
+    writer that has waited a while sleeps on while the lock is freed and taken again by
+    writers that came later. Writers of a busy server then wait for nothing, and the longest
+    waits grow (bench/web.py, saturated decisions, bench/RESULTS.md). Trying again every
+    millisecond, with the same deadline, hands the lock on within a millisecond of its release.
+    """
+    driver.execute("PRAGMA busy_timeout=0")
+    try:
+        deadline = time.monotonic() + _SQLITE_BUSY_MS / 1000
+        while True:
+            try:
+                driver.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as error:
+                busy = error.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY  # extended codes too
+                if not busy or time.monotonic() >= deadline:
+                    raise
+                time.sleep(_SQLITE_WRITE_RETRY_SECONDS)
+            else:
+                return
+    finally:
+        driver.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_MS}")
