@@ -250,13 +250,18 @@ def test_every_role_gets_the_expected_status_on_every_endpoint_of_both_organisat
 
 
 def test_without_a_valid_token_every_endpoint_answers_401(world: World) -> None:
-    paths = [path(world.own) for (_, method, path, _), _ in MATRIX if method == "GET"] + [
-        p for p, _ in UNSCOPED
+    """Reads and writes alike (writes check the token inside their own transaction): 401, nothing changed."""
+    requests = [(method, path(world.own), body(world.own)) for (_, method, path, body), _ in MATRIX] + [
+        ("GET", p, None) for p, _ in UNSCOPED
     ]
-    for path in paths:
-        assert world.client.get(f"/api/v1{path}").status_code == 401, path
-        bad = {"Authorization": "Bearer pw_00000000_forged"}
-        assert world.client.get(f"/api/v1{path}", headers=bad).status_code == 401, path
+    before = _footprint(world.app, world.own)
+    bad = {"Authorization": "Bearer pw_00000000_forged"}
+    for method, path, body in requests:
+        assert world.client.request(method, f"/api/v1{path}", json=body).status_code == 401, path
+        answer = world.client.request(method, f"/api/v1{path}", json=body, headers=bad)
+        assert answer.status_code == 401, path
+        assert answer.json()["detail"] == "unknown or revoked API token", path
+    assert _footprint(world.app, world.own) == before
     with write(world.app) as tx:
         with world.app.store.read() as conn:
             principal = accounts.principal_for_token(conn, world.token)

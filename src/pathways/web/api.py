@@ -16,9 +16,8 @@ from pathways.bootstrap import App
 from pathways.errors import FieldError
 from pathways.services import cases, directory, queries, work
 from pathways.services.accounts import Forbidden, Permission
-from pathways.services.tx import write
 from pathways.web import manager, reads
-from pathways.web.deps import ApiUser, AppDep
+from pathways.web.deps import ApiUser, AppDep, Caller
 from pathways.web.route import OneTripRoute
 from pathways.web.schemas import (
     AuditEventPublic,
@@ -100,24 +99,24 @@ def me(user: ApiUser) -> Me:
 
 
 @router.get("/orgs", tags=["directory"])
-def list_orgs(app: AppDep, user: ApiUser) -> list[OrgPublic]:
+def list_orgs(caller: Caller) -> list[OrgPublic]:
     """The organisations you have a role in."""
-    with app.store.read() as conn:
+    with caller.read() as (user, conn):
         rows = reads.organisations(conn, Scope(user, conn).orgs())
     return [OrgPublic.model_validate(r) for r in rows]
 
 
 @router.get("/orgs/{org}", tags=["directory"])
-def show_org(app: AppDep, user: ApiUser, org: Annotated[Ref, Path()]) -> OrgPublic:
+def show_org(caller: Caller, org: Annotated[Ref, Path()]) -> OrgPublic:
     """One of your organisations, by id, slug or name."""
-    with app.store.read() as conn:
+    with caller.read() as (user, conn):
         return OrgPublic.model_validate(Scope(user, conn).org(org))
 
 
 @router.get("/people", tags=["directory"])
-def list_people(app: AppDep, user: ApiUser, org: Ref | None = None) -> list[PersonPublic]:
+def list_people(caller: Caller, org: Ref | None = None) -> list[PersonPublic]:
     """People of your organisations (or of one of them)."""
-    with app.store.read() as conn:
+    with caller.read() as (user, conn):
         scope = Scope(user, conn)
         orgs = {scope.org(org)["id"]} if org is not None else scope.orgs()
         rows = reads.people(conn, orgs)
@@ -125,9 +124,9 @@ def list_people(app: AppDep, user: ApiUser, org: Ref | None = None) -> list[Pers
 
 
 @router.post("/people", status_code=status.HTTP_201_CREATED, tags=["directory"])
-def add_person(app: AppDep, user: ApiUser, body: PersonCreate) -> Created:
+def add_person(caller: Caller, body: PersonCreate) -> Created:
     """Add a person with a role; officers add owners and resource persons, managers staff too."""
-    with write(app, actor_id=user.person_id) as tx:
+    with caller.write() as (user, tx):
         org = Scope(user, tx.conn).org(body.org, Permission.WRITE)
         if body.role not in user.grantable_roles(org["id"]):
             raise Forbidden(f"your role does not allow adding a person as {body.role}")
@@ -146,10 +145,10 @@ def add_person(app: AppDep, user: ApiUser, body: PersonCreate) -> Created:
 
 @router.get("/projects", tags=["directory"])
 def list_projects(
-    app: AppDep, user: ApiUser, org: Ref | None = None, limit: Limit = 100, offset: Offset = 0
+    caller: Caller, org: Ref | None = None, limit: Limit = 100, offset: Offset = 0
 ) -> list[ProjectPublic]:
     """Projects of your organisations, newest first."""
-    with app.store.read() as conn:
+    with caller.read() as (user, conn):
         scope = Scope(user, conn)
         orgs = {scope.org(org)["id"]} if org is not None else scope.orgs()
         rows = reads.projects(conn, orgs, limit=limit, offset=offset)
@@ -157,18 +156,16 @@ def list_projects(
 
 
 @router.get("/projects/{project_id}", tags=["directory"])
-def show_project(
-    app: AppDep, user: ApiUser, project_id: Annotated[int, Path(ge=1, le=2**31 - 1)]
-) -> ProjectPublic:
+def show_project(caller: Caller, project_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> ProjectPublic:
     """A project of one of your organisations."""
-    with app.store.read() as conn:
+    with caller.read() as (user, conn):
         return ProjectPublic.model_validate(Scope(user, conn).project(project_id))
 
 
 @router.post("/projects", status_code=status.HTTP_201_CREATED, tags=["directory"])
-def add_project(app: AppDep, user: ApiUser, body: ProjectCreate) -> Created:
+def add_project(caller: Caller, body: ProjectCreate) -> Created:
     """Add a supported project; SIRET and BCE numbers are checked."""
-    with write(app, actor_id=user.person_id) as tx:
+    with caller.write() as (user, tx):
         scope = Scope(user, tx.conn)
         org = scope.org(body.org, Permission.WRITE)
         owner = scope.person(body.owner, org_id=org["id"])["id"] if body.owner is not None else None
@@ -190,8 +187,7 @@ def add_project(app: AppDep, user: ApiUser, body: ProjectCreate) -> Created:
 
 @router.get("/cases", tags=["cases"])
 def list_cases(
-    app: AppDep,
-    user: ApiUser,
+    caller: Caller,
     status: Literal["open", "closed", "all"] = "open",
     officer: Ref | None = None,
     org: Ref | None = None,
@@ -200,7 +196,7 @@ def list_cases(
     offset: Offset = 0,
 ) -> list[CaseSummary]:
     """Cases of your organisations, newest first, filtered by status, officer, organisation, pathway."""
-    with app.store.read() as conn:
+    with caller.read() as (user, conn):
         scope = Scope(user, conn)
         rows = queries.case_rows(
             conn,
@@ -216,9 +212,10 @@ def list_cases(
 
 
 @router.post("/cases", status_code=status.HTTP_201_CREATED, tags=["cases"])
-def open_case(app: AppDep, user: ApiUser, body: CaseOpen) -> CaseOpened:
+def open_case(caller: Caller, body: CaseOpen) -> CaseOpened:
     """Open a case for a project at the first stage of a pathway (officer: you, when not given)."""
-    with write(app, actor_id=user.person_id) as tx:
+    app = caller.app
+    with caller.write() as (user, tx):
         scope = Scope(user, tx.conn)
         project = scope.project(body.project, Permission.WRITE)
         org_id = project["organisation_id"]
@@ -234,17 +231,18 @@ def open_case(app: AppDep, user: ApiUser, body: CaseOpen) -> CaseOpened:
 
 
 @router.get("/cases/{ref}", tags=["cases"])
-def show_case(app: AppDep, user: ApiUser, ref: CaseRef, lang: Lang = "en") -> CaseDetail:
+def show_case(caller: Caller, ref: CaseRef, lang: Lang = "en") -> CaseDetail:
     """A case: project, current stage, its outcomes and fields, deadline, recorded data, entries."""
-    with app.store.read() as conn:
+    with caller.read() as (user, conn):
         case = Scope(user, conn).case(ref)
-        return CaseDetail.model_validate(queries.show_case(conn, app.catalog, case["id"], lang=lang))
+        return CaseDetail.model_validate(queries.show_case(conn, caller.app.catalog, case["id"], lang=lang))
 
 
 @router.post("/cases/{ref}/decisions", status_code=status.HTTP_201_CREATED, tags=["cases"])
-def decide(app: AppDep, user: ApiUser, ref: CaseRef, body: DecisionCreate) -> DecisionPublic:
+def decide(caller: Caller, ref: CaseRef, body: DecisionCreate) -> DecisionPublic:
     """Record the current stage's decision; 409 when `expected_version` is not the case's version."""
-    with write(app, actor_id=user.person_id) as tx:
+    app = caller.app
+    with caller.write() as (user, tx):
         case = Scope(user, tx.conn).case(ref, Permission.WRITE)
         decided = cases.decide(
             tx,
@@ -261,28 +259,27 @@ def decide(app: AppDep, user: ApiUser, ref: CaseRef, body: DecisionCreate) -> De
 
 
 @router.get("/cases/{ref}/history", tags=["cases"])
-def history(app: AppDep, user: ApiUser, ref: CaseRef) -> list[HistoryEvent]:
+def history(caller: Caller, ref: CaseRef) -> list[HistoryEvent]:
     """Every audit event of a case, oldest first."""
-    with app.store.read() as conn:
+    with caller.read() as (user, conn):
         case = Scope(user, conn).case(ref)
         return [HistoryEvent.model_validate(e) for e in queries.history(conn, case["id"])]
 
 
 @router.get("/due", tags=["cases"])
 def due(
-    app: AppDep,
-    user: ApiUser,
+    caller: Caller,
     within: Annotated[int, Query(ge=0, le=366)] = 7,
     officer: Ref | None = None,
     org: Ref | None = None,
 ) -> list[DueItem]:
     """Open cases of your organisations due within `within` days, overdue first."""
-    with app.store.read() as conn:
+    with caller.read() as (user, conn):
         scope = Scope(user, conn)
         rows = queries.due_rows(
             conn,
             orgs=scope.orgs(),
-            now=app.clock.now(),
+            now=caller.app.clock.now(),
             within_days=within,
             officer_id=scope.person_id_visible(officer) if officer is not None else None,
             org_id=scope.org(org)["id"] if org is not None else None,

@@ -1,20 +1,27 @@
 """FastAPI dependencies: the application, who is asking (token or session), CSRF.
 
-Routes declare ``user: ApiUser`` (bearer token, for /api/v1) or ``user: PageUser``
-(session cookie, for pages); what that user may see is then decided in one place,
-:class:`pathways.web.scope.Scope`.
+API routes declare ``caller: Caller`` (the bearer token, looked up in the route's own
+transaction: ``with caller.read() as (user, conn)``) or, when they open none themselves,
+``user: ApiUser``; pages declare ``user: PageUser`` (session cookie). What that user may see is
+then decided in one place, :class:`pathways.web.scope.Scope`.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Connection
 
 from pathways.bootstrap import App
 from pathways.services import accounts
 from pathways.services.accounts import Principal, Unauthenticated
+from pathways.services.tx import Tx, write
 from pathways.web.session import CSRF_FIELD, Session, read_session
 
 
@@ -45,17 +52,59 @@ _bearer = HTTPBearer(
 )
 
 
-def api_principal(
+@dataclass(frozen=True, slots=True)
+class ApiCaller:
+    """An API request's bearer token, checked in the transaction the route opens anyway.
+
+    :data:`ApiUser` looks the token up in a transaction of its own, before the route runs; a
+    route that reads or writes opens ``caller.read()`` or ``caller.write()`` instead and gets
+    the account and the transaction together: one transaction a request, not two (on
+    PostgreSQL two round trips fewer, bench/RESULTS.md). An unknown token is refused there,
+    with the same 401, before anything is read or written.
+    """
+
+    app: App
+    token: str
+
+    def principal(self, conn: Connection) -> Principal:
+        """The token's account, looked up on `conn`; 401 for an unknown or revoked token."""
+        principal = accounts.principal_for_token(conn, self.token)
+        if principal is None:
+            raise Unauthenticated(
+                "unknown or revoked API token", hint="create one with `pathways token create`"
+            )
+        return principal
+
+    @contextmanager
+    def read(self) -> Iterator[tuple[Principal, Connection]]:
+        """The caller's account and a read transaction (see :meth:`Store.read`)."""
+        with self.app.store.read() as conn:
+            yield self.principal(conn), conn
+
+    @contextmanager
+    def write(self) -> Iterator[tuple[Principal, Tx]]:
+        """The caller's account and a write transaction whose changes it is the actor of."""
+        with write(self.app) as tx:
+            user = self.principal(tx.conn)
+            yield user, dataclasses.replace(tx, actor_id=user.person_id)
+
+
+async def api_caller(
     app: AppDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-) -> Principal:
-    """The account of the request's bearer token; 401 without a valid one."""
+) -> ApiCaller:
+    """The request's bearer token, not yet looked up (no I/O, hence ``async``); 401 without one."""
     if credentials is None:
         raise Unauthenticated("an API token is needed", hint="send `Authorization: Bearer <token>`")
-    with app.store.read() as conn:
-        principal = accounts.principal_for_token(conn, credentials.credentials)
-    if principal is None:
-        raise Unauthenticated("unknown or revoked API token", hint="create one with `pathways token create`")
-    return principal
+    return ApiCaller(app, credentials.credentials)
+
+
+Caller = Annotated[ApiCaller, Depends(api_caller)]
+
+
+def api_principal(caller: Caller) -> Principal:
+    """The account of the request's bearer token, in a transaction of its own; 401 without one."""
+    with caller.app.store.read() as conn:
+        return caller.principal(conn)
 
 
 ApiUser = Annotated[Principal, Depends(api_principal)]
