@@ -143,7 +143,7 @@ class SqlMeter:
     cursor or, on PostgreSQL, sent to libpq (``pathways.store.prepared``) by its trace hook.
     There a statement's time is its sending, and ``SYNC`` the wait for the answers of all the
     statements sent before it. With ``commits``, each COMMIT's time in the driver too (label
-    ``COMMIT``; not counted as a statement).
+    ``COMMIT``; not counted as a statement); with ``rollbacks``, each ROLLBACK's (``ROLLBACK``).
     """
 
     statements: int = 0
@@ -159,8 +159,8 @@ class SqlMeter:
 
 
 @contextlib.contextmanager
-def sql_meter(store: Store, *, commits: bool = False) -> Iterator[SqlMeter]:
-    """Meter every statement run on the store's engine while active (and COMMIT with `commits`)."""
+def sql_meter(store: Store, *, commits: bool = False, rollbacks: bool = False) -> Iterator[SqlMeter]:
+    """Meter every statement run on the store's engine while active (COMMIT, ROLLBACK if asked)."""
     meter = SqlMeter()
     engine = store.engine
 
@@ -176,21 +176,32 @@ def sql_meter(store: Store, *, commits: bool = False) -> Iterator[SqlMeter]:
     dialect = engine.dialect
     plain_commit = dialect.do_commit
 
+    plain_rollback = dialect.do_rollback
+
     def timed_commit(dbapi_connection: Any) -> None:
         started = time.perf_counter()
         plain_commit(dbapi_connection)
         meter.add("COMMIT", time.perf_counter() - started, statement=False)
+
+    def timed_rollback(dbapi_connection: Any) -> None:
+        started = time.perf_counter()
+        plain_rollback(dbapi_connection)
+        meter.add("ROLLBACK", time.perf_counter() - started, statement=False)
 
     event.listen(engine, "before_cursor_execute", before)
     event.listen(engine, "after_cursor_execute", after)
     prepared.set_trace(traced)
     if commits:  # the engine's dialect object, for the meter's lifetime only
         dialect.do_commit = timed_commit  # type: ignore[method-assign]
+    if rollbacks:
+        dialect.do_rollback = timed_rollback  # type: ignore[method-assign]
     try:
         yield meter
     finally:
         if commits:
             del dialect.do_commit  # the class's method again
+        if rollbacks:
+            del dialect.do_rollback
         prepared.set_trace(None)
         event.remove(engine, "before_cursor_execute", before)
         event.remove(engine, "after_cursor_execute", after)

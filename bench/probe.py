@@ -3,7 +3,7 @@
     PYTHONPATH=src python bench/probe.py wal-pages [--cases 500]
     PYTHONPATH=src python bench/probe.py empty-write [--transactions 5000]
     PYTHONPATH=src python bench/probe.py pg-commit [--transactions 3000] [--threads 1,2,4,8]
-    PYTHONPATH=src python bench/probe.py api-cpu [--cases 10000] [--requests 1000]
+    PYTHONPATH=src python bench/probe.py api-cpu [--cases 10000] [--requests 1000] [--backend sqlite|postgres]
     PYTHONPATH=src python bench/probe.py retention [--cases 1000000] [--backend sqlite|postgres]
 
 wal-pages: SQLite write-ahead-log pages (frames) per decision, by B-tree. Decisions run as in
@@ -18,8 +18,10 @@ per second, user and system CPU microseconds per transaction), then the same on 
 Uses the ``test`` database (a table ``probe_commit`` is made and dropped).
 
 api-cpu: CPU milliseconds per request of the API's case list and of a decision, the ASGI
-application called in this process (no HTTP, no load generator), on a SQLite file loaded as
-``bench/web.py`` loads it; after 100 requests of warm-up, three rounds each.
+application called in this process (no HTTP, no load generator), on a database loaded as
+``bench/web.py`` loads it; after 100 requests of warm-up, three rounds each. On PostgreSQL
+(database ``pathways_bench_probe``) also the CPU of the server's processes a request, and the
+statements a request sends, by kind (BEGIN, SELECT, ..., SYNC: a wait for pipelined answers).
 
 retention: the retention rule's selection (``privacy._expired_owners``) on the database of
 ``bench/sweep.py`` (N open cases of 100 owners), for a cutoff before the projects were registered
@@ -48,7 +50,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import decide
-from common import ROOT, exclusive_run, fresh_database
+from common import ROOT, exclusive_run, fresh_database, sql_meter
 from pathways.domain.loader import load_pathway_dir
 from pathways.store import db as store_db
 from pathways.store.db import Store
@@ -161,13 +163,21 @@ def pg_commit(transactions: int, threads: list[int]) -> None:
             admin.execute("DROP TABLE IF EXISTS probe_commit")
 
 
-def api_cpu(cases: int, requests: int) -> None:
+def api_cpu(cases: int, requests: int, backend: str) -> None:
+    from sqlalchemy import text
+
     import web  # bench/web.py: the same data and the same requests
     from pathways.bootstrap import App, Clock
     from pathways.settings import Settings
     from pathways.web.app import create_app
 
-    db = fresh_database("sqlite")
+    db = fresh_database(
+        backend, postgres_url="postgresql+psycopg://postgres@127.0.0.1:5432/pathways_bench_probe"
+    )
+    database = web.CpuMeter(server=0, database_user=None)
+    if backend == "postgres":
+        with db.store.read() as conn:
+            database.database_user = web._owner(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
     try:
         settings = Settings(secret_key=web.SECRET, environment="test", config_dir=ROOT / "config")
         app = App(settings=settings, store=db.store, clock=Clock())
@@ -217,11 +227,22 @@ def api_cpu(cases: int, requests: int) -> None:
                     for _ in range(100):
                         await request()
                     for _ in range(3):
-                        c0 = time.process_time()
-                        for _ in range(requests):
-                            await request()
+                        c0, d0 = time.process_time(), database.read()[1]
+                        with sql_meter(db.store, commits=True, rollbacks=True) as meter:
+                            for _ in range(requests):
+                                await request()
+                        spent, db_spent = time.process_time() - c0, database.read()[1] - d0
+                        sent = ", ".join(
+                            f"{label} {n / requests:.1f}" for label, (n, _s) in sorted(meter.by_label.items())
+                        )
                         print(
-                            f"{name}: {(time.process_time() - c0) / requests * 1e3:.2f} ms of CPU a request"
+                            f"{name}: {spent / requests * 1e3:.2f} ms of CPU a request here"
+                            + (
+                                f", {db_spent / requests * 1e3:.2f} in PostgreSQL"
+                                if backend == "postgres"
+                                else ""
+                            )
+                            + f"; a request sends {sent}"
                         )
 
         asyncio.run(rounds())
@@ -265,6 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     api = sub.add_parser("api-cpu")
     api.add_argument("--cases", type=int, default=10_000)
     api.add_argument("--requests", type=int, default=1000)
+    api.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
     kept = sub.add_parser("retention")
     kept.add_argument("--cases", type=int, default=1_000_000)
     kept.add_argument("--backend", choices=("sqlite", "postgres"), default="postgres")
@@ -275,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.probe == "empty-write":
             empty_write(args.transactions)
         elif args.probe == "api-cpu":
-            api_cpu(args.cases, args.requests)
+            api_cpu(args.cases, args.requests, args.backend)
         elif args.probe == "retention":
             retention(args.cases, args.backend)
         else:

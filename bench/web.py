@@ -303,14 +303,46 @@ async def connect(port: int, clients: int, first: Request) -> list[Connection]:
     return conns
 
 
-Figures = dict[str, float]  # n, p50, p99, max (ms), rate (requests/s), cpu (ms of client CPU a request)
+Figures = dict[str, float]
+"""n, p50, p99, max (ms), rate (requests/s); CPU a request (ms): cpu (load generator), server
+(the server's processes) and database (PostgreSQL's processes; SQLite runs inside the server)."""
+TICK = os.sysconf("SC_CLK_TCK")
 
 
-async def phase(conns: Sequence[Connection], requests: Sequence[Request], think: float) -> dict[str, Figures]:
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """User + system CPU time of processes, in seconds (Linux; gone processes count 0)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / TICK
+
+
+@dataclass
+class CpuMeter:
+    """Where a phase's CPU goes: the server's processes and the database's."""
+
+    server: int  # the uvicorn process, parent of the workers
+    database_user: int | None  # uid whose processes are the database server (PostgreSQL), or None
+
+    def read(self) -> tuple[float, float]:
+        pids = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()]
+        server = [self.server, *(pid for pid in pids if _parent(pid) == self.server)]
+        user = self.database_user
+        database = [pid for pid in pids if user is not None and _owner(pid) == user]
+        return cpu_seconds(server), cpu_seconds(database)
+
+
+async def phase(
+    conns: Sequence[Connection], requests: Sequence[Request], think: float, meter: CpuMeter | None = None
+) -> dict[str, Figures]:
     """Send `requests` over the connections, each client in turn taking the next; figures by kind.
 
     With `think` > 0 a client waits an exponentially distributed time of that mean before its
-    first request and after every answer.
+    first request and after every answer. `meter`: also where the server's CPU went.
     """
     todo = deque(requests)
     latencies: dict[str, list[float]] = {r.kind: [] for r in requests}
@@ -330,9 +362,11 @@ async def phase(conns: Sequence[Connection], requests: Sequence[Request], think:
             if think and todo:
                 await asyncio.sleep(rng.expovariate(1 / think))
 
+    before = meter.read() if meter else (0.0, 0.0)
     started, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(client(c) for c in conns))
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    after = meter.read() if meter else (0.0, 0.0)
     if errors:
         raise SystemExit(f"{len(errors)} failed requests, first: {errors[0]}")
     out = {}
@@ -345,6 +379,8 @@ async def phase(conns: Sequence[Connection], requests: Sequence[Request], think:
             "max": values[-1],
             "rate": len(values) / elapsed,
             "cpu": cpu * 1000 / len(requests),
+            "server": (after[0] - before[0]) * 1000 / len(requests),
+            "database": (after[1] - before[1]) * 1000 / len(requests),
         }
     return out
 
@@ -378,6 +414,13 @@ def _parent(pid: int) -> int | None:
     try:
         return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
     except (OSError, ValueError, IndexError):
+        return None
+
+
+def _owner(pid: int) -> int | None:
+    try:
+        return Path(f"/proc/{pid}").stat().st_uid
+    except OSError:
         return None
 
 
@@ -433,8 +476,13 @@ def measure(url: str, backend: str, args: argparse.Namespace) -> Measured:
     def decisions(n: int) -> list[Request]:
         return [next(posts) for _ in range(n)]
 
+    database_user = None  # SQLite runs inside the server's processes
+    if backend == "postgres":  # the owner of this session's backend process: PostgreSQL's user
+        with db.store.read() as conn:
+            database_user = _owner(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
     port = free_port()
     server = start_server(url if backend == "postgres" else db.url, port, args.workers)
+    meter = CpuMeter(server.pid, database_user)
     runs: list[Run] = []
     load_before = os.getloadavg()[0]
     try:
@@ -458,7 +506,7 @@ def measure(url: str, backend: str, args: argparse.Namespace) -> Measured:
                     [listing] * args.requests,
                     decisions(args.requests),
                 ):
-                    run["saturated"] |= await phase(conns, requests, 0)
+                    run["saturated"] |= await phase(conns, requests, 0, meter)
                 half = args.officer_requests // 2
                 mixed = [r for pair in zip([listing] * half, decisions(half), strict=True) for r in pair]
                 run["officers"] = await phase(conns, mixed, args.think)
@@ -527,9 +575,8 @@ def figures_of(backend: str, args: argparse.Namespace, runs: list[Run]) -> list[
 
 
 def _col(runs: list[Run], scenario: str, kind: str) -> dict[str, float]:
-    return {
-        k: median([r[scenario][kind][k] for r in runs]) for k in ("n", "p50", "p99", "max", "rate", "cpu")
-    }
+    keys = ("n", "p50", "p99", "max", "rate", "cpu", "server", "database")
+    return {k: median([r[scenario][kind].get(k, 0.0) for r in runs]) for k in keys}
 
 
 def _p99_range(runs: list[Run], scenario: str, kind: str) -> str:
@@ -570,6 +617,16 @@ def section(backend: str, measured: Measured, args: argparse.Namespace) -> str:
             f"| {LABELS[kind]} | {int(col['n'])} | {col['p50']:.1f} | {col['p99']:.1f} "
             f"({_p99_range(runs, 'saturated', kind)}) | {col['max']:.1f} | **{col['rate']:.0f}** | {ratio} |"
         )
+    cores = os.cpu_count() or 1
+    budget = []
+    for kind in KINDS:
+        col = _col(runs, "saturated", kind)
+        total = col["server"] + col["database"] + col["cpu"]
+        most = cores * 1000 / total if total else float("inf")
+        budget.append(
+            f"| {LABELS[kind]} | {col['server']:.2f} | {col['database']:.2f} | {col['cpu']:.2f} "
+            f"| {total:.2f} | {most:.0f} | {args.clients / most * 1000:.0f} |"
+        )
     officers = []
     for kind in ("list", "decision"):
         col = _col(runs, "officers", kind)
@@ -583,6 +640,8 @@ def section(backend: str, measured: Measured, args: argparse.Namespace) -> str:
     sat_list, sat_decision = _col(runs, "saturated", "list"), _col(runs, "saturated", "decision")
     off_list, off_decision = _col(runs, "officers", "list"), _col(runs, "officers", "decision")
     mix = 1 / (0.5 / sat_list["rate"] + 0.5 / sat_decision["rate"])  # alternating list and decision
+    list_verdict = _cpu_verdict(sat_list, cores, args.clients)
+    decision_verdict = _cpu_verdict(sat_decision, cores, args.clients)
     plural = "s" if len(runs) > 1 else ""
     return f"""### {engine}
 
@@ -597,6 +656,16 @@ has the answer): a capacity test, where latency is mostly queueing (about client
 | request | n | p50 ms | p99 ms (range) | max ms | req/s (capacity) | × health p50 / p99 |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: |
 {chr(10).join(saturated)}
+
+Where the CPU of a saturated phase went, per request (ms; from /proc, the server's processes,
+{"PostgreSQL's processes" if backend == "postgres" else "none apart: SQLite runs inside the server"},
+and the load generator), and what it allows on {cores} cores: at most cores / CPU requests a
+second, so with {args.clients} requests in flight a mean latency of at least {args.clients} × CPU / cores
+(time waiting on the disk or on locks only adds to it).
+
+| request | server | database | load generator | CPU a request | most req/s | least mean ms |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: |
+{chr(10).join(budget)}
 
 **Officers at work**: {args.clients} clients, each thinking {args.think:g} s on average
 (exponentially distributed) after every answer, alternating case list and decision: about
@@ -617,8 +686,24 @@ Aim (issue 7), p99 under 100 ms:
   With {args.clients} requests always in flight, each waits for about {args.clients} / capacity:
   {args.clients / sat_list["rate"] * 1000:.0f} ms at {sat_list["rate"]:.0f} lists a second,
   {args.clients / sat_decision["rate"] * 1000:.0f} ms at {sat_decision["rate"]:.0f} decisions a second;
-  even a mean under 100 ms would need {args.clients * 10} requests a second.
+  even a mean under 100 ms would need {args.clients * 10} requests a second, so at most
+  {cores} × 100 / {args.clients} = {cores * 100 / args.clients:.1f} ms of CPU a request (server, database and
+  load generator together, table above). Spent: {_cpu(sat_list):.2f} ms a list,
+  {_cpu(sat_decision):.2f} ms a decision ({list_verdict}; {decision_verdict}).
 """
+
+
+def _cpu(col: dict[str, float]) -> float:
+    """CPU milliseconds a request of a saturated phase: server, database and load generator."""
+    return col["server"] + col["database"] + col["cpu"]
+
+
+def _cpu_verdict(col: dict[str, float], cores: int, clients: int) -> str:
+    """Whether the CPU a request alone keeps the mean latency of a saturated phase over 100 ms."""
+    least = clients * _cpu(col) / cores
+    if least >= 100:
+        return f"CPU alone keeps the mean at {least:.0f} ms or more: the aim is out of reach on {cores} cores"
+    return f"CPU alone allows a mean of {least:.0f} ms"
 
 
 def main() -> None:
