@@ -8,7 +8,6 @@ then decided in one place, :class:`pathways.web.scope.Scope`.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -56,11 +55,11 @@ _bearer = HTTPBearer(
 class ApiCaller:
     """An API request's bearer token, checked in the transaction the route opens anyway.
 
-    :data:`ApiUser` looks the token up in a transaction of its own, before the route runs; a
-    route that reads or writes opens ``caller.read()`` or ``caller.write()`` instead and gets
-    the account and the transaction together: one transaction a request, not two (on
-    PostgreSQL two round trips fewer, bench/RESULTS.md). An unknown token is refused there,
-    with the same 401, before anything is read or written.
+    :data:`ApiUser` looks the token up in a transaction of its own, on a thread of its own,
+    before the route runs. A route opens ``caller.read()`` or ``caller.write()`` instead and
+    gets the account with its transaction: a read request runs one transaction, not two, and
+    no request takes an extra trip through the thread pool (bench/RESULTS.md). An unknown
+    token is refused there, with the same 401, before anything is read or written.
     """
 
     app: App
@@ -83,10 +82,16 @@ class ApiCaller:
 
     @contextmanager
     def write(self) -> Iterator[tuple[Principal, Tx]]:
-        """The caller's account and a write transaction whose changes it is the actor of."""
-        with write(self.app) as tx:
-            user = self.principal(tx.conn)
-            yield user, dataclasses.replace(tx, actor_id=user.person_id)
+        """The caller's account and a write transaction whose changes it is the actor of.
+
+        The token is looked up first, in a read transaction: the write lock (on SQLite one
+        for the whole database, which every other writer waits for) is then held for the
+        change alone.
+        """
+        with self.app.store.read() as conn:
+            user = self.principal(conn)
+        with write(self.app, actor_id=user.person_id) as tx:
+            yield user, tx
 
 
 async def api_caller(
