@@ -53,7 +53,7 @@ _bearer = HTTPBearer(
 
 @dataclass(frozen=True, slots=True)
 class ApiCaller:
-    """An API request's bearer token, checked in the transaction the route opens anyway.
+    """An API request's bearer token, checked where the route opens its transaction.
 
     :data:`ApiUser` looks the token up in a transaction of its own, on a thread of its own,
     before the route runs. A route opens ``caller.read()`` or ``caller.write()`` instead and
