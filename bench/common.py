@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -174,27 +174,22 @@ def sql_meter(store: Store, *, commits: bool = False, rollbacks: bool = False) -
         meter.add(_label(stmt), spent, statement=stmt != "SYNC")  # SYNC: a wait, not a statement
 
     dialect = engine.dialect
-    plain_commit = dialect.do_commit
 
-    plain_rollback = dialect.do_rollback
+    def timed(label: str, plain: Callable[[Any], None]) -> Callable[[Any], None]:
+        def run(dbapi_connection: Any) -> None:
+            started = time.perf_counter()
+            plain(dbapi_connection)
+            meter.add(label, time.perf_counter() - started, statement=False)
 
-    def timed_commit(dbapi_connection: Any) -> None:
-        started = time.perf_counter()
-        plain_commit(dbapi_connection)
-        meter.add("COMMIT", time.perf_counter() - started, statement=False)
-
-    def timed_rollback(dbapi_connection: Any) -> None:
-        started = time.perf_counter()
-        plain_rollback(dbapi_connection)
-        meter.add("ROLLBACK", time.perf_counter() - started, statement=False)
+        return run
 
     event.listen(engine, "before_cursor_execute", before)
     event.listen(engine, "after_cursor_execute", after)
     prepared.set_trace(traced)
     if commits:  # the engine's dialect object, for the meter's lifetime only
-        dialect.do_commit = timed_commit  # type: ignore[method-assign]
+        dialect.do_commit = timed("COMMIT", dialect.do_commit)  # type: ignore[method-assign]
     if rollbacks:
-        dialect.do_rollback = timed_rollback  # type: ignore[method-assign]
+        dialect.do_rollback = timed("ROLLBACK", dialect.do_rollback)  # type: ignore[method-assign]
     try:
         yield meter
     finally:

@@ -164,8 +164,6 @@ def pg_commit(transactions: int, threads: list[int]) -> None:
 
 
 def api_cpu(cases: int, requests: int, backend: str) -> None:
-    from sqlalchemy import text
-
     import web  # bench/web.py: the same data and the same requests
     from pathways.bootstrap import App, Clock
     from pathways.settings import Settings
@@ -174,10 +172,7 @@ def api_cpu(cases: int, requests: int, backend: str) -> None:
     db = fresh_database(
         backend, postgres_url="postgresql+psycopg://postgres@127.0.0.1:5432/pathways_bench_probe"
     )
-    database = web.CpuMeter(server=0, database_user=None)
-    if backend == "postgres":
-        with db.store.read() as conn:
-            database.database_user = web._owner(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
+    database = web.CpuMeter(server=None, database_user=web.database_user(db.store))
     try:
         settings = Settings(secret_key=web.SECRET, environment="test", config_dir=ROOT / "config")
         app = App(settings=settings, store=db.store, clock=Clock())

@@ -83,6 +83,7 @@ from pathways.services import accounts, directory
 from pathways.services.cases import CASE, ENTRY, PROJECT
 from pathways.services.tx import write
 from pathways.settings import Settings
+from pathways.store.db import Store
 
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/pathways_bench_web"
 HOST = "127.0.0.1"
@@ -323,17 +324,24 @@ def cpu_seconds(pids: Sequence[int]) -> float:
 
 @dataclass
 class CpuMeter:
-    """Where a phase's CPU goes: the server's processes and the database's."""
+    """Where a phase's CPU goes: the server's processes and the database's (seconds so far)."""
 
-    server: int  # the uvicorn process, parent of the workers
-    database_user: int | None  # uid whose processes are the database server (PostgreSQL), or None
+    server: int | None  # the uvicorn process, parent of the workers (None: no server measured)
+    database_user: int | None  # uid of the database server's processes (None: SQLite, in-process)
 
     def read(self) -> tuple[float, float]:
-        pids = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()]
-        server = [self.server, *(pid for pid in pids if _parent(pid) == self.server)]
+        server = [] if self.server is None else [self.server, *_children(self.server)]
         user = self.database_user
-        database = [pid for pid in pids if user is not None and _owner(pid) == user]
+        database = [] if user is None else [pid for pid in _pids() if _owner(pid) == user]
         return cpu_seconds(server), cpu_seconds(database)
+
+
+def database_user(store: Store) -> int | None:
+    """The uid of PostgreSQL's processes (the owner of this session's backend); None on SQLite."""
+    if store.dialect != "postgresql":
+        return None
+    with store.read() as conn:
+        return _owner(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
 
 
 async def phase(
@@ -388,11 +396,9 @@ async def phase(
 def connections_per_worker(server: subprocess.Popen[bytes], port: int) -> list[int]:
     """How many established connections to `port` each worker process holds, most first (Linux)."""
     try:
-        workers = [
-            pid
-            for pid in (int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit())
-            if _parent(pid) == server.pid and b"resource_tracker" not in _cmdline(pid)
-        ] or [server.pid]
+        workers = [pid for pid in _children(server.pid) if b"resource_tracker" not in _cmdline(pid)] or [
+            server.pid
+        ]
         owner = {}
         for pid in workers:
             for fd in Path(f"/proc/{pid}/fd").iterdir():
@@ -408,6 +414,14 @@ def connections_per_worker(server: subprocess.Popen[bytes], port: int) -> list[i
     except (OSError, ValueError, IndexError):
         return []
     return sorted(counts.values(), reverse=True)
+
+
+def _pids() -> list[int]:
+    return [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()]
+
+
+def _children(pid: int) -> list[int]:
+    return [child for child in _pids() if _parent(child) == pid]
 
 
 def _parent(pid: int) -> int | None:
@@ -476,13 +490,9 @@ def measure(url: str, backend: str, args: argparse.Namespace) -> Measured:
     def decisions(n: int) -> list[Request]:
         return [next(posts) for _ in range(n)]
 
-    database_user = None  # SQLite runs inside the server's processes
-    if backend == "postgres":  # the owner of this session's backend process: PostgreSQL's user
-        with db.store.read() as conn:
-            database_user = _owner(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
     port = free_port()
     server = start_server(url if backend == "postgres" else db.url, port, args.workers)
-    meter = CpuMeter(server.pid, database_user)
+    meter = CpuMeter(server.pid, database_user(db.store))
     runs: list[Run] = []
     load_before = os.getloadavg()[0]
     try:
@@ -621,7 +631,7 @@ def section(backend: str, measured: Measured, args: argparse.Namespace) -> str:
     budget = []
     for kind in KINDS:
         col = _col(runs, "saturated", kind)
-        total = col["server"] + col["database"] + col["cpu"]
+        total = _cpu(col)
         most = cores * 1000 / total if total else float("inf")
         budget.append(
             f"| {LABELS[kind]} | {col['server']:.2f} | {col['database']:.2f} | {col['cpu']:.2f} "

@@ -74,6 +74,11 @@ class ApiCaller:
             )
         return principal
 
+    def account(self) -> Principal:
+        """The token's account, looked up in a read transaction of its own."""
+        with self.app.store.read() as conn:
+            return self.principal(conn)
+
     @contextmanager
     def read(self) -> Iterator[tuple[Principal, Connection]]:
         """The caller's account and a read transaction (see :meth:`Store.read`)."""
@@ -88,8 +93,7 @@ class ApiCaller:
         for the whole database, which every other writer waits for) is then held for the
         change alone.
         """
-        with self.app.store.read() as conn:
-            user = self.principal(conn)
+        user = self.account()
         with write(self.app, actor_id=user.person_id) as tx:
             yield user, tx
 
@@ -108,8 +112,7 @@ Caller = Annotated[ApiCaller, Depends(api_caller)]
 
 def api_principal(caller: Caller) -> Principal:
     """The account of the request's bearer token, in a transaction of its own; 401 without one."""
-    with caller.app.store.read() as conn:
-        return caller.principal(conn)
+    return caller.account()
 
 
 ApiUser = Annotated[Principal, Depends(api_principal)]
