@@ -23,8 +23,9 @@ from builders import (
 )
 from pathways.bootstrap import App
 from pathways.errors import Conflict, FieldError, TransitionNotAllowed
-from pathways.services import queries, work
+from pathways.services import cases, queries, work
 from pathways.services.cases import values_digest
+from pathways.store.audit import verify_chain
 from pathways.store.tables import AuditEvent, Case, Notice, OutboxJob, Project, StageEntry
 
 CASE = Case.__table__  # type: ignore[attr-defined]
@@ -252,6 +253,115 @@ def test_a_decision_with_a_stale_expected_version_is_a_conflict_and_changes_noth
 
     assert snapshot(app, opened["id"]) == before
     assert before["case"]["version"] == 2
+
+
+# Decisions worked out before their write transaction (as the web records them)
+
+
+def prepare(app: App, case: str, outcome: str, values: dict[str, Any], **kw: Any) -> cases.PreparedDecision:
+    with app.store.read() as conn:
+        return cases.prepare_decision(
+            conn, app.catalog, case=case, outcome=outcome, values=values, at=app.clock.now(), **kw
+        )
+
+
+def test_a_prepared_decision_writes_nothing_until_recorded_then_what_decide_would(
+    app: App, officer_case: tuple[int, dict[str, Any]]
+) -> None:
+    officer, opened = officer_case
+    before = snapshot(app, opened["id"])
+
+    prepared = prepare(app, opened["ref"], "relevant", INTAKE_RELEVANT, expected_version=1)
+    unchanged = snapshot(app, opened["id"])
+    decided = cases.record_decision(app, prepared, actor_id=officer)
+
+    assert unchanged == before
+    assert prepared.self_contained  # nothing but the case was read: written as prepared
+    assert (decided.entered, decided.version) == ("shared_diagnosis", 2)
+    row = case_row(app, opened["id"])
+    assert (row["stage"], row["version"], row["due_at"]) == ("shared_diagnosis", 2, decided.due_at)
+    left, entered = entries(app, opened["id"])
+    assert (left["outcome"], left["decided_by"], left["left_at"]) == ("relevant", officer, prepared.at)
+    assert entered["entered_at"] == prepared.at
+    assert len(notices(app, entered["id"])) == 4
+    (decision,) = audit_events(app, opened["id"], "decision")
+    assert (decision["actor_id"], decision["effective_at"]) == (officer, prepared.at)
+
+
+def test_a_prepared_decision_is_decided_again_on_the_case_as_it_is_when_someone_decided_meanwhile(
+    app: App, officer_case: tuple[int, dict[str, Any]]
+) -> None:
+    officer, opened = officer_case
+    prepared = prepare(app, opened["ref"], "relevant", INTAKE_RELEVANT)
+    decide(app, opened["ref"], "relevant", INTAKE_RELEVANT, by=officer)  # the case moves on
+    before = snapshot(app, opened["id"])
+
+    # Written as prepared it would have left intake a second time; decided again, it is refused.
+    with pytest.raises(
+        TransitionNotAllowed, match="'relevant' is not an outcome of stage 'shared_diagnosis'"
+    ):
+        cases.record_decision(app, prepared, actor_id=officer)
+
+    assert snapshot(app, opened["id"]) == before
+
+
+def test_a_prepared_decision_with_an_expected_version_is_a_conflict_when_the_case_moved_meanwhile(
+    app: App, officer_case: tuple[int, dict[str, Any]]
+) -> None:
+    officer, opened = officer_case
+    redirect = INTAKE_RELEVANT | {"redirected_to": "BGE", "redirect_reason": "other"}
+    prepared = prepare(app, opened["ref"], "not_relevant", redirect, expected_version=1)
+    decide(app, opened["ref"], "relevant", INTAKE_RELEVANT, by=officer)
+    before = snapshot(app, opened["id"])
+
+    with pytest.raises(Conflict, match="version 1, now 2"):
+        cases.record_decision(app, prepared, actor_id=officer)
+
+    assert snapshot(app, opened["id"]) == before
+
+
+def test_deciding_writes_when_its_block_ends_and_lets_other_writers_through_meanwhile(
+    app: App, officer_case: tuple[int, dict[str, Any]]
+) -> None:
+    officer, opened = officer_case
+    org = case_row(app, opened["id"])["organisation_id"]
+    other = open_diagnosis(app, make_project(app, org, name="Autre"), officer)
+
+    with cases.deciding(app) as decision:
+        decision.prepare(actor_id=officer, case=opened["ref"], outcome="relevant", values=INTAKE_RELEVANT)
+        pending = case_row(app, opened["id"])
+        # Another decision is written meanwhile: on SQLite the block holds no write lock.
+        decide(app, other["ref"], "relevant", INTAKE_RELEVANT, by=officer)
+
+    assert (pending["stage"], pending["version"]) == ("intake", 1)  # nothing written in the block
+    assert (decision.decided.entered, decision.decided.version) == ("shared_diagnosis", 2)
+    assert case_row(app, opened["id"])["stage"] == case_row(app, other["id"])["stage"] == "shared_diagnosis"
+    assert [e["actor_id"] for e in audit_events(app, opened["id"], "decision")] == [officer]
+    with app.store.read() as conn:  # both decisions chained, in the order they were written
+        assert [r.ok for r in verify_chain(conn, key=app.audit_key)] == [True]
+
+
+def test_deciding_never_loses_a_decision_written_on_the_same_case_meanwhile(
+    app: App, officer_case: tuple[int, dict[str, Any]]
+) -> None:
+    officer, opened = officer_case
+
+    def decide_while_the_same_decision_is_written() -> cases.Deciding:
+        with cases.deciding(app) as decision:
+            decision.prepare(actor_id=officer, case=opened["ref"], outcome="relevant", values=INTAKE_RELEVANT)
+            decide(app, opened["ref"], "relevant", INTAKE_RELEVANT, by=officer)
+        return decision
+
+    # SQLite decides again on the case as it is now (intake is left: refused); PostgreSQL,
+    # whose block is the write transaction, finds the version moved (a conflict).
+    with pytest.raises((TransitionNotAllowed, Conflict)):
+        decide_while_the_same_decision_is_written()
+
+    assert len(entries(app, opened["id"])) == 2  # intake left once
+    assert case_row(app, opened["id"])["version"] == 2
+    assert len(audit_events(app, opened["id"], "decision")) == 1
+    with cases.deciding(app) as unfinished, pytest.raises(RuntimeError, match="when the `with deciding"):
+        _ = unfinished.decided
 
 
 def test_an_outcome_not_offered_changes_nothing(app: App, officer_case: tuple[int, dict[str, Any]]) -> None:

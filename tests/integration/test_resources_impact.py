@@ -12,7 +12,7 @@ from sqlalchemy import select
 from builders import VALID_SIRET, decide, make_org, make_person, make_project, open_case
 from pathways.bootstrap import App
 from pathways.errors import FieldError, NotFound, RuleViolation, TransitionNotAllowed
-from pathways.services import directory, impact, queries, resources, work
+from pathways.services import cases, directory, impact, queries, resources, work
 from pathways.services.facts import DbFacts
 from pathways.services.tx import write
 from pathways.store.tables import AuditEvent, Case
@@ -120,6 +120,30 @@ def test_matching_suggests_who_fits_the_topics_is_under_the_cap_and_outside_the_
         people["pierre"]: "belongs to the beneficiary structure",
         people["lies"]: "declined this case",
     }
+
+
+def test_the_yearly_cap_is_checked_again_when_the_decision_is_written(
+    app: App, network: dict[str, Any]
+) -> None:
+    org, officer, mathieu = network["org"], network["officer"], network["people"]["mathieu"]
+    first, second, third = (transfer_to_validation(app, org, officer, mathieu) for _ in range(3))
+    decide(app, first, "validated", {"validated_on": "2026-03-02"})
+    with app.store.read() as conn:  # one transfer so far: under the cap of two
+        prepared = cases.prepare_decision(
+            conn,
+            app.catalog,
+            case=second,
+            outcome="validated",
+            values={"validated_on": "2026-03-04"},
+            at=app.clock.now(),
+        )
+    decide(app, third, "validated", {"validated_on": "2026-03-03"})  # the second, meanwhile
+
+    assert not prepared.self_contained  # the rule asked the database: decided again when written
+    with pytest.raises(RuleViolation, match="already has 2 transfers validated in 2026"):
+        cases.record_decision(app, prepared, actor_id=officer)
+    with app.store.read() as conn:
+        assert queries.show_case(conn, app.catalog, second)["stage"] == "validation"
 
 
 def test_matching_is_suggested_only_at_the_matching_stage(app: App, network: dict[str, Any]) -> None:

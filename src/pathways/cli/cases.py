@@ -84,19 +84,17 @@ def decide(
     """Record the current stage's decision with its data; exit 2 on a bad field, 4 if not allowed."""
     app_ = app_of(ctx)
     values = _parse_sets(set_ or [])
-    with app_.store.read() as conn:
-        row = cases.find_case(conn, case)
-        actor = _actor(conn, by) if by else row["officer_id"]
-    with write(app_, actor_id=actor) as tx:
-        decided = cases.decide(
-            tx,
-            app_.catalog,
+    with cases.deciding(app_) as decision:
+        row = cases.find_case(decision.conn, case)
+        decision.prepare(
+            actor_id=_actor(decision.conn, by) if by else row["officer_id"],
             case=row["id"],
             outcome=outcome,
             values=values,
             note=note,
             expected_version=expect_version,
         )
+    decided = decision.decided
     followed = _follow(app_)
     if json:
         emit_json({**asdict(decided), "work": [asdict(r) for r in followed]})

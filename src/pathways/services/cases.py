@@ -3,6 +3,11 @@
 The domain decides (:mod:`pathways.domain.case`); this module loads what it
 needs, persists the result guarded by the case's version number, appends the
 audit event and queues what must follow in the outbox.
+
+A decision is read and worked out (:func:`prepare_decision`), then written
+(:func:`decide` does both in the caller's transaction). People record theirs through
+:func:`deciding`, which on SQLite works the decision out before taking the database's
+one write lock and writes it after, decided again under the lock if the case moved.
 """
 
 from __future__ import annotations
@@ -10,10 +15,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Sequence, bindparam, insert, select, update
@@ -29,9 +35,12 @@ from pathways.domain.spec import FieldType, PathwaySpec, Phase, StageSpec
 from pathways.errors import Conflict, FieldError, NotFound, Refused
 from pathways.services import directory, outbox
 from pathways.services.facts import DbFacts
-from pathways.services.tx import Tx
+from pathways.services.tx import Tx, write
 from pathways.store.prepared import Prepared, PreparedRows, pipeline
 from pathways.store.tables import AuditHead, Case, Notice, Organisation, Project, RefCounter, StageEntry
+
+if TYPE_CHECKING:
+    from pathways.bootstrap import App
 
 CASE = Case.__table__  # type: ignore[attr-defined]
 ENTRY = StageEntry.__table__  # type: ignore[attr-defined]
@@ -60,8 +69,11 @@ class Decided:
 
 # Statements built once with bind parameters (b_*, never a column's name): a decision runs
 # each of them, and building a statement costs more than running it (bench/RESULTS.md).
-_CASE_BY_ID = select(CASE).where(CASE.c.id == bindparam("b_id"))
-_CASE_BY_REF = select(CASE).where(CASE.c.ref == bindparam("b_ref"))
+# A case by id or reference: every request about a case starts with it (store.prepared).
+_CASE_BY = {
+    "id": Prepared(select(CASE).where(CASE.c.id == bindparam("b_id"))),
+    "ref": Prepared(select(CASE).where(CASE.c.ref == bindparam("b_ref"))),
+}
 _PROJECT_BY_ID = select(PROJECT).where(PROJECT.c.id == bindparam("b_id"))
 _ORG_ZONE = select(ORG.c.timezone).where(ORG.c.id == bindparam("b_id"))
 
@@ -181,10 +193,10 @@ def _no_case(text: str) -> NotFound:
 def find_case(conn: Connection, ref: str | int) -> dict[str, Any]:
     """A case by reference (DIAG-2026-0001) or id."""
     text, params = _case_key(ref)
-    row = conn.execute(_CASE_BY_ID if "b_id" in params else _CASE_BY_REF, params).mappings().first()
+    row = _CASE_BY["id" if "b_id" in params else "ref"].first(conn, params)
     if row is None:
         raise _no_case(text)
-    return dict(row)
+    return row
 
 
 def next_ref(conn: Connection, prefix: str, year: int) -> str:
@@ -349,6 +361,27 @@ def open_case(
     return {"id": case_id, "ref": ref, "stage": state.stage, "due_at": due, "pathway": spec.id}
 
 
+@dataclass(frozen=True, slots=True)
+class PreparedDecision:
+    """A decision worked out from one read of its case, not yet written (:func:`prepare_decision`)."""
+
+    outcome: str
+    values: Mapping[str, Any]  # as given (person fields not yet resolved)
+    note: str | None
+    expected_version: int | None
+    at: datetime
+    row: Mapping[str, Any]  # the decision read (_DECISION_READ)
+    spec: PathwaySpec
+    transition: machine.Transition
+    # Worked out from the case's own row alone (no rule asked the database, no identifier to
+    # give the project): still right as long as the case's version has not moved.
+    self_contained: bool
+
+
+class _Moved(Exception):
+    """The case's version moved between the decision's read and its write."""
+
+
 def decide(
     tx: Tx,
     catalog: PathwayCatalog,
@@ -360,10 +393,145 @@ def decide(
     expected_version: int | None = None,
 ) -> Decided:
     """Record a decision; FieldError, TransitionNotAllowed, RuleViolation or Conflict change nothing."""
+    prepared = prepare_decision(
+        tx.conn,
+        catalog,
+        case=case,
+        outcome=outcome,
+        values=values,
+        note=note,
+        expected_version=expected_version,
+        at=tx.at,
+    )
+    return _write_or_conflict(tx, prepared)
+
+
+def _write_or_conflict(tx: Tx, prepared: PreparedDecision) -> Decided:
+    """Write a decision worked out in this transaction: Conflict if the case moved meanwhile."""
+    try:
+        return _write_decision(tx, prepared)
+    except _Moved:
+        raise Conflict(
+            f"case {prepared.row['ref']} was changed by someone else while you decided",
+            hint="reload the case (`pathways case show`) and decide again",
+        ) from None
+
+
+class Deciding:
+    """One decision being recorded (:func:`deciding`): read on :attr:`conn`, then :meth:`prepare`."""
+
+    def __init__(self, app: App, conn: Connection, at: datetime) -> None:
+        self.conn = conn  # for the caller's own reads: who asks, may they, which case
+        self._app = app
+        self._at = at
+        self._prepared: PreparedDecision | None = None
+        self._actor_id: int | None = None
+        self._decided: Decided | None = None
+
+    def prepare(
+        self,
+        *,
+        actor_id: int | None,
+        case: str | int,
+        outcome: str,
+        values: Mapping[str, Any],
+        note: str | None = None,
+        expected_version: int | None = None,
+    ) -> None:
+        """Work the decision out (:func:`decide`'s refusals); it is written when the block ends."""
+        self._actor_id = actor_id
+        self._prepared = prepare_decision(
+            self.conn,
+            self._app.catalog,
+            case=case,
+            outcome=outcome,
+            values=values,
+            note=note,
+            expected_version=expected_version,
+            at=self._at,
+        )
+
+    def _finish(self, write_: Callable[[PreparedDecision, int | None], Decided]) -> None:
+        if self._prepared is not None:
+            self._decided = write_(self._prepared, self._actor_id)
+
+    @property
+    def decided(self) -> Decided:
+        """What the decision did, once the ``with deciding(...)`` block has ended."""
+        if self._decided is None:
+            raise RuntimeError("the decision is written when the `with deciding(...)` block ends")
+        return self._decided
+
+
+@contextmanager
+def deciding(app: App) -> Iterator[Deciding]:
+    """Record one decision, read and worked out in the block, written when it ends.
+
+    Where every writer queues for one lock over the whole database (SQLite), the block runs in
+    a read transaction and the decision is written after it (:func:`record_decision`): the lock
+    is held for the writes alone (bench/RESULTS.md). Elsewhere (PostgreSQL, whose writers lock
+    only the rows they change) the block and the writes are one write transaction, which saves
+    a transaction's round trips and keeps the audit chain's head read with the case.
+
+        with cases.deciding(app) as decision:
+            case = ...  # who asks, and may they: read on decision.conn
+            decision.prepare(actor_id=..., case=case["id"], outcome=..., values=...)
+        decision.decided
+    """
+    if app.store.single_writer:
+        with app.store.read() as conn:
+            decision = Deciding(app, conn, app.clock.now())
+            yield decision
+        decision._finish(lambda prepared, actor: record_decision(app, prepared, actor_id=actor))
+        return
+    with write(app) as tx:
+        decision = Deciding(app, tx.conn, tx.at)
+        yield decision
+        decision._finish(lambda prepared, actor: _write_or_conflict(replace(tx, actor_id=actor), prepared))
+
+
+def record_decision(app: App, prepared: PreparedDecision, *, actor_id: int | None) -> Decided:
+    """Write a decision prepared in an earlier (read) transaction; :func:`decide`'s errors.
+
+    The write transaction then holds the write lock (on SQLite one for the whole database) for
+    the writes alone, not for reading the case and checking the rules. The case's version
+    guards the write: if someone decided meanwhile, or the decision asked the database more
+    than its case (a rule's facts), it is decided again inside the write transaction.
+    """
+    if prepared.self_contained:
+        try:
+            with write(app, actor_id=actor_id, at=prepared.at) as tx:
+                return _write_decision(tx, prepared)
+        except _Moved:
+            pass  # decided again below, on the case as it now is
+    with write(app, actor_id=actor_id) as tx:
+        return decide(
+            tx,
+            app.catalog,
+            case=prepared.row["id"],
+            outcome=prepared.outcome,
+            values=prepared.values,
+            note=prepared.note,
+            expected_version=prepared.expected_version,
+        )
+
+
+def prepare_decision(
+    conn: Connection,
+    catalog: PathwayCatalog,
+    *,
+    case: str | int,
+    outcome: str,
+    values: Mapping[str, Any],
+    note: str | None = None,
+    expected_version: int | None = None,
+    at: datetime,
+) -> PreparedDecision:
+    """Read the case and work the decision out, writing nothing; :func:`decide`'s refusals."""
     text, params = _case_key(case)
-    read = _DECISION_READ[tx.conn.dialect.name, "id" if "b_id" in params else "ref"]
-    with pipeline(tx.conn):  # on PostgreSQL, BEGIN and the read in one round trip
-        found = read.send(tx.conn, params)
+    read = _DECISION_READ[conn.dialect.name, "id" if "b_id" in params else "ref"]
+    with pipeline(conn):  # on PostgreSQL, BEGIN and the read in one round trip
+        found = read.send(conn, params)
     row = found.first()
     if row is None:
         raise _no_case(text)
@@ -373,7 +541,38 @@ def decide(
             hint="reload the case and decide again",
         )
     spec = catalog.get(row["pathway_id"], row["pathway_version"])
-    facts = _facts(row, project_id=row["project_id"], prefix="p_")
+    state = machine.CaseState(
+        stage=row["stage"], status=row["status"], result=row["result"], data=row["data"]
+    )
+    facts = DbFacts(conn)
+    transition = machine.decide(
+        spec,
+        state,
+        outcome,
+        _resolve_people(conn, spec, row["stage"], outcome, values),
+        project=_facts(row, project_id=row["project_id"], prefix="p_"),
+        facts=facts,
+        now=at,
+        case_id=row["id"],
+        stage_entered_at=row["e_entered_at"],
+    )
+    return PreparedDecision(
+        outcome=outcome,
+        values=values,
+        note=note,
+        expected_version=expected_version,
+        at=at,
+        row=row,
+        spec=spec,
+        transition=transition,
+        self_contained=not facts.consulted
+        and not _identifiers(spec.stage(row["stage"]).fields_for(outcome), transition.values),
+    )
+
+
+def _write_decision(tx: Tx, prepared: PreparedDecision) -> Decided:
+    """Write a prepared decision: one transaction (state, audit, outbox); _Moved if the case moved."""
+    row, spec, transition, outcome = prepared.row, prepared.spec, prepared.transition, prepared.outcome
     proj = {
         "id": row["project_id"],
         "organisation_id": row["p_organisation_id"],
@@ -381,22 +580,6 @@ def decide(
         "siret": row["p_siret"],
         "bce": row["p_bce"],
     }
-    entry_entered_at = row["e_entered_at"]
-    state = machine.CaseState(
-        stage=row["stage"], status=row["status"], result=row["result"], data=row["data"]
-    )
-    values = _resolve_people(tx.conn, spec, row["stage"], outcome, values)
-    transition = machine.decide(
-        spec,
-        state,
-        outcome,
-        values,
-        project=facts,
-        facts=DbFacts(tx.conn),
-        now=tx.at,
-        case_id=row["id"],
-        stage_entered_at=entry_entered_at,
-    )
     new = transition.state
     left = row["stage"]
     entry = row["current_entry_id"]
@@ -413,7 +596,7 @@ def decide(
                 "b_outcome": outcome,
                 "b_values": dict(transition.values),
                 "b_by": tx.actor_id,
-                "b_note": note,
+                "b_note": prepared.note,
             },
         )
         entry_id, due = None, None
@@ -463,16 +646,13 @@ def decide(
                 # still detectable.
                 "entry": entry,
                 "fields": sorted(transition.values),
-                "values_digest": values_digest(tx.key, transition.values, note),
+                "values_digest": values_digest(tx.key, transition.values, prepared.note),
                 "version": row["version"] + 1,
             },
             head=(row["h_seq"], row["h_digest"]) if row["h_seq"] is not None else None,
         )
     if moved.rowcount != 1:
-        raise Conflict(
-            f"case {row['ref']} was changed by someone else while you decided",
-            hint="reload the case (`pathways case show`) and decide again",
-        )
+        raise _Moved
     appended.finish()
     _record_identifiers(tx, spec.stage(left).fields_for(outcome), transition.values, proj, row["id"])
     _follow_up(tx, row=row, proj=proj, transition=transition, entry_id=entry)
@@ -497,17 +677,27 @@ def _queues_work(spec: PathwaySpec, transition: machine.Transition) -> bool:
     return transition.entered is not None and bool(spec.stage(transition.entered).steps)
 
 
+def _identifiers(specs: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, str]:
+    """The SIRET, SIREN and BCE numbers among a decision's recorded values."""
+    found: dict[str, str] = {}
+    for name, value in values.items():
+        kind = specs[name].type
+        if kind is FieldType.SIRET:
+            found |= {"siret": value, "siren": value[:9]}
+        elif kind is FieldType.BCE:
+            found["bce"] = value
+    return found
+
+
 def _record_identifiers(
     tx: Tx, specs: Mapping[str, Any], values: Mapping[str, Any], proj: Mapping[str, Any], case_id: int
 ) -> None:
     """A SIRET or BCE number recorded by a decision (e.g. at founding) becomes the project's own."""
-    found: dict[str, str] = {}
-    for name, value in values.items():
-        kind = specs[name].type
-        if kind is FieldType.SIRET and not proj["siret"]:
-            found |= {"siret": value, "siren": value[:9]}
-        elif kind is FieldType.BCE and not proj["bce"]:
-            found["bce"] = value
+    found = {
+        name: number
+        for name, number in _identifiers(specs, values).items()
+        if not proj["bce" if name == "bce" else "siret"]
+    }
     if found:
         tx.conn.execute(update(PROJECT).where(PROJECT.c.id == proj["id"]).values(**found))
         tx.audit(

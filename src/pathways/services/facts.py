@@ -13,13 +13,19 @@ ENTRY = StageEntry.__table__  # type: ignore[attr-defined]
 
 
 class DbFacts:
-    """Facts read in the decision's own transaction."""
+    """Facts read in the decision's own transaction.
+
+    ``consulted`` tells whether a rule asked anything: a decision that looked only at its own
+    case may be worked out before its write transaction (services.cases.prepare_decision).
+    """
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self.consulted = False
 
     def transfers_this_year(self, resource_person: int, year: int, *, exclude_case: int | None) -> int:
         """Peer-transfer cases of this resource person validated in `year` (other than `exclude_case`)."""
+        self.consulted = True
         start, end = datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
         query = (
             select(func.count(func.distinct(CASE.c.id)))
@@ -39,6 +45,7 @@ class DbFacts:
 
     def has_impact_evaluation(self, project: int) -> bool:
         """Whether an impact evaluation with at least one measured value is recorded for the project."""
+        self.consulted = True
         from pathways.store.tables import ImpactValue
 
         table = ImpactValue.__table__  # type: ignore[attr-defined]

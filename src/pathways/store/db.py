@@ -112,6 +112,11 @@ class Store:
         return self.engine.dialect.name
 
     @property
+    def single_writer(self) -> bool:
+        """Whether every writer queues for one lock over the whole database (SQLite)."""
+        return self.engine.dialect.name == "sqlite"
+
+    @property
     def safe_url(self) -> str:
         """The URL with its password masked, for messages and logs."""
         return self.engine.url.render_as_string(hide_password=True)

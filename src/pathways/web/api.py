@@ -242,17 +242,18 @@ def show_case(caller: Caller, ref: CaseRef, lang: Lang = "en") -> CaseDetail:
 def decide(caller: Caller, ref: CaseRef, body: DecisionCreate) -> DecisionPublic:
     """Record the current stage's decision; 409 when `expected_version` is not the case's version."""
     app = caller.app
-    with caller.write() as (user, tx):
-        case = Scope(user, tx.conn).case(ref, Permission.WRITE)
-        decided = cases.decide(
-            tx,
-            app.catalog,
+    with cases.deciding(app) as decision:
+        user = caller.principal(decision.conn)
+        case = Scope(user, decision.conn).case(ref, Permission.WRITE)
+        decision.prepare(
+            actor_id=user.person_id,
             case=case["id"],
             outcome=body.outcome,
             values=body.values,
             note=body.note,
             expected_version=body.expected_version,
         )
+    decided = decision.decided
     if decided.queued_work:  # else nothing waits: spare the request a look at the outbox
         follow(app, decided.case_id)
     return DecisionPublic.model_validate(decided, from_attributes=True)

@@ -13,7 +13,6 @@ from pathways.errors import FieldError, InvalidInput, PathwaysError, Refused
 from pathways.services import cases, queries, timeline
 from pathways.services.accounts import Forbidden, Permission, Principal
 from pathways.services.dispatch import list_messages
-from pathways.services.tx import write
 from pathways.web import forms, reads
 from pathways.web.api import field_of, follow
 from pathways.web.deps import AppDep, Csrf, PageUser
@@ -125,22 +124,22 @@ def decide(request: Request, app: AppDep, user: PageUser, ref: CaseRef) -> Respo
     spec_stage = None
     entered: dict[str, Any] = {}
     try:
-        with write(app, actor_id=user.person_id) as tx:
-            case = Scope(user, tx.conn).case(ref, Permission.WRITE)
+        with cases.deciding(app) as decision:
+            case = Scope(user, decision.conn).case(ref, Permission.WRITE)
             spec = app.catalog.get(case["pathway_id"], case["pathway_version"])
             if case["stage"] and outcome in spec.stage(case["stage"]).outcomes:
                 spec_stage = spec.stage(case["stage"])
                 entered = forms.posted_fields(spec_stage, outcome, form)
             values = forms.decision_values(spec_stage, outcome, entered) if spec_stage else {}
-            decided = cases.decide(
-                tx,
-                app.catalog,
+            decision.prepare(
+                actor_id=user.person_id,
                 case=case["id"],
                 outcome=outcome,
                 values=values,
                 note=note.strip() or None,
                 expected_version=int(version) if version.isdigit() and len(version) < 10 else None,
             )
+        decided = decision.decided
     except FieldError as exc:
         errors = {field_of(exc): exc.message.removeprefix(f"field '{exc.field}': ")}
         return _case_page(
