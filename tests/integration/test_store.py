@@ -513,6 +513,32 @@ def test_prepared_statements_store_what_core_stores(store: Store) -> None:
     assert missing is None
 
 
+_PEOPLE_FROM = Prepared(
+    select(PERSON.c.handle, PERSON.c.created_at, PERSON.c.channels)
+    .where(PERSON.c.handle >= bindparam("h"))
+    .order_by(PERSON.c.handle)
+)
+
+
+def test_prepared_statements_give_every_row_in_or_out_of_a_pipeline(store: Store) -> None:
+    with store.write() as conn:
+        for handle in ("ada", "bea", "cyd"):
+            _INSERT_PERSON.first(conn, person_row(handle, AT))
+    expected = [
+        {"handle": h, "created_at": AT, "channels": ["mailto://a@example.org", "ntfy://topic"]}
+        for h in ("bea", "cyd")
+    ]
+    with store.read() as conn:
+        alone = _PEOPLE_FROM.all(conn, {"h": "b"})
+        with pipeline(conn):
+            sent = _PEOPLE_FROM.send(conn, {"h": "b"}), _PEOPLE_FROM.send(conn, {"h": "z"})
+        together = [s.all() for s in sent]
+        first = _PEOPLE_FROM.send(conn, {"h": "b"}).first()
+    assert alone == expected
+    assert together == [expected, []]
+    assert first == expected[0]
+
+
 _INSERT_PEOPLE = PreparedRows(PERSON, [c for c in PERSON.c if c.key != "id"])
 
 

@@ -238,6 +238,10 @@ class Prepared:
         """The first row the statement returns (SELECT, or RETURNING), by column key; None if none."""
         return self.send(conn, values).first()
 
+    def all(self, conn: Connection, values: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Every row the statement returns, by column key (for a few rows: they are all loaded)."""
+        return self.send(conn, values).all()
+
 
 class PreparedRows:
     """An INSERT of any number of rows into `table`, each value named b_<column> as in
@@ -280,20 +284,20 @@ class PreparedRows:
 class Sent:
     """A statement run (or, in a pipeline, queued): its row count and first row once it is done."""
 
-    __slots__ = ("_compiled", "_cursor", "_error", "_row", "_rowcount", "_wire")
+    __slots__ = ("_compiled", "_cursor", "_error", "_rowcount", "_rows", "_wire")
 
     def __init__(self, compiled: _Compiled, cursor: Any = None, wire: _Wire | None = None) -> None:
         self._compiled = compiled
         self._cursor = cursor  # SQLite: the driver's cursor holding the result
         self._wire = wire  # PostgreSQL: the wire it waits on, until answered
         self._rowcount = -1
-        self._row: Sequence[Any] | None = None
+        self._rows: Sequence[Sequence[Any]] = ()
         self._error: Exception | None = None
 
-    def _answered(self, rowcount: int, row: Sequence[Any] | None) -> None:
+    def _answered(self, rowcount: int, rows: Sequence[Sequence[Any]]) -> None:
         self._wire = None
         self._rowcount = rowcount
-        self._row = row
+        self._rows = rows
 
     def _failed(self, error: Exception) -> None:
         self._wire = None
@@ -315,19 +319,33 @@ class Sent:
 
     def first(self) -> dict[str, Any] | None:
         """Its first row by column key, values processed as SQLAlchemy would; None if none."""
-        compiled = self._compiled
         if self._cursor is None:
             self._wait()
-            row = self._row
+            row = self._rows[0] if self._rows else None
         else:
-            try:
-                row = self._cursor.fetchone()
-            except compiled.dbapi_error as error:
-                raise exc.DBAPIError.instance(
-                    compiled.sql, None, error, compiled.dbapi_error, dialect=compiled.dialect
-                ) from error
-        if row is None:
-            return None
+            row = self._fetch(self._cursor.fetchone)
+        return None if row is None else self._mapping(row)
+
+    def all(self) -> list[dict[str, Any]]:
+        """Every row it returns, as :meth:`first` gives the first."""
+        if self._cursor is None:
+            self._wait()
+            rows = self._rows
+        else:
+            rows = self._fetch(self._cursor.fetchall)
+        return [self._mapping(row) for row in rows]
+
+    def _fetch(self, fetch: Callable[[], Any]) -> Any:
+        compiled = self._compiled
+        try:
+            return fetch()
+        except compiled.dbapi_error as error:
+            raise exc.DBAPIError.instance(
+                compiled.sql, None, error, compiled.dbapi_error, dialect=compiled.dialect
+            ) from error
+
+    def _mapping(self, row: Sequence[Any]) -> dict[str, Any]:
+        compiled = self._compiled
         found = list(row)
         for index, processor in compiled.results:
             found[index] = processor(found[index])
@@ -492,11 +510,11 @@ class _Wire:
                 continue
             if target is None:
                 continue
-            row = None
+            rows: Sequence[Sequence[Any]] = ()
             if status == pq.ExecStatus.TUPLES_OK and result.ntuples:
                 self.transformer.set_pgresult(result)
-                row = self.transformer.load_row(0, tuple)
-            target._answered(int(result.command_tuples or 0), row)
+                rows = self.transformer.load_rows(0, result.ntuples, tuple)
+            target._answered(int(result.command_tuples or 0), rows)
         sync = self._result()
         assert sync is not None
         assert sync.status == pq.ExecStatus.PIPELINE_SYNC, sync.status
