@@ -4,6 +4,7 @@
     PYTHONPATH=src python bench/probe.py empty-write [--transactions 5000]
     PYTHONPATH=src python bench/probe.py pg-commit [--transactions 3000] [--threads 1,2,4,8]
     PYTHONPATH=src python bench/probe.py api-cpu [--cases 10000] [--requests 1000] [--backend sqlite|postgres]
+    PYTHONPATH=src python bench/probe.py write-lock [--cases 3000] [--requests 2000]
     PYTHONPATH=src python bench/probe.py retention [--cases 1000000] [--backend sqlite|postgres]
 
 wal-pages: SQLite write-ahead-log pages (frames) per decision, by B-tree. Decisions run as in
@@ -23,6 +24,11 @@ application called in this process (no HTTP, no load generator), on a database l
 (database ``pathways_bench_probe``) also the CPU of the server's processes a request, and the
 statements a request sends, by kind (BEGIN, SELECT, ..., SYNC: a wait for pipelined answers).
 
+write-lock: how long a decision through the API (the ASGI application called in this process,
+as for api-cpu) holds SQLite's one write lock, from ``BEGIN IMMEDIATE`` to the end of its COMMIT,
+one request at a time: medians and p90 of the whole and of its parts (before the first INSERT
+or UPDATE, the writes, COMMIT).
+
 retention: the retention rule's selection (``privacy._expired_owners``) on the database of
 ``bench/sweep.py`` (N open cases of 100 owners), for a cutoff before the projects were registered
 (every owner has a newer project: the bench's case) and one after (every owner a candidate, each
@@ -37,22 +43,26 @@ import collections
 import json
 import resource
 import sqlite3
+import statistics
 import struct
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import MutableMapping
+from collections.abc import Callable, Coroutine, MutableMapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from sqlalchemy import event
+
 import decide
 from common import ROOT, exclusive_run, fresh_database, sql_meter
 from pathways.domain.loader import load_pathway_dir
 from pathways.store import db as store_db
+from pathways.store import prepared
 from pathways.store.db import Store
 
 PG_DSN = "host=127.0.0.1 user=postgres dbname=test"
@@ -163,8 +173,44 @@ def pg_commit(transactions: int, threads: list[int]) -> None:
             admin.execute("DROP TABLE IF EXISTS probe_commit")
 
 
-def api_cpu(cases: int, requests: int, backend: str) -> None:
-    import web  # bench/web.py: the same data and the same requests
+def _asgi_client(asgi: Any, token: str) -> Callable[..., Coroutine[Any, Any, None]]:
+    """A coroutine function calling the ASGI application in this process, as the token's holder
+    (no HTTP); it stops the probe on an answer other than 200 or 201."""
+    auth = (b"authorization", f"Bearer {token}".encode())
+
+    async def call(method: str, path: str, query: str = "", body: bytes = b"") -> None:
+        headers = [(b"host", b"probe"), auth]
+        if body:
+            headers += [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+        scope = {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
+            "path": path, "raw_path": path.encode(), "query_string": query.encode(), "headers": headers,
+            "client": ("127.0.0.1", 1), "server": ("probe", 80), "scheme": "http", "root_path": "",
+        }  # fmt: skip
+        sent: list[MutableMapping[str, Any]] = []
+        done = False
+
+        async def receive() -> MutableMapping[str, Any]:
+            nonlocal done
+            if done:  # the body was read: nothing more comes
+                await asyncio.Event().wait()
+            done = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: MutableMapping[str, Any]) -> None:
+            sent.append(message)
+
+        await asgi(scope, receive, send)
+        if sent[0]["status"] not in (200, 201):
+            raise SystemExit(f"{method} {path}: {sent[0]['status']} {sent[1:]}")
+
+    return call
+
+
+def _api_world(backend: str, cases: int) -> tuple[Any, Any, int, str, list[str]]:
+    """The database (``common.fresh_database``), the ASGI application, and the officer, token and
+    case references ``bench/web.py`` loads."""
+    import web
     from pathways.bootstrap import App, Clock
     from pathways.settings import Settings
     from pathways.web.app import create_app
@@ -172,43 +218,29 @@ def api_cpu(cases: int, requests: int, backend: str) -> None:
     db = fresh_database(
         backend, postgres_url="postgresql+psycopg://postgres@127.0.0.1:5432/pathways_bench_probe"
     )
+    settings = Settings(secret_key=web.SECRET, environment="test", config_dir=ROOT / "config")
+    app = App(settings=settings, store=db.store, clock=Clock())
+    me, token, refs = web.load(app, cases)
+    return db, create_app(app), me, token, refs
+
+
+def _decision_body() -> bytes:
+    import web
+
+    return json.dumps({"outcome": "relevant", "values": web.DECISION, "expected_version": 1}).encode()
+
+
+def api_cpu(cases: int, requests: int, backend: str) -> None:
+    import web  # bench/web.py: the same data and the same requests
+
+    db, asgi, me, token, refs = _api_world(backend, cases)
     database = web.CpuMeter(server=None, database_user=web.database_user(db.store))
     try:
-        settings = Settings(secret_key=web.SECRET, environment="test", config_dir=ROOT / "config")
-        app = App(settings=settings, store=db.store, clock=Clock())
-        me, token, refs = web.load(app, cases)
         if 100 + 3 * requests > len(refs):
             raise SystemExit(f"{100 + 3 * requests} decisions need as many cases: raise --cases")
-        asgi = create_app(app)
-        auth = (b"authorization", f"Bearer {token}".encode())
-        decision = json.dumps({"outcome": "relevant", "values": web.DECISION, "expected_version": 1}).encode()
+        call = _asgi_client(asgi, token)
+        decision = _decision_body()
         cases_left = iter(refs)
-
-        async def call(method: str, path: str, query: str = "", body: bytes = b"") -> None:
-            headers = [(b"host", b"probe"), auth]
-            if body:
-                headers += [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
-            scope = {
-                "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
-                "path": path, "raw_path": path.encode(), "query_string": query.encode(), "headers": headers,
-                "client": ("127.0.0.1", 1), "server": ("probe", 80), "scheme": "http", "root_path": "",
-            }  # fmt: skip
-            sent: list[MutableMapping[str, Any]] = []
-            done = False
-
-            async def receive() -> MutableMapping[str, Any]:
-                nonlocal done
-                if done:  # the body was read: nothing more comes
-                    await asyncio.Event().wait()
-                done = True
-                return {"type": "http.request", "body": body, "more_body": False}
-
-            async def send(message: MutableMapping[str, Any]) -> None:
-                sent.append(message)
-
-            await asgi(scope, receive, send)
-            if sent[0]["status"] not in (200, 201):
-                raise SystemExit(f"{method} {path}: {sent[0]['status']} {sent[1:]}")
 
         async def case_list() -> None:
             await call("GET", "/api/v1/cases", f"officer={me}&limit=50")
@@ -243,6 +275,69 @@ def api_cpu(cases: int, requests: int, backend: str) -> None:
         asyncio.run(rounds())
     finally:
         db.close()
+
+
+def write_lock(cases: int, requests: int) -> None:
+    """How long a decision through the API holds SQLite's write lock, one request at a time."""
+    db, asgi, _me, token, refs = _api_world("sqlite", cases)
+    engine, dialect = db.store.engine, db.store.engine.dialect
+    if 100 + requests > len(refs):
+        raise SystemExit(f"{100 + requests} decisions need as many cases: raise --cases")
+    marks: dict[str, float] = {}
+    spans: list[tuple[float, float, float]] = []  # before the first write, writes, COMMIT (s)
+
+    def locked(conn: Any) -> None:  # after the store's own listener has taken the lock
+        if conn.get_execution_options().get(store_db._BEGIN_OPTION) == "write":
+            marks.clear()
+            marks["locked"] = time.perf_counter()
+
+    def traced(statement: str, spent: float) -> None:  # statements run on the driver's cursor
+        if "locked" in marks and "write" not in marks and statement.split(None, 1)[0] in ("INSERT", "UPDATE"):
+            marks["write"] = time.perf_counter() - spent
+
+    plain_commit = dialect.do_commit
+
+    def commit(dbapi_connection: Any) -> None:
+        marks["commit"] = time.perf_counter()
+        plain_commit(dbapi_connection)
+        if "locked" in marks:
+            at = marks.get("write", marks["commit"])
+            spans.append((at - marks["locked"], marks["commit"] - at, time.perf_counter() - marks["commit"]))
+
+    call = _asgi_client(asgi, token)
+    decision = _decision_body()
+    cases_left = iter(refs)
+
+    async def run() -> None:
+        async with asgi.router.lifespan_context(asgi):
+            for _ in range(100):
+                await call("POST", f"/api/v1/cases/{next(cases_left)}/decisions", body=decision)
+            event.listen(engine, "begin", locked)
+            prepared.set_trace(traced)
+            dialect.do_commit = commit
+            try:
+                for _ in range(requests):
+                    await call("POST", f"/api/v1/cases/{next(cases_left)}/decisions", body=decision)
+            finally:
+                del dialect.do_commit
+                prepared.set_trace(None)
+                event.remove(engine, "begin", locked)
+
+    try:
+        asyncio.run(run())
+    finally:
+        db.close()
+    if len(spans) != requests:
+        raise SystemExit(f"{len(spans)} write transactions for {requests} decisions")
+    parts = [sorted(span[i] * 1e3 for span in spans) for i in range(3)]
+    held = sorted(sum(span) * 1e3 for span in spans)
+
+    def quartiles(values: list[float]) -> str:
+        return f"{statistics.median(values):.3f} ms (p90 {values[int(len(values) * 0.9)]:.3f})"
+
+    print(f"{requests} decisions, one at a time: the write lock held {quartiles(held)}, of which")
+    for label, values in zip(("before the first write", "the writes", "COMMIT"), parts, strict=True):
+        print(f"  {label}: {quartiles(values)}")
 
 
 def retention(cases: int, backend: str) -> None:
@@ -282,6 +377,9 @@ def main(argv: list[str] | None = None) -> int:
     api.add_argument("--cases", type=int, default=10_000)
     api.add_argument("--requests", type=int, default=1000)
     api.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
+    lock = sub.add_parser("write-lock")
+    lock.add_argument("--cases", type=int, default=3000)
+    lock.add_argument("--requests", type=int, default=2000)
     kept = sub.add_parser("retention")
     kept.add_argument("--cases", type=int, default=1_000_000)
     kept.add_argument("--backend", choices=("sqlite", "postgres"), default="postgres")
@@ -293,6 +391,8 @@ def main(argv: list[str] | None = None) -> int:
             empty_write(args.transactions)
         elif args.probe == "api-cpu":
             api_cpu(args.cases, args.requests, args.backend)
+        elif args.probe == "write-lock":
+            write_lock(args.cases, args.requests)
         elif args.probe == "retention":
             retention(args.cases, args.backend)
         else:

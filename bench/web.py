@@ -699,7 +699,7 @@ Aim (issue 7), p99 under 100 ms:
   even a mean under 100 ms would need {args.clients * 10} requests a second, so at most
   {cores} × 100 / {args.clients} = {cores * 100 / args.clients:.1f} ms of CPU a request (server, database and
   load generator together, table above). Spent: {_cpu(sat_list):.2f} ms a list,
-  {_cpu(sat_decision):.2f} ms a decision ({list_verdict}; {decision_verdict}).
+  {_cpu(sat_decision):.2f} ms a decision (case list: {list_verdict}; decision: {decision_verdict}).
 """
 
 
