@@ -69,7 +69,7 @@ _LOOKAHEAD: Final = 256
 _STREAM_BATCH: Final = 2000
 
 # Statements built once: the append is on the decision hot path.
-_SELECT_HEAD = (
+_SELECT_HEAD = Prepared(
     select(_HEAD.c.seq, _HEAD.c.digest).where(_HEAD.c.organisation_id == bindparam("org")).with_for_update()
 )
 _CREATE_HEAD = {
@@ -245,16 +245,17 @@ def begin_append(
 def _append_locked(conn: Connection, key: bytes, event: dict[str, Any]) -> int:
     """Append `event` after the head read under its row lock (created for a first event)."""
     organisation_id = event["organisation_id"]
-    head = conn.execute(_SELECT_HEAD, {"org": organisation_id}).first()
+    head = _SELECT_HEAD.first(conn, {"org": organisation_id})
     if head is None:
         # First event of this organisation, or a concurrent first append: whoever loses the
         # insert waits on the winner's row lock below, then reads its committed head.
         create = _CREATE_HEAD[conn.dialect.name]
         conn.execute(create, {"organisation_id": organisation_id, "seq": 0, "digest": GENESIS})
-        head = conn.execute(_SELECT_HEAD, {"org": organisation_id}).one()
-    seq = head.seq + 1
-    digest = _digest(key, head.digest, seq=seq, **event)
-    event_id = _insert_event(conn, event | {"seq": seq, "prev_digest": head.digest, "digest": digest})
+        head = _SELECT_HEAD.first(conn, {"org": organisation_id})
+        assert head is not None
+    seq = head["seq"] + 1
+    digest = _digest(key, head["digest"], seq=seq, **event)
+    event_id = _insert_event(conn, event | {"seq": seq, "prev_digest": head["digest"], "digest": digest})
     _UPDATE_HEAD.execute(conn, {"org": organisation_id, "new_seq": seq, "new_digest": digest})
     return event_id
 
