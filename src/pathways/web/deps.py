@@ -58,8 +58,9 @@ class ApiCaller:
     :data:`ApiUser` looks the token up in a transaction of its own, on a thread of its own,
     before the route runs. A route opens ``caller.read()`` or ``caller.write()`` instead and
     gets the account with its transaction: a read request runs one transaction, not two, and
-    no request takes an extra trip through the thread pool (bench/RESULTS.md). An unknown
-    token is refused there, with the same 401, before anything is read or written.
+    no request takes an extra trip through the thread pool (bench/RESULTS.md). A decision looks
+    it up with :meth:`principal` on the connection of ``cases.deciding``. An unknown token is
+    refused there, with the same 401, before anything is read or written.
     """
 
     app: App
