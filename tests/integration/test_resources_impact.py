@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -144,6 +146,44 @@ def test_the_yearly_cap_is_checked_again_when_the_decision_is_written(
         cases.record_decision(app, prepared, actor_id=officer)
     with app.store.read() as conn:
         assert queries.show_case(conn, app.catalog, second)["stage"] == "validation"
+
+
+def test_two_validations_at_once_for_one_resource_person_never_pass_the_yearly_cap(
+    app: App, network: dict[str, Any]
+) -> None:
+    org, officer, mathieu = network["org"], network["officer"], network["people"]["mathieu"]
+    first, second, third = (transfer_to_validation(app, org, officer, mathieu) for _ in range(3))
+    decide(app, first, "validated", {"validated_on": "2026-03-02"})
+    prepared, outcomes = threading.Event(), {}
+
+    def validate_in_a_long_decision() -> None:
+        try:
+            with cases.deciding(app) as decision:
+                decision.prepare(
+                    actor_id=officer, case=second, outcome="validated", values={"validated_on": "2026-03-03"}
+                )
+                prepared.set()
+                time.sleep(0.5)  # the other validation starts meanwhile
+            outcomes[second] = "validated"
+        except RuleViolation:
+            outcomes[second] = "refused"
+        finally:
+            prepared.set()
+
+    slow = threading.Thread(target=validate_in_a_long_decision)
+    slow.start()
+    assert prepared.wait(10)
+    try:  # PostgreSQL: waits for the slow one's lock on the person, then counts it
+        decide(app, third, "validated", {"validated_on": "2026-03-04"})
+        outcomes[third] = "validated"
+    except RuleViolation:  # SQLite: goes first; the slow one is decided again when written
+        outcomes[third] = "refused"
+    slow.join(10)
+
+    assert sorted(outcomes.values()) == ["refused", "validated"]
+    with app.store.read() as conn:
+        listed = {r["name"]: r for r in resources.list_resources(conn, now=app.clock.now())}
+    assert listed["Mathieu Roux"]["transfers_this_year"] == 2
 
 
 def test_matching_is_suggested_only_at_the_matching_stage(app: App, network: dict[str, Any]) -> None:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, bindparam, func, select
 
-from pathways.store.tables import Case, StageEntry
+from pathways.store.tables import Case, Person, StageEntry
 
 CASE = Case.__table__  # type: ignore[attr-defined]
 ENTRY = StageEntry.__table__  # type: ignore[attr-defined]
+PERSON = Person.__table__  # type: ignore[attr-defined]
+# FOR NO KEY UPDATE: rows that only refer to the person (foreign keys) are not held up.
+_LOCK_PERSON = select(PERSON.c.id).where(PERSON.c.id == bindparam("person")).with_for_update(key_share=True)
 
 
 class DbFacts:
@@ -24,8 +27,15 @@ class DbFacts:
         self.consulted = False
 
     def transfers_this_year(self, resource_person: int, year: int, *, exclude_case: int | None) -> int:
-        """Peer-transfer cases of this resource person validated in `year` (other than `exclude_case`)."""
+        """Peer-transfer cases of this resource person validated in `year` (other than `exclude_case`).
+
+        On PostgreSQL the person's row is locked first (until the decision commits): two
+        validations for the same person at once then count one after the other, each seeing the
+        other's, instead of both passing the yearly cap. SQLite already runs them one at a time.
+        """
         self.consulted = True
+        if self.conn.dialect.name == "postgresql":
+            self.conn.execute(_LOCK_PERSON, {"person": resource_person})
         start, end = datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
         query = (
             select(func.count(func.distinct(CASE.c.id)))
