@@ -288,33 +288,34 @@ def test_a_prepared_decision_writes_nothing_until_recorded_then_what_decide_woul
     assert (decision["actor_id"], decision["effective_at"]) == (officer, prepared.at)
 
 
+REDIRECT = INTAKE_RELEVANT | {"redirected_to": "BGE", "redirect_reason": "other"}
+
+
+@pytest.mark.parametrize(
+    ("outcome", "values", "expected_version", "refusal", "match"),
+    [
+        # Written as prepared it would have left intake a second time; decided again, refused.
+        ("relevant", INTAKE_RELEVANT, None, TransitionNotAllowed,
+         "'relevant' is not an outcome of stage 'shared_diagnosis'"),
+        ("not_relevant", REDIRECT, 1, Conflict, "version 1, now 2"),
+    ],
+    ids=["decided-again", "expected-version"],
+)  # fmt: skip
 def test_a_prepared_decision_is_decided_again_on_the_case_as_it_is_when_someone_decided_meanwhile(
-    app: App, officer_case: tuple[int, dict[str, Any]]
+    app: App,
+    officer_case: tuple[int, dict[str, Any]],
+    outcome: str,
+    values: dict[str, Any],
+    expected_version: int | None,
+    refusal: type[Exception],
+    match: str,
 ) -> None:
     officer, opened = officer_case
-    prepared = prepare(app, opened["ref"], "relevant", INTAKE_RELEVANT)
+    prepared = prepare(app, opened["ref"], outcome, values, expected_version=expected_version)
     decide(app, opened["ref"], "relevant", INTAKE_RELEVANT, by=officer)  # the case moves on
     before = snapshot(app, opened["id"])
 
-    # Written as prepared it would have left intake a second time; decided again, it is refused.
-    with pytest.raises(
-        TransitionNotAllowed, match="'relevant' is not an outcome of stage 'shared_diagnosis'"
-    ):
-        cases.record_decision(app, prepared, actor_id=officer)
-
-    assert snapshot(app, opened["id"]) == before
-
-
-def test_a_prepared_decision_with_an_expected_version_is_a_conflict_when_the_case_moved_meanwhile(
-    app: App, officer_case: tuple[int, dict[str, Any]]
-) -> None:
-    officer, opened = officer_case
-    redirect = INTAKE_RELEVANT | {"redirected_to": "BGE", "redirect_reason": "other"}
-    prepared = prepare(app, opened["ref"], "not_relevant", redirect, expected_version=1)
-    decide(app, opened["ref"], "relevant", INTAKE_RELEVANT, by=officer)
-    before = snapshot(app, opened["id"])
-
-    with pytest.raises(Conflict, match="version 1, now 2"):
+    with pytest.raises(refusal, match=match):
         cases.record_decision(app, prepared, actor_id=officer)
 
     assert snapshot(app, opened["id"]) == before

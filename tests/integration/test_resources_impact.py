@@ -124,12 +124,19 @@ def test_matching_suggests_who_fits_the_topics_is_under_the_cap_and_outside_the_
     }
 
 
-def test_the_yearly_cap_is_checked_again_when_the_decision_is_written(
-    app: App, network: dict[str, Any]
-) -> None:
+def one_validated_two_waiting(app: App, network: dict[str, Any]) -> tuple[int, str, str]:
+    """The officer and two transfers at validation for a resource person with one validated
+    this year (the cap is two)."""
     org, officer, mathieu = network["org"], network["officer"], network["people"]["mathieu"]
     first, second, third = (transfer_to_validation(app, org, officer, mathieu) for _ in range(3))
     decide(app, first, "validated", {"validated_on": "2026-03-02"})
+    return officer, second, third
+
+
+def test_the_yearly_cap_is_checked_again_when_the_decision_is_written(
+    app: App, network: dict[str, Any]
+) -> None:
+    officer, second, third = one_validated_two_waiting(app, network)
     with app.store.read() as conn:  # one transfer so far: under the cap of two
         prepared = cases.prepare_decision(
             conn,
@@ -151,9 +158,7 @@ def test_the_yearly_cap_is_checked_again_when_the_decision_is_written(
 def test_two_validations_at_once_for_one_resource_person_never_pass_the_yearly_cap(
     app: App, network: dict[str, Any]
 ) -> None:
-    org, officer, mathieu = network["org"], network["officer"], network["people"]["mathieu"]
-    first, second, third = (transfer_to_validation(app, org, officer, mathieu) for _ in range(3))
-    decide(app, first, "validated", {"validated_on": "2026-03-02"})
+    officer, second, third = one_validated_two_waiting(app, network)
     prepared, outcomes = threading.Event(), {}
 
     def validate_in_a_long_decision() -> None:

@@ -29,13 +29,13 @@ class DbFacts:
     def transfers_this_year(self, resource_person: int, year: int, *, exclude_case: int | None) -> int:
         """Peer-transfer cases of this resource person validated in `year` (other than `exclude_case`).
 
-        On PostgreSQL the person's row is locked first (until the decision commits): two
+        The person's row is locked first, until the decision commits: on PostgreSQL two
         validations for the same person at once then count one after the other, each seeing the
-        other's, instead of both passing the yearly cap. SQLite already runs them one at a time.
+        other's, instead of both passing the yearly cap. (SQLite has no row locks, and needs
+        none: it runs writers one at a time.)
         """
         self.consulted = True
-        if self.conn.dialect.name == "postgresql":
-            self.conn.execute(_LOCK_PERSON, {"person": resource_person})
+        self.conn.execute(_LOCK_PERSON, {"person": resource_person})
         start, end = datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
         query = (
             select(func.count(func.distinct(CASE.c.id)))
