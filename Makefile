@@ -54,7 +54,7 @@ bench-full: install
 reliability: install
 	@mkdir -p var && rm -f var/reliability-ledger.jsonl
 	PATHWAYS_RELIABILITY=full PATHWAYS_RELIABILITY_LEDGER=$(CURDIR)/var/reliability-ledger.jsonl \
-	  $(BIN)/pytest -n 2 --dist loadfile tests/reliability tests/fuzz tests/e2e/test_orchestration.py; status=$$?; \
+	  $(BIN)/pytest -n 2 --dist loadfile tests/reliability tests/fuzz tests/security tests/e2e/test_orchestration.py; status=$$?; \
 	  $(BIN)/python tests/reliability/report.py var/reliability-ledger.jsonl --out docs/RELIABILITY.md && exit $$status
 
 clean:

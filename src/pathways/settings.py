@@ -40,6 +40,33 @@ class Settings(BaseSettings):
     executor: Literal["inline", "prefect"] = Field(
         default="inline", description="who runs queued work: this process right after a decision, or Prefect"
     )
+    channel_allow: str = Field(
+        default="",
+        description=(
+            "comma-separated hosts, host:port or CIDRs that channels may reach although they are "
+            "loopback, private, link-local, multicast or unspecified (a local mail catcher, an internal relay)"
+        ),
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description=(
+            "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed; "
+            "empty: the client is the connection's peer"
+        ),
+    )
+    simulation: bool = Field(
+        default=False,
+        description="allow writes with --now more than 24 h ahead of the clock (refused in production)",
+    )
+
+    @model_validator(mode="after")
+    def _refuse_simulation_in_production(self) -> Settings:
+        if self.environment == "production" and self.simulation:
+            raise ValueError(
+                "PATHWAYS_SIMULATION=true is refused when PATHWAYS_ENVIRONMENT=production: "
+                "simulate on a copy of the database instead"
+            )
+        return self
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -31,6 +31,7 @@ AREAS = {
     "fuzz": "Hostile input (fuzzing)",
     "injection": "Injection and traversal",
     "authz": "Cross-organisation access",
+    "security": "Hostile users on a shared installation (tests/security)",
 }
 GUARANTEES = (
     "zero lost acknowledged decisions",
