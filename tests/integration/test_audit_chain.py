@@ -110,8 +110,11 @@ def test_events_are_chained_from_the_genesis_digest(store: Store, organisation: 
     assert tuple(head) == (3, rows[2].digest)
 
 
-def test_organisation_without_events_verifies(store: Store, organisation: int) -> None:
-    assert only(verify(store, organisation)) == VerifyReport(True, 0, organisation, None, None, "no events")
+def test_organisation_without_events_is_reported_as_deleted(store: Store, organisation: int) -> None:
+    # Its creation is its first event: no chain at all means the chain was deleted with its head.
+    detail = "no audit events, though every organisation's chain starts at seq 1"
+    assert only(verify(store, organisation)) == VerifyReport(False, 0, organisation, 1, "deleted", detail)
+    assert only(verify(store)) == VerifyReport(False, 0, organisation, 1, "deleted", detail)
 
 
 def test_raw_sql_edit_is_reported_as_edited(store: Store, organisation: int) -> None:

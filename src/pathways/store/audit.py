@@ -18,7 +18,8 @@ edited
     an event's content (or digest) no longer matches its digest, its links are intact
 deleted
     events are missing inside the chain: a gap in seq, or an event names a predecessor
-    that no longer exists
+    that no longer exists; or an organisation the database knows has no events at all
+    (its creation is its first event, so every organisation's chain starts at seq 1)
 reordered
     events are all there but out of order: the event that should come next is further on
 inserted
@@ -29,7 +30,7 @@ head_mismatch
 
 The chain proves what the database holds against someone without the key; someone
 who deletes the last events *and* rewinds the head is only caught against a copy of
-the head kept elsewhere (an export, a published digest).
+the head kept elsewhere: :mod:`pathways.store.anchor` (``pathways audit head``).
 """
 
 from __future__ import annotations
@@ -45,11 +46,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Final, Literal, cast
 
-from sqlalchemy import Connection, Row, Table, bindparam, insert, select, union, update
+from sqlalchemy import Connection, Row, Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from pathways.store.anchor import KNOWN_ORGANISATIONS
 from pathways.store.prepared import Prepared, Sent
-from pathways.store.tables import AuditEvent, AuditHead, Organisation
+from pathways.store.tables import AuditEvent, AuditHead
 
 GENESIS: Final = "0" * 64
 """The ``prev_digest`` of an organisation's first event."""
@@ -62,7 +64,6 @@ _Finding = tuple[Problem, int, str]
 # SQLModel does not declare ``__table__`` on its classes.
 _EVENT: Final[Table] = AuditEvent.__table__  # type: ignore[attr-defined]
 _HEAD: Final[Table] = AuditHead.__table__  # type: ignore[attr-defined]
-_ORGANISATION: Final[Table] = Organisation.__table__  # type: ignore[attr-defined]
 _KIND_MAX: Final = 40
 # How far verification looks ahead for the event that should have come next.
 _LOOKAHEAD: Final = 256
@@ -123,10 +124,6 @@ _SELECT_EVENTS = (
     .order_by(_EVENT.c.seq, _EVENT.c.id)
     .execution_options(yield_per=_STREAM_BATCH)
 )
-_ORGANISATION_IDS = union(
-    select(_ORGANISATION.c.id), select(_HEAD.c.organisation_id), select(_EVENT.c.organisation_id)
-).subquery()
-_ALL_ORGANISATIONS = select(_ORGANISATION_IDS.c.id).order_by(_ORGANISATION_IDS.c.id)
 
 
 @dataclass(frozen=True)
@@ -267,7 +264,9 @@ def _insert_event(conn: Connection, row: dict[str, Any]) -> int:
 
 
 def verify_chain(conn: Connection, *, key: bytes, organisation_id: int | None = None) -> list[VerifyReport]:
-    """Verify the chain of one organisation, or of every organisation (one report each).
+    """Verify the chain of one organisation, or of every one the database knows (one report each).
+
+    An organisation without any event fails (``deleted`` at seq 1): its creation is audited.
 
     Events are streamed in seq order, so memory stays constant however long the chain.
     Run it inside ``Store.read()``: one snapshot, so appends meanwhile are not mistaken
@@ -277,7 +276,7 @@ def verify_chain(conn: Connection, *, key: bytes, organisation_id: int | None = 
         raise ValueError("the audit key is empty")
     if organisation_id is not None:
         return [_verify_one(conn, key, organisation_id)]
-    ids = conn.execute(_ALL_ORGANISATIONS).scalars().all()
+    ids = conn.execute(KNOWN_ORGANISATIONS).scalars().all()
     return [_verify_one(conn, key, org) for org in ids]
 
 
@@ -309,9 +308,13 @@ def _verify_one(conn: Connection, key: bytes, organisation_id: int) -> VerifyRep
             finding = _check_head(newer, walk)
             break
         head = newer
+    if finding is None and walk.checked == 0:
+        # Deleting a chain with its head row leaves nothing to contradict: the rule catches it.
+        finding = "deleted", 1, "no audit events, though every organisation's chain starts at seq 1"
     if finding is None:
-        detail = f"{walk.checked} events verified" if walk.checked else "no events"
-        return VerifyReport(True, walk.checked, organisation_id, None, None, detail)
+        return VerifyReport(
+            True, walk.checked, organisation_id, None, None, f"{walk.checked} events verified"
+        )
     problem, seq, detail = finding
     return VerifyReport(False, walk.checked, organisation_id, seq, problem, detail)
 
