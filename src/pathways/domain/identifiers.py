@@ -1,22 +1,26 @@
 """Legal identifiers of a founded structure: SIREN / SIRET (France) and BCE / KBO number (Belgium).
 
-Each ``check_*`` returns the normalised number or raises InvalidIdentifier saying whether
-the length, the characters or the check digits are wrong.
+The check-digit arithmetic is python-stdnum's (``stdnum.fr.siren``, ``stdnum.fr.siret`` with
+La Poste's rule, ``stdnum.be.vat``); this module keeps what pathways adds around it: its own
+separators, its messages (length, characters or check digits, with a hint) raised as
+InvalidIdentifier, and the BCE check-digit range stdnum leaves open.
 """
 
 from __future__ import annotations
 
 import re
 
+from stdnum import luhn
+from stdnum.be import vat as be_vat
+from stdnum.fr import siren as fr_siren
+from stdnum.fr import siret as fr_siret
+
 from pathways.errors import InvalidIdentifier
 
 __all__ = ["check_bce", "check_siren", "check_siret", "format_bce", "luhn_valid", "normalise", "siren_of"]
 
 _SEPARATORS = re.compile(r"[\s.\-]")  # \s also covers the (narrow) no-break spaces of French typography
-_LA_POSTE = "356000000"
-# La Poste numbers its many establishments with a digit-sum rule instead of Luhn (INSEE);
-# its head office predates that rule and keeps a Luhn-valid SIRET.
-_LA_POSTE_HEAD_OFFICE = "35600000000048"
+_WRONG_DIGIT_HINT = "check for a mistyped digit"
 
 
 def _is_digits(value: str) -> bool:
@@ -25,13 +29,7 @@ def _is_digits(value: str) -> bool:
 
 def luhn_valid(digits: str) -> bool:
     """True if ``digits`` (ASCII digits only, at least one) passes the Luhn check."""
-    if not _is_digits(digits):
-        return False
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        tens, units = divmod(int(char) * (2 if position % 2 else 1), 10)
-        total += tens + units
-    return total % 10 == 0
+    return _is_digits(digits) and luhn.is_valid(digits)
 
 
 def normalise(value: str) -> str:
@@ -40,6 +38,8 @@ def normalise(value: str) -> str:
 
 
 def _require_digits(kind: str, value: str, number: str, length: int) -> None:
+    # Checked here, before stdnum: its messages name no value, and stdnum.be.vat would
+    # silently pad a 9-digit number with a leading 0.
     if number and not _is_digits(number):
         raise InvalidIdentifier(
             f"{kind} {value!r} must contain only digits", hint=f"{length} digits expected"
@@ -52,8 +52,8 @@ def check_siren(value: str) -> str:
     """Validate a SIREN (9 digits, Luhn) and return it normalised."""
     number = normalise(value)
     _require_digits("SIREN", value, number, 9)
-    if not luhn_valid(number):
-        raise InvalidIdentifier(f"SIREN {value!r} has a wrong check digit", hint="check for a mistyped digit")
+    if not fr_siren.is_valid(number):
+        raise InvalidIdentifier(f"SIREN {value!r} has a wrong check digit", hint=_WRONG_DIGIT_HINT)
     return number
 
 
@@ -61,17 +61,15 @@ def check_siret(value: str) -> str:
     """Validate a SIRET (a valid SIREN + 5 establishment digits) and return it normalised."""
     number = normalise(value)
     _require_digits("SIRET", value, number, 14)
-    if number.startswith(_LA_POSTE) and number != _LA_POSTE_HEAD_OFFICE:
-        valid = sum(map(int, number)) % 5 == 0
-    else:
-        valid = luhn_valid(number)
-    if not valid:
-        raise InvalidIdentifier(f"SIRET {value!r} has a wrong check digit", hint="check for a mistyped digit")
-    try:
-        check_siren(number[:9])
-    except InvalidIdentifier as error:
-        raise InvalidIdentifier(f"SIRET {value!r} starts with an invalid SIREN", hint=error.message) from None
-    return number
+    if fr_siret.is_valid(number):
+        return number
+    # stdnum gives one verdict for the SIRET's own check and its SIREN's. The SIREN is to
+    # blame only when the SIRET's own check passed: Luhn over the 14 digits, since La Poste's
+    # SIREN (whose SIRETs follow a digit-sum rule instead) is itself valid.
+    if luhn.is_valid(number) and not fr_siren.is_valid(number[:9]):
+        hint = f"SIREN {number[:9]!r} has a wrong check digit"
+        raise InvalidIdentifier(f"SIRET {value!r} starts with an invalid SIREN", hint=hint)
+    raise InvalidIdentifier(f"SIRET {value!r} has a wrong check digit", hint=_WRONG_DIGIT_HINT)
 
 
 def siren_of(siret: str) -> str:
@@ -87,7 +85,9 @@ def check_bce(value: str) -> str:
     _require_digits("BCE number", value, number, 10)
     if number[0] not in "01":
         raise InvalidIdentifier(f"BCE number {value!r} must start with 0 or 1")
-    if int(number[8:]) != 97 - int(number[:8]) % 97:
+    # The check digits are 97 - (first eight mod 97), so 01 to 97; stdnum.be.vat only asks
+    # for the ten digits to be a multiple of 97, which also lets 00, 98 and 99 through.
+    if not 1 <= int(number[8:]) <= 97 or not be_vat.is_valid(number):
         raise InvalidIdentifier(
             f"BCE number {value!r} has wrong check digits",
             hint="the last two digits must be 97 minus the first eight modulo 97",
