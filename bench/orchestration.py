@@ -66,6 +66,7 @@ JOB = OutboxJob.__table__  # type: ignore[attr-defined]
 PERSON = Person.__table__  # type: ignore[attr-defined]
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
 AIM_MS = 20.0  # Prefect's overhead per case-step, amortised over a run (issue 4)
+LOOPBACK = "127.0.0.1"  # channels may reach the loopback webhook, as an operator allows a catcher
 
 
 # --- processes -----------------------------------------------------------------------------
@@ -370,6 +371,7 @@ def environment(home: Path, url: str, api: str) -> dict[str, str]:
         "PATHWAYS_HOME": str(home),
         "PATHWAYS_ENVIRONMENT": "test",
         "PATHWAYS_EXECUTOR": "prefect",
+        "PATHWAYS_CHANNEL_ALLOW": LOOPBACK,  # the workers send to the webhook on loopback
         "PREFECT_API_URL": api,
     }
 
@@ -517,6 +519,7 @@ def main() -> None:
     if unknown:
         parser.error(f"--modes: unknown mode {unknown[0]!r} (embedded, scaled)")
     os.environ.setdefault("PREFECT_SERVER_ALLOW_EPHEMERAL_MODE", "false")
+    os.environ["PATHWAYS_CHANNEL_ALLOW"] = LOOPBACK  # people's channel is the webhook on loopback
     figures = []
     with exclusive_run(), tempfile.TemporaryDirectory(prefix="pathways-bench-orch-") as tmp:
         load_before = os.getloadavg()[0]

@@ -15,11 +15,25 @@ from itertools import count
 from typing import Any
 
 from pathways.bootstrap import App
+from pathways.domain.identifiers import luhn_valid
 from pathways.services import cases, directory
 from pathways.services.tx import write
 
 VALID_SIRET = "73282932000074"
 _serial = count(1)
+_sirets = count(1)
+_DISTINCT: Any = object()  # make_project's default: a SIRET of its own
+
+
+def _luhn_complete(payload: str) -> str:
+    return next(payload + d for d in "0123456789" if luhn_valid(payload + d))
+
+
+def distinct_siret() -> str:
+    """A valid SIRET no other call returns (its own SIREN too: one legal entity per project)."""
+    n = next(_sirets)
+    siren = _luhn_complete(f"{40_000_000 + n:08d}")
+    return _luhn_complete(f"{siren}0001")
 
 
 def make_org(app: App, *, name: str | None = None, territory: str = "FR-75", **extra: Any) -> int:
@@ -57,21 +71,24 @@ def make_project(
     *,
     name: str | None = None,
     owner: int | None = None,
-    siret: str | None = VALID_SIRET,
+    siret: str | None = _DISTINCT,
     bce: str | None = None,
     territory: str | None = None,
     phase: str = "founded",
     legal_form: str | None = "association",
     permanent_jobs: int = 3,
 ) -> int:
-    """A project eligible for a diagnosis (founded association with salaried jobs); returns its id."""
+    """A project eligible for a diagnosis (founded association with salaried jobs); returns its id.
+
+    Each project gets a SIRET of its own unless `siret` is given (None: no SIRET).
+    """
     with write(app) as tx:
         return directory.add_project(
             tx,
             name=name or f"Recyclerie {next(_serial)}",
             org=org,
             owner=owner,
-            siret=siret,
+            siret=distinct_siret() if siret is _DISTINCT else siret,
             bce=bce,
             territory=territory,
             phase=phase,

@@ -40,7 +40,8 @@ def bce(n: int) -> str:
 
 
 def project_rows(count: int, *, fr_org: str, be_org: str, owner: str | None = None) -> list[dict[str, str]]:
-    """`count` valid project rows, two thirds French, one third Belgian."""
+    """`count` valid project rows, two thirds French, one third Belgian; `owner` (a member of
+    `fr_org`) owns every tenth French project."""
     rows = []
     for i in range(count):
         belgian = i % 3 == 2
@@ -48,7 +49,7 @@ def project_rows(count: int, *, fr_org: str, be_org: str, owner: str | None = No
             {
                 "name": f"Projet coopératif n°{i}",
                 "org": be_org if belgian else fr_org,
-                "owner": owner if owner is not None and i % 10 == 0 else "",
+                "owner": owner if owner is not None and i % 10 == 0 and not belgian else "",  # fr_org's
                 "siret": "" if belgian else siret(i),
                 "bce": bce(i) if belgian else "",
                 "territory": BE_TERRITORIES[i % 3] if belgian else FR_TERRITORIES[i % 4],

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "local-development-only-change-me"  # noqa: S105  refused outside local use below
@@ -43,8 +43,8 @@ class Settings(BaseSettings):
     channel_allow: str = Field(
         default="",
         description=(
-            "comma-separated hosts, host:port or CIDRs that channels may reach although they are "
-            "loopback, private, link-local, multicast or unspecified (a local mail catcher, an internal relay)"
+            "comma-separated hosts, host:port or CIDRs that channels may reach although they are loopback, "
+            "private, link-local, multicast or unspecified (a local mail catcher, an internal relay)"
         ),
     )
     trusted_proxies: str = Field(
@@ -58,6 +58,14 @@ class Settings(BaseSettings):
         default=False,
         description="allow writes with --now more than 24 h ahead of the clock (refused in production)",
     )
+
+    @field_validator("channel_allow")
+    @classmethod
+    def _check_channel_allow(cls, value: str) -> str:
+        from pathways.notify.allowlist import parse_allow  # ipaddress only: Apprise is not imported
+
+        parse_allow(value)  # a malformed entry is a settings error naming it, not a surprise at dispatch
+        return value
 
     @model_validator(mode="after")
     def _refuse_simulation_in_production(self) -> Settings:

@@ -188,6 +188,7 @@ def seed(home: Home) -> None:
     """`pathways init` through the command, then people and projects through the services (not under test)."""
     from datetime import UTC, date, datetime
 
+    from import_data import siret as numbered_siret
     from pathways.bootstrap import App, Clock
     from pathways.services import directory, impact
     from pathways.services.tx import write
@@ -216,21 +217,24 @@ def seed(home: Home) -> None:
         owner = directory.add_person(
             tx, name="Awa Diallo", org=org, role="owner", email=None, language="fr", channels=[]
         )
-        for key, phase, form, jobs in (
-            ("diagnosis", "founded", "association", 4),
-            ("ongoing_support", "idea", None, 0),
-            ("peer_transfer", "founded", "association", 12),
-            ("swarming", "consolidation", "association", 28),
-            ("not_eligible", "founded", "sas", 3),
-            ("no_job", "founded", "association", 0),
-            ("unproven", "consolidation", "association", 6),
+        for n, (key, phase, form, jobs) in enumerate(
+            (
+                ("diagnosis", "founded", "association", 4),
+                ("ongoing_support", "idea", None, 0),
+                ("peer_transfer", "founded", "association", 12),
+                ("swarming", "consolidation", "association", 28),
+                ("not_eligible", "founded", "sas", 3),
+                ("no_job", "founded", "association", 0),
+                ("unproven", "consolidation", "association", 6),
+            )
         ):
             project = directory.add_project(
                 tx,
                 name=PROJECTS[key],
                 org=org,
                 owner=owner.id if key == "diagnosis" else None,
-                siret=SIRET if phase != "idea" else None,
+                # One SIRET per project: an organisation refuses a second project with the same one.
+                siret=(SIRET if key == "diagnosis" else numbered_siret(n)) if phase != "idea" else None,
                 bce=None,
                 territory=None,
                 phase=phase,

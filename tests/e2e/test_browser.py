@@ -26,6 +26,7 @@ import pytest
 import uvicorn
 
 from builders import make_org, make_person, make_project, open_diagnosis
+from loopback import loopback_channels
 from mailcatch import plain_text, smtp_server
 from pathways.bootstrap import App, Clock
 from pathways.services import accounts, queries
@@ -76,6 +77,13 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _loopback_channels() -> Iterator[None]:
+    """These tests deliver to servers on 127.0.0.1: allowed as an operator would (PATHWAYS_CHANNEL_ALLOW)."""
+    with loopback_channels():
+        yield
 
 
 @pytest.fixture(scope="module")

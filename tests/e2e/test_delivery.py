@@ -32,6 +32,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 from typer.testing import CliRunner
 
+from loopback import loopback_channels
 from pathways.bootstrap import App, Clock
 from pathways.domain.loader import PathwayCatalog, load_pathway_dir
 from pathways.errors import Refused
@@ -59,6 +60,13 @@ INTAKE_OWNER_REMINDER = datetime(2026, 7, 16, 7, 30, tzinfo=UTC)  # diagnosis in
 EVERYTHING_DUE = datetime(2026, 8, 31, 7, 30, tzinfo=UTC)
 JOB = OutboxJob.__table__  # type: ignore[attr-defined]
 PERSON = Person.__table__  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _loopback_channels() -> Iterator[None]:
+    """These tests deliver to servers on 127.0.0.1: allowed as an operator would (PATHWAYS_CHANNEL_ALLOW)."""
+    with loopback_channels():
+        yield
 
 
 # --- the servers ----------------------------------------------------------------------------------------
@@ -585,7 +593,7 @@ def test_messages_commands(app: App, smtp: SMTPServer, monkeypatch: pytest.Monke
     assert json.loads(failed.output) == []
     assert isinstance(again.exception, Refused)  # done: nothing to retry (`pathways` exits 4)
     assert preview.exit_code == 0, preview.output
-    assert preview.output.startswith("Subject: Achterstand: Onthaal")
+    assert preview.output.startswith("Subject: Termijn overschreden: Onthaal")
     assert "donderdag 30 juli 2026" in preview.output
     assert sample.exit_code == 0, sample.output
     assert "Vos dossiers du" in sample.output

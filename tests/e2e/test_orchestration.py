@@ -47,6 +47,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.pool import NullPool
 
 from builders import DIAGNOSIS_ACCEPTED, INTAKE_RELEVANT, make_org, make_person, make_project
+from loopback import LOOPBACK_ALLOW, loopback_channels
 from pathways.bootstrap import App
 from pathways.services import cases
 from pathways.services.tx import write
@@ -69,6 +70,13 @@ KILL_BATCH = 40  # case-steps in the run a worker dies in: enough for it to die 
 OUTAGE_SECONDS = 150 if full_reliability() else 3  # how long Prefect stays down (after the decisions)
 STALE_AFTER = 10  # seconds the surviving relay waits behind a run that stopped moving
 SWEPT_NOTICES = 12
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _loopback_channels() -> Iterator[None]:
+    """These tests deliver to servers on 127.0.0.1: allowed as an operator would (PATHWAYS_CHANNEL_ALLOW)."""
+    with loopback_channels():
+        yield
 
 
 # --- waiting, processes ------------------------------------------------------------------------------
@@ -308,6 +316,8 @@ def installation(
         "PATHWAYS_HOME": str(home),
         "PATHWAYS_ENVIRONMENT": "test",
         "PATHWAYS_EXECUTOR": "prefect",
+        "PATHWAYS_SIMULATION": "true",  # step 4 sweeps 200 days ahead of the clock
+        "PATHWAYS_CHANNEL_ALLOW": LOOPBACK_ALLOW,  # the workers send to the mailbox on 127.0.0.1
         "PREFECT_API_URL": api,
         "PREFECT_HOME": str(home / "client"),
         "COLUMNS": "200",

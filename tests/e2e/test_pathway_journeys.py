@@ -19,7 +19,6 @@ from cli_home import (
     OTHER_RESOURCE,
     PROJECTS,
     RESOURCE,
-    SIRET,
     Home,
     branches,
     decisions,
@@ -167,6 +166,7 @@ def test_diagnosis_reaches_each_end_and_a_favourable_committee_hands_off_to_ongo
 
 BRIEF = {"brief_sent_on": "2026-07-16", "consultant": CONSULTANT, "consultant_answer_on": "2026-07-21"}
 MISSIONS = {"missions": "Étude de marché;Montage juridique", "consultant_days": "4", "reports": "Rapport"}
+FOUNDED_SIRET = "44306184100047"
 FOLLOW_UP = {"jobs_created": "2", "jobs_kept": "1", "financial_health": "stable"}
 
 
@@ -223,7 +223,8 @@ def test_ongoing_support_runs_parallel_missions_loops_back_on_new_needs_and_foun
     home.decide(ref, "done_to_founding", MISSIONS, now="2026-09-28T10:00")
     with branches() as forks:
         forks.start(abandoned, home.fork(tmp_path / "abandoned"))
-        founded = {"country": "fr", "siret": SIRET, "founded_on": "2026-10-05"}
+        # The emergence project gets its own SIRET: the diagnosis project of the seed holds SIRET.
+        founded = {"country": "fr", "siret": FOUNDED_SIRET, "founded_on": "2026-10-05"}
         assert home.decide(ref, "founded", founded, now="2026-10-06T10:00")["entered"] == "follow_up"
         again = home.decide(ref, "new_needs", FOLLOW_UP | {"new_needs": "Recruter"}, now="2026-10-20T10:00")
         assert again["entered"] == "brief"
@@ -250,7 +251,7 @@ def test_ongoing_support_runs_parallel_missions_loops_back_on_new_needs_and_foun
     )
     assert phases(history) == [("idea", "emergence"), ("emergence", "founded"), ("founded", "consolidation")]
     assert project_phases(home)[project] == "consolidation"
-    assert home.show(ref)["data"]["founding"]["siret"] == SIRET
+    assert home.show(ref)["data"]["founding"]["siret"] == FOUNDED_SIRET
     assert len(home.show(ref)["children"]) == 2  # the second brief listed no parallel mission
 
 

@@ -76,6 +76,9 @@ def test_openapi_document_describes_every_capability(desk: Desk) -> None:
         paths
     )
     assert not any(p.startswith("/cases") for p in paths)  # pages stay out of the API document
+    # A decision states the version of the case it was made on (finding 13: no blind decisions).
+    decision = desk.client.get("/api/v1/openapi.json").json()["components"]["schemas"]["DecisionCreate"]
+    assert "expected_version" in decision["required"]
 
 
 def test_health_answers_without_a_token_and_says_nothing_else(desk: Desk) -> None:
@@ -112,7 +115,11 @@ def test_a_decision_with_a_stale_version_is_a_conflict_and_changes_nothing(desk:
 
 
 def test_an_invalid_field_is_a_422_naming_the_field(desk: Desk) -> None:
-    body = {"outcome": "relevant", "values": {**INTAKE_RELEVANT, "salaried_jobs": "-1"}}
+    body = {
+        "outcome": "relevant",
+        "values": {**INTAKE_RELEVANT, "salaried_jobs": "-1"},
+        "expected_version": 1,
+    }
     response = desk.client.post(f"/api/v1/cases/{desk.case['ref']}/decisions", json=body, headers=auth(desk))
     assert response.status_code == 422
     assert response.json()["field"] == "salaried_jobs"

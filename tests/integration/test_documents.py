@@ -12,6 +12,7 @@ from builders import (
     DIAGNOSIS_ACCEPTED,
     INTAKE_RELEVANT,
     PLAN_VALIDATED,
+    VALID_SIRET,
     decide,
     make_org,
     make_person,
@@ -45,7 +46,7 @@ WORDS: dict[str, dict[str, str]] = {
         "owner": "Porteur·se de projet",
     },
     "nl": {
-        "diagnosis": "<h1>Gedeelde diagnose</h1>",
+        "diagnosis": "<h1>Gezamenlijke diagnose</h1>",
         "issues": "<h2>Prioritaire aandachtspunten</h2>",
         "validated": "20 juli 2026",
         "form": "Vereniging (Franse wet van 1901)",
@@ -55,10 +56,10 @@ WORDS: dict[str, dict[str, str]] = {
         "agreement": "<h1>Overeenkomst voor kennisoverdracht</h1>",
         "window": "15 oktober 2026",
         "topic": "Bestuur en governance",
-        "kit": "<h1>Uitzwermkit: controlelijst</h1>",
+        "kit": "<h1>Replicatiekit: controlelijst</h1>",
         "pilot": "1 september 2023",
         "brief": "<h1>Bestek</h1>",
-        "owner": "Projectdrager",
+        "owner": "Projecttrekker",
     },
     "en": {
         "diagnosis": "<h1>Shared diagnosis</h1>",
@@ -71,10 +72,10 @@ WORDS: dict[str, dict[str, str]] = {
         "agreement": "<h1>Peer-transfer agreement</h1>",
         "window": "15 October 2026",
         "topic": "Governance",
-        "kit": "<h1>Swarming kit checklist</h1>",
+        "kit": "<h1>Replication kit checklist</h1>",
         "pilot": "1 September 2023",
         "brief": "<h1>Consulting brief</h1>",
-        "owner": "Project owner",
+        "owner": "Project lead",
     },
 }
 
@@ -102,7 +103,7 @@ def docs(app: App, ref: str) -> dict[str, str]:
 
 def diagnosis_to_committee(app: App, lang: str | None) -> tuple[str, int]:
     org, officer, owner = people(app, lang)
-    project = make_project(app, org, owner=owner, name="Ressourcerie du Port")
+    project = make_project(app, org, owner=owner, name="Ressourcerie du Port", siret=VALID_SIRET)
     ref = open_diagnosis(app, project, officer)["ref"]
     decide(app, ref, "relevant", INTAKE_RELEVANT)
     decide(app, ref, "accepted", DIAGNOSIS_ACCEPTED)

@@ -5,12 +5,15 @@ SMTP server (aiosmtpd) on that port."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from builders import make_org, make_person, make_project, open_diagnosis
+from loopback import loopback_channels
 from mailcatch import free_port, plain_text, smtp_server
 from pathways.bootstrap import App
 from pathways.services import accounts, queries
@@ -25,6 +28,13 @@ PASSWORD = "correct horse battery staple"
 OWNER_REMINDER = datetime(2026, 7, 16, 7, 30, tzinfo=UTC)  # intake opened 8 July: owner reminded 16 July
 JOB = OutboxJob.__table__  # type: ignore[attr-defined]
 AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _loopback_channels() -> Iterator[None]:
+    """These tests deliver to servers on 127.0.0.1: allowed as an operator would (PATHWAYS_CHANNEL_ALLOW)."""
+    with loopback_channels():
+        yield
 
 
 def csrf_of(html: str) -> str:

@@ -32,6 +32,7 @@ from builders import (
     make_project,
     open_diagnosis,
 )
+from loopback import loopback_channels
 from pathways.bootstrap import App
 from pathways.errors import PathwaysError
 from pathways.services import relay, status, work
@@ -44,6 +45,13 @@ JOB = OutboxJob.__table__  # type: ignore[attr-defined]
 DOC = Document.__table__  # type: ignore[attr-defined]
 PERSON = Person.__table__  # type: ignore[attr-defined]
 EVERYTHING_DUE = datetime(2026, 8, 31, 7, 30, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _loopback_channels() -> Iterator[None]:
+    """These tests deliver to servers on 127.0.0.1: allowed as an operator would (PATHWAYS_CHANNEL_ALLOW)."""
+    with loopback_channels():
+        yield
 
 
 # --- Prefect -----------------------------------------------------------------------------------------

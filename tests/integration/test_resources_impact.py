@@ -24,10 +24,20 @@ CASE = Case.__table__  # type: ignore[attr-defined]
 REQUEST = {"beneficiary_role": "salaried_director", "network": "PTCE Lyon Sud", "reason": "Gouvernance"}
 
 
-def resource(app: App, org: int, name: str, *topics: str) -> int:
+def resource(
+    app: App, org: int, name: str, *topics: str, email: str | None = None, existing: bool = False
+) -> int:
     with write(app) as tx:
         return directory.add_person(
-            tx, name=name, org=org, role="resource", email=None, language="fr", channels=[], topics=topics
+            tx,
+            name=name,
+            org=org,
+            role="resource",
+            email=email,
+            language="fr",
+            channels=[],
+            topics=topics,
+            existing=existing,
         ).id
 
 
@@ -62,9 +72,11 @@ def network(app: App) -> dict[str, Any]:
         "nadia": resource(app, org, "Nadia Haddad", "marketing"),
         "pierre": resource(app, org, "Pierre Le Goff", "hr"),  # owns the beneficiary's twin establishment
         "lies": resource(app, org, "Lies Vandenberghe", "HR"),  # declines this case
-        "sophie": resource(app, other, "Sophie Lambert", "Ressources humaines"),
+        "sophie": resource(app, other, "Sophie Lambert", "Ressources humaines", email="sophie@example.org"),
         "consultant": resource(app, org, "Julie Marchand"),
     }
+    # Listed by the PTCE too: a decision of the PTCE's cases names only people it lists.
+    resource(app, org, "Sophie Lambert", email="sophie@example.org", existing=True)
     for _ in range(2):
         ref = transfer_to_validation(app, org, officer, people["claire"])
         decide(app, ref, "validated", {"validated_on": "2026-03-02"})
@@ -116,7 +128,7 @@ def test_matching_suggests_who_fits_the_topics_is_under_the_cap_and_outside_the_
         ("Sophie Lambert", ["hr"], True),  # asked for by the request, her French topic fits `hr`
         ("Mathieu Roux", ["governance"], False),  # "Gouvernance coopérative" fits `governance`
     ]
-    assert found["candidates"][0]["same_network"] is False
+    assert found["candidates"][0]["same_network"] is True  # only the PTCE's resource persons
     assert {e["id"]: e["why"] for e in found["excluded"]} == {
         people["claire"]: "already 2 transfers this year (at most 2)",
         people["pierre"]: "belongs to the beneficiary structure",

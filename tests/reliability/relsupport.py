@@ -180,7 +180,7 @@ def seed(
             ).id  # fmt: skip
             owner_ids.append(owner)
             project = directory.add_project(
-                tx, name=f"Recyclerie {org} {i}", org=org, owner=owner, siret="73282932000074", bce=None,
+                tx, name=f"Recyclerie {org} {i}", org=org, owner=owner, siret=None, bce=None,
                 territory=None, phase="founded", legal_form="association", permanent_jobs=3,
             )  # fmt: skip
             opened = cases.open_case(

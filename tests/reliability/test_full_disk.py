@@ -59,7 +59,7 @@ def test_a_full_disk_during_an_import_fails_cleanly_and_the_import_succeeds_once
     tmp_path: Path,
 ) -> None:
     rounds = scaled(1, 4)
-    rows_count = 1500
+    rows_count = 3000  # a write-ahead log well past the limit below, whatever the schema adds to the file
     db = tmp_path / "pathways.db"
     store = Store.from_url(f"sqlite:///{db}")
     init_database(store)

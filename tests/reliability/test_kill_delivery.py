@@ -36,6 +36,7 @@ from relsupport import (
 )
 from sqlalchemy import select, update
 
+from loopback import LOOPBACK_ALLOW, loopback_channels
 from pathways.services import status
 from pathways.services.dispatch import LEASE, MAX_ATTEMPTS, WORKERS, attempts_of, dispatch
 from pathways.services.sweep import sweep
@@ -46,6 +47,13 @@ pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.slow]
 
 JOB = OutboxJob.__table__  # type: ignore[attr-defined]
 REMINDER_DUE = "2026-07-16T12:00:00+00:00"  # each owner's intake_documents reminder is due (not yet others)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _loopback_channels() -> Iterator[None]:
+    """These tests deliver to servers on 127.0.0.1: allowed as an operator would (PATHWAYS_CHANNEL_ALLOW)."""
+    with loopback_channels():
+        yield
 
 
 @pytest.fixture
@@ -97,7 +105,7 @@ def test_killing_the_sweep_at_random_points_queues_every_due_message_once(
         drain=False,
         owner_channel=smtp.url("owner{i}@example.org"),
     )
-    env = environment(app.settings.effective_database_url, tmp_path)
+    env = environment(app.settings.effective_database_url, tmp_path, PATHWAYS_CHANNEL_ALLOW=LOOPBACK_ALLOW)
     rng = random.Random(716)
     landed = 0
     now = datetime.fromisoformat(REMINDER_DUE)
@@ -160,7 +168,7 @@ def test_killing_the_dispatcher_at_random_points_delivers_each_message_once_but_
         owner_channel=smtp.url("owner{i}@example.org"),
     )
     assert sweep(app, now=datetime.fromisoformat(REMINDER_DUE)).messages == owners
-    env = environment(app.settings.effective_database_url, tmp_path)
+    env = environment(app.settings.effective_database_url, tmp_path, PATHWAYS_CHANNEL_ALLOW=LOOPBACK_ALLOW)
     smtp.mailbox.delay = 0.02  # the message is in; the sender still waits a little for "250"
     rng = random.Random(8)
     landed = 0

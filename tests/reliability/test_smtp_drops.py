@@ -20,6 +20,7 @@ from ledger import record
 from relsupport import make_app, scaled, seed
 from sqlalchemy import select
 
+from loopback import loopback_channels
 from pathways.services.dispatch import attempts_of, dispatch
 from pathways.services.sweep import sweep
 from pathways.store.db import Store
@@ -29,6 +30,13 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 JOB = OutboxJob.__table__  # type: ignore[attr-defined]
 REMINDER_DUE = datetime(2026, 7, 16, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _loopback_channels() -> Iterator[None]:
+    """These tests deliver to servers on 127.0.0.1: allowed as an operator would (PATHWAYS_CHANNEL_ALLOW)."""
+    with loopback_channels():
+        yield
 
 
 class DroppingSMTP(socketserver.ThreadingTCPServer):

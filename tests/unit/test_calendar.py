@@ -15,11 +15,25 @@ from pathways.domain.calendar import (
     calendar_for,
     parse_territory,
 )
+from pathways.domain.extra_holidays import ExtraHoliday
 from pathways.errors import InvalidInput, InvalidTerritory
 
 # Holidays for a year are computed on first use, which can exceed Hypothesis' default deadline.
 calendar_settings = settings(deadline=None, max_examples=150)
 territories = st.sampled_from(sorted(TERRITORIES))
+# Some calendars with days off added by their organisation: the properties hold for them too.
+days_off = st.lists(
+    st.builds(
+        ExtraHoliday,
+        month=st.integers(1, 12),
+        day=st.integers(1, 28),
+        year=st.none() | st.integers(2000, 2080),
+        name=st.just("Day off"),
+        source=st.just("test"),
+    ),
+    max_size=4,
+)
+calendars = st.builds(calendar_for, territories, days_off)
 dates = st.dates(min_value=date(1995, 1, 1), max_value=date(2080, 12, 31))
 business_day_counts = st.integers(min_value=1, max_value=300)
 
@@ -119,7 +133,7 @@ def test_holidays_of_the_following_year_are_looked_up_when_a_deadline_crosses_ne
 
 def test_years_are_computed_on_demand_up_to_the_end_of_the_holiday_data() -> None:
     assert calendar_for("FR-75").holiday_name(date(2100, 12, 25)) == "Christmas Day"
-    assert calendar_for("BE-BRU").holiday_name(date(2100, 5, 8)) is not None
+    assert calendar_for("BE-BRU").holiday_name(date(2100, 7, 21)) == "National Day"
 
 
 def test_a_year_without_holiday_data_is_refused_rather_than_treated_as_holiday_free() -> None:
@@ -129,7 +143,7 @@ def test_a_year_without_holiday_data_is_refused_rather_than_treated_as_holiday_f
         calendar_for("BE").add_business_days(date(2100, 12, 20), 30)
 
 
-# Belgium
+# Belgium (the legal holidays against the library: tests/unit/test_calendar_belgium.py)
 
 FLEMISH_DAY, FRENCH_DAY, IRIS_DAY, GERMAN_DAY = (
     date(2025, 7, 11),
@@ -139,28 +153,50 @@ FLEMISH_DAY, FRENCH_DAY, IRIS_DAY, GERMAN_DAY = (
 )
 
 
-@pytest.mark.parametrize(
-    ("territory", "closed"),
-    [
-        ("BE", set()),
-        ("BE-VLG", {FLEMISH_DAY}),
-        ("BE-WAL", {FRENCH_DAY}),
-        # Brussels: its own Iris day, but neither community day (see the module's comment).
-        ("BE-BRU", {IRIS_DAY}),
-        ("BE-DG", {GERMAN_DAY}),
-    ],
-)
-def test_belgian_regional_days_close_only_their_own_territory(territory: str, closed: set[date]) -> None:
+@pytest.mark.parametrize("territory", ["BE", "BE-VLG", "BE-WAL", "BE-BRU", "BE-DG"])
+def test_belgian_community_and_regional_days_are_business_days_by_default(territory: str) -> None:
+    # Days off only where a joint committee or a public employer grants them (DOMAIN.md).
     calendar = calendar_for(territory)
     for day in (FLEMISH_DAY, FRENCH_DAY, IRIS_DAY, GERMAN_DAY):
-        assert day.weekday() < 5, day  # chosen on weekdays, so only a holiday can close them
-        assert calendar.is_business_day(day) == (day not in closed), day
+        assert day.weekday() < 5, day  # chosen on weekdays, so only a holiday could close them
+        assert calendar.is_business_day(day), day
+        assert calendar.holiday_name(day) is None
 
 
-def test_belgian_regional_days_are_named_even_on_a_weekend() -> None:
-    assert calendar_for("BE-VLG").holiday_name(date(2026, 7, 11)) == "Flemish Community Day"
-    assert calendar_for("BE-WAL").holiday_name(date(2026, 9, 27)) == "French Community Day"
-    assert calendar_for("BE").holiday_name(date(2026, 7, 11)) is None
+def test_an_added_day_off_closes_only_the_calendar_that_has_it() -> None:
+    flemish = ExtraHoliday(7, 11, name="Flemish Community Day", source="CP 329")
+    granted, plain = calendar_for("BE-VLG", [flemish]), calendar_for("BE-VLG")
+    assert not granted.is_business_day(FLEMISH_DAY)
+    assert granted.holiday_name(date(2026, 7, 11)) == "Flemish Community Day"  # named on a Saturday too
+    assert plain.is_business_day(FLEMISH_DAY)
+    # Thu 10 July 2025 + 1 business day: Fri 11 for everyone but the organisation that grants it.
+    assert plain.add_business_days(date(2025, 7, 10), 1) == FLEMISH_DAY
+    assert granted.add_business_days(date(2025, 7, 10), 1) == date(2025, 7, 14)
+
+
+def test_a_dated_day_off_closes_its_year_only() -> None:
+    bridge = ExtraHoliday(7, 20, year=2026, name="Bridge day", source="Works council, 3 March 2026")
+    calendar = calendar_for("BE-BRU", [bridge])
+    assert not calendar.is_business_day(date(2026, 7, 20))
+    assert calendar.is_business_day(date(2027, 7, 20))
+
+
+def test_an_added_day_off_on_a_legal_holiday_keeps_both_names() -> None:
+    armistice = ExtraHoliday(11, 11, name="Armistice", source="staff rules")
+    assert calendar_for("BE", [armistice]).holiday_name(date(2026, 11, 11)) == "Armistice Day; Armistice"
+
+
+def test_a_recurring_29_february_closes_leap_years_only() -> None:
+    calendar = calendar_for("FR-75", [ExtraHoliday(2, 29, name="Leap day", source="house rule")])
+    assert not calendar.is_business_day(date(2028, 2, 29))
+    assert calendar.business_days_between(date(2027, 2, 26), date(2027, 3, 1)) == 1
+
+
+def test_calendars_with_the_same_days_off_are_one_cached_object_whatever_the_order() -> None:
+    a = ExtraHoliday(7, 11, name="Flemish Community Day", source="CP 329")
+    b = ExtraHoliday(11, 15, name="King's Feast", source="CP 200")
+    assert calendar_for("BE-VLG", [a, b]) is calendar_for("BE-VLG", (b, a, a))
+    assert calendar_for("BE-VLG", [a]) != calendar_for("BE-VLG")
 
 
 @pytest.mark.parametrize("territory", ["BE", "BE-VLG", "BE-WAL", "BE-BRU", "BE-DG"])
@@ -174,11 +210,10 @@ def test_belgian_national_day_applies_in_every_region(territory: str) -> None:
 
 
 @calendar_settings
-@given(territories, dates, st.integers(min_value=-300, max_value=300))
+@given(calendars, dates, st.integers(min_value=-300, max_value=300))
 def test_a_business_day_deadline_never_lands_on_a_weekend_or_holiday(
-    territory: str, start: date, n: int
+    calendar: BusinessCalendar, start: date, n: int
 ) -> None:
-    calendar = calendar_for(territory)
     deadline = calendar.add_business_days(start, n)
     assert deadline.weekday() < 5
     assert calendar.holiday_name(deadline) is None
@@ -190,9 +225,10 @@ def test_a_business_day_deadline_never_lands_on_a_weekend_or_holiday(
 
 
 @calendar_settings
-@given(territories, dates, business_day_counts)
-def test_adding_then_counting_business_days_round_trips(territory: str, start: date, n: int) -> None:
-    calendar = calendar_for(territory)
+@given(calendars, dates, business_day_counts)
+def test_adding_then_counting_business_days_round_trips(
+    calendar: BusinessCalendar, start: date, n: int
+) -> None:
     deadline = calendar.add_business_days(start, n)
     assert calendar.business_days_between(start, deadline) == n
     assert calendar.business_days_between(deadline, start) == -n
@@ -201,11 +237,10 @@ def test_adding_then_counting_business_days_round_trips(territory: str, start: d
 
 
 @calendar_settings
-@given(territories, dates, business_day_counts)
+@given(calendars, dates, business_day_counts)
 def test_going_back_n_business_days_leaves_n_business_days_before_start(
-    territory: str, start: date, n: int
+    calendar: BusinessCalendar, start: date, n: int
 ) -> None:
-    calendar = calendar_for(territory)
     earlier = calendar.add_business_days(start, -n)
     # [earlier, start) holds exactly n business days; the count runs over (earlier, start].
     assert naive_count(calendar, earlier, start) == n - 1 + calendar.is_business_day(start)
@@ -213,18 +248,16 @@ def test_going_back_n_business_days_leaves_n_business_days_before_start(
 
 
 @calendar_settings
-@given(territories, dates, st.integers(min_value=-400, max_value=400))
-def test_counting_agrees_with_walking_day_by_day(territory: str, start: date, span: int) -> None:
-    calendar = calendar_for(territory)
+@given(calendars, dates, st.integers(min_value=-400, max_value=400))
+def test_counting_agrees_with_walking_day_by_day(calendar: BusinessCalendar, start: date, span: int) -> None:
     end = start + timedelta(days=span)
     expected = naive_count(calendar, start, end) if span >= 0 else -naive_count(calendar, end, start)
     assert calendar.business_days_between(start, end) == expected
 
 
 @calendar_settings
-@given(territories, dates)
-def test_zero_business_days_rolls_forward_to_a_business_day(territory: str, start: date) -> None:
-    calendar = calendar_for(territory)
+@given(calendars, dates)
+def test_zero_business_days_rolls_forward_to_a_business_day(calendar: BusinessCalendar, start: date) -> None:
     rolled = calendar.add_business_days(start, 0)
     assert rolled == calendar.next_business_day(start)
     assert (rolled == start) == calendar.is_business_day(start)
@@ -232,9 +265,8 @@ def test_zero_business_days_rolls_forward_to_a_business_day(territory: str, star
 
 
 @calendar_settings
-@given(territories, dates)
-def test_next_and_previous_business_day_are_the_nearest_ones(territory: str, day: date) -> None:
-    calendar = calendar_for(territory)
+@given(calendars, dates)
+def test_next_and_previous_business_day_are_the_nearest_ones(calendar: BusinessCalendar, day: date) -> None:
     following, preceding = calendar.next_business_day(day), calendar.previous_business_day(day)
     assert calendar.is_business_day(following)
     assert calendar.is_business_day(preceding)

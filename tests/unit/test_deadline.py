@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from pathways.domain.calendar import TERRITORIES, calendar_for
 from pathways.domain.deadline import PlannedNotice, due_at, is_overdue, plan_notices, within
+from pathways.domain.extra_holidays import ExtraHoliday
 from pathways.domain.loader import PathwayCatalog, load_pathway_dir
 from pathways.domain.spec import StageSpec
 
@@ -53,6 +54,7 @@ def due(stage: StageSpec, entered: datetime, territory: str = "FR-75", **kw: Any
         territory=territory,
         zone=kw.pop("zone", PARIS),
         recorded=kw.pop("recorded", {}),
+        extra_holidays=kw.pop("extra_holidays", ()),
     )
 
 
@@ -108,12 +110,16 @@ def test_saint_stephen_delays_a_deadline_in_alsace_but_not_in_paris() -> None:
     assert due(stage, christmas_eve, "FR-67") == paris(2025, 12, 29, 23, 59, 59)
 
 
-def test_a_flemish_stage_skips_the_flemish_community_day_and_a_walloon_one_does_not() -> None:
+def test_the_flemish_community_day_is_skipped_only_by_an_organisation_that_adds_it() -> None:
     stage = make_stage({"business_days": 1})
-    friday = datetime(2025, 7, 10, 10, tzinfo=BRUSSELS)  # 11 July 2025 is a Friday
+    thursday = datetime(2025, 7, 10, 10, tzinfo=BRUSSELS)  # 11 July 2025 is a Friday
+    flemish_day = (ExtraHoliday(7, 11, name="Flemish Community Day", source="CP 329"),)
 
-    assert due(stage, friday, "BE-VLG", zone=BRUSSELS) == datetime(2025, 7, 14, 23, 59, 59, tzinfo=BRUSSELS)
-    assert due(stage, friday, "BE-WAL", zone=BRUSSELS) == datetime(2025, 7, 11, 23, 59, 59, tzinfo=BRUSSELS)
+    # Not a legal public holiday: a business day in Flanders unless the organisation grants it.
+    assert due(stage, thursday, "BE-VLG", zone=BRUSSELS) == datetime(2025, 7, 11, 23, 59, 59, tzinfo=BRUSSELS)
+    assert due(stage, thursday, "BE-VLG", zone=BRUSSELS, extra_holidays=flemish_day) == datetime(
+        2025, 7, 14, 23, 59, 59, tzinfo=BRUSSELS
+    )
 
 
 @pytest.mark.parametrize(

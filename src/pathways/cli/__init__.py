@@ -10,7 +10,7 @@ import click
 import typer
 from pydantic import ValidationError
 from rich.text import Text
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import DataError, OperationalError, ProgrammingError
 
 from pathways.cli import (
     audit,
@@ -23,6 +23,7 @@ from pathways.cli import (
     messages,
     migrate,
     orchestration,
+    org_holidays,
     pathway,
     privacy,
     report,
@@ -42,6 +43,8 @@ app = typer.Typer(
 )
 app.add_typer(pathway.app, name="pathway")
 app.add_typer(directory.org_app, name="org")
+directory.org_app.command("update")(org_holidays.update)
+directory.org_app.command("holidays")(org_holidays.show)
 app.add_typer(directory.person_app, name="person")
 app.add_typer(directory.project_app, name="project")
 app.add_typer(cases.app, name="case")
@@ -71,6 +74,7 @@ app.command("run")(system.run)
 
 
 NOW_YEARS = (1970, 2200)  # the range --now accepts
+LARGEST = 2**31 - 1  # the largest whole number an INTEGER column holds (PostgreSQL; SQLite's is larger)
 
 
 def _parse_now(value: str | None) -> datetime | None:
@@ -99,7 +103,9 @@ def main_options(
     now: Annotated[
         str | None,
         typer.Option(
-            "--now", help="Effective time of this command (ISO-8601), e.g. to record a past meeting."
+            "--now",
+            help="Effective time of this command (ISO-8601), e.g. to record a past meeting; "
+            "a write may be at most 24 h ahead (unless PATHWAYS_SIMULATION=true).",
         ),
     ] = None,
 ) -> None:
@@ -132,6 +138,18 @@ def _database_hint(reason: str) -> str:
     return "run `pathways init` to create or upgrade the database"
 
 
+def _invalid(exc: ValidationError) -> str:
+    """One line per problem, naming the environment variable; never the values (a secret key)."""
+    what = "invalid settings" if exc.title == "Settings" else f"invalid {exc.title}"
+    problems = []
+    for error in exc.errors(include_url=False, include_input=False, include_context=False):
+        name = "_".join(str(part) for part in error["loc"]).upper()
+        message = str(error["msg"]).removeprefix("Value error, ")
+        prefix = "PATHWAYS_" if exc.title == "Settings" else ""
+        problems.append(f"{prefix}{name}: {message}" if name else message)
+    return f"{what}: " + "; ".join(problems)
+
+
 def main() -> None:
     """Console entry point: run the command, turn user mistakes into clear messages and exit codes."""
     command = typer.main.get_command(app)
@@ -160,7 +178,15 @@ def main() -> None:
     except (click.exceptions.Exit, typer.Exit) as exc:
         sys.exit(exc.exit_code)
     except ValidationError as exc:
-        errors.print(Text.assemble(("error: ", "bold red"), f"invalid settings: {exc}"))
+        errors.print(Text.assemble(("error: ", "bold red"), _invalid(exc)))
+        sys.exit(2)
+    except (OverflowError, DataError) as exc:
+        # A number no column holds (`--limit 99999999999999999999`): SQLite's driver raises
+        # OverflowError, PostgreSQL DataError. Nothing was written: the transaction rolled back.
+        orig = exc.orig if isinstance(exc, DataError) else exc
+        reason = str(orig).splitlines()[0] if str(orig) else type(orig).__name__
+        errors.print(Text.assemble(("error: ", "bold red"), f"the database refused a value: {reason}"))
+        errors.print(Text.assemble(("hint: ", "yellow"), f"ids, counts and limits go up to {LARGEST:,}"))
         sys.exit(2)
     except (OperationalError, ProgrammingError) as exc:
         reason = str(exc.orig).splitlines()[0] if str(exc.orig) else type(exc.orig).__name__

@@ -19,8 +19,9 @@ from pathways.services.tx import write
 app = typer.Typer(help="Cases: a project's journey through a pathway.", no_args_is_help=True)
 
 
-def _actor(conn: Any, by: str | None) -> int | None:
-    return directory.find_person(conn, by)["id"] if by else None
+def _actor(conn: Any, by: str | None, *, org_id: int) -> int | None:
+    """Who records a change: a member of the organisation it is recorded in, like anyone a case names."""
+    return directory.find_person(conn, by, org_id=org_id)["id"] if by else None
 
 
 @app.command("open")
@@ -35,7 +36,7 @@ def open_(
     """Open a case for a project at the first stage of a pathway."""
     app_ = app_of(ctx)
     with app_.store.read() as conn:
-        actor = _actor(conn, by or officer)
+        actor = _actor(conn, by or officer, org_id=directory.find_project(conn, project)["organisation_id"])
     with write(app_, actor_id=actor) as tx:
         opened = cases.open_case(tx, app_.catalog, project=project, pathway=pathway, officer=officer)
     followed = _follow(app_)
@@ -77,7 +78,13 @@ def decide(
     by: Annotated[str | None, typer.Option(help="Who decides (default: the case's officer).")] = None,
     note: Annotated[str | None, typer.Option(help="Why: kept in the history.")] = None,
     expect_version: Annotated[
-        int | None, typer.Option(help="Refuse if the case changed since this version.")
+        int | None,
+        typer.Option(
+            "--expected-version",
+            "--expect-version",
+            help="The case's version you decided on (`case show`): refused, naming who decided, if it "
+            "changed since. Without it, a decision recorded meanwhile is named in the history.",
+        ),
     ] = None,
     json: Json = False,
 ) -> None:
@@ -87,7 +94,7 @@ def decide(
     with cases.deciding(app_) as decision:
         row = cases.find_case(decision.conn, case)
         decision.prepare(
-            actor_id=_actor(decision.conn, by) if by else row["officer_id"],
+            actor_id=_actor(decision.conn, by, org_id=row["organisation_id"]) if by else row["officer_id"],
             case=row["id"],
             outcome=outcome,
             values=values,
@@ -105,6 +112,12 @@ def decide(
         else f"closed: {decided.result}"
     )
     console.print(f"{decided.ref}: {decided.left} → {outcome}; {where}")
+    for unseen in decided.decided_over:  # decided again on the case as it had become
+        console.print(
+            f"[yellow]note:[/] recorded right after {escape(unseen.by or 'someone')}'s decision "
+            f"'{unseen.outcome}' at {unseen.stage} ({when(unseen.at)}), which you had not seen; "
+            "the case's history says so"
+        )
     _print_work(followed)
 
 

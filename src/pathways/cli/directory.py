@@ -7,12 +7,13 @@ from typing import Annotated
 import typer
 
 from pathways.cli.context import Json, app_of
+from pathways.cli.org_holidays import ExtraHolidays, parse_all
 from pathways.cli.output import console, emit_json, table
 from pathways.services import directory
 from pathways.services.tx import write
 
 org_app = typer.Typer(help="Support organisations.", no_args_is_help=True)
-person_app = typer.Typer(help="Officers, managers, project owners, resource persons.", no_args_is_help=True)
+person_app = typer.Typer(help="Officers, managers, project leads, resource persons.", no_args_is_help=True)
 project_app = typer.Typer(help="Supported projects.", no_args_is_help=True)
 
 
@@ -30,11 +31,15 @@ def org_add(
     territory: Annotated[str, typer.Option(help="FR-75, FR-57, BE-VLG, BE-WAL, BE-BRU, ...")],
     timezone: Annotated[str | None, typer.Option(help="Default: Europe/Paris or Europe/Brussels.")] = None,
     lang: Annotated[str, typer.Option(help="Default language of its messages: fr, nl, en.")] = "fr",
+    extra_holidays: ExtraHolidays = None,
     json: Json = False,
 ) -> None:
     """Add a support organisation."""
+    days_off = parse_all(extra_holidays)
     with write(app_of(ctx)) as tx:
-        created = directory.add_org(tx, name=name, territory=territory, timezone=timezone, language=lang)
+        created = directory.add_org(
+            tx, name=name, territory=territory, timezone=timezone, language=lang, extra_holidays=days_off
+        )
     _created("organisation", created, json)
 
 
@@ -57,9 +62,17 @@ def person_add(
     lang: Annotated[str | None, typer.Option(help="fr, nl or en; default: the organisation's.")] = None,
     channel: Annotated[list[str] | None, typer.Option(help="Apprise URL; repeat for several.")] = None,
     topic: Annotated[list[str] | None, typer.Option(help="Resource persons: a topic; repeat.")] = None,
+    existing: Annotated[
+        bool,
+        typer.Option(
+            "--existing",
+            help="Give this role to the person who has --email (e.g. a resource person several "
+            "organisations list) instead of adding a new person.",
+        ),
+    ] = False,
     json: Json = False,
 ) -> None:
-    """Add a person with a role in an organisation."""
+    """Add a person with a role in an organisation (an e-mail a member has already is refused)."""
     with write(app_of(ctx)) as tx:
         created = directory.add_person(
             tx,
@@ -71,6 +84,7 @@ def person_add(
             language=lang,
             channels=channel or [],
             topics=topic or [],
+            existing=existing,
         )
     _created("person", created, json)
 
@@ -90,13 +104,13 @@ def project_add(
     ctx: typer.Context,
     name: str,
     org: Annotated[str, typer.Option(help="Organisation id, slug or name.")],
-    owner: Annotated[str | None, typer.Option(help="The project owner (person id, handle, email).")] = None,
+    owner: Annotated[str | None, typer.Option(help="The project lead (person id, handle, email).")] = None,
     siret: Annotated[str | None, typer.Option(help="French SIRET, 14 digits.")] = None,
     bce: Annotated[str | None, typer.Option(help="Belgian BCE/KBO number, 10 digits.")] = None,
     territory: Annotated[str | None, typer.Option(help="Default: the organisation's.")] = None,
     phase: Annotated[str, typer.Option(help="idea, emergence, founded, consolidation, scaling.")] = "idea",
     legal_form: Annotated[str | None, typer.Option(help="association, scic, scop, asbl, ...")] = None,
-    jobs: Annotated[int, typer.Option(help="Permanent salaried jobs.")] = 0,
+    jobs: Annotated[int, typer.Option(help="Permanent salaried jobs.", min=0, max=1_000_000)] = 0,
     json: Json = False,
 ) -> None:
     """Add a supported project."""

@@ -15,7 +15,7 @@ from rich.text import Text
 from pathways.services.export import json_default
 
 console = Console()
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)  # a path or a message is never cut by a newline
 
 
 def emit_json(data: Any) -> None:

@@ -11,7 +11,7 @@ import typer
 from pathways.cli.context import Json, app_of
 from pathways.cli.output import console, emit_json
 from pathways.errors import InvalidInput
-from pathways.services import accounts
+from pathways.services import access, accounts, signin
 from pathways.services.tx import write
 
 user_app = typer.Typer(
@@ -30,11 +30,24 @@ def serve(
     import uvicorn
 
     from pathways.web import create_app
+    from pathways.web.redact import log_config
 
     app = app_of(ctx)
+    # X-Forwarded-For/-Proto are believed only from PATHWAYS_TRUSTED_PROXIES, given explicitly:
+    # uvicorn's default would trust 127.0.0.1 (or $FORWARDED_ALLOW_IPS), so a local reverse
+    # proxy's clients could give themselves any address. Empty: no proxy headers at all.
+    trusted = [str(net) for net in signin.trusted_networks(app.settings.trusted_proxies)]
     console.print(f"pathways on http://{host}:{port} — database {app.store.safe_url}")
     if workers == 1:
-        uvicorn.run(create_app(app), host=host, port=port, log_level="info", proxy_headers=True)
+        uvicorn.run(
+            create_app(app),
+            host=host,
+            port=port,
+            log_level="info",
+            log_config=log_config(),  # owners' link tokens redacted from the access log
+            proxy_headers=bool(trusted),
+            forwarded_allow_ips=trusted,
+        )
         return
     # Each worker process builds its own application from the environment.
     uvicorn.run(
@@ -44,7 +57,9 @@ def serve(
         port=port,
         workers=workers,
         log_level="info",
-        proxy_headers=True,
+        log_config=log_config(),
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted,
     )
 
 
@@ -72,6 +87,38 @@ def user_add(
         return
     what = "account added" if created.created else "password reset"
     console.print(f"{what} for [bold]{created.handle}[/] (account {created.account_id})")
+
+
+@user_app.command("disable")
+def user_disable(
+    ctx: typer.Context,
+    person: Annotated[str, typer.Argument(help="The person (id, handle or email).")],
+    json: Json = False,
+) -> None:
+    """Stop an account from logging in and end its sessions (`user add` enables it with a new password)."""
+    with write(app_of(ctx)) as tx:
+        changed = access.disable_user(tx, person=person)
+    if json:
+        emit_json(asdict(changed))
+        return
+    console.print(f"account of [bold]{changed.handle}[/] disabled, {changed.sessions_ended} session(s) ended")
+
+
+@user_app.command("role")
+def user_role(
+    ctx: typer.Context,
+    person: Annotated[str, typer.Argument(help="The person (id, handle or email).")],
+    role: Annotated[str, typer.Argument(help="officer, manager, owner, resource, admin, auditor.")],
+    org: Annotated[str, typer.Option(help="The organisation (id, slug or name).")],
+    json: Json = False,
+) -> None:
+    """Make ROLE the person's only role in the organisation; their sessions end."""
+    with write(app_of(ctx)) as tx:
+        changed = access.change_role(tx, person=person, org=org, role=role)
+    if json:
+        emit_json(asdict(changed))
+        return
+    console.print(f"[bold]{changed.handle}[/] is now {role} there, {changed.sessions_ended} session(s) ended")
 
 
 @token_app.command("create")

@@ -3,13 +3,18 @@
 Territory codes follow ISO 3166-2 where one exists: ``FR``, a French département
 (``FR-75``, ``FR-2A``, ``FR-971``), ``BE`` or a Belgian region (``BE-VLG``,
 ``BE-WAL``, ``BE-BRU``) and ``BE-DG`` for the German-speaking Community.
+
+Belgium has ten legal public holidays, the same in every region. The community and
+regional days (11 July, 27 September, 15 November, Iris day on 8 May) are days off only
+where a joint committee or a public employer grants them, so an organisation adds them
+itself: they reach a calendar as data (:class:`~pathways.domain.extra_holidays.ExtraHoliday`).
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
 from calendar import monthrange
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -17,6 +22,7 @@ from types import MappingProxyType
 
 import holidays
 
+from pathways.domain.extra_holidays import ExtraHoliday
 from pathways.errors import InvalidInput, InvalidTerritory
 
 __all__ = ["TERRITORIES", "BusinessCalendar", "add_calendar", "calendar_for", "parse_territory"]
@@ -24,14 +30,10 @@ __all__ = ["TERRITORIES", "BusinessCalendar", "add_calendar", "calendar_for", "p
 # Holiday names are in English whatever the process locale, so logs and tests are stable.
 _LANGUAGE = "en_US"
 
-# holidays.Belgium files the community days under its SCHOOL category, mixed with school
-# breaks (and omits 11 July, hidden in the Flemish summer break); Brussels' Iris day is not
-# there at all. All four are fixed dates set by decree, so a constant beats a data file
-# and keeps the domain free of I/O. Applied to every year: deadlines are present-day.
-_FLEMISH_DAY = (7, 11, "Flemish Community Day")
-_FRENCH_DAY = (9, 27, "French Community Day")
-_GERMAN_DAY = (11, 15, "German-speaking Community Day")
-_IRIS_DAY = (5, 8, "Iris Day (Brussels-Capital Region)")
+# holidays.Belgium's public category is the ten days of the law of 4 January 1974 plus
+# Easter Sunday and Whit Sunday, which are Sundays anyway: left out, so a calendar names the
+# legal days only. (Its school category holds the community days, mixed with school breaks.)
+_BELGIAN_SUNDAY_FEASTS = frozenset({"Easter Sunday", "Pentecost"})
 
 _SATURDAY = 5  # date.weekday(): Monday is 0
 _CORSICA = 20  # split into 2A and 2B in 1976
@@ -41,25 +43,20 @@ _CORSICA = 20  # split into 2A and 2B in 1976
 class _Rule:
     country: str
     subdiv: str | None = None
-    extra: tuple[tuple[int, int, str], ...] = ()  # (month, day, name) the library lacks
+    drop: frozenset[str] = frozenset()  # names of library holidays that are not days off
 
 
 def _rules() -> dict[str, _Rule]:
     metropolitan = [f"{n:02d}" for n in range(1, 96) if n != _CORSICA] + ["2A", "2B"]
     rules = {"FR": _Rule("FR")} | {f"FR-{d}": _Rule("FR") for d in metropolitan}
-    # Alsace-Moselle keeps Good Friday and 26 December; the library files all three under '57'.
+    # Alsace-Moselle keeps Good Friday and 26 December: the library's '57' (Moselle) has the same
+    # days as its newer '6AE' (Alsace), as tests/unit/test_calendar_belgium.py checks.
     rules |= {f"FR-{d}": _Rule("FR", "57") for d in ("57", "67", "68")}
     rules |= {f"FR-{d}": _Rule("FR", d) for d in ("971", "972", "973", "974", "976")}
     rules["FR-975"] = _Rule("FR", "PM")  # Saint-Pierre-et-Miquelon, a département until 1985
-    rules |= {
-        "BE": _Rule("BE"),
-        "BE-VLG": _Rule("BE", extra=(_FLEMISH_DAY,)),
-        "BE-WAL": _Rule("BE", extra=(_FRENCH_DAY,)),
-        "BE-DG": _Rule("BE", extra=(_GERMAN_DAY,)),
-        # Brussels is bilingual: each organisation there answers to the Flemish or the French
-        # Community, so neither community day holds region-wide; only the region's own day does.
-        "BE-BRU": _Rule("BE", extra=(_IRIS_DAY,)),
-    }
+    # The legal holidays are national; community and regional days are an organisation's choice.
+    belgium = _Rule("BE", drop=_BELGIAN_SUNDAY_FEASTS)
+    rules |= dict.fromkeys(("BE", "BE-VLG", "BE-WAL", "BE-BRU", "BE-DG"), belgium)
     return rules
 
 
@@ -92,18 +89,21 @@ def _library_holidays(country: str, subdiv: str | None, year: int) -> Mapping[da
 
 
 @lru_cache(maxsize=4096)
-def _holidays(territory: str, year: int) -> Mapping[date, str]:
+def _holidays(territory: str, extra: tuple[ExtraHoliday, ...], year: int) -> Mapping[date, str]:
     rule = _RULES[territory]
-    days = dict(_library_holidays(rule.country, rule.subdiv, year))
-    for month, day, name in rule.extra:
-        when = date(year, month, day)
-        days[when] = f"{days[when]}; {name}" if when in days else name
+    days = {d: n for d, n in _library_holidays(rule.country, rule.subdiv, year).items() if n not in rule.drop}
+    for holiday in extra:
+        when = holiday.on(year)
+        if when is not None:
+            name = holiday.name or "day off (organisation)"
+            days[when] = f"{days[when]}; {name}" if when in days else name
     return MappingProxyType(days)
 
 
 @lru_cache(maxsize=4096)
-def _weekday_holiday_ordinals(territory: str, year: int) -> tuple[int, ...]:
-    return tuple(sorted(d.toordinal() for d in _holidays(territory, year) if d.weekday() < _SATURDAY))
+def _weekday_holiday_ordinals(territory: str, extra: tuple[ExtraHoliday, ...], year: int) -> tuple[int, ...]:
+    days = _holidays(territory, extra, year)
+    return tuple(sorted(d.toordinal() for d in days if d.weekday() < _SATURDAY))
 
 
 def _weekdays_through(ordinal: int) -> int:
@@ -114,21 +114,27 @@ def _weekdays_through(ordinal: int) -> int:
 
 @dataclass(frozen=True, slots=True)
 class BusinessCalendar:
-    """Working days of one territory: Monday to Friday, except its public holidays."""
+    """Working days of one territory: Monday to Friday, except its public holidays and the
+    days off its organisation adds (``extra``, sorted by date: see :func:`calendar_for`)."""
 
     territory: str
+    extra: tuple[ExtraHoliday, ...] = ()
 
     def __post_init__(self) -> None:
         if self.territory not in _RULES:
             raise InvalidTerritory(f"unknown territory {self.territory!r}", hint="use calendar_for()")
 
+    def holidays_in(self, year: int) -> Mapping[date, str]:
+        """Every day off of ``year`` (weekends included when a holiday falls on one), by date."""
+        return _holidays(self.territory, self.extra, year)
+
     def holiday_name(self, d: date) -> str | None:
-        """Name of the public holiday on ``d``, or None."""
-        return _holidays(self.territory, d.year).get(d)
+        """Name of the public holiday (or added day off) on ``d``, or None."""
+        return _holidays(self.territory, self.extra, d.year).get(d)
 
     def is_business_day(self, d: date) -> bool:
-        """True on a weekday that is not a public holiday."""
-        return d.weekday() < _SATURDAY and d not in _holidays(self.territory, d.year)
+        """True on a weekday that is neither a public holiday nor an added day off."""
+        return d.weekday() < _SATURDAY and d not in _holidays(self.territory, self.extra, d.year)
 
     def next_business_day(self, d: date) -> date:
         """``d`` if it is a business day, else the first one after it."""
@@ -161,15 +167,25 @@ class BusinessCalendar:
         low, high = start.toordinal(), end.toordinal()
         holidays_in_range = 0
         for year in range(start.year, end.year + 1):
-            ordinals = _weekday_holiday_ordinals(self.territory, year)
+            ordinals = _weekday_holiday_ordinals(self.territory, self.extra, year)
             holidays_in_range += bisect_right(ordinals, high) - bisect_right(ordinals, low)
         return _weekdays_through(high) - _weekdays_through(low) - holidays_in_range
 
 
-@lru_cache(maxsize=256)
-def calendar_for(territory: str) -> BusinessCalendar:
-    """The business calendar of a territory code (see TERRITORIES); raises InvalidTerritory."""
-    return BusinessCalendar(parse_territory(territory))
+def calendar_for(territory: str, extra: Iterable[ExtraHoliday] = ()) -> BusinessCalendar:
+    """The business calendar of a territory code (see TERRITORIES), with an organisation's
+    added days off; raises InvalidTerritory."""
+    return _calendar(territory, tuple(sorted(set(extra), key=_by_date)))
+
+
+def _by_date(holiday: ExtraHoliday) -> tuple[int, str, str]:
+    return holiday.code, holiday.name, holiday.source
+
+
+@lru_cache(maxsize=1024)
+def _calendar(territory: str, extra: tuple[ExtraHoliday, ...]) -> BusinessCalendar:
+    # One calendar per territory and set of days off: equal inputs give the very same object.
+    return BusinessCalendar(parse_territory(territory), extra)
 
 
 def add_calendar(start: date, *, days: int = 0, weeks: int = 0, months: int = 0) -> date:

@@ -1,12 +1,12 @@
 """Deadline arithmetic: when a stage is due, and when its reminders and escalations fall.
 
 Instants are timezone-aware UTC; days are counted in the organisation's zone,
-on the calendar of the case's territory.
+on the calendar of the case's territory with the days off the organisation adds.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pathways.domain.calendar import add_calendar, calendar_for
+from pathways.domain.extra_holidays import ExtraHoliday
 from pathways.domain.spec import Duration, StageSpec
 
 DUE_TIME = time(23, 59, 59)  # a stage is due by the end of its due day
@@ -31,10 +32,12 @@ class PlannedNotice:
     due_at: datetime
 
 
-def shift(day: date, duration: Duration, territory: str, *, sign: int = 1) -> date:
-    """`day` moved by `duration` (business days on the territory's calendar)."""
+def shift(
+    day: date, duration: Duration, territory: str, *, sign: int = 1, extra: Sequence[ExtraHoliday] = ()
+) -> date:
+    """`day` moved by `duration` (business days on the territory's calendar, `extra` days off too)."""
     if duration.business_days is not None:
-        return _add_business_days(territory, day, sign * duration.business_days)
+        return _add_business_days(territory, tuple(extra), day, sign * duration.business_days)
     return add_calendar(
         day,
         days=sign * (duration.days or 0),
@@ -44,10 +47,10 @@ def shift(day: date, duration: Duration, territory: str, *, sign: int = 1) -> da
 
 
 @lru_cache(maxsize=8192)
-def _add_business_days(territory: str, day: date, n: int) -> date:
+def _add_business_days(territory: str, extra: tuple[ExtraHoliday, ...], day: date, n: int) -> date:
     # Every decision of a day asks the same few questions (a deadline and its notices); the
     # calendar walks day by day, so answers are kept.
-    return calendar_for(territory).add_business_days(day, n)
+    return calendar_for(territory, extra).add_business_days(day, n)
 
 
 @lru_cache(maxsize=8192)
@@ -63,8 +66,12 @@ def due_at(
     territory: str,
     zone: ZoneInfo,
     recorded: Mapping[str, Any],
+    extra_holidays: Sequence[ExtraHoliday] = (),
 ) -> datetime | None:
-    """When the stage is due, or None for a stage without deadline (or with an unknown date)."""
+    """When the stage is due, or None for a stage without deadline (or with an unknown date).
+
+    `extra_holidays`: the days off the case's organisation adds to the territory's holidays.
+    """
     deadline = stage.deadline
     if deadline is None:
         return None
@@ -77,14 +84,20 @@ def due_at(
             return _instant(value, DUE_TIME, zone)
         if deadline.default is None:
             return None
-        return _instant(shift(entered_day, deadline.default, territory), DUE_TIME, zone)
+        return _instant(shift(entered_day, deadline.default, territory, extra=extra_holidays), DUE_TIME, zone)
     duration = deadline.duration
     assert duration is not None
-    return _instant(shift(entered_day, duration, territory), DUE_TIME, zone)
+    return _instant(shift(entered_day, duration, territory, extra=extra_holidays), DUE_TIME, zone)
 
 
 def plan_notices(
-    stage: StageSpec, *, entered_at: datetime, due: datetime | None, territory: str, zone: ZoneInfo
+    stage: StageSpec,
+    *,
+    entered_at: datetime,
+    due: datetime | None,
+    territory: str,
+    zone: ZoneInfo,
+    extra_holidays: Sequence[ExtraHoliday] = (),
 ) -> list[PlannedNotice]:
     """Reminders before and escalations after `due`; reminders that would fall before entry are dropped."""
     if due is None:
@@ -92,11 +105,12 @@ def plan_notices(
     due_day = due.astimezone(zone).date()
     planned: list[PlannedNotice] = []
     for i, remind in enumerate(stage.remind):
-        when = _instant(shift(due_day, remind.before, territory, sign=-1), NOTICE_TIME, zone)
+        before = shift(due_day, remind.before, territory, sign=-1, extra=extra_holidays)
+        when = _instant(before, NOTICE_TIME, zone)
         if when > entered_at:
             planned.append(PlannedNotice(f"remind:{i}", "reminder", remind.to.value, remind.template, when))
     for i, escalate in enumerate(stage.escalate):
-        when = _instant(shift(due_day, escalate.after, territory), NOTICE_TIME, zone)
+        when = _instant(shift(due_day, escalate.after, territory, extra=extra_holidays), NOTICE_TIME, zone)
         planned.append(
             PlannedNotice(f"escalate:{i}", "escalation", escalate.to.value, escalate.template, when)
         )

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pathways.domain import identifiers
-from pathways.domain.spec import FieldSpec, FieldType, StageSpec
+from pathways.domain.spec import INT32_MAX, INT32_MIN, NUMBER_LIMIT, FieldSpec, FieldType, StageSpec
 from pathways.errors import FieldError, InvalidIdentifier
 
 _TRUE = {"true", "yes", "y", "1", "oui", "ja", "on"}
@@ -25,12 +25,7 @@ def _scalar(name: str, kind: FieldType, spec: FieldSpec, raw: Any) -> Any:  # no
     """Parse one scalar value of type `kind` into its typed form."""
     text = raw.strip() if isinstance(raw, str) else raw
     if kind is FieldType.PERSON:
-        # People are referred to by id, so erasing a person's data leaves no name in case records.
-        if isinstance(text, int) and not isinstance(text, bool):
-            return text
-        if isinstance(text, str) and text.isdigit():
-            return int(text)
-        raise FieldError(name, f"unknown person {raw!r}", hint="give the person's id, handle or email")
+        return _person(name, text, raw)
     if kind is FieldType.TEXT:
         if isinstance(text, bool) or not isinstance(text, str | int):
             raise FieldError(name, f"expected text, got {raw!r}")
@@ -39,14 +34,7 @@ def _scalar(name: str, kind: FieldType, spec: FieldSpec, raw: Any) -> Any:  # no
             raise FieldError(name, f"{len(value)} characters, at most {spec.max_length} allowed")
         return value
     if kind is FieldType.INTEGER:
-        try:
-            if isinstance(text, bool | float):
-                raise ValueError  # noqa: TRY004  turned into a FieldError below
-            number: int | Decimal = int(text)
-        except (TypeError, ValueError):
-            raise FieldError(name, f"expected a whole number, got {raw!r}") from None
-        _bounds(name, spec, Decimal(number))
-        return number
+        return _integer(name, spec, text, raw)
     if kind in (FieldType.DECIMAL, FieldType.MONEY):
         try:
             if isinstance(text, bool):
@@ -56,6 +44,8 @@ def _scalar(name: str, kind: FieldType, spec: FieldSpec, raw: Any) -> Any:  # no
                 raise InvalidOperation
         except (InvalidOperation, ValueError):
             raise FieldError(name, f"expected a number such as 12.50, got {raw!r}") from None
+        if abs(dec) >= NUMBER_LIMIT:  # before quantize, which cannot hold 1e999
+            raise FieldError(name, f"{raw!r} is out of range", hint=f"a number below {NUMBER_LIMIT:,}")
         if kind is FieldType.MONEY:
             dec = dec.quantize(Decimal("0.01"))
         _bounds(name, spec, dec)
@@ -87,6 +77,28 @@ def _scalar(name: str, kind: FieldType, spec: FieldSpec, raw: Any) -> Any:  # no
         except InvalidIdentifier as exc:
             raise FieldError(name, exc.message) from None
     raise FieldError(name, f"type {kind} cannot hold a single value")  # pragma: no cover - spec forbids
+
+
+def _person(name: str, text: Any, raw: Any) -> int:
+    # People are referred to by id, so erasing a person's data leaves no name in case records.
+    if isinstance(text, str) and text.isascii() and text.isdigit() and len(text) <= len(str(INT32_MAX)):
+        text = int(text)
+    if isinstance(text, int) and not isinstance(text, bool) and 1 <= text <= INT32_MAX:
+        return text  # a larger one is no person's id (and no id column could hold it)
+    raise FieldError(name, f"unknown person {raw!r}", hint="give the person's id, handle or email")
+
+
+def _integer(name: str, spec: FieldSpec, text: Any, raw: Any) -> int:
+    try:
+        if isinstance(text, bool | float):
+            raise ValueError  # noqa: TRY004  turned into a FieldError below
+        number = int(text)
+    except (TypeError, ValueError):
+        raise FieldError(name, f"expected a whole number, got {raw!r}") from None
+    if not INT32_MIN <= number <= INT32_MAX:  # what an INTEGER column, and the spec's min and max, hold
+        raise FieldError(name, f"{number} is out of range", hint=f"a whole number up to {INT32_MAX:,}")
+    _bounds(name, spec, Decimal(number))
+    return number
 
 
 def _bounds(name: str, spec: FieldSpec, value: Decimal) -> None:

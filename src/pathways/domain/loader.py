@@ -20,7 +20,7 @@ from types import MappingProxyType
 from pydantic import ValidationError
 
 from pathways.domain.rules import known_checks, known_steps
-from pathways.domain.spec import LANGS, FieldSpec, FieldType, PathwaySpec, StageSpec
+from pathways.domain.spec import INT32_MAX, INT32_MIN, LANGS, FieldSpec, FieldType, PathwaySpec, StageSpec
 from pathways.domain.yamlpos import (
     Problem,
     YamlDocument,
@@ -367,6 +367,12 @@ def _template_problems(at: YamlPath, stage: StageSpec, templates: Path | None) -
 def _field_problems(at: YamlPath, fields: Mapping[str, FieldSpec], names: _Names) -> list[Problem]:
     problems = []
     for name, field in fields.items():
+        if FieldType.INTEGER in (field.type, field.items):  # an officer's value must fit: see spec.INT32_MAX
+            for key, bound in (("min", field.min), ("max", field.max)):
+                if bound is not None and not INT32_MIN <= bound <= INT32_MAX:
+                    message = f"`{key}` of an integer field is {bound}, more than a whole number field holds"
+                    hint = f"give a {key} between {INT32_MIN} and {INT32_MAX}, or use type: decimal"
+                    problems.append(Problem((*at, name, key), message, hint))
         for other, value in (field.required_if or {}).items():
             path = (*at, name, "required_if", other)
             allowed = names.choices.get(other)

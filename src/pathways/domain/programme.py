@@ -230,6 +230,7 @@ def proven_model(ctx: DecisionContext) -> None:
     if not ctx.facts.has_impact_evaluation(ctx.project.id):
         raise RuleViolation(
             "proven_model",
-            f"project '{ctx.project.name}' has no recorded impact evaluation; only a proven model is swarmed",
+            f"project '{ctx.project.name}' has no recorded impact evaluation; "
+            "only a proven model is replicated",
             hint="record the project's impact evaluation (indicators with values) first, then open the case",
         )

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -20,6 +20,16 @@ LANGS: tuple[str, ...] = ("fr", "nl", "en")
 Lang = Literal["fr", "nl", "en"]
 
 Ident = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+
+# Every whole number a pathway file or a decision gives is bounded where it is read: a version
+# or a count beyond a 32-bit INTEGER column (PostgreSQL's, and SQLite's driver refuses more than
+# 64 bits) would pass validation and crash every case that uses it.
+INT32_MAX: Final = 2**31 - 1
+INT32_MIN: Final = -(2**31)
+# A field's `min`/`max` (and a decimal value): 15 digits before the point, exact as a double in
+# JSON readers, far beyond any count or amount of money a support programme records.
+NUMBER_LIMIT: Final = Decimal(10**15)
+Bound = Annotated[Decimal, Field(ge=-NUMBER_LIMIT, le=NUMBER_LIMIT)]
 
 
 class Phase(StrEnum):
@@ -171,9 +181,9 @@ class FieldSpec(_Frozen):
         default=None,
         description="required when every named field has the given value (or one of a list of values)",
     )
-    min: Decimal | None = None
-    max: Decimal | None = None
-    max_length: Annotated[int, Field(ge=1)] | None = None
+    min: Bound | None = None
+    max: Bound | None = None
+    max_length: Annotated[int, Field(ge=1, le=INT32_MAX)] | None = None
     choices: Mapping[Ident, Label] | None = None
     items: FieldType | None = Field(default=None, description="element type of a list field")
     multiple: bool = Field(default=False, description="choice fields: several values allowed")
@@ -264,7 +274,7 @@ class PathwaySpec(_Frozen):
     """A whole pathway: ordered stages, the first one is where every case starts."""
 
     id: Ident
-    version: Annotated[int, Field(ge=1)]
+    version: Annotated[int, Field(ge=1, le=INT32_MAX)]
     title: Label
     description: Label | None = None
     reference: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2,6}$")] = Field(

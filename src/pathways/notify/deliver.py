@@ -9,6 +9,11 @@ only the channels that failed; reusing one would also make its next send wait
 
 Several threads may deliver at once (the dispatcher sends a batch on a small pool):
 each send reads only the log lines of its own thread.
+
+Before sending, the channel's hosts are resolved again and checked
+(:mod:`pathways.notify.destination`): a channel that would reach an internal address is
+refused, nothing is sent, and the delivery says so (``refused``) so the job is dead-lettered
+at once: only a manager fixing the address helps, retrying would not.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from urllib.parse import urlsplit
 
 import apprise
 
+from pathways.notify.allowlist import NOTHING, AllowList
+from pathways.notify.destination import instantiate, judge
 from pathways.notify.render import Rendered
 
 EMAIL_SCHEMES = frozenset({"mailto", "mailtos"})
@@ -41,6 +48,7 @@ class Delivery:
     channel: str
     ok: bool
     reason: str | None = None
+    refused: bool = False  # the channel's destination is not allowed: nothing was sent, retrying cannot help
 
 
 def channel_id(url: str) -> str:
@@ -50,13 +58,19 @@ def channel_id(url: str) -> str:
     return f"{scheme}:{digest}"
 
 
-def deliver(url: str, message: Rendered) -> Delivery:
-    """Send `message` to the channel `url`; a False from Apprise is a failed delivery with its reason."""
+def deliver(url: str, message: Rendered, *, allow: AllowList = NOTHING) -> Delivery:
+    """Send `message` to the channel `url` if its destination is allowed; Apprise's False is a failure."""
     channel = channel_id(url)
-    notifier = apprise.Apprise()
-    if not notifier.add(url):
+    plugin = instantiate(url)
+    if plugin is None:
         scheme = urlsplit(url).scheme or "(none)"
         return Delivery(channel, ok=False, reason=f"Apprise does not accept this {scheme}:// URL")
+    # The object checked is the object that sends: no second reading of the URL in between.
+    verdict = judge(url, allow, plugin=plugin)
+    if verdict.reason is not None:
+        return Delivery(channel, ok=False, reason=f"refused: {verdict.reason}", refused=True)
+    notifier = apprise.Apprise()
+    notifier.add(plugin)
     # The HTML part, when there is one, goes to email; Apprise adds the plain-text alternative.
     html = message.html if urlsplit(url).scheme.lower() in EMAIL_SCHEMES else None
     with _capture() as captured:

@@ -26,16 +26,15 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, Final
 
 from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from pathways.domain.spec import LANGS, Role
 from pathways.errors import FieldError, NotFound, PathwaysError, Refused
-from pathways.services import directory
+from pathways.services import directory, websessions
 from pathways.services.cases import CASE, ORG, PROJECT
 from pathways.services.tx import Tx, write
-from pathways.store.accounts import Account, ApiToken, LoginFailure
+from pathways.store.accounts import Account, ApiToken
 from pathways.store.prepared import Prepared
 from pathways.store.tables import AuditEvent
 
@@ -44,11 +43,8 @@ if TYPE_CHECKING:
 
 ACCOUNT = Account.__table__  # type: ignore[attr-defined]
 TOKEN = ApiToken.__table__  # type: ignore[attr-defined]
-FAILURE = LoginFailure.__table__  # type: ignore[attr-defined]
 AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
 
-MAX_FAILURES: Final = 5
-FAILURE_WINDOW: Final = timedelta(minutes=15)
 MIN_PASSWORD: Final = 10
 TOKEN_PREFIX: Final = "pw"  # noqa: S105  marks pathways tokens, not a secret
 OWNER_ACTIONS: Final = ("meeting_confirmed", "documents_sent")
@@ -91,7 +87,14 @@ class Forbidden(Refused):
 
 
 class TooManyAttempts(Refused):
-    """Too many failed logins for this account from this address (HTTP 429)."""
+    """Too many failed logins for this account, or from this address (HTTP 429, ``Retry-After``)."""
+
+    def __init__(
+        self, message: str, *, hint: str | None = None, retry_after: int, per_address: bool = False
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_after = retry_after  # seconds until an attempt is counted again
+        self.per_address = per_address  # the address's cap, not one account's
 
 
 class LinkExpired(Refused):
@@ -135,7 +138,8 @@ class Principal:
 
 
 @cache
-def _hasher() -> PasswordHasher:
+def password_hasher() -> PasswordHasher:
+    """The argon2id hasher (its default parameters)."""
     return PasswordHasher()
 
 
@@ -143,20 +147,7 @@ def hash_password(password: str) -> str:
     """The argon2id hash of a password; FieldError when it is too short."""
     if len(password) < MIN_PASSWORD:
         raise FieldError("password", f"at least {MIN_PASSWORD} characters are needed")
-    return _hasher().hash(password)
-
-
-def _password_matches(stored: str | None, password: str) -> bool:
-    try:
-        # An unknown login is checked against a throw-away hash: both take the same time.
-        return _hasher().verify(stored or _dummy_hash(), password) and stored is not None
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-@cache
-def _dummy_hash() -> str:
-    return _hasher().hash(secrets.token_urlsafe(16))
+    return password_hasher().hash(password)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +168,7 @@ def add_user(tx: Tx, *, person: str | int, password: str, language: str | None =
     if not staff:
         raise Refused(
             f"person '{who['handle']}' has no staff role ({', '.join(STAFF_ROLES)})",
-            hint="project owners use the link in their messages; add a staff role with `pathways person add`",
+            hint="project leads use the link in their messages; add a staff role with `pathways person add`",
         )
     lang = language or who["language"] or "fr"
     if lang not in LANGS:
@@ -201,6 +192,7 @@ def add_user(tx: Tx, *, person: str | int, password: str, language: str | None =
             .where(ACCOUNT.c.id == existing)
             .values(password_hash=hashed, session_key=secrets.token_hex(8), active=True)
         )
+        websessions.end_sessions(tx, existing, why="password")
     tx.audit(
         organisation_id=staff[0][0],
         kind="account_added" if existing is None else "password_reset",
@@ -216,12 +208,16 @@ def set_language(tx: Tx, *, account_id: int, language: str) -> None:
     tx.conn.execute(update(ACCOUNT).where(ACCOUNT.c.id == account_id).values(language=language))
 
 
-def load_principal(conn: Connection, account_id: int, *, session_key: str | None = None) -> Principal | None:
-    """The active account `account_id` with its roles; None when gone, inactive or logged out."""
-    rows = _BY_ACCOUNT.all(conn, {"account_id": account_id})
-    if rows and session_key is not None and not secrets.compare_digest(rows[0]["session_key"], session_key):
+def load_principal(conn: Connection, account_id: int) -> Principal | None:
+    """The active account `account_id` with its roles; None when gone or inactive."""
+    return _principal(_BY_ACCOUNT.all(conn, {"account_id": account_id}))
+
+
+def principal_for_session(conn: Connection, session_id: str, *, now: datetime) -> Principal | None:
+    """The account of a live web session; None when it ended, expired or its account is inactive."""
+    if len(session_id) > 100:
         return None
-    return _principal(rows)
+    return _principal(_BY_SESSION.all(conn, {"token_hash": websessions.session_hash(session_id), "now": now}))
 
 
 # The account, its person and its roles in one statement (one row per role): every request
@@ -250,6 +246,14 @@ _BY_TOKEN = Prepared(
         TOKEN.c.token_hash == bindparam("token_hash"), TOKEN.c.revoked_at.is_(None)
     )
 )
+# A page request: the session row (unique index on its hash) is checked in the same statement.
+_BY_SESSION = Prepared(
+    _PRINCIPAL.join(websessions.SESSION, websessions.SESSION.c.account_id == ACCOUNT.c.id).where(
+        websessions.SESSION.c.token_hash == bindparam("token_hash"),
+        websessions.SESSION.c.ended_at.is_(None),
+        websessions.SESSION.c.expires_at > bindparam("now"),
+    )
+)
 
 
 def _principal(rows: Sequence[Mapping[str, Any]]) -> Principal | None:
@@ -269,47 +273,6 @@ def _principal(rows: Sequence[Mapping[str, Any]]) -> Principal | None:
         session_key=first["session_key"],
         roles={org: frozenset(r) for org, r in roles.items()},
     )
-
-
-def login(app: App, *, login_name: str, password: str, client: str) -> Principal:
-    """Check a password (handle or email); Unauthenticated, or TooManyAttempts past 5 failures in 15 min."""
-    key = f"{login_name.strip().lower()[:150]}|{client[:45]}"
-    now = app.clock.real()
-    with app.store.read() as conn:
-        failures = conn.execute(
-            select(func.count()).where(FAILURE.c.key == key, FAILURE.c.at > now - FAILURE_WINDOW)
-        ).scalar_one()
-    if failures >= MAX_FAILURES:
-        raise TooManyAttempts(
-            "too many failed logins", hint=f"wait {int(FAILURE_WINDOW.total_seconds() // 60)} minutes"
-        )
-    with app.store.read() as conn:
-        row = (
-            conn.execute(
-                select(ACCOUNT.c.id, ACCOUNT.c.password_hash)
-                .join(directory.PERSON, directory.PERSON.c.id == ACCOUNT.c.person_id)
-                .where(
-                    ACCOUNT.c.active.is_(True),
-                    directory.PERSON.c.erased_at.is_(None),
-                    (func.lower(directory.PERSON.c.handle) == login_name.strip().lower())
-                    | (func.lower(directory.PERSON.c.email) == login_name.strip().lower()),
-                )
-            )
-            .mappings()
-            .first()
-        )
-    ok = _password_matches(row["password_hash"] if row else None, password)
-    if not ok or row is None:
-        with write(app) as tx:
-            tx.conn.execute(insert(FAILURE).values(key=key, at=now))
-            tx.conn.execute(delete(FAILURE).where(FAILURE.c.at < now - 4 * FAILURE_WINDOW))
-        raise Unauthenticated("wrong login or password")
-    with write(app) as tx:
-        tx.conn.execute(delete(FAILURE).where(FAILURE.c.key == key))
-        tx.conn.execute(update(ACCOUNT).where(ACCOUNT.c.id == row["id"]).values(last_login_at=now))
-        principal = load_principal(tx.conn, row["id"])
-    assert principal is not None
-    return principal
 
 
 # --- API tokens ------------------------------------------------------------------------------------
@@ -476,8 +439,22 @@ def owner_view(conn: Connection, app: App, claim: OwnerClaim) -> dict[str, Any]:
     }
 
 
+def _owner_action_done(conn: Connection, case_id: int, action: str, entry_id: int | None) -> int | None:
+    """The audit event of `action` already recorded for this stage entry of the case, if any."""
+    events = conn.execute(
+        select(AUDIT.c.id, AUDIT.c.payload)
+        .where(AUDIT.c.case_id == case_id, AUDIT.c.kind == f"owner_{action}")
+        .order_by(AUDIT.c.id)
+    )
+    return next((int(id_) for id_, payload in events if payload.get("entry") == entry_id), None)
+
+
 def record_owner_action(app: App, claim: OwnerClaim, action: str) -> int:
-    """Record that the owner confirmed a meeting or sent documents: an audit event on the case."""
+    """Record that the owner confirmed a meeting or sent documents: an audit event on the case.
+
+    Once per (case, stage entry, action): the same action posted again for the same stage
+    entry (a reload, a double click, a replayed link) returns the event already recorded.
+    """
     if action not in OWNER_ACTIONS:
         raise FieldError("action", f"{action!r} is not one of {', '.join(OWNER_ACTIONS)}")
     with write(app, actor_id=claim.person_id) as tx:
@@ -493,11 +470,17 @@ def record_owner_action(app: App, claim: OwnerClaim, action: str) -> int:
             .add_columns(PROJECT.c.owner_id)
             .join(PROJECT, PROJECT.c.id == CASE.c.project_id)
             .where(CASE.c.id == claim.case_id)
+            # Two posts at once queue here (PostgreSQL; SQLite's writers already do), so the
+            # second sees the first one's event below.
+            .with_for_update(of=CASE)
         ).first()
         if case is None or case.owner_id != claim.person_id:
             raise NotFound("this link is not valid", hint="ask your support officer for a new one")
         if case.status != "open":
             raise Refused(f"case {case.ref} is closed")
+        done = _owner_action_done(tx.conn, case.id, action, case.current_entry_id)
+        if done is not None:
+            return done
         return tx.audit(
             organisation_id=case.organisation_id,
             case_id=case.id,

@@ -7,7 +7,9 @@ audit event and queues what must follow in the outbox.
 A decision is read and worked out (:func:`prepare_decision`), then written
 (:func:`decide` does both in the caller's transaction). People record theirs through
 :func:`deciding`, which on SQLite works the decision out before taking the database's
-one write lock and writes it after, decided again under the lock if the case moved.
+one write lock and writes it after, decided again under the lock if its rules asked the
+database. A decision is written on the version it was worked out on: if the case moved, it is
+refused or decided again as :mod:`pathways.services.conflict` says, on either database.
 """
 
 from __future__ import annotations
@@ -29,11 +31,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from pathways.domain import case as machine
 from pathways.domain import fields, lifecycle
 from pathways.domain.deadline import due_at, plan_notices
+from pathways.domain.extra_holidays import ExtraHoliday
 from pathways.domain.loader import PathwayCatalog
 from pathways.domain.rules import DecisionContext, ProjectFacts
 from pathways.domain.spec import FieldType, PathwaySpec, Phase, StageSpec
 from pathways.errors import Conflict, FieldError, NotFound, Refused
-from pathways.services import directory, outbox
+from pathways.services import conflict, directory, org_holidays, outbox
 from pathways.services.facts import DbFacts
 from pathways.services.tx import Tx, write
 from pathways.store.prepared import Prepared, PreparedRows, pipeline
@@ -65,6 +68,9 @@ class Decided:
     due_at: datetime | None
     version: int
     queued_work: bool = False  # hand-offs, spawns or automatic steps now wait in the outbox
+    # Decisions recorded after this one was worked out, which its officer had not seen
+    # (decided again on the case as it had become: services.conflict).
+    decided_over: tuple[conflict.Meanwhile, ...] = ()
 
 
 # Statements built once with bind parameters (b_*, never a column's name): a decision runs
@@ -92,6 +98,7 @@ _DECISION_COLUMNS = (
     PROJECT.c.siret.label("p_siret"),
     PROJECT.c.bce.label("p_bce"),
     ORG.c.timezone.label("o_timezone"),
+    org_holidays.CODES_OF_CASE_ORG.label("o_holidays"),  # days off the organisation adds
     ENTRY.c.entered_at.label("e_entered_at"),
     ENTRY.c.seq.label("e_seq"),
     HEAD.c.seq.label("h_seq"),
@@ -243,13 +250,21 @@ def _enter_stage(
     stage: StageSpec,
     seq: int,
     territory: str,
+    extra_holidays: tuple[ExtraHoliday, ...],
     zone: ZoneInfo,
     recorded: Mapping[str, Any],
     entry_id: int | None = None,
 ) -> tuple[int, datetime | None]:
     """Insert the stage entry (with `entry_id` if taken beforehand), schedule its reminders and
     queue its automatic steps; nothing in it waits for a result when `entry_id` is given."""
-    due = due_at(stage, entered_at=tx.at, territory=territory, zone=zone, recorded=recorded)
+    due = due_at(
+        stage,
+        entered_at=tx.at,
+        territory=territory,
+        zone=zone,
+        recorded=recorded,
+        extra_holidays=extra_holidays,
+    )
     row = {
         "b_case_id": case_id,
         "b_seq": seq,
@@ -268,7 +283,9 @@ def _enter_stage(
         entry_id = int(inserted["id"])
     else:
         _INSERT_ENTRY_WITH_ID.send(tx.conn, row | {"b_id": entry_id})
-    notices = plan_notices(stage, entered_at=tx.at, due=due, territory=territory, zone=zone)
+    notices = plan_notices(
+        stage, entered_at=tx.at, due=due, territory=territory, zone=zone, extra_holidays=extra_holidays
+    )
     rows = [
         {
             "b_case_id": case_id,
@@ -305,11 +322,20 @@ def open_case(
     officer: str | int | None,
     parent_id: int | None = None,
     version: int | None = None,
+    org_id: int | None = None,
 ) -> dict[str, Any]:
-    """Open a case for a project at the first stage of a pathway; checks its entry rules."""
+    """Open a case for a project at the first stage of a pathway; checks its entry rules.
+
+    `org_id`: the project must be one of that organisation's. The officer must be a member of
+    the project's organisation: anyone else gets the answer an unknown person gets.
+    """
     spec = catalog.get(pathway, version)
-    facts, proj = _project_facts(tx.conn, directory.find_project(tx.conn, project)["id"])
-    officer_id = directory.find_person(tx.conn, officer)["id"] if officer is not None else None
+    facts, proj = _project_facts(tx.conn, directory.find_project(tx.conn, project, org_id=org_id)["id"])
+    officer_id = (
+        directory.find_person(tx.conn, officer, org_id=proj["organisation_id"])["id"]
+        if officer is not None
+        else None
+    )
     lifecycle.require_phase(spec, facts.name, facts.phase)
     ctx = DecisionContext(pathway=spec, project=facts, facts=DbFacts(tx.conn), now=tx.at)
     machine.run_checks(spec.checks, ctx)
@@ -340,6 +366,7 @@ def open_case(
         stage=spec.first_stage,
         seq=1,
         territory=proj["territory"],
+        extra_holidays=org_holidays.days_off(tx.conn, proj["organisation_id"]),
         zone=zone,
         recorded={},
     )
@@ -376,6 +403,8 @@ class PreparedDecision:
     # Worked out from the case's own row alone (no rule asked the database, no identifier to
     # give the project): still right as long as the case's version has not moved.
     self_contained: bool
+    # Worked out again after the case moved: the decisions recorded since the first read.
+    decided_over: tuple[conflict.Meanwhile, ...] = ()
 
 
 class _Moved(Exception):
@@ -484,10 +513,13 @@ def deciding(app: App) -> Iterator[Deciding]:
             yield decision
         decision._finish(lambda prepared, actor: record_decision(app, prepared, actor_id=actor))
         return
-    with write(app) as tx:
-        decision = Deciding(app, tx.conn, tx.at)
-        yield decision
-        decision._finish(lambda prepared, actor: _write_or_conflict(replace(tx, actor_id=actor), prepared))
+    try:
+        with write(app) as tx:
+            decision = Deciding(app, tx.conn, tx.at)
+            yield decision
+            decision._finish(lambda prepared, actor: _write_decision(replace(tx, actor_id=actor), prepared))
+    except _Moved:  # rolled back: as on SQLite, refused or decided again (services.conflict)
+        decision._finish(lambda prepared, actor: _after_moved(app, prepared, actor_id=actor))
 
 
 def record_decision(app: App, prepared: PreparedDecision, *, actor_id: int | None) -> Decided:
@@ -495,25 +527,49 @@ def record_decision(app: App, prepared: PreparedDecision, *, actor_id: int | Non
 
     The write transaction then holds the write lock (on SQLite one for the whole database) for
     the writes alone, not for reading the case and checking the rules. The case's version
-    guards the write: if someone decided meanwhile, or the decision asked the database more
-    than its case (a rule's facts), it is decided again inside the write transaction.
+    guards the write: if the decision asked the database more than its case (a rule's facts),
+    it is decided again inside the write transaction; if someone decided meanwhile, it is
+    refused or decided again as :mod:`pathways.services.conflict` says.
     """
     if prepared.self_contained:
         try:
             with write(app, actor_id=actor_id, at=prepared.at) as tx:
                 return _write_decision(tx, prepared)
         except _Moved:
-            pass  # decided again below, on the case as it now is
+            return _after_moved(app, prepared, actor_id=actor_id)
     with write(app, actor_id=actor_id) as tx:
-        return decide(
-            tx,
-            app.catalog,
-            case=prepared.row["id"],
-            outcome=prepared.outcome,
-            values=prepared.values,
-            note=prepared.note,
-            expected_version=prepared.expected_version,
-        )
+        return _decide_again(tx, app.catalog, prepared)
+
+
+def _after_moved(app: App, prepared: PreparedDecision, *, actor_id: int | None) -> Decided:
+    """A prepared decision whose case moved before its write (rolled back): refused if it was made
+    on an expected version, naming who decided; else decided again on the case as it now is."""
+    if prepared.expected_version is not None:
+        with app.store.read() as conn:
+            raise conflict.stale(
+                conn, case_id=prepared.row["id"], ref=prepared.row["ref"], expected=prepared.expected_version
+            )
+    with write(app, actor_id=actor_id) as tx:
+        return _decide_again(tx, app.catalog, prepared)
+
+
+def _decide_again(tx: Tx, catalog: PathwayCatalog, prepared: PreparedDecision) -> Decided:
+    """Work a prepared decision out again in this write transaction and write it; the decisions
+    recorded since its first read (which its officer had not seen) go into its history."""
+    again = prepare_decision(
+        tx.conn,
+        catalog,
+        case=prepared.row["id"],
+        outcome=prepared.outcome,
+        values=prepared.values,
+        note=prepared.note,
+        expected_version=prepared.expected_version,
+        at=tx.at,
+    )
+    if again.row["version"] != prepared.row["version"]:
+        unseen = conflict.decisions_since(tx.conn, prepared.row["id"], version=prepared.row["version"])
+        again = replace(again, decided_over=unseen)
+    return _write_or_conflict(tx, again)
 
 
 def prepare_decision(
@@ -536,10 +592,7 @@ def prepare_decision(
     if row is None:
         raise _no_case(text)
     if expected_version is not None and row["version"] != expected_version:
-        raise Conflict(
-            f"case {row['ref']} changed since you read it (version {expected_version}, now {row['version']})",
-            hint="reload the case and decide again",
-        )
+        raise conflict.stale(conn, case_id=row["id"], ref=row["ref"], expected=expected_version)
     spec = catalog.get(row["pathway_id"], row["pathway_version"])
     state = machine.CaseState(
         stage=row["stage"], status=row["status"], result=row["result"], data=row["data"]
@@ -549,7 +602,7 @@ def prepare_decision(
         spec,
         state,
         outcome,
-        _resolve_people(conn, spec, row["stage"], outcome, values),
+        _resolve_people(conn, spec, row["stage"], outcome, values, org_id=row["organisation_id"]),
         project=_facts(row, project_id=row["project_id"], prefix="p_"),
         facts=facts,
         now=at,
@@ -611,6 +664,7 @@ def _write_decision(tx: Tx, prepared: PreparedDecision) -> Decided:
                 stage=spec.stage(entered),
                 seq=row["e_seq"] + 1,
                 territory=row["p_territory"],
+                extra_holidays=org_holidays.decode(row["o_holidays"]),
                 zone=ZoneInfo(row["o_timezone"]),
                 recorded=recorded,
                 entry_id=row.get("next_entry_id"),
@@ -648,6 +702,8 @@ def _write_decision(tx: Tx, prepared: PreparedDecision) -> Decided:
                 "fields": sorted(transition.values),
                 "values_digest": values_digest(tx.key, transition.values, prepared.note),
                 "version": row["version"] + 1,
+                # The decision events it was recorded right after, unseen (services.conflict).
+                **({"decided_over": [m.seq for m in prepared.decided_over]} if prepared.decided_over else {}),
             },
             head=(row["h_seq"], row["h_digest"]) if row["h_seq"] is not None else None,
         )
@@ -666,6 +722,7 @@ def _write_decision(tx: Tx, prepared: PreparedDecision) -> Decided:
         due_at=due,
         version=row["version"] + 1,
         queued_work=_queues_work(spec, transition),
+        decided_over=prepared.decided_over,
     )
 
 
@@ -698,6 +755,11 @@ def _record_identifiers(
         for name, number in _identifiers(specs, values).items()
         if not proj["bce" if name == "bce" else "siret"]
     }
+    for column, number in found.items():
+        # One legal entity, one project in an organisation: as when the project was added.
+        directory.refuse_twin(
+            tx.conn, proj["organisation_id"], column, number, "SIRET" if column == "siret" else "BCE number"
+        )
     if found:
         tx.conn.execute(update(PROJECT).where(PROJECT.c.id == proj["id"]).values(**found))
         tx.audit(
@@ -717,9 +779,16 @@ def values_digest(key: bytes, values: Mapping[str, Any], note: str | None) -> st
 
 
 def _resolve_people(
-    conn: Connection, spec: PathwaySpec, stage_id: str | None, outcome: str, values: Mapping[str, Any]
+    conn: Connection,
+    spec: PathwaySpec,
+    stage_id: str | None,
+    outcome: str,
+    values: Mapping[str, Any],
+    *,
+    org_id: int,
 ) -> Mapping[str, Any]:
-    """Person fields given as handle, email or name become person ids (unknown people: FieldError)."""
+    """Person fields given as id, handle, email or name become person ids, among the members of the
+    case's organisation `org_id`: anyone else, like an unknown person, is a FieldError."""
     if stage_id is None or outcome not in spec.stage(stage_id).outcomes:
         return values  # the state machine refuses the decision with the right message
     resolved = dict(values)
@@ -731,7 +800,7 @@ def _resolve_people(
         ids = []
         for ref in refs:
             try:
-                ids.append(directory.find_person(conn, ref)["id"])
+                ids.append(directory.find_person(conn, ref, org_id=org_id)["id"])
             except (NotFound, Refused) as exc:
                 raise FieldError(name, exc.message, hint=exc.hint) from None
         resolved[name] = ids if is_list else ids[0]

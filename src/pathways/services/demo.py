@@ -332,23 +332,24 @@ def _setup(world: _World) -> None:
                 )
                 if role == "officer":
                     world.officers.setdefault(slug, []).append(created.id)
-            for consultant in CONSULTANTS.get(slug, ()):
+            # Lyon has no consultant of its own: it works with one of Paris's.
+            for consultant in CONSULTANTS.get(slug, CONSULTANTS["paris"][:1] if slug == "lyon" else ()):
                 with_email = f"{directory.slugify(consultant)}@conseil.example.org"
                 existing = tx.conn.execute(
                     select(directory.PERSON.c.id).where(directory.PERSON.c.email == with_email)
                 ).scalar()
-                world.consultants[slug] = (
-                    existing
-                    or directory.add_person(
-                        tx,
-                        name=consultant,
-                        org=world.orgs[slug],
-                        role="resource",
-                        email=with_email,
-                        language=lang,
-                        channels=[],
-                    ).id
-                )
+                # A consultant several organisations work with has a role in each (decisions
+                # name only the people of the case's organisation).
+                world.consultants[slug] = directory.add_person(
+                    tx,
+                    name=consultant,
+                    org=world.orgs[slug],
+                    role="resource",
+                    email=with_email,
+                    language=lang,
+                    channels=[],
+                    existing=existing is not None,
+                ).id
         for resource in RESOURCES:
             email = f"{directory.slugify(resource.name)}@pairs.example.org"
             created = directory.add_person(
@@ -362,7 +363,6 @@ def _setup(world: _World) -> None:
                 topics=list(resource.topics),
             )
             world.resources.append((created.id, resource.org, resource.employer, resource.topics))
-    world.consultants.setdefault("lyon", world.consultants["paris"])
 
 
 def _add_project(world: _World, demo: Demo, index: int) -> int:

@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, select, update
 
 from pathways.errors import NotFound, PathwaysError, Refused
+from pathways.notify.allowlist import AllowList, parse_allow
 from pathways.notify.deliver import channel_id, deliver
 from pathways.notify.render import Rendered, Renderer, choose_language
 from pathways.services.accounts import owner_link
@@ -99,11 +100,12 @@ def dispatch(
         raise Refused(f"workers must be at least 1, got {workers}")
     tick: Callable[[], datetime] = (lambda: now) if now is not None else app.clock.real
     renderer = renderer or Renderer(app.settings.templates_dir)
+    allow = parse_allow(app.settings.channel_allow)
     outcomes: list[JobOutcome] = []
     claimed = reclaimed = 0
 
     def send(job: dict[str, Any]) -> JobOutcome:
-        return _send(app, renderer, job, tick)
+        return _send(app, renderer, job, tick, allow)
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dispatch") as pool:
         while max_jobs is None or claimed < max_jobs:
@@ -206,13 +208,16 @@ def _prepare(
     return built, rendered, sent_before
 
 
-def _send(app: App, renderer: Renderer, job: Mapping[str, Any], tick: Callable[[], datetime]) -> JobOutcome:
+def _send(
+    app: App, renderer: Renderer, job: Mapping[str, Any], tick: Callable[[], datetime], allow: AllowList
+) -> JobOutcome:
     token: datetime = job["updated_at"]
     prepared = _prepare(app, renderer, job, token, tick)
     if isinstance(prepared, JobOutcome):
         return prepared
     built, rendered, sent_before = prepared
     reasons: list[str] = []
+    refused = False  # a channel's destination is not allowed: dead-lettered now, a manager must fix it
     # The outcome of the last send is written with the job's own closing update (one commit less).
     ended: Ended | None = None
     for url in built.channels:
@@ -225,12 +230,14 @@ def _send(app: App, renderer: Renderer, job: Mapping[str, Any], tick: Callable[[
         if started is None:
             return JobOutcome(job["id"], job["key"], "lost", "another dispatcher took this job over")
         attempt_id, token = started
-        delivery = deliver(url, rendered)
+        delivery = deliver(url, rendered, allow=allow)
         ended = Ended(attempt_id, delivery.ok, delivery.reason, tick())
+        refused |= delivery.refused
         if not delivery.ok:
             reasons.append(f"{channel}: {delivery.reason}")
     if reasons:
-        return _finish(app, job, token, tick(), "failed", "; ".join(reasons), ended=ended)
+        status = "dead" if refused else "failed"
+        return _finish(app, job, token, tick(), status, "; ".join(reasons), ended=ended)
     return _finish(app, job, token, tick(), "done", _summary(rendered), ended=ended)
 
 

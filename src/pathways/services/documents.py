@@ -36,6 +36,7 @@ from pathways.domain.case import typed_case_data
 from pathways.domain.spec import FieldSpec, FieldType, PathwaySpec
 from pathways.errors import NotFound
 from pathways.notify.render import babel_locale
+from pathways.services import directory
 from pathways.services.cases import CASE, ENTRY, ORG, PROJECT, find_case
 from pathways.services.tx import Tx
 from pathways.store.tables import Document, Person
@@ -177,10 +178,13 @@ def _as_of(conn: Connection, case_id: int, seq: int) -> dict[str, dict[str, Any]
     return data
 
 
-def _people(conn: Connection, ids: set[int]) -> dict[int, str]:
+def _people(conn: Connection, ids: set[int], org_id: int) -> dict[int, str]:
+    """Names of the people among `ids` who are members of the case's organisation (no one else's)."""
     if not ids:
         return {}
-    rows = conn.execute(select(PERSON.c.id, PERSON.c.name).where(PERSON.c.id.in_(ids)))
+    rows = conn.execute(
+        select(PERSON.c.id, PERSON.c.name).where(PERSON.c.id.in_(ids), directory.members_of(org_id))
+    )
     return {row[0]: row[1] for row in rows}
 
 
@@ -203,7 +207,7 @@ def _parent_record(app: App, conn: Connection, parent_id: int | None, lang: str,
     parent = dict(conn.execute(select(CASE).where(CASE.c.id == parent_id)).mappings().one())
     spec = app.catalog.get(parent["pathway_id"], parent["pathway_version"])
     data = typed_case_data(spec, {k: v for k, v in parent["data"].items() if not k.startswith("_")})
-    people = _people(conn, _person_ids(spec, data))
+    people = _people(conn, _person_ids(spec, data), parent["organisation_id"])
     return {"ref": parent["ref"], "pathway": spec, "rec": CaseRecord(spec, data, lang, locale, people)}
 
 
@@ -227,6 +231,7 @@ def render_case_document(app: App, tx: Tx, *, case_id: int, entry_id: int) -> st
         conn,
         _person_ids(spec, data)
         | {i for i in (case["officer_id"], case["resource_id"], project["owner_id"]) if i is not None},
+        case["organisation_id"],
     )
     record = CaseRecord(spec, data, lang, locale, people)
     name = f"{spec.id}.{stage.id}"

@@ -29,6 +29,9 @@ AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
 TABLES: Final = ("cases", "projects", "audit")
 TABLE_FORMATS: Final = ("csv", "json")
 BATCH: Final = 1000  # rows fetched at a time
+# A spreadsheet reads a cell starting with one of these as a formula (OWASP "CSV injection"):
+# `=HYPERLINK(...)` in a project's name would run in the manager's spreadsheet.
+FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
 PROJECT_COLUMNS: Final = (
     "name", "legal_form", "siren", "siret", "bce", "rna", "ess_status", "sector", "territory", "phase",
     "permanent_jobs", "fixed_term_jobs", "owner_id", "created_at",
@@ -63,9 +66,12 @@ def export_table(
 
 
 def write_csv(out: TextIO, columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> int:
-    """Rows as CSV with a header; JSON for nested values, ISO 8601 for instants."""
+    """Rows as CSV with a header; JSON for nested values, ISO 8601 for instants, no formulas.
+
+    Every CSV pathways writes goes through here, so that no text cell can start a formula.
+    """
     writer = csv.writer(out)
-    writer.writerow(columns)
+    writer.writerow([_text(c) for c in columns])
     count = 0
     for row in rows:
         writer.writerow([_cell(row.get(c)) for c in columns])
@@ -107,7 +113,14 @@ def _cell(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, dict | list):
         return to_json(value)
-    return value
+    if isinstance(value, int | float | Decimal):
+        return value  # numbers stay numbers: -3 is data, not a formula
+    return _text(str(value))
+
+
+def _text(value: str) -> str:
+    """A text cell a spreadsheet shows as text: OWASP's rule, a `'` before a formula's first character."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def period(query: Select[Any], column: Any, start: datetime | None, end: datetime | None) -> Select[Any]:

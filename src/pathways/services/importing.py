@@ -30,6 +30,7 @@ from sqlalchemy import Connection, Table, func, insert, select, text
 from pathways.domain import identifiers
 from pathways.domain.calendar import parse_territory
 from pathways.domain.spec import LANGS, Phase
+from pathways.notify.destination import channel_problems
 from pathways.services.csvfile import Column, CsvFile, ImportRefused, Progress, Row, RowProblem, rows
 from pathways.services.directory import MEMBER, ORG, PERSON, PROJECT, ROLES, slugify
 from pathways.services.tx import Tx, write
@@ -131,15 +132,21 @@ class _Checked:
 
 
 def _pairs(
-    conn: Connection, table: Table, column: str, values: Iterable[Any], *, people: bool = False
+    conn: Connection,
+    table: Table,
+    column: str,
+    values: Iterable[Any],
+    *,
+    people: bool = False,
+    of: str = "id",
 ) -> Iterator[tuple[Any, Any]]:
-    """(id, value) of the rows whose `column` is one of `values` (text compared lower-cased)."""
+    """(`of`, value) of the rows whose `column` is one of `values` (text compared lower-cased)."""
     key = table.c[column]
     text = key.type.python_type is str
     wanted = sorted({v.lower() if text else v for v in values})
     compared = func.lower(key) if text else key
     for start in range(0, len(wanted), _IN_CHUNK):
-        query = select(table.c.id, key).where(compared.in_(wanted[start : start + _IN_CHUNK]))
+        query = select(table.c[of], key).where(compared.in_(wanted[start : start + _IN_CHUNK]))
         if people:
             query = query.where(PERSON.c.erased_at.is_(None))  # an erased person owns nothing new
         yield from conn.execute(query).tuples()
@@ -170,7 +177,8 @@ class _Orgs:
 
 
 class _People:
-    """The people a file names, by id, handle, email or name (as `find_person` finds them)."""
+    """The people a file names, by id, handle, email or name, among the members of the row's
+    organisation (as `find_person` finds them with `org_id`): anyone else is unknown."""
 
     def __init__(self, conn: Connection, refs: Iterable[str]) -> None:
         wanted = {ref.lower() for ref in refs}
@@ -183,12 +191,17 @@ class _People:
             for person_id, value in _pairs(conn, PERSON, key, wanted, people=True):
                 found[value.lower()].add(person_id)
             self.keys[key] = found
+        named = self.ids.union(*(ids for found in self.keys.values() for ids in found.values()))
+        self.orgs: dict[int, set[int]] = defaultdict(set)  # person id -> organisations they are a member of
+        for org_id, person_id in _pairs(conn, MEMBER, "person_id", named, of="organisation_id"):
+            self.orgs[person_id].add(org_id)
 
-    def find(self, row: Row, column: str, ref: str) -> int | None:
-        if _is_id(ref) and int(ref) in self.ids:
+    def find(self, row: Row, column: str, ref: str, org_id: int | None) -> int | None:
+        """The id of the member of `org_id` that `ref` names (None: an unknown organisation has none)."""
+        if _is_id(ref) and int(ref) in self.ids and org_id in self.orgs[int(ref)]:
             return int(ref)
         for key in ("handle", "email", "name"):
-            found = self.keys[key].get(ref.lower(), set())
+            found = {i for i in self.keys[key].get(ref.lower(), set()) if org_id in self.orgs[i]}
             if len(found) == 1:
                 return next(iter(found))
             if found:
@@ -204,8 +217,10 @@ def _check_projects(conn: Connection, source: CsvFile, progress: Progress | None
     orgs = _Orgs(conn)
     people = _People(conn, (v["owner"] for _, v in source.rows if v.get("owner")))
     wanted = [(_digits(v.get("siret")), _digits(v.get("bce"), "BE")) for _, v in source.rows]
-    by_siret = {number: pid for pid, number in _pairs(conn, PROJECT, "siret", (s for s, _ in wanted if s))}
-    by_bce = {number: pid for pid, number in _pairs(conn, PROJECT, "bce", (b for _, b in wanted if b))}
+    # A SIRET or BCE number is unique within an organisation (as `add_project` checks): another
+    # organisation's project is never named, nor its existence told.
+    by_siret = _identified(conn, "siret", (s for s, _ in wanted if s))
+    by_bce = _identified(conn, "bce", (b for _, b in wanted if b))
     names = {
         (org_id, name.lower()): project_id
         for project_id, org_id, name in conn.execute(
@@ -220,7 +235,7 @@ def _check_projects(conn: Connection, source: CsvFile, progress: Progress | None
         org_ref = row.require(col["org"], "name the organisation (id, slug or name)")
         org_id = orgs.find(row, org_ref) if org_ref else None
         owner_ref = row.get(col["owner"])
-        owner = people.find(row, "owner", owner_ref) if owner_ref else None
+        owner = people.find(row, "owner", owner_ref, org_id) if owner_ref else None
         siret = row.parse(col["siret"], identifiers.check_siret)
         bce = row.parse(col["bce"], identifiers.check_bce)
         territory = row.parse(col["territory"], parse_territory)
@@ -229,14 +244,23 @@ def _check_projects(conn: Connection, source: CsvFile, progress: Progress | None
             row.fail("phase", f"'{phase}' is not a phase: use one of {', '.join(phases)}")
         jobs = {key: _count(row, col[key]) for key in ("permanent_jobs", "fixed_term_jobs")}
         extra = {key: row.get(col[key]) for key in ("legal_form", "rna", "sector", "ess_status")}
-        if siret:
-            if siret in by_siret:
-                row.fail("siret", f"a project with SIRET {siret} exists already (id {by_siret[siret]})")
-            row.unique(seen, "siret", siret, "SIRET")
-        if bce:
-            if bce in by_bce:
-                row.fail("bce", f"a project with BCE number {bce} exists already (id {by_bce[bce]})")
-            row.unique(seen, "bce", bce, "BCE number")
+        if siret and org_id is not None:
+            if (org_id, siret) in by_siret:
+                twin = by_siret[org_id, siret]
+                row.fail(
+                    "siret",
+                    f"project {twin[0]} '{twin[1]}' of this organisation exists already with SIRET {siret}",
+                )
+            row.unique(seen, "siret", (org_id, siret), "SIRET")
+        if bce and org_id is not None:
+            if (org_id, bce) in by_bce:
+                twin = by_bce[org_id, bce]
+                row.fail(
+                    "bce",
+                    f"project {twin[0]} '{twin[1]}' of this organisation exists already"
+                    f" with BCE number {bce}",
+                )
+            row.unique(seen, "bce", (org_id, bce), "BCE number")
         if name and org_id is not None:
             key = (org_id, name.lower())
             if key in names:
@@ -255,6 +279,21 @@ def _check_projects(conn: Connection, source: CsvFile, progress: Progress | None
             }
             out.good.append((line, {**project, **jobs, **extra}))
     return out
+
+
+def _identified(
+    conn: Connection, column: str, numbers: Iterable[str]
+) -> dict[tuple[int, str], tuple[int, str]]:
+    """(organisation id, number) -> (id, name) of the projects whose `column` is one of `numbers`."""
+    wanted = sorted(set(numbers))
+    found: dict[tuple[int, str], tuple[int, str]] = {}
+    for start in range(0, len(wanted), _IN_CHUNK):
+        query = select(PROJECT.c.organisation_id, PROJECT.c[column], PROJECT.c.id, PROJECT.c.name).where(
+            PROJECT.c[column].in_(wanted[start : start + _IN_CHUNK])
+        )
+        for org_id, number, project_id, name in conn.execute(query.order_by(PROJECT.c.id.desc())).tuples():
+            found[org_id, number] = (project_id, name)  # the oldest wins (ids descending)
+    return found
 
 
 def _is_id(ref: str) -> bool:
@@ -289,12 +328,9 @@ def _check_people(conn: Connection, source: CsvFile, progress: Progress | None) 
     out = _Checked(problems=list(source.shape))
     col = {c.name: c for c in PEOPLE_COLUMNS}
     orgs = _Orgs(conn)
-    emails = {
-        email.lower(): person_id
-        for person_id, email in _pairs(
-            conn, PERSON, "email", (v["email"] for _, v in source.rows if v.get("email"))
-        )
-    }
+    # One e-mail, one person within an organisation (as `add_person` checks); the e-mails of
+    # other organisations' people are not looked at, so the answer tells nothing about them.
+    emails = _emails(conn, (v["email"] for _, v in source.rows if v.get("email")))
     handles = set(conn.scalars(select(PERSON.c.handle)))
     seen: dict[tuple[str, Any], int] = {}
     for line, values in rows(source, progress):
@@ -310,9 +346,13 @@ def _check_people(conn: Connection, source: CsvFile, progress: Progress | None) 
         if email is not None:
             if not _EMAIL.fullmatch(email):
                 row.fail("email", "not an email address")
-            elif email.lower() in emails:
-                row.fail("email", f"a person with this email exists already (id {emails[email.lower()]})")
-            row.unique(seen, "email", email.lower(), "email")
+            elif org_id is not None and (org_id, email.lower()) in emails:
+                twin = emails[org_id, email.lower()]
+                row.fail(
+                    "email",
+                    f"person '{twin[1]}' (id {twin[0]}) of this organisation exists already with this e-mail",
+                )
+            row.unique(seen, "email", (org_id, email.lower()), "email")
         phone = row.get(col["phone"])
         if phone is not None and not _PHONE.fullmatch(phone):
             row.fail("phone", "not a phone number (digits, spaces and + ( ) . - /, at most 32 characters)")
@@ -320,9 +360,8 @@ def _check_people(conn: Connection, source: CsvFile, progress: Progress | None) 
         if language is not None and language not in LANGS:
             row.fail("language", f"'{language}' is not supported: use one of {', '.join(LANGS)}")
         channels = _split(row.get(col["channels"]))
-        for url in channels:
-            if "://" not in url:
-                row.fail("channels", f"'{url}' is not an Apprise URL (e.g. mailto://user@example.org)")
+        for problem in channel_problems(channels):  # not Apprise URLs, or reaching internal hosts
+            row.fail("channels", problem)
         if row.ok and name and org_id is not None:
             person = {
                 "handle": _unique(slugify(name), handles),
@@ -338,6 +377,23 @@ def _check_people(conn: Connection, source: CsvFile, progress: Progress | None) 
                 (line, {"person": person, "organisation_id": org_id, "roles": list(dict.fromkeys(roles))})
             )
     return out
+
+
+def _emails(conn: Connection, wanted: Iterable[str]) -> dict[tuple[int, str], tuple[int, str]]:
+    """(organisation id, lower-cased e-mail) -> (id, handle) of members (not erased) with these e-mails."""
+    emails = sorted({email.lower() for email in wanted})
+    found: dict[tuple[int, str], tuple[int, str]] = {}
+    for start in range(0, len(emails), _IN_CHUNK):
+        query = (
+            select(MEMBER.c.organisation_id, func.lower(PERSON.c.email), PERSON.c.id, PERSON.c.handle)
+            .join(MEMBER, MEMBER.c.person_id == PERSON.c.id)
+            .where(func.lower(PERSON.c.email).in_(emails[start : start + _IN_CHUNK]))
+            .where(PERSON.c.erased_at.is_(None))
+            .order_by(PERSON.c.id.desc())
+        )
+        for org_id, email, person_id, handle in conn.execute(query).tuples():
+            found[org_id, email] = (person_id, handle)  # the oldest wins (ids descending)
+    return found
 
 
 def _unique(base: str, taken: set[str]) -> str:

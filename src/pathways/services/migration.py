@@ -37,6 +37,7 @@ from sqlalchemy import Connection, insert, select, update
 from pathways.domain.deadline import PlannedNotice, due_at, plan_notices
 from pathways.domain.spec import PathwaySpec
 from pathways.errors import Conflict, InvalidInput
+from pathways.services import org_holidays
 from pathways.services.cases import CASE, ENTRY, NOTICE, ORG, PROJECT
 from pathways.services.tx import Tx, write
 from pathways.store.tables import OutboxJob
@@ -235,11 +236,12 @@ class _Step:
         due: datetime | None = case["due_at"]
         notices: tuple[PlannedNotice, ...] = ()
         if self.recompute:
-            territory, zone = conn.execute(
-                select(PROJECT.c.territory, ORG.c.timezone)
+            territory, zone, org_id = conn.execute(
+                select(PROJECT.c.territory, ORG.c.timezone, ORG.c.id)
                 .join(ORG, ORG.c.id == PROJECT.c.organisation_id)
                 .where(PROJECT.c.id == case["project_id"])
             ).one()
+            days_off = org_holidays.days_off(conn, org_id)
             recorded = {k: v for values in case["data"].values() for k, v in values.items()}
             due = due_at(
                 target,
@@ -247,9 +249,15 @@ class _Step:
                 territory=territory,
                 zone=ZoneInfo(zone),
                 recorded=recorded,
+                extra_holidays=days_off,
             )
             planned = plan_notices(
-                target, entered_at=entry["entered_at"], due=due, territory=territory, zone=ZoneInfo(zone)
+                target,
+                entered_at=entry["entered_at"],
+                due=due,
+                territory=territory,
+                zone=ZoneInfo(zone),
+                extra_holidays=days_off,
             )
             # A reminder whose time has passed would only arrive late; escalations still apply.
             notices = tuple(n for n in planned if n.kind != "reminder" or n.due_at > at)

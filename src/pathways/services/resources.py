@@ -169,7 +169,8 @@ def _declined(conn: Connection, case_id: int) -> set[int]:
 def suggest(conn: Connection, catalog: PathwayCatalog, case: str | int, *, now: datetime) -> dict[str, Any]:
     """Candidates for a peer-transfer case at matching, best first, and the fitting people left out (and why).
 
-    A candidate has a topic that fits one requested at `request`, fewer than
+    A candidate is listed by the case's organisation (a `resource` role there: a decision
+    names no one else), has a topic that fits one requested at `request`, fewer than
     MAX_TRANSFERS_PER_YEAR transfers validated this calendar year, does not belong to
     the beneficiary structure and has not declined this case already.
     """
@@ -190,7 +191,7 @@ def suggest(conn: Connection, catalog: PathwayCatalog, case: str | int, *, now: 
     facts = DbFacts(conn)
     candidates: list[dict[str, Any]] = []
     excluded: list[dict[str, Any]] = []
-    for person in _resource_people(conn, None):
+    for person in _resource_people(conn, row["organisation_id"]):
         fits = matching_topics(spec, requested_topics, person["topics"])
         if not fits:
             continue

@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from pathways.domain.loader import PathwayCatalog
 from pathways.errors import NotFound
 from pathways.services.cases import ENTRY, PROJECT, find_case
+from pathways.services.conflict import unseen_by_entry, unseen_sentence
 from pathways.store.tables import AuditEvent, Document, OutboxJob, Person
 
 AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
@@ -110,7 +111,7 @@ def timeline(
     names = _names(conn, people)
 
     items = _opened(case, events, names)
-    items += _stays(entries, case, names, titles)
+    items += _stays(entries, case, names, titles, unseen=unseen_by_entry(events, names), lang=lang)
     items += _documents(conn, case["id"])
     items += [_message_item(m, names) for m in messages]
     items += [
@@ -209,6 +210,9 @@ def _stays(
     case: Mapping[str, Any],
     names: Mapping[int, str],
     titles: Mapping[str, str],
+    *,
+    unseen: Mapping[int, list[dict[str, Any]]],
+    lang: str,
 ) -> list[TimelineItem]:
     items = []
     for entry in entries:
@@ -228,6 +232,9 @@ def _stays(
         spent = entry["left_at"] - entry["entered_at"]
         last = entry is entries[-1] and case["status"] == "closed"
         note = f" — {entry['note']}" if entry["note"] else ""
+        # Recorded right after decisions its officer had not seen (services.conflict).
+        over = unseen.get(entry["id"], [])
+        note = f" ({unseen_sentence(over, lang)}){note}" if over else note
         items.append(
             TimelineItem(
                 at=entry["left_at"],
@@ -237,7 +244,8 @@ def _stays(
                 + (f"; closed: {case['result']}" if last else "")
                 + note,
                 actor=_name(names, entry["decided_by"]),
-                details={"seq": entry["seq"], "outcome": entry["outcome"], "values": entry["values"]},
+                details={"seq": entry["seq"], "outcome": entry["outcome"], "values": entry["values"]}
+                | ({"decided_over": over} if over else {}),
             )
         )
     return items

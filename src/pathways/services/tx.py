@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import Connection, Insert, insert
 
+from pathways.errors import InvalidInput
 from pathways.store import audit
 from pathways.store.audit import PendingAppend
 
@@ -19,6 +20,11 @@ if TYPE_CHECKING:
 # One INSERT statement per table, built once: SQLAlchemy caches the compiled form per set of
 # columns given, but building the statement again on every call costs more than running it.
 _INSERTS: dict[Any, Insert] = {}
+
+# How far ahead of the real clock a write may take effect (a meeting recorded in another time
+# zone, a sweep run just before midnight): beyond it, a mistyped --now would lock cases or queue
+# real messages for good.
+AHEAD: Final = timedelta(hours=24)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,12 +90,15 @@ class Tx:
 
 @contextmanager
 def write(app: App, *, actor_id: int | None = None, at: datetime | None = None) -> Iterator[Tx]:
-    """A write transaction on the application's database."""
-    with app.store.write() as conn:
-        yield Tx(
-            conn=conn,
-            key=app.audit_key,
-            at=at or app.clock.now(),
-            recorded_at=app.clock.real(),
-            actor_id=actor_id,
+    """A write transaction on the application's database, refused if it takes effect in the future."""
+    at = at or app.clock.now()
+    real = app.clock.real()
+    if at - real > AHEAD and not app.settings.simulation:
+        raise InvalidInput(
+            f"--now {at:%Y-%m-%dT%H:%M}Z is more than 24 h ahead of the clock ({real:%Y-%m-%dT%H:%M}Z): "
+            "a change recorded then would lock cases or send real messages; nothing was written",
+            hint="give a time at most 24 h ahead, or simulate on a copy of the database with "
+            "PATHWAYS_SIMULATION=true (refused when PATHWAYS_ENVIRONMENT=production)",
         )
+    with app.store.write() as conn:
+        yield Tx(conn=conn, key=app.audit_key, at=at, recorded_at=app.clock.real(), actor_id=actor_id)

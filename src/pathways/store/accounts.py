@@ -1,4 +1,4 @@
-"""Web accounts: who may log in, their API tokens and recent failed logins.
+"""Web accounts: who may log in, their API tokens, browser sessions and recent failed logins.
 
 An account belongs to a :class:`~pathways.store.tables.Person`; what it may see and
 change comes from that person's memberships (roles per organisation), never from
@@ -25,7 +25,7 @@ class Account(SQLModel, table=True):
     language: str = Field(default="fr", max_length=2)
     active: bool = True
     session_key: str = Field(
-        max_length=32, description="part of every session cookie: changing it logs every session out"
+        max_length=32, description="changed with the password; sessions themselves are rows of websession"
     )
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     last_login_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
@@ -44,11 +44,37 @@ class ApiToken(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
 
 
-class LoginFailure(SQLModel, table=True):
-    """One failed login for a (login, client address) pair: the rate limiter counts recent ones."""
+class WebSession(SQLModel, table=True):
+    """A logged-in browser: the cookie carries a random id, only its SHA-256 is stored.
 
-    __table_args__ = (Index("ix_loginfailure_key_at", "key", "at"),)
+    A page request is served only while its row is live (not ended, not expired, the account
+    active); logging out ends the row, a password reset, role change or disabled account ends
+    every row of the account.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(max_length=200, description="lower-cased login and client address")
+    token_hash: str = Field(max_length=64, unique=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    ended_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    ended_why: str | None = Field(default=None, max_length=20, description="logout, password, role, disabled")
+
+
+class LoginFailure(SQLModel, table=True):
+    """One failed login: the rate limiter counts recent ones per account and per client address.
+
+    `subject` is ``account:<id>`` for a known account, whatever login text named it (handle
+    or email); for an unknown login it is a keyed digest of that text, so no typed address
+    is kept and an unknown login locks like a known one (no hint that an account exists).
+    """
+
+    __table_args__ = (
+        Index("ix_loginfailure_subject_at", "subject", "at"),
+        Index("ix_loginfailure_client_at", "client", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    subject: str = Field(max_length=80)
+    client: str = Field(max_length=64, description="the client's address (see PATHWAYS_TRUSTED_PROXIES)")
     at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

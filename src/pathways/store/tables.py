@@ -36,6 +36,20 @@ class Organisation(SQLModel, table=True):
     created_at: datetime = _at()
 
 
+class OrganisationHoliday(SQLModel, table=True):
+    """A day off an organisation adds to its territory's public holidays (a community day), and why."""
+
+    __tablename__ = "organisation_holiday"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    month: int
+    day: int
+    year: int | None = Field(default=None, description="None: every year")
+    name: str = Field(max_length=100)
+    source: str = Field(max_length=200, description="why it is granted: joint committee, employer")
+
+
 class Person(SQLModel, table=True):
     """Anyone pathways knows: officers, managers, project owners, resource persons.
 

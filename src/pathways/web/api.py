@@ -240,7 +240,8 @@ def show_case(caller: Caller, ref: CaseRef, lang: Lang = "en") -> CaseDetail:
 
 @router.post("/cases/{ref}/decisions", status_code=status.HTTP_201_CREATED, tags=["cases"])
 def decide(caller: Caller, ref: CaseRef, body: DecisionCreate) -> DecisionPublic:
-    """Record the current stage's decision; 409 when `expected_version` is not the case's version."""
+    """Record the current stage's decision, made on the case's `expected_version` (required: read the
+    case first); 409 naming who decided what, and when, if the case changed since that version."""
     app = caller.app
     with cases.deciding(app) as decision:
         user = caller.principal(decision.conn)

@@ -32,9 +32,11 @@ from pathways import __version__
 from pathways.bootstrap import App
 from pathways.errors import FieldError, InvalidInput, NotFound, PathwaysError, Refused, Unavailable
 from pathways.services.accounts import Forbidden, LinkExpired, TooManyAttempts, Unauthenticated
-from pathways.web import api, casepage, manager, owner, pages
+from pathways.web import api, api_holidays, casepage, manager, owner, pages
 from pathways.web.deps import CsrfRefused, LoginRequired
+from pathways.web.headers import SecurityHeaders, api_docs
 from pathways.web.limits import BodyLimit
+from pathways.web.redact import redact
 from pathways.web.render import page, templates
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -49,6 +51,7 @@ RETRY_AFTER_SECONDS = 5  # what a 503 asks clients to wait before trying again
 # 40 threads, 0.4-0.6 s with 2 or 4; health p99 0.26-0.34 s, then 30-90 ms; 2 no worse than 4
 # on either database.
 THREADS = 2
+OPENAPI_URL = "/api/v1/openapi.json"
 log = logging.getLogger(__name__)
 
 
@@ -87,19 +90,26 @@ def create_app(app: App, *, threads: int = THREADS) -> FastAPI:
         title="pathways",
         version=__version__,
         description="Support pathways for social and solidarity economy projects: cases, stages, deadlines.",
-        docs_url="/api/docs",
+        docs_url=None,  # served below, with the policy its page needs
         redoc_url=None,
-        openapi_url="/api/v1/openapi.json",
+        openapi_url=OPENAPI_URL,
     )
     web.add_middleware(BodyLimit)  # oversized bodies: 413 before anything reads them
+    # Added last, so outermost: its headers reach every answer, a 413 or a crash's 500 too.
+    web.add_middleware(SecurityHeaders, https=app.settings.base_url.startswith("https://"))
     web.state.pathways = app
     web.state.templates = templates()
     web.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     web.include_router(api.router)
+    web.include_router(api_holidays.router)
     web.include_router(pages.router)  # before the case pages: /cases/new is not a case
     web.include_router(casepage.router)
     web.include_router(manager.router)
     web.include_router(owner.router)
+
+    @web.get("/api/docs", include_in_schema=False)
+    def docs() -> Response:
+        return api_docs(OPENAPI_URL, f"{web.title} - Swagger UI")
 
     @web.exception_handler(PathwaysError)
     def pathways_error(request: Request, exc: PathwaysError) -> Response:
@@ -132,7 +142,7 @@ def create_app(app: App, *, threads: int = THREADS) -> FastAPI:
         # The database went away mid-request (a restart, a dropped connection): nothing was
         # committed by this request; the client can retry. Logged once, without a traceback.
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-        log.warning("database unavailable during %s %s: %s", request.method, request.url.path, reason)
+        log.warning("database unavailable during %s %s: %s", request.method, redact(request.url.path), reason)
         return pathways_error(
             request,
             Unavailable(

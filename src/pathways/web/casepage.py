@@ -12,6 +12,7 @@ from pathways.bootstrap import App
 from pathways.errors import FieldError, InvalidInput, PathwaysError, Refused
 from pathways.services import cases, queries, timeline
 from pathways.services.accounts import Forbidden, Permission, Principal
+from pathways.services.conflict import DecidedMeanwhile
 from pathways.services.dispatch import list_messages
 from pathways.web import forms, reads
 from pathways.web.api import field_of, follow
@@ -86,10 +87,34 @@ def _case_page(
             "can_decide": user.can(Permission.WRITE, org["id"]),
             "note": note,
             "problem": problem,
+            "meanwhile": _meanwhile(app, info, problem, lang),
             "decided": request.query_params.get("decided") == "1",
             "overdue": info["due_at"] is not None and info["due_at"] < app.clock.now(),
         }
     return page(request, "case.html", context, status_code=status_code, user=user)
+
+
+def _meanwhile(
+    app: App, info: dict[str, Any], problem: PathwaysError | None, lang: str
+) -> list[dict[str, Any]] | None:
+    """A stale form's conflict in the page's language: each decision recorded since (who, what,
+    at which stage, when); None when the problem is something else."""
+    if not isinstance(problem, DecidedMeanwhile):
+        return None
+    spec = app.catalog.get(info["pathway"], info["pathway_version"])
+    shown = []
+    for m in problem.meanwhile:
+        stage = next((s for s in spec.stages if s.id == m.stage), None)
+        outcome = stage.outcomes.get(m.outcome) if stage else None
+        shown.append(
+            {
+                "by": m.by or "—",
+                "stage": stage.title.get(lang) if stage else m.stage,
+                "outcome": outcome.label.get(lang) if outcome else m.outcome,
+                "at": m.at,
+            }
+        )
+    return shown
 
 
 @router.get("/cases/{ref}")
@@ -120,12 +145,12 @@ def decide(request: Request, app: AppDep, user: PageUser, ref: CaseRef) -> Respo
     form = request.state.form
     outcome = str(form.get("outcome") or "")[:64]
     note = str(form.get("note") or "")[:4000]
-    version = str(form.get("version") or "")
     spec_stage = None
     entered: dict[str, Any] = {}
     try:
         with cases.deciding(app) as decision:
             case = Scope(user, decision.conn).case(ref, Permission.WRITE)
+            shown = forms.version_shown(form)  # the decision is made on the case as the form showed it
             spec = app.catalog.get(case["pathway_id"], case["pathway_version"])
             if case["stage"] and outcome in spec.stage(case["stage"]).outcomes:
                 spec_stage = spec.stage(case["stage"])
@@ -137,7 +162,7 @@ def decide(request: Request, app: AppDep, user: PageUser, ref: CaseRef) -> Respo
                 outcome=outcome,
                 values=values,
                 note=note.strip() or None,
-                expected_version=int(version) if version.isdigit() and len(version) < 10 else None,
+                expected_version=shown,
             )
         decided = decision.decided
     except FieldError as exc:

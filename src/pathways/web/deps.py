@@ -128,11 +128,15 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 
 def page_principal(request: Request, app: AppDep, session: SessionDep) -> Principal:
-    """The logged-in account of a page request; a redirect to the login page otherwise."""
-    if session.account_id is None:
+    """The account of the request's live server-side session; a redirect to the login page otherwise.
+
+    A logged-out, expired or ended session (password reset, role change, disabled account)
+    is refused here, for reads and writes alike: one indexed statement that loads the account.
+    """
+    if session.session_id is None:
         raise LoginRequired
     with app.store.read() as conn:
-        principal = accounts.load_principal(conn, session.account_id, session_key=session.key)
+        principal = accounts.principal_for_session(conn, session.session_id, now=app.clock.real())
     if principal is None:
         raise LoginRequired
     request.state.principal = principal

@@ -15,6 +15,7 @@ from typing import Any
 from starlette.datastructures import FormData
 
 from pathways.domain.spec import FieldSpec, FieldType, StageSpec
+from pathways.errors import FieldError
 
 # Inputs per field type: the HTML control and its attributes.
 _KIND: Mapping[FieldType, str] = {
@@ -116,6 +117,18 @@ def posted_fields(stage: StageSpec, outcome: str, form: FormData) -> dict[str, A
             value = form.get(name)
             entered[name] = value if isinstance(value, str) else ""
     return entered
+
+
+def version_shown(form: FormData) -> int:
+    """The case's version the form was made from (its hidden ``version``): a decision is made on it."""
+    version = str(form.get("version") or "").strip()
+    if not (version.isascii() and version.isdigit() and 0 < len(version) < 10 and int(version) > 0):
+        raise FieldError(
+            "version",
+            "the form does not say which version of the case it showed",
+            hint="reload the case page and record the decision again",
+        )
+    return int(version)
 
 
 def decision_values(stage: StageSpec, outcome: str, entered: Mapping[str, Any]) -> dict[str, Any]:

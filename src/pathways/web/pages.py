@@ -9,12 +9,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from pathways.domain.spec import LANGS, Phase
 from pathways.errors import FieldError, InvalidInput, PathwaysError
-from pathways.services import accounts, cases, directory, queries
+from pathways.services import accounts, cases, directory, queries, signin, websessions
 from pathways.services.accounts import Permission, Principal, TooManyAttempts, Unauthenticated
 from pathways.services.tx import write
 from pathways.web import reads
 from pathways.web.api import follow
-from pathways.web.deps import AppDep, Csrf, PageUser
+from pathways.web.deps import AppDep, Csrf, PageUser, SessionDep
 from pathways.web.render import page, secure_cookies
 from pathways.web.scope import STAFF_FOR_CASES, Scope
 from pathways.web.session import Session, clear_session, write_session
@@ -37,8 +37,12 @@ def as_id(text: str) -> int | None:
 
 
 def client_of(request: Request) -> str:
-    """The client's address, for the login rate limit."""
-    return request.client.host if request.client else "unknown"
+    """The client's address, for the login rate limit: the peer, unless it is a trusted proxy."""
+    return signin.client_address(
+        request.client.host if request.client else None,
+        request.headers.getlist("x-forwarded-for"),
+        request.app.state.pathways.settings.trusted_proxies,
+    )
 
 
 @router.get("/")
@@ -61,23 +65,29 @@ def login(
     password: Annotated[str, Form(max_length=1000)],
     next_: Annotated[str | None, Form(alias="next")] = None,
 ) -> Response:
-    """Check the password; a new session (and CSRF token) on success."""
+    """Check the password; a new server-side session (and CSRF token) on success."""
+    context: dict[str, Any] = {"next": safe_next(next_), "login": login_name, "minutes": 0}
     try:
-        principal = accounts.login(app, login_name=login_name, password=password, client=client_of(request))
-    except (Unauthenticated, TooManyAttempts) as exc:
-        code = 429 if isinstance(exc, TooManyAttempts) else 401
-        error = "login.too_many" if code == 429 else "login.failed"
-        context = {"next": safe_next(next_), "error": error, "login": login_name}
-        return page(request, "login.html", context, status_code=code)
+        signed_in = signin.login(app, login_name=login_name, password=password, client=client_of(request))
+    except Unauthenticated:
+        return page(request, "login.html", {**context, "error": "login.failed"}, status_code=401)
+    except TooManyAttempts as exc:
+        error = "login.too_many_here" if exc.per_address else "login.too_many"
+        context |= {"error": error, "minutes": -(-exc.retry_after // 60)}
+        refused = page(request, "login.html", context, status_code=429)
+        refused.headers["Retry-After"] = str(exc.retry_after)
+        return refused
     response = RedirectResponse(safe_next(next_), status_code=303)
-    session = Session.for_account(principal.account_id, principal.session_key)
+    session = Session.logged_in(signed_in.session_id)
     write_session(response, session, secret=app.settings.secret_key, secure=secure_cookies(app))
     return response
 
 
 @router.post("/logout", dependencies=[Csrf])
-def logout(app: AppDep) -> Response:
-    """End the session."""
+def logout(app: AppDep, session: SessionDep) -> Response:
+    """End the session on the server, then in the browser."""
+    if session.session_id is not None:
+        websessions.end_session(app, session.session_id)
     response = RedirectResponse("/login", status_code=303)
     clear_session(response, secure=secure_cookies(app))
     return response

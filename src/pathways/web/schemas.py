@@ -11,7 +11,16 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 MAX_ID = 2**31 - 1
 
@@ -264,13 +273,32 @@ class CaseDetail(BaseModel):
     entries: list[Entry]
 
 
+_NO_VERSION = (
+    "Field required: the case's `version` as you read it. Read the case first (GET /api/v1/cases/{ref}) "
+    "and send its `version`: a decision on a case that changed since is refused (409) with who changed it"
+)
+
+
 class DecisionCreate(_In):
-    """A decision on the case's current stage; `expected_version` refuses it if the case changed."""
+    """A decision on the case's current stage, made on `expected_version`: refused if the case changed."""
 
     outcome: Key
     values: Annotated[dict[Key, Any], AfterValidator(_json_no_nul), Field(max_length=100)] = {}
     note: Note | None = None
-    expected_version: Id | None = None
+    expected_version: Annotated[
+        Id, Field(description="the case's `version` as you read it (GET /api/v1/cases/{ref})")
+    ]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _version_required(cls, data: Any) -> Any:
+        """No expected version: a 422 naming the field, saying to read the case first."""
+        if isinstance(data, Mapping) and data.get("expected_version") is None:
+            error = InitErrorDetails(
+                type=PydanticCustomError("missing", _NO_VERSION), loc=("expected_version",), input=data
+            )
+            raise ValidationError.from_exception_data(cls.__name__, [error])
+        return data
 
 
 class DecisionPublic(BaseModel):

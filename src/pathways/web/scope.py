@@ -1,8 +1,9 @@
 """Per-organisation isolation, in one place: every lookup a route makes goes through a :class:`Scope`.
 
-Something of an organisation the account has no role in does not exist for it
-(404, as for a wrong reference, so references cannot be probed); something it can
-read but not change with its role is refused (403).
+Something of an organisation the account has no role in does not exist for it: the
+404 is the very one a wrong reference gets (same message, same hint: see
+:mod:`pathways.web.visible`), so references, names and e-mail addresses cannot be
+probed. Something it can read but not change with its role is refused (403).
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from pathways.errors import NotFound
-from pathways.services import cases, directory
+from pathways.services import cases
 from pathways.services.accounts import Forbidden, Permission, Principal
+from pathways.services.directory import MEMBER, ORG, PERSON, PROJECT, roles_of
 from pathways.store.tables import Document
+from pathways.web.visible import GENERIC_HINT, absent, find_within
 
 READ = Permission.READ
 DOC = Document.__table__  # type: ignore[attr-defined]
@@ -39,47 +42,54 @@ class Scope:
     def check(self, org_id: int, permission: Permission, what: str) -> None:
         """404 when the organisation is not visible at all, 403 when the role does not allow it."""
         if not self.principal.can(READ, org_id):
-            raise NotFound(f"no {what}")
+            raise NotFound(f"no {what}", hint=GENERIC_HINT)
         if not self.principal.can(permission, org_id):
             raise Forbidden(f"your role does not allow this on {what} ({permission.value})")
 
+    def _allow(self, org_id: int, permission: Permission, kind: str, ref: object) -> None:
+        if not self.principal.can(READ, org_id):
+            raise absent(kind, ref)  # as if it did not exist
+        self.check(org_id, permission, f"{kind} '{str(ref).strip()}'")
+
     def case(self, ref: str | int, permission: Permission = READ) -> dict[str, Any]:
         """A case of one of the principal's organisations."""
-        row = cases.find_case(self.conn, ref)
-        self.check(row["organisation_id"], permission, f"case '{ref}'")
+        try:
+            row = cases.find_case(self.conn, ref)
+        except NotFound:
+            raise absent("case", ref) from None
+        self._allow(row["organisation_id"], permission, "case", ref)
         return row
 
     def org(self, ref: str | int, permission: Permission = READ) -> dict[str, Any]:
         """One of the principal's organisations, by id, slug or name."""
-        try:
-            row = directory.find_org(self.conn, ref)
-        except NotFound:
-            raise NotFound(f"no organisation '{ref}'") from None
-        self.check(row["id"], permission, f"organisation '{ref}'")
+        mine = ORG.c.id.in_(self.principal.orgs(READ))
+        row = find_within(self.conn, ORG, ref, ("slug", "name"), mine, "organisation")
+        self._allow(row["id"], permission, "organisation", ref)
         return row
 
     def project(self, ref: str | int, permission: Permission = READ) -> dict[str, Any]:
         """A project of one of the principal's organisations, by id (or name)."""
-        row = directory.find_project(self.conn, ref)
-        self.check(row["organisation_id"], permission, f"project '{ref}'")
+        mine = PROJECT.c.organisation_id.in_(self.principal.orgs(READ))
+        row = find_within(self.conn, PROJECT, ref, ("name",), mine, "project")
+        self._allow(row["organisation_id"], permission, "project", ref)
         return row
 
     def person(self, ref: str | int, *, org_id: int, roles: frozenset[str] | None = None) -> dict[str, Any]:
         """A person who belongs to `org_id` (with one of `roles`, when given)."""
-        row = directory.find_person(self.conn, ref)
-        held = {role for org, role in directory.roles_of(self.conn, row["id"]) if org == org_id}
+        row = self.person_visible(ref)
+        held = {role for org, role in roles_of(self.conn, row["id"]) if org == org_id}
         if not held or (roles is not None and not held & roles):
+            # Only said of a person the principal may see (in another of its organisations).
             wanted = f" as {' or '.join(sorted(roles))}" if roles else ""
-            raise NotFound(f"no person '{ref}' in this organisation{wanted}")
+            raise NotFound(f"no person '{str(ref).strip()}' in this organisation{wanted}")
         return row
 
     def person_visible(self, ref: str | int) -> dict[str, Any]:
         """A person with a role in one of the principal's organisations."""
-        row = directory.find_person(self.conn, ref)
-        orgs = {org for org, _ in directory.roles_of(self.conn, row["id"])}
-        if not orgs & self.principal.orgs(READ):
-            raise NotFound(f"no person '{ref}'")
-        return row
+        members = select(MEMBER.c.person_id).where(MEMBER.c.organisation_id.in_(self.principal.orgs(READ)))
+        return find_within(
+            self.conn, PERSON, ref, ("handle", "email", "name"), PERSON.c.id.in_(members), "person"
+        )
 
     def person_id_visible(self, ref: str | int) -> int:
         """The id of a person with a role in one of the principal's organisations.
@@ -105,6 +115,6 @@ class Scope:
             .first()
         )
         if row is None:
-            raise NotFound(f"no document {doc_id}")
-        self.check(row["organisation_id"], READ, f"document {doc_id}")
+            raise absent("document", doc_id)
+        self._allow(row["organisation_id"], READ, "document", doc_id)
         return dict(row)

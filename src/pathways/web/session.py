@@ -1,10 +1,12 @@
 """The session cookie and its CSRF token.
 
 The cookie is signed and timestamped (itsdangerous, keyed with the settings'
-secret key). It holds the account id, the account's session key (changing it on
-the account ends every session) and a random CSRF token that every form posts
-back (session-bound tokens). Anonymous visitors get one too, so the login form
-and the project owners' buttons are protected the same way.
+secret key). After a login it holds the id of a server-side session
+(:mod:`pathways.services.websessions`: the database keeps its hash, and a page is served
+only while that row is live, so logging out ends it on the server, not only in the
+browser), and always a random CSRF token that every form posts back (session-bound
+tokens). Anonymous visitors get one too, so the login form and the project owners'
+buttons are protected the same way.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import Request
 from starlette.responses import Response
 
+from pathways.services.websessions import LIFETIME
+
 COOKIE: Final = "pathways_session"
-MAX_AGE: Final = 12 * 3600
+MAX_AGE: Final = int(LIFETIME.total_seconds())
 CSRF_FIELD: Final = "csrf_token"
 _SALT: Final = "pathways.session"
 
@@ -27,20 +31,19 @@ _SALT: Final = "pathways.session"
 class Session:
     """What the cookie says; `dirty` when the response must (re)set it."""
 
-    account_id: int | None
-    key: str
+    session_id: str | None  # the server-side session's id; None before a login
     csrf: str
     dirty: bool = field(default=False, compare=False)
 
     @classmethod
     def anonymous(cls) -> Session:
         """A new session for a visitor who has not logged in."""
-        return cls(None, "", secrets.token_urlsafe(24), dirty=True)
+        return cls(None, secrets.token_urlsafe(24), dirty=True)
 
     @classmethod
-    def for_account(cls, account_id: int, key: str) -> Session:
-        """A new session after a login: a fresh CSRF token too."""
-        return cls(account_id, key, secrets.token_urlsafe(24), dirty=True)
+    def logged_in(cls, session_id: str) -> Session:
+        """The cookie of a new server-side session after a login: a fresh CSRF token too."""
+        return cls(session_id, secrets.token_urlsafe(24), dirty=True)
 
     def csrf_ok(self, sent: object) -> bool:
         """Whether a form's token is this session's."""
@@ -61,10 +64,8 @@ def read_session(request: Request, secret: str) -> Session:
     if raw:
         try:
             data = _serializer(secret).loads(raw, max_age=MAX_AGE)
-            account = data.get("a")
-            session = Session(
-                account if isinstance(account, int) else None, str(data.get("k", "")), str(data["c"])
-            )
+            session_id = data.get("s")
+            session = Session(session_id if isinstance(session_id, str) else None, str(data["c"]))
         except (BadSignature, KeyError, TypeError, AttributeError):
             pass
     request.state.session = session
@@ -73,7 +74,7 @@ def read_session(request: Request, secret: str) -> Session:
 
 def write_session(response: Response, session: Session, *, secret: str, secure: bool) -> None:
     """Set the cookie: HttpOnly, SameSite=Lax, Secure behind HTTPS."""
-    value = _serializer(secret).dumps({"a": session.account_id, "k": session.key, "c": session.csrf})
+    value = _serializer(secret).dumps({"s": session.session_id, "c": session.csrf})
     response.set_cookie(
         COOKIE, value, max_age=MAX_AGE, httponly=True, samesite="lax", secure=secure, path="/"
     )

@@ -1,0 +1,84 @@
+"""`pathways org update|holidays`: the days off an organisation adds to its territory's public holidays."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+import typer
+
+from pathways.cli.context import Json, app_of
+from pathways.cli.output import console, emit_json, table
+from pathways.domain.extra_holidays import ExtraHoliday, parse_extra_holiday
+from pathways.errors import InvalidInput
+from pathways.services import directory, org_holidays
+from pathways.services.tx import write
+
+ExtraHolidays = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--extra-holidays",
+        metavar="DATE=NAME|SOURCE",
+        help="A day off the organisation grants beyond the territory's public holidays, with why: "
+        "MM-DD every year or YYYY-MM-DD once, e.g. '07-11=Flemish Community Day|CP 329 agreement' "
+        "or '2026-07-20=Bridge day|works council'. Repeat for several. Belgian territories count "
+        "the ten legal holidays only: 11 July, 27 September, 15 November and 8 May (Iris day) are "
+        "days off only if added here.",
+    ),
+]
+
+
+def parse_all(entries: Sequence[str] | None) -> tuple[ExtraHoliday, ...]:
+    """Each --extra-holidays entry parsed; the first bad one is refused by name (exit 2)."""
+    return tuple(parse_extra_holiday(entry) for entry in entries or ())
+
+
+def _rows(days: Sequence[ExtraHoliday]) -> list[dict[str, Any]]:
+    return [{"date": d.key, "name": d.name, "source": d.source} for d in days]
+
+
+def _print(org: dict[str, Any], days: Sequence[ExtraHoliday], json: bool) -> None:
+    if json:
+        emit_json({"id": org["id"], "slug": org["slug"], "extra_holidays": _rows(days)})
+    elif days:
+        table(_rows(days), ["date", "name", "source"])
+    else:
+        console.print(f"{org['slug']}: the public holidays of {org['territory']} only")
+
+
+def update(
+    ctx: typer.Context,
+    org: Annotated[str, typer.Argument(help="Organisation id, slug or name.")],
+    extra_holidays: ExtraHolidays = None,
+    clear_extra_holidays: Annotated[
+        bool, typer.Option("--clear-extra-holidays", help="Remove every added day off.")
+    ] = False,
+    json: Json = False,
+) -> None:
+    """Change an organisation: --extra-holidays replaces its list of added days off."""
+    if extra_holidays is None and not clear_extra_holidays:
+        raise InvalidInput(
+            "nothing to change", hint="give --extra-holidays (repeat it) or --clear-extra-holidays"
+        )
+    if extra_holidays and clear_extra_holidays:
+        raise InvalidInput(
+            "--extra-holidays and --clear-extra-holidays together",
+            hint="give the full new list with --extra-holidays, or only --clear-extra-holidays",
+        )
+    days = parse_all(extra_holidays)
+    with write(app_of(ctx)) as tx:
+        found = directory.find_org(tx.conn, org)
+        saved = org_holidays.set_extra_holidays(tx, found["id"], days)
+    _print(found, saved, json)
+
+
+def show(
+    ctx: typer.Context,
+    org: Annotated[str, typer.Argument(help="Organisation id, slug or name.")],
+    json: Json = False,
+) -> None:
+    """The days off an organisation adds to its territory's public holidays."""
+    with app_of(ctx).store.read() as conn:
+        found = directory.find_org(conn, org)
+        days = org_holidays.extra_holidays(conn, found["id"])
+    _print(found, days, json)

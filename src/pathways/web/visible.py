@@ -1,0 +1,44 @@
+"""Lookups that see only the caller's organisations, and the one "not found" they answer.
+
+A route must not tell "it does not exist" from "it belongs to an organisation you have no
+role in", or references, names and e-mail addresses of every organisation could be probed.
+So what :class:`~pathways.web.scope.Scope` looks up by name is searched among the visible
+rows only (an ambiguity with another organisation's row never shows), and whatever is not
+found, for either reason, is answered by :func:`absent`: one message and one hint per kind.
+The CLI's own lookups (``services.directory.find_*``) keep their operator-facing messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Final
+
+from sqlalchemy import ColumnElement, Connection
+
+from pathways.errors import NotFound
+from pathways.services import directory
+
+HINTS: Final = {
+    "case": "case references look like DIAG-2026-0001; only cases of your organisations can be found",
+    "organisation": "use its id or slug; only your organisations can be found",
+    "project": "use its id; only projects of your organisations can be found",
+    "person": "use their id, handle or e-mail; only people of your organisations can be found",
+    "document": "only documents of your organisations' cases can be found",
+}
+GENERIC_HINT: Final = "only what belongs to your organisations can be found"
+
+
+def absent(kind: str, ref: object) -> NotFound:
+    """The one answer for a `kind` that does not exist or is not visible: same text, same hint."""
+    return NotFound(f"no {kind} '{str(ref).strip()}'", hint=HINTS.get(kind, GENERIC_HINT))
+
+
+def find_within(
+    conn: Connection, table: Any, ref: str | int, keys: Sequence[str], visible: ColumnElement[bool], kind: str
+) -> dict[str, Any]:
+    """A visible row by id, or by any of `keys`: ``directory.find_row`` limited to `visible`, so rows of
+    other organisations can neither be found nor make a name ambiguous; not found is :func:`absent`."""
+    try:
+        return directory.find_row(conn, table, ref, kind, keys, scope=visible)
+    except NotFound:
+        raise absent(kind, ref) from None
