@@ -42,7 +42,6 @@ if str(ROOT / "src") not in sys.path:
 from sqlalchemy import create_engine, event, make_url, text  # noqa: E402
 from sqlalchemy.pool import NullPool  # noqa: E402
 
-from pathways.store import prepared  # noqa: E402
 from pathways.store.db import Store, init_database  # noqa: E402
 
 # --- one run at a time ---------------------------------------------------------------------
@@ -139,11 +138,9 @@ def _label(statement: str) -> str:
 class SqlMeter:
     """Statements executed and time spent inside the driver (COMMIT only when asked for).
 
-    Statements run through SQLAlchemy are seen by its cursor events; those run on the driver's
-    cursor or, on PostgreSQL, sent to libpq (``pathways.store.prepared``) by its trace hook.
-    There a statement's time is its sending, and ``SYNC`` the wait for the answers of all the
-    statements sent before it. With ``commits``, each COMMIT's time in the driver too (label
-    ``COMMIT``; not counted as a statement); with ``rollbacks``, each ROLLBACK's (``ROLLBACK``).
+    Every statement runs through SQLAlchemy and is seen by its cursor events. With ``commits``,
+    each COMMIT's time in the driver too (label ``COMMIT``; not counted as a statement); with
+    ``rollbacks``, each ROLLBACK's (``ROLLBACK``).
     """
 
     statements: int = 0
@@ -170,9 +167,6 @@ def sql_meter(store: Store, *, commits: bool = False, rollbacks: bool = False) -
     def after(conn: Any, _cursor: Any, stmt: str, _params: Any, _context: Any, _many: bool) -> None:
         meter.add(_label(stmt), time.perf_counter() - conn.info.pop("bench_t0"))
 
-    def traced(stmt: str, spent: float) -> None:  # statements run on the driver's cursor
-        meter.add(_label(stmt), spent, statement=stmt != "SYNC")  # SYNC: a wait, not a statement
-
     dialect = engine.dialect
 
     def timed(label: str, plain: Callable[[Any], None]) -> Callable[[Any], None]:
@@ -185,7 +179,6 @@ def sql_meter(store: Store, *, commits: bool = False, rollbacks: bool = False) -
 
     event.listen(engine, "before_cursor_execute", before)
     event.listen(engine, "after_cursor_execute", after)
-    prepared.set_trace(traced)
     if commits:  # the engine's dialect object, for the meter's lifetime only
         dialect.do_commit = timed("COMMIT", dialect.do_commit)  # type: ignore[method-assign]
     if rollbacks:
@@ -197,7 +190,6 @@ def sql_meter(store: Store, *, commits: bool = False, rollbacks: bool = False) -
             del dialect.do_commit  # the class's method again
         if rollbacks:
             del dialect.do_rollback
-        prepared.set_trace(None)
         event.remove(engine, "before_cursor_execute", before)
         event.remove(engine, "after_cursor_execute", after)
 

@@ -22,7 +22,7 @@ api-cpu: CPU milliseconds per request of the API's case list and of a decision, 
 application called in this process (no HTTP, no load generator), on a database loaded as
 ``bench/web.py`` loads it; after 100 requests of warm-up, three rounds each. On PostgreSQL
 (database ``pathways_bench_probe``) also the CPU of the server's processes a request, and the
-statements a request sends, by kind (BEGIN, SELECT, ..., SYNC: a wait for pipelined answers).
+statements a request sends, by kind (BEGIN, SELECT, INSERT, ...).
 
 write-lock: how long a decision through the API (the ASGI application called in this process,
 as for api-cpu) holds SQLite's one write lock, from ``BEGIN IMMEDIATE`` to the end of its COMMIT,
@@ -62,7 +62,6 @@ import decide
 from common import ROOT, exclusive_run, fresh_database, sql_meter
 from pathways.domain.loader import load_pathway_dir
 from pathways.store import db as store_db
-from pathways.store import prepared
 from pathways.store.db import Store
 
 PG_DSN = "host=127.0.0.1 user=postgres dbname=test"
@@ -70,7 +69,6 @@ PG_DSN = "host=127.0.0.1 user=postgres dbname=test"
 
 def wal_pages(cases: int) -> None:
     # No checkpoint of any kind while the decisions run: every page they write stays in the log.
-    store_db._Checkpointer.for_engine = classmethod(lambda _cls, _engine: None)  # type: ignore[method-assign,assignment]
     store_db._SQLITE_PRAGMAS = tuple(  # type: ignore[misc,assignment]
         "PRAGMA wal_autocheckpoint=0" if "autocheckpoint" in p else p for p in store_db._SQLITE_PRAGMAS
     )
@@ -291,9 +289,9 @@ def write_lock(cases: int, requests: int) -> None:
             marks.clear()
             marks["locked"] = time.perf_counter()
 
-    def traced(statement: str, spent: float) -> None:  # statements run on the driver's cursor
+    def writing(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:  # before each statement
         if "locked" in marks and "write" not in marks and statement.split(None, 1)[0] in ("INSERT", "UPDATE"):
-            marks["write"] = time.perf_counter() - spent
+            marks["write"] = time.perf_counter()
 
     plain_commit = dialect.do_commit
 
@@ -313,14 +311,14 @@ def write_lock(cases: int, requests: int) -> None:
             for _ in range(100):
                 await call("POST", f"/api/v1/cases/{next(cases_left)}/decisions", body=decision)
             event.listen(engine, "begin", locked)
-            prepared.set_trace(traced)
+            event.listen(engine, "before_cursor_execute", writing)
             dialect.do_commit = commit
             try:
                 for _ in range(requests):
                     await call("POST", f"/api/v1/cases/{next(cases_left)}/decisions", body=decision)
             finally:
                 del dialect.do_commit
-                prepared.set_trace(None)
+                event.remove(engine, "before_cursor_execute", writing)
                 event.remove(engine, "begin", locked)
 
     try:

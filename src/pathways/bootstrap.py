@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from pathways.domain.loader import PathwayCatalog, load_pathway_dir
+from pathways.domain.registry import Registry, programme_registry
 from pathways.settings import Settings, load_settings
 from pathways.store.db import Store
+
+if TYPE_CHECKING:
+    from pathways.services.tx import Tx
+
+# An automatic step's implementation: runs the outbox job in the transaction, says what it did.
+StepRunner: TypeAlias = "Callable[[App, Tx, Mapping[str, Any]], str]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,11 +43,29 @@ class App:
     settings: Settings
     store: Store
     clock: Clock = field(default_factory=Clock)
+    steps: Mapping[str, StepRunner] | None = None  # None: the services' own (services.work.STEP_RUNNERS)
+
+    @cached_property
+    def step_runners(self) -> Mapping[str, StepRunner]:
+        """The implementation of each automatic step, by name."""
+        if self.steps is not None:
+            return self.steps
+        # Imported when first needed, so that building an App imports no use case.
+        from pathways.services.work import STEP_RUNNERS
+
+        return STEP_RUNNERS
+
+    @cached_property
+    def registry(self) -> Registry:
+        """The checks and automatic steps pathway files may name; LookupError if a step lacks code."""
+        return programme_registry().implemented_by(self.step_runners.keys())
 
     @cached_property
     def catalog(self) -> PathwayCatalog:
-        """Every pathway definition, loaded and checked once."""
-        return load_pathway_dir(self.settings.pathways_dir, templates=self.settings.templates_dir)
+        """Every pathway definition, loaded and checked once against the registry."""
+        return load_pathway_dir(
+            self.settings.pathways_dir, templates=self.settings.templates_dir, registry=self.registry
+        )
 
     @property
     def audit_key(self) -> bytes:

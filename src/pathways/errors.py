@@ -1,23 +1,38 @@
-"""The exceptions pathways raises, rooted at :class:`PathwaysError`.
+"""The exceptions pathways raises, rooted at :class:`PathwaysError`; every one is defined here.
 
 Every error carries enough context for the person who caused it to act on it
 (the file and line, the case and stage, the field). Entry points map the
 branches to exit codes and HTTP statuses::
 
-    PathwaysError
+    PathwaysError                    exit 1, HTTP 500
     ├── InvalidInput                 exit 2, HTTP 422: the request itself is wrong
     │   ├── DefinitionError          a pathway file is refused (file, line, what to change)
     │   ├── FieldError               a decision's field value is missing or invalid (field)
     │   ├── InvalidIdentifier        SIREN / SIRET / BCE check failed
-    │   └── InvalidTerritory         unknown territory code
+    │   ├── InvalidTerritory         unknown territory code
+    │   └── ImportRefused            rows of a CSV import are invalid (every line and column)
     ├── NotFound                     exit 3, HTTP 404: a case, person, project, pathway...
-    └── Refused                      exit 4, HTTP 409: valid input the current state refuses
-        ├── TransitionNotAllowed     outcome not offered at this stage, case closed...
-        ├── RuleViolation            a programme rule refuses the decision (rule named)
-        └── Conflict                 someone else changed the case first (optimistic lock)
+    ├── Refused                      exit 4, HTTP 409: valid input the current state refuses
+    │   ├── TransitionNotAllowed     outcome not offered at this stage, case closed...
+    │   ├── RuleViolation            a programme rule refuses the decision (rule named)
+    │   ├── Conflict                 someone else changed the case first (optimistic lock)
+    │   │   └── DecidedMeanwhile     ...naming the decisions recorded since the version seen
+    │   ├── Forbidden                HTTP 403: the role does not allow the action
+    │   ├── TooManyAttempts          HTTP 429: too many failed logins (retry after)
+    │   └── LinkExpired              HTTP 410: a project owner's link is too old
+    ├── Unauthenticated              exit 5, HTTP 401: no valid session or token
+    ├── Unavailable                  HTTP 503: the database cannot be reached now; retry
+    └── RenderError                  a message template is missing, broken or refused
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+_SHOWN: Final = 50  # problems an ImportRefused spells out (all of them are in `problems`)
 
 
 class PathwaysError(Exception):
@@ -99,3 +114,106 @@ class RuleViolation(Refused):
 
 class Conflict(Refused):
     """The case changed since it was read; reload and decide again."""
+
+
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    """Why one line of an import file cannot be imported (the file's own line number)."""
+
+    line: int
+    column: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}" + (f", {self.column}" if self.column else "") + f": {self.reason}"
+
+
+class ImportRefused(InvalidInput):
+    """Some rows (or the header) are invalid: nothing was imported. `problems` lists every one.
+
+    `columns` (the header was refused) names the accepted columns, ``*`` after a required one.
+    """
+
+    def __init__(
+        self, what: str, problems: Sequence[RowProblem], *, rows: int, columns: Sequence[str] = ()
+    ) -> None:
+        self.problems = tuple(problems)
+        self.lines = sorted({p.line for p in self.problems})
+        shown = "\n".join(f"  {p}" for p in self.problems[:_SHOWN])
+        more = f"\n  ... and {len(self.problems) - _SHOWN} more" if len(self.problems) > _SHOWN else ""
+        if columns:
+            message = f"the header line is refused; nothing was imported:\n{shown}"
+            hint = f"columns (* required): {', '.join(columns)}; see docs/IMPORT.md"
+        else:
+            message = (
+                f"{len(self.lines)} of {rows} {what} rows are invalid (lines {_ranges(self.lines)}); "
+                f"nothing was imported:\n{shown}{more}"
+            )
+            hint = "fix these lines, or import the other rows with --skip-invalid"
+        super().__init__(message, hint=hint)
+
+
+def _ranges(lines: Sequence[int]) -> str:
+    shown = ", ".join(map(str, lines[:20]))
+    return shown + (f" and {len(lines) - 20} more" if len(lines) > 20 else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Meanwhile:
+    """A decision recorded on a case after someone read it: who, what, when."""
+
+    seq: int  # its audit event, in the organisation's chain
+    by: str | None
+    stage: str
+    outcome: str
+    at: datetime
+    version: int  # the case's version it made
+
+
+class DecidedMeanwhile(Conflict):
+    """The case moved on from the version a decision was made on; names the decisions since."""
+
+    def __init__(self, ref: str, *, expected: int, now: int, meanwhile: tuple[Meanwhile, ...]) -> None:
+        self.ref = ref
+        self.expected = expected
+        self.now = now
+        self.meanwhile = meanwhile
+        who = "; ".join(
+            f"{m.by or 'someone'} recorded '{m.outcome}' at {m.stage} on {m.at:%Y-%m-%d %H:%M} UTC"
+            for m in meanwhile
+        )
+        super().__init__(
+            f"case {ref} changed since you read it (version {expected}, now {now})"
+            + (f": {who}" if who else ""),
+            hint=f"read the case again (`pathways case show {ref}`, GET /api/v1/cases/{ref}) and, if your "
+            f"decision still stands, send it with expected version {now}",
+        )
+
+
+class Forbidden(Refused):
+    """The account sees this organisation but its role does not allow the action (HTTP 403)."""
+
+
+class TooManyAttempts(Refused):
+    """Too many failed logins for this account, or from this address (HTTP 429, ``Retry-After``)."""
+
+    def __init__(
+        self, message: str, *, hint: str | None = None, retry_after: int, per_address: bool = False
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_after = retry_after  # seconds until an attempt is counted again
+        self.per_address = per_address  # the address's cap, not one account's
+
+
+class LinkExpired(Refused):
+    """A project owner's link is past its expiry (HTTP 410)."""
+
+
+class Unauthenticated(PathwaysError):
+    """No valid session or token (HTTP 401)."""
+
+    exit_code = 5
+
+
+class RenderError(PathwaysError):
+    """A template is missing, malformed, or uses a variable the message does not have."""

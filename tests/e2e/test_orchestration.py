@@ -9,7 +9,7 @@ command never runs the work itself); the workers' relays turn the queued work in
 One scenario, in phases, each wait bounded:
 
 1. cases opened from the command line: their intake sheets are rendered, once each, and
-   every case-step is in Prefect's API as ``<ref>:intake:render_document`` tagged ``case:<ref>``;
+   every case-step is in Prefect's API as ``<ref>:intake:render_document`` tagged ``pathway:<id>``;
 2. a worker is killed (SIGKILL, with its flow-run process) in the middle of a run of many
    case-steps: the other worker finishes them, and none ran twice;
 3. Prefect is stopped: decisions still succeed at once and their work waits in the database;
@@ -396,13 +396,13 @@ def online_workers(api: str) -> int:
 
 
 def task_runs_of(api: str, ref: str) -> list[tuple[str, str]]:
-    """(name, state) of every task run tagged ``case:<ref>``."""
-    from prefect.client.schemas.filters import TaskRunFilter, TaskRunFilterTags
+    """(name, state) of every task run of case `ref` (named ``<ref>:<stage>:<step>``)."""
+    from prefect.client.schemas.filters import TaskRunFilter, TaskRunFilterName
     from prefect.client.schemas.sorting import TaskRunSort
 
     with prefect_client(api) as client:
         runs = client.read_task_runs(
-            task_run_filter=TaskRunFilter(tags=TaskRunFilterTags(all_=[f"case:{ref}"])),
+            task_run_filter=TaskRunFilter(name=TaskRunFilterName(like_=f"{ref}:")),
             sort=TaskRunSort.EXPECTED_START_TIME_ASC,
             limit=50,
         )

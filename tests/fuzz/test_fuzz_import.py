@@ -224,7 +224,9 @@ def check_import(app: App, what: str, path: Path, data: bytes, failures: list[st
         for problem in exc.problems:
             if not 1 <= problem.line <= lines:
                 failures.append(f"problem on line {problem.line} of a {lines}-line file: {problem}")
-            if problem.column is not None and problem.line > 1 and problem.column not in COLUMNS[what]:
+            # A header's problems name the cell as written, and blank lines may come before it.
+            in_header = problem.line == 1 or problem.reason.startswith(("unknown column", "names column"))
+            if problem.column is not None and not in_header and problem.column not in COLUMNS[what]:
                 failures.append(f"problem in unknown column {problem.column!r}: {problem}")
         if not exc.problems:
             failures.append(f"refused without a problem: {exc.message}")

@@ -10,7 +10,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pathways.domain import loader
+from pathways.domain import programme
 from pathways.domain.loader import (
     PathwayCatalog,
     load_pathway_dir,
@@ -18,6 +18,7 @@ from pathways.domain.loader import (
     load_pathway_text,
     validate_files,
 )
+from pathways.domain.registry import Registry
 from pathways.domain.spec import Deadline, Duration, FieldType, PathwaySpec, Phase
 from pathways.errors import DefinitionError, NotFound
 
@@ -308,15 +309,17 @@ def test_a_bare_true_is_refused_where_text_is_expected_with_a_hint_to_quote_it()
 # Names resolved in registries
 
 
-def test_refuses_an_unknown_check_with_did_you_mean(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(loader, "known_checks", lambda: frozenset({"diagnosis_eligibility"}))
+def test_refuses_an_unknown_check_with_did_you_mean() -> None:
+    only = Registry(checks={"diagnosis_eligibility": programme.CHECKS["diagnosis_eligibility"]}, steps={})
     text = edit(
         MINIMAL,
         "    deadline: {business_days: 15}\n",
         "    deadline: {business_days: 15}\n    checks: [diagnosis_eligibilty]\n",
     )
 
-    error = refused(text)
+    with pytest.raises(DefinitionError) as caught:
+        load_pathway_text(text, file="diagnosis.yaml", registry=only)
+    error = caught.value
 
     assert error.line == 13
     assert "stages[0].checks[0]: unknown check `diagnosis_eligibilty`" in str(error)

@@ -12,8 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-import pathways.domain.programme  # noqa: F401  (registers the checks and steps)
-from pathways.domain import rules
+from pathways.domain import programme
 from pathways.domain.rules import DecisionContext, ProjectFacts
 from pathways.domain.spec import FieldType, PathwaySpec, Phase
 from pathways.errors import RuleViolation
@@ -91,7 +90,7 @@ def a_decision(
 
 def refused(rule: str, ctx: DecisionContext) -> RuleViolation:
     with pytest.raises(RuleViolation) as caught:
-        rules.CHECKS[rule](ctx)
+        programme.CHECKS[rule](ctx)
     assert caught.value.rule == rule
     assert f"rule '{rule}'" in caught.value.message
     assert caught.value.hint, "a refusal says what to do"
@@ -119,18 +118,18 @@ def test_eligibility_refuses_a_structure_without_salaried_job() -> None:
 
 
 def test_eligibility_allows_an_employing_association() -> None:
-    rules.CHECKS["diagnosis_eligibility"](intake({"legal_form": "association", "salaried_jobs": 1}))
+    programme.CHECKS["diagnosis_eligibility"](intake({"legal_form": "association", "salaried_jobs": 1}))
 
 
 def test_eligibility_falls_back_on_the_project_record() -> None:
-    rules.CHECKS["diagnosis_eligibility"](intake({}, a_project(legal_form="SCOP SA", salaried_jobs=12)))
+    programme.CHECKS["diagnosis_eligibility"](intake({}, a_project(legal_form="SCOP SA", salaried_jobs=12)))
     refused("diagnosis_eligibility", intake({}, a_project(legal_form="SARL", salaried_jobs=12)))
     refused("diagnosis_eligibility", intake({}, a_project(legal_form="ASBL", salaried_jobs=0)))
 
 
 def test_eligibility_reads_a_headcount_field_when_there_is_no_salaried_jobs_field() -> None:
     refused("diagnosis_eligibility", intake({"legal_form": "asbl", "headcount": 0}))
-    rules.CHECKS["diagnosis_eligibility"](
+    programme.CHECKS["diagnosis_eligibility"](
         intake({"legal_form": "asbl", "headcount": 2}, a_project(salaried_jobs=0))
     )
 
@@ -140,11 +139,13 @@ def test_eligibility_reads_a_headcount_field_when_there_is_no_salaried_jobs_fiel
     ["ASBL", "vzw", "SC/CV", "Société coopérative (SCIC)", "Entreprise adaptée", "SAS agréée ESUS"],
 )
 def test_eligibility_knows_the_usual_spellings(legal_form: str) -> None:
-    rules.CHECKS["diagnosis_eligibility"](intake({}, a_project(legal_form=legal_form, territory="BE-BRU")))
+    programme.CHECKS["diagnosis_eligibility"](
+        intake({}, a_project(legal_form=legal_form, territory="BE-BRU"))
+    )
 
 
 def test_sc_is_a_belgian_cooperative_but_a_french_societe_civile() -> None:
-    rules.CHECKS["diagnosis_eligibility"](intake({}, a_project(legal_form="SC", territory="BE-WAL")))
+    programme.CHECKS["diagnosis_eligibility"](intake({}, a_project(legal_form="SC", territory="BE-WAL")))
     refused("diagnosis_eligibility", intake({}, a_project(legal_form="SC", territory="FR-75")))
 
 
@@ -167,7 +168,7 @@ def test_support_plan_is_validated_once_the_board_approved() -> None:
         "board_approval_on": date(2026, 3, 2),
         "committee_date": date(2026, 4, 2),
     }
-    rules.CHECKS["board_approval_recorded"](a_decision("diagnosis", "support_plan", "validated", values))
+    programme.CHECKS["board_approval_recorded"](a_decision("diagnosis", "support_plan", "validated", values))
 
 
 # consultant_answer_within_week
@@ -186,7 +187,7 @@ def test_consultant_answer_after_a_week_is_refused() -> None:
 
 
 def test_consultant_answer_on_the_seventh_day_is_accepted() -> None:
-    rules.CHECKS["consultant_answer_within_week"](brief(date(2026, 3, 2), date(2026, 3, 9)))
+    programme.CHECKS["consultant_answer_within_week"](brief(date(2026, 3, 2), date(2026, 3, 9)))
 
 
 def test_consultant_answer_dated_before_the_brief_is_refused() -> None:
@@ -218,12 +219,12 @@ def test_third_transfer_of_the_year_is_refused() -> None:
 
 def test_second_transfer_of_the_year_is_allowed() -> None:
     facts = FakeFacts(transfers=[(1, 12, 2026), (2, 12, 2025), (3, 13, 2026), (4, 13, 2026)])
-    rules.CHECKS["resource_person_yearly_cap"](validation(facts))
+    programme.CHECKS["resource_person_yearly_cap"](validation(facts))
 
 
 def test_revalidating_the_same_case_does_not_count_it_twice() -> None:
     facts = FakeFacts(transfers=[(1, 12, 2026), (100, 12, 2026)])
-    rules.CHECKS["resource_person_yearly_cap"](validation(facts, case_id=100))
+    programme.CHECKS["resource_person_yearly_cap"](validation(facts, case_id=100))
 
 
 def test_a_resource_person_that_is_not_a_registered_person_is_refused() -> None:
@@ -257,11 +258,11 @@ def test_transfer_day_before_validation_is_refused() -> None:
 
 def test_three_days_within_three_months_are_accepted() -> None:
     days = [date(2026, 3, 10), date(2026, 4, 21), date(2026, 6, 10)]
-    rules.CHECKS["transfer_within_three_months"](transfer(days))
+    programme.CHECKS["transfer_within_three_months"](transfer(days))
 
 
 def test_three_months_end_on_the_last_day_of_a_shorter_month() -> None:
-    rules.CHECKS["transfer_within_three_months"](transfer([date(2027, 2, 28)], date(2026, 11, 30)))
+    programme.CHECKS["transfer_within_three_months"](transfer([date(2027, 2, 28)], date(2026, 11, 30)))
     refused("transfer_within_three_months", transfer([date(2027, 3, 1)], date(2026, 11, 30)))
 
 
@@ -285,7 +286,7 @@ def test_swarming_refuses_a_model_without_impact_evaluation() -> None:
 
 
 def test_swarming_opens_for_an_evaluated_model() -> None:
-    rules.CHECKS["proven_model"](a_decision("swarming", None, facts=FakeFacts(evaluated={7})))
+    programme.CHECKS["proven_model"](a_decision("swarming", None, facts=FakeFacts(evaluated={7})))
 
 
 # The pathway files
@@ -313,8 +314,8 @@ def test_pathway_file_validates_against_the_spec(pathway: str) -> None:
 @pytest.mark.parametrize("pathway", FILES)
 def test_every_check_and_step_a_file_names_is_registered(pathway: str) -> None:
     used = set(names_used(spec(pathway)))
-    assert {name for kind, name in used if kind == "check"} <= set(rules.CHECKS)
-    assert {name for kind, name in used if kind == "step"} <= set(rules.STEPS)
+    assert {name for kind, name in used if kind == "check"} <= set(programme.CHECKS)
+    assert {name for kind, name in used if kind == "step"} <= {step.name for step in programme.STEPS}
 
 
 def test_the_files_share_a_small_set_of_templates() -> None:
@@ -332,7 +333,7 @@ def test_the_files_share_a_small_set_of_templates() -> None:
 
 def test_every_programme_rule_is_used_by_a_file() -> None:
     used = {name for p in FILES for kind, name in names_used(spec(p)) if kind == "check"}
-    assert used == set(rules.CHECKS)
+    assert used == set(programme.CHECKS)
 
 
 def test_case_reference_prefixes() -> None:

@@ -311,3 +311,19 @@ def test_the_case_document_renders_every_stage(lang: str, pathway: str) -> None:
             f.type == "text" for s in spec.stages for f in s.fields.values()
         )
         assert "30/07/2026" in html
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_line_break_in_a_value_neither_ends_the_subject_nor_leaves_the_body(
+    renderer: Renderer, lang: str
+) -> None:
+    """A project named with a line break (typed, imported, fuzzed) keeps one subject line."""
+    context = message(lang, "reminder", 3)
+    context["project"] = {"name": "\nRecyclerie\r\ndu\u2028Canal"}
+    rendered = renderer.render("reminder", lang, context, zone="Europe/Paris")
+    assert "Recyclerie  du Canal" in rendered.subject
+    assert "\n" not in rendered.subject
+    assert "\r" not in rendered.subject
+    assert not rendered.body.startswith("Recyclerie")  # the body starts where the template's does
+    plain = renderer.render("reminder", lang, message(lang, "reminder", 3), zone="Europe/Paris")
+    assert rendered.body.splitlines()[-3:] == plain.body.splitlines()[-3:]

@@ -1,16 +1,20 @@
-"""The `pathways` command: thin — parse, call a service, print (rich, or --json)."""
+"""The `pathways` command: thin — parse, call a service, print (rich, or --json).
+
+Every `pathways ...` imports every command module, since Typer builds the options of all
+commands from their signatures. So those modules import only Typer and the standard library
+at the top; services, the store, Prefect, the web stack and rich are imported inside the
+commands that use them (``pathways --help`` starts in about a tenth of a second, not a
+second). ``tests/unit/test_cli_start.py`` fails if a heavy import creeps back to the top.
+"""
 
 from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import click
 import typer
-from pydantic import ValidationError
-from rich.text import Text
-from sqlalchemy.exc import DataError, OperationalError, ProgrammingError
 
 from pathways.cli import (
     audit,
@@ -31,8 +35,11 @@ from pathways.cli import (
     system,
     web,
 )
-from pathways.cli.output import errors
+from pathways.cli.output import errors, styled
 from pathways.errors import PathwaysError
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 app = typer.Typer(
     name="pathways",
@@ -157,9 +164,9 @@ def main() -> None:
         # Not standalone: click returns (not raises) the code of a `typer.Exit(n)`, e.g. `status`'s 1.
         code = command.main(prog_name="pathways", standalone_mode=False)
     except PathwaysError as exc:
-        errors.print(Text.assemble(("error: ", "bold red"), exc.message))
+        errors.print(styled(("error: ", "bold red"), exc.message))
         if exc.hint:
-            errors.print(Text.assemble(("hint: ", "yellow"), exc.hint))
+            errors.print(styled(("hint: ", "yellow"), exc.hint))
         sys.exit(exc.exit_code)
     except (click.exceptions.Abort, typer.Abort):
         errors.print("aborted")
@@ -173,25 +180,47 @@ def main() -> None:
         if callable(show):
             show()
         else:
-            errors.print(Text.assemble(("error: ", "bold red"), str(exc)))
+            errors.print(styled(("error: ", "bold red"), str(exc)))
         sys.exit(int(getattr(exc, "exit_code", 2)))
     except (click.exceptions.Exit, typer.Exit) as exc:
         sys.exit(exc.exit_code)
-    except ValidationError as exc:
-        errors.print(Text.assemble(("error: ", "bold red"), _invalid(exc)))
-        sys.exit(2)
-    except (OverflowError, DataError) as exc:
-        # A number no column holds (`--limit 99999999999999999999`): SQLite's driver raises
-        # OverflowError, PostgreSQL DataError. Nothing was written: the transaction rolled back.
-        orig = exc.orig if isinstance(exc, DataError) else exc
-        reason = str(orig).splitlines()[0] if str(orig) else type(orig).__name__
-        errors.print(Text.assemble(("error: ", "bold red"), f"the database refused a value: {reason}"))
-        errors.print(Text.assemble(("hint: ", "yellow"), f"ids, counts and limits go up to {LARGEST:,}"))
-        sys.exit(2)
-    except (OperationalError, ProgrammingError) as exc:
-        reason = str(exc.orig).splitlines()[0] if str(exc.orig) else type(exc.orig).__name__
-        errors.print(Text.assemble(("error: ", "bold red"), f"database: {reason}"))
-        errors.print(Text.assemble(("hint: ", "yellow"), _database_hint(reason)))
-        sys.exit(1)
+    except Exception as exc:
+        _library_error(exc)
+        raise
     if isinstance(code, int) and not isinstance(code, bool) and code != 0:
         sys.exit(code)
+
+
+def _fail(message: str, hint: str | None, code: int) -> NoReturn:
+    errors.print(styled(("error: ", "bold red"), message))
+    if hint:
+        errors.print(styled(("hint: ", "yellow"), hint))
+    sys.exit(code)
+
+
+def _library_error(exc: Exception) -> None:
+    """Exit with one line (and a hint) for a settings or database error; return for anything else.
+
+    pydantic and SQLAlchemy are imported by the commands that use them, not up front (so that
+    `pathways --help` starts quickly): an error of theirs can only come from a module already
+    loaded, so each is looked for only when ``sys.modules`` has it.
+    """
+    if "pydantic" in sys.modules:
+        from pydantic import ValidationError
+
+        if isinstance(exc, ValidationError):
+            _fail(_invalid(exc), None, 2)
+    data_error: type[Exception] | None = None
+    if "sqlalchemy" in sys.modules:
+        from sqlalchemy.exc import DataError, OperationalError, ProgrammingError
+
+        data_error = DataError
+        if isinstance(exc, (OperationalError, ProgrammingError)):
+            reason = str(exc.orig).splitlines()[0] if str(exc.orig) else type(exc.orig).__name__
+            _fail(f"database: {reason}", _database_hint(reason), 1)
+    if isinstance(exc, OverflowError) or (data_error is not None and isinstance(exc, data_error)):
+        # A number no column holds (`--limit 99999999999999999999`): SQLite's driver raises
+        # OverflowError, PostgreSQL DataError. Nothing was written: the transaction rolled back.
+        orig = getattr(exc, "orig", None) or exc
+        reason = str(orig).splitlines()[0] if str(orig) else type(orig).__name__
+        _fail(f"the database refused a value: {reason}", f"ids, counts and limits go up to {LARGEST:,}", 2)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import asdict
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -12,10 +12,10 @@ from pathways.cli.context import Json, app_of
 from pathways.cli.output import console, emit_json, table
 from pathways.cli.period import From, To, parse_period
 from pathways.errors import InvalidInput, Refused
-from pathways.services import anchoring, auditing
-from pathways.services.anchoring import AnchorCheck
-from pathways.services.auditing import AuditRecord, ChainCheck
-from pathways.services.export import write_csv
+
+if TYPE_CHECKING:
+    from pathways.services.anchoring import AnchorCheck
+    from pathways.services.auditing import AuditRecord, ChainCheck
 
 app = typer.Typer(
     help="The tamper-evident audit log: verify its chains, search its events.", no_args_is_help=True
@@ -50,6 +50,8 @@ def verify(
     saved head must still be in its chain with the same digest (a chain cut or rewritten
     since fails); organisations added after the heads were saved are verified as usual.
     """
+    from pathways.services import anchoring, auditing
+
     saved = anchoring.load(against) if against is not None else None  # bad input fails first
     app_ = app_of(ctx)
     checks = auditing.verify(app_, organisation=org)
@@ -117,6 +119,8 @@ def head(ctx: typer.Context, json: Json = False) -> None:
     A head saved elsewhere (a file on another machine, a ticket, the managers' digest) lets
     `audit verify --against FILE` find events cut off the end or rewritten since.
     """
+    from pathways.services import anchoring
+
     found = anchoring.heads(app_of(ctx))
     if json:
         emit_json(anchoring.dump(found))
@@ -149,6 +153,8 @@ def search(
     csv_: Csv = False,
 ) -> None:
     """Audit events matching every filter, newest first, with the actor's name."""
+    from pathways.services import auditing
+
     if json and csv_:
         raise InvalidInput("choose one of --json and --csv")
     first, last = parse_period(start, end)
@@ -172,6 +178,8 @@ def search(
 
 def write_records(records: list[AuditRecord]) -> None:
     """Audit records as CSV on stdout (payload as JSON)."""
+    from pathways.services.export import write_csv
+
     write_csv(sys.stdout, SEARCH_COLUMNS, (asdict(r) for r in records))
 
 

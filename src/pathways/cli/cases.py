@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markup import escape
 
-from pathways.bootstrap import App
 from pathways.cli import timeline as timeline_cli
 from pathways.cli.context import Json, app_of
-from pathways.cli.output import console, emit_json, table, when
+from pathways.cli.output import console, emit_json, escape, table, when
 from pathways.errors import FieldError
-from pathways.services import cases, directory, queries, work
-from pathways.services.tx import write
+
+if TYPE_CHECKING:
+    from pathways.bootstrap import App
+    from pathways.services import work
 
 app = typer.Typer(help="Cases: a project's journey through a pathway.", no_args_is_help=True)
 
 
 def _actor(conn: Any, by: str | None, *, org_id: int) -> int | None:
     """Who records a change: a member of the organisation it is recorded in, like anyone a case names."""
+    from pathways.services import directory
+
     return directory.find_person(conn, by, org_id=org_id)["id"] if by else None
 
 
@@ -31,9 +33,18 @@ def open_(
     pathway: Annotated[str, typer.Argument(help="Pathway id: diagnosis, ongoing_support, ...")],
     officer: Annotated[str, typer.Option(help="The officer in charge (id, handle, email).")],
     by: Annotated[str | None, typer.Option(help="Who records this (default: the officer).")] = None,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet", "-q", help="Print only the case reference: ref=$(pathways case open ... -q)."
+        ),
+    ] = False,
     json: Json = False,
 ) -> None:
     """Open a case for a project at the first stage of a pathway."""
+    from pathways.services import cases, directory
+    from pathways.services.tx import write
+
     app_ = app_of(ctx)
     with app_.store.read() as conn:
         actor = _actor(conn, by or officer, org_id=directory.find_project(conn, project)["organisation_id"])
@@ -43,12 +54,17 @@ def open_(
     if json:
         emit_json({**opened, "work": [asdict(r) for r in followed]})
         return
+    if quiet:
+        typer.echo(opened["ref"])  # plain stdout, nothing else: for a shell variable
+        return
     console.print(f"opened [bold]{opened['ref']}[/] at stage {opened['stage']}, due {when(opened['due_at'])}")
     _print_work(followed)
 
 
 def _follow(app_: App) -> list[work.JobResult]:
     """Run the work a change queued, in this process, unless Prefect runs it."""
+    from pathways.services import work
+
     return work.run_pending(app_) if app_.settings.executor == "inline" else []
 
 
@@ -89,6 +105,8 @@ def decide(
     json: Json = False,
 ) -> None:
     """Record the current stage's decision with its data; exit 2 on a bad field, 4 if not allowed."""
+    from pathways.services import cases
+
     app_ = app_of(ctx)
     values = _parse_sets(set_ or [])
     with cases.deciding(app_) as decision:
@@ -129,6 +147,8 @@ def show(
     json: Json = False,
 ) -> None:
     """Show a case: project, stage, deadline, outcomes offered, recorded data."""
+    from pathways.services import queries
+
     app_ = app_of(ctx)
     with app_.store.read() as conn:
         info = queries.show_case(conn, app_.catalog, case, lang=lang)
@@ -175,6 +195,8 @@ def history(
     json: Json = False,
 ) -> None:
     """A case's timeline: time in each stage (loops summed), decisions, documents, messages."""
+    from pathways.services import queries
+
     if not audit:
         timeline_cli.timeline(ctx, case, lang=lang, json=json)
         return
@@ -214,6 +236,8 @@ def list_(
     json: Json = False,
 ) -> None:
     """List cases, newest first."""
+    from pathways.services import queries
+
     with app_of(ctx).store.read() as conn:
         rows = queries.list_cases(
             conn, status=None if status == "all" else status, officer=officer, org=org, pathway=pathway
@@ -234,6 +258,8 @@ def due(
     json: Json = False,
 ) -> None:
     """What is due within the next days, overdue first."""
+    from pathways.services import queries
+
     app_ = app_of(ctx)
     with app_.store.read() as conn:
         rows = queries.due(conn, now=app_.clock.now(), within_days=within, officer=officer, org=org)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from pathways.cli.context import Json, app_of
 from pathways.cli.org_holidays import ExtraHolidays, parse_all
 from pathways.cli.output import console, emit_json, table
-from pathways.services import directory
-from pathways.services.tx import write
+
+if TYPE_CHECKING:
+    from pathways.services import directory
 
 org_app = typer.Typer(help="Support organisations.", no_args_is_help=True)
 person_app = typer.Typer(help="Officers, managers, project leads, resource persons.", no_args_is_help=True)
@@ -35,6 +36,9 @@ def org_add(
     json: Json = False,
 ) -> None:
     """Add a support organisation."""
+    from pathways.services import directory
+    from pathways.services.tx import write
+
     days_off = parse_all(extra_holidays)
     with write(app_of(ctx)) as tx:
         created = directory.add_org(
@@ -46,6 +50,8 @@ def org_add(
 @org_app.command("list")
 def org_list(ctx: typer.Context, json: Json = False) -> None:
     """List organisations."""
+    from pathways.services import directory
+
     with app_of(ctx).store.read() as conn:
         rows = directory.list_rows(conn, "org")
     emit_json(rows) if json else table(rows, ["id", "slug", "name", "territory", "timezone", "language"])
@@ -73,6 +79,9 @@ def person_add(
     json: Json = False,
 ) -> None:
     """Add a person with a role in an organisation (an e-mail a member has already is refused)."""
+    from pathways.services import directory
+    from pathways.services.tx import write
+
     with write(app_of(ctx)) as tx:
         created = directory.add_person(
             tx,
@@ -94,6 +103,8 @@ def person_list(
     ctx: typer.Context, org: Annotated[str | None, typer.Option()] = None, json: Json = False
 ) -> None:
     """List people and their roles."""
+    from pathways.services import directory
+
     with app_of(ctx).store.read() as conn:
         rows = directory.list_rows(conn, "person", org=org)
     emit_json(rows) if json else table(rows, ["id", "handle", "name", "role", "email", "language"])
@@ -108,12 +119,22 @@ def project_add(
     siret: Annotated[str | None, typer.Option(help="French SIRET, 14 digits.")] = None,
     bce: Annotated[str | None, typer.Option(help="Belgian BCE/KBO number, 10 digits.")] = None,
     territory: Annotated[str | None, typer.Option(help="Default: the organisation's.")] = None,
-    phase: Annotated[str, typer.Option(help="idea, emergence, founded, consolidation, scaling.")] = "idea",
+    phase: Annotated[
+        str | None,
+        typer.Option(
+            help="idea, emergence, founded, consolidation, scaling. Default: founded with --siret or"
+            " --bce (a legal entity), else idea; an earlier phase with an identifier is kept and"
+            " recorded as given (a new activity of an existing structure)."
+        ),
+    ] = None,
     legal_form: Annotated[str | None, typer.Option(help="association, scic, scop, asbl, ...")] = None,
     jobs: Annotated[int, typer.Option(help="Permanent salaried jobs.", min=0, max=1_000_000)] = 0,
     json: Json = False,
 ) -> None:
     """Add a supported project."""
+    from pathways.services import directory
+    from pathways.services.tx import write
+
     with write(app_of(ctx)) as tx:
         created = directory.add_project(
             tx,
@@ -135,6 +156,8 @@ def project_list(
     ctx: typer.Context, org: Annotated[str | None, typer.Option()] = None, json: Json = False
 ) -> None:
     """List projects."""
+    from pathways.services import directory
+
     with app_of(ctx).store.read() as conn:
         rows = directory.list_rows(conn, "project", org=org)
     emit_json(rows) if json else table(

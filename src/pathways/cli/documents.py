@@ -11,7 +11,6 @@ import typer
 from pathways.cli.context import Json, app_of
 from pathways.cli.output import console, emit_json, table
 from pathways.errors import InvalidInput
-from pathways.services import documents as service
 
 
 def documents(
@@ -26,6 +25,8 @@ def documents(
     json: Json = False,
 ) -> None:
     """List the documents rendered for a case (printable HTML); write them to a folder or print one."""
+    from pathways.services import documents as service
+
     with app_of(ctx).store.read() as conn:
         if show is not None:
             sys.stdout.write(service.get_document(conn, case, show)["content"])

@@ -15,8 +15,6 @@ from pathways.cli.context import app_of
 from pathways.cli.output import errors
 from pathways.cli.period import From, To, parse_period
 from pathways.errors import InvalidInput
-from pathways.services import export as exporting
-from pathways.services import opendata
 
 
 def export(
@@ -36,6 +34,9 @@ def export(
     lang: Annotated[str, typer.Option(help="Initiatives: language of pathway titles (fr, nl, en).")] = "en",
 ) -> None:
     """Export cases, projects or the audit log (csv, json), or open data on initiatives (no personal data)."""
+    from pathways.services import export as exporting
+    from pathways.services import opendata
+
     fmt = format_.lower()
     first, last = parse_period(start, end)
     if what == "initiatives" and (first or last):

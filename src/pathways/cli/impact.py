@@ -6,13 +6,10 @@ from datetime import date
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 
 from pathways.cli.context import Json, app_of
-from pathways.cli.output import console, emit_json, table
+from pathways.cli.output import console, emit_json, escape, table
 from pathways.errors import FieldError
-from pathways.services import impact
-from pathways.services.tx import write
 
 app = typer.Typer(
     help="Impact evaluation: evaluative question, indicators, dated values.", no_args_is_help=True
@@ -37,6 +34,9 @@ def add(
     json: Json = False,
 ) -> None:
     """Start an impact evaluation, with its evaluative question, on a case (or on a project)."""
+    from pathways.services import impact
+    from pathways.services.tx import write
+
     with write(app_of(ctx)) as tx:
         new_id = impact.add_evaluation(tx, target=target, question=question, tool=tool)
     _done("evaluation", new_id, json)
@@ -53,6 +53,9 @@ def indicator(
     json: Json = False,
 ) -> None:
     """Add an indicator to an evaluation."""
+    from pathways.services import impact
+    from pathways.services.tx import write
+
     with write(app_of(ctx)) as tx:
         new_id = impact.add_indicator(
             tx, evaluation=evaluation, name=name, unit=unit, baseline=baseline, target=target
@@ -69,6 +72,9 @@ def value(
     json: Json = False,
 ) -> None:
     """Record a dated value of an indicator."""
+    from pathways.services import impact
+    from pathways.services.tx import write
+
     try:
         day = date.fromisoformat(on)
     except ValueError:
@@ -87,6 +93,8 @@ def show(
     json: Json = False,
 ) -> None:
     """A case's or a project's evaluations: indicators, values, change from baseline, progress to target."""
+    from pathways.services import impact
+
     with app_of(ctx).store.read() as conn:
         found = impact.show(conn, ref)
     if json:

@@ -5,16 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from pathways.bootstrap import App
 from pathways.cli.context import Json, app_of
 from pathways.cli.output import console, emit_json, errors, table
 from pathways.errors import InvalidInput
-from pathways.services import importing
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
+
+    from pathways.bootstrap import App
+    from pathways.services import importing
 
 app = typer.Typer(
     help="Import projects and people from CSV files (columns: docs/IMPORT.md).", no_args_is_help=True
@@ -29,22 +32,28 @@ File = Annotated[
 SkipInvalid = Annotated[
     bool, typer.Option("--skip-invalid", help="Import the valid rows and report the others (default: none).")
 ]
-_Importer = Callable[..., importing.ImportReport]
+_Importer = Callable[..., "importing.ImportReport"]
 
 
 @app.command("projects")
 def projects(ctx: typer.Context, file: File, skip_invalid: SkipInvalid = False, json: Json = False) -> None:
     """Import projects; exit 2 naming every bad line when any row is invalid (nothing imported)."""
+    from pathways.services import importing
+
     _run(app_of(ctx), importing.import_projects, file, skip_invalid=skip_invalid, json=json)
 
 
 @app.command("people")
 def people(ctx: typer.Context, file: File, skip_invalid: SkipInvalid = False, json: Json = False) -> None:
     """Import people and their roles; exit 2 naming every bad line when any row is invalid."""
+    from pathways.services import importing
+
     _run(app_of(ctx), importing.import_people, file, skip_invalid=skip_invalid, json=json)
 
 
 def _run(app_: App, importer: _Importer, file: Path, *, skip_invalid: bool, json: bool) -> None:
+    from pathways.services import importing
+
     try:
         with _bar(enabled=not json) as progress:
             report = importer(app_, file, skip_invalid=skip_invalid, progress=progress)
@@ -87,6 +96,8 @@ def _print_problems(problems: Sequence[importing.RowProblem], *, title: str) -> 
 @contextmanager
 def _bar(*, enabled: bool) -> Iterator[importing.Progress | None]:
     """A progress callback drawing a bar on stderr for long runs (none when printing JSON)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     if not enabled:
         yield None
         return
@@ -95,7 +106,7 @@ def _bar(*, enabled: bool) -> Iterator[importing.Progress | None]:
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=errors,
+        console=errors.rich,
         transient=True,
     )
     tasks: dict[str, TaskID] = {}

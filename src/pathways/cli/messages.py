@@ -6,10 +6,9 @@ from dataclasses import asdict
 from typing import Annotated
 
 import typer
-from rich.text import Text
 
 from pathways.cli.context import Json, app_of
-from pathways.cli.output import console, emit_json, table, when
+from pathways.cli.output import console, emit_json, styled, table, when
 
 messages_app = typer.Typer(
     help="Messages queued for delivery: reminders, escalations, digests.", invoke_without_command=True
@@ -63,7 +62,7 @@ def dispatch(
         )
         for job in result.jobs:
             if job.status in ("failed", "dead"):
-                console.print(Text(f"  {job.status} #{job.job_id} {job.key}: {job.detail}"))
+                console.print(styled(f"  {job.status} #{job.job_id} {job.key}: {job.detail}"))
     if result.failed or result.dead:
         raise typer.Exit(1)
 
@@ -125,6 +124,6 @@ def preview(
     if json:
         emit_json(asdict(rendered))
         return
-    console.print(Text(f"Subject: {rendered.subject}", style="bold"))
+    console.print(styled((f"Subject: {rendered.subject}", "bold")))
     console.print()
-    console.print(Text(rendered.body))
+    console.print(styled(rendered.body))

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from pathways.cli.context import Json, app_of
 from pathways.cli.output import console, emit_json, table
 from pathways.errors import InvalidInput
-from pathways.services import directory, migration
+
+if TYPE_CHECKING:
+    from pathways.services import migration
 
 
 def parse_mapping(pairs: list[str]) -> dict[str, str]:
@@ -48,6 +50,8 @@ def migrate(
     json: Json = False,
 ) -> None:
     """Move the open cases waiting at a stage of version --from to version --to, each move audited."""
+    from pathways.services import directory, migration
+
     app_ = app_of(ctx)
     mapping = parse_mapping(map_ or [])
     actor = None

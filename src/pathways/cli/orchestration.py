@@ -16,10 +16,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.text import Text
 
 from pathways.cli.context import Json, app_of
-from pathways.cli.output import console, emit_json, table, when
+from pathways.cli.output import console, emit_json, styled, table, when
 
 CodeDir = Annotated[
     Path,
@@ -237,10 +236,8 @@ def _print_status(report: dict[str, Any]) -> None:
     if prefect["reachable"]:
         console.print(f"Prefect: [green]reachable[/] at {prefect['api_url']} ({where})")
     else:
-        console.print(
-            Text.assemble("Prefect: ", ("unreachable", "red"), f" at {prefect['api_url']} ({where})")
-        )
-        console.print(Text(f"  {prefect['error']}"))
+        console.print(styled("Prefect: ", ("unreachable", "red"), f" at {prefect['api_url']} ({where})"))
+        console.print(styled(f"  {prefect['error']}"))
     console.print(f"database {report['database']}, executor {report['executor']}")
     table(report["queue"], ["kind", "status", "jobs", "ready", "oldest_ready_at"], title="Outbox")
     sweep, dispatch = report["sweep"], report["dispatch"]

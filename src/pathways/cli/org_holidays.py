@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from pathways.cli.context import Json, app_of
 from pathways.cli.output import console, emit_json, table
-from pathways.domain.extra_holidays import ExtraHoliday, parse_extra_holiday
 from pathways.errors import InvalidInput
-from pathways.services import directory, org_holidays
-from pathways.services.tx import write
+
+if TYPE_CHECKING:
+    from pathways.domain.extra_holidays import ExtraHoliday
 
 ExtraHolidays = Annotated[
     list[str] | None,
@@ -30,6 +30,8 @@ ExtraHolidays = Annotated[
 
 def parse_all(entries: Sequence[str] | None) -> tuple[ExtraHoliday, ...]:
     """Each --extra-holidays entry parsed; the first bad one is refused by name (exit 2)."""
+    from pathways.domain.extra_holidays import parse_extra_holiday
+
     return tuple(parse_extra_holiday(entry) for entry in entries or ())
 
 
@@ -56,6 +58,9 @@ def update(
     json: Json = False,
 ) -> None:
     """Change an organisation: --extra-holidays replaces its list of added days off."""
+    from pathways.services import directory, org_holidays
+    from pathways.services.tx import write
+
     if extra_holidays is None and not clear_extra_holidays:
         raise InvalidInput(
             "nothing to change", hint="give --extra-holidays (repeat it) or --clear-extra-holidays"
@@ -78,6 +83,8 @@ def show(
     json: Json = False,
 ) -> None:
     """The days off an organisation adds to its territory's public holidays."""
+    from pathways.services import directory, org_holidays
+
     with app_of(ctx).store.read() as conn:
         found = directory.find_org(conn, org)
         days = org_holidays.extra_holidays(conn, found["id"])

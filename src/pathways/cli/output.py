@@ -1,25 +1,66 @@
-"""Printing results: rich tables for people, JSON for scripts."""
+"""Printing results: rich tables for people, JSON for scripts.
+
+rich is imported on first print, not up front: a command that prints nothing of its own
+(``pathways --help``, which Typer formats) never loads it.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
 
-from pathways.services.export import json_default
 
-console = Console()
-errors = Console(stderr=True, soft_wrap=True)  # a path or a message is never cut by a newline
+class LazyConsole:
+    """A rich ``Console`` made on first use, with the options given."""
+
+    def __init__(self, *, stderr: bool = False, soft_wrap: bool = False) -> None:
+        self._stderr = stderr
+        self._soft_wrap = soft_wrap
+        self._console: Console | None = None
+
+    @property
+    def rich(self) -> Console:
+        """The console itself (for rich's own widgets, e.g. a progress bar)."""
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=self._stderr, soft_wrap=self._soft_wrap)
+        return self._console
+
+    def print(self, *objects: Any, **options: Any) -> None:
+        """``Console.print``: markup in strings is read, a :func:`styled` text is printed as is."""
+        self.rich.print(*objects, **options)
+
+
+console = LazyConsole()
+errors = LazyConsole(stderr=True, soft_wrap=True)  # a path or a message is never cut by a newline
+
+
+def escape(text: str) -> str:
+    """`text` with rich markup escaped, to print user text inside a markup string."""
+    from rich.markup import escape as escape_markup
+
+    return escape_markup(text)
+
+
+def styled(*parts: str | tuple[str, str]) -> Text:
+    """Text never read as markup, from plain strings and (string, style) pairs."""
+    from rich.text import Text
+
+    return Text.assemble(*parts)
 
 
 def emit_json(data: Any) -> None:
     """Machine-readable output on stdout."""
+    from pathways.services.export import json_default
+
     print(json.dumps(data, default=json_default, ensure_ascii=False, indent=2))
 
 
@@ -32,6 +73,9 @@ def when(value: datetime | None, zone: str = "Europe/Paris") -> str:
 
 def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *, title: str | None = None) -> None:
     """Rows as a table with the given columns."""
+    from rich.table import Table
+    from rich.text import Text
+
     view = Table(title=title, header_style="bold")
     for i, column in enumerate(columns):
         view.add_column(column.replace("_", " "), no_wrap=i == 0)  # the key column stays readable

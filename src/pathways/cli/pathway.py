@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
 from pathways.cli.context import Json, app_of
-from pathways.cli.output import console, emit_json, errors, table
-from pathways.domain.loader import validate_files
-from pathways.domain.spec import PathwaySpec
+from pathways.cli.output import console, emit_json, errors, escape, table
 from pathways.errors import DefinitionError, InvalidInput
+
+if TYPE_CHECKING:
+    from pathways.domain.spec import PathwaySpec
 
 app = typer.Typer(help="Pathway definitions (config/pathways/*.yaml).", no_args_is_help=True)
 
@@ -92,6 +92,8 @@ def validate(
     json: Json = False,
 ) -> None:
     """Check pathway files; exit 2 naming the file and line of the first problem of each bad file."""
+    from pathways.domain.loader import validate_files
+
     results = validate_files(files, templates=templates)
     bad = [(p, r) for p, r in results if isinstance(r, DefinitionError)]
     if json:
@@ -115,3 +117,37 @@ def validate(
                 )
     if bad:
         raise InvalidInput(f"{len(bad)} of {len(results)} file(s) refused")
+
+
+@app.command()
+def schema(
+    markdown: Annotated[
+        bool,
+        typer.Option("--markdown", help="Print the Markdown reference (docs/PATHWAY-FORMAT.md) instead."),
+    ] = False,
+    write: Annotated[
+        bool,
+        typer.Option(
+            "--write",
+            help="Write both config/pathway.schema.json and docs/PATHWAY-FORMAT.md under the current folder "
+            "(the repository's root): after changing the models in pathways.domain.spec.",
+        ),
+    ] = False,
+) -> None:
+    """Print the JSON Schema of pathway files, which editors use to complete and check them as you type.
+
+    Name it on a pathway file's first line: `# yaml-language-server: $schema=../pathway.schema.json`.
+    """
+    from pathways.domain import reference
+
+    if write:
+        for name, text in (
+            (reference.SCHEMA_FILE, reference.schema_text()),
+            (reference.REFERENCE_FILE, reference.markdown()),
+        ):
+            path = Path(name)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            errors.print(f"wrote {name}")
+        return
+    sys.stdout.write(reference.markdown() if markdown else reference.schema_text())

@@ -8,11 +8,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from pathways.cli.context import Json, app_of
-from pathways.cli.output import console, emit_json, errors
-from pathways.services import directory, privacy
+from pathways.cli.output import console, emit_json, errors, escape
 
 Person = Annotated[str, typer.Argument(metavar="PERSON", help="Person id, handle, email or name.")]
 
@@ -25,6 +23,8 @@ def export(
     ] = None,
 ) -> None:
     """Everything held about a person, as JSON (their right of access)."""
+    from pathways.services import privacy
+
     with app_of(ctx).store.read() as conn:
         data = privacy.export_person(conn, person)
     text = json_module.dumps(data, ensure_ascii=False, indent=2)
@@ -43,6 +43,8 @@ def erase(
     json: Json = False,
 ) -> None:
     """Erase a person's personal data (pseudonymised; the audit chain still verifies). Cannot be undone."""
+    from pathways.services import directory, privacy
+
     app_ = app_of(ctx)
     with app_.store.read() as conn:
         row = directory.find_person(conn, person)

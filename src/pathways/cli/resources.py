@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from pathways.cli.context import Json, app_of
-from pathways.cli.output import console, emit_json, table
-from pathways.services import resources
+from pathways.cli.output import console, emit_json, escape, table
 
 app = typer.Typer(
     help="Resource persons for peer transfer: topics, transfers this year.", no_args_is_help=True
@@ -29,6 +27,8 @@ def list_(
     json: Json = False,
 ) -> None:
     """Resource persons: topics, organisation, transfers validated this calendar year (2 at most)."""
+    from pathways.services import resources
+
     app_ = app_of(ctx)
     with app_.store.read() as conn:
         rows = resources.list_resources(conn, now=app_.clock.now(), org=org, topic=topic, everyone=everyone)
@@ -48,6 +48,8 @@ def suggest(
     json: Json = False,
 ) -> None:
     """Who may take this transfer: a fitting topic, under the yearly cap, not of the beneficiary structure."""
+    from pathways.services import resources
+
     app_ = app_of(ctx)
     with app_.store.read() as conn:
         found = resources.suggest(conn, app_.catalog, case, now=app_.clock.now())

@@ -6,17 +6,16 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pathways.bootstrap import App
 from pathways.cli import orchestration
 from pathways.cli.context import Json, app_of
 from pathways.cli.output import console, emit_json, table
-from pathways.services import accounts, demo, directory, queries
-from pathways.services.tx import write
-from pathways.store.db import init_database
+
+if TYPE_CHECKING:
+    from pathways.bootstrap import App
 
 
 def init(
@@ -27,6 +26,9 @@ def init(
     json: Json = False,
 ) -> None:
     """Create or upgrade the database to the latest schema (idempotent)."""
+    from pathways.services import demo
+    from pathways.store.db import init_database
+
     app = app_of(ctx)
     revision = init_database(app.store)
     added = demo.load(app) if with_demo else None
@@ -51,6 +53,9 @@ def run(
     prefect_port: Annotated[int, typer.Option(help="Port of the embedded Prefect.", min=1, max=65535)] = 4200,
 ) -> None:
     """Set everything up on the embedded default, then run the web app and the flows (Ctrl-C stops)."""
+    from pathways.services import demo, queries
+    from pathways.store.db import init_database
+
     app = app_of(ctx)
     init_database(app.store)
     added = demo.load(app)
@@ -90,6 +95,9 @@ def run(
 
 def _demo_logins(app: App) -> None:
     """Give the demo's officers and managers a web login (local installations only)."""
+    from pathways.services import accounts, directory
+    from pathways.services.tx import write
+
     with app.store.read() as conn:
         staff = [p for p in directory.list_rows(conn, "person") if p["role"] in ("officer", "manager")]
     with write(app) as tx:

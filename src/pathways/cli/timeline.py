@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markup import escape
 
 from pathways.cli.context import Json, app_of
-from pathways.cli.output import console, emit_json, table, when
-from pathways.services import timeline as timelines
+from pathways.cli.output import console, emit_json, escape, table, when
+
+if TYPE_CHECKING:
+    from pathways.services import timeline as timelines
 
 
 def timeline(
@@ -20,6 +21,8 @@ def timeline(
     json: Json = False,
 ) -> None:
     """A case's timeline: time spent in each stage (loops summed), decisions, documents, messages."""
+    from pathways.services import timeline as timelines
+
     app_ = app_of(ctx)
     with app_.store.read() as conn:
         found = timelines.timeline(conn, case, now=app_.clock.now(), catalog=app_.catalog, lang=lang)

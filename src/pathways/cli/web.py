@@ -11,8 +11,6 @@ import typer
 from pathways.cli.context import Json, app_of
 from pathways.cli.output import console, emit_json
 from pathways.errors import InvalidInput
-from pathways.services import access, accounts, signin
-from pathways.services.tx import write
 
 user_app = typer.Typer(
     help="Web accounts of staff (officers, managers, admins, auditors).", no_args_is_help=True
@@ -29,6 +27,7 @@ def serve(
     """Serve the web pages and the REST API (/api/v1, documented at /api/docs)."""
     import uvicorn
 
+    from pathways.services import signin
     from pathways.web import create_app
     from pathways.web.redact import log_config
 
@@ -74,6 +73,9 @@ def user_add(
     json: Json = False,
 ) -> None:
     """Give a staff person a login (or reset their password, which ends their sessions)."""
+    from pathways.services import accounts
+    from pathways.services.tx import write
+
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     elif sys.stdin.isatty():
@@ -96,6 +98,9 @@ def user_disable(
     json: Json = False,
 ) -> None:
     """Stop an account from logging in and end its sessions (`user add` enables it with a new password)."""
+    from pathways.services import access
+    from pathways.services.tx import write
+
     with write(app_of(ctx)) as tx:
         changed = access.disable_user(tx, person=person)
     if json:
@@ -113,6 +118,9 @@ def user_role(
     json: Json = False,
 ) -> None:
     """Make ROLE the person's only role in the organisation; their sessions end."""
+    from pathways.services import access
+    from pathways.services.tx import write
+
     with write(app_of(ctx)) as tx:
         changed = access.change_role(tx, person=person, org=org, role=role)
     if json:
@@ -129,6 +137,9 @@ def token_create(
     json: Json = False,
 ) -> None:
     """Create an API token; it is shown once, only its hash is kept."""
+    from pathways.services import accounts
+    from pathways.services.tx import write
+
     with write(app_of(ctx)) as tx:
         issued = accounts.create_token(tx, person=person, name=name)
     if json:
@@ -143,6 +154,9 @@ def token_revoke(
     ctx: typer.Context, prefix: Annotated[str, typer.Argument(help="The token's prefix (pw_xxxxxxxx).")]
 ) -> None:
     """Revoke a token."""
+    from pathways.services import accounts
+    from pathways.services.tx import write
+
     with write(app_of(ctx)) as tx:
         accounts.revoke_token(tx, prefix=prefix)
     console.print(f"token {prefix} revoked")

@@ -13,7 +13,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pathways.domain import fields
-from pathways.domain.rules import CHECKS, DecisionContext, Facts, ProjectFacts
+from pathways.domain.programme import CHECKS
+from pathways.domain.rules import DecisionContext, Facts, ProjectFacts
 from pathways.domain.spec import PathwaySpec, Phase, StageSpec
 from pathways.errors import InvalidInput, TransitionNotAllowed
 

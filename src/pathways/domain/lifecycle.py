@@ -2,10 +2,40 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Literal
+
 from pathways.domain.spec import PathwaySpec, Phase
 from pathways.errors import TransitionNotAllowed
 
 ORDER: tuple[Phase, ...] = tuple(Phase)
+
+# Where a new project's phase came from, as its `project_added` event records it.
+PhaseFrom = Literal["default", "identifier", "given", "given_despite_identifier"]
+
+
+@dataclass(frozen=True, slots=True)
+class InitialPhase:
+    """The phase a new project starts at, and where it came from."""
+
+    phase: Phase
+    source: PhaseFrom
+
+
+def initial_phase(given: Phase | None, *, identified: bool) -> InitialPhase:
+    """A new project's phase: the one given, else `founded` with a legal identifier, else `idea`.
+
+    A SIREN/SIRET or BCE/KBO number means a legal entity exists. An officer may still give
+    an earlier phase with one (a new activity of an existing structure): that choice is
+    kept and marked `given_despite_identifier`, so the history shows it was deliberate.
+    """
+    if given is None and identified:
+        return InitialPhase(Phase.FOUNDED, "identifier")
+    if given is None:
+        return InitialPhase(Phase.IDEA, "default")
+    if identified and ORDER.index(given) < ORDER.index(Phase.FOUNDED):
+        return InitialPhase(given, "given_despite_identifier")
+    return InitialPhase(given, "given")
 
 
 def advance(current: Phase, reached: Phase) -> Phase | None:

@@ -19,8 +19,9 @@ from types import MappingProxyType
 
 from pydantic import ValidationError
 
-from pathways.domain.rules import known_checks, known_steps
+from pathways.domain.registry import Registry, programme_registry
 from pathways.domain.spec import INT32_MAX, INT32_MIN, LANGS, FieldSpec, FieldType, PathwaySpec, StageSpec
+from pathways.domain.wording import validation_problems
 from pathways.domain.yamlpos import (
     Problem,
     YamlDocument,
@@ -29,7 +30,6 @@ from pathways.domain.yamlpos import (
     parse,
     refusal,
     suggest,
-    validation_problems,
 )
 from pathways.errors import DefinitionError, NotFound
 
@@ -43,26 +43,37 @@ _Loaded = tuple[PathwaySpec, YamlDocument, Path]
 _DATE_ONLY = frozenset({FieldType.DATE})
 
 
-def load_pathway_text(text: str, *, file: str, templates: Path | None = None) -> PathwaySpec:
-    """Parse and check one pathway definition; `file` only names it in error messages."""
-    return _load(text, file=file, templates=templates)[0]
+def load_pathway_text(
+    text: str, *, file: str, templates: Path | None = None, registry: Registry | None = None
+) -> PathwaySpec:
+    """Parse and check one pathway definition; `file` only names it in error messages.
+
+    Every check and automatic step it names must be in `registry` (by default the
+    programmes' own, :func:`~pathways.domain.registry.programme_registry`).
+    """
+    return _load(text, file=file, templates=templates, registry=registry or programme_registry())[0]
 
 
-def load_pathway_file(path: Path, *, templates: Path | None = None) -> PathwaySpec:
+def load_pathway_file(
+    path: Path, *, templates: Path | None = None, registry: Registry | None = None
+) -> PathwaySpec:
     """Load one pathway file: `<id>.yaml`, or an old version `<id>/v<N>.yaml`.
 
     With `templates`, the template of every reminder and escalation must exist
     as ``<templates>/<lang>/<name>.txt.j2`` in each language.
     """
-    return _load_file(path, templates)[0]
+    return _load_file(path, templates, registry or programme_registry())[0]
 
 
-def load_pathway_dir(directory: Path, *, templates: Path | None = None) -> PathwayCatalog:
+def load_pathway_dir(
+    directory: Path, *, templates: Path | None = None, registry: Registry | None = None
+) -> PathwayCatalog:
     """Every version of every pathway in `directory`; hand-offs and spawns must name one of them."""
     current, archived = _scan(directory)
     loaded: dict[tuple[str, int], _Loaded] = {}
+    names = registry or programme_registry()
     for path in [*current.values(), *archived]:
-        spec, doc = _load_file(path, templates)
+        spec, doc = _load_file(path, templates, names)
         if spec.key in loaded:
             raise DefinitionError(
                 f"pathway `{spec.id}` version {spec.version} is also defined by {loaded[spec.key][2]}",
@@ -85,14 +96,15 @@ def load_pathway_dir(directory: Path, *, templates: Path | None = None) -> Pathw
 
 
 def validate_files(
-    paths: Sequence[Path], *, templates: Path | None
+    paths: Sequence[Path], *, templates: Path | None, registry: Registry | None = None
 ) -> list[tuple[Path, PathwaySpec | DefinitionError]]:
     """Check each file; a hand-off or spawn must name a given file's pathway or one beside it."""
     results: list[tuple[Path, PathwaySpec | DefinitionError]] = []
     docs: dict[Path, YamlDocument] = {}
+    names = registry or programme_registry()
     for path in paths:
         try:
-            spec, docs[path] = _load_file(path, templates)
+            spec, docs[path] = _load_file(path, templates, names)
         except DefinitionError as exc:
             results.append((path, exc))
         else:
@@ -165,32 +177,34 @@ class PathwayCatalog:
         return any(key == pathway_id for key, _ in self.specs)
 
 
-def _load(text: str, *, file: str, templates: Path | None) -> tuple[PathwaySpec, YamlDocument]:
+def _load(
+    text: str, *, file: str, templates: Path | None, registry: Registry
+) -> tuple[PathwaySpec, YamlDocument]:
     try:
         doc = parse(text)
     except YamlSyntaxError as exc:
         message = f"not valid YAML: {exc.message}"
         raise DefinitionError(message, file=file, line=exc.line, hint=_YAML_HINT) from exc
-    if doc.root is None:
+    if doc.empty:
         raise DefinitionError(
             "the file is empty", file=file, hint=f"a pathway file is a mapping: {_TOP_KEYS}"
         )
+    if doc.problems:  # keys written twice, an alias bomb: the data is not what the author wrote
+        raise refusal(doc.problems, doc, file)
     if not isinstance(doc.data, dict):
         message = "a pathway file is a mapping of keys to values"
         raise DefinitionError(message, file=file, line=doc.line(()), hint=f"write {_TOP_KEYS}, one a line")
-    if doc.duplicates:
-        raise refusal(doc.duplicates, doc, file)
     try:
         spec = PathwaySpec.model_validate(doc.data)
     except ValidationError as exc:
         raise refusal(validation_problems(exc, PathwaySpec), doc, file) from exc
-    problems = _spec_problems(spec, templates)
+    problems = _spec_problems(spec, templates, registry)
     if problems:
         raise refusal(problems, doc, file)
     return spec, doc
 
 
-def _load_file(path: Path, templates: Path | None) -> tuple[PathwaySpec, YamlDocument]:
+def _load_file(path: Path, templates: Path | None, registry: Registry) -> tuple[PathwaySpec, YamlDocument]:
     file = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -200,7 +214,7 @@ def _load_file(path: Path, templates: Path | None) -> tuple[PathwaySpec, YamlDoc
         ) from exc
     except OSError as exc:
         raise DefinitionError(f"cannot read the file: {exc.strerror}", file=file) from exc
-    spec, doc = _load(text, file=file, templates=templates)
+    spec, doc = _load(text, file=file, templates=templates, registry=registry)
     versioned = _VERSIONED.fullmatch(path.stem)
     if versioned and spec.id != path.stem:
         if spec.id != path.parent.name:
@@ -273,7 +287,7 @@ class _Names:
     templates: Path | None
 
 
-def _spec_problems(spec: PathwaySpec, templates: Path | None) -> list[Problem]:
+def _spec_problems(spec: PathwaySpec, templates: Path | None, registry: Registry) -> list[Problem]:
     if not spec.stages:
         return [Problem(("stages",), "a pathway has at least one stage", "list the stages under `stages:`")]
     types: dict[str, set[FieldType]] = {}
@@ -289,8 +303,8 @@ def _spec_problems(spec: PathwaySpec, templates: Path | None) -> list[Problem]:
         ends=frozenset(spec.ends),
         fields={key: frozenset(kinds) for key, kinds in types.items()},
         choices={key: frozenset(keys) for key, keys in choices.items()},
-        checks=known_checks(),
-        steps=known_steps(),
+        checks=registry.check_names,
+        steps=registry.step_names,
         templates=templates,
     )
     problems = _unknown(("checks",), spec.checks, names.checks, "check")

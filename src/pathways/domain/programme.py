@@ -1,5 +1,9 @@
 """The programmes' published rules, as named checks, and the automatic step names.
 
+Both are listed in one table each at the end of this module (:data:`CHECKS`,
+:data:`STEPS`); :func:`pathways.domain.registry.programme_registry` builds the
+registry from them. Nothing registers itself when this module is imported.
+
 A pathway file puts each check on the outcome it guards (``checks:`` of an outcome),
 or at the pathway level to run when a case opens (then ``ctx.stage`` is None). A
 check reads the decision's values first, then what earlier stages recorded
@@ -11,22 +15,23 @@ from __future__ import annotations
 
 import functools
 import unicodedata
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Final
 
 from pathways.domain.calendar import add_calendar
-from pathways.domain.rules import DecisionContext, check, step
+from pathways.domain.rules import Check, DecisionContext, StepInfo
 from pathways.errors import RuleViolation
 
 __all__ = [
     "BELGIAN_ONLY_LEGAL_FORMS",
+    "CHECKS",
     "ELIGIBLE_LEGAL_FORMS",
     "MAX_TRANSFERS_PER_YEAR",
+    "STEPS",
     "normalise_legal_form",
 ]
-
-step("render_document", "render the stage's document from its template, attach it to the case")
-step("add_to_committee_agenda", "put the case on the support committee's agenda for its committee_date")
 
 # DLA eligibility: associations, cooperatives, SIAE, entreprises adaptées, ESUS companies
 # (France); ASBL/VZW, cooperatives and approved social enterprises (Belgium). Codes are the
@@ -96,7 +101,6 @@ def _required_date(ctx: DecisionContext, name: str, *, rule: str, why: str) -> d
     return found
 
 
-@check("diagnosis_eligibility")
 def diagnosis_eligibility(ctx: DecisionContext) -> None:
     """DLA diagnosis: an eligible legal form and at least one salaried job."""
     rule = "diagnosis_eligibility"
@@ -130,7 +134,6 @@ def diagnosis_eligibility(ctx: DecisionContext) -> None:
         )
 
 
-@check("board_approval_recorded")
 def board_approval_recorded(ctx: DecisionContext) -> None:
     """The structure's board approves the support plan before any work starts."""
     if ctx.recorded("board_approval") is not True:
@@ -142,7 +145,6 @@ def board_approval_recorded(ctx: DecisionContext) -> None:
         )
 
 
-@check("consultant_answer_within_week")
 def consultant_answer_within_week(ctx: DecisionContext) -> None:
     """DLA: consultants answer a brief within one week (7 calendar days) of its sending."""
     rule = "consultant_answer_within_week"
@@ -167,7 +169,6 @@ def consultant_answer_within_week(ctx: DecisionContext) -> None:
         )
 
 
-@check("resource_person_yearly_cap")
 def resource_person_yearly_cap(ctx: DecisionContext) -> None:
     """Peer transfer: a resource person takes at most two transfers a calendar year."""
     rule = "resource_person_yearly_cap"
@@ -192,7 +193,6 @@ def resource_person_yearly_cap(ctx: DecisionContext) -> None:
         )
 
 
-@check("transfer_within_three_months")
 def transfer_within_three_months(ctx: DecisionContext) -> None:
     """Peer transfer: 1 to 3 days, all held within 3 months of the validation."""
     rule = "transfer_within_three_months"
@@ -224,7 +224,6 @@ def transfer_within_three_months(ctx: DecisionContext) -> None:
         )
 
 
-@check("proven_model")
 def proven_model(ctx: DecisionContext) -> None:
     """Swarming: only a proven model, with a recorded impact evaluation, is duplicated."""
     if not ctx.facts.has_impact_evaluation(ctx.project.id):
@@ -234,3 +233,25 @@ def proven_model(ctx: DecisionContext) -> None:
             "only a proven model is replicated",
             hint="record the project's impact evaluation (indicators with values) first, then open the case",
         )
+
+
+# The checks a pathway file may name, by the name it uses.
+CHECKS: Final[Mapping[str, Check]] = MappingProxyType(
+    {
+        "diagnosis_eligibility": diagnosis_eligibility,
+        "board_approval_recorded": board_approval_recorded,
+        "consultant_answer_within_week": consultant_answer_within_week,
+        "resource_person_yearly_cap": resource_person_yearly_cap,
+        "transfer_within_three_months": transfer_within_three_months,
+        "proven_model": proven_model,
+    }
+)
+
+# The automatic steps a pathway file may name; the services implement each one
+# (pathways.services.work.STEP_RUNNERS), and a test holds the two lists equal.
+STEPS: Final[tuple[StepInfo, ...]] = (
+    StepInfo("render_document", "render the stage's document from its template, attach it to the case"),
+    StepInfo(
+        "add_to_committee_agenda", "put the case on the support committee's agenda for its committee_date"
+    ),
+)

@@ -1,8 +1,10 @@
-"""Programme rules and automatic steps, by name, in explicit registries.
+"""What a programme rule sees, and what an automatic step is: types only.
 
 Pathway files name checks (``checks: [diagnosis_eligibility]``) and automatic
-steps (``steps: [render_document]``); the loader refuses any name that is not
-registered here, so a typo fails when the file loads, never in production.
+steps (``steps: [render_document]``). The checks themselves and the declared
+steps are listed in :mod:`pathways.domain.programme`; :mod:`pathways.domain.registry`
+builds the registry the loader resolves every name against, so a typo fails when
+the file loads, never in production. This module imports neither.
 
 A check is a pure function of a :class:`DecisionContext`: it raises
 :class:`~pathways.errors.RuleViolation` to refuse. Facts that live in the
@@ -72,36 +74,10 @@ class DecisionContext:
 
 Check = Callable[[DecisionContext], None]
 
-CHECKS: dict[str, Check] = {}
-STEPS: dict[str, str] = {}  # step name -> one-line description; implementations live in services
 
+@dataclass(frozen=True, slots=True)
+class StepInfo:
+    """An automatic step the domain declares: the name pathway files use and what it does."""
 
-def check(name: str) -> Callable[[Check], Check]:
-    """Register a programme rule under `name`."""
-
-    def register(fn: Check) -> Check:
-        if name in CHECKS:
-            raise RuntimeError(f"check {name!r} registered twice")
-        CHECKS[name] = fn
-        return fn
-
-    return register
-
-
-def step(name: str, description: str) -> None:
-    """Declare an automatic step name, so pathway files may use it."""
-    STEPS[name] = description
-
-
-def known_checks() -> frozenset[str]:
-    """Every registered check name (after the programme rules are imported)."""
-    import pathways.domain.programme  # noqa: F401  (registers the programme rules)
-
-    return frozenset(CHECKS)
-
-
-def known_steps() -> frozenset[str]:
-    """Every declared automatic step name."""
-    import pathways.domain.programme  # noqa: F401
-
-    return frozenset(STEPS)
+    name: str
+    description: str

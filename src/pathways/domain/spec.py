@@ -78,9 +78,9 @@ class _Frozen(BaseModel):
 class Label(_Frozen):
     """A text a person reads, in each supported language."""
 
-    fr: Annotated[str, StringConstraints(min_length=1)]
-    nl: Annotated[str, StringConstraints(min_length=1)]
-    en: Annotated[str, StringConstraints(min_length=1)]
+    fr: Annotated[str, StringConstraints(min_length=1)] = Field(description="in French")
+    nl: Annotated[str, StringConstraints(min_length=1)] = Field(description="in Dutch")
+    en: Annotated[str, StringConstraints(min_length=1)] = Field(description="in English")
 
     def get(self, lang: str) -> str:
         """The text in `lang`, English when the language is not supported."""
@@ -90,10 +90,10 @@ class Label(_Frozen):
 class Duration(_Frozen):
     """A span of time: business days (calendar of the territory) or calendar units."""
 
-    business_days: Annotated[int, Field(ge=0, le=3650)] | None = None
-    days: Annotated[int, Field(ge=0, le=3650)] | None = None
-    weeks: Annotated[int, Field(ge=0, le=520)] | None = None
-    months: Annotated[int, Field(ge=0, le=120)] | None = None
+    business_days: Annotated[int, Field(ge=0, le=3650)] | None = Field(None, description="working days")
+    days: Annotated[int, Field(ge=0, le=3650)] | None = Field(None, description="calendar days")
+    weeks: Annotated[int, Field(ge=0, le=520)] | None = Field(None, description="weeks of 7 days")
+    months: Annotated[int, Field(ge=0, le=120)] | None = Field(None, description="calendar months")
 
     @model_validator(mode="after")
     def _one_unit(self) -> Duration:
@@ -124,11 +124,13 @@ class Duration(_Frozen):
 class Deadline(_Frozen):
     """When a stage is due: a duration from entry, or a date recorded in a field."""
 
-    business_days: Annotated[int, Field(ge=1, le=3650)] | None = None
-    days: Annotated[int, Field(ge=1, le=3650)] | None = None
-    weeks: Annotated[int, Field(ge=1, le=520)] | None = None
-    months: Annotated[int, Field(ge=1, le=120)] | None = None
-    until: Ident | None = Field(default=None, description="a date field recorded earlier in the case")
+    business_days: Annotated[int, Field(ge=1, le=3650)] | None = Field(None, description="working days")
+    days: Annotated[int, Field(ge=1, le=3650)] | None = Field(None, description="calendar days")
+    weeks: Annotated[int, Field(ge=1, le=520)] | None = Field(None, description="weeks of 7 days")
+    months: Annotated[int, Field(ge=1, le=120)] | None = Field(None, description="calendar months")
+    until: Ident | None = Field(
+        default=None, description="due on the date an earlier stage recorded in this `date` field"
+    )
     default: Duration | None = Field(default=None, description="with `until`: used while the date is unknown")
 
     @model_validator(mode="after")
@@ -157,34 +159,36 @@ class Deadline(_Frozen):
 class ReminderRule(_Frozen):
     """A message sent some time before a stage's deadline."""
 
-    before: Duration
-    to: Role
-    template: Ident = "reminder"
+    before: Duration = Field(description="how long before the deadline it is sent")
+    to: Role = Field(description="who receives it")
+    template: Ident = Field("reminder", description="the message: `templates/<lang>/<template>.txt.j2`")
 
 
 class EscalationRule(_Frozen):
     """A message sent some time after a missed deadline."""
 
-    after: Duration
-    to: Role
-    template: Ident = "escalation"
+    after: Duration = Field(description="how long after the deadline it is sent")
+    to: Role = Field(description="who receives it")
+    template: Ident = Field("escalation", description="the message: `templates/<lang>/<template>.txt.j2`")
 
 
 class FieldSpec(_Frozen):
     """A value a stage (or an outcome) collects, with its validation rules."""
 
-    type: FieldType
-    label: Label
-    help: Label | None = None
-    required: bool = False
+    type: FieldType = Field(description="the kind of value")
+    label: Label = Field(description="the question the form asks")
+    help: Label | None = Field(None, description="a hint shown with the question")
+    required: bool = Field(False, description="every decision gives a value")
     required_if: Mapping[Ident, Any] | None = Field(
         default=None,
         description="required when every named field has the given value (or one of a list of values)",
     )
-    min: Bound | None = None
-    max: Bound | None = None
-    max_length: Annotated[int, Field(ge=1, le=INT32_MAX)] | None = None
-    choices: Mapping[Ident, Label] | None = None
+    min: Bound | None = Field(None, description="smallest value of a number (integer, decimal, money)")
+    max: Bound | None = Field(None, description="largest value of a number (integer, decimal, money)")
+    max_length: Annotated[int, Field(ge=1, le=INT32_MAX)] | None = Field(
+        None, description="longest text, in characters"
+    )
+    choices: Mapping[Ident, Label] | None = Field(None, description="choice fields: each value and its label")
     items: FieldType | None = Field(default=None, description="element type of a list field")
     multiple: bool = Field(default=False, description="choice fields: several values allowed")
 
@@ -206,7 +210,7 @@ class FieldSpec(_Frozen):
 class SpawnSpec(_Frozen):
     """Child cases started by an outcome: one per value of a list field."""
 
-    pathway: Ident
+    pathway: Ident = Field(description="the pathway each child case follows")
     per: Ident = Field(description="a list field of the outcome or stage; one child case per item")
     project: Literal["new", "same"] = Field(
         default="new",
@@ -218,14 +222,16 @@ class SpawnSpec(_Frozen):
 class OutcomeSpec(_Frozen):
     """One possible decision at a stage and where it leads."""
 
-    label: Label
+    label: Label = Field(description="the decision as people read it")
     next: Ident | None = Field(default=None, description="the stage entered next (may be earlier: a loop)")
-    end: Ident | None = Field(default=None, description="the case ends with this result")
+    end: Ident | None = Field(default=None, description="the case ends with this result (one of `ends`)")
     start: Ident | None = Field(default=None, description="hand-off: open this pathway for the same project")
-    spawn: SpawnSpec | None = None
+    spawn: SpawnSpec | None = Field(None, description="start child cases, one per item of a list field")
     phase: Phase | None = Field(default=None, description="the project's lifecycle phase after this outcome")
-    fields: Mapping[Ident, FieldSpec] = Field(default_factory=dict)
-    checks: tuple[Ident, ...] = ()
+    fields: Mapping[Ident, FieldSpec] = Field(
+        default_factory=dict, description="collected besides the stage's"
+    )
+    checks: tuple[Ident, ...] = Field((), description="programme rules this decision must pass")
 
     @model_validator(mode="after")
     def _leads_somewhere(self) -> OutcomeSpec:
@@ -237,15 +243,17 @@ class OutcomeSpec(_Frozen):
 class StageSpec(_Frozen):
     """A stage of a pathway: who owns it, when it is due, what it collects, how it ends."""
 
-    id: Ident
-    title: Label
-    description: Label | None = None
-    owner: Role = Role.OFFICER
-    deadline: Deadline | None = None
-    remind: tuple[ReminderRule, ...] = ()
-    escalate: tuple[EscalationRule, ...] = ()
-    fields: Mapping[Ident, FieldSpec] = Field(default_factory=dict)
-    outcomes: Mapping[Ident, OutcomeSpec]
+    id: Ident = Field(description="the stage's name, unique in the pathway")
+    title: Label = Field(description="the stage's name as people read it")
+    description: Label | None = Field(None, description="what happens in this stage")
+    owner: Role = Field(Role.OFFICER, description="who is responsible for it (shown with the stage)")
+    deadline: Deadline | None = Field(None, description="when the stage is due; without one, it waits")
+    remind: tuple[ReminderRule, ...] = Field((), description="messages before the deadline")
+    escalate: tuple[EscalationRule, ...] = Field((), description="messages after a missed deadline")
+    fields: Mapping[Ident, FieldSpec] = Field(
+        default_factory=dict, description="what every decision collects"
+    )
+    outcomes: Mapping[Ident, OutcomeSpec] = Field(description="the possible decisions, at least one")
     steps: tuple[Ident, ...] = Field(default=(), description="automatic steps run when the stage is entered")
     checks: tuple[Ident, ...] = Field(default=(), description="programme rules checked on every decision")
 
@@ -273,18 +281,24 @@ class LifecycleSpec(_Frozen):
 class PathwaySpec(_Frozen):
     """A whole pathway: ordered stages, the first one is where every case starts."""
 
-    id: Ident
-    version: Annotated[int, Field(ge=1, le=INT32_MAX)]
-    title: Label
-    description: Label | None = None
+    id: Ident = Field(description="the pathway's name; the file is named `<id>.yaml`")
+    version: Annotated[int, Field(ge=1, le=INT32_MAX)] = Field(description="raised when the pathway changes")
+    title: Label = Field(description="the pathway's name as people read it")
+    description: Label | None = Field(None, description="what the pathway is for")
     reference: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2,6}$")] = Field(
         description="prefix of case references, e.g. DIAG gives DIAG-2026-0001"
     )
-    calendar: Literal["business_days", "calendar_days"] = "business_days"
-    lifecycle: LifecycleSpec = Field(default_factory=LifecycleSpec)
+    calendar: Literal["business_days", "calendar_days"] = Field(
+        "business_days", description="the day count its authors had in mind; each duration's unit decides"
+    )
+    lifecycle: LifecycleSpec = Field(
+        default_factory=LifecycleSpec, description="projects it is for, phases it leads to"
+    )
     ends: Mapping[Ident, Label] = Field(description="the named end results and their labels")
     checks: tuple[Ident, ...] = Field(default=(), description="programme rules checked when a case opens")
-    stages: Annotated[tuple[StageSpec, ...], Field(min_length=1)]
+    stages: Annotated[tuple[StageSpec, ...], Field(min_length=1)] = Field(
+        description="in order; every case starts at the first"
+    )
 
     @property
     def key(self) -> tuple[str, int]:

@@ -15,6 +15,7 @@ time zone (filters ``date``, ``datetime``, ``number``).
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -31,16 +32,12 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
 from pathways.domain.spec import LANGS
-from pathways.errors import PathwaysError
+from pathways.errors import RenderError
 
 log = logging.getLogger(__name__)
 
 FALLBACK_LANGUAGE = "en"
 SUBJECT_PREFIX = "Subject:"
-
-
-class RenderError(PathwaysError):
-    """A template is missing, malformed, or uses a variable the message does not have."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +94,7 @@ class Renderer:
         self.templates_dir = templates_dir
         self._environment = lru_cache(maxsize=64)(self._build)
 
-    def _build(self, lang: str, zone: str) -> SandboxedEnvironment:
+    def _build(self, lang: str, zone: str, one_line: bool = False) -> SandboxedEnvironment:
         env = SandboxedEnvironment(
             loader=FileSystemLoader(str(self.templates_dir / lang)),
             undefined=StrictUndefined,
@@ -105,6 +102,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=False,
+            finalize=_flat if one_line else None,
         )
         env.filters.update(_filters(babel_locale(lang, zone), ZoneInfo(zone)))
         return env
@@ -118,6 +116,7 @@ class Renderer:
         if lang not in LANGS:
             raise RenderError(f"unsupported language {lang!r}", hint=f"use one of {', '.join(LANGS)}")
         env = self._environment(lang, zone)
+        env_flat = self._environment(lang, zone, True)
         where = f"{self.templates_dir / lang / name}.txt.j2"
         try:
             text = env.get_template(f"{name}.txt.j2").render(**context)
@@ -127,7 +126,10 @@ class Renderer:
             ) from None
         except TemplateError as exc:
             raise _refusal(where, exc) from exc
-        subject, body = split_subject(text, where=where)
+        # A value holding a line break must not end the subject line: the subject is read from
+        # the same render with every value flattened, whose characters line up one for one.
+        flat = env_flat.get_template(f"{name}.txt.j2").render(**context)
+        subject, body = split_subject(text, where=where, flat=flat)
         html = None
         if (self.templates_dir / lang / f"{name}.html.j2").is_file():
             try:
@@ -147,9 +149,29 @@ def _refusal(where: str, exc: TemplateError) -> RenderError:
     return RenderError(f"{where}: {exc}", hint="check the variables the template uses")
 
 
-def split_subject(text: str, *, where: str) -> tuple[str, str]:
-    """(subject, body) of a rendered text template."""
-    first, _, rest = text.lstrip().partition("\n")
+def _flat(value: object) -> object:
+    """A value with every control or line-separator character a space (one for one)."""
+    if not isinstance(value, str):
+        return value
+    return "".join(" " if unicodedata.category(c) in _BREAKS else c for c in value)
+
+
+_BREAKS = frozenset({"Cc", "Zl", "Zp"})
+
+
+def split_subject(text: str, *, where: str, flat: str | None = None) -> tuple[str, str]:
+    """(subject, body) of a rendered text template.
+
+    `flat` is the same render with values flattened (:func:`_flat`): the subject line is read
+    there, so a line break inside a value cannot end it, and the body from `text`.
+    """
+    if flat is not None and len(flat) == len(text):
+        start = len(flat) - len(flat.lstrip())
+        end = flat.find("\n", start)
+        end = len(flat) if end < 0 else end
+        first, rest = flat[start:end], text[end + 1 :]
+    else:
+        first, _, rest = text.lstrip().partition("\n")
     if not first.startswith(SUBJECT_PREFIX):
         raise RenderError(
             f"{where}: the first line must be 'Subject: ...', got {first[:60]!r}",

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from prefect import Flow, State, flow
+from prefect import Flow, State, flow, tags
 
 from pathways.orchestration.tasks import CaseStepFailed, find_case_steps, run_case_step
 from pathways.services.work import JobResult
@@ -20,8 +20,11 @@ LIMIT = 5000  # case-steps one run handles at most; the relay asks for another r
 def pathway_flow(pathway: str) -> Flow[[int], dict[str, int]]:
     """A flow named `pathway` that runs every ready case-step of its cases, one task run each.
 
-    Each task run is named ``<case ref>:<stage>:<step>`` and tagged ``case:<ref>`` and
-    ``pathway:<id>``, by the task itself (see :func:`~pathways.orchestration.tasks.run_case_step`).
+    Each task run is named ``<case ref>:<stage>:<step>`` (the task's ``task_run_name``): Prefect's
+    UI finds a case's task runs by that name. They are tagged ``pathway:<id>`` with Prefect's
+    ``tags`` context manager, one tag for the whole run: Prefect reads a task run's tags as
+    concurrency-limit names and builds a slot service per distinct set of tags, so a tag per
+    case (``case:<ref>``) cost about a second per case-step, against a few milliseconds.
     Case-steps queued while it runs (a hand-off's first step) are picked up before it ends.
     """
 
@@ -34,7 +37,7 @@ def pathway_flow(pathway: str) -> Flow[[int], dict[str, int]]:
     def carry_out(limit: int = LIMIT) -> dict[str, int]:
         outcomes: Counter[str] = Counter()
         after = 0
-        with quiet_task_runs():
+        with quiet_task_runs(), tags(f"pathway:{pathway}"):
             while outcomes.total() < limit:
                 steps = find_case_steps(pathway, after, min(BATCH, limit - outcomes.total()))
                 if not steps:

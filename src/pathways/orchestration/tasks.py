@@ -15,7 +15,6 @@ from typing import Any
 from prefect import State, task
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import TaskRun
-from prefect.context import TaskRunContext
 from prefect.states import Completed
 
 from pathways.orchestration.runtime import current_app
@@ -31,21 +30,6 @@ class CaseStepFailed(Exception):
     def __init__(self, result: work.JobResult) -> None:
         super().__init__(f"{result.key}: {result.status} — {result.detail}")
         self.result = result
-
-
-def tag_this_task_run(*tags: str) -> None:
-    """Add tags to the running task run without making them concurrency-limit names.
-
-    Prefect takes a task's tags (its own and a ``tags()`` context's) as the names of
-    concurrency limits, and asks the server for slots on them before every task run that has
-    any: one API round trip per case-step (the largest part of Prefect's cost here, see
-    ``bench/RESULTS.md``). Added once the task runs, after that check, the tags travel with
-    the task run's next state events and the server records them, as it records any tag.
-    (No concurrency limit can use them: none should.)
-    """
-    context = TaskRunContext.get()
-    if context is not None:
-        context.task_run.tags = sorted({*context.task_run.tags, *tags})
 
 
 def _infrastructure_only(_task: Any, _run: TaskRun, state: State[Any]) -> bool:
@@ -69,13 +53,12 @@ def find_case_steps(pathway: str, after: int, limit: int) -> list[relay.CaseStep
     retry_condition_fn=_infrastructure_only,
 )
 def run_case_step(step: relay.CaseStep) -> State[work.JobResult]:
-    """Claim and run one case-step; its task run tags itself ``case:<ref>`` and ``pathway:<id>``.
+    """Claim and run one case-step; one another run did meanwhile ends in a state named Skipped.
 
-    One task definition for every case-step: its run's name and tags come from `step`, so no
-    Task is built per case-step and no tag reaches Prefect's concurrency check (see
-    :func:`tag_this_task_run`). One another run did meanwhile ends in a state named Skipped.
+    One task definition for every case-step: its run's name comes from `step`; the caller
+    submits it inside ``prefect.tags(f"pathway:{pathway}")`` (see
+    :func:`~pathways.orchestration.flows.pathway_flow`), so no Task is built per case-step.
     """
-    tag_this_task_run(*step.tags)
     result = work.run_job(current_app(), step.job_id)
     if result.status in ("retry", "dead"):
         raise CaseStepFailed(result)

@@ -27,15 +27,14 @@ from typing import TYPE_CHECKING, Any, Final
 
 from argon2 import PasswordHasher
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, select, update
 
 from pathways.domain.spec import LANGS, Role
-from pathways.errors import FieldError, NotFound, PathwaysError, Refused
+from pathways.errors import FieldError, LinkExpired, NotFound, Refused
 from pathways.services import directory, websessions
 from pathways.services.cases import CASE, ORG, PROJECT
 from pathways.services.tx import Tx, write
 from pathways.store.accounts import Account, ApiToken
-from pathways.store.prepared import Prepared
 from pathways.store.tables import AuditEvent
 
 if TYPE_CHECKING:
@@ -74,31 +73,6 @@ _GRANTABLE: Final[Mapping[Permission, frozenset[str]]] = {
     Permission.MANAGE: frozenset({"owner", "resource", "officer", "auditor"}),
     Permission.ADMIN: frozenset(directory.ROLES),
 }
-
-
-class Unauthenticated(PathwaysError):
-    """No valid session or token (HTTP 401)."""
-
-    exit_code = 5
-
-
-class Forbidden(Refused):
-    """The account sees this organisation but its role does not allow the action (HTTP 403)."""
-
-
-class TooManyAttempts(Refused):
-    """Too many failed logins for this account, or from this address (HTTP 429, ``Retry-After``)."""
-
-    def __init__(
-        self, message: str, *, hint: str | None = None, retry_after: int, per_address: bool = False
-    ) -> None:
-        super().__init__(message, hint=hint)
-        self.retry_after = retry_after  # seconds until an attempt is counted again
-        self.per_address = per_address  # the address's cap, not one account's
-
-
-class LinkExpired(Refused):
-    """A project owner's link is past its expiry (HTTP 410)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,14 +184,15 @@ def set_language(tx: Tx, *, account_id: int, language: str) -> None:
 
 def load_principal(conn: Connection, account_id: int) -> Principal | None:
     """The active account `account_id` with its roles; None when gone or inactive."""
-    return _principal(_BY_ACCOUNT.all(conn, {"account_id": account_id}))
+    return _principal(conn.execute(_BY_ACCOUNT, {"account_id": account_id}).mappings().all())
 
 
 def principal_for_session(conn: Connection, session_id: str, *, now: datetime) -> Principal | None:
     """The account of a live web session; None when it ended, expired or its account is inactive."""
     if len(session_id) > 100:
         return None
-    return _principal(_BY_SESSION.all(conn, {"token_hash": websessions.session_hash(session_id), "now": now}))
+    found = conn.execute(_BY_SESSION, {"token_hash": websessions.session_hash(session_id), "now": now})
+    return _principal(found.mappings().all())
 
 
 # The account, its person and its roles in one statement (one row per role): every request
@@ -237,26 +212,21 @@ _PRINCIPAL = (
     .outerjoin(directory.MEMBER, directory.MEMBER.c.person_id == ACCOUNT.c.person_id)
     .where(ACCOUNT.c.active.is_(True), directory.PERSON.c.erased_at.is_(None))
 )
-# Every page (session) and API (token) request starts with one of these: built once, run on the
-# driver's cursor (store.prepared): 16 µs on SQLite and 70 µs on PostgreSQL of CPU, against
-# 66 and 170 through SQLAlchemy's execution path (bench/RESULTS.md, eighth session).
-_BY_ACCOUNT = Prepared(_PRINCIPAL.where(ACCOUNT.c.id == bindparam("account_id")))
-_BY_TOKEN = Prepared(
-    _PRINCIPAL.join(TOKEN, TOKEN.c.account_id == ACCOUNT.c.id).where(
-        TOKEN.c.token_hash == bindparam("token_hash"), TOKEN.c.revoked_at.is_(None)
-    )
+# Every page (session) and API (token) request starts with one of these: built once, so that
+# SQLAlchemy finds its compiled form in its cache (and psycopg prepares it on the server).
+_BY_ACCOUNT = _PRINCIPAL.where(ACCOUNT.c.id == bindparam("account_id"))
+_BY_TOKEN = _PRINCIPAL.join(TOKEN, TOKEN.c.account_id == ACCOUNT.c.id).where(
+    TOKEN.c.token_hash == bindparam("token_hash"), TOKEN.c.revoked_at.is_(None)
 )
 # A page request: the session row (unique index on its hash) is checked in the same statement.
-_BY_SESSION = Prepared(
-    _PRINCIPAL.join(websessions.SESSION, websessions.SESSION.c.account_id == ACCOUNT.c.id).where(
-        websessions.SESSION.c.token_hash == bindparam("token_hash"),
-        websessions.SESSION.c.ended_at.is_(None),
-        websessions.SESSION.c.expires_at > bindparam("now"),
-    )
+_BY_SESSION = _PRINCIPAL.join(websessions.SESSION, websessions.SESSION.c.account_id == ACCOUNT.c.id).where(
+    websessions.SESSION.c.token_hash == bindparam("token_hash"),
+    websessions.SESSION.c.ended_at.is_(None),
+    websessions.SESSION.c.expires_at > bindparam("now"),
 )
 
 
-def _principal(rows: Sequence[Mapping[str, Any]]) -> Principal | None:
+def _principal(rows: Sequence[RowMapping]) -> Principal | None:
     if not rows:
         return None
     first = rows[0]
@@ -321,7 +291,7 @@ def principal_for_token(conn: Connection, token: str) -> Principal | None:
     """The account a bearer token belongs to; None for an unknown or revoked token."""
     if not token.startswith(f"{TOKEN_PREFIX}_") or len(token) > 200:
         return None
-    return _principal(_BY_TOKEN.all(conn, {"token_hash": _token_hash(token)}))
+    return _principal(conn.execute(_BY_TOKEN, {"token_hash": _token_hash(token)}).mappings().all())
 
 
 def revoke_token(tx: Tx, *, prefix: str) -> None:

@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Sequence, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -35,11 +35,10 @@ from pathways.domain.extra_holidays import ExtraHoliday
 from pathways.domain.loader import PathwayCatalog
 from pathways.domain.rules import DecisionContext, ProjectFacts
 from pathways.domain.spec import FieldType, PathwaySpec, Phase, StageSpec
-from pathways.errors import Conflict, FieldError, NotFound, Refused
+from pathways.errors import Conflict, FieldError, Meanwhile, NotFound, Refused
 from pathways.services import conflict, directory, org_holidays, outbox
 from pathways.services.facts import DbFacts
 from pathways.services.tx import Tx, write
-from pathways.store.prepared import Prepared, PreparedRows, pipeline
 from pathways.store.tables import AuditHead, Case, Notice, Organisation, Project, RefCounter, StageEntry
 
 if TYPE_CHECKING:
@@ -70,15 +69,17 @@ class Decided:
     queued_work: bool = False  # hand-offs, spawns or automatic steps now wait in the outbox
     # Decisions recorded after this one was worked out, which its officer had not seen
     # (decided again on the case as it had become: services.conflict).
-    decided_over: tuple[conflict.Meanwhile, ...] = ()
+    decided_over: tuple[Meanwhile, ...] = ()
 
 
 # Statements built once with bind parameters (b_*, never a column's name): a decision runs
-# each of them, and building a statement costs more than running it (bench/RESULTS.md).
-# A case by id or reference: every request about a case starts with it (store.prepared).
+# each of them, and building a statement costs more than running it (bench/RESULTS.md);
+# SQLAlchemy caches each one's compiled form, and on PostgreSQL psycopg prepares it on the
+# server (store.db).
+# A case by id or reference: every request about a case starts with it.
 _CASE_BY = {
-    "id": Prepared(select(CASE).where(CASE.c.id == bindparam("b_id"))),
-    "ref": Prepared(select(CASE).where(CASE.c.ref == bindparam("b_ref"))),
+    "id": select(CASE).where(CASE.c.id == bindparam("b_id")),
+    "ref": select(CASE).where(CASE.c.ref == bindparam("b_ref")),
 }
 _PROJECT_BY_ID = select(PROJECT).where(PROJECT.c.id == bindparam("b_id"))
 _ORG_ZONE = select(ORG.c.timezone).where(ORG.c.id == bindparam("b_id"))
@@ -110,21 +111,13 @@ _DECISION_FROM = (
     .outerjoin(ENTRY, ENTRY.c.id == CASE.c.current_entry_id)
     .outerjoin(HEAD, HEAD.c.organisation_id == CASE.c.organisation_id)
 )
-# The decision's statements run on the driver's cursor (store.prepared): a decision is about
-# eight statements, and SQLAlchemy's execution machinery cost more than the database work.
-# On PostgreSQL the read also takes the id of the stage entry the decision may insert, so
-# that every write of the decision can go to the server in one pipeline (store.prepared).
-_NEXT_ENTRY_ID = Sequence("stageentry_id_seq").next_value().label("next_entry_id")
 _DECISION_READ = {
-    (dialect, by): Prepared(
-        select(*_DECISION_COLUMNS, *((_NEXT_ENTRY_ID,) if dialect == "postgresql" else ()))
-        .select_from(_DECISION_FROM)
-        .where(CASE.c.id == bindparam("b_id") if by == "id" else CASE.c.ref == bindparam("b_ref"))
-    )
-    for dialect in ("sqlite", "postgresql")
+    by: select(*_DECISION_COLUMNS)
+    .select_from(_DECISION_FROM)
+    .where(CASE.c.id == bindparam("b_id") if by == "id" else CASE.c.ref == bindparam("b_ref"))
     for by in ("id", "ref")
 }
-_LEAVE_ENTRY = Prepared(
+_LEAVE_ENTRY = (
     update(ENTRY)
     .where(ENTRY.c.id == bindparam("b_id"))
     .values(
@@ -139,16 +132,11 @@ _LEAVE_ENTRY = Prepared(
 # whose stage the case has left when it falls due, and never sends it. Cancelling them here
 # cost a decision a quarter of its index pages (one leaf of the pending-notice index per notice,
 # scattered by due date); at the sweep they sit together at the front of that index.
-_INSERT_ENTRY = Prepared(
-    insert(ENTRY)
-    .values({c: bindparam(f"b_{c.key}", type_=c.type) for c in ENTRY.c if c.key != "id"})
-    .returning(ENTRY.c.id)
-)
-_INSERT_ENTRY_WITH_ID = Prepared(
-    insert(ENTRY).values({c: bindparam(f"b_{c.key}", type_=c.type) for c in ENTRY.c})
-)
-_INSERT_NOTICES = PreparedRows(NOTICE, [c for c in NOTICE.c if c.key != "id"])
-_SET_CURRENT_ENTRY = Prepared(
+_INSERT_ENTRY = insert(ENTRY).returning(ENTRY.c.id)
+# Every reminder and escalation of a stage entered, in one executemany (psycopg sends them
+# together in its own pipeline; sqlite3 loops in C).
+_INSERT_NOTICES = insert(NOTICE)
+_SET_CURRENT_ENTRY = (
     update(CASE)
     .where(CASE.c.id == bindparam("b_id"))
     .values(
@@ -169,7 +157,7 @@ _MOVE_CASE_VALUES = {
 # The optimistic version guard: no row updated means someone else decided meanwhile. The
 # resource person is set only by a decision naming one (an unchanged column touches no index).
 _MOVE_CASE = {
-    with_resource: Prepared(
+    with_resource: (
         update(CASE)
         .where(CASE.c.id == bindparam("b_id"), CASE.c.version == bindparam("b_version"))
         .values(
@@ -200,10 +188,10 @@ def _no_case(text: str) -> NotFound:
 def find_case(conn: Connection, ref: str | int) -> dict[str, Any]:
     """A case by reference (DIAG-2026-0001) or id."""
     text, params = _case_key(ref)
-    row = _CASE_BY["id" if "b_id" in params else "ref"].first(conn, params)
+    row = conn.execute(_CASE_BY["id" if "b_id" in params else "ref"], params).mappings().first()
     if row is None:
         raise _no_case(text)
-    return row
+    return dict(row)
 
 
 def next_ref(conn: Connection, prefix: str, year: int) -> str:
@@ -253,10 +241,8 @@ def _enter_stage(
     extra_holidays: tuple[ExtraHoliday, ...],
     zone: ZoneInfo,
     recorded: Mapping[str, Any],
-    entry_id: int | None = None,
 ) -> tuple[int, datetime | None]:
-    """Insert the stage entry (with `entry_id` if taken beforehand), schedule its reminders and
-    queue its automatic steps; nothing in it waits for a result when `entry_id` is given."""
+    """Insert the stage entry, schedule its reminders and queue its automatic steps."""
     due = due_at(
         stage,
         entered_at=tx.at,
@@ -266,43 +252,39 @@ def _enter_stage(
         extra_holidays=extra_holidays,
     )
     row = {
-        "b_case_id": case_id,
-        "b_seq": seq,
-        "b_stage": stage.id,
-        "b_entered_at": tx.at,
-        "b_due_at": due,
-        "b_left_at": None,
-        "b_outcome": None,
-        "b_values": {},
-        "b_decided_by": None,
-        "b_note": None,
+        "case_id": case_id,
+        "seq": seq,
+        "stage": stage.id,
+        "entered_at": tx.at,
+        "due_at": due,
+        "left_at": None,
+        "outcome": None,
+        "values": {},
+        "decided_by": None,
+        "note": None,
     }
-    if entry_id is None:
-        inserted = _INSERT_ENTRY.first(tx.conn, row)
-        assert inserted is not None
-        entry_id = int(inserted["id"])
-    else:
-        _INSERT_ENTRY_WITH_ID.send(tx.conn, row | {"b_id": entry_id})
+    entry_id = tx.conn.execute(_INSERT_ENTRY, row).scalar_one()
     notices = plan_notices(
         stage, entered_at=tx.at, due=due, territory=territory, zone=zone, extra_holidays=extra_holidays
     )
     rows = [
         {
-            "b_case_id": case_id,
-            "b_entry_id": entry_id,
-            "b_rule": n.rule,
-            "b_kind": n.kind,
-            "b_to_role": n.to_role,
-            "b_template": n.template,
-            "b_due_at": n.due_at,
-            "b_status": "pending",
-            "b_done_at": None,
+            "case_id": case_id,
+            "entry_id": entry_id,
+            "rule": n.rule,
+            "kind": n.kind,
+            "to_role": n.to_role,
+            "template": n.template,
+            "due_at": n.due_at,
+            "status": "pending",
+            "done_at": None,
         }
         for n in notices
     ]
-    _INSERT_NOTICES.insert(tx.conn, rows)
+    if rows:
+        tx.conn.execute(_INSERT_NOTICES, rows)
     for step in stage.steps:
-        outbox.send(
+        outbox.enqueue(
             tx,
             kind="step",
             key=f"step:{case_id}:{entry_id}:{step}",
@@ -370,7 +352,7 @@ def open_case(
         zone=zone,
         recorded={},
     )
-    _SET_CURRENT_ENTRY.execute(tx.conn, {"b_id": case_id, "b_entry": entry_id, "b_due": due})
+    tx.conn.execute(_SET_CURRENT_ENTRY, {"b_id": case_id, "b_entry": entry_id, "b_due": due})
     tx.audit(
         organisation_id=proj["organisation_id"],
         case_id=case_id,
@@ -404,7 +386,7 @@ class PreparedDecision:
     # give the project): still right as long as the case's version has not moved.
     self_contained: bool
     # Worked out again after the case moved: the decisions recorded since the first read.
-    decided_over: tuple[conflict.Meanwhile, ...] = ()
+    decided_over: tuple[Meanwhile, ...] = ()
 
 
 class _Moved(Exception):
@@ -453,7 +435,7 @@ class Deciding:
         self.conn = conn  # for the caller's own reads: who asks, may they, which case
         self._app = app
         self._at = at
-        self._prepared: PreparedDecision | None = None
+        self._worked_out: PreparedDecision | None = None
         self._actor_id: int | None = None
         self._decided: Decided | None = None
 
@@ -469,7 +451,7 @@ class Deciding:
     ) -> None:
         """Work the decision out (:func:`decide`'s refusals); it is written when the block ends."""
         self._actor_id = actor_id
-        self._prepared = prepare_decision(
+        self._worked_out = prepare_decision(
             self.conn,
             self._app.catalog,
             case=case,
@@ -481,8 +463,8 @@ class Deciding:
         )
 
     def _finish(self, write_: Callable[[PreparedDecision, int | None], Decided]) -> None:
-        if self._prepared is not None:
-            self._decided = write_(self._prepared, self._actor_id)
+        if self._worked_out is not None:
+            self._decided = write_(self._worked_out, self._actor_id)
 
     @property
     def decided(self) -> Decided:
@@ -585,12 +567,10 @@ def prepare_decision(
 ) -> PreparedDecision:
     """Read the case and work the decision out, writing nothing; :func:`decide`'s refusals."""
     text, params = _case_key(case)
-    read = _DECISION_READ[conn.dialect.name, "id" if "b_id" in params else "ref"]
-    with pipeline(conn):  # on PostgreSQL, BEGIN and the read in one round trip
-        found = read.send(conn, params)
-    row = found.first()
-    if row is None:
+    found = conn.execute(_DECISION_READ["id" if "b_id" in params else "ref"], params).mappings().first()
+    if found is None:
         raise _no_case(text)
+    row = dict(found)
     if expected_version is not None and row["version"] != expected_version:
         raise conflict.stale(conn, case_id=row["id"], ref=row["ref"], expected=expected_version)
     spec = catalog.get(row["pathway_id"], row["pathway_version"])
@@ -639,77 +619,73 @@ def _write_decision(tx: Tx, prepared: PreparedDecision) -> Decided:
     assert entry is not None
     assert left is not None
     resource = transition.values.get(RESOURCE_FIELD, row["resource_id"])
-    # Every write of the decision, sent together on PostgreSQL (one round trip); checked after.
-    with pipeline(tx.conn):
-        _LEAVE_ENTRY.send(
-            tx.conn,
-            {
-                "b_id": entry,
-                "b_at": tx.at,
-                "b_outcome": outcome,
-                "b_values": dict(transition.values),
-                "b_by": tx.actor_id,
-                "b_note": prepared.note,
-            },
-        )
-        entry_id, due = None, None
-        entered = transition.entered
-        if entered is not None:
-            recorded = {k: v for values_ in new.data.values() for k, v in values_.items()}
-            entry_id, due = _enter_stage(
-                tx,
-                case_id=row["id"],
-                ref=row["ref"],
-                spec=spec,
-                stage=spec.stage(entered),
-                seq=row["e_seq"] + 1,
-                territory=row["p_territory"],
-                extra_holidays=org_holidays.decode(row["o_holidays"]),
-                zone=ZoneInfo(row["o_timezone"]),
-                recorded=recorded,
-                entry_id=row.get("next_entry_id"),
-            )
-        moved = _MOVE_CASE[resource != row["resource_id"]].send(
-            tx.conn,
-            {
-                "b_id": row["id"],
-                "b_version": row["version"],
-                "b_stage": new.stage,
-                "b_status": new.status,
-                "b_result": new.result,
-                "b_data": dict(new.data),
-                "b_due": due,
-                "b_entry": entry_id,
-                "b_closed": tx.at if new.status == "closed" else None,
-                "b_resource": resource,
-                "b_new_version": row["version"] + 1,
-            },
-        )
-        appended = tx.begin_audit(
-            organisation_id=row["organisation_id"],
+    tx.conn.execute(
+        _LEAVE_ENTRY,
+        {
+            "b_id": entry,
+            "b_at": tx.at,
+            "b_outcome": outcome,
+            "b_values": dict(transition.values),
+            "b_by": tx.actor_id,
+            "b_note": prepared.note,
+        },
+    )
+    entry_id, due = None, None
+    entered = transition.entered
+    if entered is not None:
+        recorded = {k: v for values_ in new.data.values() for k, v in values_.items()}
+        entry_id, due = _enter_stage(
+            tx,
             case_id=row["id"],
-            kind="decision",
-            payload={
-                "ref": row["ref"],
-                "stage": left,
-                "outcome": outcome,
-                "entered": entered,
-                "result": new.result,
-                # What was typed stays in the stage entry, which can be erased on request; the
-                # chain holds the field names and a keyed digest, so an edit of the entry is
-                # still detectable.
-                "entry": entry,
-                "fields": sorted(transition.values),
-                "values_digest": values_digest(tx.key, transition.values, prepared.note),
-                "version": row["version"] + 1,
-                # The decision events it was recorded right after, unseen (services.conflict).
-                **({"decided_over": [m.seq for m in prepared.decided_over]} if prepared.decided_over else {}),
-            },
-            head=(row["h_seq"], row["h_digest"]) if row["h_seq"] is not None else None,
+            ref=row["ref"],
+            spec=spec,
+            stage=spec.stage(entered),
+            seq=row["e_seq"] + 1,
+            territory=row["p_territory"],
+            extra_holidays=org_holidays.decode(row["o_holidays"]),
+            zone=ZoneInfo(row["o_timezone"]),
+            recorded=recorded,
         )
-    if moved.rowcount != 1:
+    moved = tx.conn.execute(
+        _MOVE_CASE[resource != row["resource_id"]],
+        {
+            "b_id": row["id"],
+            "b_version": row["version"],
+            "b_stage": new.stage,
+            "b_status": new.status,
+            "b_result": new.result,
+            "b_data": dict(new.data),
+            "b_due": due,
+            "b_entry": entry_id,
+            "b_closed": tx.at if new.status == "closed" else None,
+            "b_resource": resource,
+            "b_new_version": row["version"] + 1,
+        },
+    )
+    if moved.rowcount != 1:  # the caller rolls back what was written above
         raise _Moved
-    appended.finish()
+    tx.audit(
+        organisation_id=row["organisation_id"],
+        case_id=row["id"],
+        kind="decision",
+        payload={
+            "ref": row["ref"],
+            "stage": left,
+            "outcome": outcome,
+            "entered": entered,
+            "result": new.result,
+            # What was typed stays in the stage entry, which can be erased on request; the
+            # chain holds the field names and a keyed digest, so an edit of the entry is
+            # still detectable.
+            "entry": entry,
+            "fields": sorted(transition.values),
+            "values_digest": values_digest(tx.key, transition.values, prepared.note),
+            "version": row["version"] + 1,
+            # The decision events it was recorded right after, unseen (services.conflict).
+            **({"decided_over": [m.seq for m in prepared.decided_over]} if prepared.decided_over else {}),
+        },
+        head=(row["h_seq"], row["h_digest"]) if row["h_seq"] is not None else None,
+    )
     _record_identifiers(tx, spec.stage(left).fields_for(outcome), transition.values, proj, row["id"])
     _follow_up(tx, row=row, proj=proj, transition=transition, entry_id=entry)
     return Decided(

@@ -19,13 +19,11 @@ made on a state that no longer is.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, select
 
-from pathways.errors import Conflict
+from pathways.errors import DecidedMeanwhile, Meanwhile
 from pathways.store.tables import AuditEvent, Case, Person
 
 AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
@@ -39,38 +37,6 @@ _UNSEEN = {
     "en": "recorded right after {by}'s decision '{outcome}', which was not seen when deciding",
 }
 _SOMEONE = {"fr": "quelqu'un", "nl": "iemand", "en": "someone"}
-
-
-@dataclass(frozen=True, slots=True)
-class Meanwhile:
-    """A decision recorded on a case after someone read it: who, what, when."""
-
-    seq: int  # its audit event, in the organisation's chain
-    by: str | None
-    stage: str
-    outcome: str
-    at: datetime
-    version: int  # the case's version it made
-
-
-class DecidedMeanwhile(Conflict):
-    """The case moved on from the version a decision was made on; names the decisions since."""
-
-    def __init__(self, ref: str, *, expected: int, now: int, meanwhile: tuple[Meanwhile, ...]) -> None:
-        self.ref = ref
-        self.expected = expected
-        self.now = now
-        self.meanwhile = meanwhile
-        who = "; ".join(
-            f"{m.by or 'someone'} recorded '{m.outcome}' at {m.stage} on {m.at:%Y-%m-%d %H:%M} UTC"
-            for m in meanwhile
-        )
-        super().__init__(
-            f"case {ref} changed since you read it (version {expected}, now {now})"
-            + (f": {who}" if who else ""),
-            hint=f"read the case again (`pathways case show {ref}`, GET /api/v1/cases/{ref}) and, if your "
-            f"decision still stands, send it with expected version {now}",
-        )
 
 
 def decisions_since(

@@ -18,15 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from pathways.errors import InvalidInput, PathwaysError
+from pathways.errors import ImportRefused, InvalidInput, PathwaysError, RowProblem
 
-__all__ = ["Column", "CsvFile", "ImportRefused", "Progress", "Row", "RowProblem", "rows"]
+__all__ = ["Column", "CsvFile", "Progress", "Row", "rows"]
 
 Progress = Callable[[str, int, int], None]
 """Called with (phase, rows done, rows in all); phase is ``"check"`` then ``"import"``."""
 
 _CHECK_EVERY: Final = 500
-_SHOWN: Final = 50  # problems spelled out in the error message (all of them are in `problems`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,41 +36,6 @@ class Column:
     aliases: tuple[str, ...] = ()
     required: bool = False
     max_length: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class RowProblem:
-    """Why one line of the file cannot be imported."""
-
-    line: int
-    column: str | None
-    reason: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}" + (f", {self.column}" if self.column else "") + f": {self.reason}"
-
-
-class ImportRefused(InvalidInput):
-    """Some rows (or the header) are invalid: nothing was imported. `problems` lists every one."""
-
-    def __init__(
-        self, what: str, problems: Sequence[RowProblem], *, rows: int, columns: Sequence[Column] = ()
-    ) -> None:
-        self.problems = tuple(problems)
-        self.lines = sorted({p.line for p in self.problems})
-        shown = "\n".join(f"  {p}" for p in self.problems[:_SHOWN])
-        more = f"\n  ... and {len(self.problems) - _SHOWN} more" if len(self.problems) > _SHOWN else ""
-        if columns:
-            names = ", ".join(c.name + ("*" if c.required else "") for c in columns)
-            message = f"the header line is refused; nothing was imported:\n{shown}"
-            hint = f"columns (* required): {names}; see docs/IMPORT.md"
-        else:
-            message = (
-                f"{len(self.lines)} of {rows} {what} rows are invalid (lines {_ranges(self.lines)}); "
-                f"nothing was imported:\n{shown}{more}"
-            )
-            hint = "fix these lines, or import the other rows with --skip-invalid"
-        super().__init__(message, hint=hint)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,13 +129,10 @@ def _header(header: Sequence[str], columns: Sequence[Column], line: int) -> list
         if c.required and c.name not in names
     ]
     if problems:
-        raise ImportRefused("header", problems, rows=0, columns=columns)
+        raise ImportRefused(
+            "header", problems, rows=0, columns=[c.name + ("*" if c.required else "") for c in columns]
+        )
     return names
-
-
-def _ranges(lines: Sequence[int]) -> str:
-    shown = ", ".join(map(str, lines[:20]))
-    return shown + (f" and {len(lines) - 20} more" if len(lines) > 20 else "")
 
 
 class Row:

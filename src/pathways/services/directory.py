@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import ColumnElement, Connection, func, select
 
-from pathways.domain import identifiers
+from pathways.domain import identifiers, lifecycle
 from pathways.domain.calendar import parse_territory
 from pathways.domain.extra_holidays import ExtraHoliday
 from pathways.domain.spec import LANGS, Phase
@@ -270,7 +270,7 @@ def add_project(
     siret: str | None,
     bce: str | None,
     territory: str | None,
-    phase: str,
+    phase: str | None,
     legal_form: str | None,
     permanent_jobs: int = 0,
     fixed_term_jobs: int = 0,
@@ -280,20 +280,20 @@ def add_project(
 ) -> Created:
     """Add a supported project; identifiers are checked (Luhn, mod 97), and unique in the organisation.
 
-    The owner must be a member of the organisation: another organisation's person gets the
-    answer an unknown one gets.
+    Without a `phase`, a project with a SIRET or BCE number is `founded`, else an `idea`
+    (see :func:`pathways.domain.lifecycle.initial_phase`); the `project_added` event says
+    where the phase came from (`phase_from`). The owner must be a member of the
+    organisation: another organisation's person gets the answer an unknown one gets.
     """
     organisation = find_org(tx.conn, org)
     org_id = int(organisation["id"])
     name = _name(name)
-    if phase not in {p.value for p in Phase}:
-        raise FieldError(
-            "phase", f"{phase!r} is not a phase", hint=f"use one of {', '.join(p.value for p in Phase)}"
-        )
+    given = parse_phase(phase)
     if permanent_jobs < 0 or fixed_term_jobs < 0:
         raise InvalidInput("job counts cannot be negative")
     siret_n = identifiers.check_siret(siret) if siret else None
     bce_n = identifiers.check_bce(bce) if bce else None
+    start = lifecycle.initial_phase(given, identified=bool(siret_n or bce_n))
     owner_id = find_person(tx.conn, owner, org_id=org_id)["id"] if owner is not None else None
     code = parse_territory(territory) if territory else organisation["territory"]
     if siret_n or bce_n:
@@ -312,7 +312,7 @@ def add_project(
         ess_status=ess_status,
         sector=sector,
         territory=code,
-        phase=phase,
+        phase=start.phase.value,
         permanent_jobs=permanent_jobs,
         fixed_term_jobs=fixed_term_jobs,
         owner_id=owner_id,
@@ -321,9 +321,26 @@ def add_project(
     tx.audit(
         organisation_id=org_id,
         kind="project_added",
-        payload={"project": project_id, "phase": phase, "territory": code},
+        payload={
+            "project": project_id,
+            "phase": start.phase.value,
+            "phase_from": start.source,
+            "territory": code,
+        },
     )
     return Created(project_id, str(project_id))
+
+
+def parse_phase(text: str | None) -> Phase | None:
+    """A lifecycle phase as typed (any case, blanks around); None for none; FieldError otherwise."""
+    if text is None or not text.strip():
+        return None
+    try:
+        return Phase(text.strip().lower())
+    except ValueError:
+        raise FieldError(
+            "phase", f"{text!r} is not a phase", hint=f"use one of {', '.join(p.value for p in Phase)}"
+        ) from None
 
 
 def refuse_twin(conn: Connection, org_id: int, column: str, number: str | None, label: str) -> None:

@@ -10,12 +10,14 @@ channels not recorded as sent, so at most the messages in flight go out twice
 and the attempts show it. Failures retry with exponential backoff; after
 :data:`MAX_ATTEMPTS` the job is ``dead`` (dead-lettered) until :func:`retry_message`.
 
-The jobs of a claimed batch are sent by a small pool of threads (:data:`WORKERS`):
-Apprise's e-mail plugin spends most of a send building an SSL context (it loads the
-system CA bundle on every send, even for plain SMTP, and offers no way to reuse one),
-work that releases the GIL and overlaps with other sends' network and database waits.
-So at most ``workers`` messages are in flight, and a killed dispatcher may repeat each
-of them once; ``workers=1`` sends one at a time.
+The jobs of a claimed batch are sent by a small pool of threads (:data:`WORKERS`), so one
+message's SMTP round trips and database commits overlap another's. A pool of our own rather
+than Apprise's concurrent ``notify()`` (one ``Apprise`` holding many targets): that sends one
+body to every target and answers one True/False for all, where each message here is its own
+text and each channel needs its own recorded outcome. At most ``workers`` messages are in
+flight, and a killed dispatcher may repeat each of them once; ``workers=1`` sends one at a time.
+What bounds the rate of e-mail is the SSL context Apprise builds for each one: see
+:mod:`pathways.notify.deliver`.
 """
 
 from __future__ import annotations

@@ -27,11 +27,12 @@ from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import Connection, Table, func, insert, select, text
 
-from pathways.domain import identifiers
+from pathways.domain import identifiers, lifecycle
 from pathways.domain.calendar import parse_territory
 from pathways.domain.spec import LANGS, Phase
+from pathways.errors import ImportRefused, RowProblem
 from pathways.notify.destination import channel_problems
-from pathways.services.csvfile import Column, CsvFile, ImportRefused, Progress, Row, RowProblem, rows
+from pathways.services.csvfile import Column, CsvFile, Progress, Row, rows
 from pathways.services.directory import MEMBER, ORG, PERSON, PROJECT, ROLES, slugify
 from pathways.services.tx import Tx, write
 
@@ -129,6 +130,8 @@ def import_people(
 class _Checked:
     good: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # (line, row to insert)
     problems: list[RowProblem] = field(default_factory=list)
+    # lines giving a phase before `founded` with a legal identifier: recorded in the import event
+    despite_identifier: set[int] = field(default_factory=set)
 
 
 def _pairs(
@@ -239,9 +242,15 @@ def _check_projects(conn: Connection, source: CsvFile, progress: Progress | None
         siret = row.parse(col["siret"], identifiers.check_siret)
         bce = row.parse(col["bce"], identifiers.check_bce)
         territory = row.parse(col["territory"], parse_territory)
-        phase = (row.get(col["phase"]) or "idea").lower()
-        if phase not in phases:
-            row.fail("phase", f"'{phase}' is not a phase: use one of {', '.join(phases)}")
+        given = (row.get(col["phase"]) or "").lower()
+        if given and given not in phases:
+            row.fail("phase", f"'{given}' is not a phase: use one of {', '.join(phases)}")
+        # As `add_project`: no phase means founded with a SIRET or BCE number, else idea.
+        start = lifecycle.initial_phase(
+            Phase(given) if given in phases else None, identified=bool(siret or bce)
+        )
+        if start.source == "given_despite_identifier":
+            out.despite_identifier.add(line)
         jobs = {key: _count(row, col[key]) for key in ("permanent_jobs", "fixed_term_jobs")}
         extra = {key: row.get(col[key]) for key in ("legal_form", "rna", "sector", "ess_status")}
         if siret and org_id is not None:
@@ -275,7 +284,7 @@ def _check_projects(conn: Connection, source: CsvFile, progress: Progress | None
                 "siren": siret[:9] if siret else None,
                 "bce": bce,
                 "territory": territory or orgs.territory[org_id],
-                "phase": phase,
+                "phase": start.phase.value,
             }
             out.good.append((line, {**project, **jobs, **extra}))
     return out
@@ -434,18 +443,20 @@ def _finish(
         with write(app) as tx:
             ids, per_org = inserter(tx, good, advance)
             skipped_lines = sorted({p.line for p in problems})
+            lines = [line for line, _ in checked.good]
+            noted = {i for line, i in zip(lines, ids, strict=True) if line in checked.despite_identifier}
             for org_id, created in sorted(per_org.items()):
-                tx.audit(
-                    organisation_id=org_id,
-                    kind=f"{what}_imported",
-                    payload={
-                        "count": len(created),
-                        what: created,
-                        "file_sha256": source.sha256,
-                        "rows": len(source.rows),
-                        "skipped_lines": skipped_lines,
-                    },
-                )
+                payload: dict[str, Any] = {
+                    "count": len(created),
+                    what: created,
+                    "file_sha256": source.sha256,
+                    "rows": len(source.rows),
+                    "skipped_lines": skipped_lines,
+                }
+                if noted.intersection(created):
+                    # the phase_from of `project_added`, for the rows of a file
+                    payload["phase_given_despite_identifier"] = sorted(noted.intersection(created))
+                tx.audit(organisation_id=org_id, kind=f"{what}_imported", payload=payload)
     return ImportReport(
         what=what,
         rows=len(source.rows),

@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
-    Function,
     ScalarSelect,
     String,
     bindparam,
@@ -22,7 +21,6 @@ from sqlalchemy import (
     delete,
     func,
     insert,
-    literal_column,
     select,
 )
 
@@ -46,10 +44,8 @@ _CASE = Case.__table__  # type: ignore[attr-defined]
 _CODE = func.coalesce(HOLIDAY.c.year, 0) * 10000 + HOLIDAY.c.month * 100 + HOLIDAY.c.day
 
 CODES_OF_CASE_ORG: ScalarSelect[Any] = (
-    # SQLAlchemy's aggregate_strings (string_agg, group_concat), its separator written as SQL
-    # text: func.aggregate_strings binds it at execution time, which the decision's prepared
-    # statements (store.prepared) do not do.
-    select(Function("aggregate_strings", cast(_CODE, String), literal_column("','"), type_=String()))
+    # SQLAlchemy's aggregate_strings: string_agg on PostgreSQL, group_concat on SQLite.
+    select(func.aggregate_strings(cast(_CODE, String), ","))
     .where(HOLIDAY.c.organisation_id == _CASE.c.organisation_id)
     .scalar_subquery()
 )

@@ -76,11 +76,6 @@ class CaseStep:
         """``<case ref>:<stage>:<step>``: how operators find it in Prefect's UI."""
         return f"{self.ref}:{self.stage}:{self.step}"
 
-    @property
-    def tags(self) -> tuple[str, str]:
-        """``case:<ref>`` and ``pathway:<id>``."""
-        return (f"case:{self.ref}", f"pathway:{self.pathway}")
-
 
 def pending_case_steps(
     app: App, *, pathway: str, after: int = 0, limit: int = 100, now: datetime | None = None

@@ -35,13 +35,11 @@ from typing import TYPE_CHECKING, Any, Final
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, delete, func, select, update
 
-from pathways.errors import FieldError
+from pathways.errors import FieldError, TooManyAttempts, Unauthenticated
 from pathways.services import directory, websessions
 from pathways.services.accounts import (
     ACCOUNT,
     Principal,
-    TooManyAttempts,
-    Unauthenticated,
     load_principal,
     password_hasher,
 )

@@ -12,7 +12,6 @@ from sqlalchemy import Connection, Insert, insert
 
 from pathways.errors import InvalidInput
 from pathways.store import audit
-from pathways.store.audit import PendingAppend
 
 if TYPE_CHECKING:
     from pathways.bootstrap import App
@@ -60,21 +59,7 @@ class Tx:
         ``head``: the chain's (seq, digest) read earlier in this transaction, if the caller has it
         (see :func:`pathways.store.audit.append_event`).
         """
-        return self.begin_audit(
-            organisation_id=organisation_id, kind=kind, payload=payload, case_id=case_id, head=head
-        ).finish()
-
-    def begin_audit(
-        self,
-        *,
-        organisation_id: int,
-        kind: str,
-        payload: Mapping[str, Any],
-        case_id: int | None = None,
-        head: tuple[int, str] | None = None,
-    ) -> PendingAppend:
-        """:meth:`audit` in two halves, so that its statement can join a pipeline."""
-        return audit.begin_append(
+        return audit.append_event(
             self.conn,
             key=self.key,
             organisation_id=organisation_id,

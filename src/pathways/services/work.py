@@ -12,7 +12,8 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import select, update
 
@@ -22,7 +23,7 @@ from pathways.services.tx import Tx, write
 from pathways.store.tables import OutboxJob
 
 if TYPE_CHECKING:
-    from pathways.bootstrap import App
+    from pathways.bootstrap import App, StepRunner
 
 log = logging.getLogger(__name__)
 JOB = OutboxJob.__table__  # type: ignore[attr-defined]
@@ -146,14 +147,19 @@ def _add_to_committee_agenda(app: App, tx: Tx, job: Mapping[str, Any]) -> str:
     return f"on the agenda of {meeting or 'the next committee'} with {doc}"
 
 
-STEPS: dict[str, Callable[[App, Tx, Mapping[str, Any]], str]] = {
-    "render_document": _render_document,
-    "add_to_committee_agenda": _add_to_committee_agenda,
-}
+# The implementation of every automatic step pathways.domain.programme.STEPS declares; the
+# App is built with this mapping (bootstrap) and refuses to start if the two lists differ.
+STEP_RUNNERS: Final[Mapping[str, StepRunner]] = MappingProxyType(
+    {
+        "render_document": _render_document,
+        "add_to_committee_agenda": _add_to_committee_agenda,
+    }
+)
 
 
 def _step(app: App, tx: Tx, job: Mapping[str, Any]) -> str:
-    return STEPS[job["payload"]["step"]](app, tx, job)  # the loader refused unknown step names
+    # The loader refused step names outside app.registry, which app.step_runners implements.
+    return app.step_runners[job["payload"]["step"]](app, tx, job)
 
 
 HANDLERS: dict[str, Callable[[App, Tx, Mapping[str, Any]], str]] = {

@@ -50,7 +50,6 @@ from sqlalchemy import Connection, Row, Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from pathways.store.anchor import KNOWN_ORGANISATIONS
-from pathways.store.prepared import Prepared, Sent
 from pathways.store.tables import AuditEvent, AuditHead
 
 GENESIS: Final = "0" * 64
@@ -70,19 +69,15 @@ _LOOKAHEAD: Final = 256
 _STREAM_BATCH: Final = 2000
 
 # Statements built once: the append is on the decision hot path.
-_SELECT_HEAD = Prepared(
+_SELECT_HEAD = (
     select(_HEAD.c.seq, _HEAD.c.digest).where(_HEAD.c.organisation_id == bindparam("org")).with_for_update()
 )
 _CREATE_HEAD = {
     "postgresql": postgresql.insert(_HEAD).on_conflict_do_nothing(index_elements=["organisation_id"]),
     "sqlite": sqlite.insert(_HEAD).on_conflict_do_nothing(index_elements=["organisation_id"]),
 }
-_INSERT_EVENT = Prepared(
-    insert(_EVENT)
-    .values({c: bindparam(c.key, type_=c.type) for c in _EVENT.c if c.key != "id"})
-    .returning(_EVENT.c.id)
-)
-_UPDATE_HEAD = Prepared(
+_INSERT_EVENT = insert(_EVENT).returning(_EVENT.c.id)
+_UPDATE_HEAD = (
     update(_HEAD)
     .where(_HEAD.c.organisation_id == bindparam("org"))
     .values(seq=bindparam("new_seq"), digest=bindparam("new_digest"))
@@ -90,18 +85,22 @@ _UPDATE_HEAD = Prepared(
 # An append whose caller read the head earlier in its transaction (unlocked, e.g. in a joined
 # read): moving the head on only if it is still the one read takes the row lock and checks it
 # in one statement.
-_ADVANCE_HEAD = Prepared(
+_ADVANCE_HEAD = (
     update(_HEAD)
     .where(_HEAD.c.organisation_id == bindparam("org"), _HEAD.c.seq == bindparam("old_seq"))
     .values(seq=bindparam("new_seq"), digest=bindparam("new_digest"))
 )
-# PostgreSQL: the same and the event's insert in one statement (nothing inserted if the head moved).
-_ADVANCED = _ADVANCE_HEAD.statement.returning(_HEAD.c.seq).cte("advanced")  # type: ignore[attr-defined]
-_ADVANCE_AND_INSERT = Prepared(
+# PostgreSQL: the same and the event's insert in one statement, one round trip (nothing inserted
+# if the head moved). The event's values are named e_<column>: a parameter named after a column
+# of audithead would be added to the SET clause of the head's update.
+_EVENT_COLUMNS: Final = [c for c in _EVENT.c if c.key != "id"]
+_ADVANCE_AND_INSERT = (
     insert(_EVENT)
     .from_select(
-        [c.key for c in _EVENT.c if c.key != "id"],
-        select(*[bindparam(c.key, type_=c.type) for c in _EVENT.c if c.key != "id"]).select_from(_ADVANCED),
+        [c.key for c in _EVENT_COLUMNS],
+        select(*[bindparam(f"e_{c.key}", type_=c.type) for c in _EVENT_COLUMNS]).select_from(
+            _ADVANCE_HEAD.returning(_HEAD.c.seq).cte("advanced")
+        ),
     )
     .returning(_EVENT.c.id)
 )
@@ -163,55 +162,6 @@ def append_event(
     row lock), in the same statement as the event's insert on PostgreSQL; if another append
     moved it meanwhile, the head is read again under the lock, as without ``head``.
     """
-    return begin_append(
-        conn,
-        key=key,
-        organisation_id=organisation_id,
-        kind=kind,
-        effective_at=effective_at,
-        recorded_at=recorded_at,
-        payload=payload,
-        case_id=case_id,
-        actor_id=actor_id,
-        head=head,
-    ).finish()
-
-
-@dataclass(slots=True)
-class PendingAppend:
-    """An append begun with the head read earlier: :meth:`finish` gives the event's id."""
-
-    conn: Connection
-    key: bytes
-    event: dict[str, Any]
-    sent: Sent | None
-
-    def finish(self) -> int:
-        """The appended event's id; appends under the head's lock if the head had moved.
-
-        Inside :func:`~pathways.store.prepared.pipeline`, call it after the block.
-        """
-        if self.sent is not None:
-            inserted = self.sent.first()
-            if inserted is not None:
-                return int(inserted["id"])
-        return _append_locked(self.conn, self.key, self.event)
-
-
-def begin_append(
-    conn: Connection,
-    *,
-    key: bytes,
-    organisation_id: int,
-    kind: str,
-    effective_at: datetime,
-    recorded_at: datetime,
-    payload: Mapping[str, Any],
-    case_id: int | None = None,
-    actor_id: int | None = None,
-    head: tuple[int, str] | None = None,
-) -> PendingAppend:
-    """:func:`append_event` in two halves, so that its statement can join a pipeline."""
     if not key:
         raise ValueError("the audit key is empty")
     if len(kind) > _KIND_MAX:
@@ -226,41 +176,42 @@ def begin_append(
         "recorded_at": recorded_at,
         "payload": document,
     }
-    if head is None:
-        return PendingAppend(conn, key, event, None)
-    seq = head[0] + 1
-    digest = _digest(key, head[1], seq=seq, **event)
-    row = event | {"seq": seq, "prev_digest": head[1], "digest": digest}
-    moves = {"org": organisation_id, "old_seq": head[0], "new_seq": seq, "new_digest": digest}
-    if conn.dialect.name == "postgresql":
-        return PendingAppend(conn, key, event, _ADVANCE_AND_INSERT.send(conn, row | moves))
-    if _ADVANCE_HEAD.execute(conn, moves) != 1:
-        return PendingAppend(conn, key, event, None)
-    return PendingAppend(conn, key, event, _INSERT_EVENT.send(conn, row))
+    if head is not None:
+        seq = head[0] + 1
+        digest = _digest(key, head[1], seq=seq, **event)
+        row = event | {"seq": seq, "prev_digest": head[1], "digest": digest}
+        moves = {"org": organisation_id, "old_seq": head[0], "new_seq": seq, "new_digest": digest}
+        if conn.dialect.name == "postgresql":
+            values = moves | {f"e_{name}": value for name, value in row.items()}
+            inserted = conn.execute(_ADVANCE_AND_INSERT, values).scalar()
+            if inserted is not None:
+                return int(inserted)
+        elif conn.execute(_ADVANCE_HEAD, moves).rowcount == 1:
+            return _insert_event(conn, row)
+    # No head read beforehand, or it moved meanwhile: read it again under its row lock.
+    return _append_locked(conn, key, event)
 
 
 def _append_locked(conn: Connection, key: bytes, event: dict[str, Any]) -> int:
     """Append `event` after the head read under its row lock (created for a first event)."""
     organisation_id = event["organisation_id"]
-    head = _SELECT_HEAD.first(conn, {"org": organisation_id})
+    head = conn.execute(_SELECT_HEAD, {"org": organisation_id}).first()
     if head is None:
         # First event of this organisation, or a concurrent first append: whoever loses the
         # insert waits on the winner's row lock below, then reads its committed head.
         create = _CREATE_HEAD[conn.dialect.name]
         conn.execute(create, {"organisation_id": organisation_id, "seq": 0, "digest": GENESIS})
-        head = _SELECT_HEAD.first(conn, {"org": organisation_id})
+        head = conn.execute(_SELECT_HEAD, {"org": organisation_id}).first()
         assert head is not None
-    seq = head["seq"] + 1
-    digest = _digest(key, head["digest"], seq=seq, **event)
-    event_id = _insert_event(conn, event | {"seq": seq, "prev_digest": head["digest"], "digest": digest})
-    _UPDATE_HEAD.execute(conn, {"org": organisation_id, "new_seq": seq, "new_digest": digest})
+    seq = head.seq + 1
+    digest = _digest(key, head.digest, seq=seq, **event)
+    event_id = _insert_event(conn, event | {"seq": seq, "prev_digest": head.digest, "digest": digest})
+    conn.execute(_UPDATE_HEAD, {"org": organisation_id, "new_seq": seq, "new_digest": digest})
     return event_id
 
 
 def _insert_event(conn: Connection, row: dict[str, Any]) -> int:
-    inserted = _INSERT_EVENT.first(conn, row)
-    assert inserted is not None
-    return int(inserted["id"])
+    return int(conn.execute(_INSERT_EVENT, row).scalar_one())
 
 
 def verify_chain(conn: Connection, *, key: bytes, organisation_id: int | None = None) -> list[VerifyReport]:

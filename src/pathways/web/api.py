@@ -13,12 +13,11 @@ from sqlalchemy import text
 
 from pathways import __version__
 from pathways.bootstrap import App
-from pathways.errors import FieldError
+from pathways.errors import FieldError, Forbidden
 from pathways.services import cases, directory, queries, work
-from pathways.services.accounts import Forbidden, Permission
+from pathways.services.accounts import Permission
 from pathways.web import manager, reads
 from pathways.web.deps import ApiUser, AppDep, Caller
-from pathways.web.route import OneTripRoute
 from pathways.web.schemas import (
     AuditEventPublic,
     CaseDetail,
@@ -57,7 +56,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": Problem, "description": "Invalid input; `field` names the field"},
 }
 
-router = APIRouter(prefix="/api/v1", responses=ERRORS, route_class=OneTripRoute)
+router = APIRouter(prefix="/api/v1", responses=ERRORS)
 
 CaseRef = Annotated[
     str,

@@ -25,11 +25,10 @@ from pathways.services import org_holidays
 from pathways.services.accounts import Permission
 from pathways.web.api import ERRORS
 from pathways.web.deps import Caller
-from pathways.web.route import OneTripRoute
 from pathways.web.schemas import Ref
 from pathways.web.scope import Scope
 
-router = APIRouter(prefix="/api/v1", responses=ERRORS, route_class=OneTripRoute)
+router = APIRouter(prefix="/api/v1", responses=ERRORS)
 
 
 def _no_nul(value: str) -> str:

@@ -30,8 +30,18 @@ from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalErr
 
 from pathways import __version__
 from pathways.bootstrap import App
-from pathways.errors import FieldError, InvalidInput, NotFound, PathwaysError, Refused, Unavailable
-from pathways.services.accounts import Forbidden, LinkExpired, TooManyAttempts, Unauthenticated
+from pathways.errors import (
+    FieldError,
+    Forbidden,
+    InvalidInput,
+    LinkExpired,
+    NotFound,
+    PathwaysError,
+    Refused,
+    TooManyAttempts,
+    Unauthenticated,
+    Unavailable,
+)
 from pathways.web import api, api_holidays, casepage, manager, owner, pages
 from pathways.web.deps import CsrfRefused, LoginRequired
 from pathways.web.headers import SecurityHeaders, api_docs

@@ -9,10 +9,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Connection
 
 from pathways.bootstrap import App
-from pathways.errors import FieldError, InvalidInput, PathwaysError, Refused
+from pathways.errors import DecidedMeanwhile, FieldError, Forbidden, InvalidInput, PathwaysError, Refused
 from pathways.services import cases, queries, timeline
-from pathways.services.accounts import Forbidden, Permission, Principal
-from pathways.services.conflict import DecidedMeanwhile
+from pathways.services.accounts import Permission, Principal
 from pathways.services.dispatch import list_messages
 from pathways.web import forms, reads
 from pathways.web.api import field_of, follow

@@ -18,8 +18,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection
 
 from pathways.bootstrap import App
+from pathways.errors import Unauthenticated
 from pathways.services import accounts
-from pathways.services.accounts import Principal, Unauthenticated
+from pathways.services.accounts import Principal
 from pathways.services.tx import Tx, write
 from pathways.web.session import CSRF_FIELD, Session, read_session
 

@@ -13,9 +13,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from pathways.errors import NotFound
+from pathways.errors import Forbidden, NotFound
 from pathways.services import auditing, charts, graph, queries, reports
-from pathways.services.accounts import Forbidden, Permission, Principal
+from pathways.services.accounts import Permission, Principal
 from pathways.services.dispatch import retry_message
 from pathways.web import reads
 from pathways.web.deps import AppDep, Csrf, PageUser

@@ -8,9 +8,16 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from pathways.domain.spec import LANGS, Phase
-from pathways.errors import FieldError, InvalidInput, PathwaysError
+from pathways.errors import (
+    FieldError,
+    Forbidden,
+    InvalidInput,
+    PathwaysError,
+    TooManyAttempts,
+    Unauthenticated,
+)
 from pathways.services import accounts, cases, directory, queries, signin, websessions
-from pathways.services.accounts import Permission, Principal, TooManyAttempts, Unauthenticated
+from pathways.services.accounts import Permission, Principal
 from pathways.services.tx import write
 from pathways.web import reads
 from pathways.web.api import follow
@@ -274,7 +281,7 @@ def add_project(request: Request, app: AppDep, user: PageUser) -> Response:
                 siret=entered["siret"].strip() or None,
                 bce=entered["bce"].strip() or None,
                 territory=None,
-                phase=entered["phase"] or "idea",
+                phase=entered["phase"] or None,  # none chosen: founded with an identifier, else idea
                 legal_form=entered["legal_form"].strip()[:40] or None,
                 permanent_jobs=int(entered["jobs"] or 0),
             )
@@ -318,9 +325,7 @@ def add_person(request: Request, app: AppDep, user: PageUser) -> Response:
         with write(app, actor_id=user.person_id) as tx:
             org = Scope(user, tx.conn).org(entered["org"] or "0", Permission.WRITE)
             if entered["role"] not in user.grantable_roles(org["id"]):
-                raise accounts.Forbidden(
-                    f"your role does not allow adding a person as {entered['role'] or '—'}"
-                )
+                raise Forbidden(f"your role does not allow adding a person as {entered['role'] or '—'}")
             email = entered["email"].strip() or None
             directory.add_person(
                 tx,

@@ -148,7 +148,11 @@ class ProjectCreate(_In):
     siret: Short | None = None
     bce: Short | None = None
     territory: Territory | None = None
-    phase: PhaseName = "idea"
+    phase: PhaseName | None = Field(
+        default=None,
+        description="Default: founded with a SIRET or BCE number (a legal entity), else idea; an earlier"
+        " phase given with an identifier is kept and recorded as given despite the identifier.",
+    )
     legal_form: Short | None = None
     permanent_jobs: Annotated[int, Field(ge=0, le=1_000_000)] = 0
     fixed_term_jobs: Annotated[int, Field(ge=0, le=1_000_000)] = 0

@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from pathways.errors import NotFound
+from pathways.errors import Forbidden, NotFound
 from pathways.services import cases
-from pathways.services.accounts import Forbidden, Permission, Principal
+from pathways.services.accounts import Permission, Principal
 from pathways.services.directory import MEMBER, ORG, PERSON, PROJECT, roles_of
 from pathways.store.tables import Document
 from pathways.web.visible import GENERIC_HINT, absent, find_within
