@@ -15,7 +15,7 @@ dropped and created again):
 
 1. setup (timed, not the figure): migrate; one organisation (FR-75), one officer,
    N x reps (+ warm-up, + profile) projects and as many diagnosis cases opened through
-   ``cases.open_case`` in transactions of 1,000; then what a running server would have
+   ``opening.open_case`` in transactions of 1,000; then what a running server would have
    done meanwhile (SQLite WAL checkpoint; PostgreSQL VACUUM ANALYZE and CHECKPOINT);
 2. warm-up: a few decisions with every SQL statement counted and timed;
 3. each repetition: the raw baseline (N transactions), N decisions on fresh cases, the
@@ -78,7 +78,8 @@ from common import (
 from pathways.bootstrap import App, Clock
 from pathways.domain.loader import PathwayCatalog, load_pathway_dir
 from pathways.domain.spec import FieldSpec, FieldType, PathwaySpec
-from pathways.services import cases, directory
+from pathways.services.casework import cases, opening
+from pathways.services.people import directory
 from pathways.services.tx import write
 from pathways.settings import Settings
 from pathways.store.db import Store
@@ -215,7 +216,7 @@ def _open_cases(
                     legal_form="association",
                     permanent_jobs=2,
                 )
-                opened = cases.open_case(tx, catalog, project=created.id, pathway=pathway, officer=officer)
+                opened = opening.open_case(tx, catalog, project=created.id, pathway=pathway, officer=officer)
                 case_ids.append(opened["id"])
     return case_ids
 

@@ -52,7 +52,8 @@ from common import (
 )
 from pathways.bootstrap import App, Clock
 from pathways.domain.loader import load_pathway_dir
-from pathways.services import cases, directory, queries
+from pathways.services.casework import opening, queries
+from pathways.services.people import directory
 from pathways.services.tx import write
 from pathways.settings import Settings
 from pathways.store.tables import AuditEvent, Case, StageEntry
@@ -289,7 +290,7 @@ def setup(db: BenchDatabase) -> Grower:
             permanent_jobs=2,
         )
     with write(app, actor_id=actors[0]) as tx:
-        opened = cases.open_case(tx, catalog, project=project.id, pathway="diagnosis", officer=actors[0])
+        opened = opening.open_case(tx, catalog, project=project.id, pathway="diagnosis", officer=actors[0])
     with db.store.read() as conn:
         row = dict(conn.execute(select(CASE).where(CASE.c.id == opened["id"])).mappings().one())
     grower = Grower(db, org.id, project.id, actors, {k: v for k, v in row.items() if k != "id"})

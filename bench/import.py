@@ -32,7 +32,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from import_data import project_rows, siret, write_csv
 from pathways.bootstrap import App, Clock
-from pathways.services import directory, importing
+from pathways.services.exchange import importing
+from pathways.services.people import directory
 from pathways.services.tx import write
 from pathways.settings import load_settings
 

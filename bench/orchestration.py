@@ -56,8 +56,9 @@ from sqlalchemy.pool import NullPool
 
 from common import ROOT, BenchDatabase, exclusive_run, fresh_database, record, run_context
 from pathways.bootstrap import App, Clock
-from pathways.services import cases, directory, work
-from pathways.services.sweep import sweep
+from pathways.services.casework import opening, work
+from pathways.services.casework.sweep import sweep
+from pathways.services.people import directory
 from pathways.services.tx import write
 from pathways.settings import load_settings
 from pathways.store.tables import OutboxJob, Person
@@ -222,7 +223,7 @@ class Office:
                     tx, name=f"Projet {time.time_ns()}-{i}", org=self.org, owner=self.owner, siret=None,
                     bce=None, territory=None, phase="founded", legal_form="association", permanent_jobs=3,
                 ).id  # fmt: skip
-                cases.open_case(
+                opening.open_case(
                     tx, self.app.catalog, project=project, pathway="diagnosis", officer=self.officer
                 )
             return list(tx.conn.scalars(select(JOB.c.id).where(JOB.c.id > first, JOB.c.kind == "step")))

@@ -340,7 +340,7 @@ def write_lock(cases: int, requests: int) -> None:
 
 def retention(cases: int, backend: str) -> None:
     import sweep  # bench/sweep.py: the same data
-    from pathways.services.privacy import _expired_owners
+    from pathways.services.people.privacy import _expired_owners
 
     url = "postgresql+psycopg://postgres@127.0.0.1:5432/pathways_bench_probe"
     db = fresh_database(backend, postgres_url=url)

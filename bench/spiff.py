@@ -24,7 +24,7 @@ stage, then every case the next), one transaction per step, committed before the
   ready user task's data, run it, refresh the waiting timer, run the engine steps,
   serialise and write the JSON back.
 
-Cases are created before the timing (pathways: ``cases.open_case``; Spiff: a started
+Cases are created before the timing (pathways: ``opening.open_case``; Spiff: a started
 workflow serialised and inserted). The figure is cases advanced by one stage per second;
 the ratio is pathways over SpiffWorkflow (aim: >= 10, issue 8).
 """
@@ -61,7 +61,8 @@ from common import (
 )
 from pathways.bootstrap import App, Clock
 from pathways.domain.loader import PathwayCatalog, load_pathway_dir
-from pathways.services import cases, directory
+from pathways.services.casework import cases, opening
+from pathways.services.people import directory
 from pathways.services.tx import write
 from pathways.settings import Settings
 
@@ -143,7 +144,7 @@ class Ours:
         for start in range(0, count, BATCH):
             with write(self.app, actor_id=self.officer) as tx:
                 for _ in range(start, min(start + BATCH, count)):
-                    opened = cases.open_case(
+                    opened = opening.open_case(
                         tx, self.catalog, project=self.project, pathway=PROCESS, officer=self.officer
                     )
                     ids.append(opened["id"])

@@ -77,7 +77,7 @@ from common import (
     write_figures,
 )
 from pathways.bootstrap import App, Clock
-from pathways.services import directory
+from pathways.services.people import directory
 from pathways.services.tx import write
 from pathways.settings import load_settings
 from pathways.store.delivery import DeliveryAttempt
@@ -241,8 +241,8 @@ from datetime import datetime
 from pathlib import Path
 sys.path.insert(0, {src!r})
 from pathways.bootstrap import App, Clock
-from pathways.services.privacy import apply_retention
-from pathways.services.sweep import sweep
+from pathways.services.people.privacy import apply_retention
+from pathways.services.casework.sweep import sweep
 from pathways.settings import load_settings
 from pathways.store.db import Store
 from sqlalchemy import text
@@ -351,7 +351,7 @@ def reset_dispatch(db: BenchDatabase, at: datetime) -> None:
 def raw_messages(app: App) -> list[EmailMessage]:
     """The queued messages rendered as the dispatcher renders them, as plain e-mails (not timed)."""
     from pathways.notify.render import Renderer
-    from pathways.services.dispatch import build_message
+    from pathways.services.messaging.dispatch import build_message
 
     renderer = Renderer(app.settings.templates_dir)
     mails = []
@@ -404,8 +404,8 @@ def ca_lookup(mode: str) -> Iterator[None]:
 def bench_dispatch(backend: str, messages: int, runs: int) -> dict[str, Any]:
     from aiosmtpd.controller import Controller
 
-    from pathways.services.dispatch import WORKERS, dispatch
-    from pathways.services.sweep import sweep
+    from pathways.services.casework.sweep import sweep
+    from pathways.services.messaging.dispatch import WORKERS, dispatch
 
     class Counter:
         count = 0

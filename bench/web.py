@@ -79,8 +79,8 @@ from common import (
     write_figures,
 )
 from pathways.bootstrap import App, Clock
-from pathways.services import accounts, directory
-from pathways.services.cases import CASE, ENTRY, PROJECT
+from pathways.services.casework.lookup import CASE, ENTRY, PROJECT
+from pathways.services.people import accounts, directory
 from pathways.services.tx import write
 from pathways.settings import Settings
 from pathways.store.db import Store

@@ -16,7 +16,8 @@ from typing import Any
 
 from pathways.bootstrap import App
 from pathways.domain.identifiers import luhn_valid
-from pathways.services import cases, directory
+from pathways.services.casework import cases, opening, recording
+from pathways.services.people import directory
 from pathways.services.tx import write
 
 VALID_SIRET = "73282932000074"
@@ -107,7 +108,7 @@ def open_case(
 ) -> dict[str, Any]:
     """Open a case of `pathway` for `project`; returns what open_case returns (id, ref, stage, due_at)."""
     with write(app, actor_id=officer, at=at) as tx:
-        return cases.open_case(tx, app.catalog, project=project, pathway=pathway, officer=officer)
+        return opening.open_case(tx, app.catalog, project=project, pathway=pathway, officer=officer)
 
 
 def open_diagnosis(
@@ -126,7 +127,7 @@ def decide(
     by: int | None = None,
     at: datetime | None = None,
     expected_version: int | None = None,
-) -> cases.Decided:
+) -> recording.Decided:
     """Record a decision in its own transaction."""
     with write(app, actor_id=by, at=at) as tx:
         return cases.decide(

@@ -31,7 +31,7 @@ from typing import Any
 
 from builders import VALID_SIRET, decide, make_org, open_case
 from pathways.bootstrap import App, Clock
-from pathways.services import directory
+from pathways.services.people import directory
 from pathways.services.tx import write
 from pathways.settings import load_settings
 from pathways.store.db import Store

@@ -43,7 +43,7 @@ class App:
     settings: Settings
     store: Store
     clock: Clock = field(default_factory=Clock)
-    steps: Mapping[str, StepRunner] | None = None  # None: the services' own (services.work.STEP_RUNNERS)
+    steps: Mapping[str, StepRunner] | None = None  # None: casework.work.STEP_RUNNERS
 
     @cached_property
     def step_runners(self) -> Mapping[str, StepRunner]:
@@ -51,7 +51,7 @@ class App:
         if self.steps is not None:
             return self.steps
         # Imported when first needed, so that building an App imports no use case.
-        from pathways.services.work import STEP_RUNNERS
+        from pathways.services.casework.work import STEP_RUNNERS
 
         return STEP_RUNNERS
 

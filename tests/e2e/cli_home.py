@@ -190,7 +190,8 @@ def seed(home: Home) -> None:
 
     from import_data import siret as numbered_siret
     from pathways.bootstrap import App, Clock
-    from pathways.services import directory, impact
+    from pathways.services.people import directory
+    from pathways.services.reporting import impact
     from pathways.services.tx import write
     from pathways.settings import load_settings
     from pathways.store.db import Store

@@ -4,7 +4,7 @@ One server per module (a SQLite file in a temporary folder, a small fixture buil
 through the services). Screenshots of the main pages go to ``tests/artifacts/``.
 
 Project owners' links: one test builds the link with
-:func:`pathways.services.accounts.owner_link`; another takes it from a real reminder
+:func:`pathways.services.people.accounts.owner_link`; another takes it from a real reminder
 email (the sweep and the dispatcher, sent through Apprise to an aiosmtpd server on
 loopback), as an owner would.
 """
@@ -29,9 +29,10 @@ from builders import make_org, make_person, make_project, open_diagnosis
 from loopback import loopback_channels
 from mailcatch import plain_text, smtp_server
 from pathways.bootstrap import App, Clock
-from pathways.services import accounts, queries
-from pathways.services.dispatch import dispatch
-from pathways.services.sweep import sweep
+from pathways.services.casework import queries
+from pathways.services.casework.sweep import sweep
+from pathways.services.messaging.dispatch import dispatch
+from pathways.services.people import accounts
 from pathways.services.tx import write
 from pathways.settings import load_settings
 from pathways.store.db import Store, init_database
@@ -244,7 +245,7 @@ def test_a_project_owner_follows_their_link_and_confirms_the_meeting(site: Site,
     assert "Merci" in page.inner_text("[role=status]")
     assert page.locator("ul.done li").count() == 1
     with site.app.store.read() as conn:
-        from pathways.services import queries
+        from pathways.services.casework import queries
 
         kinds = [e["kind"] for e in queries.history(conn, case["id"])]
     assert "owner_meeting_confirmed" in kinds

@@ -36,8 +36,9 @@ from loopback import loopback_channels
 from pathways.bootstrap import App, Clock
 from pathways.domain.loader import PathwayCatalog, load_pathway_dir
 from pathways.errors import Refused
-from pathways.services import accounts, cases, directory
-from pathways.services.dispatch import (
+from pathways.services.casework import cases, opening
+from pathways.services.casework.sweep import sweep
+from pathways.services.messaging.dispatch import (
     LEASE,
     MAX_ATTEMPTS,
     attempts_of,
@@ -45,7 +46,7 @@ from pathways.services.dispatch import (
     list_messages,
     retry_message,
 )
-from pathways.services.sweep import sweep
+from pathways.services.people import accounts, directory
 from pathways.services.tx import write
 from pathways.settings import load_settings
 from pathways.store.db import Store
@@ -197,7 +198,7 @@ def diagnosis_case(app: App, tx: Any, org: int, officer: int, owner: int) -> dic
         tx, name=f"Recyclerie {owner}", org=org, owner=owner, siret=None, bce=None, territory=None,
         phase="founded", legal_form="association", permanent_jobs=3,
     )  # fmt: skip
-    return cases.open_case(tx, app.catalog, project=project.id, pathway="diagnosis", officer=officer)
+    return opening.open_case(tx, app.catalog, project=project.id, pathway="diagnosis", officer=officer)
 
 
 def plain_text(mail: EmailMessage) -> str:
@@ -445,7 +446,7 @@ def test_a_reminder_for_a_stage_already_left_is_not_sent(app: App, smtp: SMTPSer
 DISPATCHER = """
 import sys
 from pathways.bootstrap import build
-from pathways.services.dispatch import dispatch
+from pathways.services.messaging.dispatch import dispatch
 dispatch(build(), workers=int(sys.argv[1]))
 """
 

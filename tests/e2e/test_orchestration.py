@@ -49,7 +49,7 @@ from sqlalchemy.pool import NullPool
 from builders import DIAGNOSIS_ACCEPTED, INTAKE_RELEVANT, make_org, make_person, make_project
 from loopback import LOOPBACK_ALLOW, loopback_channels
 from pathways.bootstrap import App
-from pathways.services import cases
+from pathways.services.casework import opening
 from pathways.services.tx import write
 from pathways.settings import load_settings
 from pathways.store.db import Store, init_database
@@ -494,7 +494,9 @@ def scenario(inst: Installation) -> None:
     projects = [make_project(inst.app, inst.org, owner=owner) for _ in range(KILL_BATCH)]
     with write(inst.app) as tx:  # one transaction: the relays see the whole batch at once, one run takes it
         batch = [
-            cases.open_case(tx, inst.app.catalog, project=p, pathway="diagnosis", officer=inst.officer)["ref"]
+            opening.open_case(tx, inst.app.catalog, project=p, pathway="diagnosis", officer=inst.officer)[
+                "ref"
+            ]
             for p in projects
         ]
     wait_until(

@@ -33,7 +33,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Home:
     home = Home(tmp_path_factory.mktemp("rules-template"))
     seed(home)
     from pathways.bootstrap import App, Clock
-    from pathways.services import cases, directory, work
+    from pathways.services.casework import cases, opening, work
+    from pathways.services.people import directory
     from pathways.services.tx import write
     from pathways.settings import load_settings
     from pathways.store.db import Store
@@ -57,7 +58,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Home:
                 tx, name=name, org=org, owner=None, siret=None, bce=None, territory=None, phase="founded",
                 legal_form="association", permanent_jobs=3,
             )  # fmt: skip
-            ref = cases.open_case(
+            ref = opening.open_case(
                 tx, app.catalog, project=project.id, pathway="peer_transfer", officer=OFFICER
             )["ref"]
         for outcome, values in steps:

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 
 from builders import make_org, make_person, make_project, open_diagnosis
 from pathways.bootstrap import App, Clock
-from pathways.services import accounts
+from pathways.services.people import accounts
 from pathways.services.tx import write
 from pathways.settings import load_settings
 from pathways.store.db import Store

@@ -26,7 +26,7 @@ from builders import make_org, make_person
 from import_data import PROJECT_HEADER, bce, siret
 from pathways.bootstrap import App
 from pathways.errors import InvalidInput
-from pathways.services import importing
+from pathways.services.exchange import importing
 from pathways.store.tables import AuditEvent, Membership, Person, Project
 
 TABLES = {

@@ -26,7 +26,7 @@ from builders import make_org, make_person, make_project, open_diagnosis
 from pathways.bootstrap import App
 from pathways.domain.spec import LANGS
 from pathways.notify.render import Renderer, RenderError
-from pathways.services import documents, work
+from pathways.services.casework import documents, work
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "config" / "templates"
 MESSAGES = sorted({p.name.removesuffix(".txt.j2") for p in (TEMPLATES / "en").glob("*.txt.j2")} - {"digest"})

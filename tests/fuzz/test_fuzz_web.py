@@ -29,7 +29,8 @@ from starlette.routing import Mount
 
 from builders import make_org, make_person, make_project, open_diagnosis
 from pathways.bootstrap import App
-from pathways.services import accounts, work
+from pathways.services.casework import work
+from pathways.services.people import accounts
 from pathways.services.tx import write
 from pathways.web import create_app
 from pathways.web.limits import MAX_BODY, BodyLimit
@@ -108,7 +109,7 @@ def site(sqlite_store: object, app: App) -> Iterator[Site]:
         client.post("/login", data={"login": "manager@example.org", "password": PASSWORD, "csrf_token": csrf})
         assert client.get("/cases").status_code == 200, "logged in"
         with app.store.read() as conn:
-            from pathways.services import documents
+            from pathways.services.casework import documents
 
             doc = documents.list_documents(conn, case["ref"])[0]["id"]
         yield Site(app, web, client, token, int(doc))

@@ -17,7 +17,8 @@ import pathways
 from builders import INTAKE_RELEVANT, make_org, make_person, make_project, open_diagnosis
 from pathways.bootstrap import App, Clock
 from pathways.cli import web as web_cli
-from pathways.services import accounts, queries
+from pathways.services.casework import queries
+from pathways.services.people import accounts
 from pathways.services.tx import write
 from pathways.settings import load_settings
 from pathways.store.db import Store

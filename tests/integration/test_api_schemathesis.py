@@ -20,9 +20,9 @@ from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from builders import make_org, make_person, make_project, open_diagnosis
 from pathways.bootstrap import App, Clock
-from pathways.services import accounts
-from pathways.services.dispatch import dispatch
-from pathways.services.sweep import sweep
+from pathways.services.casework.sweep import sweep
+from pathways.services.messaging.dispatch import dispatch
+from pathways.services.people import accounts
 from pathways.services.tx import write
 from pathways.settings import load_settings
 from pathways.store.db import Store

@@ -30,7 +30,7 @@ from builders import (
 from pathways.bootstrap import App
 from pathways.cli import audit as audit_cli
 from pathways.errors import Refused
-from pathways.services import auditing
+from pathways.services.audit import auditing
 
 # Alpha's chain, as the history below writes it:
 # 1 organisation_added, 2 person_added (officer), 3 person_added (manager), 4 project_added,

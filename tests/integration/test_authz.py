@@ -21,9 +21,10 @@ from sqlalchemy import func, select
 
 from builders import INTAKE_RELEVANT, make_org, make_person, make_project, open_diagnosis
 from pathways.bootstrap import App
-from pathways.services import accounts, directory, queries
-from pathways.services.dispatch import dispatch
-from pathways.services.sweep import sweep
+from pathways.services.casework import queries
+from pathways.services.casework.sweep import sweep
+from pathways.services.messaging.dispatch import dispatch
+from pathways.services.people import accounts, directory
 from pathways.services.tx import write
 from pathways.store.tables import AuditEvent, Case, Membership, OutboxJob, Project
 from pathways.web import create_app

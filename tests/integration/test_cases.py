@@ -23,8 +23,8 @@ from builders import (
 )
 from pathways.bootstrap import App
 from pathways.errors import Conflict, FieldError, TransitionNotAllowed
-from pathways.services import cases, queries, work
-from pathways.services.cases import values_digest
+from pathways.services.casework import cases, queries, recording, work
+from pathways.services.casework.recording import values_digest
 from pathways.store.audit import verify_chain
 from pathways.store.tables import AuditEvent, Case, Notice, OutboxJob, Project, StageEntry
 
@@ -262,7 +262,9 @@ def test_a_decision_with_a_stale_expected_version_is_a_conflict_and_changes_noth
 # Decisions worked out before their write transaction (as the web records them)
 
 
-def prepare(app: App, case: str, outcome: str, values: dict[str, Any], **kw: Any) -> cases.PreparedDecision:
+def prepare(
+    app: App, case: str, outcome: str, values: dict[str, Any], **kw: Any
+) -> recording.PreparedDecision:
     with app.store.read() as conn:
         return cases.prepare_decision(
             conn, app.catalog, case=case, outcome=outcome, values=values, at=app.clock.now(), **kw

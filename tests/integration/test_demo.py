@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import select
 
 from pathways.bootstrap import App, Clock
+from pathways.demo import seed as demo
 from pathways.domain import identifiers
-from pathways.services import demo, resources
+from pathways.services.people import resources
 from pathways.settings import load_settings
 from pathways.store.db import Store
 from pathways.store.tables import Case, ImpactValue, OutboxJob, Person, Project

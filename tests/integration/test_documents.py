@@ -22,7 +22,8 @@ from builders import (
 )
 from pathways.bootstrap import App
 from pathways.domain.spec import LANGS
-from pathways.services import documents, impact, work
+from pathways.services.casework import documents, work
+from pathways.services.reporting import impact
 from pathways.services.tx import write
 from pathways.store.tables import AuditEvent
 

@@ -22,8 +22,8 @@ from ladder import PEOPLE, PHONES, D, Fixture, build, ladder_app
 from pathways.bootstrap import App
 from pathways.cli import export as export_cli
 from pathways.errors import InvalidInput
-from pathways.services import export, opendata
-from pathways.services.directory import slugify
+from pathways.services.exchange import export, opendata
+from pathways.services.people.directory import slugify
 from pathways.store.db import Store
 from pathways.store.tables import AuditEvent
 

@@ -26,7 +26,7 @@ from pathways.bootstrap import App
 from pathways.domain.calendar import calendar_for
 from pathways.domain.extra_holidays import ExtraHoliday
 from pathways.errors import FieldError
-from pathways.services import org_holidays
+from pathways.services.people import org_holidays
 from pathways.services.tx import write
 from pathways.store.tables import AuditEvent
 from pathways.web import create_app
@@ -148,7 +148,7 @@ class Api:
 
 @pytest.fixture
 def api(app: App) -> Iterator[Api]:
-    from pathways.services import accounts
+    from pathways.services.people import accounts
 
     org, other = flemish_pair(app)
     tokens = {}

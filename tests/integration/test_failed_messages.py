@@ -16,9 +16,10 @@ from builders import make_org, make_person, make_project, open_diagnosis
 from loopback import loopback_channels
 from mailcatch import free_port, plain_text, smtp_server
 from pathways.bootstrap import App
-from pathways.services import accounts, queries
-from pathways.services.dispatch import MAX_ATTEMPTS, dispatch
-from pathways.services.sweep import sweep
+from pathways.services.casework import queries
+from pathways.services.casework.sweep import sweep
+from pathways.services.messaging.dispatch import MAX_ATTEMPTS, dispatch
+from pathways.services.people import accounts
 from pathways.services.tx import write
 from pathways.store.tables import AuditEvent, OutboxJob
 from pathways.web import create_app

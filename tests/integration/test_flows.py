@@ -35,8 +35,9 @@ from builders import (
 from loopback import loopback_channels
 from pathways.bootstrap import App
 from pathways.errors import PathwaysError
-from pathways.services import relay, status, work
-from pathways.services.relay import Backlog, Relay, RunPhase, RunRef
+from pathways.services.casework import relay, work
+from pathways.services.casework.relay import Backlog, Relay, RunPhase, RunRef
+from pathways.services.messaging import status
 from pathways.store.tables import Document, OutboxJob, Person
 
 pytestmark = pytest.mark.slow

@@ -24,7 +24,8 @@ from builders import VALID_SIRET, distinct_siret, make_org, make_person
 from pathways.bootstrap import App
 from pathways.domain.lifecycle import initial_phase
 from pathways.domain.spec import Phase
-from pathways.services import accounts, importing
+from pathways.services.exchange import importing
+from pathways.services.people import accounts
 from pathways.services.tx import write
 from pathways.store.tables import AuditEvent, Project
 from pathways.web import create_app

@@ -15,7 +15,7 @@ from import_data import line_of, project_rows, siret, write_csv
 from pathways.bootstrap import App
 from pathways.cli import importing as importing_cli
 from pathways.errors import InvalidInput, PathwaysError
-from pathways.services import importing
+from pathways.services.exchange import importing
 from pathways.store.audit import verify_chain
 from pathways.store.tables import AuditEvent, Membership, Person, Project
 

@@ -22,7 +22,7 @@ from builders import decide, make_org, make_person, make_project
 from pathways.bootstrap import App, Clock
 from pathways.cli import migrate as migrate_cli
 from pathways.errors import InvalidInput, PathwaysError
-from pathways.services import cases, migration, work
+from pathways.services.casework import migration, opening, work
 from pathways.services.tx import write
 from pathways.settings import load_settings
 from pathways.store.audit import verify_chain
@@ -141,7 +141,7 @@ def world(app: App) -> dict[str, Any]:
     def opened(name: str) -> dict[str, Any]:
         project = make_project(app, org, name=name)
         with write(app, actor_id=officer) as tx:
-            return cases.open_case(
+            return opening.open_case(
                 tx, app.catalog, project=project, pathway="trial", officer=officer, version=1
             )
 

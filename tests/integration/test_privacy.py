@@ -21,8 +21,9 @@ from pathways.bootstrap import App
 from pathways.cli import privacy as privacy_cli
 from pathways.errors import Refused
 from pathways.notify.deliver import channel_id
-from pathways.services import directory, outbox, privacy, work
-from pathways.services.sweep import sweep
+from pathways.services.casework import outbox, work
+from pathways.services.casework.sweep import sweep
+from pathways.services.people import directory, privacy
 from pathways.services.tx import write
 from pathways.store.accounts import Account, ApiToken, LoginFailure
 from pathways.store.audit import verify_chain

@@ -17,8 +17,9 @@ from typer.testing import CliRunner
 from ladder import NOW, D, Fixture, build, ladder_app
 from pathways.bootstrap import App
 from pathways.cli import report as report_cli
+from pathways.drawing import charts
 from pathways.errors import InvalidInput
-from pathways.services import charts, reports
+from pathways.services.reporting import reports
 from pathways.store.db import Store
 
 SECOND = 1 / 86400

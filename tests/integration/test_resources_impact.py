@@ -14,8 +14,10 @@ from sqlalchemy import select
 from builders import VALID_SIRET, decide, make_org, make_person, make_project, open_case
 from pathways.bootstrap import App
 from pathways.errors import FieldError, NotFound, RuleViolation, TransitionNotAllowed
-from pathways.services import cases, directory, impact, queries, resources, work
-from pathways.services.facts import DbFacts
+from pathways.services.casework import cases, queries, work
+from pathways.services.casework.facts import DbFacts
+from pathways.services.people import directory, resources
+from pathways.services.reporting import impact
 from pathways.services.tx import write
 from pathways.store.tables import AuditEvent, Case
 

@@ -17,8 +17,9 @@ from typer.testing import CliRunner
 
 from pathways.bootstrap import App, Clock
 from pathways.domain.loader import PathwayCatalog, load_pathway_dir
-from pathways.services import cases, directory
-from pathways.services.sweep import SweepResult, sweep
+from pathways.services.casework import cases, lookup, opening, recording
+from pathways.services.casework.sweep import SweepResult, sweep
+from pathways.services.people import directory
 from pathways.services.tx import write
 from pathways.settings import load_settings
 from pathways.store.db import Store
@@ -127,16 +128,16 @@ def open_case(
             tx, name=f"Projet {at.isoformat()}", org=world["org"], owner=world["owner"], siret=None,
             bce=None, territory=None, phase="founded", legal_form="association", permanent_jobs=3,
         )  # fmt: skip
-        opened = cases.open_case(
+        opened = opening.open_case(
             tx, app.catalog, project=project.id, pathway=pathway, officer=world["officer"]
         )
         tx.conn.execute(
-            update(cases.CASE).where(cases.CASE.c.id == opened["id"]).values(resource_id=world["resource"])
+            update(lookup.CASE).where(lookup.CASE.c.id == opened["id"]).values(resource_id=world["resource"])
         )
     return opened
 
 
-def decide(app: App, ref: str, outcome: str, at: datetime, **values: Any) -> cases.Decided:
+def decide(app: App, ref: str, outcome: str, at: datetime, **values: Any) -> recording.Decided:
     with write(app, at=at) as tx:
         return cases.decide(tx, app.catalog, case=ref, outcome=outcome, values=values)
 
@@ -240,7 +241,7 @@ def test_the_notices_of_a_closed_case_are_never_sent(app: App) -> None:
     world = people(app)
     opened = open_case(app, world)
     with write(app, at=paris(date(2026, 7, 9))) as tx:
-        tx.conn.execute(update(cases.CASE).where(cases.CASE.c.id == opened["id"]).values(status="closed"))
+        tx.conn.execute(update(lookup.CASE).where(lookup.CASE.c.id == opened["id"]).values(status="closed"))
 
     result = sweep(app, now=paris(date(2026, 8, 31)))
 

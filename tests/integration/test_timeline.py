@@ -14,8 +14,8 @@ from builders import make_org, make_person, make_project, open_diagnosis
 from ladder import NOW, D, build, ladder_app
 from pathways.bootstrap import App
 from pathways.cli import timeline as timeline_cli
-from pathways.services import timeline, work
-from pathways.services.sweep import sweep
+from pathways.services.casework import timeline, work
+from pathways.services.casework.sweep import sweep
 from pathways.store.db import Store
 
 DAY = 86400

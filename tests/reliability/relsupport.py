@@ -34,7 +34,8 @@ from ledger import full
 from sqlalchemy import select
 
 from pathways.bootstrap import App, Clock
-from pathways.services import accounts, cases, directory, work
+from pathways.services.casework import opening, work
+from pathways.services.people import accounts, directory
 from pathways.services.tx import write
 from pathways.settings import load_settings
 from pathways.store.accounts import Account
@@ -183,7 +184,7 @@ def seed(
                 tx, name=f"Recyclerie {org} {i}", org=org, owner=owner, siret=None, bce=None,
                 territory=None, phase="founded", legal_form="association", permanent_jobs=3,
             )  # fmt: skip
-            opened = cases.open_case(
+            opened = opening.open_case(
                 tx, app.catalog, project=project.id, pathway="diagnosis", officer=officer_ids[i % officers]
             )
             refs.append(opened["ref"])

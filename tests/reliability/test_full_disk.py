@@ -22,7 +22,7 @@ from ledger import record
 from relsupport import ROOT, environment, make_app, scaled
 
 from import_data import project_rows, write_csv
-from pathways.services import directory
+from pathways.services.people import directory
 from pathways.services.tx import write
 from pathways.store.db import Store, init_database
 

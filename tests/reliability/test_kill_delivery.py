@@ -37,9 +37,9 @@ from relsupport import (
 from sqlalchemy import select, update
 
 from loopback import LOOPBACK_ALLOW, loopback_channels
-from pathways.services import status
-from pathways.services.dispatch import LEASE, MAX_ATTEMPTS, WORKERS, attempts_of, dispatch
-from pathways.services.sweep import sweep
+from pathways.services.casework.sweep import sweep
+from pathways.services.messaging import status
+from pathways.services.messaging.dispatch import LEASE, MAX_ATTEMPTS, WORKERS, attempts_of, dispatch
 from pathways.store.db import Store
 from pathways.store.tables import OutboxJob
 

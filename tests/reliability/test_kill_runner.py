@@ -36,7 +36,8 @@ from relsupport import (
 from sqlalchemy import select
 
 from pathways.bootstrap import App
-from pathways.services import status, work
+from pathways.services.casework import work
+from pathways.services.messaging import status
 from pathways.store.db import Store
 from pathways.store.tables import Case, Document, OutboxJob
 

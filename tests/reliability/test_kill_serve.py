@@ -28,7 +28,8 @@ from relsupport import (
     seed,
 )
 
-from pathways.services import status, work
+from pathways.services.casework import work
+from pathways.services.messaging import status
 from pathways.store.db import Store
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.slow]

@@ -21,8 +21,8 @@ from relsupport import make_app, scaled, seed
 from sqlalchemy import select
 
 from loopback import loopback_channels
-from pathways.services.dispatch import attempts_of, dispatch
-from pathways.services.sweep import sweep
+from pathways.services.casework.sweep import sweep
+from pathways.services.messaging.dispatch import attempts_of, dispatch
 from pathways.store.db import Store
 from pathways.store.tables import OutboxJob
 

@@ -36,7 +36,7 @@ from builders import (
 )
 from pathways.bootstrap import App
 from pathways.errors import InvalidInput
-from pathways.services import anchoring, auditing
+from pathways.services.audit import anchoring, auditing
 from pathways.store.audit import append_event
 from pathways.store.tables import AuditEvent
 from security.attack import attacked

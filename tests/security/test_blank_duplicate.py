@@ -21,7 +21,8 @@ from builders import decide, distinct_siret, make_org, make_person, make_project
 from pathways import cli
 from pathways.bootstrap import App
 from pathways.errors import FieldError
-from pathways.services import accounts, directory, importing
+from pathways.services.exchange import importing
+from pathways.services.people import accounts, directory
 from pathways.services.tx import write
 from pathways.store.tables import Case, Membership, Organisation, Person, Project
 from pathways.web import create_app

@@ -31,9 +31,9 @@ import pathways
 from builders import make_org, make_person, make_project, open_diagnosis
 from mailcatch import smtp_server
 from pathways.bootstrap import App
-from pathways.services import accounts
-from pathways.services.dispatch import attempts_of, dispatch, retry_message
-from pathways.services.sweep import sweep
+from pathways.services.casework.sweep import sweep
+from pathways.services.messaging.dispatch import attempts_of, dispatch, retry_message
+from pathways.services.people import accounts
 from pathways.services.tx import write
 from pathways.settings import load_settings
 from pathways.store.tables import Organisation, OutboxJob, Person

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from builders import make_org, make_person, make_project, open_diagnosis
 from pathways.bootstrap import App
-from pathways.services.export import write_csv
+from pathways.services.exchange.export import write_csv
 from security.attack import attacked
 from security.inprocess_cli import environment, run
 

@@ -37,7 +37,8 @@ from builders import (
 )
 from pathways.bootstrap import App
 from pathways.errors import Conflict
-from pathways.services import accounts, cases, timeline
+from pathways.services.casework import cases, timeline
+from pathways.services.people import accounts
 from pathways.services.tx import write
 from pathways.store.tables import AuditEvent, Case, StageEntry
 from pathways.web import create_app

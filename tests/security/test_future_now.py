@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from builders import INTAKE_RELEVANT, make_org, make_person, make_project, open_diagnosis
 from pathways.bootstrap import App
 from pathways.errors import InvalidInput
-from pathways.services.sweep import sweep
+from pathways.services.casework.sweep import sweep
 from pathways.store.db import table_metadata
 from pathways.store.tables import Case, Notice
 from security.attack import attacked

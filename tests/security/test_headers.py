@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 
 from builders import make_org, make_person, make_project, open_diagnosis
 from pathways.bootstrap import App, Clock
-from pathways.services import accounts
+from pathways.services.people import accounts
 from pathways.settings import load_settings
 from pathways.store.db import Store
 from pathways.web import create_app

@@ -28,7 +28,7 @@ from builders import make_org, make_person
 from mailcatch import free_port
 from pathways.bootstrap import App
 from pathways.errors import FieldError
-from pathways.services import accounts, signin
+from pathways.services.people import accounts, signin
 from pathways.services.tx import write
 from pathways.store.accounts import LoginFailure
 from pathways.web import create_app

@@ -19,7 +19,8 @@ from httpx import Response
 
 from builders import make_org, make_person, make_project, open_diagnosis
 from pathways.bootstrap import App
-from pathways.services import accounts, directory, documents, work
+from pathways.services.casework import documents, work
+from pathways.services.people import accounts, directory
 from pathways.services.tx import write
 from pathways.web import create_app
 from security.attack import attacked

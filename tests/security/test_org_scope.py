@@ -32,7 +32,8 @@ from builders import (
 from pathways import cli
 from pathways.bootstrap import App
 from pathways.errors import NotFound
-from pathways.services import accounts, directory, importing, resources
+from pathways.services.exchange import importing
+from pathways.services.people import accounts, directory, resources
 from pathways.services.tx import write
 from pathways.store.tables import AuditEvent, Case, OutboxJob, Project, StageEntry
 from pathways.web import create_app

@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 
 from builders import INTAKE_RELEVANT, decide, make_org, make_person, make_project, open_diagnosis
 from pathways.bootstrap import App, Clock
-from pathways.services import accounts
+from pathways.services.people import accounts
 from pathways.settings import load_settings
 from pathways.store.db import Store, init_database
 from pathways.store.tables import AuditEvent, OutboxJob

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from builders import make_org, make_person
 from pathways.bootstrap import App
 from pathways.cli import app as cli
-from pathways.services import accounts
+from pathways.services.people import accounts
 from pathways.services.tx import write
 from pathways.store.accounts import Account, WebSession
 from pathways.web import create_app

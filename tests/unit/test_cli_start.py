@@ -14,7 +14,7 @@ import sys
 import pytest
 
 from pathways.cli import report
-from pathways.services import reports
+from pathways.services.reporting import reports
 
 # Libraries `pathways --help` must not load (each costs tens to hundreds of milliseconds).
 HEAVY = (
@@ -27,6 +27,8 @@ HEAVY = (
     "jinja2",
     "rich",
     "pathways.services",
+    "pathways.demo",
+    "pathways.drawing",
 )
 
 # Runs `pathways ARGS` in a fresh interpreter for each ARGS, then prints the heavy modules loaded.

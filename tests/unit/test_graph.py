@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pathways.domain.loader import load_pathway_dir
-from pathways.services import graph
+from pathways.drawing import graph
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"
 CATALOG = load_pathway_dir(CONFIG / "pathways")

@@ -19,7 +19,7 @@ from pathways.domain.loader import load_pathway_dir, load_pathway_text
 from pathways.domain.registry import Registry, StepInfo, programme_registry
 from pathways.domain.spec import PathwaySpec
 from pathways.errors import DefinitionError
-from pathways.services.work import STEP_RUNNERS
+from pathways.services.casework.work import STEP_RUNNERS
 from pathways.settings import load_settings
 from pathways.store.db import Store
 

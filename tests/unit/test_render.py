@@ -17,7 +17,7 @@ from pathways.domain.loader import load_pathway_dir
 from pathways.domain.spec import LANGS
 from pathways.notify.deliver import channel_id, failure_reason
 from pathways.notify.render import Renderer, RenderError, babel_locale, choose_language, split_subject
-from pathways.services import documents
+from pathways.services.casework import documents
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"
 TEMPLATES = CONFIG / "templates"

@@ -14,8 +14,8 @@ from pathways.cli.period import From, To, parse_period
 from pathways.errors import InvalidInput, Refused
 
 if TYPE_CHECKING:
-    from pathways.services.anchoring import AnchorCheck
-    from pathways.services.auditing import AuditRecord, ChainCheck
+    from pathways.services.audit.anchoring import AnchorCheck
+    from pathways.services.audit.auditing import AuditRecord, ChainCheck
 
 app = typer.Typer(
     help="The tamper-evident audit log: verify its chains, search its events.", no_args_is_help=True
@@ -50,7 +50,7 @@ def verify(
     saved head must still be in its chain with the same digest (a chain cut or rewritten
     since fails); organisations added after the heads were saved are verified as usual.
     """
-    from pathways.services import anchoring, auditing
+    from pathways.services.audit import anchoring, auditing
 
     saved = anchoring.load(against) if against is not None else None  # bad input fails first
     app_ = app_of(ctx)
@@ -119,7 +119,7 @@ def head(ctx: typer.Context, json: Json = False) -> None:
     A head saved elsewhere (a file on another machine, a ticket, the managers' digest) lets
     `audit verify --against FILE` find events cut off the end or rewritten since.
     """
-    from pathways.services import anchoring
+    from pathways.services.audit import anchoring
 
     found = anchoring.heads(app_of(ctx))
     if json:
@@ -153,7 +153,7 @@ def search(
     csv_: Csv = False,
 ) -> None:
     """Audit events matching every filter, newest first, with the actor's name."""
-    from pathways.services import auditing
+    from pathways.services.audit import auditing
 
     if json and csv_:
         raise InvalidInput("choose one of --json and --csv")
@@ -178,7 +178,7 @@ def search(
 
 def write_records(records: list[AuditRecord]) -> None:
     """Audit records as CSV on stdout (payload as JSON)."""
-    from pathways.services.export import write_csv
+    from pathways.services.exchange.export import write_csv
 
     write_csv(sys.stdout, SEARCH_COLUMNS, (asdict(r) for r in records))
 

@@ -14,14 +14,14 @@ from pathways.errors import FieldError
 
 if TYPE_CHECKING:
     from pathways.bootstrap import App
-    from pathways.services import work
+    from pathways.services.casework import work
 
 app = typer.Typer(help="Cases: a project's journey through a pathway.", no_args_is_help=True)
 
 
 def _actor(conn: Any, by: str | None, *, org_id: int) -> int | None:
     """Who records a change: a member of the organisation it is recorded in, like anyone a case names."""
-    from pathways.services import directory
+    from pathways.services.people import directory
 
     return directory.find_person(conn, by, org_id=org_id)["id"] if by else None
 
@@ -42,14 +42,15 @@ def open_(
     json: Json = False,
 ) -> None:
     """Open a case for a project at the first stage of a pathway."""
-    from pathways.services import cases, directory
+    from pathways.services.casework import opening
+    from pathways.services.people import directory
     from pathways.services.tx import write
 
     app_ = app_of(ctx)
     with app_.store.read() as conn:
         actor = _actor(conn, by or officer, org_id=directory.find_project(conn, project)["organisation_id"])
     with write(app_, actor_id=actor) as tx:
-        opened = cases.open_case(tx, app_.catalog, project=project, pathway=pathway, officer=officer)
+        opened = opening.open_case(tx, app_.catalog, project=project, pathway=pathway, officer=officer)
     followed = _follow(app_)
     if json:
         emit_json({**opened, "work": [asdict(r) for r in followed]})
@@ -63,7 +64,7 @@ def open_(
 
 def _follow(app_: App) -> list[work.JobResult]:
     """Run the work a change queued, in this process, unless Prefect runs it."""
-    from pathways.services import work
+    from pathways.services.casework import work
 
     return work.run_pending(app_) if app_.settings.executor == "inline" else []
 
@@ -105,12 +106,12 @@ def decide(
     json: Json = False,
 ) -> None:
     """Record the current stage's decision with its data; exit 2 on a bad field, 4 if not allowed."""
-    from pathways.services import cases
+    from pathways.services.casework import cases, lookup
 
     app_ = app_of(ctx)
     values = _parse_sets(set_ or [])
     with cases.deciding(app_) as decision:
-        row = cases.find_case(decision.conn, case)
+        row = lookup.find_case(decision.conn, case)
         decision.prepare(
             actor_id=_actor(decision.conn, by, org_id=row["organisation_id"]) if by else row["officer_id"],
             case=row["id"],
@@ -147,7 +148,7 @@ def show(
     json: Json = False,
 ) -> None:
     """Show a case: project, stage, deadline, outcomes offered, recorded data."""
-    from pathways.services import queries
+    from pathways.services.casework import queries
 
     app_ = app_of(ctx)
     with app_.store.read() as conn:
@@ -195,7 +196,7 @@ def history(
     json: Json = False,
 ) -> None:
     """A case's timeline: time in each stage (loops summed), decisions, documents, messages."""
-    from pathways.services import queries
+    from pathways.services.casework import queries
 
     if not audit:
         timeline_cli.timeline(ctx, case, lang=lang, json=json)
@@ -236,7 +237,7 @@ def list_(
     json: Json = False,
 ) -> None:
     """List cases, newest first."""
-    from pathways.services import queries
+    from pathways.services.casework import queries
 
     with app_of(ctx).store.read() as conn:
         rows = queries.list_cases(
@@ -258,7 +259,7 @@ def due(
     json: Json = False,
 ) -> None:
     """What is due within the next days, overdue first."""
-    from pathways.services import queries
+    from pathways.services.casework import queries
 
     app_ = app_of(ctx)
     with app_.store.read() as conn:

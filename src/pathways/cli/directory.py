@@ -11,7 +11,7 @@ from pathways.cli.org_holidays import ExtraHolidays, parse_all
 from pathways.cli.output import console, emit_json, table
 
 if TYPE_CHECKING:
-    from pathways.services import directory
+    from pathways.services.people import directory
 
 org_app = typer.Typer(help="Support organisations.", no_args_is_help=True)
 person_app = typer.Typer(help="Officers, managers, project leads, resource persons.", no_args_is_help=True)
@@ -36,7 +36,7 @@ def org_add(
     json: Json = False,
 ) -> None:
     """Add a support organisation."""
-    from pathways.services import directory
+    from pathways.services.people import directory
     from pathways.services.tx import write
 
     days_off = parse_all(extra_holidays)
@@ -50,7 +50,7 @@ def org_add(
 @org_app.command("list")
 def org_list(ctx: typer.Context, json: Json = False) -> None:
     """List organisations."""
-    from pathways.services import directory
+    from pathways.services.people import directory
 
     with app_of(ctx).store.read() as conn:
         rows = directory.list_rows(conn, "org")
@@ -79,7 +79,7 @@ def person_add(
     json: Json = False,
 ) -> None:
     """Add a person with a role in an organisation (an e-mail a member has already is refused)."""
-    from pathways.services import directory
+    from pathways.services.people import directory
     from pathways.services.tx import write
 
     with write(app_of(ctx)) as tx:
@@ -103,7 +103,7 @@ def person_list(
     ctx: typer.Context, org: Annotated[str | None, typer.Option()] = None, json: Json = False
 ) -> None:
     """List people and their roles."""
-    from pathways.services import directory
+    from pathways.services.people import directory
 
     with app_of(ctx).store.read() as conn:
         rows = directory.list_rows(conn, "person", org=org)
@@ -132,7 +132,7 @@ def project_add(
     json: Json = False,
 ) -> None:
     """Add a supported project."""
-    from pathways.services import directory
+    from pathways.services.people import directory
     from pathways.services.tx import write
 
     with write(app_of(ctx)) as tx:
@@ -156,7 +156,7 @@ def project_list(
     ctx: typer.Context, org: Annotated[str | None, typer.Option()] = None, json: Json = False
 ) -> None:
     """List projects."""
-    from pathways.services import directory
+    from pathways.services.people import directory
 
     with app_of(ctx).store.read() as conn:
         rows = directory.list_rows(conn, "project", org=org)

@@ -25,7 +25,7 @@ def documents(
     json: Json = False,
 ) -> None:
     """List the documents rendered for a case (printable HTML); write them to a folder or print one."""
-    from pathways.services import documents as service
+    from pathways.services.casework import documents as service
 
     with app_of(ctx).store.read() as conn:
         if show is not None:

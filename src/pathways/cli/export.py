@@ -34,8 +34,8 @@ def export(
     lang: Annotated[str, typer.Option(help="Initiatives: language of pathway titles (fr, nl, en).")] = "en",
 ) -> None:
     """Export cases, projects or the audit log (csv, json), or open data on initiatives (no personal data)."""
-    from pathways.services import export as exporting
-    from pathways.services import opendata
+    from pathways.services.exchange import export as exporting
+    from pathways.services.exchange import opendata
 
     fmt = format_.lower()
     first, last = parse_period(start, end)

@@ -34,7 +34,7 @@ def add(
     json: Json = False,
 ) -> None:
     """Start an impact evaluation, with its evaluative question, on a case (or on a project)."""
-    from pathways.services import impact
+    from pathways.services.reporting import impact
     from pathways.services.tx import write
 
     with write(app_of(ctx)) as tx:
@@ -53,7 +53,7 @@ def indicator(
     json: Json = False,
 ) -> None:
     """Add an indicator to an evaluation."""
-    from pathways.services import impact
+    from pathways.services.reporting import impact
     from pathways.services.tx import write
 
     with write(app_of(ctx)) as tx:
@@ -72,7 +72,7 @@ def value(
     json: Json = False,
 ) -> None:
     """Record a dated value of an indicator."""
-    from pathways.services import impact
+    from pathways.services.reporting import impact
     from pathways.services.tx import write
 
     try:
@@ -93,7 +93,7 @@ def show(
     json: Json = False,
 ) -> None:
     """A case's or a project's evaluations: indicators, values, change from baseline, progress to target."""
-    from pathways.services import impact
+    from pathways.services.reporting import impact
 
     with app_of(ctx).store.read() as conn:
         found = impact.show(conn, ref)

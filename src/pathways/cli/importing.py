@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from rich.progress import TaskID
 
     from pathways.bootstrap import App
-    from pathways.services import importing
+    from pathways.services.exchange import importing
 
 app = typer.Typer(
     help="Import projects and people from CSV files (columns: docs/IMPORT.md).", no_args_is_help=True
@@ -38,7 +38,7 @@ _Importer = Callable[..., "importing.ImportReport"]
 @app.command("projects")
 def projects(ctx: typer.Context, file: File, skip_invalid: SkipInvalid = False, json: Json = False) -> None:
     """Import projects; exit 2 naming every bad line when any row is invalid (nothing imported)."""
-    from pathways.services import importing
+    from pathways.services.exchange import importing
 
     _run(app_of(ctx), importing.import_projects, file, skip_invalid=skip_invalid, json=json)
 
@@ -46,13 +46,13 @@ def projects(ctx: typer.Context, file: File, skip_invalid: SkipInvalid = False, 
 @app.command("people")
 def people(ctx: typer.Context, file: File, skip_invalid: SkipInvalid = False, json: Json = False) -> None:
     """Import people and their roles; exit 2 naming every bad line when any row is invalid."""
-    from pathways.services import importing
+    from pathways.services.exchange import importing
 
     _run(app_of(ctx), importing.import_people, file, skip_invalid=skip_invalid, json=json)
 
 
 def _run(app_: App, importer: _Importer, file: Path, *, skip_invalid: bool, json: bool) -> None:
-    from pathways.services import importing
+    from pathways.services.exchange import importing
 
     try:
         with _bar(enabled=not json) as progress:

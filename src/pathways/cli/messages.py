@@ -26,8 +26,8 @@ def sweep(
     json: Json = False,
 ) -> None:
     """Queue every reminder and escalation due now (or at the global --now) and not yet sent."""
-    from pathways.services.sweep import BATCH
-    from pathways.services.sweep import sweep as run_sweep
+    from pathways.services.casework.sweep import BATCH
+    from pathways.services.casework.sweep import sweep as run_sweep
 
     app_ = app_of(ctx)
     now = app_.clock.now()
@@ -49,7 +49,7 @@ def dispatch(
     json: Json = False,
 ) -> None:
     """Render and deliver every ready message; exit 1 if some failed (they will be retried)."""
-    from pathways.services.dispatch import dispatch as run_dispatch
+    from pathways.services.messaging.dispatch import dispatch as run_dispatch
 
     result = run_dispatch(app_of(ctx), batch=batch)
     if json:
@@ -80,7 +80,7 @@ def messages(
     """List messages with their delivery status (dead ones need `pathways messages retry ID`)."""
     if ctx.invoked_subcommand is not None:
         return
-    from pathways.services.dispatch import list_messages
+    from pathways.services.messaging.dispatch import list_messages
 
     with app_of(ctx).store.read() as conn:
         rows = list_messages(conn, case=case, failed=failed, limit=limit)
@@ -100,7 +100,7 @@ def retry(
     json: Json = False,
 ) -> None:
     """Put a dead-lettered (or failing) message back in the queue, to be sent by the next dispatch."""
-    from pathways.services.dispatch import retry_message
+    from pathways.services.messaging.dispatch import retry_message
 
     done = retry_message(app_of(ctx), job_id)
     if json:
@@ -118,7 +118,7 @@ def preview(
     json: Json = False,
 ) -> None:
     """Show a message as its recipient would read it (sample data unless --case)."""
-    from pathways.services.dispatch import preview as render_preview
+    from pathways.services.messaging.dispatch import preview as render_preview
 
     rendered = render_preview(app_of(ctx), kind, lang, case=case)
     if json:

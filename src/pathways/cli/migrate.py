@@ -12,7 +12,7 @@ from pathways.cli.output import console, emit_json, table
 from pathways.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from pathways.services import migration
+    from pathways.services.casework import migration
 
 
 def parse_mapping(pairs: list[str]) -> dict[str, str]:
@@ -50,7 +50,8 @@ def migrate(
     json: Json = False,
 ) -> None:
     """Move the open cases waiting at a stage of version --from to version --to, each move audited."""
-    from pathways.services import directory, migration
+    from pathways.services.casework import migration
+    from pathways.services.people import directory
 
     app_ = app_of(ctx)
     mapping = parse_mapping(map_ or [])

@@ -174,7 +174,7 @@ def status(ctx: typer.Context, json: Json = False) -> None:
     Exits 1 when work is handed to Prefect (executor `prefect`) and Prefect does not answer.
     """
     _prefect_environment()
-    from pathways.services.status import queue_status, ready_by_kind
+    from pathways.services.messaging.status import queue_status, ready_by_kind
 
     app = app_of(ctx)
     queue = queue_status(app)

@@ -58,7 +58,7 @@ def update(
     json: Json = False,
 ) -> None:
     """Change an organisation: --extra-holidays replaces its list of added days off."""
-    from pathways.services import directory, org_holidays
+    from pathways.services.people import directory, org_holidays
     from pathways.services.tx import write
 
     if extra_holidays is None and not clear_extra_holidays:
@@ -83,7 +83,7 @@ def show(
     json: Json = False,
 ) -> None:
     """The days off an organisation adds to its territory's public holidays."""
-    from pathways.services import directory, org_holidays
+    from pathways.services.people import directory, org_holidays
 
     with app_of(ctx).store.read() as conn:
         found = directory.find_org(conn, org)

@@ -59,7 +59,7 @@ def styled(*parts: str | tuple[str, str]) -> Text:
 
 def emit_json(data: Any) -> None:
     """Machine-readable output on stdout."""
-    from pathways.services.export import json_default
+    from pathways.services.exchange.export import json_default
 
     print(json.dumps(data, default=json_default, ensure_ascii=False, indent=2))
 

@@ -52,7 +52,7 @@ def show(
     """Show a pathway: its stages, deadlines, outcomes and where they lead."""
     spec = app_of(ctx).catalog.get(pathway_id, version)
     if mermaid or svg is not None:
-        from pathways.services import graph
+        from pathways.drawing import graph
 
         if svg is not None:
             svg.write_text(graph.svg(spec, lang=lang), encoding="utf-8")

@@ -23,7 +23,7 @@ def export(
     ] = None,
 ) -> None:
     """Everything held about a person, as JSON (their right of access)."""
-    from pathways.services import privacy
+    from pathways.services.people import privacy
 
     with app_of(ctx).store.read() as conn:
         data = privacy.export_person(conn, person)
@@ -43,7 +43,7 @@ def erase(
     json: Json = False,
 ) -> None:
     """Erase a person's personal data (pseudonymised; the audit chain still verifies). Cannot be undone."""
-    from pathways.services import directory, privacy
+    from pathways.services.people import directory, privacy
 
     app_ = app_of(ctx)
     with app_.store.read() as conn:

@@ -94,8 +94,9 @@ def run(
     png: Path | None,
 ) -> None:
     """Compute a report and print it (table, JSON or CSV), writing its charts if asked."""
-    from pathways.services import charts, reports
-    from pathways.services.export import write_csv
+    from pathways.drawing import charts
+    from pathways.services.exchange.export import write_csv
+    from pathways.services.reporting import reports
 
     if json and csv_:
         raise InvalidInput("choose one of --json and --csv")
@@ -119,7 +120,7 @@ def run(
 
 
 def _charts(name: str, rows: Sequence[Any], *, svg: Path | None, png: Path | None) -> None:
-    from pathways.services import charts
+    from pathways.drawing import charts
 
     for path, fmt in ((svg, "svg"), (png, "png")):
         if path is None:

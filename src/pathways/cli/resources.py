@@ -27,7 +27,7 @@ def list_(
     json: Json = False,
 ) -> None:
     """Resource persons: topics, organisation, transfers validated this calendar year (2 at most)."""
-    from pathways.services import resources
+    from pathways.services.people import resources
 
     app_ = app_of(ctx)
     with app_.store.read() as conn:
@@ -48,7 +48,7 @@ def suggest(
     json: Json = False,
 ) -> None:
     """Who may take this transfer: a fitting topic, under the yearly cap, not of the beneficiary structure."""
-    from pathways.services import resources
+    from pathways.services.people import resources
 
     app_ = app_of(ctx)
     with app_.store.read() as conn:

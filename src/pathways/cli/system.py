@@ -26,7 +26,7 @@ def init(
     json: Json = False,
 ) -> None:
     """Create or upgrade the database to the latest schema (idempotent)."""
-    from pathways.services import demo
+    from pathways.demo import seed as demo
     from pathways.store.db import init_database
 
     app = app_of(ctx)
@@ -53,7 +53,8 @@ def run(
     prefect_port: Annotated[int, typer.Option(help="Port of the embedded Prefect.", min=1, max=65535)] = 4200,
 ) -> None:
     """Set everything up on the embedded default, then run the web app and the flows (Ctrl-C stops)."""
-    from pathways.services import demo, queries
+    from pathways.demo import seed as demo
+    from pathways.services.casework import queries
     from pathways.store.db import init_database
 
     app = app_of(ctx)
@@ -95,7 +96,7 @@ def run(
 
 def _demo_logins(app: App) -> None:
     """Give the demo's officers and managers a web login (local installations only)."""
-    from pathways.services import accounts, directory
+    from pathways.services.people import accounts, directory
     from pathways.services.tx import write
 
     with app.store.read() as conn:

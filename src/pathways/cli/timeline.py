@@ -11,7 +11,7 @@ from pathways.cli.context import Json, app_of
 from pathways.cli.output import console, emit_json, escape, table, when
 
 if TYPE_CHECKING:
-    from pathways.services import timeline as timelines
+    from pathways.services.casework import timeline as timelines
 
 
 def timeline(
@@ -21,7 +21,7 @@ def timeline(
     json: Json = False,
 ) -> None:
     """A case's timeline: time spent in each stage (loops summed), decisions, documents, messages."""
-    from pathways.services import timeline as timelines
+    from pathways.services.casework import timeline as timelines
 
     app_ = app_of(ctx)
     with app_.store.read() as conn:

@@ -27,7 +27,7 @@ def serve(
     """Serve the web pages and the REST API (/api/v1, documented at /api/docs)."""
     import uvicorn
 
-    from pathways.services import signin
+    from pathways.services.people import signin
     from pathways.web import create_app
     from pathways.web.redact import log_config
 
@@ -73,7 +73,7 @@ def user_add(
     json: Json = False,
 ) -> None:
     """Give a staff person a login (or reset their password, which ends their sessions)."""
-    from pathways.services import accounts
+    from pathways.services.people import accounts
     from pathways.services.tx import write
 
     if password_stdin:
@@ -98,7 +98,7 @@ def user_disable(
     json: Json = False,
 ) -> None:
     """Stop an account from logging in and end its sessions (`user add` enables it with a new password)."""
-    from pathways.services import access
+    from pathways.services.people import access
     from pathways.services.tx import write
 
     with write(app_of(ctx)) as tx:
@@ -118,7 +118,7 @@ def user_role(
     json: Json = False,
 ) -> None:
     """Make ROLE the person's only role in the organisation; their sessions end."""
-    from pathways.services import access
+    from pathways.services.people import access
     from pathways.services.tx import write
 
     with write(app_of(ctx)) as tx:
@@ -137,7 +137,7 @@ def token_create(
     json: Json = False,
 ) -> None:
     """Create an API token; it is shown once, only its hash is kept."""
-    from pathways.services import accounts
+    from pathways.services.people import accounts
     from pathways.services.tx import write
 
     with write(app_of(ctx)) as tx:
@@ -154,7 +154,7 @@ def token_revoke(
     ctx: typer.Context, prefix: Annotated[str, typer.Argument(help="The token's prefix (pw_xxxxxxxx).")]
 ) -> None:
     """Revoke a token."""
-    from pathways.services import accounts
+    from pathways.services.people import accounts
     from pathways.services.tx import write
 
     with write(app_of(ctx)) as tx:

@@ -248,7 +248,7 @@ CHECKS: Final[Mapping[str, Check]] = MappingProxyType(
 )
 
 # The automatic steps a pathway file may name; the services implement each one
-# (pathways.services.work.STEP_RUNNERS), and a test holds the two lists equal.
+# (pathways.services.casework.work.STEP_RUNNERS), and a test holds the two lists equal.
 STEPS: Final[tuple[StepInfo, ...]] = (
     StepInfo("render_document", "render the stage's document from its template, attach it to the case"),
     StepInfo(

@@ -11,7 +11,7 @@ from typing import Any
 from prefect import Flow, State, flow, tags
 
 from pathways.orchestration.tasks import CaseStepFailed, find_case_steps, run_case_step
-from pathways.services.work import JobResult
+from pathways.services.casework.work import JobResult
 
 BATCH = 100  # case-steps read at a time
 LIMIT = 5000  # case-steps one run handles at most; the relay asks for another run for the rest

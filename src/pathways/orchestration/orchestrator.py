@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from pathways.orchestration.deployments import DEPLOYMENT
-from pathways.services.relay import RunPhase, RunRef
+from pathways.services.casework.relay import RunPhase, RunRef
 
 if TYPE_CHECKING:
     from prefect.client.orchestration import SyncPrefectClient
@@ -42,7 +42,7 @@ def phase_of(run: FlowRun) -> RunRef:
 
 
 class PrefectOrchestrator:
-    """:class:`pathways.services.relay.Orchestrator` on the Prefect API."""
+    """:class:`pathways.services.casework.relay.Orchestrator` on the Prefect API."""
 
     def __init__(self) -> None:
         self._deployments: dict[str, UUID] = {}

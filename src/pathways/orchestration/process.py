@@ -1,7 +1,7 @@
 """``pathways worker`` and ``pathways serve-flows``: the long-running processes that run flows.
 
 Both keep a relay loop in a thread (ready outbox work → deployment runs, see
-:mod:`pathways.services.relay`); running one in every process is safe, the idempotency
+:mod:`pathways.services.casework.relay`); running one in every process is safe, the idempotency
 keys make the relays agree.
 
 - A **worker** is Prefect's process worker on a work pool (``pathways`` by default): start
@@ -35,7 +35,7 @@ from pathways.errors import PathwaysError
 from pathways.orchestration import deployments
 from pathways.orchestration.orchestrator import PrefectOrchestrator, api_url, unreachable
 from pathways.orchestration.runtime import short_flow_settings
-from pathways.services.relay import STALE_AFTER, Relay
+from pathways.services.casework.relay import STALE_AFTER, Relay
 
 if TYPE_CHECKING:
     from pathways.bootstrap import App

@@ -18,7 +18,8 @@ from prefect.client.schemas.objects import TaskRun
 from prefect.states import Completed
 
 from pathways.orchestration.runtime import current_app
-from pathways.services import dispatch, relay, sweep, work
+from pathways.services.casework import relay, sweep, work
+from pathways.services.messaging import dispatch
 
 RETRIES = 3
 RETRY_DELAYS = [2.0, 10.0, 30.0]  # seconds: a database restart or failover fits in them

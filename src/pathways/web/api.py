@@ -14,8 +14,9 @@ from sqlalchemy import text
 from pathways import __version__
 from pathways.bootstrap import App
 from pathways.errors import FieldError, Forbidden
-from pathways.services import cases, directory, queries, work
-from pathways.services.accounts import Permission
+from pathways.services.casework import cases, opening, queries, work
+from pathways.services.people import directory
+from pathways.services.people.accounts import Permission
 from pathways.web import manager, reads
 from pathways.web.deps import ApiUser, AppDep, Caller
 from pathways.web.schemas import (
@@ -222,7 +223,7 @@ def open_case(caller: Caller, body: CaseOpen) -> CaseOpened:
             officer: int | None = scope.person(body.officer, org_id=org_id, roles=STAFF_FOR_CASES)["id"]
         else:
             officer = user.person_id if user.roles.get(org_id, frozenset()) & STAFF_FOR_CASES else None
-        opened = cases.open_case(
+        opened = opening.open_case(
             tx, app.catalog, project=project["id"], pathway=body.pathway, officer=officer
         )
     follow(app, opened["id"])

@@ -21,8 +21,8 @@ from pathways.domain.extra_holidays import (
     ExtraHoliday,
     extra_holiday,
 )
-from pathways.services import org_holidays
-from pathways.services.accounts import Permission
+from pathways.services.people import org_holidays
+from pathways.services.people.accounts import Permission
 from pathways.web.api import ERRORS
 from pathways.web.deps import Caller
 from pathways.web.schemas import Ref

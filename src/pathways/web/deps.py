@@ -19,8 +19,8 @@ from sqlalchemy import Connection
 
 from pathways.bootstrap import App
 from pathways.errors import Unauthenticated
-from pathways.services import accounts
-from pathways.services.accounts import Principal
+from pathways.services.people import accounts
+from pathways.services.people.accounts import Principal
 from pathways.services.tx import Tx, write
 from pathways.web.session import CSRF_FIELD, Session, read_session
 

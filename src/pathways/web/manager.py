@@ -13,10 +13,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from pathways.drawing import charts, graph
 from pathways.errors import Forbidden, NotFound
-from pathways.services import auditing, charts, graph, queries, reports
-from pathways.services.accounts import Permission, Principal
-from pathways.services.dispatch import retry_message
+from pathways.services.audit import auditing
+from pathways.services.casework import queries
+from pathways.services.messaging.dispatch import retry_message
+from pathways.services.people.accounts import Permission, Principal
+from pathways.services.reporting import reports
 from pathways.web import reads
 from pathways.web.deps import AppDep, Csrf, PageUser
 from pathways.web.render import page

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from pathways.services import accounts
+from pathways.services.people import accounts
 from pathways.web.deps import AppDep, Csrf
 from pathways.web.render import page
 

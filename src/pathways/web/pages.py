@@ -16,8 +16,9 @@ from pathways.errors import (
     TooManyAttempts,
     Unauthenticated,
 )
-from pathways.services import accounts, cases, directory, queries, signin, websessions
-from pathways.services.accounts import Permission, Principal
+from pathways.services.casework import opening, queries
+from pathways.services.people import accounts, directory, signin, websessions
+from pathways.services.people.accounts import Permission, Principal
 from pathways.services.tx import write
 from pathways.web import reads
 from pathways.web.api import follow
@@ -225,7 +226,9 @@ def open_case(
                     else None
                 )
             )
-            opened = cases.open_case(tx, app.catalog, project=row["id"], pathway=pathway, officer=officer_id)
+            opened = opening.open_case(
+                tx, app.catalog, project=row["id"], pathway=pathway, officer=officer_id
+            )
     except PathwaysError as exc:
         return _open_case_page(request, app, user, entered, exc)
     follow(app, opened["id"])

@@ -1,6 +1,6 @@
 """Read models for the web, each restricted to a set of organisation ids (the caller's scope).
 
-They complement :mod:`pathways.services.queries`, whose filters take one
+They complement :mod:`pathways.services.casework.queries`, whose filters take one
 organisation at a time: here every list takes the whole set the principal may
 read, and pages are bounded (limit and offset) for installations with many cases.
 """
@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlalchemy import Connection, case, func, select
 
-from pathways.services.cases import CASE, ORG, PROJECT
-from pathways.services.directory import MEMBER, PERSON
-from pathways.services.queries import names_of
+from pathways.services.casework.lookup import CASE, ORG, PROJECT
+from pathways.services.casework.queries import names_of
+from pathways.services.people.directory import MEMBER, PERSON
 from pathways.store.tables import AuditEvent, Document
 
 AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]

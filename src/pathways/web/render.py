@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from pathways.bootstrap import App
-from pathways.services.accounts import Principal
+from pathways.services.people.accounts import Principal
 from pathways.web.i18n import Translator, pick_language
 from pathways.web.session import CSRF_FIELD, read_session, write_session
 

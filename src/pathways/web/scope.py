@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from pathways.errors import Forbidden, NotFound
-from pathways.services import cases
-from pathways.services.accounts import Permission, Principal
-from pathways.services.directory import MEMBER, ORG, PERSON, PROJECT, roles_of
+from pathways.services.casework import lookup
+from pathways.services.people.accounts import Permission, Principal
+from pathways.services.people.directory import MEMBER, ORG, PERSON, PROJECT, roles_of
 from pathways.store.tables import Document
 from pathways.web.visible import GENERIC_HINT, absent, find_within
 
@@ -54,7 +54,7 @@ class Scope:
     def case(self, ref: str | int, permission: Permission = READ) -> dict[str, Any]:
         """A case of one of the principal's organisations."""
         try:
-            row = cases.find_case(self.conn, ref)
+            row = lookup.find_case(self.conn, ref)
         except NotFound:
             raise absent("case", ref) from None
         self._allow(row["organisation_id"], permission, "case", ref)
@@ -107,8 +107,8 @@ class Scope:
         """A document of a case of one of the principal's organisations."""
         row = (
             self.conn.execute(
-                select(DOC, cases.CASE.c.organisation_id)
-                .join(cases.CASE, cases.CASE.c.id == DOC.c.case_id)
+                select(DOC, lookup.CASE.c.organisation_id)
+                .join(lookup.CASE, lookup.CASE.c.id == DOC.c.case_id)
                 .where(DOC.c.id == doc_id)
             )
             .mappings()

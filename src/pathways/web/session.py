@@ -2,7 +2,7 @@
 
 The cookie is signed and timestamped (itsdangerous, keyed with the settings'
 secret key). After a login it holds the id of a server-side session
-(:mod:`pathways.services.websessions`: the database keeps its hash, and a page is served
+(:mod:`pathways.services.people.websessions`: the database keeps its hash, and a page is served
 only while that row is live, so logging out ends it on the server, not only in the
 browser), and always a random CSRF token that every form posts back (session-bound
 tokens). Anonymous visitors get one too, so the login form and the project owners'
@@ -19,7 +19,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import Request
 from starlette.responses import Response
 
-from pathways.services.websessions import LIFETIME
+from pathways.services.people.websessions import LIFETIME
 
 COOKIE: Final = "pathways_session"
 MAX_AGE: Final = int(LIFETIME.total_seconds())

@@ -16,7 +16,7 @@ from typing import Any, Final
 from sqlalchemy import ColumnElement, Connection
 
 from pathways.errors import NotFound
-from pathways.services import directory
+from pathways.services.people import directory
 
 HINTS: Final = {
     "case": "case references look like DIAG-2026-0001; only cases of your organisations can be found",

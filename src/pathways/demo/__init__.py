@@ -1,0 +1,1 @@
+"""Demonstration data: a fictional territory whose projects replay their pathways."""

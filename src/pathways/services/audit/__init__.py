@@ -1,0 +1,1 @@
+"""Audit: verify the audit chain and anchor its head outside the database."""

@@ -1,0 +1,63 @@
+"""The database's answers to the questions programme rules ask (the `Facts` protocol)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, bindparam, func, select
+
+from pathways.store.tables import Case, Person, StageEntry
+
+CASE = Case.__table__  # type: ignore[attr-defined]
+ENTRY = StageEntry.__table__  # type: ignore[attr-defined]
+PERSON = Person.__table__  # type: ignore[attr-defined]
+# FOR NO KEY UPDATE: rows that only refer to the person (foreign keys) are not held up.
+_LOCK_PERSON = select(PERSON.c.id).where(PERSON.c.id == bindparam("person")).with_for_update(key_share=True)
+
+
+class DbFacts:
+    """Facts read in the decision's own transaction.
+
+    ``consulted`` tells whether a rule asked anything: a decision that looked only at its own
+    case may be worked out before its write transaction (services.casework.cases.prepare_decision).
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.consulted = False
+
+    def transfers_this_year(self, resource_person: int, year: int, *, exclude_case: int | None) -> int:
+        """Peer-transfer cases of this resource person validated in `year` (other than `exclude_case`).
+
+        The person's row is locked first, until the decision commits: on PostgreSQL two
+        validations for the same person at once then count one after the other, each seeing the
+        other's, instead of both passing the yearly cap. (SQLite has no row locks, and needs
+        none: it runs writers one at a time.)
+        """
+        self.consulted = True
+        self.conn.execute(_LOCK_PERSON, {"person": resource_person})
+        start, end = datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
+        query = (
+            select(func.count(func.distinct(CASE.c.id)))
+            .select_from(CASE.join(ENTRY, ENTRY.c.case_id == CASE.c.id))
+            .where(
+                CASE.c.pathway_id == "peer_transfer",
+                CASE.c.resource_id == resource_person,
+                ENTRY.c.stage == "validation",
+                ENTRY.c.outcome == "validated",
+                ENTRY.c.left_at >= start,
+                ENTRY.c.left_at < end,
+            )
+        )
+        if exclude_case is not None:
+            query = query.where(CASE.c.id != exclude_case)
+        return int(self.conn.execute(query).scalar_one())
+
+    def has_impact_evaluation(self, project: int) -> bool:
+        """Whether an impact evaluation with at least one measured value is recorded for the project."""
+        self.consulted = True
+        from pathways.store.tables import ImpactValue
+
+        table = ImpactValue.__table__  # type: ignore[attr-defined]
+        found = self.conn.execute(select(table.c.id).where(table.c.project_id == project).limit(1)).first()
+        return found is not None

@@ -1,0 +1,394 @@
+"""What officers and managers read: a case, its history, what is due."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from pathways.domain.loader import PathwayCatalog
+from pathways.services.casework.lookup import CASE, ENTRY, PROJECT, find_case
+from pathways.services.people import directory
+from pathways.store.tables import AuditEvent, OutboxJob, Person
+
+AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
+PERSON = Person.__table__  # type: ignore[attr-defined]
+JOB = OutboxJob.__table__  # type: ignore[attr-defined]
+
+
+def names_of(conn: Connection, ids: Collection[int | None]) -> dict[int, str]:
+    """Person names by id (names live only in the person table)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = conn.execute(select(PERSON.c.id, PERSON.c.name).where(PERSON.c.id.in_(wanted)))
+    return {r[0]: r[1] for r in rows}
+
+
+def show_case(
+    conn: Connection, catalog: PathwayCatalog, ref: str | int, *, lang: str = "en"
+) -> dict[str, Any]:
+    """A case with its project, current stage, deadline, recorded data, links and entries."""
+    case = find_case(conn, ref)
+    spec = catalog.get(case["pathway_id"], case["pathway_version"])
+    project = conn.execute(select(PROJECT).where(PROJECT.c.id == case["project_id"])).mappings().one()
+    entries = [
+        dict(r)
+        for r in conn.execute(
+            select(ENTRY).where(ENTRY.c.case_id == case["id"]).order_by(ENTRY.c.seq)
+        ).mappings()
+    ]
+    names = names_of(conn, {case["officer_id"], *(e["decided_by"] for e in entries)})
+    children = [
+        {
+            "ref": r.ref,
+            "pathway": r.pathway_id,
+            "stage": r.stage,
+            "status": r.status,
+            "result": r.result,
+            "due_at": r.due_at,
+            "subject": (r.data or {})
+            .get("_spawn", {})
+            .get("item"),  # the mission or carrier it was opened for
+        }
+        for r in conn.execute(
+            select(
+                CASE.c.ref,
+                CASE.c.pathway_id,
+                CASE.c.stage,
+                CASE.c.status,
+                CASE.c.result,
+                CASE.c.due_at,
+                CASE.c.data,
+            )
+            .where(CASE.c.parent_id == case["id"])
+            .order_by(CASE.c.id)
+        )
+    ]
+    parent = None
+    if case["parent_id"] is not None:
+        parent = conn.execute(select(CASE.c.ref).where(CASE.c.id == case["parent_id"])).scalar_one()
+    stage = spec.stage(case["stage"]) if case["stage"] else None
+    return {
+        "id": case["id"],
+        "ref": case["ref"],
+        "pathway": spec.id,
+        "pathway_version": spec.version,
+        "pathway_title": spec.title.get(lang),
+        "status": case["status"],
+        "result": case["result"],
+        "result_label": spec.ends[case["result"]].get(lang) if case["result"] else None,
+        "stage": case["stage"],
+        "stage_title": stage.title.get(lang) if stage else None,
+        "outcomes": {k: o.label.get(lang) for k, o in stage.outcomes.items()} if stage else {},
+        "fields": {
+            k: {"type": f.type.value, "label": f.label.get(lang), "required": f.required}
+            for k, f in stage.fields.items()
+        }
+        if stage
+        else {},
+        "due_at": case["due_at"],
+        "officer": names.get(case["officer_id"]) if case["officer_id"] else None,
+        "project": {
+            "id": project["id"],
+            "name": project["name"],
+            "phase": project["phase"],
+            "territory": project["territory"],
+            "legal_form": project["legal_form"],
+        },
+        "opened_at": case["opened_at"],
+        "closed_at": case["closed_at"],
+        "version": case["version"],
+        "data": case["data"],
+        "parent": parent,
+        "children": children,
+        "entries": [
+            {
+                "seq": e["seq"],
+                "stage": e["stage"],
+                "entered_at": e["entered_at"],
+                "due_at": e["due_at"],
+                "left_at": e["left_at"],
+                "outcome": e["outcome"],
+                "values": e["values"],
+                "decided_by": names.get(e["decided_by"]) if e["decided_by"] else None,
+                "note": e["note"],
+            }
+            for e in entries
+        ],
+    }
+
+
+def decision_details(conn: Connection, entry_ids: set[int]) -> dict[int, dict[str, Any]]:
+    """The values and note of decided stage entries (kept outside the audit chain)."""
+    if not entry_ids:
+        return {}
+    rows = conn.execute(select(ENTRY.c.id, ENTRY.c["values"], ENTRY.c.note).where(ENTRY.c.id.in_(entry_ids)))
+    return {r[0]: {"values": r[1], "note": r[2]} for r in rows}
+
+
+def with_decision_details(conn: Connection, payloads: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Audit payloads of decisions completed with the values and note from their stage entry."""
+    details = decision_details(conn, {p["entry"] for p in payloads if isinstance(p.get("entry"), int)})
+    return [{**p, **details.get(p["entry"], {})} if "values_digest" in p else p for p in payloads]
+
+
+def history(conn: Connection, ref: str | int) -> list[dict[str, Any]]:
+    """Every audit event of a case, oldest first, with who and when (effective and recorded)."""
+    case = find_case(conn, ref)
+    events = (
+        select(AUDIT, PERSON.c.name.label("actor_name"))
+        .outerjoin(PERSON, PERSON.c.id == AUDIT.c.actor_id)  # who, in the same statement
+        .where(AUDIT.c.case_id == case["id"])
+        .order_by(AUDIT.c.organisation_id, AUDIT.c.seq)
+    )
+    rows = [dict(r) for r in conn.execute(events).mappings()]
+    payloads = with_decision_details(conn, [r["payload"] for r in rows])
+    return [
+        {
+            "seq": r["seq"],
+            "kind": r["kind"],
+            "at": r["effective_at"],
+            "recorded_at": r["recorded_at"],
+            "actor": r["actor_name"] or "system",
+            "details": payload,
+        }
+        for r, payload in zip(rows, payloads, strict=True)
+    ]
+
+
+def case_rows(
+    conn: Connection,
+    *,
+    orgs: Collection[int] | None,
+    status: str | None = "open",
+    officer_id: int | None = None,
+    org_id: int | None = None,
+    pathway: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Cases of the organisations `orgs` (all when None), newest first."""
+    query = (
+        select(
+            CASE.c.id,
+            CASE.c.ref,
+            CASE.c.organisation_id,
+            CASE.c.pathway_id,
+            CASE.c.stage,
+            CASE.c.status,
+            CASE.c.result,
+            CASE.c.due_at,
+            CASE.c.officer_id,
+            CASE.c.version,
+            PROJECT.c.name.label("project"),
+            PERSON.c.name.label("officer"),
+        )
+        .join(PROJECT, PROJECT.c.id == CASE.c.project_id)
+        .outerjoin(PERSON, PERSON.c.id == CASE.c.officer_id)  # names live only in the person table
+        .order_by(CASE.c.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    if orgs is not None:
+        query = query.where(CASE.c.organisation_id.in_(sorted(orgs)))
+    if status is not None:
+        query = query.where(CASE.c.status == status)
+    if officer_id is not None:
+        query = query.where(CASE.c.officer_id == officer_id)
+    if org_id is not None:
+        query = query.where(CASE.c.organisation_id == org_id)
+    if pathway is not None:
+        query = query.where(CASE.c.pathway_id == pathway)
+    result = conn.execute(query)
+    keys = tuple(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result]  # cheaper than a RowMapping each
+
+
+def due_rows(
+    conn: Connection,
+    *,
+    orgs: Collection[int] | None,
+    now: datetime,
+    within_days: int,
+    officer_id: int | None = None,
+    org_id: int | None = None,
+    limit: int = 500,
+) -> list[dict[str, Any]]:
+    """Open cases of `orgs` (all when None) due within `within_days` (overdue included), soonest first."""
+    query = (
+        select(
+            CASE.c.ref,
+            CASE.c.organisation_id,
+            CASE.c.pathway_id,
+            CASE.c.stage,
+            CASE.c.due_at,
+            CASE.c.officer_id,
+            PROJECT.c.name.label("project"),
+        )
+        .join(PROJECT, PROJECT.c.id == CASE.c.project_id)
+        .where(
+            CASE.c.status == "open",
+            CASE.c.due_at.is_not(None),
+            CASE.c.due_at <= now + timedelta(days=within_days),
+        )
+        .order_by(CASE.c.due_at, CASE.c.id)
+        .limit(limit)
+    )
+    if orgs is not None:
+        query = query.where(CASE.c.organisation_id.in_(sorted(orgs)))
+    if officer_id is not None:
+        query = query.where(CASE.c.officer_id == officer_id)
+    if org_id is not None:
+        query = query.where(CASE.c.organisation_id == org_id)
+    rows = [dict(r) for r in conn.execute(query).mappings()]
+    names = names_of(conn, {r["officer_id"] for r in rows})
+    for row in rows:
+        row["officer"] = names.get(row.pop("officer_id") or 0)
+        row["overdue"] = row["due_at"] < now
+    return rows
+
+
+def due(
+    conn: Connection,
+    *,
+    now: datetime,
+    within_days: int,
+    officer: str | int | None = None,
+    org: str | int | None = None,
+) -> list[dict[str, Any]]:
+    """Open cases due within `within_days` (overdue first), soonest first; officer and org by name or id."""
+    return due_rows(
+        conn,
+        orgs=None,
+        now=now,
+        within_days=within_days,
+        officer_id=directory.find_person(conn, officer)["id"] if officer is not None else None,
+        org_id=directory.find_org(conn, org)["id"] if org is not None else None,
+    )
+
+
+def list_cases(
+    conn: Connection,
+    *,
+    status: str | None = "open",
+    officer: str | int | None = None,
+    org: str | int | None = None,
+    pathway: str | None = None,
+    limit: int = 500,
+) -> list[dict[str, Any]]:
+    """Cases, newest first, filtered by status, officer, organisation (by name or id), pathway."""
+    return case_rows(
+        conn,
+        orgs=None,
+        status=status,
+        officer_id=directory.find_person(conn, officer)["id"] if officer is not None else None,
+        org_id=directory.find_org(conn, org)["id"] if org is not None else None,
+        pathway=pathway,
+        limit=limit,
+    )
+
+
+def pending_jobs(conn: Connection, *, case_id: int | None = None) -> list[dict[str, Any]]:
+    """Outbox jobs not yet done."""
+    query = select(JOB).where(JOB.c.status.in_(("pending", "failed"))).order_by(JOB.c.id)
+    if case_id is not None:
+        query = query.where(JOB.c.case_id == case_id)
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+# --- failed messages ------------------------------------------------------------------------------
+
+MESSAGE_KINDS = ("message", "digest")
+FAILED = ("failed", "dead")
+
+
+def _digest_cases(payload: dict[str, Any]) -> set[int]:
+    return {int(item["case"]) for item in payload.get("items", ()) if item.get("case") is not None}
+
+
+def message_orgs(conn: Connection, job_id: int) -> frozenset[int] | None:
+    """The organisations a message or digest job is about (None: no such message).
+
+    A message belongs to its case's organisation; a digest to those of every case it lists.
+    """
+    job = (
+        conn.execute(
+            select(JOB.c.kind, JOB.c.case_id, JOB.c.payload).where(
+                JOB.c.id == job_id, JOB.c.kind.in_(MESSAGE_KINDS)
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if job is None:
+        return None
+    case_ids = {job["case_id"]} if job["case_id"] is not None else _digest_cases(job["payload"] or {})
+    if not case_ids:
+        return frozenset()
+    return frozenset(conn.execute(select(CASE.c.organisation_id).where(CASE.c.id.in_(case_ids))).scalars())
+
+
+def failed_messages(conn: Connection, *, orgs: Collection[int], limit: int = 200) -> list[dict[str, Any]]:
+    """Failing and dead-lettered messages and digests of `orgs`, most recently failed first.
+
+    A digest is listed only when every case it lists is in `orgs`: its recipient, case
+    count and error say nothing of another organisation's cases.
+    """
+    wanted = set(orgs)
+    columns = (JOB, CASE.c.ref, CASE.c.organisation_id)
+    order = (JOB.c.updated_at.desc(), JOB.c.id.desc())
+    messages = conn.execute(
+        select(*columns)
+        .join(CASE, CASE.c.id == JOB.c.case_id)
+        .where(JOB.c.kind == "message", JOB.c.status.in_(FAILED), CASE.c.organisation_id.in_(wanted))
+        .order_by(*order)
+        .limit(limit)
+    ).mappings()
+    rows = [dict(r) for r in messages]
+    digests = conn.execute(
+        select(JOB).where(JOB.c.kind == "digest", JOB.c.status.in_(FAILED)).order_by(*order)
+    ).mappings()
+    digest_rows = [dict(r) for r in digests]
+    listed = {c for d in digest_rows for c in _digest_cases(d["payload"] or {})}
+    case_org: dict[int, int] = (
+        dict(
+            conn.execute(select(CASE.c.id, CASE.c.organisation_id).where(CASE.c.id.in_(listed)))
+            .tuples()
+            .all()
+        )
+        if listed
+        else {}
+    )
+    for digest in digest_rows:
+        held = {case_org.get(c) for c in _digest_cases(digest["payload"] or {})}
+        if held and None not in held and held <= wanted:
+            rows.append(digest | {"ref": None, "organisation_id": min(o for o in held if o is not None)})
+    rows.sort(key=lambda r: (r["updated_at"], r["id"]), reverse=True)
+    rows = rows[:limit]
+    people = {int(p) for r in rows if (p := (r["payload"] or {}).get("person")) is not None}
+    found = conn.execute(select(PERSON.c.id, PERSON.c.name, PERSON.c.handle).where(PERSON.c.id.in_(people)))
+    recipients = {p.id: (p.name, p.handle) for p in found} if people else {}
+    out = []
+    for r in rows:
+        payload = r["payload"] or {}
+        name, handle = recipients.get(payload.get("person"), (None, None))
+        out.append(
+            {
+                "id": r["id"],
+                "organisation_id": r["organisation_id"],
+                "case": r["ref"],
+                "items": len(payload.get("items", ())) if r["kind"] == "digest" else None,
+                "recipient": name,
+                "recipient_handle": handle,
+                "kind": r["kind"],
+                "template": payload.get("template", "digest"),
+                "status": r["status"],
+                "attempts": r["attempts"],
+                "last_error": r["last_error"],
+                "failed_at": r["updated_at"],
+            }
+        )
+    return out

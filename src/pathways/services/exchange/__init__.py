@@ -1,0 +1,1 @@
+"""Exchange: import projects from CSV, export tables and publish open data."""

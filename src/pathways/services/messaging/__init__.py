@@ -1,0 +1,1 @@
+"""Messaging: render and deliver queued messages, and report their delivery status."""

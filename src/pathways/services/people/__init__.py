@@ -1,0 +1,1 @@
+"""People: organisations, persons, accounts, sign-in, access, privacy and resource people."""

@@ -1,0 +1,1 @@
+"""Reporting: the manager reports, the funnel from idea to founded activity, impact evaluations."""

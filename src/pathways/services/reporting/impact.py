@@ -1,0 +1,269 @@
+"""Impact evaluation on any case, in the VISES manner.
+
+VISES (Interreg France–Wallonia–Flanders) works in three steps: a state of play and
+an evaluative question, data collection, then analysis and valorisation. Here an
+*evaluation* holds the question (and the tool it follows: MESIS, Valor'ESS, the UN
+SDGs), its *indicators* hold a name, a unit, a baseline and a target, and each
+*value* is a dated measurement. A project with at least one measured value has a
+recorded impact evaluation: the swarming pathway's ``proven_model`` rule asks exactly
+that (:meth:`~pathways.services.casework.facts.DbFacts.has_impact_evaluation`).
+
+Every addition is audited on the case's organisation chain.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from pathways.errors import FieldError, NotFound
+from pathways.services.casework.lookup import PROJECT, find_case
+from pathways.services.people import directory
+from pathways.services.tx import Tx
+from pathways.store.tables import Case, ImpactEvaluation, ImpactIndicator, ImpactValue
+
+EVALUATION = ImpactEvaluation.__table__  # type: ignore[attr-defined]
+INDICATOR = ImpactIndicator.__table__  # type: ignore[attr-defined]
+VALUE = ImpactValue.__table__  # type: ignore[attr-defined]
+CASE = Case.__table__  # type: ignore[attr-defined]
+
+# The tools VISES names, by the ways people write them.
+TOOLS = {"mesis": "MESIS", "valoress": "Valor'ESS", "sdg": "SDG", "odd": "SDG", "sdgs": "SDG", "odds": "SDG"}
+_CASE_REF = re.compile(r"^[A-Za-z]{2,6}-\d{4}-\d+$")
+_LIMIT = Decimal("1e14")  # 18 digits, 4 after the point
+_QUANTUM = Decimal("0.0001")
+
+
+def tool_name(raw: str | None) -> str | None:
+    """The canonical name of an evaluation tool (MESIS, Valor'ESS, SDG); FieldError for others."""
+    if raw is None or not raw.strip():
+        return None
+    key = re.sub(r"[^a-z]", "", raw.lower())
+    if key not in TOOLS:
+        raise FieldError("tool", f"{raw!r} is not a known tool", hint="use MESIS, ValorESS or SDG")
+    return TOOLS[key]
+
+
+def parse_number(name: str, raw: str | int | Decimal | None) -> Decimal | None:
+    """A measured or target quantity: 12, 12.5 or 12,5 (four decimals kept)."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    try:
+        number = Decimal(str(raw).replace(",", ".").replace(" ", ""))
+        if not number.is_finite():
+            raise InvalidOperation
+    except InvalidOperation:
+        raise FieldError(name, f"expected a number such as 12.5, got {raw!r}") from None
+    if abs(number) >= _LIMIT:
+        raise FieldError(name, f"{raw} is too large", hint="use a larger unit (thousands, millions)")
+    return number.quantize(_QUANTUM)
+
+
+def plain(number: Decimal | None) -> Decimal | None:
+    """A stored quantity without its trailing zeros: 12.5000 -> 12.5, 1200.0000 -> 1200."""
+    if number is None:
+        return None
+    reduced = number.normalize()
+    return reduced.quantize(Decimal(1)) if reduced == reduced.to_integral() else reduced
+
+
+def _text(name: str, raw: str, limit: int) -> str:
+    text = raw.strip()
+    if not text:
+        raise FieldError(name, "is required")
+    if len(text) > limit:
+        raise FieldError(name, f"{len(text)} characters, at most {limit} allowed")
+    return text
+
+
+def _target(conn: Connection, ref: str | int) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """(case, project) for a case reference (DIAG-2026-0001); (None, project) for a project id or name."""
+    text = str(ref).strip()
+    case = find_case(conn, text) if _CASE_REF.match(text) else None
+    project_id = case["project_id"] if case else directory.find_project(conn, text)["id"]
+    project = dict(conn.execute(select(PROJECT).where(PROJECT.c.id == project_id)).mappings().one())
+    return case, project
+
+
+def add_evaluation(tx: Tx, *, target: str | int, question: str, tool: str | None = None) -> int:
+    """Start an impact evaluation on a case (a case reference) or on a project (its id or name)."""
+    case, project = _target(tx.conn, target)
+    canonical = tool_name(tool)
+    evaluation_id = tx.insert(
+        EVALUATION,
+        project_id=project["id"],
+        case_id=case["id"] if case else None,
+        question=_text("question", question, 2000),
+        tool=canonical,
+        created_at=tx.at,
+    )
+    tx.audit(
+        organisation_id=project["organisation_id"],
+        case_id=case["id"] if case else None,
+        kind="impact_evaluation_added",
+        payload={
+            "evaluation": evaluation_id,
+            "ref": case["ref"] if case else None,
+            "project": project["id"],
+            "tool": canonical,
+        },
+    )
+    return evaluation_id
+
+
+def _evaluation(conn: Connection, evaluation: int) -> dict[str, Any]:
+    found = (
+        conn.execute(
+            select(EVALUATION, PROJECT.c.organisation_id)
+            .join(PROJECT, PROJECT.c.id == EVALUATION.c.project_id)
+            .where(EVALUATION.c.id == evaluation)
+        )
+        .mappings()
+        .first()
+    )
+    if found is None:
+        raise NotFound(f"no impact evaluation {evaluation}", hint="see `pathways impact show CASE`")
+    return dict(found)
+
+
+def add_indicator(
+    tx: Tx,
+    *,
+    evaluation: int,
+    name: str,
+    unit: str,
+    baseline: str | Decimal | None = None,
+    target: str | Decimal | None = None,
+) -> int:
+    """Add an indicator to an evaluation: what is measured, in what unit, from where to where."""
+    found = _evaluation(tx.conn, evaluation)
+    values = {
+        "name": _text("name", name, 200),
+        "unit": _text("unit", unit, 40),
+        "baseline": parse_number("baseline", baseline),
+        "target": parse_number("target", target),
+    }
+    indicator_id = tx.insert(INDICATOR, evaluation_id=evaluation, **values)
+    tx.audit(
+        organisation_id=found["organisation_id"],
+        case_id=found["case_id"],
+        kind="impact_indicator_added",
+        payload={
+            "indicator": indicator_id,
+            "evaluation": evaluation,
+            "name": values["name"],
+            "unit": values["unit"],
+            "baseline": None if values["baseline"] is None else str(values["baseline"]),
+            "target": None if values["target"] is None else str(values["target"]),
+        },
+    )
+    return indicator_id
+
+
+def add_value(tx: Tx, *, indicator: int, value: str | Decimal, on: date) -> int:
+    """Record a dated measurement of an indicator (not dated after the day it is recorded)."""
+    row = tx.conn.execute(select(INDICATOR).where(INDICATOR.c.id == indicator)).mappings().first()
+    if row is None:
+        raise NotFound(f"no impact indicator {indicator}", hint="see `pathways impact show CASE`")
+    found = _evaluation(tx.conn, row["evaluation_id"])
+    if on > tx.at.date():
+        raise FieldError(
+            "on", f"{on.isoformat()} is in the future", hint="record a value once it is measured"
+        )
+    number = parse_number("value", value)
+    if number is None:
+        raise FieldError("value", "is required")
+    value_id = tx.insert(
+        VALUE,
+        indicator_id=indicator,
+        project_id=found["project_id"],
+        value=number,
+        measured_on=on,
+        recorded_at=tx.at,
+    )
+    tx.audit(
+        organisation_id=found["organisation_id"],
+        case_id=found["case_id"],
+        kind="impact_value_recorded",
+        payload={"value_id": value_id, "indicator": indicator, "value": str(number), "on": on.isoformat()},
+    )
+    return value_id
+
+
+def show(conn: Connection, ref: str | int) -> dict[str, Any]:
+    """A case's evaluations (for a case reference) or all of a project's (for a project id or name).
+
+    Each indicator comes with its dated values, the latest one, its change from the
+    baseline and how far it went towards the target (percent of the way).
+    """
+    case, project = _target(conn, ref)
+    project_id = project["id"]
+    query = (
+        select(EVALUATION, CASE.c.ref.label("case_ref"))
+        .outerjoin(CASE, CASE.c.id == EVALUATION.c.case_id)
+        .where(EVALUATION.c.project_id == project_id)
+        .order_by(EVALUATION.c.id)
+    )
+    if case is not None:
+        query = query.where(EVALUATION.c.case_id == case["id"])
+    evaluations = [dict(r) for r in conn.execute(query).mappings()]
+    ids = [e["id"] for e in evaluations]
+    indicators = [
+        dict(r)
+        for r in conn.execute(
+            select(INDICATOR).where(INDICATOR.c.evaluation_id.in_(ids)).order_by(INDICATOR.c.id)
+        ).mappings()
+    ]
+    values: dict[int, list[dict[str, Any]]] = {}
+    for r in conn.execute(
+        select(VALUE)
+        .where(VALUE.c.indicator_id.in_([i["id"] for i in indicators]))
+        .order_by(VALUE.c.measured_on, VALUE.c.id)
+    ).mappings():
+        values.setdefault(r["indicator_id"], []).append({"value": plain(r["value"]), "on": r["measured_on"]})
+    measured = conn.execute(select(VALUE.c.id).where(VALUE.c.project_id == project_id).limit(1)).first()
+    return {
+        "project": {"id": project["id"], "name": project["name"], "phase": project["phase"]},
+        "case": case["ref"] if case else None,
+        "proven_model_evidence": measured is not None,
+        "evaluations": [
+            {
+                "id": e["id"],
+                "case": e["case_ref"],
+                "question": e["question"],
+                "tool": e["tool"],
+                "created_at": e["created_at"],
+                "indicators": [
+                    _indicator(i, values.get(i["id"], []))
+                    for i in indicators
+                    if i["evaluation_id"] == e["id"]
+                ],
+            }
+            for e in evaluations
+        ],
+    }
+
+
+def _indicator(row: dict[str, Any], values: list[dict[str, Any]]) -> dict[str, Any]:
+    latest = values[-1] if values else None
+    baseline, target = plain(row["baseline"]), plain(row["target"])
+    change = progress = None
+    if latest is not None and baseline is not None:
+        change = plain(latest["value"] - baseline)
+        if target is not None and target != baseline:
+            progress = ((latest["value"] - baseline) / (target - baseline) * 100).quantize(Decimal("0.1"))
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "unit": row["unit"],
+        "baseline": baseline,
+        "target": target,
+        "values": values,
+        "latest": latest,
+        "change": change,
+        "progress_percent": progress,
+    }
