@@ -351,7 +351,7 @@ def reset_dispatch(db: BenchDatabase, at: datetime) -> None:
 def raw_messages(app: App) -> list[EmailMessage]:
     """The queued messages rendered as the dispatcher renders them, as plain e-mails (not timed)."""
     from pathways.notify.render import Renderer
-    from pathways.services.messaging.dispatch import build_message
+    from pathways.services.messaging.message import build_message
 
     renderer = Renderer(app.settings.templates_dir)
     mails = []

@@ -4,7 +4,7 @@ One server per module (a SQLite file in a temporary folder, a small fixture buil
 through the services). Screenshots of the main pages go to ``tests/artifacts/``.
 
 Project owners' links: one test builds the link with
-:func:`pathways.services.people.accounts.owner_link`; another takes it from a real reminder
+:func:`pathways.services.people.ownerlinks.owner_link`; another takes it from a real reminder
 email (the sweep and the dispatcher, sent through Apprise to an aiosmtpd server on
 loopback), as an owner would.
 """
@@ -32,7 +32,7 @@ from pathways.bootstrap import App, Clock
 from pathways.services.casework import queries
 from pathways.services.casework.sweep import sweep
 from pathways.services.messaging.dispatch import dispatch
-from pathways.services.people import accounts
+from pathways.services.people import accounts, ownerlinks
 from pathways.services.tx import write
 from pathways.settings import load_settings
 from pathways.store.db import Store, init_database
@@ -234,7 +234,7 @@ def test_a_project_owner_follows_their_link_and_confirms_the_meeting(site: Site,
     from builders import open_diagnosis
 
     case = open_diagnosis(site.app, make_project(site.app, site.org, owner=site.owner), None)
-    link = accounts.owner_link(site.app, case["id"], site.owner)
+    link = ownerlinks.owner_link(site.app, case["id"], site.owner)
     assert link.startswith(site.url + "/o/")
     page.goto(link)
     assert "Recyclerie" in page.inner_text("h1") or page.inner_text("h1")
@@ -252,7 +252,7 @@ def test_a_project_owner_follows_their_link_and_confirms_the_meeting(site: Site,
 
     page.goto(link[:-3] + "abc")  # a damaged link
     assert "not valid" in page.content()
-    expired = accounts.owner_link(site.app, case["id"], site.owner, days=-1)
+    expired = ownerlinks.owner_link(site.app, case["id"], site.owner, days=-1)
     response = page.goto(expired)
     assert response is not None
     assert response.status == 410

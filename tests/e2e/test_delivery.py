@@ -38,15 +38,10 @@ from pathways.domain.loader import PathwayCatalog, load_pathway_dir
 from pathways.errors import Refused
 from pathways.services.casework import cases, opening
 from pathways.services.casework.sweep import sweep
-from pathways.services.messaging.dispatch import (
-    LEASE,
-    MAX_ATTEMPTS,
-    attempts_of,
-    dispatch,
-    list_messages,
-    retry_message,
-)
-from pathways.services.people import accounts, directory
+from pathways.services.messaging.dispatch import dispatch
+from pathways.services.messaging.lease import LEASE, MAX_ATTEMPTS
+from pathways.services.messaging.outbox import attempts_of, list_messages, retry_message
+from pathways.services.people import directory, ownerlinks
 from pathways.services.tx import write
 from pathways.settings import load_settings
 from pathways.store.db import Store
@@ -251,7 +246,7 @@ def test_reminders_escalations_and_digest_arrive_in_each_language(
         [link] = [line.strip() for line in text.splitlines() if "/o/" in line]  # the URL alone on its line
         assert link.startswith(f"{app.settings.base_url.rstrip('/')}/o/")
         assert (urlsplit(link).scheme, urlsplit(link).netloc) == ("http", "127.0.0.1:8000")  # absolute
-        claim = accounts.read_owner_link(app, link.rsplit("/o/", 1)[1])  # signed for this case and person
+        claim = ownerlinks.read_owner_link(app, link.rsplit("/o/", 1)[1])  # signed for this case and person
         [ref] = [r for r in by_ref if r in mail["Subject"]]
         assert (claim.case_id, claim.person_id) == (by_ref[ref], owner)
         assert claim.expires > datetime.now(UTC) + timedelta(days=13)

@@ -18,7 +18,7 @@ from builders import INTAKE_RELEVANT, make_org, make_person, make_project, open_
 from pathways.bootstrap import App, Clock
 from pathways.cli import web as web_cli
 from pathways.services.casework import queries
-from pathways.services.people import accounts
+from pathways.services.people import accounts, ownerlinks
 from pathways.services.tx import write
 from pathways.settings import load_settings
 from pathways.store.db import Store
@@ -212,16 +212,16 @@ def test_each_user_picks_a_language(desk: Desk) -> None:
 
 def test_owner_links_are_signed_expire_and_record_what_the_owner_did(desk: Desk) -> None:
     case_id = int(str(desk.case["id"]))
-    token = accounts.owner_token(desk.app, case_id, desk.owner)
+    token = ownerlinks.owner_token(desk.app, case_id, desk.owner)
     page = desk.client.get(f"/o/{token}")
     assert page.status_code == 200
     assert "Accueil et orientation" in page.text
     assert desk.client.get(f"/o/{token[:-2]}xx").status_code == 404
     assert (
-        desk.client.get(f"/o/{accounts.owner_token(desk.app, case_id, desk.owner, days=-1)}").status_code
+        desk.client.get(f"/o/{ownerlinks.owner_token(desk.app, case_id, desk.owner, days=-1)}").status_code
         == 410
     )
-    other = accounts.owner_token(desk.app, case_id, desk.officer)  # a link for someone who is not the owner
+    other = ownerlinks.owner_token(desk.app, case_id, desk.officer)  # a link for someone who is not the owner
     assert desk.client.get(f"/o/{other}").status_code == 404
     sent = desk.client.post(f"/o/{token}/documents_sent", data={"csrf_token": csrf_of(page.text)})
     assert sent.status_code == 200

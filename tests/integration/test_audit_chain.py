@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, delete, insert, select, text, update
 
-from pathways.store import audit
-from pathways.store.audit import GENESIS, VerifyReport, append_event, verify_chain
+from pathways.store import audit, audit_verify
+from pathways.store.audit import GENESIS, append_event
+from pathways.store.audit_verify import VerifyReport, verify_chain
 from pathways.store.db import Store
 from pathways.store.tables import AuditEvent, AuditHead, Organisation
 from threads import on_threads
@@ -276,7 +277,9 @@ def test_instant_edited_into_garbage_is_reported_as_edited(sqlite_store: Store) 
 def test_reordering_across_stream_batches_is_found(
     store: Store, organisation: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(audit, "_SELECT_EVENTS", audit._SELECT_EVENTS.execution_options(yield_per=2))
+    monkeypatch.setattr(
+        audit_verify, "_SELECT_EVENTS", audit_verify._SELECT_EVENTS.execution_options(yield_per=2)
+    )
     record(store, organisation, 7)
     assert only(verify(store)).ok
     with store.write() as conn:

@@ -25,7 +25,7 @@ from pathways.bootstrap import App
 from pathways.errors import Conflict, FieldError, TransitionNotAllowed
 from pathways.services.casework import cases, queries, recording, work
 from pathways.services.casework.recording import values_digest
-from pathways.store.audit import verify_chain
+from pathways.store.audit_verify import verify_chain
 from pathways.store.tables import AuditEvent, Case, Notice, OutboxJob, Project, StageEntry
 
 CASE = Case.__table__  # type: ignore[attr-defined]

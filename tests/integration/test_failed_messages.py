@@ -18,7 +18,8 @@ from mailcatch import free_port, plain_text, smtp_server
 from pathways.bootstrap import App
 from pathways.services.casework import queries
 from pathways.services.casework.sweep import sweep
-from pathways.services.messaging.dispatch import MAX_ATTEMPTS, dispatch
+from pathways.services.messaging.dispatch import dispatch
+from pathways.services.messaging.lease import MAX_ATTEMPTS
 from pathways.services.people import accounts
 from pathways.services.tx import write
 from pathways.store.tables import AuditEvent, OutboxJob

@@ -16,7 +16,7 @@ from pathways.bootstrap import App
 from pathways.cli import importing as importing_cli
 from pathways.errors import InvalidInput, PathwaysError
 from pathways.services.exchange import importing
-from pathways.store.audit import verify_chain
+from pathways.store.audit_verify import verify_chain
 from pathways.store.tables import AuditEvent, Membership, Person, Project
 
 PROJECT = Project.__table__  # type: ignore[attr-defined]
@@ -259,6 +259,19 @@ def test_people_rows_are_checked(app: App, orgs: dict[str, Any], tmp_path: Path)
         (4, "email"),
     ]
     assert count(app, PERSON) == 1
+
+
+def test_a_role_of_separators_only_is_refused_not_a_person_without_a_role(
+    app: App, orgs: dict[str, Any], tmp_path: Path
+) -> None:
+    """Found by the full fuzz run: "|" split into no role, and the empty batch of roles hit the database."""
+    path = tmp_path / "people.csv"
+    path.write_text("name,org,role,email\nA,dla-paris,|,a@example.org\nB,dla-paris, | ,b@example.org\n")
+    before = count(app, PERSON)
+    with pytest.raises(importing.ImportRefused) as refused:
+        importing.import_people(app, path)
+    assert sorted((p.line, p.column) for p in refused.value.problems) == [(2, "role"), (3, "role")]
+    assert count(app, PERSON) == before
 
 
 def _cli(app: App, monkeypatch: pytest.MonkeyPatch) -> Any:

@@ -25,7 +25,7 @@ from pathways.errors import InvalidInput, PathwaysError
 from pathways.services.casework import migration, opening, work
 from pathways.services.tx import write
 from pathways.settings import load_settings
-from pathways.store.audit import verify_chain
+from pathways.store.audit_verify import verify_chain
 from pathways.store.db import Store
 from pathways.store.tables import AuditEvent, Case, Notice, OutboxJob, StageEntry
 

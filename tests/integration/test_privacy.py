@@ -26,7 +26,7 @@ from pathways.services.casework.sweep import sweep
 from pathways.services.people import directory, privacy
 from pathways.services.tx import write
 from pathways.store.accounts import Account, ApiToken, LoginFailure
-from pathways.store.audit import verify_chain
+from pathways.store.audit_verify import verify_chain
 from pathways.store.delivery import DeliveryAttempt
 from pathways.store.tables import AuditEvent, Person, Project
 

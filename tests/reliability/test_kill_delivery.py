@@ -39,7 +39,9 @@ from sqlalchemy import select, update
 from loopback import LOOPBACK_ALLOW, loopback_channels
 from pathways.services.casework.sweep import sweep
 from pathways.services.messaging import status
-from pathways.services.messaging.dispatch import LEASE, MAX_ATTEMPTS, WORKERS, attempts_of, dispatch
+from pathways.services.messaging.dispatch import WORKERS, dispatch
+from pathways.services.messaging.lease import LEASE, MAX_ATTEMPTS
+from pathways.services.messaging.outbox import attempts_of
 from pathways.store.db import Store
 from pathways.store.tables import OutboxJob
 

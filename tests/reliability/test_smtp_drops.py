@@ -22,7 +22,8 @@ from sqlalchemy import select
 
 from loopback import loopback_channels
 from pathways.services.casework.sweep import sweep
-from pathways.services.messaging.dispatch import attempts_of, dispatch
+from pathways.services.messaging.dispatch import dispatch
+from pathways.services.messaging.outbox import attempts_of
 from pathways.store.db import Store
 from pathways.store.tables import OutboxJob
 

@@ -32,7 +32,8 @@ from builders import make_org, make_person, make_project, open_diagnosis
 from mailcatch import smtp_server
 from pathways.bootstrap import App
 from pathways.services.casework.sweep import sweep
-from pathways.services.messaging.dispatch import attempts_of, dispatch, retry_message
+from pathways.services.messaging.dispatch import dispatch
+from pathways.services.messaging.outbox import attempts_of, retry_message
 from pathways.services.people import accounts
 from pathways.services.tx import write
 from pathways.settings import load_settings

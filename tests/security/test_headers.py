@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 
 from builders import make_org, make_person, make_project, open_diagnosis
 from pathways.bootstrap import App, Clock
-from pathways.services.people import accounts
+from pathways.services.people import ownerlinks
 from pathways.settings import load_settings
 from pathways.store.db import Store
 from pathways.web import create_app
@@ -108,7 +108,7 @@ def test_an_owner_page_is_not_passed_on_in_a_referer(sqlite_store: Store) -> Non
     org = make_org(app)
     owner = make_person(app, org, role="owner")
     case = open_diagnosis(app, make_project(app, org, owner=owner), make_person(app, org))
-    token = accounts.owner_token(app, int(case["id"]), owner)
+    token = ownerlinks.owner_token(app, int(case["id"]), owner)
     with TestClient(create_app(app)) as client:
         page = client.get(f"/o/{token}")
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)

@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 
 from builders import INTAKE_RELEVANT, decide, make_org, make_person, make_project, open_diagnosis
 from pathways.bootstrap import App, Clock
-from pathways.services.people import accounts
+from pathways.services.people import ownerlinks
 from pathways.settings import load_settings
 from pathways.store.db import Store, init_database
 from pathways.store.tables import AuditEvent, OutboxJob
@@ -53,7 +53,7 @@ def _link(app: App) -> Link:
     officer = make_person(app, org, role="officer")
     owner = make_person(app, org, role="owner", name="Inès Dubois", email="ines@example.org")
     case = open_diagnosis(app, make_project(app, org, owner=owner), officer)
-    token = accounts.owner_token(app, int(case["id"]), owner)
+    token = ownerlinks.owner_token(app, int(case["id"]), owner)
     return Link(app, int(case["id"]), str(case["ref"]), officer, owner, token)
 
 
@@ -96,25 +96,25 @@ def test_a_reposted_owner_action_is_recorded_once_and_still_answered(link: Link)
 
 
 def test_the_same_action_at_a_later_stage_is_a_new_fact(link: Link) -> None:
-    claim = accounts.read_owner_link(link.app, link.token)
-    first = accounts.record_owner_action(link.app, claim, "documents_sent")
-    assert accounts.record_owner_action(link.app, claim, "documents_sent") == first
+    claim = ownerlinks.read_owner_link(link.app, link.token)
+    first = ownerlinks.record_owner_action(link.app, claim, "documents_sent")
+    assert ownerlinks.record_owner_action(link.app, claim, "documents_sent") == first
     decide(link.app, link.ref, "relevant", INTAKE_RELEVANT, by=link.officer)  # a new stage entry
-    later = accounts.record_owner_action(link.app, claim, "documents_sent")
+    later = ownerlinks.record_owner_action(link.app, claim, "documents_sent")
     assert later != first
-    assert accounts.record_owner_action(link.app, claim, "documents_sent") == later
+    assert ownerlinks.record_owner_action(link.app, claim, "documents_sent") == later
     assert _counts(link.app, link.case_id, "documents_sent")[0] == 2
     attacked("owner action replayed after the case moved on", tried=2, detail="one event per stage entry")
 
 
 def test_owner_actions_posted_at_once_are_recorded_once(link: Link) -> None:
-    claim = accounts.read_owner_link(link.app, link.token)
+    claim = ownerlinks.read_owner_link(link.app, link.token)
     start = threading.Barrier(4)
     ids: list[int] = []
 
     def post() -> None:
         start.wait()
-        ids.append(accounts.record_owner_action(link.app, claim, "meeting_confirmed"))
+        ids.append(ownerlinks.record_owner_action(link.app, claim, "meeting_confirmed"))
 
     threads = [threading.Thread(target=post) for _ in range(4)]
     for thread in threads:

@@ -80,7 +80,7 @@ def messages(
     """List messages with their delivery status (dead ones need `pathways messages retry ID`)."""
     if ctx.invoked_subcommand is not None:
         return
-    from pathways.services.messaging.dispatch import list_messages
+    from pathways.services.messaging.outbox import list_messages
 
     with app_of(ctx).store.read() as conn:
         rows = list_messages(conn, case=case, failed=failed, limit=limit)
@@ -100,7 +100,7 @@ def retry(
     json: Json = False,
 ) -> None:
     """Put a dead-lettered (or failing) message back in the queue, to be sent by the next dispatch."""
-    from pathways.services.messaging.dispatch import retry_message
+    from pathways.services.messaging.outbox import retry_message
 
     done = retry_message(app_of(ctx), job_id)
     if json:
@@ -118,7 +118,7 @@ def preview(
     json: Json = False,
 ) -> None:
     """Show a message as its recipient would read it (sample data unless --case)."""
-    from pathways.services.messaging.dispatch import preview as render_preview
+    from pathways.services.messaging.message import preview as render_preview
 
     rendered = render_preview(app_of(ctx), kind, lang, case=case)
     if json:

@@ -19,33 +19,27 @@ from pathways.services.people import directory
 from pathways.services.people.accounts import Permission
 from pathways.web import manager, reads
 from pathways.web.deps import ApiUser, AppDep, Caller
+from pathways.web.inputs import CaseOpen, DecisionCreate, Key, Lang, PersonCreate, ProjectCreate, Ref
 from pathways.web.schemas import (
     AuditEventPublic,
     CaseDetail,
-    CaseOpen,
     CaseOpened,
     CaseSummary,
     ChainReport,
     Created,
-    DecisionCreate,
     DecisionPublic,
     DueItem,
     FailedMessage,
     Health,
     HistoryEvent,
-    Key,
-    Lang,
     Me,
     Membership,
     MessageRetried,
     OrgPublic,
     PathwaySummary,
-    PersonCreate,
     PersonPublic,
     Problem,
-    ProjectCreate,
     ProjectPublic,
-    Ref,
 )
 from pathways.web.scope import STAFF_FOR_CASES, Scope
 

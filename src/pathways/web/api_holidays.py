@@ -25,7 +25,7 @@ from pathways.services.people import org_holidays
 from pathways.services.people.accounts import Permission
 from pathways.web.api import ERRORS
 from pathways.web.deps import Caller
-from pathways.web.schemas import Ref
+from pathways.web.inputs import Ref
 from pathways.web.scope import Scope
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS)

@@ -11,7 +11,7 @@ from sqlalchemy import Connection
 from pathways.bootstrap import App
 from pathways.errors import DecidedMeanwhile, FieldError, Forbidden, InvalidInput, PathwaysError, Refused
 from pathways.services.casework import cases, queries, timeline
-from pathways.services.messaging.dispatch import list_messages
+from pathways.services.messaging.outbox import list_messages
 from pathways.services.people.accounts import Permission, Principal
 from pathways.web import forms, reads
 from pathways.web.api import field_of, follow

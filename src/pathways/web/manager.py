@@ -17,7 +17,7 @@ from pathways.drawing import charts, graph
 from pathways.errors import Forbidden, NotFound
 from pathways.services.audit import auditing
 from pathways.services.casework import queries
-from pathways.services.messaging.dispatch import retry_message
+from pathways.services.messaging.outbox import retry_message
 from pathways.services.people.accounts import Permission, Principal
 from pathways.services.reporting import reports
 from pathways.web import reads

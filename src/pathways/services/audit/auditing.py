@@ -1,6 +1,6 @@
 """Reading the audit log: verify each organisation's chain, and search events.
 
-Verification is :func:`pathways.store.audit.verify_chain`, named per organisation.
+Verification is :func:`pathways.store.audit_verify.verify_chain`, named per organisation.
 Search returns events with the names of the people who acted, read from the
 person table at the time of the search, never from the chain (the chain holds
 ids only, so an erased person's events keep verifying and show the pseudonym).
@@ -17,7 +17,7 @@ from sqlalchemy import Connection, select
 from pathways.services.casework.lookup import CASE, ORG, find_case
 from pathways.services.casework.queries import with_decision_details
 from pathways.services.people import directory
-from pathways.store import audit
+from pathways.store import audit_verify
 from pathways.store.tables import AuditEvent, Person
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ def verify(app: App, *, organisation: str | int | None = None) -> list[ChainChec
     """Verify the audit chain of one organisation (id, slug or name) or of all of them."""
     with app.store.read() as conn:
         org_id = directory.find_org(conn, organisation)["id"] if organisation is not None else None
-        reports = audit.verify_chain(conn, key=app.audit_key, organisation_id=org_id)
+        reports = audit_verify.verify_chain(conn, key=app.audit_key, organisation_id=org_id)
         slugs: dict[int, str] = {row.id: row.slug for row in conn.execute(select(ORG.c.id, ORG.c.slug))}
     return [
         ChainCheck(

@@ -44,8 +44,8 @@ from sqlalchemy import ColumnElement, Connection, func, select
 
 from pathways.services.casework.lookup import CASE, ENTRY
 from pathways.services.casework.work import WORK_KINDS
-from pathways.services.messaging.dispatch import KINDS as MESSAGE_KINDS
-from pathways.services.messaging.dispatch import LEASE
+from pathways.services.messaging.lease import KINDS as MESSAGE_KINDS
+from pathways.services.messaging.lease import LEASE
 from pathways.store.tables import OutboxJob
 
 if TYPE_CHECKING:

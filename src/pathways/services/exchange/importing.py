@@ -252,7 +252,10 @@ def _check_people(conn: Connection, source: CsvFile, progress: Progress | None) 
         name = row.require(col["name"], "every person has a name")
         org_ref = row.require(col["org"], "name the organisation (id, slug or name)")
         org_id = orgs.find(row, org_ref) if org_ref else None
-        roles = _split(row.require(col["role"], f"one of {', '.join(ROLES)} (several: officer|manager)"))
+        given = row.require(col["role"], f"one of {', '.join(ROLES)} (several: officer|manager)")
+        roles = _split(given)
+        if given and not roles:  # only separators: "|"
+            row.fail("role", f"name at least one role: one of {', '.join(ROLES)} (several: officer|manager)")
         for role in roles:
             if role not in ROLES:
                 row.fail("role", f"'{role}' is not a role: use one of {', '.join(ROLES)}")

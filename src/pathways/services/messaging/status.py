@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 
 from pathways.services.casework.lookup import NOTICE
-from pathways.services.messaging.dispatch import KINDS as MESSAGE_KINDS
+from pathways.services.messaging.lease import KINDS as MESSAGE_KINDS
 from pathways.store.delivery import DeliveryAttempt
 from pathways.store.tables import OutboxJob
 
