@@ -18,6 +18,7 @@ from mailcatch import free_port, plain_text, smtp_server
 from pathways.bootstrap import App
 from pathways.services.casework import queries
 from pathways.services.casework.sweep import sweep
+from pathways.services.messaging import lease
 from pathways.services.messaging.dispatch import dispatch
 from pathways.services.messaging.lease import MAX_ATTEMPTS
 from pathways.services.people import accounts
@@ -172,3 +173,18 @@ def test_an_officer_has_no_failed_messages_page(app: App) -> None:
         client.post("/login", data=form)
         assert 'href="/messages/failed"' not in client.get("/cases").text
         assert client.get("/messages/failed").status_code == 403
+
+
+def test_a_dispatcher_stopped_before_sending_does_not_make_a_message_poison(app: App) -> None:
+    """Claims are not sends: a message taken over MAX_ATTEMPTS times, never sent, is not dead-lettered."""
+    here = make_org(app, name="DLA de Paris")
+    owner = make_person(app, here, role="owner", channels=("mailto://lea@example.org",))
+    open_diagnosis(app, make_project(app, here, owner=owner), make_person(app, here))
+    assert sweep(app, now=OWNER_REMINDER).messages == 1
+    at = datetime.now(UTC)
+    for n in range(MAX_ATTEMPTS + 2):  # each claim's dispatcher "dies" before its first send
+        claimed, _ = lease.claim(app, at=at + n * 2 * lease.LEASE, size=10, lease=lease.LEASE)
+        assert [j["status"] for j in claimed] == ["sending"], n
+    [row] = [job(app, claimed[0]["id"])]
+    assert row["status"] == "sending"
+    assert row["attempts"] == MAX_ATTEMPTS + 2

@@ -12,7 +12,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from pathways.services.tx import write
 from pathways.store.delivery import DeliveryAttempt
@@ -67,11 +67,18 @@ def claim(app: App, *, at: datetime, size: int, lease: timedelta) -> tuple[list[
                 .where(ATTEMPT.c.job_id.in_(stale), ATTEMPT.c.outcome == "sending")
                 .values(outcome="interrupted", reason=INTERRUPTED, finished_at=at)
             )
-            # A job whose every attempt stopped the dispatcher (a poison message) is dead-lettered.
+            # A job whose sends stopped the dispatcher MAX_ATTEMPTS times (a poison message) is
+            # dead-lettered. Sends, not claims: a dispatcher killed between claiming a batch and
+            # sending it interrupted no send of that batch's messages.
+            interrupted = (
+                select(func.count())
+                .where(ATTEMPT.c.job_id == JOB.c.id, ATTEMPT.c.outcome == "interrupted")
+                .scalar_subquery()
+            )
             poisoned = (
                 tx.conn.execute(
                     update(JOB)
-                    .where(JOB.c.id.in_(stale), JOB.c.attempts >= MAX_ATTEMPTS)
+                    .where(JOB.c.id.in_(stale), interrupted >= MAX_ATTEMPTS)
                     .values(status="dead", updated_at=at, last_error=f"{INTERRUPTED} ({MAX_ATTEMPTS} times)")
                     .returning(JOB.c.id)
                 )
