@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import typer
 from aiosmtpd.controller import Controller
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from typer.testing import CliRunner
 
 from loopback import loopback_channels
@@ -45,6 +45,7 @@ from pathways.services.people import directory, ownerlinks
 from pathways.services.tx import write
 from pathways.settings import load_settings
 from pathways.store.db import Store
+from pathways.store.delivery import DeliveryAttempt
 from pathways.store.tables import OutboxJob, Person
 
 pytestmark = pytest.mark.e2e
@@ -56,6 +57,7 @@ INTAKE_OWNER_REMINDER = datetime(2026, 7, 16, 7, 30, tzinfo=UTC)  # diagnosis in
 EVERYTHING_DUE = datetime(2026, 8, 31, 7, 30, tzinfo=UTC)
 JOB = OutboxJob.__table__  # type: ignore[attr-defined]
 PERSON = Person.__table__  # type: ignore[attr-defined]
+ATTEMPT = DeliveryAttempt.__table__  # type: ignore[attr-defined]
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -392,10 +394,24 @@ def test_a_message_that_stopped_the_dispatcher_every_time_is_dead_lettered(app: 
     sweep(app, now=INTAKE_OWNER_REMINDER)
     long_ago = datetime.now(UTC) - timedelta(hours=1)
     with app.store.write() as conn:  # as a dispatcher dying mid-send MAX_ATTEMPTS times leaves it
-        conn.execute(
+        job_id = conn.execute(
             update(JOB)
             .where(JOB.c.kind == "message")
             .values(status="sending", attempts=MAX_ATTEMPTS, updated_at=long_ago)
+            .returning(JOB.c.id)
+        ).scalar_one()
+        conn.execute(  # the earlier sends marked interrupted by the next dispatcher, the last one open
+            insert(ATTEMPT),
+            [
+                {
+                    "job_id": job_id,
+                    "attempt": n,
+                    "channel": "json",
+                    "outcome": "interrupted" if n < MAX_ATTEMPTS else "sending",
+                    "started_at": long_ago,
+                }
+                for n in range(1, MAX_ATTEMPTS + 1)
+            ],
         )
 
     assert dispatch(app).claimed == 0
