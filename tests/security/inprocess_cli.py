@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import click
+import pytest
 from click.testing import CliRunner
 
 from pathways.bootstrap import App
@@ -60,3 +61,22 @@ def run(env: dict[str, str], *args: str) -> Ran:
     result = CliRunner().invoke(_entry, list(args), env=env)
     crash = None if isinstance(result.exception, SystemExit | None) else result.exception
     return Ran(result.exit_code, result.stdout, result.output, crash)
+
+
+def run_cli(
+    app: App, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int, str]:
+    """`pathways ARGS...` through `main()` itself, with pytest's fixtures: (exit code, what it printed)."""
+    monkeypatch.setenv("PATHWAYS_DATABASE_URL", app.store.engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("PATHWAYS_CONFIG_DIR", str(app.settings.config_dir.resolve()))
+    monkeypatch.setenv("PATHWAYS_ENVIRONMENT", "test")
+    monkeypatch.setenv("PATHWAYS_EXECUTOR", "inline")
+    monkeypatch.setattr(sys, "argv", ["pathways", *args])
+    capsys.readouterr()
+    try:
+        main()
+        code = 0
+    except SystemExit as exited:
+        code = int(exited.code or 0)
+    printed = capsys.readouterr()
+    return code, printed.out + printed.err

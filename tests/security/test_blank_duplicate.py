@@ -8,7 +8,6 @@ Another organisation's project or person is never named: its SIRET or e-mail is 
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from builders import decide, distinct_siret, make_org, make_person, make_project, open_case
-from pathways import cli
 from pathways.bootstrap import App
 from pathways.errors import FieldError
 from pathways.services.exchange import importing
@@ -27,6 +25,7 @@ from pathways.services.tx import write
 from pathways.store.tables import Case, Membership, Organisation, Person, Project
 from pathways.web import create_app
 from security.attack import attacked
+from security.inprocess_cli import run_cli
 
 PASSWORD = "correct horse battery staple"
 ORG = Organisation.__table__  # type: ignore[attr-defined]
@@ -71,24 +70,6 @@ def counts(app: App) -> tuple[int, ...]:
             int(conn.execute(select(func.count()).select_from(t)).scalar_one())
             for t in (ORG, PERSON, MEMBER, PROJECT)
         )
-
-
-def run_cli(
-    app: App, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
-) -> tuple[int, str]:
-    """`pathways ARGS...` in this process, on the test's database: (exit code, what it printed)."""
-    monkeypatch.setenv("PATHWAYS_DATABASE_URL", app.store.engine.url.render_as_string(hide_password=False))
-    monkeypatch.setenv("PATHWAYS_CONFIG_DIR", str(app.settings.config_dir.resolve()))
-    monkeypatch.setenv("PATHWAYS_ENVIRONMENT", "test")
-    monkeypatch.setattr(sys, "argv", ["pathways", *args])
-    capsys.readouterr()
-    try:
-        cli.main()
-        code = 0
-    except SystemExit as exited:
-        code = int(exited.code or 0)
-    printed = capsys.readouterr()
-    return code, printed.out + printed.err
 
 
 def test_blank_names_are_refused_by_the_cli(

@@ -11,7 +11,6 @@ exist.
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +28,6 @@ from builders import (
     make_project,
     open_case,
 )
-from pathways import cli
 from pathways.bootstrap import App
 from pathways.errors import NotFound
 from pathways.services.exchange import importing
@@ -38,6 +36,7 @@ from pathways.services.tx import write
 from pathways.store.tables import AuditEvent, Case, OutboxJob, Project, StageEntry
 from pathways.web import create_app
 from security.attack import attacked
+from security.inprocess_cli import run_cli
 
 PASSWORD = "correct horse battery staple"
 CASE = Case.__table__  # type: ignore[attr-defined]
@@ -165,25 +164,6 @@ def test_api_a_decision_naming_another_organisations_person_is_answered_as_for_n
         tried=2 * len(WAYS),
         detail="422, the unknown person's body, by id, handle, e-mail and name; nothing written or queued",
     )
-
-
-def run_cli(
-    app: App, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
-) -> tuple[int, str]:
-    """`pathways ARGS...` in this process, on the test's database: (exit code, what it printed)."""
-    monkeypatch.setenv("PATHWAYS_DATABASE_URL", app.store.engine.url.render_as_string(hide_password=False))
-    monkeypatch.setenv("PATHWAYS_CONFIG_DIR", str(app.settings.config_dir.resolve()))
-    monkeypatch.setenv("PATHWAYS_ENVIRONMENT", "test")
-    monkeypatch.setenv("PATHWAYS_EXECUTOR", "inline")
-    monkeypatch.setattr(sys, "argv", ["pathways", *args])
-    capsys.readouterr()
-    try:
-        cli.main()
-        code = 0
-    except SystemExit as exited:
-        code = int(exited.code or 0)
-    printed = capsys.readouterr()
-    return code, printed.out + printed.err
 
 
 def test_cli_a_decision_naming_another_organisations_person_exits_2_as_for_nobody(
