@@ -43,6 +43,7 @@ from pathways.services.tx import write
 from pathways.store.tables import AuditEvent, Case, StageEntry
 from pathways.web import create_app
 from security.attack import attacked
+from security.webdesk import csrf_of
 from threads import on_threads
 
 CASE = Case.__table__  # type: ignore[attr-defined]
@@ -176,12 +177,6 @@ def desk(app: App, loop: Loop) -> Iterator[Desk]:
         token = accounts.create_token(tx, person=loop.hugo, name="tests").token
     with TestClient(create_app(app)) as client:
         yield Desk(app, client, loop, token)
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, "the page has no CSRF token"
-    return found.group(1)
 
 
 def version_in_form(html: str) -> int:

@@ -10,12 +10,10 @@ address (the peer, unless it is one of PATHWAYS_TRUSTED_PROXIES).
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -33,35 +31,18 @@ from pathways.services.tx import write
 from pathways.store.accounts import LoginFailure
 from pathways.web import create_app
 from security.attack import attacked
+from security.webdesk import PASSWORD, Desk, csrf_of, officer_desk
 from threads import on_threads
 
-PASSWORD = "correct horse battery staple"
 WRONG = "not the password!"
 FAILURE = LoginFailure.__table__  # type: ignore[attr-defined]
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@dataclass(frozen=True)
-class Desk:
-    app: App
-    client: TestClient
-    org: int
-
-
 @pytest.fixture
 def desk(app: App) -> Iterator[Desk]:
-    org = make_org(app, name="DLA Gand")
-    officer = make_person(app, org, name="Camille Martin", email="camille@example.org")
-    with write(app) as tx:
-        accounts.add_user(tx, person=officer, password=PASSWORD, language="fr")
-    with TestClient(create_app(app), follow_redirects=False) as client:
-        yield Desk(app, client, org)
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, "the page has no CSRF token"
-    return found.group(1)
+    with officer_desk(app, "DLA Gand") as opened:
+        yield opened
 
 
 def attempt(client: TestClient | httpx.Client, login: str, password: str, **headers: str) -> httpx.Response:

@@ -9,52 +9,30 @@ gets the login page on a GET and changes nothing on a POST.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from builders import make_org, make_person
 from pathways.bootstrap import App
 from pathways.cli import app as cli
 from pathways.services.people import accounts
-from pathways.services.tx import write
 from pathways.store.accounts import Account, WebSession
 from pathways.web import create_app
 from pathways.web.session import COOKIE
 from security.attack import attacked
+from security.webdesk import PASSWORD, Desk, csrf_of, officer_desk
 
-PASSWORD = "correct horse battery staple"
 ACCOUNT = Account.__table__  # type: ignore[attr-defined]
 SESSION = WebSession.__table__  # type: ignore[attr-defined]
 
 
-@dataclass(frozen=True)
-class Desk:
-    app: App
-    client: TestClient
-    org: int
-    officer: int
-
-
 @pytest.fixture
 def desk(app: App) -> Iterator[Desk]:
-    org = make_org(app, name="DLA Lyon")
-    officer = make_person(app, org, name="Camille Martin", email="camille@example.org")
-    with write(app) as tx:
-        accounts.add_user(tx, person=officer, password=PASSWORD, language="fr")
-    with TestClient(create_app(app), follow_redirects=False) as client:
-        yield Desk(app, client, org, officer)
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, "the page has no CSRF token"
-    return found.group(1)
+    with officer_desk(app, "DLA Lyon") as opened:
+        yield opened
 
 
 def log_in(client: TestClient) -> tuple[str, str]:
