@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser run test lint typecheck unit bench bench-full reliability clean demo
+.PHONY: install browser pango run test lint typecheck unit bench bench-full reliability clean demo messages
 
 install: $(STAMP)
 
@@ -38,7 +38,18 @@ browser:
 	    echo "note: chromium is missing (apt-get install chromium): the browser tests will be skipped"; \
 	  fi; }
 
-test: install browser lint typecheck
+# PDF documents (WeasyPrint) need Pango from the system: installed when missing, as the browser.
+pango:
+	@ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Pango for the PDF documents"; \
+	    { apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core >/dev/null; } \
+	      || echo "note: installing Pango failed: the PDF tests will be skipped (fail under CI)"; \
+	  else \
+	    echo "note: Pango is missing (apt-get install libpango-1.0-0 libpangoft2-1.0-0): the PDF tests will be skipped"; \
+	  fi; }
+
+test: install browser pango lint typecheck
 	$(BIN)/pytest -n 2 --dist loadfile
 
 # The performance suite (bench/run.py): quick mode in minutes; full mode runs the 1M-case
@@ -56,6 +67,14 @@ reliability: install
 	PATHWAYS_RELIABILITY=full PATHWAYS_RELIABILITY_LEDGER=$(CURDIR)/var/reliability-ledger.jsonl \
 	  $(BIN)/pytest -n 2 --dist loadfile tests/reliability tests/fuzz tests/security tests/e2e/test_orchestration.py; status=$$?; \
 	  $(BIN)/python tests/reliability/report.py var/reliability-ledger.jsonl --out docs/RELIABILITY.md && exit $$status
+
+# The pages' texts (README, "Translating the pages"): find every _("...") of the templates and
+# of web/ and drawing/, add the new ones to locale/{fr,nl}/LC_MESSAGES/messages.po (empty, to
+# translate) and drop the ones no longer used. Fuzzy guesses are flagged "#, fuzzy": check them.
+messages: install
+	@mkdir -p var
+	$(BIN)/pybabel extract -q -F babel.cfg -k t -k words --no-location --sort-output -o var/messages.pot src/pathways
+	$(BIN)/pybabel update -q -i var/messages.pot -d src/pathways/web/locale -D messages --width 110 --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

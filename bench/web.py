@@ -1,27 +1,30 @@
-"""Latency of the web API under load: the officer's case list and a decision, 50 concurrent clients.
+"""Latency of the web app under load: the API's case list and decisions, and the officers' pages
+(case list, search, due list), 50 concurrent clients.
 
     PYTHONPATH=src python bench/web.py [--cases 100000] [--clients 50] [--requests 3000] [--runs 3]
-                        [--think 1.0] [--officer-requests 1500] [--backend sqlite|postgres|both]
-                        [--workers 2] [--postgres-url URL] [--quick] [--json PATH] [--no-record]
+                        [--think 1.0] [--officer-requests 1500] [--page-requests 1800] [--pages-only]
+                        [--backend sqlite|postgres|both] [--workers 2] [--postgres-url URL] [--quick]
+                        [--json PATH] [--no-record]
 
 --quick: 10,000 cases, 600 requests a saturated phase and 300 at think time, SQLite only unless
 --backend (about a minute). Results go to bench/RESULTS.md, section ``web`` (``web-quick`` with
---quick; ``-sqlite`` or ``-postgres`` appended when one backend is run alone).
+--quick; ``-pages`` appended with --pages-only, then ``-sqlite`` or ``-postgres`` when one
+backend is run alone).
 --json PATH: also write the figures as a JSON list (the bench/run.py suite contract, see
 :func:`figures_of`).
 
 1. setup (not timed): a fresh database (a SQLite file, or the PostgreSQL database of
    `--postgres-url`, dropped and created again); one organisation, 20 officers and
-   `--cases` projects with a diagnosis case each at intake, bulk-loaded with Core
-   (rows shaped as ``cases.open_case`` writes them); one officer gets an account and
-   an API token through the services;
+   `--cases` projects with a diagnosis case each at intake and an owner each, bulk-loaded with
+   Core (rows shaped as ``cases.open_case`` writes them; names, SIRETs and deadlines from
+   bench/web_pages.py); one officer gets an account and an API token through the services;
 2. a real server: ``uvicorn --workers W`` on 127.0.0.1 (the application built from
    the environment, as ``pathways serve --workers W`` does);
 3. `--clients` keep-alive connections, opened one after the other (each sends one request, then
    the next opens 10 ms later: officers do not all connect in the same millisecond, and a burst
    of connections is accepted whole by whichever worker wakes first); how many each worker
    process holds is reported (Linux);
-4. `--runs` times, two scenarios on those connections; latency is measured by the client,
+4. `--runs` times, three scenarios on those connections; latency is measured by the client,
    from writing the request to reading the whole answer (status checked, body read to its
    ``Content-Length``):
 
@@ -34,7 +37,12 @@
    - **officers at work**: each client waits a think time after every answer, exponentially
      distributed with mean `--think` seconds (an officer reads a page for several seconds:
      1 s is far busier), so the clients offer about clients / think requests a second; the
-     requests alternate case list and decision, `--officer-requests` in all.
+     requests alternate case list and decision, `--officer-requests` in all;
+   - **officers at work on the pages**: the same think time, `--page-requests` page requests with
+     the officer's session cookie, the kinds of web_pages.PAGES in turn (their own case list,
+     the organisation's open cases by deadline, by project, overdue, a far page, searches by an
+     owner's surname, a project's name, a reference, a SIRET with spaces and a common word, the
+     due list); p99 of each page. ``--pages-only`` runs this scenario alone.
 
 The load generator is asyncio streams writing prepared HTTP/1.1 requests (~0.1-0.2 ms of CPU a
 request, measured and reported): it shares the machine's cores with the server, and httpx cost
@@ -50,7 +58,6 @@ import asyncio
 import json
 import os
 import random
-import secrets
 import socket
 import subprocess
 import sys
@@ -66,6 +73,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import httpx
 from sqlalchemy import insert, text
 
+import web_pages
 from common import (
     ROOT,
     exclusive_run,
@@ -81,6 +89,7 @@ from common import (
 from pathways.bootstrap import App, Clock
 from pathways.services.casework.lookup import CASE, ENTRY, PROJECT
 from pathways.services.people import accounts, directory
+from pathways.services.people.directory import PERSON
 from pathways.services.tx import write
 from pathways.settings import Settings
 from pathways.store.db import Store
@@ -118,16 +127,19 @@ def load(app: App, cases: int) -> tuple[int, str, list[str]]:
             for i in range(OFFICERS)
         ]
     due = now + timedelta(days=21)
+    owners = officers[-1] + 1  # owner of project i: person owners + i
     for start in range(0, cases, BATCH):
         ids = range(start + 1, min(start + BATCH, cases) + 1)
         with app.store.write() as conn:
+            conn.execute(insert(PERSON), web_pages.owner_rows(owners, ids, now))
             conn.execute(
                 insert(PROJECT),
                 [
                     {
-                        "id": i, "organisation_id": org, "name": f"Projet {i}", "legal_form": "association",
-                        "territory": "FR-75", "phase": "founded", "permanent_jobs": 3, "fixed_term_jobs": 0,
-                        "created_at": now,
+                        "id": i, "organisation_id": org, "name": web_pages.project_name(i),
+                        "legal_form": "association", "territory": "FR-75", "phase": "founded",
+                        "siren": web_pages.siret(i)[:9], "siret": web_pages.siret(i), "owner_id": owners + i,
+                        "permanent_jobs": 3, "fixed_term_jobs": 0, "created_at": now,
                     }
                     for i in ids
                 ],
@@ -138,7 +150,7 @@ def load(app: App, cases: int) -> tuple[int, str, list[str]]:
                     {
                         "id": i, "ref": f"DIAG-2026-{i:06d}", "organisation_id": org, "project_id": i,
                         "pathway_id": "diagnosis", "pathway_version": 1, "stage": "intake", "status": "open",
-                        "officer_id": officers[i % OFFICERS], "due_at": due - timedelta(minutes=i % 5000),
+                        "officer_id": officers[i % OFFICERS], "due_at": web_pages.due_of(i, due, now),
                         "opened_at": now, "data": {}, "version": 1,
                     }
                     for i in ids
@@ -161,7 +173,7 @@ def load(app: App, cases: int) -> tuple[int, str, list[str]]:
             )
             conn.execute(CASE.update().where(CASE.c.id.in_(list(ids))).values(current_entry_id=CASE.c.id))
     with app.store.write() as conn:
-        for table in ("project", "case", "stageentry") if app.store.dialect == "postgresql" else ():
+        for table in ("person", "project", "case", "stageentry") if app.store.dialect == "postgresql" else ():
             conn.execute(
                 text(
                     f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
@@ -172,9 +184,14 @@ def load(app: App, cases: int) -> tuple[int, str, list[str]]:
             text("INSERT INTO refcounter (prefix, year, last) VALUES ('DIAG', 2026, :n)"), {"n": cases}
         )
         conn.execute(text("ANALYZE"))
+    if app.store.dialect == "postgresql":
+        # What autovacuum does to a table after its first 100,000 rows: the visibility map lets a
+        # count read an index alone (VACUUM runs outside a transaction).
+        with app.store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text('VACUUM (ANALYZE) "case", project, person, stageentry'))
     me = officers[0]
     with write(app) as tx:
-        accounts.add_user(tx, person=me, password=secrets.token_urlsafe(16))
+        accounts.add_user(tx, person=me, password=web_pages.SECRET_PASSWORD)
         token = accounts.create_token(tx, person=me, name="bench").token
     # An officer may decide any case of the organisation (a colleague's too): the decisions take
     # cases in order, each once (every run needs thousands, more than one officer's share).
@@ -225,11 +242,15 @@ class Request:
     raw: bytes
 
 
-def prepare(kind: str, method: str, path: str, token: str | None, body: object = None) -> Request:
+def prepare(
+    kind: str, method: str, path: str, token: str | None, body: object = None, cookie: str | None = None
+) -> Request:
     payload = json.dumps(body).encode() if body is not None else b""
     head = f"{method} {path} HTTP/1.1\r\nHost: {HOST}\r\n"
     if token:
         head += f"Authorization: Bearer {token}\r\n"
+    if cookie:
+        head += f"Cookie: {cookie}\r\n"
     if body is not None:
         head += f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n"
     return Request(kind, (head + "\r\n").encode() + payload)
@@ -447,7 +468,7 @@ def _cmdline(pid: int) -> bytes:
 
 # --- one backend ---------------------------------------------------------------------------
 
-Run = dict[str, dict[str, Figures]]  # scenario ("saturated", "officers") -> kind -> figures
+Run = dict[str, dict[str, Figures]]  # scenario ("saturated", "officers", "pages") -> kind -> figures
 KINDS = ("health", "list", "decision")
 LABELS = {
     "health": "baseline: health (GET /api/v1/health)",
@@ -482,7 +503,7 @@ def measure(url: str, backend: str, args: argparse.Namespace) -> Measured:
     body = {"outcome": "relevant", "values": DECISION, "expected_version": 1}
     posts = iter([prepare("decision", "POST", f"/api/v1/cases/{ref}/decisions", token, body) for ref in refs])
     needed = WARM_UP + args.runs * (args.requests + args.officer_requests // 2)
-    if needed > len(refs):
+    if needed > len(refs) and not args.pages_only:
         raise SystemExit(f"{needed} decisions need as many cases: raise --cases or lower --requests")
     health = prepare("health", "GET", "/api/v1/health", None)
     listing = prepare("list", "GET", f"/api/v1/cases?officer={me}&limit=50", token)
@@ -493,6 +514,12 @@ def measure(url: str, backend: str, args: argparse.Namespace) -> Measured:
     port = free_port()
     server = start_server(url if backend == "postgres" else db.url, port, args.workers)
     meter = CpuMeter(server.pid, database_user(db.store))
+    cookie = web_pages.login_cookie(f"http://{HOST}:{port}", "o0@example.org", web_pages.SECRET_PASSWORD)
+
+    def pages(n: int, seed: int) -> list[Request]:
+        paths = web_pages.page_paths(args.cases, n, seed)
+        return [prepare(kind, "GET", path, None, cookie=cookie) for kind, path in paths]
+
     runs: list[Run] = []
     load_before = os.getloadavg()[0]
     try:
@@ -500,7 +527,10 @@ def measure(url: str, backend: str, args: argparse.Namespace) -> Measured:
         async def scenarios() -> list[list[int]]:
             spread = []
             conns = await connect(port, args.clients, health)
-            for warm in ([health] * WARM_UP, [listing] * WARM_UP, decisions(WARM_UP)):
+            warm_ups = [[health] * WARM_UP, pages(WARM_UP, 0)]
+            if not args.pages_only:
+                warm_ups += [[listing] * WARM_UP, decisions(WARM_UP)]
+            for warm in warm_ups:
                 await phase(conns, warm, 0)
             for i in range(args.runs):
                 # New connections each run: the server closes those left idle (keep-alive timeout)
@@ -510,16 +540,19 @@ def measure(url: str, backend: str, args: argparse.Namespace) -> Measured:
                     conn.close()
                 conns = await connect(port, args.clients, health)
                 spread.append(connections_per_worker(server, port))
-                run: Run = {"saturated": {}}
-                for requests in (
-                    [health] * args.requests,
-                    [listing] * args.requests,
-                    decisions(args.requests),
-                ):
-                    run["saturated"] |= await phase(conns, requests, 0, meter)
-                half = args.officer_requests // 2
-                mixed = [r for pair in zip([listing] * half, decisions(half), strict=True) for r in pair]
-                run["officers"] = await phase(conns, mixed, args.think)
+                run: Run = {}
+                if not args.pages_only:
+                    run["saturated"] = {}
+                    for requests in (
+                        [health] * args.requests,
+                        [listing] * args.requests,
+                        decisions(args.requests),
+                    ):
+                        run["saturated"] |= await phase(conns, requests, 0, meter)
+                    half = args.officer_requests // 2
+                    mixed = [r for pair in zip([listing] * half, decisions(half), strict=True) for r in pair]
+                    run["officers"] = await phase(conns, mixed, args.think)
+                run["pages"] = await phase(conns, pages(args.page_requests, i + 1), args.think, meter)
                 print(
                     f"[{backend}] run {i + 1}: "
                     + "; ".join(
@@ -556,9 +589,17 @@ def figures_of(backend: str, args: argparse.Namespace, runs: list[Run]) -> list[
     Saturation (names unchanged since the first version): ``health p50|p99``, ``case list
     p50|p99`` and ``decision p50|p99`` in ms, each against health's same percentile, and the
     capacity ``<request> requests/s, saturated`` in req/s. Officers at work: ``case list p99,
-    50 officers at 1 s think time`` (and p50, and decision), in ms.
+    50 officers at 1 s think time`` (and p50, and decision), in ms. The pages: ``page <kind>
+    p50|p99, 50 officers at 1 s think time`` (kinds: web_pages.PAGES), in ms.
     """
     out: list[dict[str, object]] = []
+    for stat in ("p50", "p99"):
+        for kind in web_pages.PAGES:
+            values = [r["pages"][kind][stat] for r in runs]
+            name = f"page {kind} {stat}, {officers_label(args)}"
+            out.append(figure("web", name, backend, args.cases, "ms", values))
+    if args.pages_only:
+        return out
     sat = [r["saturated"] for r in runs]
     for stat in ("p50", "p99"):
         base = median([r["health"][stat] for r in sat])
@@ -601,19 +642,46 @@ def verdict(value: float, aim: float = 100.0) -> str:
     return f"**missed** (×{value / aim:.1f} the aim)"
 
 
+def pages_section(measured: Measured, args: argparse.Namespace) -> str:
+    """The Markdown table of the pages under officers at work."""
+    runs = measured.runs
+    rows = []
+    for kind, label in web_pages.PAGES.items():
+        col = _col(runs, "pages", kind)
+        rows.append(
+            f"| {label} | {int(col['n'])} | {col['p50']:.1f} | {col['p99']:.1f} "
+            f"({_p99_range(runs, 'pages', kind)}) | {col['max']:.1f} | {verdict(col['p99'])} |"
+        )
+    every = sorted(v for r in runs for f in r["pages"].values() for v in [f["p99"]])
+    achieved = median([sum(f["rate"] for f in r["pages"].values()) for r in runs])
+    # The meter's CPU is of the whole phase, shared out over its requests (every kind gets the mean).
+    cpu = _col(runs, "pages", next(iter(web_pages.PAGES)))
+    total = _cpu(cpu)
+    cores = os.cpu_count() or 1
+    return f"""**Officers at work on the pages** ({officers_label(args)}, logged in with a session cookie,
+each answer the whole HTML page; {args.page_requests} requests a run, the kinds in turn; about
+{args.clients / args.think:.0f} requests a second offered, {achieved:.0f} served). The officer has
+{args.cases // OFFICERS:,} of the {args.cases:,} cases; every project has an owner (about 100
+people a surname) and a SIRET; one case in fifty is overdue.
+
+| page | n | p50 ms | p99 ms (range) | max ms | aim p99 < 100 ms |
+| --- | ---: | ---: | ---: | ---: | --- |
+{chr(10).join(rows)}
+
+Worst page p99: {every[-1]:.0f} ms. CPU a page, mean over the phase: {cpu["server"]:.1f} ms server +
+{cpu["database"]:.1f} ms database + {cpu["cpu"]:.2f} ms load generator = {total:.1f} ms, so {cores} cores
+serve at most {cores * 1000 / total:.0f} pages a second when nothing else runs
+({args.clients / args.think / (cores * 1000 / total):.0%} of it offered); load average (1 min)
+{measured.load[0]:.1f} before, {measured.load[1]:.1f} after: other work on the machine takes its share.
+"""
+
+
 def section(backend: str, measured: Measured, args: argparse.Namespace) -> str:
     """The Markdown of one backend's results."""
     runs, settings = measured.runs, measured.settings
-    if backend == "postgres":
-        engine = (
-            f"PostgreSQL {settings['version']} (fsync {settings['fsync']}, "
-            f"synchronous_commit {settings['synchronous_commit']})"
-        )
-    else:
-        engine = (
-            f"SQLite {settings['version']} (journal {settings['journal_mode']}, "
-            f"synchronous {settings['synchronous']})"
-        )
+    if args.pages_only:
+        return f"### {_engine(backend, settings)}\n\n{pages_section(measured, args)}"
+    engine = _engine(backend, settings)
     health = _col(runs, "saturated", "health")
     saturated = []
     for kind in KINDS:
@@ -700,7 +768,18 @@ Aim (issue 7), p99 under 100 ms:
   {cores} × 100 / {args.clients} = {cores * 100 / args.clients:.1f} ms of CPU a request (server, database and
   load generator together, table above). Spent: {_cpu(sat_list):.2f} ms a list,
   {_cpu(sat_decision):.2f} ms a decision (case list: {list_verdict}; decision: {decision_verdict}).
-"""
+
+{pages_section(measured, args)}"""
+
+
+def _engine(backend: str, settings: dict[str, str]) -> str:
+    if backend == "postgres":
+        return (
+            f"PostgreSQL {settings['version']} (fsync {settings['fsync']}, "
+            f"synchronous_commit {settings['synchronous_commit']})"
+        )
+    journal, synchronous = settings["journal_mode"], settings["synchronous"]
+    return f"SQLite {settings['version']} (journal {journal}, synchronous {synchronous})"
 
 
 def _cpu(col: dict[str, float]) -> float:
@@ -738,6 +817,15 @@ def main() -> None:
     parser.add_argument("--postgres-url", default=POSTGRES_URL)
     parser.add_argument("--quick", action="store_true", help="10,000 cases, SQLite: about a minute")
     parser.add_argument("--json", type=Path, default=None, metavar="PATH", help="write the figures as JSON")
+    parser.add_argument(
+        "--page-requests",
+        type=int,
+        default=None,
+        help="per run, the pages at think time (default 1800; 360 quick)",
+    )
+    parser.add_argument(
+        "--pages-only", action="store_true", help="only the pages at think time (no API scenarios)"
+    )
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args()
     if args.think <= 0:
@@ -745,6 +833,7 @@ def main() -> None:
     args.cases = args.cases or (10_000 if args.quick else 100_000)
     args.requests = args.requests or (600 if args.quick else 3000)
     args.officer_requests = args.officer_requests or (300 if args.quick else 1500)
+    args.page_requests = args.page_requests or (360 if args.quick else 1800)
     backend = args.backend or ("sqlite" if args.quick else "both")
     backends = ("sqlite", "postgres") if backend == "both" else (backend,)
     context = run_context()
@@ -755,21 +844,27 @@ def main() -> None:
             measured = measure(args.postgres_url, name, args)
             figures += figures_of(name, args, measured.runs)
             sections.append(section(name, measured, args))
-    body_md = f"""## Web API under load (bench/web.py{" --quick" if args.quick else ""})
+    what = "pages" if args.pages_only else "API"
+    flags = (" --quick" if args.quick else "") + (" --pages-only" if args.pages_only else "")
+    auth = (
+        "the officer's session cookie on every page"
+        if args.pages_only
+        else "bearer-token authentication on every API request but health, a session cookie on the pages"
+    )
+    body_md = f"""## Web {what} under load (bench/web.py{flags})
 
 - machine: {context["machine"]}
 - date: {context["date"]}; commit: {context["commit"]}; {context["python"]}
 - command: `{context["command"]}`
 - uvicorn (uvloop, httptools) with {args.workers} worker processes on the same machine as the
-  {args.clients} clients (asyncio streams, one keep-alive connection each); bearer-token
-  authentication on every request but health. The machine may have been shared with other work
-  (load averages below): compare with the health baseline of the same run.
+  {args.clients} clients (asyncio streams, one keep-alive connection each); {auth}. The machine
+  may have been shared with other work (load averages below).
 
 {chr(10).join(sections)}"""
     print(body_md)
     if not args.no_record:
         # One section per backend run alone (web-sqlite, web-postgres), one for both (web).
-        name = "web-quick" if args.quick else "web"
+        name = ("web-quick" if args.quick else "web") + ("-pages" if args.pages_only else "")
         record(name if backend == "both" else f"{name}-{backend}", body_md)
     if args.json:
         write_figures(args.json, figures)

@@ -10,15 +10,22 @@ Usage (with the ``app`` fixture of tests/conftest.py)::
 
 from __future__ import annotations
 
-from datetime import datetime
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from itertools import count
+from pathlib import Path
 from typing import Any
 
-from pathways.bootstrap import App
+from pathways.bootstrap import App, Clock
+from pathways.demo import seed
 from pathways.domain.identifiers import luhn_valid
 from pathways.services.casework import cases, opening, recording
 from pathways.services.people import directory
 from pathways.services.tx import write
+from pathways.settings import load_settings
+from pathways.store.db import Store
 
 VALID_SIRET = "73282932000074"
 _serial = count(1)
@@ -154,3 +161,19 @@ DIAGNOSIS_ACCEPTED = {
 }
 PLAN_VALIDATED = {"board_approval": "yes", "board_approval_on": "2026-07-22", "committee_date": "2026-09-15"}
 COMMITTEE_FAVOURABLE = {"opinion_on": "2026-09-15"}
+
+
+@contextmanager
+def demo_loaded(template: Path, folder: Path) -> Iterator[App]:
+    """The demo (``pathways init --demo``) in a copy of the migrated SQLite `template` in `folder`,
+    its clock on 8 July 2026, until the block ends."""
+    path = folder / "pathways.db"
+    shutil.copyfile(template, path)
+    store = Store.from_url(f"sqlite:///{path}")
+    settings = load_settings(config_dir=Path("config"), environment="test")
+    app = App(settings=settings, store=store, clock=Clock(datetime(2026, 7, 8, 8, 0, tzinfo=UTC)))
+    assert seed.load(app)["created"] is True
+    try:
+        yield app
+    finally:
+        store.dispose()

@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from pathways.domain.loader import PathwayCatalog, load_pathway_dir
 from pathways.domain.registry import Registry, programme_registry
 from pathways.settings import Settings, load_settings
 from pathways.store.db import Store
 
 if TYPE_CHECKING:
+    from pathways.domain.loader import PathwayCatalog
     from pathways.services.tx import Tx
 
 # An automatic step's implementation: runs the outbox job in the transaction, says what it did.
@@ -62,10 +62,10 @@ class App:
 
     @cached_property
     def catalog(self) -> PathwayCatalog:
-        """Every pathway definition, loaded and checked once against the registry."""
-        return load_pathway_dir(
-            self.settings.pathways_dir, templates=self.settings.templates_dir, registry=self.registry
-        )
+        """Every published pathway version (before any publication: the folder's files), checked once."""
+        from pathways.services.casework.definitions import catalog
+
+        return catalog(self)
 
     @property
     def audit_key(self) -> bytes:

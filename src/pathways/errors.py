@@ -8,6 +8,7 @@ branches to exit codes and HTTP statuses::
     ├── InvalidInput                 exit 2, HTTP 422: the request itself is wrong
     │   ├── DefinitionError          a pathway file is refused (file, line, what to change)
     │   ├── FieldError               a decision's field value is missing or invalid (field)
+    │   ├── FieldErrors              several fields refused at once (each FieldProblem)
     │   ├── InvalidIdentifier        SIREN / SIRET / BCE check failed
     │   ├── InvalidTerritory         unknown territory code
     │   └── ImportRefused            rows of a CSV import are invalid (every line and column)
@@ -27,7 +28,8 @@ branches to exit codes and HTTP statuses::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -66,11 +68,62 @@ class DefinitionError(InvalidInput):
 
 
 class FieldError(InvalidInput):
-    """A field value is missing or invalid; names the field."""
+    """A field value is missing or invalid; names the field.
 
-    def __init__(self, field: str, message: str, *, hint: str | None = None) -> None:
+    `code` and `params` say why in words a page translates (:attr:`problem`); `message` is English.
+    """
+
+    def __init__(
+        self,
+        field: str,
+        message: str,
+        *,
+        hint: str | None = None,
+        code: str = "invalid",
+        params: Mapping[str, str] | None = None,
+    ) -> None:
         self.field = field
+        self.reason = message
+        self.code = code
+        self.params: Mapping[str, str] = dict(params or {})
         super().__init__(f"field '{field}': {message}", hint=hint)
+
+    @property
+    def problem(self) -> FieldProblem:
+        """This error as one :class:`FieldProblem` (a list item's is about its list: ``params["item"]``)."""
+        name, _, rest = self.field.partition("[")
+        params = dict(self.params)
+        if rest.rstrip("]").isdigit():
+            params.setdefault("item", str(int(rest.rstrip("]")) + 1))
+        return FieldProblem(name, self.code, self.reason, self.hint, params)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldProblem:
+    """Why one field is refused: `message` (English) for the CLI and the API, `code` and
+    `params` for the pages to say it in the reader's language (a key of their catalogue)."""
+
+    field: str
+    code: str
+    message: str
+    hint: str | None = None
+    params: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+
+class FieldErrors(InvalidInput):
+    """Several fields refused at once, each named (:class:`FieldProblem`); nothing was written.
+
+    ``field`` is the first one's, as a :class:`FieldError` has it.
+    """
+
+    def __init__(self, problems: Sequence[FieldProblem]) -> None:
+        self.problems = tuple(problems)
+        self.field = self.problems[0].field if self.problems else None
+        lines = "\n".join(
+            f"  {p.field}: {p.message}" + (f" ({p.hint})" if p.hint else "") for p in self.problems
+        )
+        count = len(self.problems)
+        super().__init__(f"{count} field{'s' if count != 1 else ''} refused, nothing was changed:\n{lines}")
 
 
 class InvalidIdentifier(InvalidInput):

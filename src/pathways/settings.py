@@ -54,6 +54,12 @@ class Settings(BaseSettings):
             "empty: the client is the connection's peer"
         ),
     )
+    max_attachment_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=1024,
+        le=100 * 1024 * 1024,
+        description="the largest file attached to a case or a note (bytes); refused while it arrives",
+    )
     simulation: bool = Field(
         default=False,
         description="allow writes with --now more than 24 h ahead of the clock (refused in production)",

@@ -275,13 +275,12 @@ def test_a_decision_with_a_missing_or_invalid_field_exits_2_naming_it_and_leaves
 ) -> None:
     case = fresh_case(home)
     before = ok(run(home.env, "case", "show", case["ref"], "--json")).json()
-    complete = sets(INTAKE_RELEVANT)
     missing = sets({k: v for k, v in INTAKE_RELEVANT.items() if k != "salaried_jobs"})
 
     missing_run, invalid_run = run_all(
         home.env,
         ["case", "decide", case["ref"], "relevant", *missing],
-        ["case", "decide", case["ref"], "relevant", *complete, "--set", "met_on=le 8 juillet"],
+        ["case", "decide", case["ref"], "relevant", *sets(INTAKE_RELEVANT | {"met_on": "le 8 juillet"})],
     )
     after = ok(run(home.env, "case", "show", case["ref"], "--json")).json()
 

@@ -605,7 +605,9 @@ def test_messages_commands(app: App, smtp: SMTPServer, monkeypatch: pytest.Monke
     assert json.loads(failed.output) == []
     assert isinstance(again.exception, Refused)  # done: nothing to retry (`pathways` exits 4)
     assert preview.exit_code == 0, preview.output
-    assert preview.output.startswith("Subject: Termijn overschreden: Onthaal")
+    assert preview.output.startswith("Aan: ")  # whom the pathway sends it to: here the case's officer
+    assert "(begeleider)" in preview.output.splitlines()[0]
+    assert "\nOnderwerp: Termijn overschreden: Onthaal" in preview.output
     assert "donderdag 30 juli 2026" in preview.output
     assert sample.exit_code == 0, sample.output
     assert "Vos dossiers du" in sample.output

@@ -85,7 +85,7 @@ def test_an_impact_evaluation_through_the_command(home: Home) -> None:
     ).json()  # fmt: skip
     home.ok("impact", "value", str(indicator["id"]), "8", "--on", "2026-06-30")
     shown = home.ok("impact", "show", ref, "--json").json()
-    bad = home.run("impact", "add", ref, "--question", "?", "--tool", "SROI")
+    bad = home.run("impact", "add", ref, "--question", "?", "--tool", "Tableur")
 
     (listed,) = shown["evaluations"]
     (measured,) = listed["indicators"]
@@ -93,7 +93,7 @@ def test_an_impact_evaluation_through_the_command(home: Home) -> None:
     assert (measured["latest"]["value"], measured["progress_percent"]) == ("8", "50.0")
     assert shown["proven_model_evidence"] is True
     assert bad.code == 2
-    assert "'SROI' is not a known tool" in bad.err
+    assert "'Tableur' is not a known tool" in bad.err
     kinds = [e["kind"] for e in home.history(ref)]
     assert kinds[-3:] == ["impact_evaluation_added", "impact_indicator_added", "impact_value_recorded"]
 

@@ -25,6 +25,7 @@ from cli_home import (
     fresh_copy,
     phases,
     seed,
+    sets,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -103,24 +104,50 @@ def test_diagnosis_reaches_each_end_and_a_favourable_committee_hands_off_to_ongo
             [("intake", "relevant", "shared_diagnosis"), ("shared_diagnosis", "declined", "declined")],
         )
 
-    def refused(fork: Home) -> None:
-        values = {"opinion_on": "2026-09-15", "reasons": "Projet non prioritaire"}
-        assert fork.decide(ref, "unfavourable", values, now="2026-09-15T18:00")["result"] == "refused"
-        history = fork.history(ref)
-        assert decisions(history)[-1] == ("committee", "unfavourable", "refused")
+    def unfavourable(fork: Home, then: str, values: dict[str, str], result: str) -> None:
+        # The committee is consultative (S4, S5): its opinion is recorded, the officer decides.
+        opinion = {"opinion_on": "2026-09-15", "reasons": "Projet non prioritaire"}
+        assert fork.decide(ref, "unfavourable", opinion, now="2026-09-15T18:00")["entered"] == "after_opinion"
+        decided = fork.decide(ref, then, values, now="2026-09-17T10:00")
+        assert decided["result"] == result
+        assert decisions(fork.history(ref))[-2:] == [
+            ("committee", "unfavourable", "after_opinion"),
+            ("after_opinion", then, result),
+        ]
+        children = fork.show(ref)["children"]
+        assert [c["pathway"] for c in children] == (["ongoing_support"] if then == "go_ahead" else [])
+
+    def internal_only(fork: Home) -> None:
+        # A plan of internal actions and referrals only ends without committee or consultant (S25).
+        values = {"internal_actions": "Tableau de bord mensuel", "plan_validated_on": "2026-07-21"}
+        assert fork.decide(ref, "internal_only", values, now="2026-07-21T10:00")["result"] == "plan_delivered"
         assert fork.show(ref)["children"] == []
+
+    def withdrawn(fork: Home) -> None:
+        reason = "La structure suspend la démarche"
+        closed = fork.ok(
+            "case", "close", ref, "withdrawn", "--reason", reason, "--json", now="2026-07-21T10:00"
+        )
+        assert (closed.json()["left"], closed.json()["result"]) == ("support_plan", "withdrawn")
+        assert decisions(fork.history(ref))[-1] == ("support_plan", "withdrawn", "withdrawn")
+        assert fork.show(ref)["entries"][-1]["note"] == reason
 
     with branches() as forks:
         forks.start(redirected, home.fork(tmp_path / "redirected"))
         home.decide(ref, "relevant", INTAKE, now="2026-07-09T14:30")
         forks.start(declined, home.fork(tmp_path / "declined"))
         home.decide(ref, "accepted", ACCEPTED, now="2026-07-20T11:00")
+        forks.start(internal_only, home.fork(tmp_path / "internal_only"))
+        forks.start(withdrawn, home.fork(tmp_path / "withdrawn"))
         revised = home.decide(
             ref, "revise", {"revision_reason": "Chiffrer les actions"}, now="2026-07-21T09:00"
         )
         assert revised["entered"] == "support_plan"
         home.decide(ref, "validated", plan("2026-09-15"), now="2026-07-22T17:00")
-        forks.start(refused, home.fork(tmp_path / "refused"))
+        go = {"decision_reason": "Le comité ignorait le nouveau financement"}
+        stop = {"reason": "Priorité donnée à un autre dispositif"}
+        forks.start(unfavourable, home.fork(tmp_path / "go_ahead"), "go_ahead", go, "completed")
+        forks.start(unfavourable, home.fork(tmp_path / "not_pursued"), "not_pursued", stop, "not_pursued")
         looped = home.decide(
             ref,
             "with_reservations",
@@ -203,7 +230,26 @@ def test_ongoing_support_runs_parallel_missions_loops_back_on_new_needs_and_foun
         assert phases(fork.history(ref)) == [("idea", "emergence")]
         assert phase_of(fork, project) == "emergence"
 
+    def founding_support(fork: Home) -> None:
+        # An incubatee needs no consulting brief: its support is the founding itself.
+        entered = fork.decide(
+            ref, "founding_support", {"brief_sent_on": "2026-07-08"}, now="2026-07-09T10:00"
+        )
+        assert entered["entered"] == "founding"
+        assert phase_of(fork, project) == "emergence"
+
+    def withdrawn_during_the_mission(fork: Home) -> None:
+        reason = "La structure met fin à l'accompagnement"
+        closed = fork.ok(
+            "case", "close", ref, "withdrawn", "--reason", reason, "--json", now="2026-08-01T10:00"
+        )
+        assert closed.json()["left"] == "mission"
+        assert sorted(closed.json()["children_open"]) == sorted(c["ref"] for c in fork.show(ref)["children"])
+        assert [c["status"] for c in fork.show(ref)["children"]] == ["open", "open"]  # left as they are
+
     reissue = {"brief_sent_on": "2026-07-08", "reissue_reason": "Aucune réponse"}
+    with branches() as forks:
+        forks.start(founding_support, home.fork(tmp_path / "founding_support"))
     reissued = home.decide(ref, "reissue", reissue, now="2026-07-16T10:00")
     assert reissued["entered"] == "brief"
     chosen = home.decide(
@@ -213,6 +259,8 @@ def test_ongoing_support_runs_parallel_missions_loops_back_on_new_needs_and_foun
     assert any(w["key"].startswith("spawn:") and w["detail"].count("MISS-") == 2 for w in chosen["work"])
     children = home.show(ref)["children"]
     assert [(c["pathway"], c["stage"]) for c in children] == [("consulting_mission", "planning")] * 2
+    with branches() as forks:
+        forks.start(withdrawn_during_the_mission, home.fork(tmp_path / "withdrawn"))
     parent_project = home.query('SELECT project_id FROM "case" WHERE ref = ?', ref)
     assert home.query('SELECT DISTINCT project_id FROM "case" WHERE parent_id IS NOT NULL') == parent_project
     missions(children)  # the missions run their own course, each with its own deadline
@@ -291,8 +339,18 @@ def test_peer_transfer_rematches_until_a_resource_person_accepts_then_completes(
         assert result["result"] == "refused"
         assert decisions(fork.history(ref))[-1] == ("validation", "refused", "refused")
 
+    def not_held(fork: Home) -> None:
+        reason = "La personne ressource a quitté sa structure"
+        fork.ok("case", "close", ref, "transfer_not_held", "--reason", reason, now="2026-09-01T10:00")
+        assert fork.show(ref)["result_label"] == "Transfer did not take place"
+        assert decisions(fork.history(ref))[-1] == ("transfer", "transfer_not_held", "transfer_not_held")
+
     with branches() as forks:
         forks.start(not_eligible, home.fork(tmp_path / "not_eligible"))
+        legal = home.run("case", "decide", ref, "eligible", *sets(REQUEST | {"topics": "governance;legal"}))
+        assert legal.code == 4  # legal questions are not a TSF topic (S7): refused with the reason
+        assert "rule 'transfer_topics_allowed'" in legal.err
+        assert "lawyer" in legal.err
         home.decide(ref, "eligible", REQUEST, now="2026-07-02T10:00")
         declined = home.decide(ref, "declined", {"declined_by": RESOURCE, "declined_reason": "Agenda"},
                                now="2026-07-06T10:00")  # fmt: skip
@@ -302,7 +360,13 @@ def test_peer_transfer_rematches_until_a_resource_person_accepts_then_completes(
         assert rematch["entered"] == "matching"
         home.decide(ref, "accepted", accepted(RESOURCE), now="2026-07-14T10:00")
         forks.start(refused, home.fork(tmp_path / "refused"))
-        home.decide(ref, "validated", {"validated_on": "2026-07-15"}, now="2026-07-15T10:00")
+        usual = {"validated_on": "2026-07-15", "outside_usual_business": "no"}
+        same_business = home.run("case", "decide", ref, "validated", *sets(usual))
+        assert same_business.code == 4  # the topic is the resource person's usual business (S6)
+        assert "rule 'topic_outside_usual_business'" in same_business.err
+        validated = {"validated_on": "2026-07-15", "outside_usual_business": "yes"}
+        home.decide(ref, "validated", validated, now="2026-07-15T10:00")
+        forks.start(not_held, home.fork(tmp_path / "not_held"))
         transfer = {
             "transfer_days": "2026-08-03;2026-09-14",
             "half_days": "4",
@@ -349,6 +413,13 @@ def test_peer_transfer_rematches_until_a_resource_person_accepts_then_completes(
 # Swarming ------------------------------------------------------------------------------------------
 
 CARRIERS = ("Régie de quartier Franc-Moisin", "Régie de quartier Bel-Air")
+# The seeded project has a measured impact evaluation; the pilot runs since September 2023.
+READY = {
+    "pilot_since": "2023-09-01",
+    "kit": "Guide;Statuts types;Charte",
+    "economically_viable": "yes",
+    "viability_evidence": "Comptes à l'équilibre depuis 2024",
+}
 
 
 def test_swarming_spawns_one_new_project_per_carrier_and_reaches_each_end(home: Home, tmp_path: Path) -> None:
@@ -360,13 +431,54 @@ def test_swarming_spawns_one_new_project_per_carrier_and_reaches_each_end(home: 
         assert fork.decide(ref, outcome, values, now=when)["result"] == result
         assert decisions(fork.history(ref))[-1][1:] == (outcome, result)
 
+    def disseminated(fork: Home) -> None:
+        # Dissemination has no local founding: no territories, no local project leads (MES, DOMAIN).
+        entered = fork.decide(ref, "dissemination", {"trigger": "need_driven"}, now="2026-02-20T10:00")
+        assert entered["entered"] == "dissemination"
+        shared = {"shared_with": "Réseau Île-de-France;Régie de Lille", "means": "Guide en accès libre"}
+        assert fork.decide(ref, "shared", shared, now="2026-06-01T10:00")["result"] == "disseminated"
+        assert fork.show(ref)["children"] == []
+        assert phase_of(fork, project) == "scaling"
+
+    def external_growth(fork: Home) -> None:
+        fork.decide(ref, "external_growth", {"trigger": "project_driven"}, now="2026-02-20T10:00")
+        agreed = {
+            "growth_form": "merger",
+            "partner": "Régie de quartier Saint-Ouen",
+            "agreed_on": "2026-06-30",
+        }
+        assert fork.decide(ref, "agreed", agreed, now="2026-07-01T10:00")["result"] == "completed"
+
+    def franchise(fork: Home) -> None:
+        chosen = {"variant": "social_franchise", "trigger": "project_driven"}
+        without_terms = fork.run("case", "decide", ref, "chosen", *sets(chosen))
+        assert without_terms.code == 2  # a social franchise needs its contract, brand, training, fees
+        for field in ("franchise_contract", "brand", "training", "fees"):
+            assert field in without_terms.err
+        terms = {"franchise_contract": "Contrat type", "brand": "Régie", "training": "5 jours", "fees": "2 %"}
+        assert (
+            fork.decide(ref, "chosen", chosen | terms, now="2026-02-20T10:00")["entered"] == "territory_scan"
+        )
+
     with branches() as forks:
         missing = {"missing": "Modèle économique"}
         forks.start(
             end, home.fork(tmp_path / "not_ready"), "not_ready", missing, "model_not_ready", "2026-02-01"
         )
-        home.decide(ref, "ready", {"pilot_since": "2023-09-01", "kit": "Guide;Statuts types;Charte"},
-                    now="2026-02-02T10:00")  # fmt: skip
+        young = home.run(
+            "case",
+            "decide",
+            ref,
+            "ready",
+            *sets(READY | {"pilot_since": "2025-06-01"}),
+            now="2026-02-02T09:00",
+        )
+        assert young.code == 4  # a pilot of less than a year proves nothing yet
+        assert "rule 'replication_readiness'" in young.err
+        home.decide(ref, "ready", READY, now="2026-02-02T10:00")
+        forks.start(disseminated, home.fork(tmp_path / "disseminated"))
+        forks.start(external_growth, home.fork(tmp_path / "external_growth"))
+        forks.start(franchise, home.fork(tmp_path / "franchise"))
         chosen = {
             "variant": "centralised_duplication",
             "trigger": "project_driven",
@@ -382,7 +494,9 @@ def test_swarming_spawns_one_new_project_per_carrier_and_reaches_each_end(home: 
         home.decide(ref, "go", scanned | {"territories_go": "Val-de-Marne"}, now="2026-05-04T10:00")
         selected = home.decide(ref, "selected", {"carriers": ";".join(CARRIERS)}, now="2026-05-18T10:00")
         none = {"reason": "Aucune création"}
-        forks.start(end, home.fork(tmp_path / "abandoned"), "abandoned", none, "abandoned", "2026-09-01")
+        forks.start(
+            end, home.fork(tmp_path / "none_founded"), "abandoned", none, "none_founded", "2026-09-01"
+        )
         created = home.decide(ref, "created", {"carriers_created": CARRIERS[0]}, now="2026-09-01T10:00")
         assert created["entered"] == "labelling"
         refusal = label | {"reason": "Charte non respectée"}

@@ -14,11 +14,14 @@ with the demo's.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -29,11 +32,11 @@ ROOT = Path(__file__).resolve().parents[2]
 ASSIGNMENT = re.compile(r"([A-Za-z_]\w*)=\$\((.*)\)")
 
 
-def tour_commands(readme: str) -> list[str]:
-    """The commands of the README's tour, one string each, continuations joined."""
-    section = readme.split("\n## A tour\n", 1)[1]
+def tour_commands(readme: str, heading: str = "## A tour") -> list[str]:
+    """The commands of the README's first ``sh`` block under `heading`, continuations joined."""
+    section = readme.split(f"\n{heading}\n", 1)[1]
     block = re.search(r"```sh\n(.*?)\n```", section, re.DOTALL)
-    assert block is not None, "README.md: no ```sh block under '## A tour'"
+    assert block is not None, f"README.md: no ```sh block under '{heading}'"
     commands: list[str] = []
     pending = ""
     for line in block.group(1).splitlines():
@@ -108,3 +111,69 @@ def test_every_command_of_the_readme_tour_exits_0(init: list[str], tmp_path: Pat
     history = _bash('pathways case history "$ref" --json', env)
     assert history.returncode == 0, history.stdout + history.stderr
     assert "relevant" in history.stdout  # the decision of the tour was recorded
+
+
+def test_the_readme_messages_section_delivers_to_the_mailbox(tmp_path: Path) -> None:
+    """After the tour, "Trying messages safely": the mailbox in the background gets what dispatch sends.
+
+    The block's ports are swapped for free ones (tests run side by side); `export` lines set the
+    environment of the commands after them, as in the reader's shell.
+    """
+    from mailcatch import free_port
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ports = {"1025": str(free_port()), "8025": str(free_port())}
+    home = tmp_path / "home"
+    home.mkdir()
+    env = _environment(home, _bin_dir(tmp_path))
+    assert _bash("pathways init", env).returncode == 0
+    background: list[subprocess.Popen[str]] = []
+    try:
+        for written in [*tour_commands(readme), *tour_commands(readme, "### Trying messages safely")]:
+            command = written
+            for usual, free in ports.items():
+                command = command.replace(f"127.0.0.1:{usual}", f"127.0.0.1:{free}")
+            bare = command.split("  #")[0].rstrip()
+            if bare.endswith(" &"):
+                argv = [*bare[:-2].split(), "--smtp-port", ports["1025"], "--web-port", ports["8025"]]
+                background.append(
+                    subprocess.Popen(
+                        argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+                    )
+                )
+                _wait_for_page(f"http://127.0.0.1:{ports['8025']}/mails.json")
+                continue
+            if command.startswith("export "):
+                name, _, value = command.removeprefix("export ").partition("=")
+                env[name] = value
+                continue
+            assigned = ASSIGNMENT.fullmatch(command)
+            script = f'{command}\nprintf %s "${assigned.group(1)}"' if assigned else command
+            done = _bash(script, env)
+            output = f"$ {command}\n{done.stdout}\n{done.stderr}"
+            assert done.returncode == 0, f"exited {done.returncode}:\n{output}"
+            assert "Traceback" not in done.stdout + done.stderr, output
+            if assigned:
+                env[assigned.group(1)] = done.stdout.strip()
+        with urllib.request.urlopen(f"http://127.0.0.1:{ports['8025']}/mails.json", timeout=5) as page:
+            mails = json.loads(page.read())
+    finally:
+        for proc in background:
+            proc.terminate()
+            proc.wait(timeout=10)
+    recipients = {to for mail in mails for to in mail["recipients"]}
+    assert recipients == {"ines@example.org", "jonas@example.org"}, mails
+    owner = [m for m in mails if m["recipients"] == ["ines@example.org"]]
+    assert owner
+    assert all("Bonjour Ines Diallo" in m["text"] for m in owner)
+
+
+def _wait_for_page(url: str) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError:
+            assert time.monotonic() < deadline, f"{url} did not answer within 30 s"
+            time.sleep(0.1)

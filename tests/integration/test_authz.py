@@ -21,8 +21,8 @@ from sqlalchemy import func, select
 
 from builders import INTAKE_RELEVANT, make_org, make_person, make_project, open_diagnosis
 from pathways.bootstrap import App
-from pathways.services.casework import queries
 from pathways.services.casework.sweep import sweep
+from pathways.services.messaging import failures
 from pathways.services.messaging.dispatch import dispatch
 from pathways.services.people import accounts, directory
 from pathways.services.tx import write
@@ -63,7 +63,7 @@ def _org(app: App, name: str, *, staff: int | None = None) -> Org:
 
 def _with_message(app: App, org: Org) -> Org:
     with app.store.read() as conn:
-        [message] = queries.failed_messages(conn, orgs={org.id})
+        [message] = failures.failed_messages(conn, orgs={org.id})
     assert message["case"] == org.case
     assert message["status"] == "dead"
     return Org(org.id, org.slug, org.project, org.case, org.owner, message["id"])

@@ -195,7 +195,9 @@ def test_the_swarming_kit_checklist_lists_the_recorded_kit(app: App, lang: str) 
     org, officer, owner = people(app, lang)
     project = evaluated_project(app, org, owner)
     ref = open_case(app, project, officer, "swarming")["ref"]
-    decide(app, ref, "ready", {"pilot_since": "2023-09-01", "kit": "Guide méthodologique;Statuts types"})
+    proven = {"economically_viable": "yes", "viability_evidence": "Comptes"}  # replication_readiness
+    kit = {"pilot_since": "2023-09-01", "kit": "Guide méthodologique;Statuts types"}
+    decide(app, ref, "ready", kit | proven)
 
     html = docs(app, ref)["swarming.model_choice"]
 

@@ -16,16 +16,15 @@ from builders import make_org, make_person, make_project, open_diagnosis
 from loopback import loopback_channels
 from mailcatch import free_port, plain_text, smtp_server
 from pathways.bootstrap import App
-from pathways.services.casework import queries
 from pathways.services.casework.sweep import sweep
-from pathways.services.messaging import lease
+from pathways.services.messaging import failures, lease
 from pathways.services.messaging.dispatch import dispatch
 from pathways.services.messaging.lease import MAX_ATTEMPTS
 from pathways.services.people import accounts
 from pathways.services.tx import write
 from pathways.store.tables import AuditEvent, OutboxJob
 from pathways.web import create_app
-from pathways.web.i18n import catalogue
+from pathways.web.i18n import texts
 
 PASSWORD = "correct horse battery staple"
 OWNER_REMINDER = datetime(2026, 7, 16, 7, 30, tzinfo=UTC)  # intake opened 8 July: owner reminded 16 July
@@ -77,8 +76,8 @@ def test_a_manager_sees_the_dead_letters_of_their_organisation_and_retries_one(a
         dispatch(app, now=at)
         at += timedelta(days=1)
     with app.store.read() as conn:
-        [mine] = queries.failed_messages(conn, orgs={here})
-        [other] = queries.failed_messages(conn, orgs={elsewhere})
+        [mine] = failures.failed_messages(conn, orgs={here})
+        [other] = failures.failed_messages(conn, orgs={elsewhere})
     assert (mine["status"], mine["attempts"], mine["case"]) == ("dead", MAX_ATTEMPTS, case["ref"])
     assert other["case"] == theirs["ref"]
 
@@ -96,13 +95,13 @@ def test_a_manager_sees_the_dead_letters_of_their_organisation_and_retries_one(a
         listing = client.get("/messages/failed")
         assert listing.status_code == 200
         row = re.search(
-            rf'<tr class="message dead" id="message-{mine["id"]}">(.*?)</tr>', listing.text, re.DOTALL
+            rf'<li class="card message dead" id="message-{mine["id"]}">(.*?)</li>', listing.text, re.DOTALL
         )
         assert row, listing.text
         cells = row.group(1)
         assert case["ref"] in cells
         assert "Léa Bernard" in cells
-        assert f"<td>{MAX_ATTEMPTS}</td>" in cells
+        assert f"<dd>{MAX_ATTEMPTS} · " in cells
         assert str(mine["last_error"])
         assert str(mine["last_error"])[:20] in cells
         assert theirs["ref"] not in listing.text
@@ -143,7 +142,7 @@ def test_a_manager_sees_the_dead_letters_of_their_organisation_and_retries_one(a
 
         for lang in ("fr", "nl", "en"):  # the page in each language
             client.post("/language", data={"lang": lang, "next": "/messages/failed", "csrf_token": csrf})
-            assert f"<h1>{catalogue(lang)['failed.title']}</h1>" in client.get("/messages/failed").text
+            assert f"<h1>{texts(lang)('Failed messages')}</h1>" in client.get("/messages/failed").text
 
     with app.store.read() as conn:
         kinds = conn.execute(

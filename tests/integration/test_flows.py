@@ -508,3 +508,22 @@ def test_a_run_whose_worker_died_before_starting_it_gets_a_follow_up(app: App) -
     assert [a.key for a in the_relay.tick(claimed + timedelta(seconds=31)).asked] == [
         f"diagnosis:after:{asked.run_id}"
     ]
+
+
+def test_a_case_closed_through_an_exit_leaves_its_flow_nothing_to_run(flows: App) -> None:
+    from pathways.services.casework import closing
+    from pathways.services.tx import write
+
+    closed, kept = diagnosis_cases(flows, 2)
+    with write(flows) as tx:
+        closing.close_case(
+            tx, flows.catalog, case=closed, result="withdrawn", reason="La structure se retire"
+        )
+
+    result, run_id = run_flow("diagnosis")
+
+    assert result == {"done": 1}  # only the open case's intake sheet; the flow run completes
+    statuses = {j["payload"]["ref"]: j["status"] for j in jobs(flows, "step")}
+    assert statuses == {closed: "cancelled", kept: "done"}
+    assert [r.name for r in task_runs(run_id, expect=1, prefix="DIAG-")] == [f"{kept}:intake:render_document"]
+    assert relay.pending_case_steps(flows, pathway="diagnosis") == []

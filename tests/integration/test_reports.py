@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import pytest
 import typer
@@ -21,6 +22,8 @@ from pathways.drawing import charts
 from pathways.errors import InvalidInput
 from pathways.services.reporting import reports
 from pathways.store.db import Store
+from pathways.web.i18n import texts
+from pdfs import printing_available
 
 SECOND = 1 / 86400
 
@@ -170,26 +173,34 @@ def test_outcomes_by_pathway_territory_and_cohort(app: App, fixture: Fixture) ->
     assert [(r.territory, r.cohort) for r in this_year if r.territory == "FR-69"] == []
 
 
-def test_every_report_renders_as_svg_and_png(sqlite_store: Store, tmp_path: Path) -> None:
+def test_every_report_draws_as_svg_in_each_language(sqlite_store: Store, tmp_path: Path) -> None:
     # Charts only read rows: one backend is enough.
     app = ladder_app(sqlite_store, tmp_path)
     build(app)
+    specs = {s.id: s for s in app.catalog.latest()}
     for name, report in reports.REPORTS.items():
         with app.store.read() as conn:
             rows = report(conn, now=NOW)
         assert rows, name
-        svg = charts.render(name, rows, fmt="svg")
-        png = charts.render(name, rows, fmt="png")
-        assert svg.lstrip().startswith(b"<?xml"), name
-        assert b"<svg" in svg
-        assert png.startswith(b"\x89PNG\r\n\x1a\n")
-        assert charts.render(name, rows, fmt="svg") == svg  # deterministic: dashboards can cache it
+        for lang, locale, title in (
+            ("fr", "fr_FR", "Entonnoir"),
+            ("nl", "nl_BE", "Trechter"),
+            ("en", "en_GB", ""),
+        ):
+            labels = charts.Labels(words=texts(lang), lang=lang, locale=locale, specs=specs)
+            svg = charts.svg(name, rows, labels)
+            assert svg.startswith("<?xml"), name
+            ET.fromstring(svg.split("\n", 1)[1])  # well-formed XML
+            assert charts.svg(name, rows, labels) == svg  # deterministic: dashboards can cache it
+            if name == "funnel" and title:
+                assert title in svg, (lang, svg[:400])
 
 
 def test_charts_of_empty_reports_say_so() -> None:
-    assert b"no data" in charts.render("workload", [], fmt="svg")
+    labels = charts.Labels(words=texts("fr"), lang="fr", locale="fr_FR", specs={})
+    assert "Pas encore de données." in charts.svg("workload", [], labels)
     with pytest.raises(InvalidInput):
-        charts.render("weather", [], fmt="svg")
+        charts.svg("weather", [], labels)
 
 
 def test_report_command_prints_json_csv_and_writes_charts(app: App, fixture: Fixture, tmp_path: Path) -> None:
@@ -207,16 +218,23 @@ def test_report_command_prints_json_csv_and_writes_charts(app: App, fixture: Fix
         "COLUMNS": "200",
     }
     runner = CliRunner()
-    svg, png = tmp_path / "funnel.svg", tmp_path / "funnel.png"
+    svg, pdf = tmp_path / "funnel.svg", tmp_path / "funnel.pdf"
 
-    arguments = ["report", "funnel", "--org", "DLA Alpha", "--json", "--svg", str(svg), "--png", str(png)]
+    arguments = ["report", "funnel", "--org", "DLA Alpha", "--json", "--svg", str(svg), "--lang", "nl"]
     funnel_json = runner.invoke(root, arguments, env=env)
     assert funnel_json.exit_code == 0, funnel_json.output
     assert [(r["phase"], r["reached"]) for r in json.loads(funnel_json.stdout)] == [
         ("idea", 6), ("emergence", 3), ("founded", 2), ("consolidation", 1), ("scaling", 1),
     ]  # fmt: skip
-    assert b"<svg" in svg.read_bytes()
-    assert png.read_bytes().startswith(b"\x89PNG")
+    assert "<svg" in svg.read_text(encoding="utf-8")
+    assert "Trechter" in svg.read_text(encoding="utf-8")  # the chart in Dutch, as asked
+    if printing_available():
+        drawn = runner.invoke(root, ["report", "funnel", "--pdf", str(pdf)], env=env)
+        assert drawn.exit_code == 0, drawn.output
+        assert pdf.read_bytes().startswith(b"%PDF-")
+    gone = runner.invoke(root, ["report", "funnel", "--png", str(tmp_path / "f.png")], env=env)
+    assert isinstance(gone.exception, InvalidInput)  # `pathways` exits 2 with it
+    assert "--svg" in str(gone.exception)
 
     # --to with a bare date includes that whole day (in Paris): L5 left founding on 20 February, 09:00 UTC
     def stays(last_day: str) -> list[list[str]]:

@@ -287,7 +287,11 @@ def test_impact_input_is_checked(app: App) -> None:
         evaluation = impact.add_evaluation(tx, target=project, question="Quels effets ?")
         indicator = impact.add_indicator(tx, evaluation=evaluation, name="Emplois", unit="ETP")
     cases: list[tuple[type[Exception], str, Any]] = [
-        (FieldError, "tool", lambda tx: impact.add_evaluation(tx, target=project, question="Q", tool="SROI")),
+        (
+            FieldError,
+            "tool",
+            lambda tx: impact.add_evaluation(tx, target=project, question="Q", tool="Tableur"),
+        ),
         (FieldError, "question", lambda tx: impact.add_evaluation(tx, target=project, question="  ")),
         (
             FieldError,
@@ -313,20 +317,27 @@ def test_impact_input_is_checked(app: App) -> None:
             call(tx)
 
 
-def test_swarming_opens_once_the_project_has_a_measured_impact(app: App) -> None:
+def test_a_model_is_ready_to_replicate_once_the_project_has_a_measured_impact(app: App) -> None:
     org = make_org(app)
     officer = make_person(app, org)
     project = make_project(app, org, phase="consolidation")
     with write(app) as tx:
         evaluation = impact.add_evaluation(tx, target=project, question="Quels effets ?", tool="MESIS")
         indicator = impact.add_indicator(tx, evaluation=evaluation, name="Emplois", unit="ETP")
-    with pytest.raises(RuleViolation, match="proven_model"):
-        open_case(app, project, officer, "swarming")  # an evaluation without any value proves nothing yet
+    ref = open_case(app, project, officer, "swarming")["ref"]  # the model is proven at `codify`
+    ready = {
+        "pilot_since": "2024-09-01",
+        "kit": "Guide",
+        "economically_viable": "yes",
+        "viability_evidence": "Comptes",
+    }
+    with pytest.raises(RuleViolation, match="replication_readiness"):
+        decide(app, ref, "ready", ready)  # an evaluation without any value proves nothing yet
     with write(app) as tx:
         impact.add_value(tx, indicator=indicator, value="4", on=date(2026, 6, 30))
         assert DbFacts(tx.conn).has_impact_evaluation(project)
 
-    assert open_case(app, project, officer, "swarming")["stage"] == "codify"
+    assert decide(app, ref, "ready", ready).entered == "model_choice"
 
 
 # Parallel consulting missions -----------------------------------------------------------------------
@@ -384,7 +395,12 @@ def test_each_parallel_mission_runs_as_its_own_case_for_the_same_project_with_it
     assert planned.due_at is not None
     assert planned.due_at.date() == date(2026, 8, 14)  # the end of its own window
     with pytest.raises(FieldError, match="planned_days"):
-        decide(app, spawned[1]["ref"], "planned", window | {"planned_days": "6", "window_end": "2026-08-14"})
+        decide(app, spawned[1]["ref"], "planned", window | {"planned_days": "0", "window_end": "2026-08-14"})
+    # 2 to 5 days is the usual range, not a limit: the chargé·e de mission sets the volume (S27).
+    longer = decide(
+        app, spawned[1]["ref"], "planned", window | {"planned_days": "6", "window_end": "2026-08-14"}
+    )
+    assert longer.entered == "delivery"
 
 
 def test_a_mission_is_not_opened_twice_when_the_brief_comes_round_again(app: App) -> None:

@@ -12,6 +12,7 @@ case as it is and, when written, its history names the decision its officer had 
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import subprocess
@@ -253,8 +254,8 @@ def test_a_stale_decision_form_shows_who_changed_what_in_the_users_language(desk
     assert refused.status_code == 409
     assert "Ce dossier a changé depuis que vous avez ouvert ce formulaire" in refused.text
     assert (
-        "Camille Martin a enregistré « Parcours à retravailler » à l&#39;étape Élaboration du parcours le"
-        in refused.text
+        "Camille Martin a enregistré « Parcours à retravailler » à l'étape Élaboration du parcours le"
+        in html.unescape(refused.text)
     )
     assert version_in_form(refused.text) == shown + 1  # deciding again is deciding on the new state
     assert ">Revoir la gouvernance</textarea>" in refused.text  # what Hugo typed is kept

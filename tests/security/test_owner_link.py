@@ -24,7 +24,15 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from builders import INTAKE_RELEVANT, decide, make_org, make_person, make_project, open_diagnosis
+from builders import (
+    DIAGNOSIS_ACCEPTED,
+    INTAKE_RELEVANT,
+    decide,
+    make_org,
+    make_person,
+    make_project,
+    open_diagnosis,
+)
 from pathways.bootstrap import App, Clock
 from pathways.services.people import ownerlinks
 from pathways.settings import load_settings
@@ -97,13 +105,16 @@ def test_a_reposted_owner_action_is_recorded_once_and_still_answered(link: Link)
 
 def test_the_same_action_at_a_later_stage_is_a_new_fact(link: Link) -> None:
     claim = ownerlinks.read_owner_link(link.app, link.token)
-    first = ownerlinks.record_owner_action(link.app, claim, "documents_sent")
-    assert ownerlinks.record_owner_action(link.app, claim, "documents_sent") == first
-    decide(link.app, link.ref, "relevant", INTAKE_RELEVANT, by=link.officer)  # a new stage entry
-    later = ownerlinks.record_owner_action(link.app, claim, "documents_sent")
+    decide(link.app, link.ref, "relevant", INTAKE_RELEVANT, by=link.officer)
+    decide(link.app, link.ref, "accepted", DIAGNOSIS_ACCEPTED, by=link.officer)  # at support_plan
+    first = ownerlinks.record_owner_action(link.app, claim, "board_approved")
+    assert ownerlinks.record_owner_action(link.app, claim, "board_approved") == first
+    # The plan is revised: the case enters support_plan again, a new stay where the board is asked again.
+    decide(link.app, link.ref, "revise", {"revision_reason": "Préciser le budget"}, by=link.officer)
+    later = ownerlinks.record_owner_action(link.app, claim, "board_approved")
     assert later != first
-    assert ownerlinks.record_owner_action(link.app, claim, "documents_sent") == later
-    assert _counts(link.app, link.case_id, "documents_sent")[0] == 2
+    assert ownerlinks.record_owner_action(link.app, claim, "board_approved") == later
+    assert _counts(link.app, link.case_id, "board_approved")[0] == 2
     attacked("owner action replayed after the case moved on", tried=2, detail="one event per stage entry")
 
 

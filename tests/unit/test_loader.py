@@ -16,10 +16,10 @@ from pathways.domain.loader import (
     load_pathway_dir,
     load_pathway_file,
     load_pathway_text,
-    validate_files,
 )
 from pathways.domain.registry import Registry
 from pathways.domain.spec import Deadline, Duration, FieldType, PathwaySpec, Phase
+from pathways.domain.validation import validate_files
 from pathways.errors import DefinitionError, NotFound
 
 # Line numbers of MINIMAL are asserted below: 1 id, 8 lifecycle, 10 intake, 12 its deadline,
@@ -437,12 +437,13 @@ def test_refuses_an_unknown_end_result_and_reports_the_unused_one_after_it() -> 
 
 
 def test_refuses_an_end_result_no_outcome_uses() -> None:
-    text = edit(MINIMAL, "lifecycle:", "  abandoned: {fr: Abandon, nl: Opgegeven, en: Abandoned}\nlifecycle:")
+    postponed = "  postponed: {fr: Reporté, nl: Uitgesteld, en: Postponed}\n"
+    text = edit(MINIMAL, "lifecycle:", postponed + "lifecycle:")
 
     error = refused(text)
 
     assert error.line == 8
-    assert "ends.abandoned: end result `abandoned` is never used" in str(error)
+    assert "ends.postponed: end result `postponed` is never used" in str(error)
 
 
 def test_refuses_a_lifecycle_phase_for_an_unknown_end() -> None:

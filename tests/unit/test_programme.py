@@ -19,6 +19,8 @@ from pathways.errors import RuleViolation
 
 PATHWAYS = Path(__file__).resolve().parents[2] / "config" / "pathways"
 FILES = ("diagnosis", "ongoing_support", "peer_transfer", "swarming")
+# The programmes of issue 24: their rules are tested in tests/unit/test_new_programmes.py.
+NEW_FILES = ("fabrique", "incubation", "impact_evaluation", "aces_support")
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 
 
@@ -61,8 +63,13 @@ def spec(pathway: str) -> PathwaySpec:
     return PathwaySpec.model_validate(yaml.safe_load((PATHWAYS / f"{pathway}.yaml").read_text("utf-8")))
 
 
+def with_options(pathway: str, **options: bool) -> PathwaySpec:
+    """The shipped file with some of its local rules (options) switched on or off."""
+    return spec(pathway).model_copy(update={"options": {**spec(pathway).options, **options}})
+
+
 def a_decision(
-    pathway: str,
+    pathway: str | PathwaySpec,
     stage: str | None,
     outcome: str | None = None,
     values: Mapping[str, Any] | None = None,
@@ -73,7 +80,7 @@ def a_decision(
     case_id: int | None = 100,
     stage_entered_at: datetime | None = None,
 ) -> DecisionContext:
-    definition = spec(pathway)
+    definition = spec(pathway) if isinstance(pathway, str) else pathway
     return DecisionContext(
         pathway=definition,
         project=project or a_project(),
@@ -153,30 +160,54 @@ def test_eligibility_refuses_an_unknown_legal_form() -> None:
     refused("diagnosis_eligibility", intake({}, a_project(legal_form=None)))
 
 
-# board_approval_recorded
+# board_approval_recorded: a charter's rule (option board_approval_before_action), before the action
 
 
-def test_support_plan_is_refused_without_board_approval() -> None:
-    ctx = a_decision("diagnosis", "support_plan", "validated", {"board_approval": False})
-    error = refused("board_approval_recorded", ctx)
-    assert "board" in error.message
+def chosen(
+    values: Mapping[str, Any], *, on: bool = True, project: ProjectFacts | None = None
+) -> DecisionContext:
+    definition = with_options("ongoing_support", board_approval_before_action=on)
+    return a_decision(definition, "brief", "consultant_chosen", values, project=project)
 
 
-def test_support_plan_is_validated_once_the_board_approved() -> None:
-    values = {
-        "board_approval": True,
-        "board_approval_on": date(2026, 3, 2),
-        "committee_date": date(2026, 4, 2),
-    }
-    programme.CHECKS["board_approval_recorded"](a_decision("diagnosis", "support_plan", "validated", values))
+def test_the_consultant_is_not_engaged_before_the_governing_body_approved_when_the_charter_says_so() -> None:
+    error = refused("board_approval_recorded", chosen({"board_approval": False}))
+    assert "governing body" in error.message
+
+
+def test_board_approval_is_not_asked_unless_the_option_is_on() -> None:
+    programme.CHECKS["board_approval_recorded"](chosen({}, on=False))
+    assert not spec("ongoing_support").option("board_approval_before_action")
+
+
+def test_the_consultant_is_engaged_once_the_governing_body_approved() -> None:
+    values = {"board_approval": True, "board_approval_on": date(2026, 3, 2), "governing_body": "board"}
+    programme.CHECKS["board_approval_recorded"](chosen(values))
+
+
+def test_a_belgian_asbl_approves_through_its_administrative_body() -> None:
+    asbl = a_project(legal_form="ASBL", territory="BE-WAL")
+    values = {"board_approval": True, "board_approval_on": date(2026, 3, 2), "governing_body": "board"}
+    error = refused("board_approval_recorded", chosen(values, project=asbl))
+    assert error.hint is not None
+    assert "organe d'administration" in error.hint
+    programme.CHECKS["board_approval_recorded"](
+        chosen(values | {"governing_body": "administrative_body"}, project=asbl)
+    )
 
 
 # consultant_answer_within_week
 
 
-def brief(sent: date, answered: date) -> DecisionContext:
+def brief(sent: date, answered: date, *, on: bool = True) -> DecisionContext:
     values = {"brief_sent_on": sent, "consultant_answer_on": answered, "consultant": "31"}
-    return a_decision("ongoing_support", "brief", "consultant_chosen", values)
+    definition = with_options("ongoing_support", consultant_bid_within_week=on)
+    return a_decision(definition, "brief", "consultant_chosen", values)
+
+
+def test_the_one_week_rule_is_one_charters_and_off_by_default() -> None:
+    assert not spec("ongoing_support").option("consultant_bid_within_week")
+    programme.CHECKS["consultant_answer_within_week"](brief(date(2026, 3, 2), date(2026, 3, 30), on=False))
 
 
 def test_consultant_answer_after_a_week_is_refused() -> None:
@@ -234,11 +265,20 @@ def test_a_resource_person_that_is_not_a_registered_person_is_refused() -> None:
 # transfer_within_three_months
 
 
+GEIQ_EDITION = with_options("peer_transfer", geiq_transfer_days=True)
+
+
 def transfer(days: list[date], validated_on: date = date(2026, 3, 10)) -> DecisionContext:
     values = {"transfer_days": days, "half_days": 2 * len(days), "agenda": "..."}
     return a_decision(
-        "peer_transfer", "transfer", "done", values, case_data={"validation": {"validated_on": validated_on}}
+        GEIQ_EDITION, "transfer", "done", values, case_data={"validation": {"validated_on": validated_on}}
     )
+
+
+def test_the_three_month_window_is_the_geiq_editions_and_off_in_the_shipped_file() -> None:
+    assert not spec("peer_transfer").option("geiq_transfer_days")
+    values = {"transfer_days": [date(2026, 1, 5), date(2027, 1, 5)], "half_days": 8, "agenda": "..."}
+    programme.CHECKS["transfer_within_three_months"](a_decision("peer_transfer", "transfer", "done", values))
 
 
 def test_transfer_day_after_three_months_is_refused() -> None:
@@ -268,7 +308,7 @@ def test_three_months_end_on_the_last_day_of_a_shorter_month() -> None:
 
 def test_transfer_window_starts_at_stage_entry_when_no_validation_date_is_recorded() -> None:
     ctx = a_decision(
-        "peer_transfer",
+        GEIQ_EDITION,
         "transfer",
         "done",
         {"transfer_days": [date(2026, 7, 1)]},
@@ -308,7 +348,7 @@ def names_used(definition: PathwaySpec) -> Iterator[tuple[str, str]]:
 def test_pathway_file_validates_against_the_spec(pathway: str) -> None:
     definition = spec(pathway)
     assert definition.id == pathway
-    assert definition.version == 1
+    assert definition.version == 2
 
 
 @pytest.mark.parametrize("pathway", FILES)
@@ -325,14 +365,17 @@ def test_the_files_share_a_small_set_of_templates() -> None:
         "escalation",
         "intake_documents",
         "diagnosis_validation",
-        "board_approval",
         "committee_agenda",
         "transfer_review",
     }
 
 
 def test_every_programme_rule_is_used_by_a_file() -> None:
-    used = {name for p in FILES for kind, name in names_used(spec(p)) if kind == "check"}
+    archived = [PATHWAYS / p / "v1.yaml" for p in FILES]  # proven_model: version 1's gate
+    definitions = [spec(p) for p in (*FILES, *NEW_FILES)] + [
+        PathwaySpec.model_validate(yaml.safe_load(path.read_text("utf-8"))) for path in archived
+    ]
+    used = {name for d in definitions for kind, name in names_used(d) if kind == "check"}
     assert used == set(programme.CHECKS)
 
 

@@ -19,18 +19,25 @@ import typer
 from pathways.cli import (
     audit,
     cases,
+    casework,
+    closing,
+    cohorts,
     directory,
+    directory_update,
     documents,
     export,
     impact,
     importing,
+    mailbox,
     messages,
     migrate,
     orchestration,
     org_holidays,
+    ownerlink,
     pathway,
     privacy,
     report,
+    report_funder,
     resources,
     system,
     web,
@@ -54,8 +61,15 @@ directory.org_app.command("update")(org_holidays.update)
 directory.org_app.command("holidays")(org_holidays.show)
 app.add_typer(directory.person_app, name="person")
 app.add_typer(directory.project_app, name="project")
+directory.project_app.command("update")(directory_update.project_update)
+directory.person_app.command("update")(directory_update.person_update)
 app.add_typer(cases.app, name="case")
 cases.app.command("documents")(documents.documents)
+cases.app.command("note")(casework.note)
+cases.app.command("attach")(casework.attach)
+cases.app.command("assign")(casework.assign)
+cases.app.command("close")(closing.close)
+cases.app.command("owner-link")(ownerlink.owner_link)
 app.add_typer(resources.app, name="resource")
 app.add_typer(impact.app, name="impact")
 app.add_typer(web.user_app, name="user")
@@ -63,6 +77,8 @@ app.add_typer(web.token_app, name="token")
 app.command("serve")(web.serve)
 app.add_typer(audit.app, name="audit")
 app.add_typer(report.app, name="report")
+report.app.command("funder")(report_funder.funder)
+app.add_typer(cohorts.app, name="cohort")
 app.command("export")(export.export)
 app.add_typer(importing.app, name="import")
 pathway.app.command("migrate")(migrate.migrate)
@@ -70,6 +86,7 @@ directory.person_app.command("export")(privacy.export)
 directory.person_app.command("erase")(privacy.erase)
 app.command("sweep")(messages.sweep)
 app.command("dispatch")(messages.dispatch)
+app.command("mailbox")(mailbox.mailbox)
 app.add_typer(messages.messages_app, name="messages")
 app.add_typer(messages.template_app, name="template")
 app.command("worker")(orchestration.worker)

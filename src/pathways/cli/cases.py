@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -74,13 +75,37 @@ def _print_work(results: list[work.JobResult]) -> None:
         console.print(f"  {result.key}: {result.status} {escape(result.detail)}")
 
 
-def _parse_sets(pairs: list[str]) -> dict[str, str]:
-    values: dict[str, str] = {}
+def _parse_sets(pairs: list[str]) -> dict[str, list[str]]:
+    """`--set NAME=VALUE` pairs by field name; a name given again adds a value."""
+    values: dict[str, list[str]] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
             raise FieldError(pair, "expected FIELD=VALUE", hint="e.g. --set headcount=4")
-        values[name.strip()] = value
+        values.setdefault(name.strip(), []).append(value)
+    return values
+
+
+def _field_values(
+    app_: App, row: Mapping[str, Any], outcome: str, given: dict[str, list[str]]
+) -> dict[str, str | list[str]]:
+    """Repeated `--set` values of a list field are its items; a one-value field given twice is refused."""
+    from pathways.domain.spec import FieldType
+
+    spec = app_.catalog.get(row["pathway_id"], row["pathway_version"])
+    stage = spec.stage(row["stage"]) if row["stage"] else None
+    fields = stage.fields_for(outcome) if stage is not None and outcome in stage.outcomes else {}
+    values: dict[str, str | list[str]] = {}
+    for name, items in given.items():
+        field = fields.get(name)
+        many = field is not None and (field.type is FieldType.LIST or field.multiple)
+        if len(items) > 1 and not many:
+            raise FieldError(
+                name,
+                f"given {len(items)} times, but it takes one value",
+                hint=f"give --set {name}=VALUE once",
+            )
+        values[name] = items if len(items) > 1 else items[0]
     return values
 
 
@@ -109,9 +134,10 @@ def decide(
     from pathways.services.casework import cases, lookup
 
     app_ = app_of(ctx)
-    values = _parse_sets(set_ or [])
+    given = _parse_sets(set_ or [])
     with cases.deciding(app_) as decision:
         row = lookup.find_case(decision.conn, case)
+        values = _field_values(app_, row, outcome, given)
         decision.prepare(
             actor_id=_actor(decision.conn, by, org_id=row["organisation_id"]) if by else row["officer_id"],
             case=row["id"],
@@ -165,6 +191,7 @@ def show(
             f"  stage: {info['stage']} ({escape(info['stage_title'] or '')}), due {when(info['due_at'])}"
         )
         console.print(f"  outcomes: {', '.join(info['outcomes'])}")
+        console.print(f"  exits (`case close`, any stage): {', '.join(info['exits'])}")
         for name, field in info["fields"].items():
             star = "*" if field["required"] else ""
             console.print(f"  field {name}{star}: {field['type']} — {escape(field['label'])}")

@@ -30,7 +30,7 @@ def add(
         str, typer.Argument(metavar="CASE|PROJECT", help="A case reference, or a project id or name.")
     ],
     question: Annotated[str, typer.Option(help="The evaluative question.")],
-    tool: Annotated[str | None, typer.Option(help="MESIS, ValorESS or SDG.")] = None,
+    tool: Annotated[str | None, typer.Option(help="VISES, MESIS, ValorESS, SROI or SDG.")] = None,
     json: Json = False,
 ) -> None:
     """Start an impact evaluation, with its evaluative question, on a case (or on a project)."""

@@ -9,6 +9,7 @@ import typer
 
 from pathways.cli.context import Json, app_of
 from pathways.cli.output import console, emit_json, styled, table, when
+from pathways.errors import InvalidInput
 
 messages_app = typer.Typer(
     help="Messages queued for delivery: reminders, escalations, digests.", invoke_without_command=True
@@ -46,9 +47,18 @@ def sweep(
 def dispatch(
     ctx: typer.Context,
     batch: Annotated[int, typer.Option(help="Jobs claimed per transaction.")] = 100,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Show what would be sent, to whom, in which language; send and change nothing."
+        ),
+    ] = False,
     json: Json = False,
 ) -> None:
     """Render and deliver every ready message; exit 1 if some failed (they will be retried)."""
+    if dry_run:
+        _dry_run(ctx, limit=batch, json=json)
+        return
     from pathways.services.messaging.dispatch import dispatch as run_dispatch
 
     result = run_dispatch(app_of(ctx), batch=batch)
@@ -65,6 +75,31 @@ def dispatch(
                 console.print(styled(f"  {job.status} #{job.job_id} {job.key}: {job.detail}"))
     if result.failed or result.dead:
         raise typer.Exit(1)
+
+
+def _dry_run(ctx: typer.Context, *, limit: int, json: bool) -> None:
+    from pathways.services.messaging.dryrun import plan_dispatch
+
+    planned = plan_dispatch(app_of(ctx), limit=limit)
+    if json:
+        emit_json([asdict(p) for p in planned])
+        return
+    if not planned:
+        console.print("dry run: nothing is ready to send")
+        return
+    console.print(f"dry run: the next dispatch would handle {len(planned)} messages (nothing sent)")
+    for p in planned:
+        head = f"#{p.job_id} {p.key}"
+        if p.recipient is not None:
+            head += f" → {p.recipient} [{p.lang}] {p.template}"
+        console.print(styled((head, "bold")))
+        if p.subject is not None:
+            console.print(styled(f"    Subject: {p.subject}"), soft_wrap=True)
+        for channel in p.channels:
+            verdict = f"  REFUSED: {channel.refused}" if channel.refused else ""
+            console.print(styled(f"    via {channel.destination}{verdict}"), soft_wrap=True)
+        if p.problem is not None:
+            console.print(styled((f"    not sent: {p.problem}", "yellow")))
 
 
 @messages_app.callback()
@@ -115,15 +150,27 @@ def preview(
     kind: Annotated[str, typer.Argument(help="Template name: reminder, escalation, digest, ...")],
     lang: Annotated[str, typer.Option(help="fr, nl or en.")] = "en",
     case: Annotated[str | None, typer.Option(help="Fill it from this case's current stage.")] = None,
+    to: Annotated[
+        str | None,
+        typer.Option(help="Address it to this role (default: the role the pathway files send it to)."),
+    ] = None,
     json: Json = False,
 ) -> None:
     """Show a message as its recipient would read it (sample data unless --case)."""
+    from pathways.domain.spec import Role
     from pathways.services.messaging.message import preview as render_preview
 
-    rendered = render_preview(app_of(ctx), kind, lang, case=case)
+    roles = [r.value for r in Role]
+    if to is not None and to not in roles:
+        raise InvalidInput(f"--to {to}: not a role", hint=f"one of {', '.join(roles)}")
+    shown = render_preview(app_of(ctx), kind, lang, case=case, to=Role(to) if to else None)
     if json:
-        emit_json(asdict(rendered))
+        emit_json(asdict(shown.rendered) | {"to": shown.to.value, "recipient": shown.recipient})
         return
-    console.print(styled((f"Subject: {rendered.subject}", "bold")))
+    from pathways.domain.words import phrase, role_word
+
+    who = f"{shown.recipient} ({role_word(shown.to, lang)})"
+    console.print(styled((phrase("to", lang, who=who), "bold")), soft_wrap=True)
+    console.print(styled((phrase("subject", lang, subject=shown.rendered.subject), "bold")), soft_wrap=True)
     console.print()
-    console.print(styled(rendered.body))
+    console.print(styled(shown.rendered.body))

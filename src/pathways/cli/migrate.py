@@ -35,7 +35,11 @@ def migrate(
     to_version: Annotated[int, typer.Option("--to", help="The version they move to.", min=1)],
     map_: Annotated[
         list[str] | None,
-        typer.Option("--map", metavar="OLD=NEW", help="Stage of the old version = stage of the new; repeat."),
+        typer.Option(
+            "--map",
+            metavar="OLD=NEW",
+            help="Stage of the old version = stage of the new; repeat. Same-named stages map by default.",
+        ),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Report what would move; change nothing.")

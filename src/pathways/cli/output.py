@@ -72,17 +72,46 @@ def when(value: datetime | None, zone: str = "Europe/Paris") -> str:
 
 
 def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *, title: str | None = None) -> None:
-    """Rows as a table with the given columns."""
+    """Rows as a table with the given columns.
+
+    Dates, references, ids and other one-word values are never cut or wrapped: their column is
+    as wide as its widest value, and the columns of longer text wrap to fit the terminal. When
+    even that does not fit, the table is printed wider than the terminal rather than cut.
+    """
+    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    view = Table(title=title, header_style="bold")
-    for i, column in enumerate(columns):
-        view.add_column(column.replace("_", " "), no_wrap=i == 0)  # the key column stays readable
-    for row in rows:
-        cells = (
+    cells = [
+        [
             when(v) if isinstance(v, datetime) else ("—" if v is None else str(v))
             for v in (row.get(c) for c in columns)
-        )
-        view.add_row(*(Text(c) for c in cells))  # user text is never read as markup
-    console.print(view)
+        ]
+        for row in rows
+    ]
+    view = Table(title=title, header_style="bold")
+    for i, column in enumerate(columns):
+        header = column.replace("_", " ")
+        values = [line[i] for line in cells]
+        width = max((len(v) for v in (header, *values)), default=1)
+        if width <= WORD and all(_is_date(v) or " " not in v.strip() for v in values):
+            view.add_column(header, no_wrap=True, min_width=width)
+        else:
+            view.add_column(header, overflow="fold", min_width=min(width, WRAPPED))
+    for line in cells:
+        view.add_row(*(Text(c) for c in line))  # user text is never read as markup
+    screen = console.rich
+    # each column's least width, its padding (2) and its left border (1), and the right border
+    needed = sum((c.min_width or 1) + 3 for c in view.columns) + 1
+    if needed <= screen.width:
+        screen.print(view)
+    else:  # wider than the terminal: printed whole (the terminal may wrap it), never cut
+        Console(file=screen.file, width=needed, no_color=screen.no_color).print(view)
+
+
+WORD = 40  # a value without spaces (or a date) and no longer than this is never wrapped or cut
+WRAPPED = 12  # the narrowest a column of longer text is wrapped to
+
+
+def _is_date(value: str) -> bool:
+    return len(value) == 16 and value[4] == "-" and value[13] == ":"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Annotated, Any, Final
+from typing import TYPE_CHECKING, Annotated, Any, Final
 
 import typer
 
@@ -14,6 +14,9 @@ from pathways.cli.context import Json, app_of
 from pathways.cli.output import console, emit_json, errors, table
 from pathways.cli.period import From, To, parse_period
 from pathways.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from pathways.bootstrap import App
 
 app = typer.Typer(
     help="Managers' reports: funnel, time in stage, overdue items, workload, outcomes.", no_args_is_help=True
@@ -25,12 +28,14 @@ Csv = Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table."
 Svg = Annotated[
     Path | None, typer.Option("--svg", help="Also write the chart as SVG to this file.", dir_okay=False)
 ]
-Png = Annotated[
-    Path | None, typer.Option("--png", help="Also write the chart as PNG to this file.", dir_okay=False)
+Pdf = Annotated[
+    Path | None, typer.Option("--pdf", help="Also write the chart as PDF to this file.", dir_okay=False)
 ]
+Png = Annotated[Path | None, typer.Option("--png", hidden=True, dir_okay=False)]  # gone: says so
+Lang = Annotated[str, typer.Option("--lang", help="Language of the chart's words: fr, nl or en.")]
 
 SHOWN: Final = {
-    "funnel": ["phase", "reached", "started_here", "moved_on", "conversion", "median_days_to_next"],
+    "funnel": ["phase", "reached", "started_here", "moved_on", "conversion", "median_days_to_next", "exited"],
     "stages": ["pathway", "stage", "stays", "mean_days", "p50_days", "p90_days"],
     "overdue": [
         "item",
@@ -66,9 +71,14 @@ def _command(name: str) -> Callable[..., None]:
         json: Json = False,
         csv_: Csv = False,
         svg: Svg = None,
+        pdf: Pdf = None,
         png: Png = None,
+        lang: Lang = "en",
     ) -> None:
-        run(ctx, name, org=org, pathway=pathway, start=start, end=end, json=json, csv_=csv_, svg=svg, png=png)
+        if png is not None:
+            raise InvalidInput("charts are no longer written as PNG", hint="use --svg FILE or --pdf FILE")
+        charts = Charts(svg=svg, pdf=pdf, lang=lang)
+        run(ctx, name, org=org, pathway=pathway, start=start, end=end, json=json, csv_=csv_, charts=charts)
 
     command.__doc__ = HELP[name]
     return command
@@ -90,11 +100,9 @@ def run(
     end: str | None,
     json: bool,
     csv_: bool,
-    svg: Path | None,
-    png: Path | None,
+    charts: Charts | None = None,
 ) -> None:
     """Compute a report and print it (table, JSON or CSV), writing its charts if asked."""
-    from pathways.drawing import charts
     from pathways.services.exchange.export import write_csv
     from pathways.services.reporting import reports
 
@@ -106,7 +114,8 @@ def run(
         rows = reports.REPORTS[name](
             conn, now=app_.clock.now(), org=org, pathway=pathway, start=first, end=last
         )
-    _charts(name, rows, svg=svg, png=png)
+    if charts is not None:
+        charts.write(app_, name, rows)
     data = reports.as_dicts(rows)
     if json:
         emit_json(data)
@@ -116,17 +125,48 @@ def run(
     elif not data:
         console.print(f"no data for the {name} report")
     else:
-        table([_readable(row) for row in data], SHOWN[name], title=charts.TITLES[name])
+        table([_readable(row) for row in data], SHOWN[name], title=HELP[name])
 
 
-def _charts(name: str, rows: Sequence[Any], *, svg: Path | None, png: Path | None) -> None:
-    from pathways.drawing import charts
+@dataclass(frozen=True, slots=True)
+class Charts:
+    """Where to write a report's chart (SVG, PDF) and in which language."""
 
-    for path, fmt in ((svg, "svg"), (png, "png")):
-        if path is None:
-            continue
-        path.write_bytes(charts.render(name, rows, fmt="svg" if fmt == "svg" else "png"))
-        errors.print(f"chart written to {path}")
+    svg: Path | None = None
+    pdf: Path | None = None
+    lang: str = "en"
+
+    def write(self, app: App, name: str, rows: Sequence[Any]) -> None:
+        """Draw the chart of `rows` and write it where asked."""
+        if self.svg is None and self.pdf is None:
+            return
+        from pathways.domain.spec import LANGS
+        from pathways.drawing import charts
+        from pathways.notify.render import babel_locale
+        from pathways.services.casework.printing import html_to_pdf
+        from pathways.web.i18n import texts
+
+        if self.lang not in LANGS:
+            raise InvalidInput(f"--lang {self.lang!r} is not supported", hint=f"one of {', '.join(LANGS)}")
+        labels = charts.Labels(
+            words=texts(self.lang),
+            lang=self.lang,
+            locale=babel_locale(self.lang, app.settings.default_timezone),
+            specs={s.id: s for s in app.catalog.latest()},
+        )
+        svg = charts.svg(name, rows, labels)
+        if self.svg is not None:
+            self.svg.write_text(svg, encoding="utf-8")
+            errors.print(f"chart written to {self.svg}")
+        if self.pdf is not None:
+            inline = charts.svg(name, rows, labels, standalone=False)
+            style = "@page { size: A4; margin: 15mm } svg { display: block; width: 100%; max-height: 265mm }"
+            page = (
+                f'<!doctype html><html lang="{self.lang}"><meta charset="utf-8">'
+                f"<style>{style}</style><body>{inline}</body></html>"
+            )
+            self.pdf.write_bytes(html_to_pdf(page))
+            errors.print(f"chart written to {self.pdf}")
 
 
 def _readable(row: dict[str, Any]) -> dict[str, Any]:

@@ -12,10 +12,13 @@ import typer
 
 from pathways.cli import orchestration
 from pathways.cli.context import Json, app_of
-from pathways.cli.output import console, emit_json, table
+from pathways.cli.output import console, emit_json, styled, table
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from pathways.bootstrap import App
+    from pathways.services.casework.definitions import Published
 
 
 def init(
@@ -27,15 +30,18 @@ def init(
 ) -> None:
     """Create or upgrade the database to the latest schema (idempotent)."""
     from pathways.demo import seed as demo
+    from pathways.services.casework.definitions import publish
     from pathways.store.db import init_database
 
     app = app_of(ctx)
     revision = init_database(app.store)
+    published = publish(app)
     added = demo.load(app) if with_demo else None
     if json:
         emit_json({"database": app.store.safe_url, "revision": revision, "demo": added})
         return
     console.print(f"database {app.store.safe_url} at revision {revision}")
+    _said_published(published)
     if added is not None:
         console.print(
             f"demo data: {added['projects']} projects, {added['cases']} cases"
@@ -55,10 +61,12 @@ def run(
     """Set everything up on the embedded default, then run the web app and the flows (Ctrl-C stops)."""
     from pathways.demo import seed as demo
     from pathways.services.casework import queries
+    from pathways.services.casework.definitions import publish
     from pathways.store.db import init_database
 
     app = app_of(ctx)
     init_database(app.store)
+    _said_published(publish(app))
     added = demo.load(app)
     console.print(f"[bold]pathways[/] — database {app.store.safe_url}")
     if added["created"]:
@@ -109,3 +117,10 @@ def _demo_logins(app: App) -> None:
         f"demo logins: any officer or manager handle (e.g. [bold]{manager['handle']}[/], a manager) "
         f"with the password [bold]{DEMO_PASSWORD}[/]"
     )
+
+
+def _said_published(published: Sequence[Published]) -> None:
+    """A line for each pathway that `init` or `run` published anew; nothing when nothing changed."""
+    for one in published:
+        if one.status != "unchanged":
+            console.print(styled(f"pathway {one.pathway_id} v{one.version}: {one.detail}"), soft_wrap=True)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pathways.demo.programme_data import PROGRAMMES_EXTRA, PROGRAMMES_SHORTHANDS, PROGRAMMES_TABLE
+
 # key (used in the tables below), name, territory, language
 ORGS: tuple[tuple[str, str, str, str], ...] = (
     ("paris", "DLA de Paris", "FR-75", "fr"),
@@ -19,6 +21,8 @@ ORGS: tuple[tuple[str, str, str, str], ...] = (
     ("vlg", "Netwerk Sociale Economie Vlaanderen", "BE-VLG", "nl"),
     ("wal", "Réseau wallon d'essaimage", "BE-WAL", "fr"),
     ("france", "Réseau France Essaimage", "FR-75", "fr"),
+    ("fabrique", "Fabrique à initiatives Pays basque", "FR-64", "fr"),
+    ("aces", "Agence-conseil Entreprendre autrement", "BE-WAL", "fr"),
 )
 
 # org slug -> (manager, officer, officer)
@@ -30,6 +34,8 @@ STAFF: dict[str, tuple[str, str, str]] = {
     "vlg": ("Griet Claes", "Bram Peeters", "Fien Janssens"),
     "wal": ("Anne Collard", "Julien Lambert", "Élise Renard"),
     "france": ("Bernard Lefèvre", "Noémie Carpentier", "Karim Haddad"),
+    "fabrique": ("Maite Etcheverry", "Amaia Etxeberri", "Peio Larralde"),
+    "aces": ("Nathalie Hubert", "Quentin Delvaux", "Sarah Lejeune"),
 }
 
 
@@ -63,6 +69,8 @@ CONSULTANTS: dict[str, tuple[str, ...]] = {
     "vlg": ("Annelies Wouters",),
     "wal": ("Marc Dubois",),
     "france": ("Julie Marchand",),
+    "fabrique": ("Olivier Brun",),
+    "aces": ("Marc Dubois",),
 }
 
 FIRST_NAMES = {
@@ -180,12 +188,15 @@ Repair Wallonie | wal | BE-WAL | asbl | 4 | 95.290 | fr | consolidation | {carri
 Café-librairie Le Rayon Vert | wal | BE-WAL | sc | 5 | 47.610 | fr | consolidation | {carriers} none_found | |
 Covoiturage solidaire Ardenne | wal | BE-WAL | sc | 3 | 49.390 | fr | consolidation | not_ready | |
 Jardin partagé Charleroi | wal | BE-WAL | asbl | 4 | 01.130 | fr | consolidation | ready chosen no_go | |
+Donnerie solidaire Mons | wal | BE-WAL | asbl | 6 | 38.320 | fr | consolidation | ready dissemination | |
+Livraison coopérative Lille | france | FR-59 | scic | 9 | 53.20Z | fr | consolidation | ready external_growth | |
 """  # noqa: E501  (a table reads best one project a line)
 _SHORTHANDS = {
     "{committee}": "relevant accepted validated",
     "{founding}": "consultant_chosen done_to_founding",
     "{transfer}": "eligible accepted validated",
     "{carriers}": "ready chosen go",
+    **PROGRAMMES_SHORTHANDS,
 }
 # Values a project's decisions record beyond the usual ones.
 EXTRA: dict[str, dict[str, str]] = {
@@ -199,6 +210,7 @@ EXTRA: dict[str, dict[str, str]] = {
     },
     "GEIQ Bâtiment Alsace": {"carriers": "GEIQ Bâtiment Moselle"},
     "Ressourcerie Le Carré": {"carriers": "Ressourcerie Le Carré Namur"},
+    **PROGRAMMES_EXTRA,
 }
 
 
@@ -240,7 +252,7 @@ def _demos(table: str) -> tuple[Demo, ...]:
     return tuple(demos)
 
 
-DEMOS = _demos(_TABLE)
+DEMOS = _demos(_TABLE) + _demos(PROGRAMMES_TABLE)
 
 # The showcase evaluation of the swarming parent with children (VISES: question, indicators, values).
 SHOWCASE = "Régie de quartier Belleville"

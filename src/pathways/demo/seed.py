@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +59,8 @@ class _World:
     transfers: Counter[tuple[int, int]]  # (resource person, year) -> validated transfers
     projects: int = 0
     cases: int = 0
+    # Fabrique à initiatives: the person each project's lead will be (its owner once found).
+    leads: dict[int, int] = field(default_factory=dict)
 
     def at(self, when: datetime) -> App:
         """The application with its clock at `when` (queued work then happens at that time too)."""
@@ -91,6 +93,8 @@ def _decide(world: _World, ref: str, outcome: str, on: datetime, demo: Demo, nex
         topics=topics,
         employer=employer,
         rng=world.rng,
+        lead=world.leads.get(row["project_id"]),
+        today=world.now.date(),
     )
     values = {
         name: field_value(name, field, ctx)
@@ -125,6 +129,7 @@ def _play(world: _World, demo: Demo, project: int, officer: int) -> None:
     """Open the demo's case and replay its outcomes, then those of the cases it opened, in order."""
     steps = len(demo.path) + sum(len(p) for p in demo.children)
     idle = OVERDUE_IDLE if demo.overdue else world.rng.randint(1, 5)
+    idle = int(demo.extra.get("idle", idle))  # an incubatee's jury near its cohort's start
     gap = world.rng.randint(9, 14)
     slots = [
         world.now - timedelta(days=idle + gap * (steps - k), hours=world.rng.randint(0, 6))
@@ -227,11 +232,13 @@ def _add_project(world: _World, demo: Demo, index: int) -> int:
             language=lang,
             channels=[f"mailto://{email}"],
         )
+        # A Fabrique à initiatives starts from a need: its project has no lead until one is found.
+        lead_wanted = demo.pathway == "fabrique"
         project = directory.add_project(
             tx,
             name=demo.name,
             org=world.orgs[demo.org],
-            owner=owner.id,
+            owner=None if lead_wanted else owner.id,
             siret=siret(world.rng) if registered and not belgian else None,
             bce=bce(world.rng) if registered and belgian else None,
             territory=demo.territory,
@@ -244,6 +251,8 @@ def _add_project(world: _World, demo: Demo, index: int) -> int:
             ess_status=None if not registered else _ess_status(demo),
         )
     world.projects += 1
+    if lead_wanted:
+        world.leads[project.id] = owner.id
     return project.id
 
 

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from pathways.demo.data import Demo
+from pathways.demo.programme_values import PROGRAMME_VALUES
 from pathways.domain import identifiers
 from pathways.domain.spec import FieldSpec, FieldType
 
@@ -86,6 +87,8 @@ class Context:
     topics: tuple[str, ...]
     employer: str
     rng: random.Random
+    lead: int | None = None  # the person a Fabrique à initiatives finds to carry the project
+    today: date | None = None  # the demo's today (cohort dates are counted from it)
 
 
 def _text(ctx: Context, key: str) -> str:
@@ -141,6 +144,7 @@ FIELD_VALUES: dict[str, Callable[[Context], Any]] = {
     "accepted_on": lambda c: c.on - timedelta(days=1),
     "declined_by": lambda c: c.resource,
     "transfer_days": lambda c: [c.on - timedelta(days=6), c.on - timedelta(days=1)],
+    "outside_usual_business": lambda _: True,
     "half_days": lambda _: 4,
     "agenda": lambda c: _text(c, "agenda"),
     "beneficiary_review": lambda c: _text(c, "review"),
@@ -148,6 +152,7 @@ FIELD_VALUES: dict[str, Callable[[Context], Any]] = {
     "days_spent": lambda _: "2",
     "payment_claim": lambda _: "900",
     "pilot_since": lambda c: c.on - timedelta(days=3 * 365),
+    "economically_viable": lambda _: True,  # replication_readiness: with the pilot and the evaluation
     "kit": lambda c: _text(c, "kit"),
     "variant": lambda _: "centralised_duplication",
     "trigger": lambda _: "project_driven",
@@ -163,10 +168,13 @@ FIELD_VALUES: dict[str, Callable[[Context], Any]] = {
     "window_end": lambda c: c.on + timedelta(days=45),
     "days_delivered": lambda _: "4",
     "report": lambda c: _text(c, "reports"),
+    **PROGRAMME_VALUES,
 }
 
 
 def field_value(name: str, spec: FieldSpec, ctx: Context) -> Any:
+    if name not in FIELD_VALUES and spec.type is FieldType.BOOLEAN:
+        return True  # a yes/no field the demo has no story for: the answer that lets the case go on
     value = FIELD_VALUES[name](ctx) if name in FIELD_VALUES else _text(ctx, "text")
     if spec.type is FieldType.CHOICE and spec.choices and not spec.multiple and value not in spec.choices:
         return "other" if "other" in spec.choices else next(iter(spec.choices))

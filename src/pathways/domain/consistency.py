@@ -9,11 +9,19 @@ that the loader turns into one refusal naming the file and line.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pathways.domain.registry import Registry
-from pathways.domain.spec import INT32_MAX, INT32_MIN, LANGS, FieldSpec, FieldType, PathwaySpec, StageSpec
+from pathways.domain.spec import (
+    INT32_MAX,
+    INT32_MIN,
+    LANGS,
+    FieldSpec,
+    FieldType,
+    PathwaySpec,
+    StageSpec,
+)
 from pathways.domain.yamlpos import Problem, YamlPath, suggest
 
 _DATE_ONLY = frozenset({FieldType.DATE})
@@ -44,7 +52,7 @@ def spec_problems(spec: PathwaySpec, templates: Path | None, registry: Registry)
                     choices.setdefault(field_name, set()).update(field.choices)
     names = _Names(
         stages=spec.stage_ids(),
-        ends=frozenset(spec.ends),
+        ends=frozenset(spec.ends) | frozenset(spec.all_exits),
         fields={key: frozenset(kinds) for key, kinds in types.items()},
         choices={key: frozenset(keys) for key, keys in choices.items()},
         checks=registry.check_names,
@@ -52,6 +60,7 @@ def spec_problems(spec: PathwaySpec, templates: Path | None, registry: Registry)
         templates=templates,
     )
     problems = _unknown(("checks",), spec.checks, names.checks, "check")
+    problems += _exit_problems(spec) + _option_problems(spec, registry)
     first_use: dict[str, int] = {}
     for index, stage in enumerate(spec.stages):
         first = first_use.setdefault(stage.id, index)
@@ -61,14 +70,54 @@ def spec_problems(spec: PathwaySpec, templates: Path | None, registry: Registry)
         problems += _stage_problems(("stages", index), stage, names)
     used = {o.end for s in spec.stages for o in s.outcomes.values() if o.end is not None}
     for end in spec.ends:
-        if end not in used:
+        if end not in used and end not in spec.all_exits:  # an exit listed as an end: said above
             hint = f"lead an outcome to it with `end: {end}`, or remove it"
             problems.append(Problem(("ends", end), f"end result `{end}` is never used", hint, rank=2))
     for end in spec.lifecycle.on:
         if end not in names.ends:
-            hint = suggest(end, names.ends, "end results")
-            problems.append(Problem(("lifecycle", "on", end), f"`{end}` is not an end result", hint))
-    return problems + _graph_problems(spec)
+            hint = suggest(end, names.ends, "end results and exits")
+            problems.append(Problem(("lifecycle", "on", end), f"`{end}` is not an end result or exit", hint))
+    graph = _graph_problems(spec)
+    nexts = [o.next for s in spec.stages for o in s.outcomes.values() if o.next is not None]
+    if any(target not in names.stages for target in nexts):
+        # An outcome leading to a misspelt stage cuts the graph: the stages it leaves unreachable
+        # or without an end follow from that mistake, and are folded under it.
+        graph = [replace(problem, follows=True) for problem in graph]
+    return problems + graph
+
+
+def _exit_problems(spec: PathwaySpec) -> list[Problem]:
+    """An exit the file declares is not also one of its end results: one name, one label.
+
+    `withdrawn` or `abandoned` under `ends:` is accepted and relabels that exit: published
+    versions are never changed, and version 1 files wrote `abandoned` there.
+    """
+    problems = []
+    for name in sorted(spec.ends.keys() & spec.exits.keys()):
+        message = f"`{name}` is declared under `exits:` and under `ends:`"
+        hint = f"keep it under `exits:` only (an outcome may still say `end: {name}`)"
+        problems.append(Problem(("ends", name), message, hint))
+    return problems
+
+
+def _option_problems(spec: PathwaySpec, registry: Registry) -> list[Problem]:
+    """Options the registry knows; an option switched on has one of its checks in the file."""
+    problems = []
+    listed = set(spec.checks)
+    for stage in spec.stages:
+        listed |= set(stage.checks)
+        listed.update(check for outcome in stage.outcomes.values() for check in outcome.checks)
+    for name, on in spec.options.items():
+        info = registry.options.get(name)
+        if info is None:
+            hint = suggest(name, registry.option_names, "registered options")
+            problems.append(Problem(("options", name), f"unknown option `{name}`", hint))
+        elif on and not listed & set(info.checks):
+            checks = " or ".join(f"`{check}`" for check in info.checks)
+            message = f"option `{name}` is on but no stage or outcome runs its check {checks}"
+            hint = f"add `checks: [{info.checks[0]}]` to the outcome it guards"
+            problems.append(Problem(("options", name), message, hint))
+    return problems
 
 
 def _stage_problems(at: YamlPath, stage: StageSpec, names: _Names) -> list[Problem]:
@@ -88,7 +137,10 @@ def _stage_problems(at: YamlPath, stage: StageSpec, names: _Names) -> list[Probl
             hint = suggest(outcome.next, names.stages, "the stages are")
             problems.append(Problem((*here, "next"), f"unknown stage `{outcome.next}`", hint))
         if outcome.end is not None and outcome.end not in names.ends:
-            hint = suggest(outcome.end, names.ends, "end results") + "; declare end results under `ends:`"
+            hint = (
+                suggest(outcome.end, names.ends, "end results and exits")
+                + "; declare end results under `ends:`"
+            )
             problems.append(Problem((*here, "end"), f"unknown end result `{outcome.end}`", hint))
         problems += _unknown((*here, "checks"), outcome.checks, names.checks, "check")
         problems += _field_problems((*here, "fields"), outcome.fields, names)

@@ -12,7 +12,7 @@ A folder of pathway files is laid out as::
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -32,9 +32,16 @@ from pathways.domain.yamlpos import (
 )
 from pathways.errors import DefinitionError, NotFound
 
-__all__ = ["PathwayCatalog", "load_pathway_dir", "load_pathway_file", "load_pathway_text", "validate_files"]
+__all__ = [
+    "VERSIONED",
+    "PathwayCatalog",
+    "load_checked",
+    "load_pathway_dir",
+    "load_pathway_file",
+    "load_pathway_text",
+]
 
-_VERSIONED = re.compile(r"v([1-9][0-9]*)")
+VERSIONED = re.compile(r"v([1-9][0-9]*)")
 _TOP_KEYS = "id:, version:, title:, reference:, ends: and stages:"
 _YAML_HINT = "indent with spaces, not tabs; quote a value containing ': ' or ' #', or starting with [ { * & !"
 
@@ -60,7 +67,7 @@ def load_pathway_file(
     With `templates`, the template of every reminder and escalation must exist
     as ``<templates>/<lang>/<name>.txt.j2`` in each language.
     """
-    return _load_file(path, templates, registry or programme_registry())[0]
+    return load_checked(path, templates, registry or programme_registry())[0]
 
 
 def load_pathway_dir(
@@ -71,7 +78,7 @@ def load_pathway_dir(
     loaded: dict[tuple[str, int], _Loaded] = {}
     names = registry or programme_registry()
     for path in [*current.values(), *archived]:
-        spec, doc = _load_file(path, templates, names)
+        spec, doc = load_checked(path, templates, names)
         if spec.key in loaded:
             raise DefinitionError(
                 f"pathway `{spec.id}` version {spec.version} is also defined by {loaded[spec.key][2]}",
@@ -91,31 +98,6 @@ def load_pathway_dir(
         if problems:
             raise refusal(problems, doc, str(path))
     return PathwayCatalog.of(spec for spec, _, _ in loaded.values())
-
-
-def validate_files(
-    paths: Sequence[Path], *, templates: Path | None, registry: Registry | None = None
-) -> list[tuple[Path, PathwaySpec | DefinitionError]]:
-    """Check each file; a hand-off or spawn must name a given file's pathway or one beside it."""
-    results: list[tuple[Path, PathwaySpec | DefinitionError]] = []
-    docs: dict[Path, YamlDocument] = {}
-    names = registry or programme_registry()
-    for path in paths:
-        try:
-            spec, docs[path] = _load_file(path, templates, names)
-        except DefinitionError as exc:
-            results.append((path, exc))
-        else:
-            results.append((path, spec))
-    given = {result.id for _, result in results if isinstance(result, PathwaySpec)}
-    for index, (path, result) in enumerate(results):
-        if isinstance(result, PathwaySpec):
-            old_version = _VERSIONED.fullmatch(path.stem) and result.id != path.stem
-            folder = path.parent.parent if old_version else path.parent
-            problems = target_problems(result, given | {p.stem for p in folder.glob("*.yaml")})
-            if problems:
-                results[index] = (path, refusal(problems, docs[path], str(path)))
-    return results
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +158,7 @@ class PathwayCatalog:
 
 
 def _load(
-    text: str, *, file: str, templates: Path | None, registry: Registry
+    text: str, *, file: str, templates: Path | None, registry: Registry, path: Path | None = None
 ) -> tuple[PathwaySpec, YamlDocument]:
     try:
         doc = parse(text)
@@ -192,17 +174,42 @@ def _load(
     if not isinstance(doc.data, dict):
         message = "a pathway file is a mapping of keys to values"
         raise DefinitionError(message, file=file, line=doc.line(()), hint=f"write {_TOP_KEYS}, one a line")
+    # A file filed under the wrong name is said first: every other message names the file.
+    named = _name_problems(path, doc.data) if path is not None else []
     try:
         spec = PathwaySpec.model_validate(doc.data)
     except ValidationError as exc:
-        raise refusal(validation_problems(exc, PathwaySpec), doc, file) from exc
-    problems = spec_problems(spec, templates, registry)
+        raise refusal(named + validation_problems(exc, PathwaySpec), doc, file) from exc
+    problems = named + spec_problems(spec, templates, registry)
     if problems:
         raise refusal(problems, doc, file)
     return spec, doc
 
 
-def _load_file(path: Path, templates: Path | None, registry: Registry) -> tuple[PathwaySpec, YamlDocument]:
+def _name_problems(path: Path, data: Mapping[object, object]) -> list[Problem]:
+    """The id (and an old version's number) against the file's name, read before any other check."""
+    pathway_id, version = data.get("id"), data.get("version")
+    if not isinstance(pathway_id, str):
+        return []  # no id, or not text: the model's checks say so
+    versioned = VERSIONED.fullmatch(path.stem)
+    if versioned and pathway_id != path.stem:
+        if pathway_id != path.parent.name:
+            message = f"this old version is filed under {path.parent.name}/ but its id is `{pathway_id}`"
+            hint = f"old versions of `{pathway_id}` live in {pathway_id}/v<N>.yaml"
+            return [Problem(("id",), message, hint, rank=-1)]
+        if isinstance(version, int) and version != int(versioned[1]):
+            message = f"version {version} is filed as {path.name}"
+            return [Problem(("version",), message, f"rename the file to v{version}.yaml", rank=-1)]
+        return []
+    if pathway_id != path.stem:
+        message = f"the id `{pathway_id}` differs from the file name {path.name}"
+        hint = f"rename the file to {pathway_id}.yaml, or write `id: {path.stem}`"
+        return [Problem(("id",), message, hint, rank=-1)]
+    return []
+
+
+def load_checked(path: Path, templates: Path | None, registry: Registry) -> tuple[PathwaySpec, YamlDocument]:
+    """One file parsed and checked on its own (not its hand-offs), with its document for line numbers."""
     file = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -212,23 +219,7 @@ def _load_file(path: Path, templates: Path | None, registry: Registry) -> tuple[
         ) from exc
     except OSError as exc:
         raise DefinitionError(f"cannot read the file: {exc.strerror}", file=file) from exc
-    spec, doc = _load(text, file=file, templates=templates, registry=registry)
-    versioned = _VERSIONED.fullmatch(path.stem)
-    if versioned and spec.id != path.stem:
-        if spec.id != path.parent.name:
-            message = f"this old version is filed under {path.parent.name}/ but its id is `{spec.id}`"
-            hint = f"old versions of `{spec.id}` live in {spec.id}/v<N>.yaml"
-            raise refusal([Problem(("id",), message, hint)], doc, file)
-        if spec.version != int(versioned[1]):
-            message = f"version {spec.version} is filed as {path.name}"
-            raise refusal(
-                [Problem(("version",), message, f"rename the file to v{spec.version}.yaml")], doc, file
-            )
-    elif spec.id != path.stem:
-        message = f"the id `{spec.id}` differs from the file name {path.name}"
-        hint = f"rename the file to {spec.id}.yaml, or write `id: {path.stem}`"
-        raise refusal([Problem(("id",), message, hint)], doc, file)
-    return spec, doc
+    return _load(text, file=file, templates=templates, registry=registry, path=path)
 
 
 def _scan(directory: Path) -> tuple[dict[str, Path], list[Path]]:
@@ -242,7 +233,7 @@ def _scan(directory: Path) -> tuple[dict[str, Path], list[Path]]:
             continue
         if entry.is_dir():
             for old in sorted(entry.iterdir()):
-                if old.is_file() and old.suffix == ".yaml" and _VERSIONED.fullmatch(old.stem):
+                if old.is_file() and old.suffix == ".yaml" and VERSIONED.fullmatch(old.stem):
                     archived.append(old)
                 elif old.suffix in (".yaml", ".yml"):
                     hint = f"old versions of `{entry.name}` are named after their version: v<N>.yaml"

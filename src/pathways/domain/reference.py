@@ -48,6 +48,7 @@ _MODELS = {
     "StageSpec": "Stage",
     "FieldSpec": "Field",
     "OutcomeSpec": "Outcome",
+    "OwnerAsk": "Owner ask",
     "Deadline": "Deadline",
     "ReminderRule": "Reminder",
     "EscalationRule": "Escalation",
@@ -63,6 +64,7 @@ _VALUES = {
     "ItemType": ("Field types", "field type, not list or choice"),
     "Phase": ("Lifecycle phases", "phase"),
     "Check": ("Checks", "check"),
+    "Option": ("Options", "option"),
     "Step": ("Automatic steps", "automatic step"),
 }
 
@@ -120,6 +122,9 @@ def json_schema(registry: Registry | None = None) -> dict[str, Any]:
     checks = {name: _first_line(inspect.getdoc(check)) for name, check in names.checks.items()}
     what = "A programme rule, by the name pathways.domain.programme registers it under."
     definitions["Check"] = _values("Check", what, sorted(checks), checks)
+    options = {name: f"{info.description}. Source: {info.source}" for name, info in names.options.items()}
+    what = "A local rule a pathway file may switch on (off unless set to true), and whose rule it is."
+    definitions["Option"] = _values("Option", what, sorted(options), options)
     steps = {name: info.description for name, info in names.steps.items()}
     what = "Automatic work run when a stage is entered."
     definitions["Step"] = _values("Step", what, sorted(steps), steps)
@@ -149,6 +154,8 @@ def _model(name: str, node: Mapping[str, Any]) -> dict[str, Any]:
             properties[key]["items"] = {"$ref": _REF + target}
     if name == "FieldSpec":
         properties["items"]["$ref"] = _REF + "ItemType"
+    if name == "PathwaySpec":
+        properties["options"]["propertyNames"] = {"$ref": _REF + "Option"}
     out: dict[str, Any] = {"title": _MODELS[name], "description": node["description"], "type": "object"}
     out["properties"] = properties
     if node.get("required"):
@@ -290,7 +297,9 @@ def _type(node: Mapping[str, Any]) -> str:  # noqa: PLR0911  (one answer per kin
         return f"list of {_type(node['items'])}{at_least}"
     if kind == "object":
         value = node.get("additionalProperties")
-        return "mapping of name to " + (_type(value) if value else "a value or a list of values")
+        keys = node.get("propertyNames", {})
+        key = _type(keys) if "$ref" in keys else "name"
+        return f"mapping of {key} to " + (_type(value) if value else "a value or a list of values")
     raise ValueError(f"the reference cannot name the type of {dict(node)}")
 
 

@@ -28,7 +28,15 @@ EXAMPLES: Final[dict[str, dict[str, Any]]] = {
         "calendar": "business_days",
         "lifecycle": {"requires": ["founded"], "on": {"completed": "consolidation"}},
         "ends": {"completed": {"fr": "Terminé", "nl": "Afgerond", "en": "Completed"}},
-        "checks": ["proven_model"],
+        "exits": {
+            "transfer_not_held": {
+                "fr": "Transfert non réalisé",
+                "nl": "Overdracht niet doorgegaan",
+                "en": "Transfer did not take place",
+            }
+        },
+        "options": {"consultant_bid_within_week": True},
+        "checks": ["diagnosis_eligibility"],
         "stages": [{"id": "intake", "title": _LABEL, MORE: None}],
     },
     "StageSpec": {
@@ -43,6 +51,20 @@ EXAMPLES: Final[dict[str, dict[str, Any]]] = {
         "outcomes": {"relevant": {"label": {MORE: None}, "next": "shared_diagnosis"}},
         "steps": ["render_document"],
         "checks": ["diagnosis_eligibility"],
+        "ask_owner": {"documents_sent": {"label": {MORE: None}, "upload": True}},
+    },
+    "OwnerAsk": {
+        "label": {
+            "fr": "J'ai envoyé les documents",
+            "nl": "Ik heb de documenten verstuurd",
+            "en": "I sent the documents",
+        },
+        "help": {
+            "fr": "Vos statuts et vos derniers comptes.",
+            "nl": "Uw statuten en laatste jaarrekening.",
+            "en": "Your articles of association and latest accounts.",
+        },
+        "upload": True,
     },
     "Deadline": {
         "business_days": 15,
@@ -191,9 +213,30 @@ of a list of values); a choice is named by its key.""",
         "Outcomes and where they lead",
         """\
 Each outcome has exactly one of `next: <stage>` (any stage, an earlier one makes a loop) and
-`end: <result>` (one of the pathway's `ends`). It may also hand the project over to another
-pathway (`start`), start one child case per item of a list field (`spawn`), and move the
-project to a lifecycle `phase`.""",
+`end: <result>` (one of the pathway's `ends`, or one of its `exits`). It may also hand the
+project over to another pathway (`start`), start one child case per item of a list field
+(`spawn`), and move the project to a lifecycle `phase`.""",
+    ),
+    (
+        "Exits: closing a case at any stage",
+        """Whatever the stage, a structure may withdraw and a project may be abandoned: every pathway has
+the exits `withdrawn` and `abandoned`, and a file adds its own under `exits` (a peer transfer's
+`transfer_not_held`), or relabels the two. An officer closes an open case through an exit with
+a reason (`pathways case close REF RESULT --reason TEXT`, `POST /api/v1/cases/{ref}/close`, the
+case page's "Close the case"): the closing is kept in the case's history and the audit, its
+pending reminders and automatic steps are cancelled, and its child cases stay as they are
+(each is closed on its own). An exit is an end result: an outcome may lead to it (`end:`),
+`lifecycle.on` may name it, and reports count it as its own result. An exit the file declares
+is not also listed under `ends` (`withdrawn` or `abandoned` listed there, as version 1 files
+did, relabels that exit).""",
+    ),
+    (
+        "Options: rules that are local",
+        """A rule that is one organisation's (a DLA's charter) or one edition's (the Geiq federation's
+TSF) is an option: its check does nothing unless the file switches it on with
+`options: {<option>: true}`, and a file that switches an option on lists its check on the
+outcome it guards. Every option is off by default; the [Options](#options) table names each
+one's source, and docs/PROGRAMMES.md says which shipped file uses which.""",
     ),
     (
         "Checks and automatic steps",
@@ -206,9 +249,14 @@ names; any other name is refused when the file loads.""",
     (
         "Versions",
         """\
-A case keeps the version of the pathway it started on. When you change a pathway that has
-cases, raise its `version` and keep the old file as `config/pathways/<id>/v<N>.yaml`
-(N its version); `pathways pathway migrate` moves open cases to the new version.""",
+A case keeps the version of the pathway it started on. Change a pathway by editing its file,
+then `pathways pathway publish` (`init` and `run` publish on start): a file whose content
+changed is stored as its pathway's next version, and a published version never changes. The
+`version` key is a floor, not something to raise by hand. `pathway versions <id>` lists the
+versions with their cases, `pathway diff <id> V1 V2` compares two, and `pathways pathway
+migrate` moves open cases to a newer one (same-named stages map by themselves). An old
+version's file may still be kept as `config/pathways/<id>/v<N>.yaml`: it is published as
+version N if that number is free.""",
     ),
 )
 

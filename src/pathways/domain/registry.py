@@ -12,34 +12,47 @@ unknown one with the file and line.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from pathways.domain import programme
-from pathways.domain.rules import Check, StepInfo
+from pathways.domain.rules import Check, OptionInfo, StepInfo
 
-__all__ = ["Registry", "StepInfo", "programme_registry"]
+__all__ = ["OptionInfo", "Registry", "StepInfo", "programme_registry"]
 
 
 @dataclass(frozen=True, slots=True)
 class Registry:
-    """Checks by name (callables) and automatic steps by name (what the domain declares)."""
+    """Checks by name (callables), automatic steps and local rules (options) by name."""
 
     checks: Mapping[str, Check]
     steps: Mapping[str, StepInfo]
+    options: Mapping[str, OptionInfo] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for name, info in self.steps.items():
             if name != info.name:
                 raise ValueError(f"automatic step {info.name!r} is listed under the name {name!r}")
+        for name, option in self.options.items():
+            if name != option.name:
+                raise ValueError(f"option {option.name!r} is listed under the name {name!r}")
+            unknown = [check for check in option.checks if check not in self.checks]
+            if unknown or not option.checks:
+                raise ValueError(f"option {name!r} names no check, or checks not registered: {unknown}")
         # Copies behind read-only views: the registry cannot change after it is built.
         object.__setattr__(self, "checks", MappingProxyType(dict(self.checks)))
         object.__setattr__(self, "steps", MappingProxyType(dict(self.steps)))
+        object.__setattr__(self, "options", MappingProxyType(dict(self.options)))
 
     @property
     def check_names(self) -> frozenset[str]:
         """Every check a pathway file may name."""
         return frozenset(self.checks)
+
+    @property
+    def option_names(self) -> frozenset[str]:
+        """Every local rule a pathway file may switch on."""
+        return frozenset(self.options)
 
     @property
     def step_names(self) -> frozenset[str]:
@@ -63,8 +76,11 @@ class Registry:
 
 
 def programme_registry() -> Registry:
-    """The registry of the programmes' checks and automatic steps (pathways.domain.programme)."""
+    """The registry of the programmes' checks, options and automatic steps (pathways.domain.programme)."""
     steps = {info.name: info for info in programme.STEPS}
     if len(steps) != len(programme.STEPS):
         raise ValueError("an automatic step is declared twice in pathways.domain.programme.STEPS")
-    return Registry(checks=programme.CHECKS, steps=steps)
+    options = {info.name: info for info in programme.OPTIONS}
+    if len(options) != len(programme.OPTIONS):
+        raise ValueError("an option is declared twice in pathways.domain.programme.OPTIONS")
+    return Registry(checks=programme.CHECKS, steps=steps, options=options)

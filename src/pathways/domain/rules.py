@@ -62,6 +62,10 @@ class DecisionContext:
     case_id: int | None = None
     stage_entered_at: datetime | None = None
 
+    def option(self, name: str) -> bool:
+        """Whether the local rule `name` is switched on for this case (its pathway file's ``options``)."""
+        return self.pathway.option(name)
+
     def recorded(self, name: str) -> Any:
         """The latest value of field `name`: this decision's, else the most recent stage's."""
         if name in self.values:
@@ -81,3 +85,17 @@ class StepInfo:
 
     name: str
     description: str
+
+
+@dataclass(frozen=True, slots=True)
+class OptionInfo:
+    """A local rule a pathway file may switch on (``options: {name: true}``), off by default.
+
+    `checks` are the checks that apply it: each does nothing while the option is off, and a file
+    that switches the option on must list one of them. `source` says whose rule it is.
+    """
+
+    name: str
+    description: str
+    source: str
+    checks: tuple[str, ...]

@@ -240,6 +240,18 @@ class OutcomeSpec(_Frozen):
         return self
 
 
+# An owner's answer is recorded as `owner_<name>` in the case's history (kind: at most 40 characters).
+OwnerAction = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=34)]
+
+
+class OwnerAsk(_Frozen):
+    """Something a stage asks of the project owner, answered on their page (the link in their messages)."""
+
+    label: Label = Field(description="the owner's answer, as its button says it (I confirm the meeting)")
+    help: Label | None = Field(None, description="what is asked, in a sentence shown above the button")
+    upload: bool = Field(False, description="the owner may attach documents with the answer")
+
+
 class StageSpec(_Frozen):
     """A stage of a pathway: who owns it, when it is due, what it collects, how it ends."""
 
@@ -256,6 +268,11 @@ class StageSpec(_Frozen):
     outcomes: Mapping[Ident, OutcomeSpec] = Field(description="the possible decisions, at least one")
     steps: tuple[Ident, ...] = Field(default=(), description="automatic steps run when the stage is entered")
     checks: tuple[Ident, ...] = Field(default=(), description="programme rules checked on every decision")
+    ask_owner: Mapping[OwnerAction, OwnerAsk] = Field(
+        default_factory=dict,
+        description="what the project owner is asked at this stage: each a button (and perhaps an upload) on "
+        "their page, recorded in the case's history as `owner_<name>` (a name of at most 34 characters)",
+    )
 
     @model_validator(mode="after")
     def _has_outcomes(self) -> StageSpec:
@@ -271,6 +288,16 @@ class StageSpec(_Frozen):
         return {**self.fields, **extra} if extra else self.fields
 
 
+# The exits of every pathway: usable at any open stage, with a reason (DOMAIN, "Every pathway has
+# exits"). A pathway file may relabel them, and add its own, under `exits`.
+DEFAULT_EXITS: Final[Mapping[str, Label]] = {
+    "withdrawn": Label(
+        fr="Retrait de la structure", nl="Organisatie trekt zich terug", en="Withdrawn by the structure"
+    ),
+    "abandoned": Label(fr="Projet abandonné", nl="Project stopgezet", en="Project abandoned"),
+}
+
+
 class LifecycleSpec(_Frozen):
     """How a pathway relates to the project's lifecycle phase."""
 
@@ -282,7 +309,9 @@ class PathwaySpec(_Frozen):
     """A whole pathway: ordered stages, the first one is where every case starts."""
 
     id: Ident = Field(description="the pathway's name; the file is named `<id>.yaml`")
-    version: Annotated[int, Field(ge=1, le=INT32_MAX)] = Field(description="raised when the pathway changes")
+    version: Annotated[int, Field(ge=1, le=INT32_MAX)] = Field(
+        description="the lowest number it is published as; `pathway publish` numbers changes itself"
+    )
     title: Label = Field(description="the pathway's name as people read it")
     description: Label | None = Field(None, description="what the pathway is for")
     reference: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2,6}$")] = Field(
@@ -295,6 +324,15 @@ class PathwaySpec(_Frozen):
         default_factory=LifecycleSpec, description="projects it is for, phases it leads to"
     )
     ends: Mapping[Ident, Label] = Field(description="the named end results and their labels")
+    exits: Mapping[Ident, Label] = Field(
+        default_factory=dict,
+        description="end results usable at any open stage, with a reason (`pathways case close`); "
+        "`withdrawn` and `abandoned` are always there: list them to relabel them, add your own",
+    )
+    options: Mapping[Ident, bool] = Field(
+        default_factory=dict,
+        description="local rules (a charter's, an edition's) switched on; each is off unless set true here",
+    )
     checks: tuple[Ident, ...] = Field(default=(), description="programme rules checked when a case opens")
     stages: Annotated[tuple[StageSpec, ...], Field(min_length=1)] = Field(
         description="in order; every case starts at the first"
@@ -304,6 +342,21 @@ class PathwaySpec(_Frozen):
     def key(self) -> tuple[str, int]:
         """(id, version): what a case records."""
         return (self.id, self.version)
+
+    @property
+    def all_exits(self) -> Mapping[str, Label]:
+        """Every exit: the defaults (``withdrawn``, ``abandoned``; an end result of that name relabels
+        one, as version 1 files wrote it), then the file's own."""
+        relabelled = {name: label for name, label in self.ends.items() if name in DEFAULT_EXITS}
+        return {**DEFAULT_EXITS, **relabelled, **self.exits}
+
+    def result_label(self, result: str) -> Label | None:
+        """The label of an end result or an exit; None for a name the pathway does not know."""
+        return self.ends.get(result) or self.all_exits.get(result)
+
+    def option(self, name: str) -> bool:
+        """Whether the local rule `name` is switched on in this file (off unless set)."""
+        return self.options.get(name, False)
 
     @property
     def first_stage(self) -> StageSpec:

@@ -75,6 +75,7 @@ class Problem:
     hint: str | None = None
     rank: int = 0  # lower ranks come first: a mistake before the problems it causes
     line: int | None = None  # when the path alone cannot tell (the second of two equal keys)
+    follows: bool = False  # a consequence of another problem: folded under it, not listed on its own
 
 
 @dataclass(frozen=True)
@@ -310,9 +311,14 @@ def refusal(problems: Sequence[Problem], doc: YamlDocument, file: str) -> Defini
         where = f"{dotted(problem.path)}: " if problem.path else ""
         return f"{where}{problem.message}" + (f" ({problem.hint})" if hint and problem.hint else "")
 
-    ordered = sorted(problems, key=lambda p: (p.rank, line(p) or doc.last_line + 1))
+    ordered = sorted(
+        (p for p in problems if not p.follows), key=lambda p: (p.rank, line(p) or doc.last_line + 1)
+    )
+    following = [p for p in problems if p.follows]
+    if not ordered:  # nothing but consequences: they are the problems
+        ordered, following = sorted(following, key=lambda p: (p.rank, line(p) or 0)), []
     first = ordered[0]
-    if len(ordered) == 1:
+    if len(ordered) == 1 and not following:
         return DefinitionError(text(first, hint=False), file=file, line=line(first), hint=first.hint)
     # DefinitionError prints its hint after the whole message, so each line carries its own.
     lines = [text(first, hint=True)]
@@ -321,6 +327,10 @@ def refusal(problems: Sequence[Problem], doc: YamlDocument, file: str) -> Defini
         lines.append(f"{where}: {text(problem, hint=True)}")
     if len(ordered) > _MAX_LISTED:
         lines.append(f"{file}: ... and {len(ordered) - _MAX_LISTED} more problems")
+    if following:
+        said = "; ".join(p.message for p in following[:_MAX_LISTED])
+        more = f" and {len(following) - _MAX_LISTED} more" if len(following) > _MAX_LISTED else ""
+        lines.append(f"{file}: then, because of the above: {said}{more} (these go once it is fixed)")
     return DefinitionError("\n".join(lines), file=file, line=line(first))
 
 

@@ -1,1 +1,1 @@
-"""Drawing: charts of the reports (matplotlib, loaded on first use) and pathway graphs."""
+"""Drawing: the reports' charts as SVG (our own small renderer, in the reader's language), pathway graphs."""

@@ -1,161 +1,248 @@
-"""Charts of the managers' reports, as SVG or PNG bytes (CLI ``--svg``/``--png``, web dashboard).
+"""Charts of the managers' reports, in the reader's language: report rows in, :class:`BarChart` out.
 
-matplotlib is imported on first use (it costs a few hundred milliseconds) and only
-through its object API with the Agg canvas: no pyplot, no global figure state, so
-web workers can render concurrently. SVG output is deterministic (fixed ids, no
-date), so a dashboard can cache a chart by its content.
+The words come from the caller's translator (the web pages' gettext catalogue: written here
+in English as ``words("...")`` calls, which ``make messages`` extracts; phases and statuses
+are its labels), pathway, stage and result names from the pathway files, numbers
+are formatted in the reader's locale; :func:`pathways.drawing.svg.render` draws the SVG.
+No plotting library: the charts are a few rectangles and words.
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final, Literal
+from dataclasses import dataclass
+from typing import Any, Final, Protocol
 
+from babel.numbers import format_percent
+
+from pathways.domain.spec import PathwaySpec
+from pathways.drawing.svg import BarChart, Category, Series, number, render
 from pathways.errors import InvalidInput
 from pathways.services.reporting.reports import as_dicts
 
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
+__all__ = ["CHARTS", "Labels", "Words", "build", "svg"]
 
-Format = Literal["svg", "png"]
-TITLES: Final = {
-    "funnel": "Projects per lifecycle phase reached",
-    "stages": "Time in stage (days): median and 90th percentile",
-    "overdue": "Overdue items (days late)",
-    "workload": "Open cases per officer",
-    "outcomes": "Case outcomes by pathway, territory and cohort",
-}
-_MAX_BARS: Final = 40  # more bars than this stop being readable; the rest is summed or left out
-_COLOURS: Final = ("#1f6f8b", "#99a8b2", "#e6a157", "#c0392b", "#5b8c5a", "#8e6c8a", "#d4b483", "#4a4a4a")
+MAX_BARS: Final = 15  # more rows than this stop being readable on a phone; the table has them all
+BLUE: Final = "#2457c5"
+RED: Final = "#b42318"
+ORANGE: Final = "#b25e09"
+GREY: Final = "#8a93a3"
+PALETTE: Final = (BLUE, "#157f3b", ORANGE, "#7a3e9d", RED, "#0f6f80", "#8a6d00", "#5d6575")
 
 
-def render(report: str, rows: Sequence[Any], *, fmt: Format = "svg") -> bytes:
-    """A chart of a report's rows (dataclasses or dicts), as SVG or PNG bytes."""
-    if report not in _DRAW:
-        raise InvalidInput(f"no chart for report '{report}'", hint=f"one of {', '.join(sorted(_DRAW))}")
-    if fmt not in ("svg", "png"):
-        raise InvalidInput(f"charts are svg or png, not {fmt!r}")
-    import matplotlib as mpl
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+class Words(Protocol):
+    """A translator (``pathways.web.i18n.Texts``): ``words("projects")``, ``words("%(n)s d", n=3)``."""
 
-    data = as_dicts(rows)
-    with mpl.rc_context({"svg.hashsalt": "pathways", "svg.fonttype": "none", "font.size": 9.0}):
-        bars = min(max(len(data), 5), _MAX_BARS)
-        figure = Figure(figsize=(8.0, 1.5 + 0.32 * bars), layout="constrained")
-        FigureCanvasAgg(figure)
-        axes = figure.add_subplot()
-        axes.set_title(TITLES[report], loc="left")
-        if data:
-            _DRAW[report](axes, data)
-        else:
-            axes.text(0.5, 0.5, "no data", ha="center", va="center", transform=axes.transAxes)
-            axes.set_axis_off()
-        buffer = io.BytesIO()
-        metadata: dict[str, Any] = {"Date": None} if fmt == "svg" else {}
-        figure.savefig(buffer, format=fmt, dpi=100, metadata=metadata)
-    return buffer.getvalue()
+    def __call__(self, message: str, /, **values: object) -> str: ...
+
+    def label(self, group: str, value: object, /, **values: object) -> str | None:
+        """A value's label in a group ("phase", "status"), None when it has none."""
 
 
-def _funnel(axes: Axes, rows: list[dict[str, Any]]) -> None:
-    labels = [r["phase"] for r in rows]
-    values = [r["reached"] for r in rows]
-    bars = axes.barh(labels, values, color=_COLOURS[0])
-    axes.invert_yaxis()  # idea at the top, as a funnel reads
-    notes = []
+@dataclass(frozen=True, slots=True)
+class Labels:
+    """What a chart needs to speak the reader's language."""
+
+    words: Words
+    lang: str
+    locale: str  # Babel locale of the numbers
+    specs: Mapping[str, PathwaySpec]  # the latest version of each pathway, by id
+
+    def pathway(self, pathway: str) -> str:
+        """A pathway's title (its id when the pathway is unknown)."""
+        spec = self.specs.get(pathway)
+        return spec.title.get(self.lang) if spec is not None else pathway
+
+    def stage(self, pathway: str, stage: str | None) -> str:
+        """A stage's title."""
+        spec = self.specs.get(pathway)
+        if stage is None:
+            return "—"
+        if spec is None or stage not in spec.stage_ids():
+            return stage
+        return spec.stage(stage).title.get(self.lang)
+
+    def result(self, pathway: str, result: str) -> str:
+        """A case's result: "open", or one of the pathway's ends."""
+        if result == "open":
+            return self.words.label("status", "open") or result
+        spec = self.specs.get(pathway)
+        end = spec.ends.get(result) if spec is not None else None
+        return end.get(self.lang) if end is not None else result
+
+    def phase(self, phase: str | None) -> str:
+        """A lifecycle phase."""
+        return (self.words.label("phase", phase) or phase) if phase else "—"
+
+
+def _days(labels: Labels, value: float) -> str:
+    return labels.words("%(n)s d", n=number(value, labels.locale))
+
+
+def _chart(labels: Labels, series: Sequence[Series], rows: Sequence[Category], **kwargs: Any) -> BarChart:
+    return BarChart(
+        title=kwargs.pop("title", ""),
+        unit=kwargs.pop("unit", ""),
+        series=tuple(series),
+        categories=tuple(rows[:MAX_BARS]),
+        locale=labels.locale,
+        empty=labels.words("No data yet."),
+        more=labels.words("And %(n)s more: see the table.", n=len(rows) - MAX_BARS)
+        if len(rows) > MAX_BARS
+        else "",
+        **kwargs,
+    )
+
+
+def _funnel(rows: list[dict[str, Any]], labels: Labels) -> BarChart:
+    categories = []
     for r in rows:
-        if r["conversion"] is None:
-            notes.append(f"{r['reached']}")
-            continue
-        median = r["median_days_to_next"]
-        after = f", median {median:.0f} d" if median is not None else ""
-        notes.append(f"{r['reached']}  → {r['next_phase']}: {r['conversion']:.0%}{after}")
-    axes.bar_label(bars, labels=notes, padding=3)
-    axes.set_xlabel("projects")
-    axes.set_xmargin(0.6)
-    _whole_numbers(axes)
-
-
-def _stages(axes: Axes, rows: list[dict[str, Any]]) -> None:
-    shown = rows[:_MAX_BARS]
-    labels = [f"{r['pathway']} · {r['stage']}" for r in shown]
-    positions = range(len(shown))
-    height = 0.4
-    axes.barh([p - height / 2 for p in positions], [r["p50_days"] for r in shown], height, label="p50")
-    axes.barh(
-        [p + height / 2 for p in positions],
-        [r["p90_days"] for r in shown],
-        height,
-        label="p90",
-        color=_COLOURS[2],
+        note = ""
+        if r["conversion"] is not None and r["next_phase"]:
+            share = str(format_percent(r["conversion"], locale=labels.locale))
+            note = labels.words("→ %(phase)s: %(share)s", phase=labels.phase(r["next_phase"]), share=share)
+            if r["median_days_to_next"] is not None:
+                note += " · " + labels.words("median %(days)s", days=_days(labels, r["median_days_to_next"]))
+        categories.append(Category(labels.phase(r["phase"]), (float(r["reached"]),), note))
+    series = (Series(labels.words("projects"), BLUE),)
+    return _chart(
+        labels,
+        series,
+        categories,
+        title=labels.words("Funnel: projects per phase reached"),
+        rows_are=labels.words("Phase"),
+        unit=series[0].name,
     )
-    axes.set_yticks(list(positions), labels)
-    axes.invert_yaxis()
-    axes.set_xlabel("days")
-    _legend(axes)
 
 
-def _overdue(axes: Axes, rows: list[dict[str, Any]]) -> None:
-    shown = sorted(rows, key=lambda r: -r["days_overdue"])[:_MAX_BARS]
-    labels = [f"{r['ref']} {r['stage'] or ''}" + (f" ({r['rule']})" if r["rule"] else "") for r in shown]
-    colours = [_COLOURS[3] if r["item"] == "case" else _COLOURS[2] for r in shown]
-    axes.barh(labels, [r["days_overdue"] for r in shown], color=colours)
-    axes.invert_yaxis()
-    axes.set_xlabel("days late (red: case past its deadline; orange: reminder or escalation not sent)")
-
-
-def _workload(axes: Axes, rows: list[dict[str, Any]]) -> None:
-    shown = rows[:_MAX_BARS]
-    labels = [r["officer"] for r in shown]
-    late = [r["overdue"] for r in shown]
-    soon = [r["due_within_7_days"] for r in shown]
-    rest = [r["open_cases"] - r["overdue"] - r["due_within_7_days"] for r in shown]
-    axes.barh(labels, late, color=_COLOURS[3], label="overdue")
-    axes.barh(labels, soon, left=late, color=_COLOURS[2], label="due within 7 days")
-    axes.barh(
-        labels, rest, left=[a + b for a, b in zip(late, soon, strict=True)], color=_COLOURS[1], label="other"
+def _stages(rows: list[dict[str, Any]], labels: Labels) -> BarChart:
+    categories = [
+        Category(
+            f"{labels.pathway(r['pathway'])} · {labels.stage(r['pathway'], r['stage'])}",
+            (r["p50_days"], r["p90_days"]),
+        )
+        for r in rows
+    ]
+    series = (Series(labels.words("median"), BLUE), Series(labels.words("90th percentile"), ORANGE))
+    return _chart(
+        labels,
+        series,
+        categories,
+        title=labels.words("Time in stage (median, 90th percentile)"),
+        rows_are=labels.words("Pathway · stage"),
+        unit=labels.words("days"),
+        decimals=1,
     )
-    axes.invert_yaxis()
-    axes.set_xlabel("open cases")
-    _whole_numbers(axes)
-    _legend(axes)
 
 
-def _outcomes(axes: Axes, rows: list[dict[str, Any]]) -> None:
-    groups: dict[str, dict[str, int]] = {}
+def _overdue(rows: list[dict[str, Any]], labels: Labels) -> BarChart:
+    ordered = sorted(rows, key=lambda r: (-r["days_overdue"], r["ref"]))
+    categories = [
+        Category(
+            f"{r['ref']} · {labels.stage(r['pathway'], r['stage'])}",
+            (r["days_overdue"], 0.0) if r["item"] == "case" else (0.0, r["days_overdue"]),
+            "" if r["item"] == "case" else item_label(labels.words, r["item"]),
+        )
+        for r in ordered
+    ]
+    series = (
+        Series(labels.words("case past its deadline"), RED),
+        Series(labels.words("reminder or escalation not sent"), ORANGE),
+    )
+    return _chart(
+        labels,
+        series,
+        categories,
+        title=labels.words("Overdue items (days late)"),
+        rows_are=labels.words("Case · stage"),
+        unit=labels.words("days late"),
+        stacked=True,
+        decimals=0,
+    )
+
+
+def _workload(rows: list[dict[str, Any]], labels: Labels) -> BarChart:
+    categories = [
+        Category(
+            r["officer"],
+            (
+                float(r["overdue"]),
+                float(r["due_within_7_days"]),
+                float(r["open_cases"] - r["overdue"] - r["due_within_7_days"]),
+            ),
+        )
+        for r in rows
+    ]
+    series = (
+        Series(labels.words("overdue"), RED),
+        Series(labels.words("due within 7 days"), ORANGE),
+        Series(labels.words("other open cases"), GREY),
+    )
+    return _chart(
+        labels,
+        series,
+        categories,
+        title=labels.words("Open cases per officer"),
+        rows_are=labels.words("Officer"),
+        unit=labels.words("cases"),
+        stacked=True,
+    )
+
+
+def _outcomes(rows: list[dict[str, Any]], labels: Labels) -> BarChart:
+    groups: dict[tuple[str, str, int], dict[str, float]] = {}
+    names: dict[str, str] = {}
     for r in rows:
-        groups.setdefault(f"{r['pathway']} · {r['territory']} · {r['cohort']}", {})[r["result"]] = r["cases"]
-    labels = list(groups)[:_MAX_BARS]
-    results = sorted(
-        {result for counts in groups.values() for result in counts}, key=lambda x: (x != "open", x)
+        result = labels.result(r["pathway"], r["result"])
+        names.setdefault(result, r["result"])
+        groups.setdefault((r["pathway"], r["territory"], r["cohort"]), {})[result] = float(r["cases"])
+    results = sorted(names, key=lambda name: (names[name] != "open", name))
+    series = tuple(Series(name, PALETTE[i % len(PALETTE)]) for i, name in enumerate(results))
+    categories = [
+        Category(
+            f"{labels.pathway(pathway)} · {territory} · {cohort}",
+            tuple(counts.get(name, 0.0) for name in results),
+        )
+        for (pathway, territory, cohort), counts in groups.items()
+    ]
+    return _chart(
+        labels,
+        series,
+        categories,
+        title=labels.words("Case outcomes by pathway, territory and year opened"),
+        rows_are=labels.words("Pathway · territory · year opened"),
+        unit=labels.words("cases"),
+        stacked=True,
     )
-    left = [0] * len(labels)
-    for i, result in enumerate(results):
-        values = [groups[label].get(result, 0) for label in labels]
-        axes.barh(labels, values, left=left, color=_COLOURS[i % len(_COLOURS)], label=result)
-        left = [a + b for a, b in zip(left, values, strict=True)]
-    axes.invert_yaxis()
-    axes.set_xlabel("cases")
-    _whole_numbers(axes)
-    _legend(axes)
 
 
-def _whole_numbers(axes: Axes) -> None:
-    from matplotlib.ticker import MaxNLocator
-
-    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-
-
-def _legend(axes: Axes) -> None:
-    # Outside the plot, on the right: it never hides a bar.
-    axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+def item_label(words: Words, item: str) -> str:
+    """What is overdue: the case itself, or a reminder or an escalation not yet sent."""
+    return {
+        "case": words("case past its deadline"),
+        "reminder": words("reminder not sent"),
+        "escalation": words("escalation not sent"),
+    }.get(item, item)
 
 
-_DRAW: Final[Mapping[str, Callable[[Axes, list[dict[str, Any]]], None]]] = {
+CHARTS: Final[Mapping[str, Callable[[list[dict[str, Any]], Labels], BarChart]]] = {
     "funnel": _funnel,
     "stages": _stages,
     "overdue": _overdue,
     "workload": _workload,
     "outcomes": _outcomes,
 }
+
+
+def build(report: str, rows: Sequence[Any], labels: Labels) -> BarChart:
+    """The chart of a report's rows (dataclasses or dicts), in the labels' language."""
+    if report not in CHARTS:
+        raise InvalidInput(f"no chart for report '{report}'", hint=f"one of {', '.join(sorted(CHARTS))}")
+    return CHARTS[report](as_dicts(rows), labels)
+
+
+def svg(report: str, rows: Sequence[Any], labels: Labels, *, standalone: bool = True) -> str:
+    """A report's chart as an SVG file's text (its title drawn in), for the CLI and downloads."""
+    return render(
+        build(report, rows, labels), chart_id=f"chart-{report}", heading=True, standalone=standalone
+    )

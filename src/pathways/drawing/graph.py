@@ -10,12 +10,15 @@ over several layers curve on the left, so nothing needs Graphviz or a network.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from html import escape
 from typing import Literal
 
 from pathways.domain.spec import PathwaySpec, StageSpec
+from pathways.drawing.graph_words import Words, said_of
 
+Titles = Mapping[str, str]  # other pathways' titles by id (hand-offs, spawns)
 NodeKind = Literal["start", "stage", "end", "handoff", "spawn"]
 EdgeKind = Literal["start", "next", "loop", "end", "handoff", "spawn"]
 
@@ -58,34 +61,56 @@ def _deadline(stage: StageSpec) -> str:
     return str(stage.deadline.duration)
 
 
-def build(spec: PathwaySpec, *, lang: str = "en") -> Graph:
-    """The graph of a pathway, labels in `lang`."""
+def build(
+    spec: PathwaySpec,
+    *,
+    lang: str = "en",
+    words: Words | None = None,
+    titles: Mapping[str, str] | None = None,
+) -> Graph:
+    """The graph of a pathway, labels in `lang`; with `words`, no id at all (`titles`: other pathways')."""
+    said = said_of(spec, words, lang, titles)
     nodes: dict[str, Node] = {"start": Node("start", "start", "")}
     for stage in spec.stages:
         detail = f"{stage.id} · {stage.owner.value} · {_deadline(stage)}"
+        if said is not None:
+            role = said.words.label("role", stage.owner.value) or stage.owner.value
+            detail = f"{role} · {said.deadline(stage)}"
         nodes[f"s_{stage.id}"] = Node(f"s_{stage.id}", "stage", stage.title.get(lang), detail)
     edges = [Edge("start", f"s_{spec.first_stage.id}", "", "start")]
     for stage in spec.stages:
         for key, out in stage.outcomes.items():
             label = key + (f" (project → {out.phase.value})" if out.phase else "")
+            if said is not None:
+                label = said.outcome(out)
             source = f"s_{stage.id}"
             if out.next is not None:
                 edges.append(Edge(source, f"s_{out.next}", label, "next"))
             else:
                 assert out.end is not None
                 target = f"e_{out.end}"
-                nodes.setdefault(target, Node(target, "end", spec.ends[out.end].get(lang), out.end))
+                ended = spec.result_label(out.end)  # an end result, or an exit
+                shown = ended.get(lang) if ended else out.end
+                nodes.setdefault(target, Node(target, "end", shown, out.end if said is None else ""))
                 edges.append(Edge(source, target, label, "end"))
             if out.start is not None:
                 target = f"h_{out.start}"
-                nodes.setdefault(target, Node(target, "handoff", f"opens {out.start}", "same project"))
-                edges.append(Edge(source, target, f"{key}: hand-off", "handoff"))
+                if said is None:
+                    nodes.setdefault(target, Node(target, "handoff", f"opens {out.start}", "same project"))
+                    edges.append(Edge(source, target, f"{key}: hand-off", "handoff"))
+                else:
+                    opens = said.words("opens “%(pathway)s”", pathway=said.titles.get(out.start, out.start))
+                    nodes.setdefault(target, Node(target, "handoff", opens, said.words("same project")))
+                    edges.append(Edge(source, target, said.words("hand-off"), "handoff"))
             if out.spawn is not None:
                 target = f"c_{out.spawn.pathway}_{out.spawn.per}"
                 what = "new project each" if out.spawn.project == "new" else "same project"
                 title = f"one {out.spawn.pathway} per {out.spawn.per}"
+                spawn_label = f"{key}: spawn"
+                if said is not None:
+                    title, what, spawn_label = said.spawn(out.spawn)
                 nodes.setdefault(target, Node(target, "spawn", title, what))
-                edges.append(Edge(source, target, f"{key}: spawn", "spawn"))
+                edges.append(Edge(source, target, spawn_label, "spawn"))
     marked = _merge(_mark_loops(spec, edges))
     graph_nodes = tuple(nodes.values())
     return Graph(graph_nodes, tuple(marked), spec.title.get(lang), _ranks(graph_nodes, marked))
@@ -327,9 +352,16 @@ def _edge_svg(edge: Edge, source: _Box, target: _Box, level: int | None) -> list
     return [f'<path d="{path}" {style}/>', *_label((x1 + x2) / 2, (y1 + y2) / 2, edge.label)]
 
 
-def svg(spec: PathwaySpec, *, lang: str = "en") -> str:
-    """The pathway drawn as a standalone SVG document."""
-    graph = build(spec, lang=lang)
+def svg(
+    spec: PathwaySpec,
+    *,
+    lang: str = "en",
+    words: Words | None = None,
+    titles: Mapping[str, str] | None = None,
+) -> str:
+    """The pathway drawn as a standalone SVG document (see `build` for `words` and `titles`)."""
+    graph = build(spec, lang=lang, words=words, titles=titles)
+    version = f"{spec.id} v{spec.version}" if words is None else words("version %(num)s", num=spec.version)
     levels = _left_edges(graph)
     labels = [
         len(e.label) * _CHAR * 0.85 for i, e in enumerate(graph.edges) if i in levels or e.source == e.target
@@ -343,7 +375,7 @@ def svg(spec: PathwaySpec, *, lang: str = "en") -> str:
             f'viewBox="0 -30 {width:.0f} {height + 30:.0f}" font-family="DejaVu Sans, Arial, sans-serif" '
             f'font-size="{_FONT}">'
         ),
-        f"<title>{escape(graph.title)} ({spec.id} v{spec.version})</title>",
+        f"<title>{escape(graph.title)} ({escape(version)})</title>",
         (
             '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
             'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#444"/></marker></defs>'

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Column, Index, UniqueConstraint, text
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from pathways.store.types import JSONDoc, UTCDateTime
@@ -104,6 +104,24 @@ class Project(SQLModel, table=True):
     created_at: datetime = _at()
 
 
+class DirectoryEdit(SQLModel, table=True):
+    """One edit of a project or a person: each changed field, before and after (migration 0012).
+
+    The audit chain holds the field names and a keyed digest of these values, not the values
+    themselves (a name, an e-mail): they stay here, where erasing a person can reach them.
+    """
+
+    __tablename__ = "directory_edit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id")
+    project_id: int | None = Field(default=None, foreign_key="project.id", index=True)
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    actor_id: int | None = Field(default=None, foreign_key="person.id")
+    at: datetime = _at()
+    changes: dict[str, Any] = _json(dict)
+
+
 class Case(SQLModel, table=True):
     """A project's journey through one pathway (at the version it started on)."""
 
@@ -114,18 +132,23 @@ class Case(SQLModel, table=True):
             sqlite_where=text("status = 'open'"),
             postgresql_where=text("status = 'open'"),
         ),
+        # The case list's filters and counts, read from the index alone (migration 0009; they
+        # replace the single-column indexes on organisation_id and officer_id). The name
+        # search's indexes are dialect-specific and live outside this metadata: pathways.store.search.
+        Index("ix_case_org_status", "organisation_id", "status"),
+        Index("ix_case_officer_status", "officer_id", "status", "organisation_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     ref: str = Field(unique=True, max_length=32)
-    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    organisation_id: int = Field(foreign_key="organisation.id")  # ix_case_org_status
     project_id: int = Field(foreign_key="project.id", index=True)
     pathway_id: str = Field(max_length=64, index=True)
     pathway_version: int
     stage: str | None = Field(default=None, max_length=64)
     status: str = Field(default="open", max_length=8)
     result: str | None = Field(default=None, max_length=64)
-    officer_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    officer_id: int | None = Field(default=None, foreign_key="person.id")  # ix_case_officer_status
     resource_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     parent_id: int | None = Field(default=None, foreign_key="case.id", index=True)
     current_entry_id: int | None = None
@@ -251,6 +274,51 @@ class Document(SQLModel, table=True):
     created_at: datetime = _at()
 
 
+class CaseNote(SQLModel, table=True):
+    """A note or a meeting report on a case: work that decides nothing (migration 0010).
+
+    The text stays here, outside the audit chain (whose event names the note by id only), so
+    erasing a project lead's data can reach it.
+    """
+
+    __tablename__ = "case_note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    kind: str = Field(max_length=10, description="note | meeting")
+    text: str
+    happened_on: date | None = Field(default=None, description="the meeting's day, when given")
+    author_id: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = _at()
+    erased_at: datetime | None = _at(nullable=True)
+
+
+class CaseAttachment(SQLModel, table=True):
+    """A file attached to a case (or to one of its notes); its bytes are in `attachment_content`."""
+
+    __tablename__ = "case_attachment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    note_id: int | None = Field(default=None, foreign_key="case_note.id", index=True)
+    name: str = Field(max_length=120, description="shown and offered as the download's name, never a path")
+    media_type: str = Field(max_length=100, description="from the content's own signature")
+    size: int
+    sha256: str = Field(max_length=64)
+    uploaded_by: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = _at()
+    erased_at: datetime | None = _at(nullable=True)
+
+
+class AttachmentContent(SQLModel, table=True):
+    """The bytes of one attachment, apart from its description so that no list ever reads them."""
+
+    __tablename__ = "attachment_content"
+
+    attachment_id: int = Field(foreign_key="case_attachment.id", primary_key=True)
+    content: bytes = Field(sa_column=Column(LargeBinary(), nullable=False))
+
+
 class ImpactEvaluation(SQLModel, table=True):
     """An impact evaluation in the VISES manner: an evaluative question and its indicators."""
 
@@ -282,3 +350,18 @@ class ImpactValue(SQLModel, table=True):
     value: Decimal = Field(max_digits=18, decimal_places=4)
     measured_on: date
     recorded_at: datetime = _at()
+
+
+class PathwayDefinition(SQLModel, table=True):
+    """One published version of a pathway: its file's content, never changed once stored."""
+
+    __tablename__ = "pathway_definition"
+    __table_args__ = (UniqueConstraint("pathway_id", "version", name="uq_pathway_definition_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    pathway_id: str = Field(max_length=64)
+    version: int
+    digest: str = Field(max_length=64)  # SHA-256 of the definition's meaning, its version left out
+    source: str = Field(sa_column=Column(Text, nullable=False))  # the YAML as published
+    file: str = Field(max_length=500)  # where it was published from
+    published_at: datetime = _at()

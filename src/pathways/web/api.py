@@ -8,33 +8,29 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Response, status
 from sqlalchemy import text
 
 from pathways import __version__
 from pathways.bootstrap import App
 from pathways.errors import FieldError, Forbidden
-from pathways.services.casework import cases, opening, queries, work
+from pathways.services.casework import cases, opening, queries, search, work
 from pathways.services.people import directory
 from pathways.services.people.accounts import Permission
-from pathways.web import manager, reads
+from pathways.web import reads
 from pathways.web.deps import ApiUser, AppDep, Caller
 from pathways.web.inputs import CaseOpen, DecisionCreate, Key, Lang, PersonCreate, ProjectCreate, Ref
 from pathways.web.schemas import (
-    AuditEventPublic,
     CaseDetail,
     CaseOpened,
     CaseSummary,
-    ChainReport,
     Created,
     DecisionPublic,
     DueItem,
-    FailedMessage,
     Health,
     HistoryEvent,
     Me,
     Membership,
-    MessageRetried,
     OrgPublic,
     PathwaySummary,
     PersonPublic,
@@ -179,30 +175,62 @@ def add_project(caller: Caller, body: ProjectCreate) -> Created:
     return Created(id=created.id, handle=created.handle)
 
 
+SortParam = Annotated[
+    str,
+    Query(
+        pattern=rf"^-?({'|'.join(search.SORT_KEYS)})$",
+        description="A column to sort by, `-` first for descending (default `-opened`: newest first)",
+    ),
+]
+
+
 @router.get("/cases", tags=["cases"])
 def list_cases(
     caller: Caller,
+    response: Response,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="A case reference or its start, a project's name, SIRET, SIREN or BCE number (spaces "
+            "allowed), or the name of its owner, officer or resource person; accents and case aside",
+        ),
+    ] = None,
     status: Literal["open", "closed", "all"] = "open",
     officer: Ref | None = None,
     org: Ref | None = None,
     pathway: Key | None = None,
+    stage: Key | None = None,
+    overdue: Annotated[bool, Query(description="only open cases past their deadline")] = False,
+    sort: SortParam = "-opened",
+    page: Annotated[int | None, Query(ge=1, le=100_000, description="`limit` cases a page, from 1")] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> list[CaseSummary]:
-    """Cases of your organisations, newest first, filtered by status, officer, organisation, pathway."""
+    """Cases of your organisations found by `q` and filtered, sorted, a page at a time.
+
+    The header `X-Total-Count` holds how many cases the whole list has. `page` counts pages of
+    `limit` cases (it replaces `offset`).
+    """
+    order = search.CaseOrder.parse(sort)
+    assert order is not None  # the pattern only lets known keys through
     with caller.read() as (user, conn):
         scope = Scope(user, conn)
-        rows = queries.case_rows(
-            conn,
+        where = search.CaseFilter(
             orgs=scope.orgs(),
-            status=None if status == "all" else status,
+            text=q,
+            pathway=pathway,
+            stage=stage,
             officer_id=scope.person_id_visible(officer) if officer is not None else None,
             org_id=scope.org(org)["id"] if org is not None else None,
-            pathway=pathway,
-            limit=limit,
-            offset=offset,
+            status=None if status == "all" else status,
+            overdue=overdue,
         )
-    return [CaseSummary.model_validate(r) for r in rows]
+        now = caller.app.clock.now()
+        start = (page - 1) * limit if page is not None else offset
+        items = search.find_cases(conn, where, now=now, order=order, offset=start, limit=limit)
+        response.headers["X-Total-Count"] = str(search.count_cases(conn, where, now=now))
+    return [CaseSummary.model_validate(item, from_attributes=True) for item in items]
 
 
 @router.post("/cases", status_code=status.HTTP_201_CREATED, tags=["cases"])
@@ -307,45 +335,6 @@ def show_pathway(
 ) -> dict[str, Any]:
     """A pathway definition: stages, deadlines, fields, outcomes."""
     return app.catalog.get(pathway_id, version).model_dump(mode="json")
-
-
-@router.get("/audit", tags=["audit"])
-def audit(
-    app: AppDep,
-    user: ApiUser,
-    case: Annotated[str | None, Query(pattern=r"^([0-9]{1,9}|[A-Za-z]{2,6}-[0-9]{4}-[0-9]{1,6})$")] = None,
-    kind: Key | None = None,
-    limit: Limit = 100,
-) -> list[AuditEventPublic]:
-    """Audit events of the organisations where you may read the audit (managers, admins, auditors)."""
-    rows = manager.audit_search(app, user, case=case, kind=kind, limit=limit)
-    return [AuditEventPublic.model_validate(r, from_attributes=True) for r in rows]
-
-
-@router.get("/audit/verify", tags=["audit"])
-def verify(app: AppDep, user: ApiUser) -> list[ChainReport]:
-    """Verify the audit chain of each organisation where you may read the audit."""
-    return [ChainReport.model_validate(c, from_attributes=True) for c in manager.verify_chains(app, user)]
-
-
-@router.get("/messages/failed", tags=["messages"])
-def failed_messages(
-    app: AppDep,
-    user: ApiUser,
-    org: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
-    limit: Limit = 200,
-) -> list[FailedMessage]:
-    """Failing and dead-lettered messages of the organisations you manage, most recently failed first."""
-    rows = manager.failed_messages(app, user, org=org, limit=limit)
-    return [FailedMessage.model_validate(r) for r in rows]
-
-
-@router.post("/messages/{message_id}/retry", tags=["messages"])
-def retry_message(
-    app: AppDep, user: ApiUser, message_id: Annotated[int, Path(ge=1, le=2**31 - 1)]
-) -> MessageRetried:
-    """Put a failed or dead-lettered message back in the queue (as `pathways messages retry ID`)."""
-    return MessageRetried.model_validate(manager.retry(app, user, message_id))
 
 
 def field_of(error: FieldError) -> str:

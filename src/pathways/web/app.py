@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import quote
@@ -42,10 +43,31 @@ from pathways.errors import (
     Unauthenticated,
     Unavailable,
 )
-from pathways.web import api, api_holidays, casepage, manager, owner, pages
+from pathways.web import (
+    api,
+    api_casework,
+    api_close,
+    api_directory,
+    api_holidays,
+    api_manager,
+    auditpage,
+    caseclose,
+    casepage,
+    casework,
+    cohorts,
+    failed,
+    funder_reports,
+    manager,
+    owner,
+    pages,
+    people,
+    projects,
+    upload,
+)
 from pathways.web.deps import CsrfRefused, LoginRequired
 from pathways.web.headers import SecurityHeaders, api_docs
 from pathways.web.limits import BodyLimit
+from pathways.web.problems import problem_body
 from pathways.web.redact import redact
 from pathways.web.render import page, templates
 
@@ -92,7 +114,10 @@ def create_app(app: App, *, threads: int = THREADS) -> FastAPI:
     async def lifespan(_web: FastAPI) -> AsyncIterator[None]:
         # The limiter belongs to the server's event loop: set it once that loop runs.
         anyio.to_thread.current_default_thread_limiter().total_tokens = threads
-        app.catalog  # noqa: B018  load and check the pathway files now, not on a first request
+        try:
+            app.catalog  # noqa: B018  load and check the published pathways now, not on a first request
+        except Unavailable as exc:  # the database is down: they load with the first request reaching it
+            log.warning("pathways not loaded at start: %s", exc)
         yield
 
     web = FastAPI(
@@ -104,7 +129,12 @@ def create_app(app: App, *, threads: int = THREADS) -> FastAPI:
         redoc_url=None,
         openapi_url=OPENAPI_URL,
     )
-    web.add_middleware(BodyLimit)  # oversized bodies: 413 before anything reads them
+    # Oversized bodies: 413 before anything reads them (a form with a file: its limit and some room).
+    web.add_middleware(
+        BodyLimit,
+        upload_paths=re.compile(f"{casework.UPLOAD_PATHS.pattern}|{owner.UPLOAD_PATHS.pattern}"),
+        max_upload=app.settings.max_attachment_bytes + upload.FORM_ROOM,
+    )
     # Added last, so outermost: its headers reach every answer, a 413 or a crash's 500 too.
     web.add_middleware(SecurityHeaders, https=app.settings.base_url.startswith("https://"))
     web.state.pathways = app
@@ -112,9 +142,21 @@ def create_app(app: App, *, threads: int = THREADS) -> FastAPI:
     web.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     web.include_router(api.router)
     web.include_router(api_holidays.router)
+    web.include_router(api_directory.router)
+    web.include_router(api_manager.router)
     web.include_router(pages.router)  # before the case pages: /cases/new is not a case
+    web.include_router(projects.router)  # after the pages: /projects/new is not a project
+    web.include_router(people.router)
     web.include_router(casepage.router)
+    web.include_router(caseclose.router)
+    web.include_router(casework.router)
+    web.include_router(api_casework.router)
+    web.include_router(api_close.router)
     web.include_router(manager.router)
+    web.include_router(cohorts.router)
+    web.include_router(funder_reports.router)
+    web.include_router(auditpage.router)
+    web.include_router(failed.router)
     web.include_router(owner.router)
 
     @web.get("/api/docs", include_in_schema=False)
@@ -125,8 +167,7 @@ def create_app(app: App, *, threads: int = THREADS) -> FastAPI:
     def pathways_error(request: Request, exc: PathwaysError) -> Response:
         code = status_of(exc)
         if request.url.path.startswith("/api/"):
-            body = {"detail": exc.message, "hint": exc.hint, "field": getattr(exc, "field", None)}
-            return JSONResponse(body, status_code=code, headers=_headers(code))
+            return JSONResponse(problem_body(exc), status_code=code, headers=_headers(code))
         if code == 401:
             return _to_login(request)
         field = exc.field if isinstance(exc, FieldError) else None

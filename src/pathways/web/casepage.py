@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Connection
+from starlette.datastructures import FormData
 
 from pathways.bootstrap import App
-from pathways.errors import DecidedMeanwhile, FieldError, Forbidden, InvalidInput, PathwaysError, Refused
-from pathways.services.casework import cases, queries, timeline
+from pathways.domain import fields
+from pathways.errors import (
+    DecidedMeanwhile,
+    FieldError,
+    FieldErrors,
+    FieldProblem,
+    Forbidden,
+    InvalidInput,
+    PathwaysError,
+    Refused,
+)
+from pathways.services.casework import cases, printing, queries, readable, timeline
 from pathways.services.messaging.outbox import list_messages
 from pathways.services.people.accounts import Permission, Principal
 from pathways.web import forms, reads
-from pathways.web.api import field_of, follow
+from pathways.web.api import follow
+from pathways.web.casework_view import WorkForm, case_work
 from pathways.web.deps import AppDep, Csrf, PageUser
 from pathways.web.render import page
 from pathways.web.scope import Scope
@@ -32,6 +45,15 @@ def _outcome_of(info: dict[str, Any], wanted: str | None) -> str | None:
     return offered[0] if offered else None
 
 
+def _entered(app: App, case: Mapping[str, Any], posted: FormData | None) -> dict[str, Any]:
+    """What a posted decision form holds for the case's current stage: nothing if the form says it
+    was made at another stage (the case moved on meanwhile) or no form was posted."""
+    if posted is None or not case["stage"] or posted.get("stage", case["stage"]) != case["stage"]:
+        return {}
+    spec = app.catalog.get(case.get("pathway") or case["pathway_id"], case["pathway_version"])
+    return forms.posted_fields(spec.stage(case["stage"]), posted)
+
+
 def _form_context(
     app: App,
     conn: Connection,
@@ -39,19 +61,23 @@ def _form_context(
     lang: str,
     *,
     outcome: str | None,
-    entered: dict[str, Any] | None = None,
-    errors: dict[str, str] | None = None,
+    posted: FormData | None = None,
+    problems: tuple[FieldProblem, ...] = (),
     org_id: int,
 ) -> dict[str, Any]:
     spec = app.catalog.get(info["pathway"], info["pathway_version"])
     chosen = _outcome_of(info, outcome)
-    inputs: list[forms.Widget] = []
+    form = forms.DecisionForm(outcome=chosen)
     if info["status"] == "open" and info["stage"] and chosen:
-        inputs = forms.widgets(spec.stage(info["stage"]), chosen, lang, form=entered, errors=errors)
+        entered = _entered(app, info, posted)
+        form = forms.decision_form(
+            spec.stage(info["stage"]), chosen, lang, entered=entered, problems=problems
+        )
+    inputs = form.widgets
     people = (
         reads.people(conn, {org_id}) if any(w.kind == "person" or w.items == "person" for w in inputs) else []
     )
-    return {"case": info, "outcome": chosen, "widgets": inputs, "people": people}
+    return {"case": info, "outcome": chosen, "widgets": inputs, "people": people, "decision_form": form}
 
 
 def _case_page(
@@ -61,11 +87,12 @@ def _case_page(
     ref: str,
     *,
     outcome: str | None = None,
-    entered: dict[str, Any] | None = None,
-    errors: dict[str, str] | None = None,
+    posted: FormData | None = None,
+    problems: tuple[FieldProblem, ...] = (),
     note: str = "",
     problem: PathwaysError | None = None,
     status_code: int = 200,
+    work_form: WorkForm | None = None,
 ) -> HTMLResponse:
     lang = user.language
     with app.store.read() as conn:
@@ -75,13 +102,13 @@ def _case_page(
         org = scope.org(case["organisation_id"])
         context = {
             **_form_context(
-                app, conn, info, lang, outcome=outcome, entered=entered, errors=errors, org_id=org["id"]
+                app, conn, info, lang, outcome=outcome, posted=posted, problems=problems, org_id=org["id"]
             ),
             "org": org,
             "timeline": timeline.timeline(
                 conn, case["id"], now=app.clock.now(), catalog=app.catalog, lang=lang
             ),
-            "documents": reads.documents(conn, case["id"]),
+            "documents": reads.documents(conn, case["id"], catalog=app.catalog, lang=lang),
             "messages": list_messages(conn, case=case["id"], limit=50),
             "can_decide": user.can(Permission.WRITE, org["id"]),
             "note": note,
@@ -89,6 +116,12 @@ def _case_page(
             "meanwhile": _meanwhile(app, info, problem, lang),
             "decided": request.query_params.get("decided") == "1",
             "overdue": info["due_at"] is not None and info["due_at"] < app.clock.now(),
+            "recorded": readable.recorded_data(
+                conn, app.catalog.get(info["pathway"], info["pathway_version"]), info["data"], lang
+            ),
+            "work": case_work(
+                app, conn, user, case, lang=lang, form=work_form, done=request.query_params.get("done")
+            ),
         }
     return page(request, "case.html", context, status_code=status_code, user=user)
 
@@ -105,11 +138,12 @@ def _meanwhile(
     for m in problem.meanwhile:
         stage = next((s for s in spec.stages if s.id == m.stage), None)
         outcome = stage.outcomes.get(m.outcome) if stage else None
+        exited = spec.all_exits.get(m.outcome) if outcome is None else None  # closed through an exit
         shown.append(
             {
                 "by": m.by or "—",
                 "stage": stage.title.get(lang) if stage else m.stage,
-                "outcome": outcome.label.get(lang) if outcome else m.outcome,
+                "outcome": outcome.label.get(lang) if outcome else exited.get(lang) if exited else m.outcome,
                 "at": m.at,
             }
         )
@@ -128,7 +162,7 @@ def case_page(
 def decision_fields(
     request: Request, app: AppDep, user: PageUser, ref: CaseRef, outcome: Outcome = None
 ) -> HTMLResponse:
-    """The fields of the decision form for one outcome (swapped in by htmx when the outcome changes)."""
+    """The fields of the decision form for one outcome, empty."""
     with app.store.read() as conn:
         case = Scope(user, conn).case(ref)
         info = queries.show_case(conn, app.catalog, case["id"], lang=user.language)
@@ -138,23 +172,41 @@ def decision_fields(
     return page(request, "_fields.html", context, user=user)
 
 
+@router.post("/cases/{ref}/form", dependencies=[Csrf])
+def decision_fields_kept(request: Request, app: AppDep, user: PageUser, ref: CaseRef) -> HTMLResponse:
+    """The decision form for the outcome just chosen, keeping everything typed: the fields alone for
+    htmx (posted, so typed values stay out of URLs and logs), else the whole page (without script)."""
+    form = request.state.form
+    outcome = str(form.get("outcome") or "")[:64] or None
+    if not request.headers.get("hx-request"):
+        return _case_page(
+            request, app, user, ref, outcome=outcome, posted=form, note=str(form.get("note") or "")
+        )
+    with app.store.read() as conn:
+        case = Scope(user, conn).case(ref)
+        info = queries.show_case(conn, app.catalog, case["id"], lang=user.language)
+        context = _form_context(
+            app, conn, info, user.language, outcome=outcome, posted=form, org_id=case["organisation_id"]
+        )
+    return page(request, "_fields.html", {**context, "swapped": True}, user=user)
+
+
 @router.post("/cases/{ref}/decide", dependencies=[Csrf])
 def decide(request: Request, app: AppDep, user: PageUser, ref: CaseRef) -> Response:
     """Record the decision; the page again with the errors beside their fields when it is refused."""
     form = request.state.form
     outcome = str(form.get("outcome") or "")[:64]
     note = str(form.get("note") or "")[:4000]
-    spec_stage = None
     entered: dict[str, Any] = {}
     try:
         with cases.deciding(app) as decision:
             case = Scope(user, decision.conn).case(ref, Permission.WRITE)
             shown = forms.version_shown(form)  # the decision is made on the case as the form showed it
             spec = app.catalog.get(case["pathway_id"], case["pathway_version"])
+            values: dict[str, Any] = {}
             if case["stage"] and outcome in spec.stage(case["stage"]).outcomes:
-                spec_stage = spec.stage(case["stage"])
-                entered = forms.posted_fields(spec_stage, outcome, form)
-            values = forms.decision_values(spec_stage, outcome, entered) if spec_stage else {}
+                entered = forms.posted_fields(spec.stage(case["stage"]), form)
+                values = forms.decision_values(spec.stage(case["stage"]), outcome, entered)
             decision.prepare(
                 actor_id=user.person_id,
                 case=case["id"],
@@ -164,11 +216,12 @@ def decide(request: Request, app: AppDep, user: PageUser, ref: CaseRef) -> Respo
                 expected_version=shown,
             )
         decided = decision.decided
-    except FieldError as exc:
-        errors = {field_of(exc): exc.message.removeprefix(f"field '{exc.field}': ")}
+    except (FieldError, FieldErrors) as exc:
+        problems = fields.problems_of(exc)
+        beside = all(p.field in entered for p in problems)  # else said above the form
         return _case_page(
-            request, app, user, ref, outcome=outcome, entered=entered, errors=errors, note=note,
-            problem=exc if field_of(exc) not in entered else None, status_code=422,
+            request, app, user, ref, outcome=outcome, posted=form, problems=problems, note=note,
+            problem=None if beside else exc, status_code=422,
         )  # fmt: skip
     except Forbidden:
         raise
@@ -180,7 +233,7 @@ def decide(request: Request, app: AppDep, user: PageUser, ref: CaseRef) -> Respo
             user,
             ref,
             outcome=outcome,
-            entered=entered,
+            posted=form,
             note=note,
             problem=exc,
             status_code=code,
@@ -188,6 +241,24 @@ def decide(request: Request, app: AppDep, user: PageUser, ref: CaseRef) -> Respo
     if decided.queued_work:  # else nothing waits: spare the request a look at the outbox
         follow(app, decided.case_id)
     return RedirectResponse(f"/cases/{decided.ref}?decided=1", status_code=303)
+
+
+DocId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+@router.get("/documents/{doc_id}.pdf")
+def document_pdf(app: AppDep, user: PageUser, doc_id: DocId) -> Response:
+    """A case's document as PDF (drawn from its HTML, fetching nothing), scoped as the HTML one."""
+    with app.store.read() as conn:
+        doc = Scope(user, conn).document(doc_id)
+    return Response(
+        printing.html_to_pdf(doc["content"]),
+        media_type=printing.PDF_MEDIA_TYPE,
+        headers={
+            "Content-Disposition": f'inline; filename="{printing.pdf_name(doc["name"])}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 @router.get("/documents/{doc_id}")

@@ -11,14 +11,18 @@ en: ``Accept-Language``, French by default as for the pages), as JSON under
 checked to be UTF-8 before the app sees it: FastAPI would answer other bytes with a
 500, its 422 failing to encode them back.
 
+Routes that take a file (``upload_paths``, POST only) get ``max_upload`` instead, the file's
+own limit checked as it arrives by :mod:`pathways.web.upload`.
+
 Registered in :func:`pathways.web.app.create_app`::
 
-    web.add_middleware(BodyLimit)
+    web.add_middleware(BodyLimit, upload_paths=..., max_upload=...)
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any, Final
 
@@ -62,17 +66,38 @@ class _Disconnected(Exception):
 class BodyLimit:
     """ASGI middleware refusing request bodies above `max_body` bytes with a 413."""
 
-    def __init__(self, app: ASGIApp, max_body: int = MAX_BODY) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_body: int = MAX_BODY,
+        *,
+        upload_paths: re.Pattern[str] | None = None,
+        max_upload: int = MAX_BODY,
+    ) -> None:
         self.app = app
         self.max_body = max_body
+        self.upload_paths = upload_paths
+        self.max_upload = max_upload
+
+    def cap(self, scope: Scope) -> int:
+        """The largest body this request may send: more for the routes that take a file."""
+        path = str(scope.get("path", ""))
+        if (
+            self.upload_paths is not None
+            and scope.get("method") == "POST"
+            and self.upload_paths.fullmatch(path)
+        ):
+            return self.max_upload
+        return self.max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        cap = self.cap(scope)
         declared = _header(scope, b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body:
-            await self._refuse(scope, send)
+        if declared is not None and declared.isdigit() and int(declared) > cap:
+            await self._refuse(scope, send, limit=cap)
             return
         received = 0
         started = False
@@ -82,7 +107,7 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body:
+                if received > cap:
                     raise _TooLarge
             return message
 
@@ -110,7 +135,7 @@ class BodyLimit:
         except _TooLarge:
             if started:  # the app answered before reading the whole body: nothing more to say
                 return
-            await self._refuse(scope, send)
+            await self._refuse(scope, send, limit=cap)
 
     async def _refuse(
         self,
@@ -119,11 +144,12 @@ class BodyLimit:
         status: int = 413,
         messages: Mapping[str, tuple[str, str]] = _TOO_LARGE,
         position: int = 0,
+        limit: int | None = None,
     ) -> None:
         lang = pick_language(None, _header(scope, b"accept-language"))
         message, hint = messages.get(lang, messages["en"])
-        limit = f"{self.max_body:,}".replace(",", "\u202f")
-        detail = message.format(limit=limit, position=position)
+        shown = f"{limit or self.max_body:,}".replace(",", "\u202f")
+        detail = message.format(limit=shown, position=position)
         if str(scope.get("path", "")).startswith("/api/"):
             body = json.dumps({"detail": detail, "hint": hint, "field": None}, ensure_ascii=False).encode()
             media = b"application/json"

@@ -1,27 +1,30 @@
-"""Managers' pages: dashboard (reports and charts), audit search and verification, failed messages
-with retry, pathways and their graphs.
+"""Managers' pages: the dashboard (reports and their charts), pathways and their graphs.
 
-Charts and graphs are served as SVG images (``<img>``), so no text they contain can
-run in the page.
+The audit log is :mod:`pathways.web.auditpage`, failed messages :mod:`pathways.web.failed`.
+
+Charts are drawn by :mod:`pathways.drawing` in the reader's language and put in the page
+itself (every word in them is escaped, and each has its title, a description and a table
+of the same data); ``/dashboard/charts/{report}.svg`` serves one as a file.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 
+from pathways.bootstrap import App
 from pathways.drawing import charts, graph
-from pathways.errors import Forbidden, NotFound
-from pathways.services.audit import auditing
-from pathways.services.casework import queries
-from pathways.services.messaging.outbox import retry_message
+from pathways.drawing.svg import render
+from pathways.notify.render import babel_locale
+from pathways.services.casework import readable
 from pathways.services.people.accounts import Permission, Principal
 from pathways.services.reporting import reports
 from pathways.web import reads
-from pathways.web.deps import AppDep, Csrf, PageUser
+from pathways.web.deps import AppDep, PageUser
+from pathways.web.i18n import texts
 from pathways.web.render import page
 from pathways.web.scope import Scope
 
@@ -43,6 +46,16 @@ def _dashboard_org(scope: Scope, wanted: int | None) -> int:
     return wanted
 
 
+def labels(app: App, user: Principal, timezone: str) -> charts.Labels:
+    """What the charts need to speak the reader's language."""
+    return charts.Labels(
+        words=texts(user.language),
+        lang=user.language,
+        locale=babel_locale(user.language, timezone),
+        specs={s.id: s for s in app.catalog.latest()},
+    )
+
+
 @router.get("/dashboard")
 def dashboard(request: Request, app: AppDep, user: PageUser, org: OrgChoice = None) -> HTMLResponse:
     """Funnel, time in stage, overdue work, workload and outcomes of one of my organisations."""
@@ -50,16 +63,29 @@ def dashboard(request: Request, app: AppDep, user: PageUser, org: OrgChoice = No
     with app.store.read() as conn:
         scope = Scope(user, conn)
         org_id = _dashboard_org(scope, org)
+        organisation = scope.org(org_id, Permission.AUDIT)
+        rows = {name: reports.REPORTS[name](conn, now=now, org=org_id) for name in CHARTS}
         context: dict[str, Any] = {
             "org_id": org_id,
             "orgs": reads.organisations(conn, scope.orgs(Permission.AUDIT)),
-            "overdue": reports.overdue(conn, now=now, org=org_id)[:25],
-            "workload": reports.workload(conn, now=now, org=org_id),
-            "stages": reports.stages(conn, now=now, org=org_id),
+            "overdue": rows["overdue"][:25],
+            "workload": rows["workload"],
+            "stages": rows["stages"],
             "open": reads.dashboard(conn, orgs={org_id}, now=now),
-            "charts": CHARTS,
             "specs": {s.id: s for s in app.catalog.latest()},
         }
+    words = labels(app, user, organisation["timezone"])
+    drawn = []
+    for name in CHARTS:
+        chart = charts.build(name, rows[name], words)
+        # render() escapes every word it writes: the SVG may go into the page as it is.
+        svg = Markup(render(chart, chart_id=f"chart-{name}"))  # noqa: S704
+        drawn.append({"name": name, "chart": chart, "svg": svg})
+    context["charts"] = drawn
+    context["items"] = {
+        item: charts.item_label(words.words, item) for item in ("case", "reminder", "escalation")
+    }
+    context["locale"] = words.locale
     return page(request, "dashboard.html", context, user=user)
 
 
@@ -70,150 +96,14 @@ def chart(
     report: Annotated[str, Path(pattern="^(funnel|stages|overdue|workload|outcomes)$")],
     org: OrgChoice = None,
 ) -> Response:
-    """One report of one organisation as an SVG chart."""
+    """One report of one organisation as an SVG file, in the reader's language."""
     with app.store.read() as conn:
-        org_id = _dashboard_org(Scope(user, conn), org)
+        scope = Scope(user, conn)
+        org_id = _dashboard_org(scope, org)
+        timezone = scope.org(org_id, Permission.AUDIT)["timezone"]
         rows = reports.REPORTS[report](conn, now=app.clock.now(), org=org_id)
-    return Response(charts.render(report, rows, fmt="svg"), media_type="image/svg+xml", headers=SVG_HEADERS)
-
-
-def _day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-def audit_search(
-    app: AppDep,
-    user: Principal,
-    *,
-    case: str | None,
-    kind: str | None,
-    start: datetime | None = None,
-    end: datetime | None = None,
-    limit: int = 200,
-) -> list[auditing.AuditRecord]:
-    """Audit events of the organisations where `user` may read the audit, newest first."""
-    with app.store.read() as conn:
-        scope = Scope(user, conn)
-        orgs = scope.orgs(Permission.AUDIT)
-        case_id = None
-        if case:
-            found = scope.case(case)
-            scope.check(found["organisation_id"], Permission.AUDIT, f"case '{case}'")
-            case_id, orgs = found["id"], frozenset({found["organisation_id"]})
-        rows = [
-            r
-            for org in sorted(orgs)
-            for r in auditing.search(
-                conn, org=org, case=case_id, kind=kind, start=start, end=end, limit=limit
-            )
-        ]
-    rows.sort(key=lambda r: (r.effective_at, r.organisation_id, r.seq), reverse=True)
-    return rows[:limit]
-
-
-@router.get("/audit")
-def audit(
-    request: Request,
-    app: AppDep,
-    user: PageUser,
-    case: Annotated[str | None, Query(max_length=32)] = None,
-    kind: Annotated[str | None, Query(max_length=40)] = None,
-    since: Annotated[str | None, Query(max_length=10)] = None,
-    until: Annotated[str | None, Query(max_length=10)] = None,
-) -> HTMLResponse:
-    """Search the audit log of my organisations (managers, admins, auditors)."""
-    start, end = _day(since), _day(until)
-    rows = audit_search(
-        app,
-        user,
-        case=(case or "").strip() or None,
-        kind=kind or None,
-        start=datetime.combine(start, time(), UTC) if start else None,
-        end=datetime.combine(end, time(), UTC) + timedelta(days=1) if end else None,
-    )
-    with app.store.read() as conn:
-        orgs = Scope(user, conn).orgs(Permission.AUDIT)
-        kinds = reads.audit_kinds(conn, orgs)
-        names = {o["id"]: o["name"] for o in reads.organisations(conn, orgs)}
-    context = {
-        "rows": rows,
-        "kinds": kinds,
-        "orgs": names,
-        "query": {"case": case or "", "kind": kind or "", "since": since or "", "until": until or ""},
-    }
-    return page(request, "audit.html", context, user=user)
-
-
-def verify_chains(app: AppDep, user: Principal) -> list[auditing.ChainCheck]:
-    """The verification of each audit chain `user` may read."""
-    with app.store.read() as conn:
-        orgs = Scope(user, conn).orgs(Permission.AUDIT)
-    return [check for org in sorted(orgs) for check in auditing.verify(app, organisation=org)]
-
-
-@router.get("/audit/verify")
-def verify(request: Request, app: AppDep, user: PageUser) -> HTMLResponse:
-    """Verify the audit chain of each of my organisations."""
-    checks = verify_chains(app, user)
-    with app.store.read() as conn:
-        names = {
-            o["id"]: o["name"] for o in reads.organisations(conn, Scope(user, conn).orgs(Permission.AUDIT))
-        }
-    name = "_verify.html" if request.headers.get("hx-request") == "true" else "verify.html"
-    return page(request, name, {"reports": checks, "orgs": names}, user=user)
-
-
-def failed_messages(
-    app: AppDep, user: Principal, *, org: int | None = None, limit: int = 200
-) -> list[dict[str, Any]]:
-    """Failing and dead-lettered messages of the organisations `user` manages (or of one of them)."""
-    with app.store.read() as conn:
-        scope = Scope(user, conn)
-        if org is not None:
-            scope.check(org, Permission.MANAGE, f"organisation {org}")
-            orgs = frozenset({org})
-        else:
-            orgs = scope.orgs(Permission.MANAGE)
-        return queries.failed_messages(conn, orgs=orgs, limit=limit)
-
-
-def retry(app: AppDep, user: Principal, job_id: int) -> dict[str, Any]:
-    """Queue a failed message again (as `pathways messages retry ID`), if `user` manages its organisations.
-
-    A message of an organisation the account has no role in does not exist for it (404).
-    """
-    with app.store.read() as conn:
-        held = queries.message_orgs(conn, job_id)
-    if not held or not held <= user.orgs(Permission.READ):
-        raise NotFound(f"no message {job_id}")
-    if not held <= user.orgs(Permission.MANAGE):
-        raise Forbidden(f"your role does not allow retrying message {job_id} ({Permission.MANAGE.value})")
-    return retry_message(app, job_id, actor_id=user.person_id)
-
-
-@router.get("/messages/failed")
-def failed(
-    request: Request, app: AppDep, user: PageUser, org: OrgChoice = None, retried: OrgChoice = None
-) -> HTMLResponse:
-    """Failed and dead-lettered messages of my organisations, each with a retry button (managers)."""
-    rows = failed_messages(app, user, org=org)
-    with app.store.read() as conn:
-        names = {
-            o["id"]: o["name"] for o in reads.organisations(conn, Scope(user, conn).orgs(Permission.MANAGE))
-        }
-    return page(request, "failed.html", {"rows": rows, "orgs": names, "retried": retried}, user=user)
-
-
-@router.post("/messages/{job_id}/retry", dependencies=[Csrf])
-def retry_page(
-    app: AppDep, user: PageUser, job_id: Annotated[int, Path(ge=1, le=2**31 - 1)]
-) -> RedirectResponse:
-    """Put a failed message back in the queue, then back to the list."""
-    retry(app, user, job_id)
-    return RedirectResponse(f"/messages/failed?retried={job_id}", status_code=303)
+    svg = charts.svg(report, rows, labels(app, user, timezone))
+    return Response(svg, media_type="image/svg+xml", headers=SVG_HEADERS)
 
 
 @router.get("/pathways")
@@ -236,7 +126,10 @@ def pathway(
     with app.store.read() as conn:
         Scope(user, conn).orgs()
     spec = app.catalog.get(pathway_id, version)
-    return page(request, "pathway.html", {"spec": spec, "versions": app.catalog.versions(spec.id)}, user=user)
+    titles = {s.id: s.title.get(user.language) for s in app.catalog.latest()}  # hand-offs, spawned cases
+    fields = readable.field_labels(spec, user.language)
+    context = {"spec": spec, "versions": app.catalog.versions(spec.id), "titles": titles, "fields": fields}
+    return page(request, "pathway.html", context, user=user)
 
 
 @router.get("/pathways/{pathway_id}/graph.svg")
@@ -245,4 +138,6 @@ def pathway_graph(app: AppDep, user: PageUser, pathway_id: PathwayId, version: V
     with app.store.read() as conn:
         Scope(user, conn).orgs()
     spec = app.catalog.get(pathway_id, version)
-    return Response(graph.svg(spec, lang=user.language), media_type="image/svg+xml", headers=SVG_HEADERS)
+    titles = {s.id: s.title.get(user.language) for s in app.catalog.latest()}
+    drawn = graph.svg(spec, lang=user.language, words=texts(user.language), titles=titles)
+    return Response(drawn, media_type="image/svg+xml", headers=SVG_HEADERS)

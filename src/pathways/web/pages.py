@@ -20,15 +20,15 @@ from pathways.services.casework import opening, queries
 from pathways.services.people import accounts, directory, signin, websessions
 from pathways.services.people.accounts import Permission, Principal
 from pathways.services.tx import write
-from pathways.web import reads
+from pathways.web import caselist, export, listexport, reads
 from pathways.web.api import follow
 from pathways.web.deps import AppDep, Csrf, PageUser, SessionDep
-from pathways.web.render import page, secure_cookies
+from pathways.web.i18n import texts
+from pathways.web.render import language_of, page, secure_cookies
 from pathways.web.scope import STAFF_FOR_CASES, Scope
 from pathways.web.session import Session, clear_session, write_session
 
 router = APIRouter(include_in_schema=False)
-PAGE_SIZE = 50
 
 
 def safe_next(target: str | None) -> str:
@@ -74,14 +74,24 @@ def login(
     next_: Annotated[str | None, Form(alias="next")] = None,
 ) -> Response:
     """Check the password; a new server-side session (and CSRF token) on success."""
-    context: dict[str, Any] = {"next": safe_next(next_), "login": login_name, "minutes": 0}
+    context: dict[str, Any] = {"next": safe_next(next_), "login": login_name}
+    _ = texts(language_of(request, None))
     try:
         signed_in = signin.login(app, login_name=login_name, password=password, client=client_of(request))
     except Unauthenticated:
-        return page(request, "login.html", {**context, "error": "login.failed"}, status_code=401)
+        context |= {"error": _("Wrong login or password.")}
+        return page(request, "login.html", context, status_code=401)
     except TooManyAttempts as exc:
-        error = "login.too_many_here" if exc.per_address else "login.too_many"
-        context |= {"error": error, "minutes": -(-exc.retry_after // 60)}
+        minutes = -(-exc.retry_after // 60)
+        if exc.per_address:
+            error = _(
+                "Too many failed logins from your network: try again in %(minutes)s min.", minutes=minutes
+            )
+        else:
+            error = _(
+                "Too many failed attempts for this account: try again in %(minutes)s min.", minutes=minutes
+            )
+        context |= {"error": error}
         refused = page(request, "login.html", context, status_code=429)
         refused.headers["Retry-After"] = str(exc.retry_after)
         return refused
@@ -115,38 +125,9 @@ def language(
 
 
 @router.get("/cases")
-def my_cases(
-    request: Request,
-    app: AppDep,
-    user: PageUser,
-    show: Annotated[str, Query(pattern="^(mine|all)$")] = "mine",
-    status: Annotated[str, Query(pattern="^(open|closed|all)$")] = "open",
-    pathway: Annotated[str | None, Query(max_length=64)] = None,
-    page_no: Annotated[int, Query(alias="page", ge=1, le=10_000)] = 1,
-) -> HTMLResponse:
-    """My cases (or every case of my organisations), newest first."""
-    with app.store.read() as conn:
-        scope = Scope(user, conn)
-        rows = queries.case_rows(
-            conn,
-            orgs=scope.orgs(),
-            status=None if status == "all" else status,
-            officer_id=user.person_id if show == "mine" else None,
-            pathway=pathway or None,
-            limit=PAGE_SIZE + 1,
-            offset=(page_no - 1) * PAGE_SIZE,
-        )
-    context = {
-        "rows": rows[:PAGE_SIZE],
-        "more": len(rows) > PAGE_SIZE,
-        "page_no": page_no,
-        "show": show,
-        "status": status,
-        "pathway": pathway or "",
-        "pathways": app.catalog.latest(),
-        "now": app.clock.now(),
-    }
-    return page(request, "cases.html", context, user=user)
+def my_cases(request: Request, app: AppDep, user: PageUser) -> Response:
+    """My cases, every case of my organisations, or what a search finds (see web/caselist.py)."""
+    return caselist.case_list(request, app, user)
 
 
 @router.get("/due")
@@ -155,8 +136,9 @@ def due(
     app: AppDep,
     user: PageUser,
     show: Annotated[str, Query(pattern="^(mine|all)$")] = "mine",
-) -> HTMLResponse:
-    """What is overdue and what is due within the next seven days."""
+    fmt: export.FormatParam = None,
+) -> Response:
+    """What is overdue and what is due within the next seven days (``format=csv|xlsx``: as a file)."""
     now = app.clock.now()
     with app.store.read() as conn:
         rows = queries.due_rows(
@@ -165,10 +147,15 @@ def due(
             now=now,
             within_days=7,
             officer_id=user.person_id if show == "mine" else None,
+            catalog=app.catalog,
+            lang=user.language,
         )
+    if fmt is not None:
+        return listexport.due_export(request, app, user, rows, fmt)
     overdue = [r for r in rows if r["overdue"]]
     soon = [r for r in rows if not r["overdue"]]
-    return page(request, "due.html", {"overdue": overdue, "soon": soon, "show": show}, user=user)
+    context = {"overdue": overdue, "soon": soon, "show": show, "exports": export.links(request)}
+    return page(request, "due.html", context, user=user)
 
 
 def _writable_orgs(app: AppDep, user: Principal) -> list[dict[str, Any]]:

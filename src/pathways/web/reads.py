@@ -13,6 +13,8 @@ from typing import Any
 
 from sqlalchemy import Connection, case, func, select
 
+from pathways.domain.loader import PathwayCatalog
+from pathways.services.casework import readable
 from pathways.services.casework.lookup import CASE, ORG, PROJECT
 from pathways.services.casework.queries import names_of
 from pathways.services.people.directory import MEMBER, PERSON
@@ -61,14 +63,19 @@ def projects(
     return [dict(r) for r in conn.execute(query).mappings()]
 
 
-def documents(conn: Connection, case_id: int) -> list[dict[str, Any]]:
-    """A case's documents (without their content), oldest first."""
+def documents(
+    conn: Connection, case_id: int, *, catalog: PathwayCatalog | None = None, lang: str = "en"
+) -> list[dict[str, Any]]:
+    """A case's documents (without their content), oldest first; with a catalogue, each with its title."""
     query = (
         select(DOC.c.id, DOC.c.name, DOC.c.language, DOC.c.media_type, DOC.c.created_at)
         .where(DOC.c.case_id == case_id)
         .order_by(DOC.c.id)
     )
-    return [dict(r) for r in conn.execute(query).mappings()]
+    found = [dict(r) for r in conn.execute(query).mappings()]
+    for doc in found:
+        doc["title"] = readable.document_title(catalog, doc["name"], lang) if catalog else doc["name"]
+    return found
 
 
 def audit_kinds(conn: Connection, orgs: Collection[int]) -> list[str]:

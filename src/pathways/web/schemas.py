@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from pathways.web.problems import ConflictPublic, FieldProblemPublic
+
 
 class Problem(BaseModel):
     """An error: what is wrong, what to do, and the field concerned when there is one."""
@@ -17,6 +19,12 @@ class Problem(BaseModel):
     detail: str
     hint: str | None = None
     field: str | None = None
+    errors: list[FieldProblemPublic] | None = Field(
+        default=None, description="422 on fields: every refused field at once"
+    )
+    conflict: ConflictPublic | None = Field(
+        default=None, description="409 on a case changed since `expected_version`: who recorded what, when"
+    )
 
 
 class Membership(BaseModel):
@@ -163,6 +171,10 @@ class CaseDetail(BaseModel):
     stage: str | None
     stage_title: str | None
     outcomes: dict[str, str]
+    exits: dict[str, str] = Field(
+        default_factory=dict,
+        description="open cases: the exits it closes through at any stage (POST /api/v1/cases/{ref}/close)",
+    )
     fields: dict[str, FieldInfo]
     due_at: datetime | None
     officer: str | None

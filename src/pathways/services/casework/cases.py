@@ -26,7 +26,7 @@ from pathways.domain import case as machine
 from pathways.domain import fields
 from pathways.domain.loader import PathwayCatalog
 from pathways.domain.spec import FieldType, PathwaySpec
-from pathways.errors import Conflict, FieldError, NotFound, Refused
+from pathways.errors import Conflict, FieldError, FieldErrors, FieldProblem, NotFound, Refused
 from pathways.services.casework import conflict
 from pathways.services.casework.facts import DbFacts
 from pathways.services.people import directory, org_holidays
@@ -300,11 +300,14 @@ def _resolve_people(
     org_id: int,
 ) -> Mapping[str, Any]:
     """Person fields given as id, handle, email or name become person ids, among the members of the
-    case's organisation `org_id`: anyone else, like an unknown person, is a FieldError."""
+    case's organisation `org_id`: anyone else, like an unknown person, is refused with the decision's
+    other field problems (:func:`pathways.domain.fields.refusal`)."""
     if stage_id is None or outcome not in spec.stage(stage_id).outcomes:
         return values  # the state machine refuses the decision with the right message
+    stage = spec.stage(stage_id)
     resolved = dict(values)
-    for name, field in spec.stage(stage_id).fields_for(outcome).items():
+    unknown: list[FieldError] = []
+    for name, field in stage.fields_for(outcome).items():
         is_list = field.type is FieldType.LIST and field.items is FieldType.PERSON
         if name not in values or not (field.type is FieldType.PERSON or is_list):
             continue
@@ -314,6 +317,19 @@ def _resolve_people(
             try:
                 ids.append(directory.find_person(conn, ref, org_id=org_id)["id"])
             except (NotFound, Refused) as exc:
-                raise FieldError(name, exc.message, hint=exc.hint) from None
-        resolved[name] = ids if is_list else ids[0]
+                params = {"value": str(ref)[:200]}
+                unknown.append(FieldError(name, exc.message, hint=exc.hint, code="person", params=params))
+                break
+        resolved[name] = ids if is_list else (ids[0] if ids else None)
+    if unknown:  # refused with every other field's problem, as the form shows them all at once
+        named = {e.field for e in unknown}
+        others: tuple[FieldProblem, ...] = ()
+        try:
+            fields.validate_values(stage, outcome, {k: v for k, v in resolved.items() if k not in named})
+        except (FieldError, FieldErrors) as exc:
+            others = fields.problems_of(exc)
+        order = {name: i for i, name in enumerate(stage.fields_for(outcome))}
+        every: list[FieldError | FieldProblem] = [*unknown, *(p for p in others if p.field not in named)]
+        every.sort(key=lambda e: order.get(e.field.partition("[")[0], -1))
+        raise fields.refusal(every)
     return resolved

@@ -7,9 +7,9 @@ on ``support_plan``, the transfer agreement on ``transfer``...). The template is
 ``case.html.j2``; it sees the case's data *as it was when the stage was entered*, so a
 document rendered late by a queued job shows the same facts as one rendered at once.
 
-Documents are printable HTML (print CSS, A4), in the project's language. No PDF: the
-one well-kept HTML-to-PDF library (WeasyPrint) needs Pango from the system, which
-``make`` cannot install without root; browsers print the HTML to PDF.
+Documents are printable HTML (print CSS, A4), in the project's language, people by name;
+each is also served as PDF, drawn from that HTML by WeasyPrint when asked for
+(:mod:`pathways.services.casework.printing`, which fetches nothing outside the document).
 """
 
 from __future__ import annotations

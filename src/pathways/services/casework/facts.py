@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Final
 
 from sqlalchemy import Connection, bindparam, func, select
 
@@ -11,6 +12,9 @@ from pathways.store.tables import Case, Person, StageEntry
 CASE = Case.__table__  # type: ignore[attr-defined]
 ENTRY = StageEntry.__table__  # type: ignore[attr-defined]
 PERSON = Person.__table__  # type: ignore[attr-defined]
+# (pathway, end result) of an impact evaluation that showed the project's impact (config/pathways/
+# impact_evaluation.yaml): the evidence of a proven model that replication asks for.
+IMPACT_SHOWN: Final = ("impact_evaluation", "impact_shown")
 # FOR NO KEY UPDATE: rows that only refer to the person (foreign keys) are not held up.
 _LOCK_PERSON = select(PERSON.c.id).where(PERSON.c.id == bindparam("person")).with_for_update(key_share=True)
 
@@ -54,10 +58,27 @@ class DbFacts:
         return int(self.conn.execute(query).scalar_one())
 
     def has_impact_evaluation(self, project: int) -> bool:
-        """Whether an impact evaluation with at least one measured value is recorded for the project."""
+        """Whether the project's impact is evaluated: a measured value, or an evaluation case that showed it.
+
+        Either a dated value of an indicator (``pathways impact``), or an impact evaluation case
+        (VISES) closed with a result that shows the impact (:data:`IMPACT_SHOWN`): a qualitative
+        evaluation counts as much as numbers (S22).
+        """
         self.consulted = True
         from pathways.store.tables import ImpactValue
 
         table = ImpactValue.__table__  # type: ignore[attr-defined]
         found = self.conn.execute(select(table.c.id).where(table.c.project_id == project).limit(1)).first()
-        return found is not None
+        if found is not None:
+            return True
+        shown = self.conn.execute(
+            select(CASE.c.id)
+            .where(
+                CASE.c.project_id == project,
+                CASE.c.pathway_id == IMPACT_SHOWN[0],
+                CASE.c.status == "closed",
+                CASE.c.result == IMPACT_SHOWN[1],
+            )
+            .limit(1)
+        ).first()
+        return shown is not None

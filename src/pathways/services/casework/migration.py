@@ -146,7 +146,8 @@ def migrate(
         raise InvalidInput(f"--from and --to are both version {from_version}", hint="name two versions")
     old = app.catalog.get(pathway, from_version)
     new = app.catalog.get(pathway, to_version)
-    mapping = dict(mapping)
+    # A stage keeps its name in the new version unless mapped elsewhere: same-named stages map by default.
+    mapping = {stage: stage for stage in old.stage_ids() if stage in new.stage_ids()} | dict(mapping)
     with app.store.read() as conn:
         open_cases = conn.execute(
             select(CASE.c.id, CASE.c.ref, CASE.c.stage)

@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from pathways.domain.loader import PathwayCatalog
+from pathways.domain.spec import PathwaySpec
+from pathways.errors import NotFound
 from pathways.services.casework.lookup import CASE, ENTRY, PROJECT, find_case
 from pathways.services.people import directory
 from pathways.store.tables import AuditEvent, OutboxJob, Person
@@ -40,7 +42,7 @@ def show_case(
             select(ENTRY).where(ENTRY.c.case_id == case["id"]).order_by(ENTRY.c.seq)
         ).mappings()
     ]
-    names = names_of(conn, {case["officer_id"], *(e["decided_by"] for e in entries)})
+    names = names_of(conn, {case["officer_id"], project["owner_id"], *(e["decided_by"] for e in entries)})
     children = [
         {
             "ref": r.ref,
@@ -79,10 +81,12 @@ def show_case(
         "pathway_title": spec.title.get(lang),
         "status": case["status"],
         "result": case["result"],
-        "result_label": spec.ends[case["result"]].get(lang) if case["result"] else None,
+        "result_label": _result_label(spec, case["result"], lang),
         "stage": case["stage"],
         "stage_title": stage.title.get(lang) if stage else None,
         "outcomes": {k: o.label.get(lang) for k, o in stage.outcomes.items()} if stage else {},
+        # The exits an open case may close through, at any stage, with a reason (`case close`).
+        "exits": {k: label.get(lang) for k, label in spec.all_exits.items()} if stage else {},
         "fields": {
             k: {"type": f.type.value, "label": f.label.get(lang), "required": f.required}
             for k, f in stage.fields.items()
@@ -97,6 +101,8 @@ def show_case(
             "phase": project["phase"],
             "territory": project["territory"],
             "legal_form": project["legal_form"],
+            "owner_id": project["owner_id"],
+            "owner": names.get(project["owner_id"]) if project["owner_id"] else None,
         },
         "opened_at": case["opened_at"],
         "closed_at": case["closed_at"],
@@ -119,6 +125,14 @@ def show_case(
             for e in entries
         ],
     }
+
+
+def _result_label(spec: PathwaySpec, result: str | None, lang: str) -> str | None:
+    """The label of an end result or an exit; the bare name if the pathway no longer knows it."""
+    if result is None:
+        return None
+    label = spec.result_label(result)
+    return label.get(lang) if label is not None else result
 
 
 def decision_details(conn: Connection, entry_ids: set[int]) -> dict[int, dict[str, Any]]:
@@ -216,13 +230,19 @@ def due_rows(
     officer_id: int | None = None,
     org_id: int | None = None,
     limit: int = 500,
+    catalog: PathwayCatalog | None = None,
+    lang: str = "en",
 ) -> list[dict[str, Any]]:
-    """Open cases of `orgs` (all when None) due within `within_days` (overdue included), soonest first."""
+    """Open cases of `orgs` (all when None) due within `within_days` (overdue included), soonest first.
+
+    With a catalogue, each row also has ``pathway_title`` and ``stage_title`` in `lang`.
+    """
     query = (
         select(
             CASE.c.ref,
             CASE.c.organisation_id,
             CASE.c.pathway_id,
+            CASE.c.pathway_version,
             CASE.c.stage,
             CASE.c.due_at,
             CASE.c.officer_id,
@@ -248,7 +268,21 @@ def due_rows(
     for row in rows:
         row["officer"] = names.get(row.pop("officer_id") or 0)
         row["overdue"] = row["due_at"] < now
+        if catalog is not None:
+            row.update(_titles(catalog, row["pathway_id"], row["pathway_version"], row["stage"], lang))
     return rows
+
+
+def _titles(
+    catalog: PathwayCatalog, pathway: str, version: int, stage: str | None, lang: str
+) -> dict[str, str]:
+    """The titles of a case's pathway and stage in `lang` (the ids when the pathway no longer has them)."""
+    try:
+        spec = catalog.get(pathway, version)
+    except NotFound:
+        return {"pathway_title": pathway, "stage_title": stage or "—"}
+    title = spec.stage(stage).title.get(lang) if stage is not None and stage in spec.stage_ids() else "—"
+    return {"pathway_title": spec.title.get(lang), "stage_title": title}
 
 
 def due(
@@ -297,98 +331,3 @@ def pending_jobs(conn: Connection, *, case_id: int | None = None) -> list[dict[s
     if case_id is not None:
         query = query.where(JOB.c.case_id == case_id)
     return [dict(r) for r in conn.execute(query).mappings()]
-
-
-# --- failed messages ------------------------------------------------------------------------------
-
-MESSAGE_KINDS = ("message", "digest")
-FAILED = ("failed", "dead")
-
-
-def _digest_cases(payload: dict[str, Any]) -> set[int]:
-    return {int(item["case"]) for item in payload.get("items", ()) if item.get("case") is not None}
-
-
-def message_orgs(conn: Connection, job_id: int) -> frozenset[int] | None:
-    """The organisations a message or digest job is about (None: no such message).
-
-    A message belongs to its case's organisation; a digest to those of every case it lists.
-    """
-    job = (
-        conn.execute(
-            select(JOB.c.kind, JOB.c.case_id, JOB.c.payload).where(
-                JOB.c.id == job_id, JOB.c.kind.in_(MESSAGE_KINDS)
-            )
-        )
-        .mappings()
-        .first()
-    )
-    if job is None:
-        return None
-    case_ids = {job["case_id"]} if job["case_id"] is not None else _digest_cases(job["payload"] or {})
-    if not case_ids:
-        return frozenset()
-    return frozenset(conn.execute(select(CASE.c.organisation_id).where(CASE.c.id.in_(case_ids))).scalars())
-
-
-def failed_messages(conn: Connection, *, orgs: Collection[int], limit: int = 200) -> list[dict[str, Any]]:
-    """Failing and dead-lettered messages and digests of `orgs`, most recently failed first.
-
-    A digest is listed only when every case it lists is in `orgs`: its recipient, case
-    count and error say nothing of another organisation's cases.
-    """
-    wanted = set(orgs)
-    columns = (JOB, CASE.c.ref, CASE.c.organisation_id)
-    order = (JOB.c.updated_at.desc(), JOB.c.id.desc())
-    messages = conn.execute(
-        select(*columns)
-        .join(CASE, CASE.c.id == JOB.c.case_id)
-        .where(JOB.c.kind == "message", JOB.c.status.in_(FAILED), CASE.c.organisation_id.in_(wanted))
-        .order_by(*order)
-        .limit(limit)
-    ).mappings()
-    rows = [dict(r) for r in messages]
-    digests = conn.execute(
-        select(JOB).where(JOB.c.kind == "digest", JOB.c.status.in_(FAILED)).order_by(*order)
-    ).mappings()
-    digest_rows = [dict(r) for r in digests]
-    listed = {c for d in digest_rows for c in _digest_cases(d["payload"] or {})}
-    case_org: dict[int, int] = (
-        dict(
-            conn.execute(select(CASE.c.id, CASE.c.organisation_id).where(CASE.c.id.in_(listed)))
-            .tuples()
-            .all()
-        )
-        if listed
-        else {}
-    )
-    for digest in digest_rows:
-        held = {case_org.get(c) for c in _digest_cases(digest["payload"] or {})}
-        if held and None not in held and held <= wanted:
-            rows.append(digest | {"ref": None, "organisation_id": min(o for o in held if o is not None)})
-    rows.sort(key=lambda r: (r["updated_at"], r["id"]), reverse=True)
-    rows = rows[:limit]
-    people = {int(p) for r in rows if (p := (r["payload"] or {}).get("person")) is not None}
-    found = conn.execute(select(PERSON.c.id, PERSON.c.name, PERSON.c.handle).where(PERSON.c.id.in_(people)))
-    recipients = {p.id: (p.name, p.handle) for p in found} if people else {}
-    out = []
-    for r in rows:
-        payload = r["payload"] or {}
-        name, handle = recipients.get(payload.get("person"), (None, None))
-        out.append(
-            {
-                "id": r["id"],
-                "organisation_id": r["organisation_id"],
-                "case": r["ref"],
-                "items": len(payload.get("items", ())) if r["kind"] == "digest" else None,
-                "recipient": name,
-                "recipient_handle": handle,
-                "kind": r["kind"],
-                "template": payload.get("template", "digest"),
-                "status": r["status"],
-                "attempts": r["attempts"],
-                "last_error": r["last_error"],
-                "failed_at": r["updated_at"],
-            }
-        )
-    return out

@@ -1,16 +1,17 @@
-"""A case's timeline: its stays in each stage, decisions, documents and messages, in time order.
+"""A case's timeline: its stays in each stage, decisions, documents, messages, notes, meeting
+reports, attachments and reassignments (:func:`pathways.services.casework.notes.work_items`), in time order.
 
 Time in stage sums every stay in the stage (a loop re-enters it); a stay not yet
 left counts until ``now``. Messages are the outbox's ``message`` jobs of the case
 and the items about the case in officers' daily digests. Items carry a ``link``
-(``document:<id>``, ``outbox:<id>``) that the CLI and web pages turn into a way
-to open the document or the message's delivery record.
+(``document:<id>``, ``outbox:<id>``, ``attachment:<id>``) that the CLI and web pages turn into
+a way to open the document, the message's delivery record or the attached file.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,6 +22,8 @@ from pathways.domain.loader import PathwayCatalog
 from pathways.errors import NotFound
 from pathways.services.casework.conflict import unseen_by_entry, unseen_sentence
 from pathways.services.casework.lookup import ENTRY, PROJECT, find_case
+from pathways.services.casework.notes import WORK_EVENTS, work_items
+from pathways.services.casework.readable import NO_WORDS, ItemWords, item_words, names_for, spec_of
 from pathways.store.tables import AuditEvent, Document, OutboxJob, Person
 
 AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
@@ -29,9 +32,10 @@ JOB = OutboxJob.__table__  # type: ignore[attr-defined]
 PERSON = Person.__table__  # type: ignore[attr-defined]
 
 # Audit kinds the timeline already shows from the tables themselves.
-_SHOWN_FROM_TABLES = frozenset({"case_opened", "decision", "document_rendered"})
+_SHOWN_FROM_TABLES = frozenset({"case_opened", "decision", "document_rendered"}) | WORK_EVENTS
 # At one instant: a decision leaves a stage, then the next stage is entered, then its work follows.
 _ORDER = {"opened": 0, "decision": 1, "closed": 2, "entered": 3, "document": 4, "message": 5, "event": 6}
+_ORDER |= {"note": 6, "meeting": 6, "attachment": 7, "assigned": 6}  # casework.notes.work_items
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +65,7 @@ class TimelineItem:
     actor: str | None = None
     link: str | None = None
     details: Mapping[str, Any] = field(default_factory=dict)
+    words: ItemWords = NO_WORDS  # titles, labels and names in the timeline's language (pages show these)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,12 +113,17 @@ def timeline(
     messages = _messages(conn, case["id"], _opened_recorded_at(events))
     people = {e["decided_by"] for e in entries} | {e["actor_id"] for e in events}
     people |= {m["person"] for m in messages}
+    work = work_items(conn, case, events)
+    people |= {w.actor_id for w in work}
     names = _names(conn, people)
 
     items = _opened(case, events, names)
     items += _stays(entries, case, names, titles, unseen=unseen_by_entry(events, names), lang=lang)
     items += _documents(conn, case["id"])
     items += [_message_item(m, names) for m in messages]
+    items += [
+        TimelineItem(w.at, w.kind, None, w.summary, _name(names, w.actor_id), w.link, w.details) for w in work
+    ]
     items += [
         TimelineItem(
             at=e["effective_at"],
@@ -125,6 +135,14 @@ def timeline(
         )
         for e in events
         if e["kind"] not in _SHOWN_FROM_TABLES
+    ]
+    spec = spec_of(catalog, case["pathway_id"], case["pathway_version"])
+    names = {**names, **names_for(conn, spec, [(e["stage"], e["values"] or {}) for e in entries])}
+    items = [
+        replace(
+            i, words=item_words(i.kind, i.stage, i.details, spec, names, result=case["result"], lang=lang)
+        )
+        for i in items
     ]
     items.sort(key=lambda i: (i.at, _ORDER[i.kind]))
     return Timeline(
@@ -244,8 +262,14 @@ def _stays(
                 + (f"; closed: {case['result']}" if last else "")
                 + note,
                 actor=_name(names, entry["decided_by"]),
-                details={"seq": entry["seq"], "outcome": entry["outcome"], "values": entry["values"]}
-                | ({"decided_over": over} if over else {}),
+                details={
+                    "seq": entry["seq"],
+                    "outcome": entry["outcome"],
+                    "values": entry["values"],
+                    "spent_seconds": spent.total_seconds(),
+                }
+                | ({"decided_over": over} if over else {})
+                | ({"note": entry["note"]} if entry["note"] else {}),  # an exit's reason, a decision's why
             )
         )
     return items
@@ -332,7 +356,7 @@ def _message_item(message: Mapping[str, Any], names: Mapping[int, str]) -> Timel
         summary=f"{message['notice_kind'] or 'message'} {message['template']} to {recipient}{via}: "
         f"{message['status']}",
         link=f"outbox:{message['job']}",
-        details={k: v for k, v in message.items() if k not in {"at", "person"}},
+        details={k: v for k, v in message.items() if k != "at"},
     )
 
 

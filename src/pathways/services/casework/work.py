@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Final
 from sqlalchemy import select, update
 
 from pathways.errors import PathwaysError
-from pathways.services.casework import documents, lookup, opening
+from pathways.services.casework import documents, lookup, opening, programme_steps
 from pathways.services.people import directory
 from pathways.services.tx import Tx, write
 from pathways.store.tables import OutboxJob
@@ -156,6 +156,8 @@ STEP_RUNNERS: Final[Mapping[str, StepRunner]] = MappingProxyType(
     {
         "render_document": _render_document,
         "add_to_committee_agenda": _add_to_committee_agenda,
+        "lead_becomes_owner": programme_steps.lead_becomes_owner,
+        "open_impact_evaluation": programme_steps.open_impact_evaluation,
     }
 )
 

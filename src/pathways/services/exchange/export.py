@@ -79,6 +79,12 @@ def write_csv(out: TextIO, columns: Sequence[str], rows: Iterable[Mapping[str, A
     return count
 
 
+def spreadsheet_cell(value: Any) -> Any:
+    """One value as :func:`write_csv` writes it (the XLSX exports of the web's lists too): numbers as
+    numbers, instants in ISO 8601, nested values as JSON, text never starting a formula."""
+    return _cell(value)
+
+
 def write_json_sequence(out: TextIO, opening: str, items: Iterable[Any], closing: str) -> int:
     """JSON values between `opening` and `closing`, comma-separated, written one at a time."""
     out.write(opening)

@@ -10,10 +10,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, select
 
+from pathways.domain.spec import EscalationRule, ReminderRule, Role
 from pathways.errors import NotFound, Refused
 from pathways.notify.render import Rendered, Renderer, choose_language
 from pathways.services.casework.lookup import CASE, ENTRY, ORG, PROJECT, find_case
-from pathways.services.people.ownerlinks import owner_link
+from pathways.services.people.ownerlinks import current_link
 from pathways.store.tables import Person
 
 if TYPE_CHECKING:
@@ -118,7 +119,7 @@ def build_message(conn: Connection, app: App, kind: str, payload: Mapping[str, A
         context |= _item_context(app, first, payload, lang)
         # The project's owner has no account: their own signed, expiring link opens their case.
         owner = first["owner_id"] is not None and first["owner_id"] == person["id"]
-        context["owner_url"] = owner_link(app, payload["case"], person["id"]) if owner else None
+        context["owner_url"] = current_link(conn, app, payload["case"], person["id"]) if owner else None
         template = payload["template"]
     return Message(
         template=template,
@@ -130,16 +131,55 @@ def build_message(conn: Connection, app: App, kind: str, payload: Mapping[str, A
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """A message rendered as its recipient would read it, and who that recipient is."""
+
+    rendered: Rendered
+    to: Role  # the role the pathway files send this template to
+    recipient: str  # that person's name (a sample name without a case)
+
+
+SAMPLE_NAMES = {Role.OWNER: "Samir Ouali", Role.MANAGER: "Hélène Garnier"}
+
+
+def recipient_role(app: App, template: str, *, pathway: str | None = None, stage: str | None = None) -> Role:
+    """Who the pathways send `template` to: the stage's own rule first, then its pathway's, then any."""
+    specs = [app.catalog.get(pathway)] if pathway is not None else []
+    specs += [app.catalog.get(i) for i in app.catalog.ids()]
+    for spec in specs:
+        stages = [spec.stage(stage)] if stage is not None and spec.id == pathway else []
+        for st in [*stages, *spec.stages]:
+            rules: list[ReminderRule | EscalationRule] = [*st.remind, *st.escalate]
+            for rule in rules:
+                if rule.template == template:
+                    return rule.to
+    return Role.OFFICER
+
+
 def preview(
-    app: App, template: str, lang: str, *, case: str | int | None = None, now: datetime | None = None
-) -> Rendered:
-    """Render a message in `lang`, for a case's current stage or for sample data."""
+    app: App,
+    template: str,
+    lang: str,
+    *,
+    case: str | int | None = None,
+    to: Role | None = None,
+    now: datetime | None = None,
+) -> Preview:
+    """Render a message in `lang`, for a case's current stage or for sample data, to its recipient.
+
+    The recipient is the role the pathway files send the template to (`to` overrides it): a
+    project owner's message is addressed to the owner by name and carries a sample of their
+    personal link; a preview never signs a real one (`case owner-link` does).
+    """
     at = now or app.clock.now()
     kind = "escalation" if template == "escalation" else "reminder"
     with app.store.read() as conn:
         if case is None:
+            role = to or recipient_role(app, template)
             item = _sample(app, lang, kind, at)
-            context: dict[str, Any] = {"person": "Camille Martin", "organisation": {"name": "DLA de Paris"}}
+            name = SAMPLE_NAMES.get(role, "Camille Martin")
+            organisation = "DLA de Paris"
             zone = app.settings.default_timezone
         else:
             row = find_case(conn, case)
@@ -152,15 +192,21 @@ def preview(
             facts = _facts(conn, payload)
             if facts is None:
                 raise Refused(f"case {row['ref']} is closed: no stage to write about")
-            officer = conn.execute(select(PERSON.c.name).where(PERSON.c.id == row["officer_id"])).scalar()
+            role = to or recipient_role(app, template, pathway=facts["pathway_id"], stage=facts["stage"])
+            person_id = facts["owner_id"] if role is Role.OWNER else row["officer_id"]
+            found = conn.execute(select(PERSON.c.name).where(PERSON.c.id == person_id)).scalar()
+            name = found or SAMPLE_NAMES.get(role, "Camille Martin")
             item = _item_context(app, facts, payload, lang)
-            context = {"person": officer or "Camille Martin", "organisation": {"name": facts["organisation"]}}
+            organisation = facts["organisation"]
             zone = facts["timezone"]
+    context: dict[str, Any] = {"person": name, "organisation": {"name": organisation}}
     if template == "digest":
         context |= {"date": at.astimezone(ZoneInfo(zone)).date(), "items": [item]}
     else:
-        context |= item | {"owner_url": None}
-    return Renderer(app.settings.templates_dir).render(template, lang, context, zone=zone)
+        sample_link = f"{app.settings.base_url.rstrip('/')}/o/SAMPLE-LINK" if role is Role.OWNER else None
+        context |= item | {"owner_url": sample_link}
+    rendered = Renderer(app.settings.templates_dir).render(template, lang, context, zone=zone)
+    return Preview(rendered, role, name)
 
 
 def _sample(app: App, lang: str, kind: str, at: datetime) -> dict[str, Any]:

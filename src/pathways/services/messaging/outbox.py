@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, RowMapping, select, update
 
 from pathways.errors import NotFound, Refused
 from pathways.services.casework.lookup import CASE, find_case
 from pathways.services.messaging.lease import ATTEMPT, JOB, KINDS
-from pathways.services.tx import write
+from pathways.services.tx import Tx, write
 from pathways.store.tables import Person
 
 if TYPE_CHECKING:
@@ -24,29 +26,44 @@ def retry_message(app: App, job_id: int, *, actor_id: int | None = None) -> dict
     Audited, with who asked, in every organisation the message is about (a digest's cases
     may belong to several).
     """
-    from pathways.services.casework.queries import message_orgs
-
     with write(app, actor_id=actor_id) as tx:
         job = tx.conn.execute(select(JOB).where(JOB.c.id == job_id, JOB.c.kind.in_(KINDS))).mappings().first()
         if job is None:
             raise NotFound(f"no message {job_id}", hint="see `pathways messages --failed`")
-        if job["status"] not in ("dead", "failed"):
-            raise Refused(
-                f"message {job_id} is {job['status']}: only failed or dead messages are retried by hand"
-            )
-        tx.conn.execute(
-            update(JOB)
-            .where(JOB.c.id == job_id)
-            .values(status="pending", attempts=0, next_attempt_at=tx.recorded_at, updated_at=tx.recorded_at)
-        )
-        for org in sorted(message_orgs(tx.conn, job_id) or ()):
-            tx.audit(
-                organisation_id=org,
-                case_id=job["case_id"],
-                kind="message_retried",
-                payload={"job": job_id, "key": job["key"], "was": job["status"]},
-            )
+        requeue(tx, job)
     return {"id": job_id, "key": job["key"], "status": "pending", "was": job["status"]}
+
+
+@dataclass(frozen=True, slots=True)
+class Requeued:
+    """A message queued again, and the organisations it is about (each audited it)."""
+
+    orgs: tuple[int, ...]
+
+
+def requeue(tx: Tx, job: RowMapping | Mapping[str, Any]) -> Requeued:
+    """Queue the failed or dead message `job` again in `tx` (ready now, fresh attempts); audited."""
+    from pathways.services.messaging.failures import message_orgs
+
+    job_id = job["id"]
+    moved = tx.conn.execute(
+        update(JOB)
+        .where(JOB.c.id == job_id, JOB.c.status.in_(("dead", "failed")))
+        .values(status="pending", attempts=0, next_attempt_at=tx.recorded_at, updated_at=tx.recorded_at)
+    ).rowcount
+    if moved != 1:
+        raise Refused(
+            f"message {job_id} is {job['status']}: only failed or dead messages are retried by hand"
+        )
+    orgs = tuple(sorted(message_orgs(tx.conn, job_id) or ()))
+    for org in orgs:
+        tx.audit(
+            organisation_id=org,
+            case_id=job["case_id"],
+            kind="message_retried",
+            payload={"job": job_id, "key": job["key"], "was": job["status"]},
+        )
+    return Requeued(orgs)
 
 
 def list_messages(

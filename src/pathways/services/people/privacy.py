@@ -10,7 +10,8 @@ owner, a case field, a rendered document, a delivery error, a failed login) are
 replaced too, by :mod:`pathways.services.people.scrub`. The person's web account, if any,
 is disabled and its API tokens revoked. One ``person_erased`` event per
 organisation the person belonged to records the erasure with the id and the reason
-code only.
+code only. The notes, meeting reports and attached files of the cases of the person's
+projects go too: texts emptied, files' bytes deleted (:mod:`pathways.services.casework.attachments`).
 
 Free text typed into a *decision* (its values and note) is part of the audit
 payload and cannot be rewritten without breaking the chain: an erasure that finds
@@ -30,8 +31,9 @@ from sqlalchemy import ColumnElement, Connection, exists, or_, select, update
 
 from pathways.domain.calendar import add_calendar
 from pathways.errors import InvalidInput, Refused
+from pathways.services.casework import casefile_privacy as casefiles
 from pathways.services.casework.lookup import CASE, ENTRY, ORG, PROJECT
-from pathways.services.people import directory, scrub
+from pathways.services.people import directory, edit_checks, scrub
 from pathways.services.tx import Tx, write
 from pathways.store.accounts import Account, ApiToken
 from pathways.store.delivery import DeliveryAttempt
@@ -98,23 +100,8 @@ def export_person(conn: Connection, person: str | int) -> dict[str, Any]:
     )
     projects = [dict(p) for p in conn.execute(select(PROJECT).where(PROJECT.c.owner_id == pid)).mappings()]
     project_ids = [p["id"] for p in projects]
-    case_columns = [
-        CASE.c[name]
-        for name in (
-            "id",
-            "ref",
-            "project_id",
-            "pathway_id",
-            "pathway_version",
-            "stage",
-            "status",
-            "result",
-            "opened_at",
-            "closed_at",
-            "officer_id",
-            "resource_id",
-        )
-    ]
+    shown = "id ref project_id pathway_id pathway_version stage status result opened_at closed_at officer_id"
+    case_columns = [CASE.c[name] for name in (*shown.split(), "resource_id")]
     cases = conn.execute(
         select(*case_columns)
         .where(or_(CASE.c.project_id.in_(project_ids), CASE.c.officer_id == pid, CASE.c.resource_id == pid))
@@ -161,6 +148,7 @@ def export_person(conn: Connection, person: str | int) -> dict[str, Any]:
             "cases": [{**c, "roles": _roles_in_case(dict(c), pid, project_ids)} for c in cases],
             "decisions": [dict(d) for d in decisions.mappings()],
             "documents_about_their_projects": [dict(d) for d in documents.mappings()],
+            **casefiles.export_about(conn, pid, project_ids),  # case_attachments, case_notes
             "audit_events_as_actor": [dict(e) for e in events.mappings()],
             "messages": _messages(conn, pid),
         }
@@ -251,8 +239,9 @@ def _check_reason(reason: str) -> None:
 
 def _erase(tx: Tx, people: Sequence[Mapping[str, Any]], reason: str) -> list[Erasure]:
     """Erase several people in the caller's transaction (one scrub pass over the database for all)."""
-    needles = scrub.all_needles(people)
     ids = [p["id"] for p in people]
+    # Their details as they were before an edit are theirs too (edit_checks.former_selves).
+    needles = scrub.all_needles([*people, *edit_checks.former_selves(tx.conn, ids)])
     taken = set(tx.conn.scalars(select(PERSON.c.handle).where(PERSON.c.handle.like("erased-%"))))
     for person_id in ids:
         handle = f"erased-{person_id}"
@@ -272,7 +261,7 @@ def _erase(tx: Tx, people: Sequence[Mapping[str, Any]], reason: str) -> list[Era
             )
         )
     _close_accounts(tx, ids)
-    scrubbed = scrub.scrub(tx.conn, needles)
+    scrubbed = casefiles.erase_about(tx, ids) + scrub.scrub(tx.conn, needles)
     left = scrub.find_in_audit(tx.conn, needles)
     erasures = []
     for person in people:

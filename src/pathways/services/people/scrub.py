@@ -38,6 +38,7 @@ from markupsafe import escape
 from sqlalchemy import JSON, Connection, String, Table, Text, TypeDecorator, cast, or_, select, update
 
 from pathways.notify.deliver import channel_id
+from pathways.store import search
 from pathways.store.db import table_metadata
 
 SKIPPED_TABLES: Final = frozenset({"person", "auditevent", "audithead"})
@@ -161,6 +162,7 @@ def scrub(conn: Connection, needles: Sequence[Needle]) -> Counter[str]:
         for table in table_metadata().sorted_tables:
             if table.name not in SKIPPED_TABLES:
                 changed[table.name] += _scrub_table(conn, table, matcher)
+    search.forget_erased(conn)  # the name indexes (not tables of the metadata) kept the old words
     return +changed
 
 

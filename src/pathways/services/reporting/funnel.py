@@ -37,6 +37,8 @@ class FunnelRow:
     moved_on: int  # reached a later phase
     conversion: float | None  # moved_on / reached
     median_days_to_next: float | None  # time spent at this phase by those that were at it and moved on
+    # Went no further and had a case closed through an exit (withdrawn, abandoned...: casework.closing).
+    exited: int = 0
 
 
 def funnel(
@@ -85,7 +87,9 @@ def funnel(
     if end is not None:
         query = query.having(added < end)
 
+    exits = _exited_projects(conn, now)
     reached, started, moved = [0] * len(PHASES), [0] * len(PHASES), [0] * len(PHASES)
+    exited = [0] * len(PHASES)
     spent: list[list[float]] = [[] for _ in PHASES]
     for row in conn.execute(query.execution_options(yield_per=1000)).mappings():
         first = PHASES.index(row["initial"]) if row["initial"] in PHASES else 0
@@ -93,6 +97,7 @@ def funnel(
         arrived |= {i: row[p] for i, p in enumerate(PHASES) if i > first and row[p] is not None}
         last = max(arrived)
         started[first] += 1
+        exited[last] += row["project"] in exits
         for i in range(first, last + 1):
             reached[i] += 1
             moved[i] += i < last
@@ -109,6 +114,17 @@ def funnel(
             moved_on=moved[i],
             conversion=moved[i] / reached[i] if reached[i] and i + 1 < len(PHASES) else None,
             median_days_to_next=statistics.median(spent[i]) if spent[i] else None,
+            exited=exited[i],
         )
         for i, phase in enumerate(PHASES)
     ]
+
+
+def _exited_projects(conn: Connection, now: datetime) -> set[int]:
+    """Projects with a case closed through an exit by `now` (its audit event says ``exit: true``)."""
+    closing = (
+        select(CASE.c.project_id)
+        .join(AUDIT, AUDIT.c.case_id == CASE.c.id)
+        .where(AUDIT.c.kind == "decision", AUDIT.c.payload["exit"].as_boolean(), AUDIT.c.effective_at <= now)
+    )
+    return set(conn.scalars(closing))

@@ -5,8 +5,9 @@ an evaluative question, data collection, then analysis and valorisation. Here an
 *evaluation* holds the question (and the tool it follows: MESIS, Valor'ESS, the UN
 SDGs), its *indicators* hold a name, a unit, a baseline and a target, and each
 *value* is a dated measurement. A project with at least one measured value has a
-recorded impact evaluation: the swarming pathway's ``proven_model`` rule asks exactly
-that (:meth:`~pathways.services.casework.facts.DbFacts.has_impact_evaluation`).
+recorded impact evaluation, and so has a project whose impact evaluation case (VISES,
+config/pathways/impact_evaluation.yaml) ended showing its impact: the swarming pathway's
+replication rules ask exactly that (:meth:`~pathways.services.casework.facts.DbFacts.has_impact_evaluation`).
 
 Every addition is audited on the case's organisation chain.
 """
@@ -21,6 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from pathways.errors import FieldError, NotFound
+from pathways.services.casework.facts import DbFacts
 from pathways.services.casework.lookup import PROJECT, find_case
 from pathways.services.people import directory
 from pathways.services.tx import Tx
@@ -32,7 +34,16 @@ VALUE = ImpactValue.__table__  # type: ignore[attr-defined]
 CASE = Case.__table__  # type: ignore[attr-defined]
 
 # The tools VISES names, by the ways people write them.
-TOOLS = {"mesis": "MESIS", "valoress": "Valor'ESS", "sdg": "SDG", "odd": "SDG", "sdgs": "SDG", "odds": "SDG"}
+TOOLS = {
+    "mesis": "MESIS",
+    "valoress": "Valor'ESS",
+    "sdg": "SDG",
+    "odd": "SDG",
+    "sdgs": "SDG",
+    "odds": "SDG",
+    "vises": "VISES",
+    "sroi": "SROI",
+}
 _CASE_REF = re.compile(r"^[A-Za-z]{2,6}-\d{4}-\d+$")
 _LIMIT = Decimal("1e14")  # 18 digits, 4 after the point
 _QUANTUM = Decimal("0.0001")
@@ -44,7 +55,9 @@ def tool_name(raw: str | None) -> str | None:
         return None
     key = re.sub(r"[^a-z]", "", raw.lower())
     if key not in TOOLS:
-        raise FieldError("tool", f"{raw!r} is not a known tool", hint="use MESIS, ValorESS or SDG")
+        raise FieldError(
+            "tool", f"{raw!r} is not a known tool", hint="use VISES, MESIS, ValorESS, SROI or SDG"
+        )
     return TOOLS[key]
 
 
@@ -225,11 +238,11 @@ def show(conn: Connection, ref: str | int) -> dict[str, Any]:
         .order_by(VALUE.c.measured_on, VALUE.c.id)
     ).mappings():
         values.setdefault(r["indicator_id"], []).append({"value": plain(r["value"]), "on": r["measured_on"]})
-    measured = conn.execute(select(VALUE.c.id).where(VALUE.c.project_id == project_id).limit(1)).first()
     return {
         "project": {"id": project["id"], "name": project["name"], "phase": project["phase"]},
         "case": case["ref"] if case else None,
-        "proven_model_evidence": measured is not None,
+        # What replication's rules accept: a measured value, or an evaluation case that showed the impact.
+        "proven_model_evidence": DbFacts(conn).has_impact_evaluation(project_id),
         "evaluations": [
             {
                 "id": e["id"],

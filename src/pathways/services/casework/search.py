@@ -1,0 +1,348 @@
+"""Find cases: the case list's search, filters, sort and pages (web page, API and exports).
+
+A search text matches a case when any of its readings does (:func:`parse_search`): the start
+of its reference, the SIREN/SIRET/BCE of its project (typed with or without spaces), or words
+starting the name of its project, of the project's owner, of its officer or of its resource
+person, accents and case aside. The names are read through the word indexes of
+:mod:`pathways.store.search`, never by reading every name.
+
+Every query is within a set of organisations (the caller's): a case elsewhere is never
+found, not even by its exact reference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final, Literal, get_args
+
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    CompoundSelect,
+    Connection,
+    Integer,
+    Select,
+    and_,
+    any_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    union_all,
+)
+
+from pathways.domain.searchtext import SearchText, parse_search
+from pathways.services.casework.lookup import CASE, PROJECT
+from pathways.services.people.directory import PERSON
+from pathways.store.search import name_matches
+
+SortKey = Literal["ref", "project", "pathway", "stage", "status", "due", "officer", "opened"]
+SORT_KEYS: Final[tuple[SortKey, ...]] = get_args(SortKey)
+Status = Literal["open", "closed"]
+DEFAULT_SORT: Final[SortKey] = "opened"
+INDEXED_SORTS: Final = frozenset({"opened", "ref", "due"})  # read in index order, whatever the list's size
+
+_FOUND = CASE.alias("found")  # the cases a reading matches, apart from the listed ones
+_NAMED_PROJECT = PROJECT.alias("searched_project")
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFilter:
+    """Which cases to list: every condition given must hold."""
+
+    orgs: frozenset[int] | None
+    """The caller's organisations (None: every organisation, for operators' commands)."""
+    text: str | None = None
+    pathway: str | None = None
+    stage: str | None = None
+    officer_id: int | None = None
+    org_id: int | None = None
+    status: Status | None = "open"
+    overdue: bool = False
+    """Only open cases past their deadline."""
+
+
+@dataclass(frozen=True, slots=True)
+class CaseOrder:
+    """A whitelisted sort key and its direction; the case id breaks ties (stable pages)."""
+
+    key: SortKey = DEFAULT_SORT
+    descending: bool = True
+
+    @classmethod
+    def parse(cls, text: str | None) -> CaseOrder | None:
+        """``due`` (ascending) or ``-due`` (descending); None for anything but a known key."""
+        text = (text or "").strip()
+        descending = text.startswith("-")
+        key = text.removeprefix("-")
+        for known in SORT_KEYS:
+            if key == known:
+                return cls(known, descending)
+        return None
+
+    def __str__(self) -> str:
+        return ("-" if self.descending else "") + self.key
+
+
+@dataclass(frozen=True, slots=True)
+class Titles:
+    """What a reader sees for pathway and stage ids, to sort by it rather than by the id."""
+
+    pathways: Mapping[str, str]
+    stages: Mapping[tuple[str, str], str]
+
+
+@dataclass(frozen=True, slots=True)
+class CaseItem:
+    """One case of a list."""
+
+    id: int
+    ref: str
+    organisation_id: int
+    project_id: int
+    project: str
+    pathway_id: str
+    pathway_version: int
+    stage: str | None
+    status: str
+    result: str | None
+    due_at: datetime | None
+    officer_id: int | None
+    officer: str | None
+    opened_at: datetime
+    closed_at: datetime | None
+    version: int
+
+    def overdue(self, now: datetime) -> bool:
+        """Open and past its deadline."""
+        return self.status == "open" and self.due_at is not None and self.due_at < now
+
+
+@dataclass(frozen=True, slots=True)
+class CasePage:
+    """One page of a list, and how many cases the whole list holds."""
+
+    items: tuple[CaseItem, ...]
+    total: int
+    page: int
+    page_size: int
+    order: CaseOrder = CaseOrder()
+    """The order the items are in: the one asked for, unless the list was too long for it."""
+
+    @property
+    def pages(self) -> int:
+        """How many pages the list has (at least one, empty or not)."""
+        return max(1, -(-self.total // self.page_size))
+
+
+_COLUMNS: Final = (
+    CASE.c.id,
+    CASE.c.ref,
+    CASE.c.organisation_id,
+    CASE.c.project_id,
+    PROJECT.c.name.label("project"),
+    CASE.c.pathway_id,
+    CASE.c.pathway_version,
+    CASE.c.stage,
+    CASE.c.status,
+    CASE.c.result,
+    CASE.c.due_at,
+    CASE.c.officer_id,
+    PERSON.c.name.label("officer"),
+    CASE.c.opened_at,
+    CASE.c.closed_at,
+    CASE.c.version,
+)
+
+
+def find_cases(
+    conn: Connection,
+    where: CaseFilter,
+    *,
+    now: datetime,
+    order: CaseOrder = CaseOrder(),
+    titles: Titles | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> list[CaseItem]:
+    """The cases `where` selects, in `order`, `limit` of them from `offset`."""
+    return _find(conn, _conditions(conn, where, now), order, titles, offset, limit)
+
+
+def count_cases(conn: Connection, where: CaseFilter, *, now: datetime) -> int:
+    """How many cases `where` selects."""
+    return _count(conn, _conditions(conn, where, now))
+
+
+def page_of_cases(
+    conn: Connection,
+    where: CaseFilter,
+    *,
+    now: datetime,
+    order: CaseOrder = CaseOrder(),
+    titles: Titles | None = None,
+    page: int = 1,
+    page_size: int = 50,
+    sort_limit: int | None = None,
+) -> CasePage:
+    """Page `page` (from 1) of the cases `where` selects, with their total.
+
+    A list of more than `sort_limit` cases is sorted only by a key an index serves
+    (:data:`INDEXED_SORTS`): any other order reads and sorts every case of the list on each
+    page (100,000 cases by project name: about 100 ms on SQLite, 300 on PostgreSQL). Such a
+    list comes newest first instead, and :attr:`CasePage.order` says so.
+    """
+    conditions = _conditions(conn, where, now)
+    total = _count(conn, conditions)
+    if sort_limit is not None and total > sort_limit and order.key not in INDEXED_SORTS:
+        order = CaseOrder()
+    start = (page - 1) * page_size
+    items = _find(conn, conditions, order, titles, start, page_size) if start < total else []
+    return CasePage(tuple(items), total, page, page_size, order)
+
+
+def _find(
+    conn: Connection,
+    conditions: list[ColumnElement[bool]],
+    order: CaseOrder,
+    titles: Titles | None,
+    offset: int,
+    limit: int,
+) -> list[CaseItem]:
+    query = (
+        select(*_COLUMNS)
+        .join(PROJECT, PROJECT.c.id == CASE.c.project_id)
+        .outerjoin(PERSON, PERSON.c.id == CASE.c.officer_id)  # names live only in the person table
+        .where(*conditions)
+        .order_by(*_order(order, titles))
+        .limit(limit)
+        .offset(offset)
+    )
+    return [CaseItem(**row) for row in conn.execute(query).mappings()]
+
+
+def _count(conn: Connection, conditions: list[ColumnElement[bool]]) -> int:
+    return int(conn.execute(select(func.count()).select_from(CASE).where(*conditions)).scalar_one())
+
+
+def _conditions(conn: Connection, where: CaseFilter, now: datetime) -> list[ColumnElement[bool]]:
+    out: list[ColumnElement[bool]] = []
+    if where.orgs is not None:
+        out.append(CASE.c.organisation_id.in_(sorted(where.orgs)))
+    if where.org_id is not None:
+        out.append(CASE.c.organisation_id == where.org_id)
+    if where.overdue:
+        out += [CASE.c.status == "open", CASE.c.due_at.is_not(None), CASE.c.due_at < now]
+    elif where.status is not None:
+        out.append(CASE.c.status == where.status)
+    if where.pathway is not None:
+        out.append(CASE.c.pathway_id == where.pathway)
+    if where.stage is not None:
+        out.append(CASE.c.stage == where.stage)
+    if where.officer_id is not None:
+        out.append(CASE.c.officer_id == where.officer_id)
+    search = parse_search(where.text)
+    if search is not None:
+        out.append(CASE.c.id.in_(_matching(conn, search)))
+    return out
+
+
+def _matching(conn: Connection, search: SearchText) -> Select[Any] | CompoundSelect[Any]:
+    """The ids of the cases any reading of `search` matches (each reading through an index)."""
+    dialect = conn.dialect.name
+    found: list[Select[Any]] = []
+    if search.reference is not None:
+        ref, prefix = _FOUND.c.ref, search.reference
+        starts = ref.like(prefix + "%") if dialect == "postgresql" else _starts(ref, prefix)
+        found.append(select(_FOUND.c.id).where(starts))
+    if search.words:
+        people = _ids(conn, name_matches(dialect, "person", search.words, key="search_people"), "people")
+        projects = _ids(
+            conn, name_matches(dialect, "project", search.words, key="search_projects"), "projects"
+        )
+        owned = select(_NAMED_PROJECT.c.id).where(people(_NAMED_PROJECT.c.owner_id))
+        found += [
+            select(_FOUND.c.id).where(projects(_FOUND.c.project_id)),
+            select(_FOUND.c.id).where(_FOUND.c.project_id.in_(owned)),
+            select(_FOUND.c.id).where(people(_FOUND.c.officer_id)),
+            select(_FOUND.c.id).where(people(_FOUND.c.resource_id)),
+        ]
+    if search.digits is not None:
+        identified = select(_NAMED_PROJECT.c.id).where(_identifier(search.digits))
+        found.append(select(_FOUND.c.id).where(_FOUND.c.project_id.in_(identified)))
+    return union_all(*found) if len(found) > 1 else found[0]
+
+
+def _ids(
+    conn: Connection, matches: Select[Any], name: str
+) -> Callable[[ColumnElement[Any]], ColumnElement[bool]]:
+    """``column IN (the ids `matches` selects)``, as a condition on any column.
+
+    SQLite reads the word index inside the statement. PostgreSQL is given the ids themselves,
+    read first: its statistics then tell that the owners found are nobody's officer, where a
+    subquery made it plan for thousands of cases per person found and read every case.
+    """
+    if conn.dialect.name != "postgresql":
+
+        def within(column: ColumnElement[Any]) -> ColumnElement[bool]:
+            return column.in_(matches)
+
+        return within
+    ids = bindparam(f"{name}_ids", list(conn.execute(matches).scalars()), type_=ARRAY(Integer))
+
+    def among(column: ColumnElement[Any]) -> ColumnElement[bool]:
+        return column == any_(ids)
+
+    return among
+
+
+def _identifier(digits: str) -> ColumnElement[bool]:
+    """A project whose SIREN, SIRET or BCE number starts with `digits` (each through its index)."""
+    project = _NAMED_PROJECT.c
+    if len(digits) <= 9:
+        return or_(_starts(project.siren, digits), _starts(project.bce, digits))
+    siret = and_(project.siren == digits[:9], _starts(project.siret, digits))
+    return or_(project.bce == digits, siret) if len(digits) == 10 else siret
+
+
+def _starts(column: ColumnElement[str], prefix: str) -> ColumnElement[bool]:
+    """`column` starts with `prefix` (digits, letters, dashes), as a range its B-tree index serves.
+
+    The case reference's prefix is a LIKE on PostgreSQL instead: there a range is right only in
+    the "C" collation, and a ``text_pattern_ops`` index serves LIKE in any
+    (:data:`pathways.store.search.CASE_REF_INDEX`). On SQLite LIKE ignores case, and no index
+    serves it. Digits sort the same way in every collation.
+    """
+    following = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return and_(column >= prefix, column < following)
+
+
+def _order(order: CaseOrder, titles: Titles | None) -> list[Any]:
+    key: Any
+    if order.key == "pathway" and titles is not None and titles.pathways:
+        key = case(dict(titles.pathways), value=CASE.c.pathway_id, else_=CASE.c.pathway_id)
+    elif order.key == "stage" and titles is not None and titles.stages:
+        whens = [
+            (and_(CASE.c.pathway_id == p, CASE.c.stage == s), title)
+            for (p, s), title in titles.stages.items()
+        ]
+        key = case(*whens, else_=CASE.c.stage)
+    else:
+        key = {
+            "ref": CASE.c.ref,
+            "project": func.lower(PROJECT.c.name),
+            "pathway": CASE.c.pathway_id,
+            "stage": CASE.c.stage,
+            "status": CASE.c.status,
+            "due": CASE.c.due_at,
+            "officer": func.lower(PERSON.c.name),
+            "opened": CASE.c.id,
+        }[order.key]
+    if order.key == "opened":
+        return [CASE.c.id.desc() if order.descending else CASE.c.id.asc()]
+    tie = CASE.c.id.desc() if order.descending else CASE.c.id.asc()
+    ordered = key.desc() if order.descending else key.asc()
+    return [ordered.nulls_last(), tie]
