@@ -1,7 +1,7 @@
 """`dispatch --dry-run`: what the next dispatch would send, to whom, in which language; nothing is sent.
 
-The ready jobs are read as :func:`~pathways.services.messaging.lease.claim` would pick them
-(stale ``sending`` jobs, then ``pending``, then ``failed`` ones whose retry time has come),
+The ready jobs are read with the conditions :func:`~pathways.services.messaging.lease.claim`
+picks them by (:func:`~pathways.services.messaging.lease.ready`),
 resolved and rendered as the dispatcher would, and each channel is judged against
 ``PATHWAYS_CHANNEL_ALLOW`` as before a real send. Nothing is claimed, written or sent.
 """
@@ -14,13 +14,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Connection, and_, or_, select
 
 from pathways.errors import NotFound, PathwaysError
 from pathways.notify.allowlist import AllowList, parse_allow
 from pathways.notify.destination import instantiate, judge
 from pathways.notify.render import Renderer
-from pathways.services.messaging.lease import JOB, KINDS, LEASE
+from pathways.services.messaging.lease import JOB, KINDS, LEASE, ready
 from pathways.services.messaging.message import Message, build_message
 
 if TYPE_CHECKING:
@@ -57,15 +57,12 @@ def plan_dispatch(
     at = now or app.clock.now()
     renderer = Renderer(app.settings.templates_dir)
     allow = parse_allow(app.settings.channel_allow)
-    ready = or_(
-        (JOB.c.status == "sending") & (JOB.c.updated_at <= at - lease),
-        JOB.c.status.in_(("pending", "failed")) & (JOB.c.next_attempt_at <= at),
-    )
+    taken = or_(*(and_(*conditions) for conditions in ready(at, lease)))
     planned: list[PlannedMessage] = []
     with app.store.read() as conn:
         jobs = conn.execute(
             select(JOB.c.id, JOB.c.key, JOB.c.kind, JOB.c.payload)
-            .where(JOB.c.kind.in_(KINDS), ready)
+            .where(JOB.c.kind.in_(KINDS), taken)
             .order_by(JOB.c.next_attempt_at, JOB.c.id)
             .limit(limit)
         ).all()

@@ -8,13 +8,13 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from pathways.services.casework.lookup import CASE
-from pathways.store.tables import OutboxJob, Person
+from pathways.services.messaging.lease import JOB
+from pathways.services.messaging.lease import KINDS as MESSAGE_KINDS
+from pathways.store.tables import Person
 
 PERSON = Person.__table__  # type: ignore[attr-defined]
-JOB = OutboxJob.__table__  # type: ignore[attr-defined]
 
 
-MESSAGE_KINDS = ("message", "digest")
 FAILED = ("failed", "dead")
 
 

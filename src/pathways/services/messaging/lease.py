@@ -12,7 +12,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 
 from pathways.services.tx import write
 from pathways.store.delivery import DeliveryAttempt
@@ -38,15 +38,22 @@ def backoff(attempts: int) -> timedelta:
     return min(BASE_DELAY * (1 << max(attempts - 1, 0)), MAX_DELAY)
 
 
+def ready(at: datetime, lease: timedelta) -> tuple[tuple[ColumnElement[bool], ...], ...]:
+    """The jobs a dispatcher at `at` takes, in the order it takes them: stale first (they have
+    waited longest), then pending ones (the partial index ix_outbox_ready), then failed ones due
+    again. Each is a tuple of conditions that must all hold."""
+    return (
+        (JOB.c.status == "sending", JOB.c.updated_at <= at - lease),
+        (JOB.c.status == "pending", JOB.c.next_attempt_at <= at),
+        (JOB.c.status == "failed", JOB.c.next_attempt_at <= at),
+    )
+
+
 def claim(app: App, *, at: datetime, size: int, lease: timedelta) -> tuple[list[dict[str, Any]], int]:
     """Mark up to `size` ready jobs `sending` (lease = now); stale `sending` jobs are taken over."""
     with write(app) as tx:
         pg = tx.conn.dialect.name == "postgresql"
-        picks = (  # stale first: they have waited longest
-            (JOB.c.status == "sending", JOB.c.updated_at <= at - lease),
-            (JOB.c.status == "pending", JOB.c.next_attempt_at <= at),  # the partial index ix_outbox_ready
-            (JOB.c.status == "failed", JOB.c.next_attempt_at <= at),
-        )
+        picks = ready(at, lease)
         ids: list[int] = []
         stale: list[int] = []
         for i, where in enumerate(picks):
