@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import math
 import os
 import platform
 import re
@@ -22,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -344,14 +345,99 @@ def publish(
     figures: Sequence[dict[str, object]],
     json_path: Path | str | None,
     no_record: bool,
+    quick: bool,
 ) -> None:
-    """Print a run's report, write its figures for `--json`, and record it in bench/RESULTS.md."""
+    """Print a run's whole report, write its figures for `--json`, and record them, compact,
+    in bench/RESULTS.md (section `section`: the script's latest run)."""
     print("\n" + text)
     if json_path:
         write_figures(json_path, figures)
     if not no_record:
-        record(section, text)
-        print("\nrecorded in bench/RESULTS.md")
+        record_run(section, figures, quick=quick)
+        print("\nfigures recorded in bench/RESULTS.md")
+
+
+# --- a run's figures in bench/RESULTS.md --------------------------------------------------------
+
+
+def fmt_number(value: float) -> str:
+    """A figure as a reader wants it: 2,027 · 63.3 · 0.48 · 0.000419."""
+    if not math.isfinite(value):
+        return str(value)
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}" if abs(value) >= 0.1 else f"{value:.3g}"
+
+
+def short_command(command: str) -> str:
+    """The command as a reader would type it: `python bench/NAME.py ...`, without `--json PATH`."""
+    words, shown = shlex.split(command), []
+    skip = False
+    for word in words:
+        if skip:
+            skip = False
+        elif word == "--json":
+            skip = True
+        elif not word.startswith("--json="):
+            shown.append(f"bench/{Path(word).name}" if word.endswith(".py") else word)
+    return " ".join(shlex.quote(w) for w in shown)
+
+
+def _cell(f: Mapping[str, Any]) -> str:
+    low, high = (fmt_number(float(v)) for v in f["spread"])
+    cell = f"**{fmt_number(float(f['median']))}**" + (f" [{low}–{high}]" if low != high else "")
+    return cell + (f" · **{float(f['ratio']):.2f}×**" if f["ratio"] is not None else "")
+
+
+_PERCENTILE = re.compile(r"\b(p50|p99)\b")
+
+
+def figures_block(
+    figures: Sequence[Mapping[str, Any]], *, quick: bool, context: Mapping[str, str] | None = None
+) -> str:
+    """A run's figures, compact: one line saying which run, then a row per figure with a column
+    per backend (median [min–max] over the runs, and the ratio to its baseline of the same run);
+    a figure's p50 and p99 share a row ("p50 / p99")."""
+    ctx = context or run_context()
+    mode = "quick" if quick else "full"
+    run = f"{ctx['date']}, commit {ctx['commit']}, {ctx['machine']}, {ctx['python']}"
+    lines = [f"Latest run ({mode}): {run}; `{short_command(ctx['command'])}`.", ""]
+    if not figures:
+        return "\n".join([*lines, "No figures in this run."])
+    backends = list(dict.fromkeys(str(f["backend"]) for f in figures))
+    rows: dict[tuple[str, int, int, str], dict[str, list[Mapping[str, Any]]]] = {}
+    for f in figures:
+        key = (_PERCENTILE.sub("p50 / p99", str(f["name"])), int(f["cases"]), int(f["runs"]), str(f["unit"]))
+        rows.setdefault(key, {}).setdefault(str(f["backend"]), []).append(f)
+    lines += [
+        "| figure (÷ baseline, same run) | N ×runs | unit | " + " | ".join(backends) + " |",
+        "|---|---:|---|" + "---|" * len(backends),
+    ]
+    for (name, cases, runs, unit), by_backend in rows.items():
+        paired = all(len(fs) == 2 for fs in by_backend.values())  # else its own name: "p99" alone
+        first = next(iter(by_backend.values()))[0]
+        base = next((f["baseline"] for fs in by_backend.values() for f in fs if f["baseline"]), None)
+        label = name if paired else str(first["name"])
+        if base:
+            label += f" ÷ {_PERCENTILE.sub('p50 / p99', str(base['name'])) if paired else base['name']}"
+        cells = [" / ".join(map(_cell, by_backend[b])) if b in by_backend else "–" for b in backends]
+        lines.append(f"| {label} | {cases:,} ×{runs} | {unit} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def record_run(
+    section: str,
+    figures: Sequence[Mapping[str, Any]],
+    *,
+    quick: bool,
+    context: Mapping[str, str] | None = None,
+    path: Path = RESULTS,
+) -> None:
+    """Record a run's figures, compact, as section `section` of the results file: the script's
+    latest run, quick or full (its whole report is what it prints; `bench/run.py` keeps the aims)."""
+    record(section, figures_block(figures, quick=quick, context=context), path=path)
 
 
 def place_section_first(section: str, *, path: Path = RESULTS, title: str = "# Benchmark results") -> None:

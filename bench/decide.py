@@ -35,8 +35,8 @@ inserts (entry, the entered stage's notices, audit event, its outbox jobs), for 
 
 Figures are the median over the repetitions with [min-max]; latencies are p50 and p99
 over all decisions of all repetitions (commit included). Only one benchmark runs at a
-time on the machine (a lock in the temporary directory); the results go to their own
-section of bench/RESULTS.md (``decide``, or ``decide-quick`` with --quick).
+time on the machine (a lock in the temporary directory); the whole report is printed, and
+the figures, compact, replace the section ``decide`` of bench/RESULTS.md (the latest run).
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ from common import (
     fresh_database,
     median,
     percentile,
-    record,
+    record_run,
     run_context,
     server_settings,
     sql_meter,
@@ -82,8 +82,8 @@ from pathways.services.casework import cases, opening
 from pathways.services.people import directory
 from pathways.services.tx import write
 from pathways.settings import Settings
+from pathways.store.core import AUDIT, ENTRY, JOB, NOTICE
 from pathways.store.db import Store
-from pathways.store.tables import AuditEvent, Notice, OutboxJob, StageEntry
 
 AIMS = {"sqlite": 1000.0, "postgres": 500.0}  # decisions/s, issues 2 and 8
 AIM_RATIO = 0.25  # of the raw insert rate, issue 8
@@ -361,8 +361,7 @@ class Baseline:
         store = Store(create_engine(db.store.engine.url))
         metadata = MetaData()
         tables = [
-            _copy_table(source.__table__, metadata, f"raw_{source.__table__.name}")  # type: ignore[attr-defined]
-            for source in (StageEntry, AuditEvent, Notice, OutboxJob)
+            _copy_table(source, metadata, f"raw_{source.name}") for source in (ENTRY, AUDIT, NOTICE, JOB)
         ]
         metadata.create_all(store.engine)
         return cls(store, *tables)
@@ -990,8 +989,8 @@ def main(argv: list[str] | None = None) -> int:
         text = report(results, args)
         print("\n" + text)
         if not args.no_record:
-            record("decide-quick" if args.quick else "decide", text)
-            print("\nrecorded in bench/RESULTS.md")
+            record_run("decide", figures(results), quick=args.quick)
+            print("\nfigures recorded in bench/RESULTS.md")
         if args.json:
             args.json.write_text(json.dumps(figures(results), indent=2) + "\n")
             print(f"figures written to {args.json}")

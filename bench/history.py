@@ -56,11 +56,8 @@ from pathways.services.casework import opening, queries
 from pathways.services.people import directory
 from pathways.services.tx import write
 from pathways.settings import Settings
-from pathways.store.tables import AuditEvent, Case, StageEntry
+from pathways.store.core import AUDIT, CASE, ENTRY
 
-AUDIT: Table = AuditEvent.__table__  # type: ignore[attr-defined]
-CASE: Table = Case.__table__  # type: ignore[attr-defined]
-ENTRY: Table = StageEntry.__table__  # type: ignore[attr-defined]
 EVENTS_PER_CASE = 12
 DECISIONS = (3, 6, 9)  # event numbers of a case that are decisions (one stage entry each)
 AIM_MS = 10.0
@@ -547,11 +544,12 @@ def main(argv: list[str] | None = None) -> int:
     with exclusive_run():
         points = [p for backend in backends for p in run_backend(backend, args)]
         publish(
-            "history-quick" if args.quick else "history",
+            "history",
             report(points, args),
             figures=figures(points),
             json_path=args.json,
             no_record=args.no_record,
+            quick=args.quick,
         )
     return 0
 

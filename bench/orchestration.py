@@ -4,8 +4,9 @@
                                                  [--modes embedded,scaled] [--quick]
                                                  [--json PATH] [--no-record]
 
---quick: 100 case-steps, 2 latency samples (about 3 minutes), recorded in the
-``orchestration-quick`` section; --json PATH: every figure as a JSON list (``bench/run.py``).
+--quick: 100 case-steps, 2 latency samples (about 3 minutes). The whole report is printed; the
+figures, compact, replace the section ``orchestration`` of bench/RESULTS.md (the latest run).
+--json PATH: every figure as a JSON list (``bench/run.py``).
 
 Two topologies, as `make run` and docker-compose.yml set them up:
 
@@ -49,22 +50,21 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from pathways.store.core import JOB, PERSON
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sqlalchemy import create_engine, select, text, update
 from sqlalchemy.pool import NullPool
 
-from common import ROOT, BenchDatabase, exclusive_run, fresh_database, record, run_context
+from common import ROOT, BenchDatabase, exclusive_run, fresh_database, record_run, run_context
 from pathways.bootstrap import App, Clock
 from pathways.services.casework import opening, work
 from pathways.services.casework.sweep import sweep
 from pathways.services.people import directory
 from pathways.services.tx import write
 from pathways.settings import load_settings
-from pathways.store.tables import OutboxJob, Person
 
-JOB = OutboxJob.__table__  # type: ignore[attr-defined]
-PERSON = Person.__table__  # type: ignore[attr-defined]
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
 AIM_MS = 20.0  # Prefect's overhead per case-step, amortised over a run (issue 4)
 LOOPBACK = "127.0.0.1"  # channels may reach the loopback webhook, as an operator allows a catcher
@@ -195,7 +195,10 @@ class Office:
 
     @classmethod
     def create(cls, db: BenchDatabase, channel: str) -> Office:
-        settings = load_settings(database_url=db.url, config_dir=ROOT / "config", environment="test")
+        # A simulation on the bench's own database: the reminders' sweep runs 400 days ahead.
+        settings = load_settings(
+            database_url=db.url, config_dir=ROOT / "config", environment="test", simulation=True
+        )
         app = App(settings, db.store, Clock())
         with write(app) as tx:
             org = directory.add_org(tx, name="DLA bench", territory="FR-75").id
@@ -468,15 +471,16 @@ def as_json(figures: list[Figures], args: argparse.Namespace) -> list[dict[str, 
     """Every figure: per case-step in ms (run_job alone is the baseline), latencies in s."""
     out = []
     for f in figures:
-        backend = f.database.lower()  # embedded: SQLite everywhere; scaled: PostgreSQL everywhere
+        # The mode in the backend ("embedded: sqlite", "scaled: postgresql"): a figure's modes side by side.
+        backend = f"{f.mode}: {f.database.lower()}"
         ms = {k: [v * 1000 for v in values] for k, values in f.overhead.items()}
         direct = ("run_job per case-step", med(ms["direct"]))
         direct_cpu = ("run_job CPU per case-step", med(ms["direct_cpu"]))
         out += [
             figure(direct[0], backend, args.steps, "ms", ms["direct"]),
-            figure(f"{f.mode} flow run per case-step", backend, args.steps, "ms", ms["flow"], direct),
+            figure("flow run per case-step", backend, args.steps, "ms", ms["flow"], direct),
             figure(
-                f"{f.mode} Prefect overhead per case-step",
+                "Prefect overhead per case-step",
                 backend,
                 args.steps,
                 "ms",
@@ -484,11 +488,9 @@ def as_json(figures: list[Figures], args: argparse.Namespace) -> list[dict[str, 
                 ("aim", AIM_MS),
             ),
             figure(direct_cpu[0], backend, args.steps, "ms", ms["direct_cpu"]),
-            figure(
-                f"{f.mode} flow run CPU per case-step", backend, args.steps, "ms", ms["flow_cpu"], direct_cpu
-            ),
-            figure(f"{f.mode} decision to step done", backend, 1, "s", f.steps),
-            figure(f"{f.mode} reminder queued to delivered", backend, 1, "s", f.messages),
+            figure("flow run CPU per case-step", backend, args.steps, "ms", ms["flow_cpu"], direct_cpu),
+            figure("decision to step done", backend, 1, "s", f.steps),
+            figure("reminder queued to delivered", backend, 1, "s", f.messages),
         ]
     return out
 
@@ -535,7 +537,7 @@ def main() -> None:
     if args.json:
         args.json.write_text(json.dumps(as_json(figures, args), indent=2) + "\n")
     if not args.no_record:
-        record("orchestration-quick" if args.quick else "orchestration", body)
+        record_run("orchestration", as_json(figures, args), quick=args.quick)
 
 
 if __name__ == "__main__":

@@ -6,20 +6,21 @@
 10M audit events: hours on a small machine).
 
 Each script runs in its own process with ``--json PATH`` (and ``--quick`` in quick mode),
-one after the other; each takes the machine-wide benchmark lock itself and writes its own
-section of bench/RESULTS.md. A script whose ``--help`` does not offer ``--json`` is
+one after the other; each takes the machine-wide benchmark lock itself and records its figures, compact, in
+its own section of bench/RESULTS.md. A script whose ``--help`` does not offer ``--json`` is
 reported as "not run"; one that fails or writes no valid figures as "failed"; the others
-go on. The summary (machine, date, commit, every figure's median and spread, the ratios
-against their baselines, each aim met or missed and by how much, and the cost curve of
-every figure measured at several sizes) replaces the section between
-``<!-- bench:summary:start -->`` and ``<!-- bench:summary:end -->`` at the top of the file.
+go on. The summary (machine, date, commit, each script's status, each aim met or missed and
+by how much, and how a figure stated at a size grew from the smallest measured) replaces the
+section between ``<!-- bench:summary:start -->`` and ``<!-- bench:summary:end -->`` at the
+top of the file (quick mode), or ``bench:summary-full`` right under it (full mode): the
+file keeps the latest run of each mode, and stays under 400 lines
+(``tests/unit/test_bench_results.py``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import subprocess
 import sys
@@ -32,10 +33,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ROOT, exclusive_run, place_section_first, record, run_context
+from common import RESULTS, ROOT, exclusive_run, place_section_first, record, run_context
 
 BENCH = ROOT / "bench"
-SECTION = "summary"
+SECTION = "summary"  # quick mode; full mode: SECTION_FULL, right under it
+SECTION_FULL = "summary-full"
+MAX_LINES = 400  # of bench/RESULTS.md: a reader's document, not a diary
 # (script, what it measures); every script gets --quick in quick mode and nothing in full mode.
 SUITE: tuple[tuple[str, str], ...] = (
     ("decide", "decisions per second against the raw insert rate"),
@@ -44,9 +47,10 @@ SUITE: tuple[tuple[str, str], ...] = (
     ("history", "history of one case among millions of audit events"),
     ("orchestration", "decision to delivered message through the orchestrator"),
     ("web", "pages and API under concurrent clients"),
+    ("cli_start", "the command's start against a bare interpreter"),
 )
 KEYS = {"bench", "name", "backend", "cases", "unit", "median", "spread", "runs", "baseline", "ratio"}
-CURVE_SIZES = (10_000, 100_000, 1_000_000, 10_000_000)
+NOMINAL_SIZES = (10_000, 100_000, 1_000_000, 10_000_000)
 LAST_RUN = Path(tempfile.gettempdir()) / "pathways-bench-last-run.json"
 
 
@@ -150,7 +154,7 @@ _TO_BASE = {"s": 1.0, "ms": 1e-3, "µs": 1e-6, "us": 1e-6, "MB": 1.0, "MiB": 1.0
 
 @dataclass(frozen=True)
 class Aim:
-    """One aim of issue 8 and which figures it applies to."""
+    """One aim (issues 8 and 20) and which figures it applies to."""
 
     text: str
     matches: Callable[[Mapping[str, Any]], bool]
@@ -245,6 +249,22 @@ AIMS: tuple[Aim, ...] = (
         100,
         "ms",
     ),
+    Aim(
+        "command start ≤ 15× a bare `python -c pass`, same run",
+        lambda f: (
+            f["bench"] == "cli_start" and f["ratio"] is not None and str(f["name"]).startswith("pathways")
+        ),
+        "<=",
+        15,
+        "×",
+    ),
+    Aim(
+        "dispatch through Apprise (pool of 4) ≥ 0.5× raw smtplib to the same server, same run",
+        lambda f: f["bench"] == "dispatch" and f["ratio"] is not None and "4 threads" in str(f["name"]),
+        ">=",
+        0.5,
+        "×",
+    ),
 )
 
 
@@ -278,9 +298,12 @@ def verdict(aim: Aim, value: float) -> str:
     return f"**missed** by {_fmt(value - aim.value, aim.unit)} (×{value / aim.value:.2f} the aim)"
 
 
-def aim_rows(figures: list[dict[str, Any]]) -> list[str]:
+def aim_rows(figures: list[dict[str, Any]], *, quick: bool = False) -> list[str]:
+    """One row per aim and figure it applies to (quick mode: not the aims stated at a full-mode size)."""
     rows = ["| aim | figure | backend | size | measured | verdict |", "|---|---|---|---:|---:|---|"]
     for aim in AIMS:
+        if quick and aim.at is not None:
+            continue
         matched = [f for f in figures if _safe(aim.matches, f)]
         if not matched:
             rows.append(f"| {aim.text} | – | – | – | – | not measured in this run |")
@@ -292,11 +315,22 @@ def aim_rows(figures: list[dict[str, Any]]) -> list[str]:
             for f in (f for f in mine if _nominal(int(f["cases"])) == size):
                 value = _in_unit(f, aim.unit)
                 note = "" if aim.at is None or size >= aim.at else f" (aim stated at {aim.at:,}: full mode)"
+                note += _growth(f, mine) if aim.at is not None else ""
                 rows.append(
                     f"| {aim.text} | {f['bench']}: {f['name']} | {backend} | {size:,} "
                     f"| {_fmt(value, aim.unit)} | {verdict(aim, value)}{note} |"
                 )
     return rows
+
+
+def _growth(f: Mapping[str, Any], measured: list[dict[str, Any]]) -> str:
+    """How `f` grew from the smallest size its figure was measured at in the run (the cost curve)."""
+    same = [g for g in measured if g["name"] == f["name"] and g["unit"] == f["unit"]]
+    first = min(same, key=lambda g: int(g["cases"]))
+    if first is f or not float(first["median"]):
+        return ""
+    times = float(f["median"]) / float(first["median"])
+    return f"; ×{times:.2f} from {_size(_nominal(int(first['cases'])))}"
 
 
 def _safe(test: Callable[[Mapping[str, Any]], bool], f: Mapping[str, Any]) -> bool:
@@ -309,16 +343,6 @@ def _safe(test: Callable[[Mapping[str, Any]], bool], f: Mapping[str, Any]) -> bo
 # --- the summary ----------------------------------------------------------------------------
 
 
-def _num(value: float) -> str:
-    if not math.isfinite(value):
-        return str(value)
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    if abs(value) >= 10:
-        return f"{value:.1f}"
-    return f"{value:.2f}" if abs(value) >= 0.1 else f"{value:.3g}"
-
-
 def _size(n: int) -> str:
     for div, suffix in ((1_000_000, "M"), (1_000, "k")):
         if n >= div and n % (div // 10) == 0:
@@ -326,62 +350,36 @@ def _size(n: int) -> str:
     return f"{n:,}"
 
 
-def figure_rows(figures: list[dict[str, Any]]) -> list[str]:
-    rows = [
-        "| bench | figure | backend | N | median [min–max] | unit | runs | baseline (median) | ratio |",
-        "|---|---|---|---:|---|---|---:|---|---:|",
-    ]
-    for f in figures:
-        low, high = f["spread"]
-        base = f["baseline"]
-        baseline = f"{base['name']} ({_num(float(base['median']))})" if base else "–"
-        ratio = f"**{float(f['ratio']):.2f}×**" if f["ratio"] is not None else "–"
-        rows.append(
-            f"| {f['bench']} | {f['name']} | {f['backend']} | {f['cases']:,} "
-            f"| **{_num(float(f['median']))}** [{_num(float(low))}–{_num(float(high))}] | {f['unit']} "
-            f"| {f['runs']} | {baseline} | {ratio} |"
-        )
-    return rows
-
-
 def _nominal(n: int) -> int:
     """A size within 1% of 10k, 100k, 1M or 10M counts as that size (e.g. 999,990 audit events)."""
-    return next((size for size in CURVE_SIZES if abs(n - size) <= size / 100), n)
+    return next((size for size in NOMINAL_SIZES if abs(n - size) <= size / 100), n)
 
 
-def curve_rows(figures: list[dict[str, Any]]) -> list[str]:
-    """Each figure measured at several sizes: its median at each, and how it grows."""
-    groups: dict[tuple[str, str, str, str], dict[int, float]] = {}
-    for f in figures:
-        key = (str(f["bench"]), str(f["name"]), str(f["backend"]), str(f["unit"]))
-        groups.setdefault(key, {})[_nominal(int(f["cases"]))] = float(f["median"])
-    curves = {k: v for k, v in groups.items() if len(v) > 1}
-    if not curves:
-        return ["No figure was measured at more than one size in this run."]
-    sizes = sorted({n for v in curves.values() for n in v} | set(CURVE_SIZES))
-    sizes = [n for n in sizes if n in CURVE_SIZES or any(n in v for v in curves.values())]
-    head = "| bench | figure | backend | unit | " + " | ".join(_size(n) for n in sizes) + " | growth |"
-    rows = [head, "|---|---|---|---|" + "---:|" * len(sizes) + "---|"]
-    for (bench, name, backend, unit), values in curves.items():
-        cells = [_num(values[n]) if n in values else "–" for n in sizes]
-        measured = sorted(values)
-        low, high = measured[0], measured[-1]
-        growth = f"×{values[high] / values[low]:.2f} for ×{high / low:.3g} the size" if values[low] else "–"
-        rows.append(f"| {bench} | {name} | {backend} | {unit} | " + " | ".join(cells) + f" | {growth} |")
-    return rows
+def _status(o: Outcome) -> str:
+    """`bench/decide.py` ran (14 s, 11 figures); **failed** and **not run** stand out."""
+    status = o.status if o.status == "ran" else f"**{o.status}**"
+    detail = f": {o.detail}" if o.detail else ""
+    took = f" ({o.seconds:,.0f} s, {len(o.figures)} figures)" if o.seconds else ""
+    return f"`bench/{o.script}.py` {status}{detail}{took}"
 
 
-def summary(outcomes: list[Outcome], *, quick: bool, load: tuple[float, float], started: str) -> str:
-    ctx = run_context()
+def summary(
+    outcomes: list[Outcome],
+    *,
+    quick: bool,
+    load: tuple[float, float],
+    started: str,
+    context: Mapping[str, str] | None = None,
+) -> str:
+    """The summary of a run (`context`: the run's machine, end date, commit…; by default now's)."""
+    ctx = context or run_context()
     figures = [f for o in outcomes for f in o.figures]
     mode = "quick (`make bench`)" if quick else "full (`make bench-full`)"
+    versions = f"{ctx['python']}, SQLite {ctx['sqlite']}"
     lines = [
         f"## Summary: the whole suite, {mode}",
         "",
-        f"- machine: {ctx['machine']}",
-        f"- date: {started} → {ctx['date']}",
-        f"- commit: {ctx['commit']}",
-        f"- versions: {ctx['python']}, SQLite {ctx['sqlite']}",
+        f"- {started} → {ctx['date']}, commit {ctx['commit']}; {ctx['machine']}; {versions}",
         f"- command: `{ctx['command']}`"
         + (
             ""
@@ -390,32 +388,33 @@ def summary(outcomes: list[Outcome], *, quick: bool, load: tuple[float, float], 
         ),
         f"- load (1-minute average) before → after: {load[0]:.1f} → {load[1]:.1f} on {os.cpu_count()} cores"
         + (
-            ": **the machine was loaded** (other runs shared CPU and PostgreSQL); absolute figures are "
-            "lower than on a quiet machine, ratios measured in the same run are what to compare"
+            ": **the machine was loaded** (other work shared CPU and PostgreSQL): compare ratios"
             if max(load) > (os.cpu_count() or 1) * 0.5
             else ""
         ),
-        "",
-        "| script | measures | status | time | figures |",
-        "|---|---|---|---:|---:|",
+        "- scripts: " + "; ".join(map(_status, outcomes)),
     ]
-    for o in outcomes:
-        status = o.status + (f": {o.detail}" if o.detail else "")
-        took = f"{o.seconds:,.0f} s" if o.seconds else "–"
-        lines.append(f"| `bench/{o.script}.py` | {o.about} | {status} | {took} | {len(o.figures)} |")
-    lines += ["", "### Aims (issue 8)", "", *aim_rows(figures)]
-    lines += ["", "### Every figure", ""]
-    lines += figure_rows(figures) if figures else ["No figures in this run."]
-    lines += ["", "### Cost curve", "", *curve_rows(figures)]
     lines += [
         "",
-        (
-            "Medians over each script's runs with [min–max]; a ratio is the figure's median over its "
-            "baseline's, both measured in the same run. Details, method and analysis: each script's own "
-            "section below."
-        ),
+        "Aims: a ratio is a figure's median over its baseline's, both measured in the same run.",
+        "",
     ]
+    lines += aim_rows(figures, quick=quick)
+    if quick:
+        stated = ", ".join(a.text for a in AIMS if a.at is not None)
+        lines += ["", f"Stated at sizes only full mode measures: {stated}."]
+    lines += ["", "Every figure with its spread, method and command: each script's section below."]
     return "\n".join(lines)
+
+
+def place_summaries(path: Path = RESULTS) -> None:
+    """Both summaries' markers at the top of the results file: quick mode's, then full mode's."""
+    place_section_first(SECTION, path=path)
+    text = path.read_text()
+    if f"<!-- bench:{SECTION_FULL}:start -->" not in text:
+        end = f"<!-- bench:{SECTION}:end -->"
+        full = f"<!-- bench:{SECTION_FULL}:start -->\n<!-- bench:{SECTION_FULL}:end -->"
+        path.write_text(text.replace(end, f"{end}\n\n{full}", 1))
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -456,17 +455,20 @@ def main(argv: list[str] | None = None) -> int:
             saved = json.loads(Path(args.saved).read_text())
             outcomes = [Outcome(**o) for o in saved["outcomes"]]
             quick, load, started = bool(saved["quick"]), tuple(saved["load"]), str(saved["started"])
+            context: dict[str, str] = dict(saved.get("context") or run_context())  # older runs: none saved
         except (OSError, ValueError, KeyError, TypeError) as exc:
             print(f"error: {args.saved}: not a saved run ({exc})", file=sys.stderr)
             return 2
         if args.only is not None:  # run these again, in the saved run's mode, and replace their results
             again = {s: run_script(s, about[s], quick=quick, env=env) for s in args.scripts}
             outcomes = [again.pop(o.script, o) for o in outcomes] + list(again.values())
+            context = run_context()
     else:
         started, quick = run_context()["date"], args.quick
         load_before = os.getloadavg()[0]
         outcomes = [run_script(s, about[s], quick=quick, env=env) for s in args.scripts]
         load = (load_before, os.getloadavg()[0])
+        context = run_context()
     if not args.saved or args.only is not None:
         LAST_RUN.write_text(
             json.dumps(
@@ -474,18 +476,28 @@ def main(argv: list[str] | None = None) -> int:
                     "quick": quick,
                     "load": load,
                     "started": started,
+                    "context": context,
                     "outcomes": [o.__dict__ for o in outcomes],
                 },
                 indent=1,
             )
         )
-    text = summary(outcomes, quick=quick, load=(float(load[0]), float(load[1])), started=started)
+    text = summary(
+        outcomes, quick=quick, load=(float(load[0]), float(load[1])), started=started, context=context
+    )
     print("\n" + text)
     if not args.no_record:
         with exclusive_run():  # the scripts write the same file; wait for any other run
-            place_section_first(SECTION)
-            record(SECTION, text)
+            place_summaries()
+            record(SECTION if quick else SECTION_FULL, text)
         print("\nsummary recorded at the top of bench/RESULTS.md")
+        length = len(RESULTS.read_text().splitlines())
+        if length > MAX_LINES:
+            print(
+                f"warning: bench/RESULTS.md has {length} lines, over {MAX_LINES} "
+                "(tests/unit/test_bench_results.py): shorten its notes",
+                file=sys.stderr,
+            )
     failed = [o.script for o in outcomes if o.status == "failed"]
     if failed:
         print(f"failed: {', '.join(failed)}", file=sys.stderr)

@@ -478,11 +478,12 @@ def main(argv: list[str] | None = None) -> int:
     with exclusive_run():
         results = [run_backend(backend, args, catalog) for backend in backends]
         publish(
-            "spiff-quick" if args.quick else "spiff",
+            "spiff",
             report(results, args),
             figures=figures(results),
             json_path=args.json,
             no_record=args.no_record,
+            quick=args.quick,
         )
     return 0
 

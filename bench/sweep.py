@@ -3,8 +3,9 @@
     python bench/sweep.py [--sizes 10000,100000,1000000] [--backend sqlite|postgres|both]
                           [--runs 3] [--messages 1000] [--quick] [--json PATH] [--no-record]
 
---quick: 10k and 100k cases, 100 messages, 2 runs (two to four minutes); recorded in the section
-``sweep-quick`` of bench/RESULTS.md instead of ``sweep``. --json PATH: also write the figures
+--quick: 10k and 100k cases, 100 messages, 2 runs (two to four minutes). The whole report is
+printed; the figures, compact, replace the section ``sweep`` of bench/RESULTS.md (the latest
+run). --json PATH: also write the figures
 as a JSON list (the bench/run.py suite contract: ``bench``, ``name``, ``backend``, ``cases``,
 ``unit``, ``median``, ``spread``, ``runs``, ``baseline``, ``ratio``).
 
@@ -60,6 +61,8 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+from pathways.store.core import ATTEMPT, CASE, ENTRY, JOB, NOTICE, PROJECT
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sqlalchemy import delete, func, insert, select, update
@@ -71,7 +74,7 @@ from common import (
     figure,
     fresh_database,
     median,
-    record,
+    record_run,
     run_context,
     server_settings,
     write_figures,
@@ -80,15 +83,6 @@ from pathways.bootstrap import App, Clock
 from pathways.services.people import directory
 from pathways.services.tx import write
 from pathways.settings import load_settings
-from pathways.store.delivery import DeliveryAttempt
-from pathways.store.tables import Case, Notice, OutboxJob, Project, StageEntry
-
-CASE = Case.__table__  # type: ignore[attr-defined]
-ENTRY = StageEntry.__table__  # type: ignore[attr-defined]
-NOTICE = Notice.__table__  # type: ignore[attr-defined]
-PROJECT = Project.__table__  # type: ignore[attr-defined]
-JOB = OutboxJob.__table__  # type: ignore[attr-defined]
-ATTEMPT = DeliveryAttempt.__table__  # type: ignore[attr-defined]
 
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/pathways_bench_sweep"
 NOW = datetime(2026, 9, 1, 7, 30, tzinfo=UTC)  # 09:30 in Paris
@@ -609,7 +603,7 @@ def main() -> None:
     if args.json is not None:
         write_figures(args.json, figures(sweeps, dispatches))
     if not args.no_record:
-        record("sweep-quick" if args.quick else "sweep", text)
+        record_run("sweep", figures(sweeps, dispatches), quick=args.quick, context=context)
 
 
 if __name__ == "__main__":

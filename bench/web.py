@@ -1,5 +1,5 @@
 """Latency of the web app under load: the API's case list and decisions, and the officers' pages
-(case list, search, due list), 50 concurrent clients.
+(case list, search, due list, a case, a project), 50 concurrent clients.
 
     PYTHONPATH=src python bench/web.py [--cases 100000] [--clients 50] [--requests 3000] [--runs 3]
                         [--think 1.0] [--officer-requests 1500] [--page-requests 1800] [--pages-only]
@@ -7,9 +7,9 @@
                         [--json PATH] [--no-record]
 
 --quick: 10,000 cases, 600 requests a saturated phase and 300 at think time, SQLite only unless
---backend (about a minute). Results go to bench/RESULTS.md, section ``web`` (``web-quick`` with
---quick; ``-pages`` appended with --pages-only, then ``-sqlite`` or ``-postgres`` when one
-backend is run alone).
+--backend (about a minute). The whole report is printed; the figures, compact, replace the
+sections of bench/RESULTS.md of the latest run: ``web_pages`` (the pages) and ``web`` (the
+API; not with --pages-only).
 --json PATH: also write the figures as a JSON list (the bench/run.py suite contract, see
 :func:`figures_of`).
 
@@ -42,7 +42,9 @@ backend is run alone).
      the officer's session cookie, the kinds of web_pages.PAGES in turn (their own case list,
      the organisation's open cases by deadline, by project, overdue, a far page, searches by an
      owner's surname, a project's name, a reference, a SIRET with spaces and a common word, the
-     due list); p99 of each page. ``--pages-only`` runs this scenario alone.
+     due list, a case page, a project page); p99 of each page. ``--pages-only`` runs this
+     scenario alone. ``--config-dir``: the pathways and templates the server reads (default
+     config/).
 
 The load generator is asyncio streams writing prepared HTTP/1.1 requests (~0.1-0.2 ms of CPU a
 request, measured and reported): it shares the machine's cores with the server, and httpx cost
@@ -68,6 +70,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from pathways.store.core import CASE, ENTRY, PERSON, PROJECT
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import httpx
@@ -81,15 +85,13 @@ from common import (
     fresh_database,
     median,
     percentile,
-    record,
+    record_run,
     run_context,
     server_settings,
     write_figures,
 )
 from pathways.bootstrap import App, Clock
-from pathways.services.casework.lookup import CASE, ENTRY, PROJECT
 from pathways.services.people import accounts, directory
-from pathways.services.people.directory import PERSON
 from pathways.services.tx import write
 from pathways.settings import Settings
 from pathways.store.db import Store
@@ -205,13 +207,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+def start_server(url: str, port: int, workers: int, config_dir: Path) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "PATHWAYS_DATABASE_URL": url,
         "PATHWAYS_SECRET_KEY": SECRET,
         "PATHWAYS_ENVIRONMENT": "test",
-        "PATHWAYS_CONFIG_DIR": str(ROOT / "config"),
+        "PATHWAYS_CONFIG_DIR": str(config_dir),
         "PATHWAYS_BASE_URL": f"http://{HOST}:{port}",
     }
     command = [
@@ -492,7 +494,7 @@ def measure(url: str, backend: str, args: argparse.Namespace) -> Measured:
     """Load the database, start the server, run both scenarios `args.runs` times."""
     db = fresh_database(backend, postgres_url=args.postgres_url)
     app = App(
-        settings=Settings(secret_key=SECRET, environment="test", config_dir=ROOT / "config"),
+        settings=Settings(secret_key=SECRET, environment="test", config_dir=args.config_dir),
         store=db.store,
         clock=Clock(),
     )
@@ -512,7 +514,7 @@ def measure(url: str, backend: str, args: argparse.Namespace) -> Measured:
         return [next(posts) for _ in range(n)]
 
     port = free_port()
-    server = start_server(url if backend == "postgres" else db.url, port, args.workers)
+    server = start_server(url if backend == "postgres" else db.url, port, args.workers, args.config_dir)
     meter = CpuMeter(server.pid, database_user(db.store))
     cookie = web_pages.login_cookie(f"http://{HOST}:{port}", "o0@example.org", web_pages.SECRET_PASSWORD)
 
@@ -827,6 +829,12 @@ def main() -> None:
         "--pages-only", action="store_true", help="only the pages at think time (no API scenarios)"
     )
     parser.add_argument("--no-record", action="store_true")
+    parser.add_argument(
+        "--config-dir",
+        type=Path,
+        default=ROOT / "config",
+        help="the pathways and templates (default config/)",
+    )
     args = parser.parse_args()
     if args.think <= 0:
         parser.error("--think must be positive (the saturated scenario has none)")
@@ -862,10 +870,11 @@ def main() -> None:
 
 {chr(10).join(sections)}"""
     print(body_md)
-    if not args.no_record:
-        # One section per backend run alone (web-sqlite, web-postgres), one for both (web).
-        name = ("web-quick" if args.quick else "web") + ("-pages" if args.pages_only else "")
-        record(name if backend == "both" else f"{name}-{backend}", body_md)
+    if not args.no_record:  # the pages in their section, the API in its own (not in a pages-only run)
+        pages = [f for f in figures if str(f["name"]).startswith("page ")]
+        record_run("web_pages", pages, quick=args.quick, context=context)
+        if not args.pages_only:
+            record_run("web", [f for f in figures if f not in pages], quick=args.quick, context=context)
     if args.json:
         write_figures(args.json, figures)
         print(f"figures written to {args.json}")

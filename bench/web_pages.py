@@ -1,4 +1,5 @@
-"""bench/web.py's officers at work on the web pages: the case list, its search, and the due list.
+"""bench/web.py's officers at work on the web pages: the case list, its search, the due list, a case
+and a project.
 
 What the load adds for them: a project owner for each project (a person with a generated,
 accented name: about 100 people share a surname at 100,000 owners, as in a real directory),
@@ -57,6 +58,8 @@ PAGES = {
     "q_siret": "search: a SIRET with spaces (?q=)",
     "q_broad": "search: a word of 1 project in 12 (?q=)",
     "due": "due this week (GET /due)",
+    "case": "a case page (GET /cases/{ref})",
+    "project": "a project page (GET /projects/{id})",
 }
 
 
@@ -134,5 +137,10 @@ def page_paths(cases: int, n: int, seed: int = 7) -> list[tuple[str, str]]:
             "q_siret": " ".join((siret(i)[:3], siret(i)[3:6], siret(i)[6:9], siret(i)[9:])),
             "q_broad": _plain(KINDS[i % len(KINDS)].split()[0]),
         }.get(kind)
-        out.append((kind, fixed[kind] if typed is None else "/cases?" + urlencode({"q": typed})))
+        if kind == "case":
+            out.append((kind, f"/cases/DIAG-2026-{i:06d}"))
+        elif kind == "project":
+            out.append((kind, f"/projects/{i}"))
+        else:
+            out.append((kind, fixed[kind] if typed is None else "/cases?" + urlencode({"q": typed})))
     return out

@@ -5,16 +5,17 @@ services, each decision dated; the year a value counts in is the year of its dec
 
 DLA (organisation A)
     P1 Recyclerie (SCIC, sector 38.32Z): diagnosis intake "relevant" on 2026-03-02, 5 salaried
-       jobs; ongoing support: consultant chosen 2025-12-15 with a budget of 4 000, missions done
-       2026-01-20 with 3 consultant-days.
+       jobs, sector of activity "environment"; ongoing support: consultant chosen 2025-12-15 with
+       a budget of 4 000, missions done 2026-01-20 with 3 consultant-days, theme "governance".
     P2 Épicerie (association, 47.11B): diagnosis intake "relevant" on 2025-11-10, 7 salaried
-       jobs; ongoing support: consultant chosen 2026-02-03 with a budget of 8 500, missions done
-       2026-04-01 with 4.5 consultant-days, follow-up closed 2026-06-01: 2 jobs created, 6 kept.
-    P3 Garage (association, no sector): consulting mission planned 2026-03-10, done 2026-05-20
-       with 2.5 consultant-days.
+       jobs, no sector of activity recorded; ongoing support: consultant chosen 2026-02-03 with a
+       budget of 8 500, missions done 2026-04-01 with 4.5 consultant-days, no theme recorded,
+       follow-up closed 2026-06-01: 2 jobs created, 6 kept.
+    P3 Garage (association, no sector): consulting mission planned 2026-03-10 with the theme
+       "governance", done 2026-05-20 with 2.5 consultant-days.
 DLA (organisation B)
-    PB Repair café (association, 38.32Z): intake "relevant" 2026-03-03 with 11 salaried jobs;
-       consultant chosen 2026-03-05 with a budget of 99 999.
+    PB Repair café (association, 38.32Z): intake "relevant" 2026-03-03 with 11 salaried jobs,
+       sector of activity "environment"; consultant chosen 2026-03-05 with a budget of 99 999.
 
 TSF (organisation A; resource people Rosa and Yann)
     T1 Rosa, closed 2026-04-10: 2 days, 900 claimed       T2 Rosa, closed 2026-09-10: 1.5 days, 675
@@ -70,9 +71,11 @@ class Funders:
     beta_manager: int
 
 
-def _intake(app: App, project: int, officer: int, day: str, jobs: int, form: str) -> None:
+def _intake(app: App, project: int, officer: int, day: str, jobs: int, form: str, sector: str = "") -> None:
     case = open_case(app, project, officer, "diagnosis", at=at(day))
     values = {"met_on": day, "legal_form": form, "salaried_jobs": str(jobs), "request": "Consolider"}
+    if sector:
+        values["activity_sector"] = sector
     decide(app, case["ref"], "relevant", values, by=officer, at=at(day))
 
 
@@ -85,6 +88,8 @@ def _support(app: App, project: int, officer: int, consultant: int, steps: dict[
     if "done" in steps:
         day, days = steps["done"]
         done = {"missions": "Étude de marché", "consultant_days": days, "reports": "Rapport"}
+        if "theme" in steps:
+            done["mission_theme"] = steps["theme"]
         decide(app, ref, "done", done, by=officer, at=at(day))
     if "closed" in steps:
         day, created, kept = steps["closed"]
@@ -141,8 +146,14 @@ def build(app: App) -> Funders:
     p3 = _project(app, alpha, "Garage", "association", None)
     pb = _project(app, beta, "Repair café", "association", "38.32Z")
 
-    _intake(app, p1, officer, "2026-03-02", 5, "scic")
-    _support(app, p1, officer, consultant, {"chosen": ("2025-12-15", "4000"), "done": ("2026-01-20", "3")})
+    _intake(app, p1, officer, "2026-03-02", 5, "scic", "environment")
+    _support(
+        app,
+        p1,
+        officer,
+        consultant,
+        {"chosen": ("2025-12-15", "4000"), "done": ("2026-01-20", "3"), "theme": "governance"},
+    )
     _intake(app, p2, officer, "2025-11-10", 7, "association")
     _support(
         app,
@@ -157,10 +168,11 @@ def build(app: App) -> Funders:
         "planned_days": "3",
         "window_start": "2026-04-01",
         "window_end": "2026-06-30",
+        "mission_theme": "governance",
     }
     decide(app, mission, "planned", window, by=officer, at=at("2026-03-10"))
     decide(app, mission, "done", {"days_delivered": "2.5", "report": "Fait"}, by=officer, at=at("2026-05-20"))
-    _intake(app, pb, b_officer, "2026-03-03", 11, "association")
+    _intake(app, pb, b_officer, "2026-03-03", 11, "association", "environment")
     _support(app, pb, b_officer, b_manager, {"chosen": ("2026-03-05", "99999")})
 
     _transfer(app, alpha, officer, rosa, "2026-04-10", "2", "900")

@@ -53,6 +53,29 @@ PROGRAMME_ROUTES: dict[str, list[tuple[str, str, dict[str, str]]]] = {
         ("data_collection", "collected", {"evidence": "Témoignages", "collected_on": "2026-07-03"}),
         ("analysis", "", {}),
     ],
+    "cooperation": [
+        (
+            "emergence",
+            "formalise",
+            {"purpose": "joint_bid", "shared_need": "Marchés publics", "agreement_due": "2026-08-01"},
+        ),
+        (
+            "formalisation",
+            "agreed",
+            {
+                "agreement": "convention",
+                "group_legal_form": "none",
+                "signed_on": "2026-07-02",
+                "first_action_due": "2026-09-01",
+            },
+        ),
+        (
+            "first_action",
+            "held",
+            {"action": "Offre commune", "held_on": "2026-07-03", "review_date": "2026-10-01"},
+        ),
+        ("review", "", {}),
+    ],
     "aces_support": [
         (
             "orientation",

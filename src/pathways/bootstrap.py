@@ -14,6 +14,8 @@ from pathways.store.db import Store
 
 if TYPE_CHECKING:
     from pathways.domain.loader import PathwayCatalog
+    from pathways.notify.port import Notifier
+    from pathways.services.casework.work import FollowUp
     from pathways.services.tx import Tx
 
 # An automatic step's implementation: runs the outbox job in the transaction, says what it did.
@@ -44,6 +46,7 @@ class App:
     store: Store
     clock: Clock = field(default_factory=Clock)
     steps: Mapping[str, StepRunner] | None = None  # None: casework.work.STEP_RUNNERS
+    notify: Notifier | None = None  # None: Apprise (pathways.notify.port.AppriseNotifier); a fake in tests
 
     @cached_property
     def step_runners(self) -> Mapping[str, StepRunner]:
@@ -63,9 +66,35 @@ class App:
     @cached_property
     def catalog(self) -> PathwayCatalog:
         """Every published pathway version (before any publication: the folder's files), checked once."""
-        from pathways.services.casework.definitions import catalog
+        from pathways.services.catalogue.definitions import catalog
 
         return catalog(self)
+
+    @cached_property
+    def notifier(self) -> Notifier:
+        """What sends a rendered message on a channel: Apprise, within the operator's allowed hosts."""
+        if self.notify is not None:
+            return self.notify
+        from pathways.notify.allowlist import parse_allow
+        from pathways.notify.port import AppriseNotifier
+
+        return AppriseNotifier(parse_allow(self.settings.channel_allow))
+
+    def after_commit(self, case_id: int, *, queued: bool = True) -> FollowUp:
+        """Carry out the work a committed change to case `case_id` queued (documents, hand-offs, steps).
+
+        Every entry point (pages, API, CLI) calls this once its transaction has committed (the
+        demo, replaying the past, runs the same follow-up inline whatever the executor).
+        With ``PATHWAYS_EXECUTOR=inline`` the work runs here, now, scoped as
+        :func:`pathways.services.casework.work.follow_up` says (that case and the cases it opens,
+        never another organisation's); with ``prefect`` nothing runs here: the relay asks Prefect
+        for the runs. ``queued=False`` (a decision that says it queued nothing) skips the look.
+        """
+        from pathways.services.casework.work import FollowUp, follow_up
+
+        if self.settings.executor != "inline":
+            return FollowUp(deferred=True)
+        return follow_up(self, case_id) if queued else FollowUp()
 
     @property
     def audit_key(self) -> bytes:

@@ -221,20 +221,27 @@ class Meanwhile:
     outcome: str
     at: datetime
     version: int  # the case's version it made
+    kind: str = "decision"  # or case_assigned (stage and outcome empty), case_migrated
+    officer: str | None = None  # case_assigned: who was given the case
+
+    def __str__(self) -> str:
+        by, at = self.by or "someone", f"{self.at:%Y-%m-%d %H:%M} UTC"
+        if self.kind == "case_assigned":
+            return f"{by} gave the case to {self.officer or 'someone'} on {at}"
+        if self.kind == "case_migrated":
+            return f"{by} moved the case to a new version of its pathway on {at}"
+        return f"{by} recorded '{self.outcome}' at {self.stage} on {at}"
 
 
 class DecidedMeanwhile(Conflict):
-    """The case moved on from the version a decision was made on; names the decisions since."""
+    """The case moved on from the version a form or command was made on; names each change since."""
 
     def __init__(self, ref: str, *, expected: int, now: int, meanwhile: tuple[Meanwhile, ...]) -> None:
         self.ref = ref
         self.expected = expected
         self.now = now
         self.meanwhile = meanwhile
-        who = "; ".join(
-            f"{m.by or 'someone'} recorded '{m.outcome}' at {m.stage} on {m.at:%Y-%m-%d %H:%M} UTC"
-            for m in meanwhile
-        )
+        who = "; ".join(str(m) for m in meanwhile)
         super().__init__(
             f"case {ref} changed since you read it (version {expected}, now {now})"
             + (f": {who}" if who else ""),

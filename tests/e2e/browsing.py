@@ -27,8 +27,8 @@ from pathways.demo import seed
 from pathways.services.people import accounts, ownerlinks
 from pathways.services.tx import write
 from pathways.settings import load_settings
+from pathways.store.core import CASE, MEMBER, PERSON, PROJECT
 from pathways.store.db import Store, init_database
-from pathways.store.tables import Case, Membership, Person, Project
 from pathways.web import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -122,7 +122,7 @@ def serving(app: App, port: int) -> Iterator[None]:
 
 def _open_case_with_owner(app: App, staff_handle: str) -> tuple[int, str, int, int]:
     """(case, ref, project, owner ids): an open case of the organisation, of a project with an owner."""
-    person, member, project, case = (t.__table__ for t in (Person, Membership, Project, Case))
+    person, member, project, case = PERSON, MEMBER, PROJECT, CASE
     with app.store.read() as conn:
         org = conn.execute(
             select(member.c.organisation_id)
@@ -148,7 +148,7 @@ def demo_site(home: Path) -> Iterator[DemoSite]:
     store = app.store
     seed.load(app)
     with app.store.read() as conn:
-        person = Person.__table__
+        person = PERSON
         ids = dict(conn.execute(select(person.c.handle, person.c.id)).all())
     with write(app) as tx:
         for lang, handles in STAFF.items():

@@ -25,12 +25,8 @@ from sqlalchemy import func, select
 from builders import INTAKE_RELEVANT, make_org, make_person, make_project, open_diagnosis
 from pathways.bootstrap import App, Clock
 from pathways.settings import load_settings
+from pathways.store.core import AUDIT, CASE, ENTRY
 from pathways.store.db import Store
-from pathways.store.tables import AuditEvent, Case, StageEntry
-
-CASE = Case.__table__  # type: ignore[attr-defined]
-ENTRY = StageEntry.__table__  # type: ignore[attr-defined]
-AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
 
 pytestmark = pytest.mark.e2e
 

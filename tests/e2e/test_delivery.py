@@ -44,9 +44,8 @@ from pathways.services.messaging.outbox import attempts_of, list_messages, retry
 from pathways.services.people import directory, ownerlinks
 from pathways.services.tx import write
 from pathways.settings import load_settings
+from pathways.store.core import ATTEMPT, JOB, PERSON
 from pathways.store.db import Store
-from pathways.store.delivery import DeliveryAttempt
-from pathways.store.tables import OutboxJob, Person
 
 pytestmark = pytest.mark.e2e
 
@@ -55,9 +54,6 @@ PARIS = ZoneInfo("Europe/Paris")
 T0 = datetime(2026, 7, 8, 8, 0, tzinfo=UTC)  # Wednesday 8 July 2026, 10:00 in Paris
 INTAKE_OWNER_REMINDER = datetime(2026, 7, 16, 7, 30, tzinfo=UTC)  # diagnosis intake: owner reminded 16 July
 EVERYTHING_DUE = datetime(2026, 8, 31, 7, 30, tzinfo=UTC)
-JOB = OutboxJob.__table__  # type: ignore[attr-defined]
-PERSON = Person.__table__  # type: ignore[attr-defined]
-ATTEMPT = DeliveryAttempt.__table__  # type: ignore[attr-defined]
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -32,12 +32,11 @@ from builders import make_org, make_person, make_project, open_diagnosis
 from pathways.bootstrap import App
 from pathways.services.people import accounts
 from pathways.services.tx import write
-from pathways.store.tables import Project
+from pathways.store.core import PROJECT
 
 pytestmark = pytest.mark.e2e
 
 sync_api = require_chromium()
-PROJECT = Project.__table__  # type: ignore[attr-defined]
 SAID = {
     "fr": (
         "2 champs à corriger",

@@ -30,7 +30,7 @@ from sqlalchemy import select
 
 from builders import open_diagnosis
 from pathways.services.people import ownerlinks
-from pathways.store.tables import Membership, Person, Project
+from pathways.store.core import MEMBER, PERSON, PROJECT
 
 pytestmark = pytest.mark.e2e
 
@@ -54,7 +54,7 @@ def _fresh_case(
     site: DemoSite, officer: str, *, owner_language: str | None = None
 ) -> tuple[str, int, int | None]:
     """(ref, id, owner id): a new diagnosis case of a project of the officer's organisation, at intake."""
-    person, member, project = Person.__table__, Membership.__table__, Project.__table__
+    person, member, project = PERSON, MEMBER, PROJECT
     with site.app.store.read() as conn:
         me, org = conn.execute(
             select(person.c.id, member.c.organisation_id)

@@ -52,9 +52,8 @@ from pathways.bootstrap import App
 from pathways.services.casework import opening
 from pathways.services.tx import write
 from pathways.settings import load_settings
+from pathways.store.core import ATTEMPT, DOC, JOB, PERSON
 from pathways.store.db import Store, init_database
-from pathways.store.delivery import DeliveryAttempt
-from pathways.store.tables import Document, OutboxJob, Person
 from reliability.ledger import full as full_reliability
 from reliability.ledger import record
 
@@ -62,10 +61,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-JOB = OutboxJob.__table__  # type: ignore[attr-defined]
-DOC = Document.__table__  # type: ignore[attr-defined]
-PERSON = Person.__table__  # type: ignore[attr-defined]
-ATTEMPT = DeliveryAttempt.__table__  # type: ignore[attr-defined]
 KILL_BATCH = 40  # case-steps in the run a worker dies in: enough for it to die half-way
 OUTAGE_SECONDS = 150 if full_reliability() else 3  # how long Prefect stays down (after the decisions)
 STALE_AFTER = 10  # seconds the surviving relay waits behind a run that stopped moving

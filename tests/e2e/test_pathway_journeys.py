@@ -275,7 +275,9 @@ def test_ongoing_support_runs_parallel_missions_loops_back_on_new_needs_and_foun
         founded = {"country": "fr", "siret": FOUNDED_SIRET, "founded_on": "2026-10-05"}
         assert home.decide(ref, "founded", founded, now="2026-10-06T10:00")["entered"] == "follow_up"
         again = home.decide(ref, "new_needs", FOLLOW_UP | {"new_needs": "Recruter"}, now="2026-10-20T10:00")
-        assert again["entered"] == "brief"
+        assert again["entered"] == "plan_update"  # back to the support plan, then a new brief
+        updated = home.decide(ref, "new_brief", {"plan_updated_on": "2026-10-20"}, now="2026-10-20T11:00")
+        assert updated["entered"] == "brief"
         brief = BRIEF | {"brief_sent_on": "2026-10-21", "consultant_answer_on": "2026-10-23"}
         home.decide(ref, "consultant_chosen", brief, now="2026-10-24T10:00")
         home.decide(ref, "done", MISSIONS, now="2026-11-10T10:00")
@@ -291,7 +293,8 @@ def test_ongoing_support_runs_parallel_missions_loops_back_on_new_needs_and_foun
             ("mission", "replan", "mission"),
             ("mission", "done_to_founding", "founding"),
             ("founding", "founded", "follow_up"),
-            ("follow_up", "new_needs", "brief"),
+            ("follow_up", "new_needs", "plan_update"),
+            ("plan_update", "new_brief", "brief"),
             ("brief", "consultant_chosen", "mission"),
             ("mission", "done", "follow_up"),
             ("follow_up", "closed", "completed"),
@@ -513,7 +516,7 @@ def test_swarming_spawns_one_new_project_per_carrier_and_reaches_each_end(home: 
     assert any(w["key"].startswith("spawn:") and w["status"] == "done" for w in selected["work"])
     children = home.show(ref)["children"]
     assert [(c["pathway"], c["stage"], c["status"]) for c in children] == [
-        ("ongoing_support", "brief", "open")
+        ("ongoing_support", "founding", "open")  # a local project lead's support is its founding
     ] * 2
     shown = [home.show(c["ref"]) for c in children]
     assert [(s["parent"], s["project"]["name"], s["project"]["phase"]) for s in shown] == [

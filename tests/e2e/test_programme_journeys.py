@@ -8,6 +8,8 @@ journey forks its database where its branches part, and the branches run side by
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -423,3 +425,20 @@ def test_a_walloon_agency_supports_a_creation_to_its_follow_up_and_gives_one_off
         == "consultancy_delivered"
     )
     assert project_row(home, EXISTING)[0] == "consolidation"  # one-off advice moves no phase
+
+    # The agency's yearly report to the Walloon Region, from these two cases.
+    report = home.ok(
+        "report", "funder", "aces", "--year", "2026", "--org", WALLOON, "--format", "csv", "--lang", "fr"
+    )
+    assert list(csv.reader(io.StringIO(report.out))) == [
+        ["Indicateur", "Détail", "Nombre", "Heures"],
+        # both projects were oriented in 2026: 2.5 + 1 hours
+        ["Projets accompagnés, par phase", "Information et orientation", "2", "3.50"],
+        ["Projets accompagnés, par phase", "Conseil et accompagnement à la création", "1", "30.00"],
+        ["Projets accompagnés, par phase", "Conseil ponctuel", "1", "8.00"],
+        ["Projets accompagnés, par phase", "Suivi post-création", "1", "6.00"],
+        ["Projets accompagnés, total", "", "2", "47.50"],  # 3.5 + 30 + 8 + 6
+        ["Entreprises créées", "", "1", ""],
+        ["Emplois créés", "", "2", ""],  # at the founding
+        ["Emplois au suivi post-création", "", "3", ""],
+    ]

@@ -86,7 +86,7 @@ class CharterHome(Home):
 
 def with_options(home: Home, tmp_path: Path, pathway: str, *options: str) -> CharterHome:
     """`home` with `pathway`'s file switching `options` on, published, as an organisation following a
-    charter would: new cases take the new version (3), open ones keep theirs unless migrated."""
+    charter would: new cases take the next version, open ones keep theirs unless migrated."""
     config = tmp_path / "config"
     shutil.copytree(ROOT / "config", config)
     path = config / "pathways" / f"{pathway}.yaml"
@@ -97,7 +97,10 @@ def with_options(home: Home, tmp_path: Path, pathway: str, *options: str) -> Cha
     path.write_text(text, encoding="utf-8")
     charter = CharterHome(home.folder, config)
     published = charter.ok("pathway", "publish", str(path), "--json").json()
-    assert [(p["pathway_id"], p["version"], p["status"]) for p in published] == [(pathway, 3, "changed")]
+    current = next(int(line.split(":")[1]) for line in text.splitlines() if line.startswith("version:"))
+    assert [(p["pathway_id"], p["version"], p["status"]) for p in published] == [
+        (pathway, current + 1, "changed")
+    ]
     return charter
 
 

@@ -28,7 +28,7 @@ from browsing import (
 )
 from sqlalchemy import select
 
-from pathways.store.tables import Case, Membership, Person, Project
+from pathways.store.core import CASE, MEMBER, PERSON, PROJECT
 
 pytestmark = pytest.mark.e2e
 sync_api = require_chromium()
@@ -58,7 +58,7 @@ def browser() -> Iterator[Any]:
 
 def target(site: DemoSite, lang: str) -> Target:
     """An open case of `lang`'s officer's organisation whose project has an owner (a SIRET if any)."""
-    person, member, project, case = (t.__table__ for t in (Person, Membership, Project, Case))
+    person, member, project, case = PERSON, MEMBER, PROJECT, CASE
     with site.app.store.read() as conn:
         org = conn.execute(
             select(member.c.organisation_id)

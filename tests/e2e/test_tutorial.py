@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from pathways.domain.loader import load_pathway_file, load_pathway_text
-from pathways.services.casework.definitions import digest_of
+from pathways.services.catalogue.definitions import digest_of
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]

@@ -214,9 +214,9 @@ def _intake_case(site: DemoSite, officer: str) -> str:
     """An open diagnosis case of the officer's at its first stage (intake)."""
     from sqlalchemy import select
 
-    from pathways.store.tables import Case, Person
+    from pathways.store.core import CASE, PERSON
 
-    case, person = Case.__table__, Person.__table__
+    case, person = CASE, PERSON
     with site.app.store.read() as conn:
         return str(
             conn.execute(

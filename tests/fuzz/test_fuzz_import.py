@@ -27,13 +27,13 @@ from import_data import PROJECT_HEADER, bce, siret
 from pathways.bootstrap import App
 from pathways.errors import InvalidInput
 from pathways.services.exchange import importing
-from pathways.store.tables import AuditEvent, Membership, Person, Project
+from pathways.store.core import AUDIT, MEMBER, PERSON, PROJECT
 
 TABLES = {
-    "projects": Project.__table__,  # type: ignore[attr-defined]
-    "people": Person.__table__,  # type: ignore[attr-defined]
-    "members": Membership.__table__,  # type: ignore[attr-defined]
-    "audit": AuditEvent.__table__,  # type: ignore[attr-defined]
+    "projects": PROJECT,
+    "people": PERSON,
+    "members": MEMBER,
+    "audit": AUDIT,
 }
 PEOPLE_HEADER = ("name", "org", "role", "email", "phone", "language", "channels", "topics")
 COLUMNS = {

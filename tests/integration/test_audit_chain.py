@@ -13,13 +13,13 @@ from sqlalchemy import Connection, delete, insert, select, text, update
 from pathways.store import audit, audit_verify
 from pathways.store.audit import GENESIS, append_event
 from pathways.store.audit_verify import VerifyReport, verify_chain
+from pathways.store.core import AUDIT as EVENTS
 from pathways.store.db import Store
-from pathways.store.tables import AuditEvent, AuditHead, Organisation
+from pathways.store.tables import AuditHead, Organisation
 from threads import on_threads
 
 KEY = b"audit-test-key-0123456789abcdef"
 T0 = datetime(2026, 2, 2, 8, 30, tzinfo=UTC)
-EVENTS = AuditEvent.__table__  # type: ignore[attr-defined]
 
 
 def add_organisation(store: Store, slug: str) -> int:

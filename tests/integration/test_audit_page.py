@@ -16,10 +16,9 @@ from builders import make_org, make_person, make_project, open_diagnosis
 from pathways.bootstrap import App
 from pathways.services.people import accounts
 from pathways.services.tx import write
-from pathways.store.tables import AuditEvent
+from pathways.store.core import AUDIT as EVENT
 from pathways.web import create_app
 
-EVENT = AuditEvent.__table__  # type: ignore[attr-defined]
 PASSWORD = "correct horse battery staple"
 JANUARY = 200  # events added on top of the fixture's own and June's 30: three pages
 

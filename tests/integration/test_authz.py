@@ -26,7 +26,8 @@ from pathways.services.messaging import failures
 from pathways.services.messaging.dispatch import dispatch
 from pathways.services.people import accounts, directory
 from pathways.services.tx import write
-from pathways.store.tables import AuditEvent, Case, Membership, OutboxJob, Project
+from pathways.store.core import AUDIT as EVENTS
+from pathways.store.core import CASE, JOB, MEMBER, PROJECT
 from pathways.web import create_app
 
 ROLES = ("officer", "manager", "admin", "auditor")
@@ -186,9 +187,7 @@ UNSCOPED = [  # no organisation in the request: the answer is about the caller's
 
 def _footprint(app: App, org: Org) -> dict[str, Any]:
     """Everything of an organisation an attack could change."""
-    case, audit = Case.__table__, AuditEvent.__table__  # type: ignore[attr-defined]
-    project, member = Project.__table__, Membership.__table__  # type: ignore[attr-defined]
-    job = OutboxJob.__table__  # type: ignore[attr-defined]
+    case, audit, project, member, job = CASE, EVENTS, PROJECT, MEMBER, JOB
     with app.store.read() as conn:
         return {
             "messages": conn.execute(
@@ -294,7 +293,5 @@ def test_pages_of_another_organisation_are_not_found_and_cannot_be_changed(app: 
         assert other_case["ref"] not in client.get("/cases?show=all&status=all").text
         assert client.get(f"/audit?case={other_case['ref']}").status_code in (403, 404)
     with app.store.read() as conn:
-        version = conn.execute(
-            select(Case.__table__.c.version).where(Case.__table__.c.ref == other_case["ref"])  # type: ignore[attr-defined]
-        ).scalar()
+        version = conn.execute(select(CASE.c.version).where(CASE.c.ref == other_case["ref"])).scalar()
     assert version == 1

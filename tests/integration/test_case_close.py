@@ -33,13 +33,8 @@ from pathways.services.casework.sweep import sweep
 from pathways.services.reporting import reports
 from pathways.services.tx import write
 from pathways.store.audit_verify import verify_chain
-from pathways.store.tables import AuditEvent, Case, Notice, OutboxJob, StageEntry
+from pathways.store.core import AUDIT, CASE, ENTRY, JOB, NOTICE
 
-CASE = Case.__table__  # type: ignore[attr-defined]
-ENTRY = StageEntry.__table__  # type: ignore[attr-defined]
-NOTICE = Notice.__table__  # type: ignore[attr-defined]
-AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
-JOB = OutboxJob.__table__  # type: ignore[attr-defined]
 REASON = "La structure se retire : changement de direction."
 
 

@@ -15,11 +15,9 @@ from builders import make_org, make_person, make_project, open_case, open_diagno
 from pathways.bootstrap import App
 from pathways.services.people import accounts
 from pathways.services.tx import write
-from pathways.store.tables import Case, Notice
+from pathways.store.core import CASE
 from pathways.web import create_app
 
-CASE = Case.__table__  # type: ignore[attr-defined]
-NOTICE = Notice.__table__  # type: ignore[attr-defined]
 PASSWORD = "correct horse battery staple"
 REASON = "La structure se retire du dispositif."
 

@@ -26,14 +26,8 @@ from pathways.errors import Conflict, FieldError, TransitionNotAllowed
 from pathways.services.casework import cases, queries, recording, work
 from pathways.services.casework.recording import values_digest
 from pathways.store.audit_verify import verify_chain
-from pathways.store.tables import AuditEvent, Case, Notice, OutboxJob, Project, StageEntry
+from pathways.store.core import AUDIT, CASE, ENTRY, JOB, NOTICE, PROJECT
 
-CASE = Case.__table__  # type: ignore[attr-defined]
-ENTRY = StageEntry.__table__  # type: ignore[attr-defined]
-NOTICE = Notice.__table__  # type: ignore[attr-defined]
-AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
-JOB = OutboxJob.__table__  # type: ignore[attr-defined]
-PROJECT = Project.__table__  # type: ignore[attr-defined]
 PARIS = ZoneInfo("Europe/Paris")
 
 

@@ -34,6 +34,7 @@ from pathways.services.people import directory, privacy
 from pathways.services.people.accounts import Principal
 from pathways.settings import load_settings
 from pathways.store.audit_verify import verify_chain
+from pathways.store.core import AUDIT
 from pathways.store.db import Store
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -351,11 +352,7 @@ def test_an_officer_gives_their_case_to_a_colleague_recorded_in_history_and_audi
     assert assigned.summary == "Camille Martin → Hugo Bernard"
     assert assigned.actor == "Camille Martin"
     with app.store.read() as conn:
-        events = (
-            conn.execute(select(timeline.AUDIT.c.payload).where(timeline.AUDIT.c.kind == "case_assigned"))
-            .scalars()
-            .all()
-        )
+        events = conn.execute(select(AUDIT.c.payload).where(AUDIT.c.kind == "case_assigned")).scalars().all()
     assert events == [
         {"officer": office.colleague.person_id, "previous": office.officer.person_id, "version": done.version}
     ]

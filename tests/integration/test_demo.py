@@ -14,13 +14,7 @@ from pathways.bootstrap import App
 from pathways.demo import seed as demo
 from pathways.domain import identifiers
 from pathways.services.people import resources
-from pathways.store.tables import Case, ImpactValue, OutboxJob, Person, Project
-
-CASE = Case.__table__  # type: ignore[attr-defined]
-PROJECT = Project.__table__  # type: ignore[attr-defined]
-PERSON = Person.__table__  # type: ignore[attr-defined]
-JOB = OutboxJob.__table__  # type: ignore[attr-defined]
-VALUE = ImpactValue.__table__  # type: ignore[attr-defined]
+from pathways.store.core import CASE, ENTRY, JOB, PERSON, PROJECT, VALUE
 
 pytestmark = pytest.mark.slow
 
@@ -104,3 +98,17 @@ def test_resource_persons_have_topics_and_one_reached_the_yearly_cap(loaded: App
 
 def test_the_demo_is_added_once(loaded: App) -> None:
     assert demo.load(loaded)["created"] is False
+
+
+def test_the_demo_closes_cases_through_exits_each_with_its_reason(loaded: App) -> None:
+    with loaded.store.read() as conn:
+        exited = conn.execute(
+            select(CASE.c.pathway_id, CASE.c.result, ENTRY.c.note)
+            .join(ENTRY, (ENTRY.c.case_id == CASE.c.id) & (ENTRY.c.outcome == CASE.c.result))
+            .where(CASE.c.result.in_(("withdrawn", "transfer_not_held")))
+        ).all()
+    assert {(pathway, result) for pathway, result, _ in exited} == {
+        ("ongoing_support", "withdrawn"),  # a local project lead of a replication
+        ("peer_transfer", "transfer_not_held"),
+    }
+    assert all(note and note.strip() for _, _, note in exited)

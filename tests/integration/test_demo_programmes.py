@@ -13,10 +13,8 @@ from sqlalchemy import select
 from builders import demo_loaded
 from pathways.bootstrap import App
 from pathways.services.reporting import cohorts
-from pathways.store.tables import Case, Project
+from pathways.store.core import CASE, PROJECT
 
-CASE = Case.__table__  # type: ignore[attr-defined]
-PROJECT = Project.__table__  # type: ignore[attr-defined]
 PROGRAMMES = ("fabrique", "incubation", "impact_evaluation", "aces_support")
 
 pytestmark = pytest.mark.slow
@@ -75,3 +73,22 @@ def test_the_fabriques_projects_are_carried_once_a_lead_is_found(loaded: App) ->
         owner is not None for stage, _, owner, _ in rows if stage in {"feasibility", "creation_support"}
     )
     assert sorted(handed) == ["incubation", "ongoing_support"]
+
+
+def test_the_dla_report_of_the_demo_counts_sectors_of_activity_and_mission_themes(loaded: App) -> None:
+    from pathways.services.reporting.funders import FunderQuery, funder_report
+
+    with loaded.store.read() as conn:
+        orgs = frozenset(conn.execute(select(CASE.c.organisation_id).distinct()).scalars())
+        year = loaded.clock.now().year  # the demo's decisions go back months: this year and the last
+        lines = [
+            line
+            for y in (year - 1, year)
+            for line in funder_report(conn, FunderQuery(kind="dla", year=y, orgs=orgs)).lines
+        ]
+    themes = {line.detail for line in lines if line.indicator == "missions_by_theme"}
+    sectors = {line.detail for line in lines if line.indicator == "structures_by_sector"}
+    assert len(themes - {""}) >= 3, themes
+    assert {"environment", "social_action", "culture"} <= sectors
+    ended = sum(line.count or 0 for line in lines if line.indicator == "missions")
+    assert sum(line.count or 0 for line in lines if line.indicator == "missions_by_theme") == ended

@@ -13,12 +13,8 @@ from sqlalchemy import select
 
 from builders import VALID_SIRET, make_org, make_person, make_project
 from pathways.bootstrap import App
-from pathways.store.tables import AuditEvent, Person, Project
+from pathways.store.core import AUDIT, PERSON, PROJECT
 from security.inprocess_cli import environment, run
-
-AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
-PERSON = Person.__table__  # type: ignore[attr-defined]
-PROJECT = Project.__table__  # type: ignore[attr-defined]
 
 
 @pytest.fixture

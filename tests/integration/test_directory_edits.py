@@ -22,12 +22,8 @@ from pathways.services.people.accounts import Principal
 from pathways.services.people.editing import ProjectUpdate, update_project
 from pathways.services.people.person_editing import PersonUpdate, update_person
 from pathways.store import audit_verify
-from pathways.store.tables import AuditEvent, DirectoryEdit, Person, Project
+from pathways.store.core import AUDIT, EDIT, PERSON, PROJECT
 
-AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
-EDIT = DirectoryEdit.__table__  # type: ignore[attr-defined]
-PERSON = Person.__table__  # type: ignore[attr-defined]
-PROJECT = Project.__table__  # type: ignore[attr-defined]
 VALID_BCE = "0417497106"
 
 

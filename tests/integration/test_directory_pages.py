@@ -19,13 +19,10 @@ from builders import VALID_SIRET, make_org, make_person, make_project, open_diag
 from pathways.bootstrap import App
 from pathways.services.people import accounts
 from pathways.services.tx import write
-from pathways.store.tables import AuditEvent, Person, Project
+from pathways.store.core import AUDIT, PERSON, PROJECT
 from pathways.web import create_app
 
 PASSWORD = "correct horse battery staple"
-AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
-PERSON = Person.__table__  # type: ignore[attr-defined]
-PROJECT = Project.__table__  # type: ignore[attr-defined]
 HOSTILE = "<script>alert('x')</script> Épicerie"
 
 

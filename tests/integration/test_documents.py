@@ -25,9 +25,7 @@ from pathways.domain.spec import LANGS
 from pathways.services.casework import documents, work
 from pathways.services.reporting import impact
 from pathways.services.tx import write
-from pathways.store.tables import AuditEvent
-
-AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
+from pathways.store.core import AUDIT, CASE
 
 WORDS: dict[str, dict[str, str]] = {
     "fr": {
@@ -216,9 +214,7 @@ def test_the_consulting_brief_of_a_handed_off_case_carries_the_diagnosis_it_foll
     work.run_pending(app)
     with app.store.read() as conn:
         child = conn.execute(
-            select(documents.CASE.c.ref).where(
-                documents.CASE.c.parent_id == documents.find_case(conn, ref)["id"]
-            )
+            select(CASE.c.ref).where(CASE.c.parent_id == documents.find_case(conn, ref)["id"])
         ).scalar_one()
 
     html = docs(app, child)["ongoing_support.brief"]

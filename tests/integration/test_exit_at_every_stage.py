@@ -16,11 +16,8 @@ from pathways.bootstrap import App
 from pathways.services.casework import closing, queries
 from pathways.services.tx import write
 from pathways.store.audit_verify import verify_chain
-from pathways.store.tables import AuditEvent, StageEntry
+from pathways.store.core import AUDIT, ENTRY
 from programme_routes import PROGRAMME_DETOURS, PROGRAMME_PHASES, PROGRAMME_ROUTES
-
-ENTRY = StageEntry.__table__  # type: ignore[attr-defined]
-AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
 
 # From the first stage, the decisions that reach each later stage, in order: (stage, outcome, values).
 # "{person}" stands for a person of the organisation (consultant, resource person).
@@ -53,7 +50,12 @@ ROUTES: dict[str, list[tuple[str, str, dict[str, str]]]] = {
             {"missions": "Étude de faisabilité", "consultant_days": "4", "reports": "Rapport"},
         ),
         ("founding", "founded", {"country": "fr", "siret": "40000001400011", "founded_on": "2026-07-06"}),
-        ("follow_up", "", {}),
+        (
+            "follow_up",
+            "new_needs",
+            {"jobs_created": "1", "jobs_kept": "2", "financial_health": "stable", "new_needs": "RH"},
+        ),
+        ("plan_update", "", {}),
     ],
     "consulting_mission": [
         (

@@ -28,12 +28,11 @@ from pathways.domain.extra_holidays import ExtraHoliday
 from pathways.errors import FieldError
 from pathways.services.people import org_holidays
 from pathways.services.tx import write
-from pathways.store.tables import AuditEvent
+from pathways.store.core import AUDIT as EVENTS
 from pathways.web import create_app
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 ROOT = Path(__file__).resolve().parents[2]
-EVENTS = AuditEvent.__table__  # type: ignore[attr-defined]
 FLEMISH_DAY = ExtraHoliday(7, 11, name="Feest van de Vlaamse Gemeenschap", source="PC 329 sector agreement")
 
 

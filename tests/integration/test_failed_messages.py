@@ -22,14 +22,12 @@ from pathways.services.messaging.dispatch import dispatch
 from pathways.services.messaging.lease import MAX_ATTEMPTS
 from pathways.services.people import accounts
 from pathways.services.tx import write
-from pathways.store.tables import AuditEvent, OutboxJob
+from pathways.store.core import AUDIT, JOB
 from pathways.web import create_app
 from pathways.web.i18n import texts
 
 PASSWORD = "correct horse battery staple"
 OWNER_REMINDER = datetime(2026, 7, 16, 7, 30, tzinfo=UTC)  # intake opened 8 July: owner reminded 16 July
-JOB = OutboxJob.__table__  # type: ignore[attr-defined]
-AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -38,13 +38,10 @@ from pathways.errors import PathwaysError
 from pathways.services.casework import relay, work
 from pathways.services.casework.relay import Backlog, Relay, RunPhase, RunRef
 from pathways.services.messaging import status
-from pathways.store.tables import Document, OutboxJob, Person
+from pathways.store.core import DOC, JOB, PERSON
 
 pytestmark = pytest.mark.slow
 
-JOB = OutboxJob.__table__  # type: ignore[attr-defined]
-DOC = Document.__table__  # type: ignore[attr-defined]
-PERSON = Person.__table__  # type: ignore[attr-defined]
 EVERYTHING_DUE = datetime(2026, 8, 31, 7, 30, tzinfo=UTC)
 
 
@@ -439,7 +436,7 @@ def test_the_backlog_sends_messages_to_the_dispatcher_and_retries_only_when_due(
     now = datetime.now(UTC)
     with app.store.write() as conn:
         conn.execute(
-            relay.JOB.insert().values(
+            JOB.insert().values(
                 key="msg:test",
                 kind="message",
                 payload={},

@@ -36,15 +36,18 @@ def test_dla_2026_of_one_organisation(app: App, funders: Funders) -> None:
         FunderLine("structures", "", 3),
         FunderLine("structures_by_legal_form", "association", 2),  # P2, P3
         FunderLine("structures_by_legal_form", "scic", 1),  # P1
-        FunderLine("structures_by_sector", "", 1),  # P3 has no sector
-        FunderLine("structures_by_sector", "38.32Z", 1),  # P1
-        FunderLine("structures_by_sector", "47.11B", 1),  # P2
+        FunderLine("structures_by_sector", "", 1),  # P3 has no sector at all
+        FunderLine("structures_by_sector", "47.11B", 1),  # P2: its intake recorded none, the directory's
+        FunderLine("structures_by_sector", "environment", 1),  # P1: recorded at its 2026 intake
         FunderLine("jobs_at_intake", "", 5),  # P1's intake; P2's was in 2025
         FunderLine("jobs_kept", "", 6),  # P2's follow-up
         FunderLine("jobs_created", "", 2),  # P2's follow-up
         # P1 (3 days, 2026-01-20) + P2 (4.5 days, 2026-04-01)
         FunderLine("missions", "ongoing_support", 2, days=D("7.50")),
         FunderLine("missions", "consulting_mission", 1, days=D("2.50")),  # P3
+        # the same three missions by theme: P1 (3 days) and P3 (2.5, theme of its planning)
+        FunderLine("missions_by_theme", "governance", 2, days=D("5.50")),
+        FunderLine("missions_by_theme", "", 1, days=D("4.50")),  # P2 recorded no theme
         # P2's 8 500 (2026-02-03); P1's 4 000 was chosen in 2025
         FunderLine("mission_budgets", "", 1, amount=D("8500.00")),
     ]
@@ -56,13 +59,14 @@ def test_dla_2025_counts_what_took_effect_in_2025(app: App, funders: Funders) ->
         FunderLine("structures", "", 2),
         FunderLine("structures_by_legal_form", "association", 1),  # P2
         FunderLine("structures_by_legal_form", "scic", 1),  # P1
-        FunderLine("structures_by_sector", "38.32Z", 1),
+        FunderLine("structures_by_sector", "38.32Z", 1),  # P1's sector was recorded in 2026 only
         FunderLine("structures_by_sector", "47.11B", 1),
         FunderLine("jobs_at_intake", "", 7),  # P2's intake
         FunderLine("jobs_kept", "", 0),
         FunderLine("jobs_created", "", 0),
         FunderLine("missions", "ongoing_support", 0, days=D("0.00")),
         FunderLine("missions", "consulting_mission", 0, days=D("0.00")),
+        # no mission ended in 2025: no line by theme
         FunderLine("mission_budgets", "", 1, amount=D("4000.00")),  # P1's
     ]
 
@@ -71,7 +75,8 @@ def test_dla_of_both_organisations_adds_the_other_one(app: App, funders: Funders
     lines = report(app, "dla", 2026, funders.alpha, funders.beta)
     assert lines[0] == FunderLine("structures", "", 4)  # P1 P2 P3 + PB
     assert FunderLine("structures_by_legal_form", "association", 3) in lines  # P2 P3 PB
-    assert FunderLine("structures_by_sector", "38.32Z", 2) in lines  # P1 PB
+    assert FunderLine("structures_by_sector", "environment", 2) in lines  # P1 PB, recorded at intake
+    assert not [line for line in lines if line.detail == "38.32Z"]  # their directory code gives way
     assert FunderLine("jobs_at_intake", "", 16) in lines  # 5 + PB's 11
     assert FunderLine("mission_budgets", "", 2, amount=D("108499.00")) in lines  # 8 500 + 99 999
 

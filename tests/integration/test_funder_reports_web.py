@@ -164,3 +164,20 @@ def test_an_officer_may_not_see_funders_reports(app: App, funders: Funders) -> N
         assert client.get("/reports/funder/dla?year=2026").status_code == 403
         assert client.get("/reports/funder/tsf?year=2026&format=csv").status_code == 403
         assert client.get(f"/reports/funder/dla?year=2026&org={funders.alpha}").status_code == 403
+
+
+def test_the_dla_sheet_names_sectors_and_mission_themes_in_the_readers_words(
+    app: App, funders: Funders, maud: TestClient
+) -> None:
+    got = maud.get(f"/reports/funder/dla?year=2026&org={funders.alpha}&format=csv")
+    assert got.status_code == 200
+    rows = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
+    sectors = [row[1:3] for row in rows if row[0] == "Structures accompagnées, par secteur"]
+    # P3 (no sector), P2 (the directory's NACE code), P1 (recorded at its intake, the pathway's label)
+    assert sectors == [
+        ["Non renseigné", "1"],
+        ["47.11B", "1"],
+        ["Environnement et transition écologique", "1"],
+    ]
+    themes = [row[1:4] for row in rows if row[0] == "Missions d'ingénierie terminées, par thème"]
+    assert themes == [["Gouvernance", "2", "5.50"], ["Non renseigné", "1", "4.50"]]  # P1 + P3; P2

@@ -27,12 +27,10 @@ from pathways.domain.spec import Phase
 from pathways.services.exchange import importing
 from pathways.services.people import accounts
 from pathways.services.tx import write
-from pathways.store.tables import AuditEvent, Project
+from pathways.store.core import AUDIT, PROJECT
 from pathways.web import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
-AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
-PROJECT = Project.__table__  # type: ignore[attr-defined]
 BCE = "0403170701"  # a valid Belgian enterprise number (mod 97)
 PASSWORD = "correct horse battery staple"
 

@@ -17,12 +17,7 @@ from pathways.cli import importing as importing_cli
 from pathways.errors import InvalidInput, PathwaysError
 from pathways.services.exchange import importing
 from pathways.store.audit_verify import verify_chain
-from pathways.store.tables import AuditEvent, Membership, Person, Project
-
-PROJECT = Project.__table__  # type: ignore[attr-defined]
-PERSON = Person.__table__  # type: ignore[attr-defined]
-MEMBER = Membership.__table__  # type: ignore[attr-defined]
-AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
+from pathways.store.core import AUDIT, MEMBER, PERSON, PROJECT
 
 ROWS = 10_000
 BAD = {  # data row index -> the bad values

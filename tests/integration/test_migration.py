@@ -22,18 +22,14 @@ from builders import decide, make_org, make_person, make_project
 from pathways.bootstrap import App, Clock
 from pathways.cli import migrate as migrate_cli
 from pathways.errors import InvalidInput, PathwaysError
-from pathways.services.casework import migration, opening, work
+from pathways.services.casework import opening, work
+from pathways.services.catalogue import migration
 from pathways.services.tx import write
 from pathways.settings import load_settings
 from pathways.store.audit_verify import verify_chain
+from pathways.store.core import AUDIT, CASE, ENTRY, JOB, NOTICE
 from pathways.store.db import Store
-from pathways.store.tables import AuditEvent, Case, Notice, OutboxJob, StageEntry
 
-CASE = Case.__table__  # type: ignore[attr-defined]
-ENTRY = StageEntry.__table__  # type: ignore[attr-defined]
-NOTICE = Notice.__table__  # type: ignore[attr-defined]
-AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
-JOB = OutboxJob.__table__  # type: ignore[attr-defined]
 REPO_CONFIG = Path(__file__).resolve().parents[2] / "config"
 
 LABELS = "{fr: É, nl: N, en: E}"

@@ -33,12 +33,11 @@ from pathways.bootstrap import App
 from pathways.services.casework import attachments, queries
 from pathways.services.people import accounts, editing, ownerlinks
 from pathways.services.tx import write
-from pathways.store.tables import AuditEvent
+from pathways.store.core import AUDIT
 from pathways.web import create_app
 from security.inprocess_cli import run_cli
 
 PASSWORD = "correct horse battery staple"
-AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 

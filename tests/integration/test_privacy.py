@@ -25,14 +25,8 @@ from pathways.services.casework import outbox, work
 from pathways.services.casework.sweep import sweep
 from pathways.services.people import directory, privacy
 from pathways.services.tx import write
-from pathways.store.accounts import Account, ApiToken, LoginFailure
 from pathways.store.audit_verify import verify_chain
-from pathways.store.delivery import DeliveryAttempt
-from pathways.store.tables import AuditEvent, Person, Project
-
-PERSON = Person.__table__  # type: ignore[attr-defined]
-PROJECT = Project.__table__  # type: ignore[attr-defined]
-AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
+from pathways.store.core import ACCOUNT, ATTEMPT, AUDIT, FAILURE, PERSON, PROJECT, TOKEN
 
 NAME = "Zoé L'Hermite-Dubois"
 EMAIL = "zoe.hermite@example.org"
@@ -109,7 +103,7 @@ def world(app: App) -> dict[str, Any]:
             {"e": f"mailto: 550 no mailbox {EMAIL}", "id": job},
         )
         tx.conn.execute(
-            insert(DeliveryAttempt.__table__),  # type: ignore[attr-defined]
+            insert(ATTEMPT),
             [
                 {"job_id": job, "attempt": 1, "channel": channel_id(url), "outcome": "failed",
                  "reason": f"could not deliver to {url}", "started_at": tx.at, "finished_at": tx.at}
@@ -117,16 +111,16 @@ def world(app: App) -> dict[str, Any]:
             ],
         )  # fmt: skip
         account = tx.insert(
-            Account.__table__,  # type: ignore[attr-defined]
+            ACCOUNT,
             person_id=owner, password_hash="$argon2id$stub", language="fr", active=True,
             session_key="0123456789abcdef", created_at=tx.at,
         )  # fmt: skip
         tx.insert(
-            ApiToken.__table__,  # type: ignore[attr-defined]
+            TOKEN,
             account_id=account, name="tableur", prefix="pw_abc", token_hash="f" * 64, created_at=tx.at,
         )  # fmt: skip
         # A failed login names the account, never the typed e-mail: nothing there to scrub.
-        tx.insert(LoginFailure.__table__, subject=f"account:{account}", client="203.0.113.7", at=tx.at)  # type: ignore[attr-defined]
+        tx.insert(FAILURE, subject=f"account:{account}", client="203.0.113.7", at=tx.at)
     return {"org": org, "officer": officer, "owner": owner, "project": project, "case": case, "job": job}
 
 
@@ -176,8 +170,8 @@ def test_after_erasure_no_table_holds_the_name_email_phone_or_channels(
         person = conn.execute(select(PERSON).where(PERSON.c.id == owner)).mappings().one()
         project = conn.execute(select(PROJECT.c.name).where(PROJECT.c.id == world["project"])).scalar_one()
         event = conn.execute(select(AUDIT).where(AUDIT.c.kind == "person_erased")).mappings().one()
-        account = conn.execute(select(Account.__table__)).mappings().one()  # type: ignore[attr-defined]
-        token = conn.execute(select(ApiToken.__table__)).mappings().one()  # type: ignore[attr-defined]
+        account = conn.execute(select(ACCOUNT)).mappings().one()
+        token = conn.execute(select(TOKEN)).mappings().one()
         reports = verify_chain(conn, key=app.audit_key)
     assert (person["name"], person["handle"], person["email"], person["phone"]) == (
         f"erased-{owner}", f"erased-{owner}", None, None,

@@ -17,11 +17,7 @@ from pathways.services.casework import work
 from pathways.services.casework.facts import DbFacts
 from pathways.services.reporting import cohorts, impact
 from pathways.services.tx import write
-from pathways.store.tables import AuditEvent, OutboxJob, Project
-
-AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
-JOB = OutboxJob.__table__  # type: ignore[attr-defined]
-PROJECT = Project.__table__  # type: ignore[attr-defined]
+from pathways.store.core import AUDIT, JOB, PROJECT
 
 NEED = {"need": "Mobilité des aîné·es", "raised_by": "residents"}
 STUDY = {

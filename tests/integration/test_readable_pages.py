@@ -29,14 +29,13 @@ from pathways.bootstrap import App, Clock
 from pathways.demo import seed as demo
 from pathways.domain.loader import PathwayCatalog, load_pathway_dir
 from pathways.domain.spec import FieldSpec, FieldType
-from pathways.services.casework.lookup import CASE, PROJECT
 from pathways.services.people import accounts, ownerlinks
-from pathways.services.people.directory import MEMBER, PERSON
 from pathways.services.tx import write
 from pathways.settings import load_settings
+from pathways.store.core import CASE, MEMBER, PERSON, PROJECT
 from pathways.store.db import Store
 from pathways.web import create_app
-from pathways.web.manager import CHARTS
+from pathways.web.manager.manager import CHARTS
 
 pytestmark = pytest.mark.slow
 

@@ -19,10 +19,8 @@ from pathways.services.casework.facts import DbFacts
 from pathways.services.people import directory, resources
 from pathways.services.reporting import impact
 from pathways.services.tx import write
-from pathways.store.tables import AuditEvent, Case
+from pathways.store.core import AUDIT, CASE
 
-AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
-CASE = Case.__table__  # type: ignore[attr-defined]
 REQUEST = {"beneficiary_role": "salaried_director", "network": "PTCE Lyon Sud", "reason": "Gouvernance"}
 
 
@@ -414,6 +412,7 @@ def test_a_mission_is_not_opened_twice_when_the_brief_comes_round_again(app: App
     decide(app, ref, "done", MISSION_DONE)
     decide(app, ref, "new_needs", {"jobs_created": "1", "jobs_kept": "3", "financial_health": "stable",
                                    "new_needs": "Recruter"})  # fmt: skip
+    decide(app, ref, "new_brief", {"plan_updated_on": "2026-07-08"})  # the support plan, then the brief
 
     decide(app, ref, "consultant_chosen", chosen)  # no new mission listed: the earlier list is recorded
     work.run_pending(app)
@@ -422,6 +421,7 @@ def test_a_mission_is_not_opened_twice_when_the_brief_comes_round_again(app: App
     decide(app, ref, "done", MISSION_DONE)
     decide(app, ref, "new_needs", {"jobs_created": "1", "jobs_kept": "3", "financial_health": "stable",
                                    "new_needs": "Recruter"})  # fmt: skip
+    decide(app, ref, "new_brief", {"plan_updated_on": "2026-07-08"})
     decide(app, ref, "consultant_chosen", chosen | {"parallel_missions": "Statuts;Recrutement"})
     work.run_pending(app)
     assert [c["data"]["_spawn"]["item"] for c in children(app, ref)] == ["Marché", "Statuts", "Recrutement"]

@@ -25,6 +25,7 @@ from sqlmodel import select as orm_select
 from pathways.errors import PathwaysError
 from pathways.store import audit
 from pathways.store import db as store_db
+from pathways.store.core import ORG as ORGANISATION
 from pathways.store.db import Store, init_database, latest_revision, table_metadata
 from pathways.store.search import is_search_object
 from pathways.store.tables import Case, Organisation, Person, Project
@@ -83,6 +84,9 @@ def test_partial_indexes_exist(store: Store) -> None:
         "ix_case_open_due": "status = 'open'",
         "ix_notice_pending_due": "status = 'pending'",
         "ix_outbox_ready": "status = 'pending'",
+        "ix_case_parent": "parent_id IS NOT NULL",  # migration 0016
+        "ix_case_open_org_due": "status = 'open'",
+        "ix_case_open_officer_due": "status = 'open'",
     }
     if store.dialect == "sqlite":
         query = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name LIKE 'ix_%'"
@@ -322,7 +326,7 @@ def test_sqlite_writers_queue_instead_of_failing(sqlite_store: Store) -> None:
         for _ in range(20):
             with sqlite_store.write() as conn:
                 name = conn.execute(select(Organisation.name)).scalar_one()
-                conn.execute(Organisation.__table__.update().values(name=name + suffix))  # type: ignore[attr-defined]
+                conn.execute(ORGANISATION.update().values(name=name + suffix))
 
     errors = on_threads(rename, [("a",), ("b",)])
     assert errors == []
@@ -439,7 +443,6 @@ def test_a_postgresql_url_without_driver_uses_psycopg() -> None:
 
 # --- PostgreSQL: psycopg's prepared statements, a lost connection ------------------------------
 
-ORGANISATION = Organisation.__table__  # type: ignore[attr-defined]
 _RENAME = (
     update(ORGANISATION).where(ORGANISATION.c.slug == bindparam("b_slug")).values(name=bindparam("b_name"))
 )

@@ -17,20 +17,17 @@ from typer.testing import CliRunner
 
 from pathways.bootstrap import App, Clock
 from pathways.domain.loader import PathwayCatalog, load_pathway_dir
-from pathways.services.casework import cases, lookup, opening, recording
+from pathways.services.casework import cases, opening, recording
 from pathways.services.casework.sweep import SweepResult, sweep
 from pathways.services.people import directory
 from pathways.services.tx import write
 from pathways.settings import load_settings
+from pathways.store.core import CASE, JOB, NOTICE, PERSON
 from pathways.store.db import Store
-from pathways.store.tables import Notice, OutboxJob, Person
 from threads import on_threads
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"
 PARIS = ZoneInfo("Europe/Paris")
-JOB = OutboxJob.__table__  # type: ignore[attr-defined]
-NOTICE = Notice.__table__  # type: ignore[attr-defined]
-PERSON = Person.__table__  # type: ignore[attr-defined]
 
 # A two-stage pathway with a loop (review -> draft), small enough to follow by hand.
 DRILL = """
@@ -131,9 +128,7 @@ def open_case(
         opened = opening.open_case(
             tx, app.catalog, project=project.id, pathway=pathway, officer=world["officer"]
         )
-        tx.conn.execute(
-            update(lookup.CASE).where(lookup.CASE.c.id == opened["id"]).values(resource_id=world["resource"])
-        )
+        tx.conn.execute(update(CASE).where(CASE.c.id == opened["id"]).values(resource_id=world["resource"]))
     return opened
 
 
@@ -241,7 +236,7 @@ def test_the_notices_of_a_closed_case_are_never_sent(app: App) -> None:
     world = people(app)
     opened = open_case(app, world)
     with write(app, at=paris(date(2026, 7, 9))) as tx:
-        tx.conn.execute(update(lookup.CASE).where(lookup.CASE.c.id == opened["id"]).values(status="closed"))
+        tx.conn.execute(update(CASE).where(CASE.c.id == opened["id"]).values(status="closed"))
 
     result = sweep(app, now=paris(date(2026, 8, 31)))
 

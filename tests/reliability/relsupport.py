@@ -38,14 +38,10 @@ from pathways.services.casework import opening, work
 from pathways.services.people import accounts, directory
 from pathways.services.tx import write
 from pathways.settings import load_settings
-from pathways.store.accounts import Account
+from pathways.store.core import ACCOUNT, AUDIT, CASE
 from pathways.store.db import Store
-from pathways.store.tables import AuditEvent, Case
 
 ROOT = Path(__file__).resolve().parents[2]
-CASE = Case.__table__  # type: ignore[attr-defined]
-ACCOUNT = Account.__table__  # type: ignore[attr-defined]
-AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
 OPENED_AT = datetime(2026, 7, 8, 8, 0, tzinfo=UTC)  # Wednesday 8 July 2026, 10:00 in Paris
 INTAKE_RELEVANT = {
     "met_on": "2026-07-08",

@@ -42,12 +42,11 @@ from pathways.services.messaging import status
 from pathways.services.messaging.dispatch import WORKERS, dispatch
 from pathways.services.messaging.lease import LEASE, MAX_ATTEMPTS
 from pathways.services.messaging.outbox import attempts_of
+from pathways.store.core import JOB
 from pathways.store.db import Store
-from pathways.store.tables import OutboxJob
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.slow]
 
-JOB = OutboxJob.__table__  # type: ignore[attr-defined]
 REMINDER_DUE = "2026-07-16T12:00:00+00:00"  # each owner's intake_documents reminder is due (not yet others)
 
 

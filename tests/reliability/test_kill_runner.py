@@ -38,14 +38,12 @@ from sqlalchemy import select
 from pathways.bootstrap import App
 from pathways.services.casework import work
 from pathways.services.messaging import status
+from pathways.store.core import CASE, JOB
+from pathways.store.core import DOC as DOCUMENT
 from pathways.store.db import Store
-from pathways.store.tables import Case, Document, OutboxJob
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.slow, full_only]
 
-DOCUMENT = Document.__table__  # type: ignore[attr-defined]
-JOB = OutboxJob.__table__  # type: ignore[attr-defined]
-CASE = Case.__table__  # type: ignore[attr-defined]
 AT_ONCE = 3
 
 

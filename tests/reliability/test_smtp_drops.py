@@ -24,12 +24,11 @@ from loopback import loopback_channels
 from pathways.services.casework.sweep import sweep
 from pathways.services.messaging.dispatch import dispatch
 from pathways.services.messaging.outbox import attempts_of
+from pathways.store.core import JOB
 from pathways.store.db import Store
-from pathways.store.tables import OutboxJob
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-JOB = OutboxJob.__table__  # type: ignore[attr-defined]
 REMINDER_DUE = datetime(2026, 7, 16, 12, 0, tzinfo=UTC)
 
 

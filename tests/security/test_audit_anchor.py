@@ -38,13 +38,12 @@ from pathways.bootstrap import App
 from pathways.errors import InvalidInput
 from pathways.services.audit import anchoring, auditing
 from pathways.store.audit import append_event
-from pathways.store.tables import AuditEvent
+from pathways.store.core import AUDIT as EVENTS
 from security.attack import attacked
 
 pytestmark = pytest.mark.e2e  # starts real `pathways` processes
 
 ROOT = Path(__file__).resolve().parents[2]
-EVENTS = AuditEvent.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)

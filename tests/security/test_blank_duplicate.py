@@ -22,17 +22,12 @@ from pathways.errors import FieldError
 from pathways.services.exchange import importing
 from pathways.services.people import accounts, directory
 from pathways.services.tx import write
-from pathways.store.tables import Case, Membership, Organisation, Person, Project
+from pathways.store.core import CASE, MEMBER, ORG, PERSON, PROJECT
 from pathways.web import create_app
 from security.attack import attacked
 from security.inprocess_cli import run_cli
 
 PASSWORD = "correct horse battery staple"
-ORG = Organisation.__table__  # type: ignore[attr-defined]
-PERSON = Person.__table__  # type: ignore[attr-defined]
-MEMBER = Membership.__table__  # type: ignore[attr-defined]
-PROJECT = Project.__table__  # type: ignore[attr-defined]
-CASE = Case.__table__  # type: ignore[attr-defined]
 BLANKS = ("", "   ", "\t \u00a0")
 BCE = "0403.170.701"
 

@@ -37,14 +37,11 @@ from pathways.services.messaging.outbox import attempts_of, retry_message
 from pathways.services.people import accounts
 from pathways.services.tx import write
 from pathways.settings import load_settings
-from pathways.store.tables import Organisation, OutboxJob, Person
+from pathways.store.core import JOB, ORG, PERSON
 from pathways.web import create_app
 from security.attack import attacked
 
 ROOT = Path(__file__).resolve().parents[2]
-PERSON = Person.__table__  # type: ignore[attr-defined]
-ORG = Organisation.__table__  # type: ignore[attr-defined]
-JOB = OutboxJob.__table__  # type: ignore[attr-defined]
 OWNER_REMINDER = datetime(2026, 7, 16, 7, 30, tzinfo=UTC)  # intake opened 8 July: owner reminded 16 July
 
 # Each channel, and what the refusal names (the host as written, never a user or password).

@@ -41,15 +41,12 @@ from pathways.errors import Conflict
 from pathways.services.casework import cases, timeline
 from pathways.services.people import accounts
 from pathways.services.tx import write
-from pathways.store.tables import AuditEvent, Case, StageEntry
+from pathways.store.core import AUDIT, CASE
 from pathways.web import create_app
 from security.attack import attacked
 from security.webdesk import csrf_of
 from threads import on_threads
 
-CASE = Case.__table__  # type: ignore[attr-defined]
-ENTRY = StageEntry.__table__  # type: ignore[attr-defined]
-AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
 PASSWORD = "correct horse battery staple"
 REVISE = {"revision_reason": "Chiffrer les actions"}
 

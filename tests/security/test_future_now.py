@@ -20,13 +20,11 @@ from builders import INTAKE_RELEVANT, make_org, make_person, make_project, open_
 from pathways.bootstrap import App
 from pathways.errors import InvalidInput
 from pathways.services.casework.sweep import sweep
+from pathways.store.core import CASE, NOTICE
 from pathways.store.db import table_metadata
-from pathways.store.tables import Case, Notice
 from security.attack import attacked
 from security.inprocess_cli import environment, run
 
-CASE = Case.__table__  # type: ignore[attr-defined]
-NOTICE = Notice.__table__  # type: ignore[attr-defined]
 FAR = "2090-01-01T10:00"
 VERY_FAR = "2150-01-01T10:00"
 

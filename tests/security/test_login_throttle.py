@@ -28,14 +28,13 @@ from pathways.bootstrap import App
 from pathways.errors import FieldError
 from pathways.services.people import accounts, signin
 from pathways.services.tx import write
-from pathways.store.accounts import LoginFailure
+from pathways.store.core import FAILURE
 from pathways.web import create_app
 from security.attack import attacked
 from security.webdesk import PASSWORD, Desk, csrf_of, officer_desk
 from threads import on_threads
 
 WRONG = "not the password!"
-FAILURE = LoginFailure.__table__  # type: ignore[attr-defined]
 ROOT = Path(__file__).resolve().parents[2]
 
 

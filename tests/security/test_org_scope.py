@@ -33,17 +33,12 @@ from pathways.errors import NotFound
 from pathways.services.exchange import importing
 from pathways.services.people import accounts, directory, resources
 from pathways.services.tx import write
-from pathways.store.tables import AuditEvent, Case, OutboxJob, Project, StageEntry
+from pathways.store.core import AUDIT, CASE, ENTRY, JOB, PROJECT
 from pathways.web import create_app
 from security.attack import attacked
 from security.inprocess_cli import run_cli
 
 PASSWORD = "correct horse battery staple"
-CASE = Case.__table__  # type: ignore[attr-defined]
-JOB = OutboxJob.__table__  # type: ignore[attr-defined]
-AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
-ENTRY = StageEntry.__table__  # type: ignore[attr-defined]
-PROJECT = Project.__table__  # type: ignore[attr-defined]
 REQUEST = {"beneficiary_role": "salaried_director", "network": "PTCE Lyon Sud", "reason": "Gouvernance"}
 WAYS = ("id", "handle", "email", "name")
 

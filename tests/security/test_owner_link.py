@@ -36,14 +36,13 @@ from builders import (
 from pathways.bootstrap import App, Clock
 from pathways.services.people import ownerlinks
 from pathways.settings import load_settings
+from pathways.store.core import AUDIT
+from pathways.store.core import JOB as OUTBOX
 from pathways.store.db import Store, init_database
-from pathways.store.tables import AuditEvent, OutboxJob
 from pathways.web import create_app
 from security.attack import attacked
 
 ROOT = Path(__file__).resolve().parents[2]
-AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
-OUTBOX = OutboxJob.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)

@@ -19,14 +19,11 @@ from typer.testing import CliRunner
 from pathways.bootstrap import App
 from pathways.cli import app as cli
 from pathways.services.people import accounts
-from pathways.store.accounts import Account, WebSession
+from pathways.store.core import ACCOUNT, SESSION
 from pathways.web import create_app
 from pathways.web.session import COOKIE
 from security.attack import attacked
 from security.webdesk import PASSWORD, Desk, csrf_of, officer_desk
-
-ACCOUNT = Account.__table__  # type: ignore[attr-defined]
-SESSION = WebSession.__table__  # type: ignore[attr-defined]
 
 
 @pytest.fixture

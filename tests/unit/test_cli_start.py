@@ -26,6 +26,7 @@ HEAVY = (
     "apprise",
     "jinja2",
     "rich",
+    "pathways.domain",
     "pathways.services",
     "pathways.demo",
     "pathways.drawing",

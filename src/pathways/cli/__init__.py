@@ -9,6 +9,7 @@ second). ``tests/unit/test_cli_start.py`` fails if a heavy import creeps back to
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -22,6 +23,8 @@ from pathways.cli import (
     casework,
     closing,
     cohorts,
+    collective,
+    cooperation,
     directory,
     directory_update,
     documents,
@@ -59,6 +62,7 @@ app.add_typer(pathway.app, name="pathway")
 app.add_typer(directory.org_app, name="org")
 directory.org_app.command("update")(org_holidays.update)
 directory.org_app.command("holidays")(org_holidays.show)
+directory.org_app.command("options")(org_holidays.options)
 app.add_typer(directory.person_app, name="person")
 app.add_typer(directory.project_app, name="project")
 directory.project_app.command("update")(directory_update.project_update)
@@ -69,7 +73,10 @@ cases.app.command("note")(casework.note)
 cases.app.command("attach")(casework.attach)
 cases.app.command("assign")(casework.assign)
 cases.app.command("close")(closing.close)
+app.add_typer(collective.app, name="collective")
 cases.app.command("owner-link")(ownerlink.owner_link)
+cases.app.add_typer(cooperation.member_app, name="member")
+cases.app.add_typer(cooperation.share_app, name="share")
 app.add_typer(resources.app, name="resource")
 app.add_typer(impact.app, name="impact")
 app.add_typer(web.user_app, name="user")
@@ -181,7 +188,7 @@ def main() -> None:
         # Not standalone: click returns (not raises) the code of a `typer.Exit(n)`, e.g. `status`'s 1.
         code = command.main(prog_name="pathways", standalone_mode=False)
     except PathwaysError as exc:
-        errors.print(styled(("error: ", "bold red"), exc.message))
+        errors.print(styled(("error: ", "bold red"), _in_language(exc)))
         if exc.hint:
             errors.print(styled(("hint: ", "yellow"), exc.hint))
         sys.exit(exc.exit_code)
@@ -206,6 +213,17 @@ def main() -> None:
         raise
     if isinstance(code, int) and not isinstance(code, bool) and code != 0:
         sys.exit(code)
+
+
+def _in_language(exc: PathwaysError) -> str:
+    """The error's message in ``PATHWAYS_LANG`` (fr, nl) where it can be said in it: each refused
+    field, a case changed meanwhile (the web pages' catalogues); else, and by default, in English."""
+    lang = os.environ.get("PATHWAYS_LANG", "").strip().lower()
+    if lang not in {"fr", "nl"}:
+        return exc.message
+    from pathways.web.problems import said_in  # the catalogues are loaded only for an error to say
+
+    return said_in(exc, lang)
 
 
 def _fail(message: str, hint: str | None, code: int) -> NoReturn:

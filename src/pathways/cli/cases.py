@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -52,7 +52,7 @@ def open_(
         actor = _actor(conn, by or officer, org_id=directory.find_project(conn, project)["organisation_id"])
     with write(app_, actor_id=actor) as tx:
         opened = opening.open_case(tx, app_.catalog, project=project, pathway=pathway, officer=officer)
-    followed = _follow(app_)
+    followed = app_.after_commit(opened["id"]).ran
     if json:
         emit_json({**opened, "work": [asdict(r) for r in followed]})
         return
@@ -63,14 +63,8 @@ def open_(
     _print_work(followed)
 
 
-def _follow(app_: App) -> list[work.JobResult]:
-    """Run the work a change queued, in this process, unless Prefect runs it."""
-    from pathways.services.casework import work
-
-    return work.run_pending(app_) if app_.settings.executor == "inline" else []
-
-
-def _print_work(results: list[work.JobResult]) -> None:
+def _print_work(results: Sequence[work.JobResult]) -> None:
+    """The work a change's follow-up ran (:meth:`pathways.bootstrap.App.after_commit`), one line each."""
     for result in results:
         console.print(f"  {result.key}: {result.status} {escape(result.detail)}")
 
@@ -147,7 +141,7 @@ def decide(
             expected_version=expect_version,
         )
     decided = decision.decided
-    followed = _follow(app_)
+    followed = app_.after_commit(decided.case_id, queued=decided.queued_work).ran
     if json:
         emit_json({**asdict(decided), "work": [asdict(r) for r in followed]})
         return
@@ -162,6 +156,19 @@ def decide(
             f"[yellow]note:[/] recorded right after {escape(unseen.by or 'someone')}'s decision "
             f"'{unseen.outcome}' at {unseen.stage} ({when(unseen.at)}), which you had not seen; "
             "the case's history says so"
+        )
+    for w in decided.warnings:  # recorded anyway: a usual range is a default, not a limit
+        low, high = w.usual_min, w.usual_max
+        usual = (
+            f"{low} to {high}"
+            if low is not None and high is not None
+            else f"from {low}"
+            if low
+            else f"up to {high}"
+        )
+        console.print(
+            f"[yellow]warning:[/] {w.field} = {w.value} is outside the usual range ({usual}); "
+            "recorded anyway, and the case's history says so"
         )
     _print_work(followed)
 

@@ -12,7 +12,7 @@ from pathways.cli.output import console, emit_json, table
 from pathways.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from pathways.services.casework import migration
+    from pathways.services.catalogue import migration
 
 
 def parse_mapping(pairs: list[str]) -> dict[str, str]:
@@ -54,7 +54,7 @@ def migrate(
     json: Json = False,
 ) -> None:
     """Move the open cases waiting at a stage of version --from to version --to, each move audited."""
-    from pathways.services.casework import migration
+    from pathways.services.catalogue import migration
     from pathways.services.people import directory
 
     app_ = app_of(ctx)

@@ -55,15 +55,35 @@ def update(
     clear_extra_holidays: Annotated[
         bool, typer.Option("--clear-extra-holidays", help="Remove every added day off.")
     ] = False,
+    option: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--option",
+            metavar="NAME=on|off|default",
+            help="A local rule the organisation switches on or off over its pathway files "
+            "(consultant_bid_within_week, board_approval_before_action, geiq_transfer_days, "
+            "ptce_edition; docs/PROGRAMMES.md gives each one's source); default: the file's value "
+            "again. Repeat for several.",
+        ),
+    ] = None,
     json: Json = False,
 ) -> None:
-    """Change an organisation: --extra-holidays replaces its list of added days off."""
+    """Change an organisation: --extra-holidays replaces its list of added days off; --option sets a
+    local rule for its cases."""
     from pathways.services.people import directory, org_holidays
     from pathways.services.tx import write
 
+    if option:
+        if extra_holidays is not None or clear_extra_holidays:
+            raise InvalidInput(
+                "--option with --extra-holidays or --clear-extra-holidays",
+                hint="change the options and the days off in two commands",
+            )
+        _update_options(ctx, org, option, json)
+        return
     if extra_holidays is None and not clear_extra_holidays:
         raise InvalidInput(
-            "nothing to change", hint="give --extra-holidays (repeat it) or --clear-extra-holidays"
+            "nothing to change", hint="give --extra-holidays (repeat it), --clear-extra-holidays or --option"
         )
     if extra_holidays and clear_extra_holidays:
         raise InvalidInput(
@@ -89,3 +109,45 @@ def show(
         found = directory.find_org(conn, org)
         days = org_holidays.extra_holidays(conn, found["id"])
     _print(found, days, json)
+
+
+def _update_options(ctx: typer.Context, org: str, settings: Sequence[str], json: bool) -> None:
+    from pathways.domain.org_options import parse_setting
+    from pathways.services.people import directory, org_options
+    from pathways.services.tx import write
+
+    changes = [parse_setting(text) for text in settings]  # each checked before anything is written
+    with write(app_of(ctx)) as tx:
+        found = directory.find_org(tx.conn, org)
+        saved = org_options.set_options(tx, found["id"], changes)
+    _print_options(found, saved, json)
+
+
+def _print_options(org: dict[str, Any], saved: dict[str, bool], json: bool) -> None:
+    from pathways.domain.org_options import NAMES
+
+    if json:
+        emit_json({"id": org["id"], "slug": org["slug"], "options": saved})
+        return
+    rows = [
+        {
+            "option": name,
+            "organisation": ("on" if saved[name] else "off") if name in saved else "(file's value)",
+        }
+        for name in NAMES
+    ]
+    table(rows, ["option", "organisation"])
+
+
+def options(
+    ctx: typer.Context,
+    org: Annotated[str, typer.Argument(help="Organisation id, slug or name.")],
+    json: Json = False,
+) -> None:
+    """The local rules an organisation switched on or off over its pathway files' values."""
+    from pathways.services.people import directory, org_options
+
+    with app_of(ctx).store.read() as conn:
+        found = directory.find_org(conn, org)
+        saved = org_options.options_of(conn, found["id"])
+    _print_options(found, saved, json)

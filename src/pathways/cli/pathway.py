@@ -32,7 +32,7 @@ def _summary(spec: PathwaySpec) -> dict[str, object]:
 @app.command("list")
 def list_(ctx: typer.Context, json: Json = False) -> None:
     """List the pathways and their current versions (and the files changed since their publication)."""
-    from pathways.services.casework.definitions import unpublished
+    from pathways.services.catalogue.definitions import unpublished
 
     app_ = app_of(ctx)
     rows = [_summary(s) for s in app_.catalog.latest()]
@@ -62,7 +62,7 @@ def publish(
     Cases keep the version they started on; new cases take the latest. A published version is
     never changed, and no `version:` needs bumping by hand. `init` and `run` publish on start.
     """
-    from pathways.services.casework.definitions import publish as run_publish
+    from pathways.services.catalogue.definitions import publish as run_publish
 
     done = run_publish(app_of(ctx), files or None)
     if json:
@@ -82,7 +82,7 @@ def versions(
     json: Json = False,
 ) -> None:
     """The published versions of a pathway, with the cases on each."""
-    from pathways.services.casework.definitions import versions as list_versions
+    from pathways.services.catalogue.definitions import versions as list_versions
 
     found = list_versions(app_of(ctx), pathway_id)
     rows = [asdict(v) for v in found]
@@ -100,7 +100,7 @@ def diff(
     new: Annotated[int, typer.Argument(metavar="V2", help="The newer version.", min=1)],
 ) -> None:
     """What changed between two published versions, as a unified diff of their files."""
-    from pathways.services.casework.definitions import diff as versions_diff
+    from pathways.services.catalogue.definitions import diff as versions_diff
 
     text = versions_diff(app_of(ctx), pathway_id, old, new)
     sys.stdout.write(text or f"{pathway_id} v{old} and v{new} have the same file\n")

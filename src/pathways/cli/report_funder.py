@@ -35,12 +35,11 @@ def funder(
     lang: Lang = "en",
 ) -> None:
     """A funder's yearly report: dla, tsf, incubator or aces (what each column counts: docs/REPORTS.md)."""
-    from sqlalchemy import select
-
     from pathways.domain.spec import LANGS
-    from pathways.services.people.directory import ORG, find_org
+    from pathways.services.people.directory import find_org, org_names
     from pathways.services.reporting.funders import FunderQuery, funder_report
-    from pathways.web import export, funder_words
+    from pathways.web import export
+    from pathways.web.manager import funder_words
 
     if fmt not in FORMATS:
         raise InvalidInput(f"--format {fmt!r} is not known", hint=f"use one of {', '.join(FORMATS)}")
@@ -53,9 +52,7 @@ def funder(
         if org is not None:
             found = [find_org(conn, org)]
         else:
-            found = [
-                dict(r) for r in conn.execute(select(ORG.c.id, ORG.c.name).order_by(ORG.c.name)).mappings()
-            ]
+            found = [{"id": i, "name": n} for i, n in org_names(conn)]
         query = FunderQuery(kind=kind, year=year, orgs=frozenset(int(o["id"]) for o in found))
         report = funder_report(conn, query)
     sheet = funder_words.sheet(report, app.catalog, lang)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from pathways.bootstrap import App
-    from pathways.services.casework.definitions import Published
+    from pathways.services.catalogue.definitions import Published
 
 
 def init(
@@ -30,7 +30,7 @@ def init(
 ) -> None:
     """Create or upgrade the database to the latest schema (idempotent)."""
     from pathways.demo import seed as demo
-    from pathways.services.casework.definitions import publish
+    from pathways.services.catalogue.definitions import publish
     from pathways.store.db import init_database
 
     app = app_of(ctx)
@@ -61,7 +61,7 @@ def run(
     """Set everything up on the embedded default, then run the web app and the flows (Ctrl-C stops)."""
     from pathways.demo import seed as demo
     from pathways.services.casework import queries
-    from pathways.services.casework.definitions import publish
+    from pathways.services.catalogue.definitions import publish
     from pathways.store.db import init_database
 
     app = app_of(ctx)

@@ -10,7 +10,6 @@ import typer
 
 from pathways.cli.context import Json, app_of
 from pathways.cli.output import console, emit_json, escape, table, when
-from pathways.domain.spec import LANGS
 from pathways.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -26,6 +25,7 @@ def timeline(
     json: Json = False,
 ) -> None:
     """A case's timeline: time spent in each stage (loops summed), decisions, documents, messages."""
+    from pathways.domain.spec import LANGS
     from pathways.services.casework import timeline as timelines
 
     if lang not in LANGS:

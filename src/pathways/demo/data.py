@@ -113,8 +113,10 @@ class Demo:
 
 
 # One project a line: name | network | territory | legal form | salaried jobs | NAF/NACE | owner's
-# language | phase | outcomes decided so far | paths of the cases it opens, in order ("/" between
-# cases, "-" for a case left at its first stage) | "late" when its current stage is overdue.
+# language | phase | outcomes decided so far ("!exit": closed through that exit, with the reason
+# below) | paths of the cases it opens, in order ("/" between cases, "-" for a case left where it
+# started) | "late" when its current stage is overdue. A local project lead's case, spawned by
+# replication, starts at the founding (ongoing_support `entries`).
 _TABLE = """
 [diagnosis]
 Recyclerie du Canal | paris | FR-75 | association | 6 | 38.32Z | fr | founded | | |
@@ -167,6 +169,7 @@ Auto-école sociale Villeurbanne | lyon | FR-69 | association | 6 | 85.53Z | fr 
 Traiteur d'insertion Saveurs du Monde | lyon | FR-69 | siae | 20 | 56.21Z | fr | consolidation | {transfer} | |
 Friperie solidaire Gerland | lyon | FR-69 | association | 4 | 47.79Z | fr | founded | {transfer} | | late
 Compost collectif Lyonnais | lyon | FR-69 | scic | 7 | 38.21Z | fr | founded | {transfer} done | |
+Atelier bois Oullins | lyon | FR-69 | scop | 6 | 16.23Z | fr | founded | {transfer} !transfer_not_held | |
 Maison du vélo Lyon | lyon | FR-69 | association | 9 | 95.29Z | fr | consolidation | {transfer} done closed | |
 Coopérative Bois & Paille | lyon | FR-69 | scop | 12 | 16.23Z | fr | founded | not_eligible | |
 Les Ateliers du Rhône | lyon | FR-69 | entreprise_adaptee | 40 | 25.62B | fr | consolidation \
@@ -176,7 +179,7 @@ Ressourcerie La Poudrière | bru | BE-BRU | asbl | 12 | 38.320 | fr | consolidat
 Digital Inclusion Brussels | bru | BE-BRU | asbl | 5 | 85.599 | en | emergence | eligible | |
 [swarming]
 Régie de quartier Belleville | france | FR-75 | association | 28 | 81.10Z | fr | consolidation \
-    | {carriers} selected | {founding} founded / consultant_chosen / - |
+    | {carriers} selected | founded / !withdrawn / - |
 GEIQ Bâtiment Alsace | france | FR-67 | association | 45 | 78.30Z | fr | consolidation \
     | {carriers} selected created | - |
 Ressourcerie Le Carré | wal | BE-WAL | asbl | 18 | 38.320 | fr | scaling \
@@ -197,6 +200,17 @@ _SHORTHANDS = {
     "{transfer}": "eligible accepted validated",
     "{carriers}": "ready chosen go",
     **PROGRAMMES_SHORTHANDS,
+}
+# Why a demo case closes through an exit (`pathways case close`), in the organisation's language.
+EXIT_REASONS: dict[str, dict[str, str]] = {
+    "withdrawn": {
+        "fr": "La porteuse de projet a rejoint une autre structure : elle se retire de l'essaimage.",
+        "nl": "De projectleider is naar een andere organisatie overgestapt en trekt zich terug.",
+    },
+    "transfer_not_held": {
+        "fr": "La personne ressource a quitté la structure avant les journées de transfert.",
+        "nl": "De resourcepersoon heeft de organisatie verlaten vóór de overdrachtsdagen.",
+    },
 }
 # Values a project's decisions record beyond the usual ones.
 EXTRA: dict[str, dict[str, str]] = {

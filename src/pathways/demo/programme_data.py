@@ -1,4 +1,5 @@
-"""The demo's projects in the programmes of issue 24: Fabrique à initiatives, incubation, VISES, ACES.
+"""The demo's projects in the programmes of issue 24: Fabrique à initiatives, incubation, VISES, ACES,
+cooperation between social enterprises (its members and shares: :mod:`pathways.demo.cooperation`).
 
 The same table format as :data:`pathways.demo.data._TABLE` (read by the same parser), one
 project a line; each stage of each of these pathways holds a case, and each pathway reaches
@@ -49,6 +50,13 @@ Repair café de Tournai | aces | BE-WAL | | 0 | 95.290 | fr | idea | creation no
 Titres-services de Charleroi | aces | BE-WAL | asbl | 18 | 88.101 | fr | founded | consultancy | |
 Imprimerie sociale de Verviers | aces | BE-WAL | sc | 9 | 18.120 | fr | consolidation | consultancy delivered | |
 Ferme pédagogique d'Ath | aces | BE-WAL | | 0 | 01.500 | fr | idea | referred | |
+[cooperation]
+Groupement d'achats solidaires Lyon Sud | lyon | FR-69 | association | 3 | 46.90Z | fr | consolidation | | |
+Restauration collective solidaire du Rhône | lyon | FR-69 | scic | 12 | 56.29A | fr | consolidation | formalise | |
+Plateforme logistique ESS de la Vallée de la chimie | lyon | FR-69 | association | 5 | 52.29B | fr | founded | formalise agreed | |
+Pôle réemploi de Givors | lyon | FR-69 | association | 8 | 38.32Z | fr | consolidation | formalise agreed held | |
+Groupement d'employeurs ESS d'Oullins | lyon | FR-69 | association | 6 | 78.30Z | fr | consolidation | formalise agreed held continued | |
+Tiers-lieu coopératif de Pierre-Bénite | lyon | FR-69 | scic | 2 | 68.20B | fr | founded | formalise no_agreement | |
 """  # noqa: E501  (a table reads best one project a line)
 
 PROGRAMMES_SHORTHANDS = {

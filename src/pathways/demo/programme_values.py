@@ -25,6 +25,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "findings": "Le lien social progresse ; les effets sur l'emploi restent à mesurer.",
         "communication_plan": "Assemblée générale, rapport d'activité, rencontre avec les financeurs.",
         "milestones": "Statuts déposés;Premier client;Plan de financement bouclé",
+        "shared_need": "Répondre ensemble aux marchés publics de la métropole, trop gros pour chacune.",
+        "action": "Une offre commune déposée pour la restauration collective de trois communes.",
+        "lessons": "Le groupement gagne des marchés qu'aucune structure n'aurait eus seule.",
     },
     "nl": {
         "need": "Geen vervoersoplossing voor ouderen in afgelegen dorpen.",
@@ -36,6 +39,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "findings": "De sociale samenhang groeit; de effecten op werk moeten nog gemeten worden.",
         "communication_plan": "Algemene vergadering, jaarverslag, ontmoeting met de financiers.",
         "milestones": "Statuten neergelegd;Eerste klant;Financieringsplan rond",
+        "shared_need": "Samen inschrijven op overheidsopdrachten die voor elk apart te groot zijn.",
+        "action": "Een gezamenlijke offerte ingediend voor de collectieve catering van drie gemeenten.",
+        "lessons": "De groepering wint opdrachten die geen enkele onderneming alleen had gekregen.",
     },
 }
 
@@ -50,7 +56,43 @@ def _from_today(ctx: Context, key: str, default: int) -> date:
     return base + timedelta(days=int(ctx.demo.extra.get(key, default)))
 
 
+# The DLA's national indicators (docs/REPORTS.md): the sector of activity recorded at intake,
+# from the project's NACE division, and the missions' theme, from the project's name (no random
+# draw, so that every other value of the demo stays the same).
+SECTORS = {
+    "01": "food_agriculture",
+    "10": "food_agriculture",
+    "11": "food_agriculture",
+    "14": "work_integration",
+    "18": "culture",
+    "35": "environment",
+    "38": "environment",
+    "45": "housing_mobility",
+    "49": "housing_mobility",
+    "56": "food_agriculture",
+    "68": "housing_mobility",
+    "77": "environment",
+    "81": "personal_services",
+    "88": "social_action",
+    "95": "environment",
+    "96": "personal_services",
+}
+COOPERATION_PURPOSES = ("joint_bid", "shared_tools", "shared_premises", "sector_project", "group", "cluster")
+THEMES = ("economic_model", "governance", "strategy", "human_resources", "partnerships", "marketing")
+
+
+def _sector(ctx: Context) -> str:
+    return SECTORS.get((ctx.demo.sector or "")[:2], "other")
+
+
+def _theme(ctx: Context) -> str:
+    return THEMES[sum(map(ord, ctx.demo.name)) % len(THEMES)]
+
+
 PROGRAMME_VALUES: dict[str, Callable[[Context], Any]] = {
+    # DLA
+    "activity_sector": _sector,
+    "mission_theme": _theme,
     # Fabrique à initiatives
     "need": lambda c: _text(c, "need"),
     "creativity_session_on": lambda c: c.on - timedelta(days=4),
@@ -83,6 +125,17 @@ PROGRAMME_VALUES: dict[str, Callable[[Context], Any]] = {
     "collected_on": lambda c: c.on,
     "findings": lambda c: _text(c, "findings"),
     "communication_plan": lambda c: _text(c, "communication_plan"),
+    # Cooperation between social enterprises (no random draw: the other values stay the same)
+    "purpose": lambda c: COOPERATION_PURPOSES[sum(map(ord, c.demo.name)) % len(COOPERATION_PURPOSES)],
+    "shared_need": lambda c: _text(c, "shared_need"),
+    "agreement_due": lambda c: c.next_on,
+    "agreement": lambda _: "convention",
+    "signed_on": lambda c: c.on - timedelta(days=1),
+    "first_action_due": lambda c: c.next_on,
+    "action": lambda c: _text(c, "action"),
+    "held_on": lambda c: c.on - timedelta(days=1),
+    "review_date": lambda c: c.next_on,
+    "lessons": lambda c: _text(c, "lessons"),
     # Agences-conseil (ACES)
     "hours_spent": lambda c: c.rng.choice(("2.5", "6", "12", "24")),
     "jobs": lambda c: c.rng.randint(1, 6),

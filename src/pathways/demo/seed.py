@@ -19,9 +19,11 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 
 from pathways.bootstrap import Clock
+from pathways.demo.cooperation import cooperate
 from pathways.demo.data import (
     CONSULTANTS,
     DEMOS,
+    EXIT_REASONS,
     FIRST_NAMES,
     LAST_NAMES,
     ORGS,
@@ -33,11 +35,11 @@ from pathways.demo.data import (
     Demo,
 )
 from pathways.demo.values import FIELD_VALUES, Context, bce, field_value, rna, siret
-from pathways.services.casework import cases, lookup, opening, work
+from pathways.services.casework import cases, closing, lookup, opening, work
 from pathways.services.people import directory
 from pathways.services.reporting import impact
 from pathways.services.tx import write
-from pathways.store.tables import Project
+from pathways.store.core import CASE, PERSON, PROJECT
 
 if TYPE_CHECKING:
     from pathways.bootstrap import App
@@ -112,15 +114,29 @@ def _decide(world: _World, ref: str, outcome: str, on: datetime, demo: Demo, nex
         )
     if spec.id == "peer_transfer" and outcome == "validated":
         world.transfers[(int(row["data"]["matching"]["resource_person"]), on.year)] += 1
-    work.run_pending(app, case_id=row["id"])
+    _follow(app, row["id"])
+
+
+def _follow(app: App, case_id: int) -> None:
+    """The change's follow-up, as the App's inline executor runs it (:func:`work.follow_up`), whatever
+    the executor: the demo replays the past, so its documents and hand-offs happen at the replayed time."""
+    work.follow_up(app, case_id)
+
+
+def _close(world: _World, ref: str, result: str, on: datetime, demo: Demo) -> None:
+    """Close the case through the exit `result`, with the reason an officer would give."""
+    app = world.at(on)
+    with app.store.read() as conn:
+        row = lookup.find_case(conn, ref)
+    reason = EXIT_REASONS[result]["nl" if demo.org == "vlg" else "fr"]
+    with write(app, actor_id=row["officer_id"], at=on) as tx:
+        closing.close_case(tx, app.catalog, case=ref, result=result, reason=reason)
 
 
 def _children(world: _World, case_id: int, known: set[int]) -> list[str]:
     with world.app.store.read() as conn:
         rows = conn.execute(
-            select(lookup.CASE.c.id, lookup.CASE.c.ref)
-            .where(lookup.CASE.c.parent_id == case_id)
-            .order_by(lookup.CASE.c.id)
+            select(CASE.c.id, CASE.c.ref).where(CASE.c.parent_id == case_id).order_by(CASE.c.id)
         ).all()
     return [ref for child_id, ref in rows if child_id not in known]
 
@@ -142,7 +158,9 @@ def _play(world: _World, demo: Demo, project: int, officer: int) -> None:
             _evaluate(tx, project, demo, world.now)
     with write(app, actor_id=officer, at=opened_at) as tx:
         opened = opening.open_case(tx, app.catalog, project=project, pathway=demo.pathway, officer=officer)
-    work.run_pending(app, case_id=opened["id"])
+    _follow(app, opened["id"])
+    if demo.pathway == "cooperation":  # its members and shares, before its first decision
+        cooperate(world.app, opened["ref"], demo.name, opened_at, orgs=world.orgs)
     world.cases += 1
     queue: list[tuple[str, int, tuple[str, ...]]] = [(opened["ref"], opened["id"], demo.path)]
     pending = list(demo.children)
@@ -153,7 +171,10 @@ def _play(world: _World, demo: Demo, project: int, officer: int) -> None:
         for outcome in path:
             on = slots[n]
             next_on = slots[n + 1] if n + 1 < len(slots) else on + timedelta(days=20)
-            _decide(world, ref, outcome, on, demo, next_on)
+            if outcome.startswith("!"):  # an exit, with its reason
+                _close(world, ref, outcome[1:], on, demo)
+            else:
+                _decide(world, ref, outcome, on, demo, next_on)
             n += 1
             for child in _children(world, case_id, seen):
                 with world.app.store.read() as conn:
@@ -185,9 +206,7 @@ def _setup(world: _World) -> None:
             # Lyon has no consultant of its own: it works with one of Paris's.
             for consultant in CONSULTANTS.get(slug, CONSULTANTS["paris"][:1] if slug == "lyon" else ()):
                 with_email = f"{directory.slugify(consultant)}@conseil.example.org"
-                existing = tx.conn.execute(
-                    select(directory.PERSON.c.id).where(directory.PERSON.c.email == with_email)
-                ).scalar()
+                existing = tx.conn.execute(select(PERSON.c.id).where(PERSON.c.email == with_email)).scalar()
                 # A consultant several organisations work with has a role in each (decisions
                 # name only the people of the case's organisation).
                 world.consultants[slug] = directory.add_person(
@@ -284,7 +303,7 @@ def _evaluate(tx: Any, project: int, demo: Demo, now: datetime) -> None:
 def load(app: App) -> dict[str, Any]:
     """Add the demo data once; a database that already has projects is left alone."""
     with app.store.read() as conn:
-        existing = conn.execute(select(func.count()).select_from(Project.__table__)).scalar_one()  # type: ignore[attr-defined]
+        existing = conn.execute(select(func.count()).select_from(PROJECT)).scalar_one()
     if existing:
         return {"created": False, "projects": existing, "cases": 0}
     world = _World(
@@ -302,9 +321,8 @@ def load(app: App) -> dict[str, Any]:
         project = _add_project(world, demo, index)
         officers = world.officers[demo.org]
         _play(world, demo, project, officers[index % len(officers)])
-    work.run_pending(app)
     with app.store.read() as conn:
-        projects = conn.execute(select(func.count()).select_from(Project.__table__)).scalar_one()  # type: ignore[attr-defined]
+        projects = conn.execute(select(func.count()).select_from(PROJECT)).scalar_one()
     return {"created": True, "projects": projects, "cases": world.cases}
 
 
@@ -312,8 +330,8 @@ def summary(app: App) -> Mapping[str, Any]:
     """How the demo's cases spread over pathways and stages (for checks and the `run` banner)."""
     with app.store.read() as conn:
         rows = conn.execute(
-            select(
-                lookup.CASE.c.pathway_id, lookup.CASE.c.stage, lookup.CASE.c.result, func.count()
-            ).group_by(lookup.CASE.c.pathway_id, lookup.CASE.c.stage, lookup.CASE.c.result)
+            select(CASE.c.pathway_id, CASE.c.stage, CASE.c.result, func.count()).group_by(
+                CASE.c.pathway_id, CASE.c.stage, CASE.c.result
+            )
         ).all()
     return {f"{p}:{s or 'closed:' + str(r)}": n for p, s, r, n in rows}

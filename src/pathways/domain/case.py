@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Literal
 
 from pathways.domain import fields
 from pathways.domain.programme import CHECKS
 from pathways.domain.rules import DecisionContext, Facts, ProjectFacts
-from pathways.domain.spec import PathwaySpec, Phase, StageSpec
+from pathways.domain.spec import FieldSpec, PathwaySpec, Phase, StageSpec
 from pathways.errors import InvalidInput, TransitionNotAllowed
 
 Status = Literal["open", "closed"]
@@ -79,12 +80,23 @@ Event = StageLeft | StageEntered | CaseClosed | HandOffRequested | ChildrenReque
 
 
 @dataclass(frozen=True, slots=True)
+class OutsideUsual:
+    """A value recorded outside its field's usual range (``usual_min``/``usual_max``): a warning."""
+
+    field: str
+    value: Decimal
+    usual_min: Decimal | None
+    usual_max: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
 class Transition:
     """The result of a decision: the new state, the stored values and what happened."""
 
     state: CaseState
     values: Mapping[str, Any]  # stored (JSON-ready) values recorded at the stage left
     events: tuple[Event, ...]
+    warnings: tuple[OutsideUsual, ...] = ()  # recorded anyway, shown to the person who decided
 
     @property
     def entered(self) -> str | None:
@@ -92,9 +104,10 @@ class Transition:
         return next((e.stage for e in self.events if isinstance(e, StageEntered)), None)
 
 
-def start(spec: PathwaySpec) -> tuple[CaseState, tuple[Event, ...]]:
-    """The state of a newly opened case: at the pathway's first stage."""
-    first = spec.first_stage.id
+def start(spec: PathwaySpec, opened_by: str | None = None) -> tuple[CaseState, tuple[Event, ...]]:
+    """The state of a newly opened case: at the pathway's first stage, or at its entry for the
+    pathway `opened_by` whose hand-off or spawn opened it (``entries``)."""
+    first = spec.entry_stage(opened_by).id
     return CaseState(stage=first), (StageEntered(first),)
 
 
@@ -110,6 +123,20 @@ def typed_case_data(spec: PathwaySpec, data: Mapping[str, Mapping[str, Any]]) ->
         specs = {**stage.fields, **{k: v for o in stage.outcomes.values() for k, v in o.fields.items()}}
         typed[stage_id] = {k: fields.from_json(specs[k], v) if k in specs else v for k, v in values.items()}
     return typed
+
+
+def outside_usual(specs: Mapping[str, FieldSpec], typed: Mapping[str, Any]) -> tuple[OutsideUsual, ...]:
+    """The decision's numbers outside their field's usual range, in the form's order."""
+    found = []
+    for name, spec in specs.items():
+        value = typed.get(name)
+        if value is None or isinstance(value, bool) or not isinstance(value, int | Decimal):
+            continue
+        number = Decimal(value)
+        low, high = spec.usual_min, spec.usual_max
+        if (low is not None and number < low) or (high is not None and number > high):
+            found.append(OutsideUsual(name, number, low, high))
+    return tuple(found)
 
 
 def run_checks(names: tuple[str, ...], ctx: DecisionContext) -> None:
@@ -129,8 +156,11 @@ def decide(
     now: datetime,
     case_id: int | None = None,
     stage_entered_at: datetime | None = None,
+    org_options: Mapping[str, bool] | None = None,
 ) -> Transition:
-    """Apply a decision; raises FieldError, TransitionNotAllowed or RuleViolation and changes nothing."""
+    """Apply a decision; raises FieldError, TransitionNotAllowed or RuleViolation and changes nothing.
+
+    `org_options`: the local rules the case's organisation switched on or off, over the file's."""
     if state.status != "open" or state.stage is None:
         raise TransitionNotAllowed(
             f"the case is closed ({state.result}); no decision can be recorded",
@@ -160,6 +190,7 @@ def decide(
         case_data=typed_case_data(spec, state.data),
         case_id=case_id,
         stage_entered_at=stage_entered_at,
+        org_options=org_options or {},
     )
     out = stage.outcomes[outcome]
     run_checks(stage.checks + out.checks, ctx)
@@ -185,4 +216,5 @@ def decide(
     phase = out.phase or (spec.lifecycle.on.get(out.end) if out.end is not None else None)
     if phase is not None:
         events.append(PhaseReached(phase))
-    return Transition(state=new_state, values=stored, events=tuple(events))
+    warnings = outside_usual(stage.fields_for(outcome), typed)
+    return Transition(state=new_state, values=stored, events=tuple(events), warnings=warnings)

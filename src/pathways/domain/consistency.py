@@ -60,7 +60,7 @@ def spec_problems(spec: PathwaySpec, templates: Path | None, registry: Registry)
         templates=templates,
     )
     problems = _unknown(("checks",), spec.checks, names.checks, "check")
-    problems += _exit_problems(spec) + _option_problems(spec, registry)
+    problems += _exit_problems(spec) + _option_problems(spec, registry) + _entry_problems(spec)
     first_use: dict[str, int] = {}
     for index, stage in enumerate(spec.stages):
         first = first_use.setdefault(stage.id, index)
@@ -84,6 +84,16 @@ def spec_problems(spec: PathwaySpec, templates: Path | None, registry: Registry)
         # or without an end follow from that mistake, and are folded under it.
         graph = [replace(problem, follows=True) for problem in graph]
     return problems + graph
+
+
+def _entry_problems(spec: PathwaySpec) -> list[Problem]:
+    """Each entry names a stage of the pathway."""
+    stages = spec.stage_ids()
+    return [
+        Problem(("entries", opener), f"unknown stage `{stage_id}`", suggest(stage_id, stages, "stages"))
+        for opener, stage_id in spec.entries.items()
+        if stage_id not in stages
+    ]
 
 
 def _exit_problems(spec: PathwaySpec) -> list[Problem]:
@@ -211,7 +221,8 @@ def _unknown(at: YamlPath, used: Sequence[str], known: frozenset[str], what: str
 def _graph_problems(spec: PathwaySpec) -> list[Problem]:
     """Stages no case can reach, and stages from which no case can end."""
     leads = {s.id: {o.next for o in s.outcomes.values() if o.next is not None} for s in spec.stages}
-    reachable, todo = {spec.first_stage.id}, [spec.first_stage.id]
+    roots = {spec.first_stage.id, *(stage for stage in spec.entries.values() if stage in leads)}
+    reachable, todo = set(roots), list(roots)
     while todo:
         for target in leads.get(todo.pop(), set()) - reachable:
             reachable.add(target)

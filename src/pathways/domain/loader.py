@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from pathways.domain.consistency import spec_problems, target_problems
 from pathways.domain.registry import Registry, programme_registry
-from pathways.domain.spec import PathwaySpec
+from pathways.domain.spec import OwnerAsk, PathwaySpec
 from pathways.domain.wording import validation_problems
 from pathways.domain.yamlpos import (
     Problem,
@@ -138,6 +138,21 @@ class PathwayCatalog:
             known = ", ".join(self.ids()) or "none"
             raise NotFound(f"no pathway '{pathway_id}'", hint=f"known pathways: {known}")
         return found
+
+    def owner_asks(self, pathway_id: str, version: int, stage_id: str) -> Mapping[str, OwnerAsk]:
+        """What a stage asks of the project's owner (its ``ask_owner``). A version written before
+        ``ask_owner`` existed (published, so never changed) asks what a later version's stage of the
+        same id asks: an answer records that the owner did something, and decides nothing."""
+        asks = self.get(pathway_id, version).stage(stage_id).ask_owner
+        if asks:
+            return asks
+        for later in reversed(self.versions(pathway_id)):
+            if later <= version:
+                break
+            stage = next((s for s in self.get(pathway_id, later).stages if s.id == stage_id), None)
+            if stage is not None and stage.ask_owner:
+                return stage.ask_owner
+        return asks
 
     def ids(self) -> list[str]:
         """Pathway ids, sorted."""

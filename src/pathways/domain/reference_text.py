@@ -37,6 +37,7 @@ EXAMPLES: Final[dict[str, dict[str, Any]]] = {
         },
         "options": {"consultant_bid_within_week": True},
         "checks": ["diagnosis_eligibility"],
+        "entries": {"swarming": "founding"},
         "stages": [{"id": "intake", "title": _LABEL, MORE: None}],
     },
     "StageSpec": {
@@ -85,6 +86,8 @@ EXAMPLES: Final[dict[str, dict[str, Any]]] = {
         "required_if": {"board_approval": True},
         "min": 0,
         "max": 500,
+        "usual_min": 2,
+        "usual_max": 5,
         "max_length": 2000,
         "choices": {"scop": {"fr": "SCOP", "nl": "Werknemerscoöperatie", "en": "Worker cooperative"}},
         "items": "person",

@@ -61,9 +61,14 @@ class DecisionContext:
     case_data: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # stage id -> latest values
     case_id: int | None = None
     stage_entered_at: datetime | None = None
+    # The local rules the case's organisation switched on or off: they override the file's.
+    org_options: Mapping[str, bool] = field(default_factory=dict)
 
     def option(self, name: str) -> bool:
-        """Whether the local rule `name` is switched on for this case (its pathway file's ``options``)."""
+        """Whether the local rule `name` is switched on for this case: its organisation's setting when
+        it has one (``pathways org update --option``), else its pathway file's ``options``."""
+        if name in self.org_options:
+            return bool(self.org_options[name])
         return self.pathway.option(name)
 
     def recorded(self, name: str) -> Any:

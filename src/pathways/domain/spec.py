@@ -185,6 +185,12 @@ class FieldSpec(_Frozen):
     )
     min: Bound | None = Field(None, description="smallest value of a number (integer, decimal, money)")
     max: Bound | None = Field(None, description="largest value of a number (integer, decimal, money)")
+    usual_min: Bound | None = Field(
+        None, description="numbers: below this the value is recorded with a warning, not refused"
+    )
+    usual_max: Bound | None = Field(
+        None, description="numbers: above this the value is recorded with a warning, not refused"
+    )
     max_length: Annotated[int, Field(ge=1, le=INT32_MAX)] | None = Field(
         None, description="longest text, in characters"
     )
@@ -204,6 +210,8 @@ class FieldSpec(_Frozen):
             raise ValueError("list items are scalar: text, integer, decimal, date, person, siret, ...")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"min ({self.min}) is greater than max ({self.max})")
+        if self.usual_min is not None and self.usual_max is not None and self.usual_min > self.usual_max:
+            raise ValueError(f"usual_min ({self.usual_min}) is greater than usual_max ({self.usual_max})")
         return self
 
 
@@ -334,8 +342,13 @@ class PathwaySpec(_Frozen):
         description="local rules (a charter's, an edition's) switched on; each is off unless set true here",
     )
     checks: tuple[Ident, ...] = Field(default=(), description="programme rules checked when a case opens")
+    entries: Mapping[Ident, Ident] = Field(
+        default_factory=dict,
+        description="where a case opened by another pathway (a hand-off or a spawn) starts: "
+        "{that pathway's id: stage id}; every other case starts at the first stage",
+    )
     stages: Annotated[tuple[StageSpec, ...], Field(min_length=1)] = Field(
-        description="in order; every case starts at the first"
+        description="in order; a case starts at the first, or where `entries` says"
     )
 
     @property
@@ -360,8 +373,13 @@ class PathwaySpec(_Frozen):
 
     @property
     def first_stage(self) -> StageSpec:
-        """Where every case of this pathway starts."""
+        """Where a case of this pathway starts, unless `entries` says otherwise for its opener."""
         return self.stages[0]
+
+    def entry_stage(self, opened_by: str | None) -> StageSpec:
+        """Where a case opened by pathway `opened_by` (None: opened by someone) starts."""
+        entry = self.entries.get(opened_by) if opened_by is not None else None
+        return self.stage(entry) if entry is not None else self.first_stage
 
     def stage(self, stage_id: str) -> StageSpec:
         """The stage with this id; KeyError if the pathway has none."""

@@ -20,16 +20,15 @@ from typing import Final, Literal
 
 from sqlalchemy import Connection, Table, func, select, tuple_, union
 
-from pathways.store.tables import AuditEvent, AuditHead, Case, Membership, Organisation, Project
+from pathways.store.core import AUDIT as _EVENT
+from pathways.store.core import CASE, MEMBER, PROJECT
+from pathways.store.core import HEAD as _HEAD
+from pathways.store.core import ORG as _ORGANISATION
 
-# SQLModel does not declare ``__table__`` on its classes.
-_EVENT: Final[Table] = AuditEvent.__table__  # type: ignore[attr-defined]
-_HEAD: Final[Table] = AuditHead.__table__  # type: ignore[attr-defined]
-_ORGANISATION: Final[Table] = Organisation.__table__  # type: ignore[attr-defined]
 _OWNED: Final[tuple[Table, ...]] = (
-    Membership.__table__,  # type: ignore[attr-defined]
-    Project.__table__,  # type: ignore[attr-defined]
-    Case.__table__,  # type: ignore[attr-defined]
+    MEMBER,
+    PROJECT,
+    CASE,
     _HEAD,
     _EVENT,
 )

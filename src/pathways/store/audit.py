@@ -27,17 +27,15 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Final, cast
 
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from pathways.store.tables import AuditEvent, AuditHead
+from pathways.store.core import AUDIT as EVENT
+from pathways.store.core import HEAD
 
 GENESIS: Final = "0" * 64
 """The ``prev_digest`` of an organisation's first event."""
 
-# SQLModel does not declare ``__table__`` on its classes.
-EVENT: Final[Table] = AuditEvent.__table__  # type: ignore[attr-defined]
-HEAD: Final[Table] = AuditHead.__table__  # type: ignore[attr-defined]
 _KIND_MAX: Final = 40
 
 # Statements built once: the append is on the decision hot path.

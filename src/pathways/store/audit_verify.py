@@ -32,7 +32,9 @@ from typing import Any, Final, Literal
 from sqlalchemy import Connection, Row, bindparam, select
 
 from pathways.store.anchor import KNOWN_ORGANISATIONS
-from pathways.store.audit import EVENT, GENESIS, HEAD, canonical_payload, chain_digest
+from pathways.store.audit import GENESIS, canonical_payload, chain_digest
+from pathways.store.core import AUDIT as EVENT
+from pathways.store.core import HEAD
 
 _AnyRow = Row[*tuple[Any, ...]]
 

@@ -20,6 +20,14 @@ def _at(*, nullable: bool = False, index: bool = False) -> Any:
     return Field(sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
 
 
+_OPEN = "status = 'open'"
+
+
+def _where(condition: str) -> dict[str, Any]:
+    """A partial index's condition, on both databases."""
+    return {"sqlite_where": text(condition), "postgresql_where": text(condition)}
+
+
 def _json(default: Any) -> Any:
     return Field(default_factory=default, sa_column=Column(JSONDoc, nullable=False))
 
@@ -34,6 +42,9 @@ class Organisation(SQLModel, table=True):
     timezone: str = Field(default="Europe/Paris", max_length=64)
     language: str = Field(default="fr", max_length=2)
     created_at: datetime = _at()
+    options: dict[str, bool] = Field(  # local rules switched on or off over its files' (migration 0014)
+        default_factory=dict, sa_column=Column(JSONDoc, nullable=False, server_default="{}")
+    )
 
 
 class OrganisationHoliday(SQLModel, table=True):
@@ -86,8 +97,11 @@ class Membership(SQLModel, table=True):
 class Project(SQLModel, table=True):
     """A supported project or structure, and where it stands in its lifecycle."""
 
+    # An organisation's projects by name, in index order (migration 0016).
+    __table_args__ = (Index("ix_project_org_name", "organisation_id", "name"),)
+
     id: int | None = Field(default=None, primary_key=True)
-    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    organisation_id: int = Field(foreign_key="organisation.id")  # ix_project_org_name
     name: str = Field(max_length=200)
     legal_form: str | None = Field(default=None, max_length=40)
     siren: str | None = Field(default=None, max_length=9, index=True)
@@ -137,6 +151,14 @@ class Case(SQLModel, table=True):
         # search's indexes are dialect-specific and live outside this metadata: pathways.store.search.
         Index("ix_case_org_status", "organisation_id", "status"),
         Index("ix_case_officer_status", "officer_id", "status", "organisation_id"),
+        # Migration 0016: open cases by deadline, of an organisation or an officer, counted and
+        # read from the index alone (hence the status too); a case's children (nearly no case has
+        # a parent: SQLite's statistics made an index of every case useless).
+        Index("ix_case_open_org_due", "organisation_id", "due_at", "status", **_where(_OPEN)),
+        Index(
+            "ix_case_open_officer_due", "officer_id", "due_at", "organisation_id", "status", **_where(_OPEN)
+        ),
+        Index("ix_case_parent", "parent_id", **_where("parent_id IS NOT NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -150,7 +172,7 @@ class Case(SQLModel, table=True):
     result: str | None = Field(default=None, max_length=64)
     officer_id: int | None = Field(default=None, foreign_key="person.id")  # ix_case_officer_status
     resource_id: int | None = Field(default=None, foreign_key="person.id", index=True)
-    parent_id: int | None = Field(default=None, foreign_key="case.id", index=True)
+    parent_id: int | None = Field(default=None, foreign_key="case.id")  # ix_case_parent
     current_entry_id: int | None = None
     due_at: datetime | None = _at(nullable=True)
     opened_at: datetime = _at()

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, Final, cast
+from typing import Any
 
 from sqlalchemy import JSON, DateTime, TypeDecorator
-from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.sqlite import DATETIME as SQLITE_DATETIME
 from sqlalchemy.engine import Dialect
@@ -64,17 +63,8 @@ def _sqlite_bind(value: datetime | None) -> str | None:
 
 
 def _sqlite_result(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    parsed = _SQLITE_DATETIME_RESULT(value)
-    return None if parsed is None else parsed.replace(tzinfo=UTC)
-
-
-# SQLAlchemy's own parser of what SQLite gives back (lenient about the text's shape).
-_SQLITE_DATETIME_RESULT: Final = cast(
-    Callable[[str], datetime | None],
-    SQLITE_DATETIME().result_processor(sqlite.dialect(), None),  # type: ignore[no-untyped-call]
-)
+    # What SQLAlchemy's SQLite DATETIME does with the text SQLite gives back (lenient about its shape).
+    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
 # JSON everywhere, JSONB on PostgreSQL (indexable, compact).

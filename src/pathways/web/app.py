@@ -43,31 +43,22 @@ from pathways.errors import (
     Unauthenticated,
     Unavailable,
 )
-from pathways.web import (
-    api,
-    api_casework,
-    api_close,
-    api_directory,
-    api_holidays,
-    api_manager,
-    auditpage,
-    caseclose,
-    casepage,
-    casework,
-    cohorts,
-    failed,
-    funder_reports,
-    manager,
-    owner,
-    pages,
-    people,
-    projects,
-    upload,
-)
+from pathways.web import owner, pages, upload
+from pathways.web.api import casework as api_casework
+from pathways.web.api import close as api_close
+from pathways.web.api import collective as api_collective
+from pathways.web.api import directory as api_directory
+from pathways.web.api import holidays as api_holidays
+from pathways.web.api import manager as api_manager
+from pathways.web.api import org_options as api_org_options
+from pathways.web.api import routes as api
+from pathways.web.cases import caseclose, casepage, casework, cooperation
 from pathways.web.deps import CsrfRefused, LoginRequired
+from pathways.web.directory import people, projects
 from pathways.web.headers import SecurityHeaders, api_docs
 from pathways.web.limits import BodyLimit
-from pathways.web.problems import problem_body
+from pathways.web.manager import auditpage, cohorts, failed, funder_reports, manager
+from pathways.web.problems import api_language, problem_body
 from pathways.web.redact import redact
 from pathways.web.render import page, templates
 
@@ -150,8 +141,11 @@ def create_app(app: App, *, threads: int = THREADS) -> FastAPI:
     web.include_router(casepage.router)
     web.include_router(caseclose.router)
     web.include_router(casework.router)
+    web.include_router(cooperation.routes)  # its pages and its API
     web.include_router(api_casework.router)
     web.include_router(api_close.router)
+    web.include_router(api_collective.router)
+    web.include_router(api_org_options.router)
     web.include_router(manager.router)
     web.include_router(cohorts.router)
     web.include_router(funder_reports.router)
@@ -167,7 +161,7 @@ def create_app(app: App, *, threads: int = THREADS) -> FastAPI:
     def pathways_error(request: Request, exc: PathwaysError) -> Response:
         code = status_of(exc)
         if request.url.path.startswith("/api/"):
-            return JSONResponse(problem_body(exc), status_code=code, headers=_headers(code))
+            return _api_problem(request, exc, code)
         if code == 401:
             return _to_login(request)
         field = exc.field if isinstance(exc, FieldError) else None
@@ -212,6 +206,13 @@ def create_app(app: App, *, threads: int = THREADS) -> FastAPI:
         )
 
     return web
+
+
+def _api_problem(request: Request, error: PathwaysError, code: int) -> JSONResponse:
+    """An API error as JSON, in the request's Accept-Language (see web/problems.py)."""
+    lang = api_language(request.headers.get("accept-language"))
+    headers = {**(_headers(code) or {}), "Content-Language": lang}
+    return JSONResponse(problem_body(error, lang), status_code=code, headers=headers)
 
 
 def _headers(code: int) -> dict[str, str] | None:

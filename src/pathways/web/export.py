@@ -9,7 +9,7 @@ Every cell goes through the one CSV writer's rule
 ``-``, ``@``, a tab or a carriage return gets a leading ``'``, in the XLSX file too, where
 every text is moreover written as a string cell, never as a formula.
 
-How a list page plugs in (the case list and the due list do, in :mod:`pathways.web.caselist`,
+How a list page plugs in (the case list and the due list do, in :mod:`pathways.web.cases.caselist`,
 :mod:`pathways.web.listexport` and :mod:`pathways.web.pages`)::
 
     from pathways.web import export

@@ -76,8 +76,20 @@ def labels(tr: Any) -> Mapping[str, Mapping[str, str]]:
             "owner_figures_sent": _("Latest figures sent by the project lead"),
             "owner_model_kit_sent": _("Model kit sent by the project lead"),
             "owner_annual_report_sent": _("Annual report sent by the project lead"),
+            # ... and those of the programmes of issue 24 (Fabrique, incubation, VISES, ACES).
+            "owner_business_plan_sent": _("Feasibility study and business plan sent by the project lead"),
+            "owner_application_sent": _("Application sent by the project lead"),
+            "owner_evidence_sent": _("Evaluation evidence sent by the project lead"),
+            "owner_articles_sent": _("Draft articles of association sent by the project lead"),
+            "project_identified": _("Project registered"),
             "owner_link_renewed": _("Project lead's personal link renewed"),
             "phase_changed": _("Project phase"),
+            # A cooperation case's members and shares (services.casework.cooperation, .sharing).
+            "case_member_added": _("Member project added"),
+            "case_member_removed": _("Member project removed"),
+            "case_share_offered": _("Sharing offered to a partner organisation"),
+            "case_share_accepted": _("Sharing accepted by the partner organisation"),
+            "case_share_withdrawn": _("Sharing withdrawn"),
             "note_added": _("Note added"),
             "attachment_added": _("File attached"),
             "case_assigned": _("Case reassigned"),
@@ -92,6 +104,7 @@ def labels(tr: Any) -> Mapping[str, Mapping[str, str]]:
         },
         "field_error": {
             "above_max": _("The maximum is %(max)s."),
+            "sort_key": _("“%(value)s” is not a sort offered here: choose one of %(allowed)s."),
             "below_min": _("The minimum is %(min)s."),
             "choice": _("Choose one of the options offered."),
             "channel_refused": _(
@@ -182,6 +195,8 @@ def labels(tr: Any) -> Mapping[str, Mapping[str, str]]:
             "committee_agenda": _("Committee agenda"),
             "diagnosis_validation": _("Diagnosis to validate"),
             "transfer_review": _("Transfer review"),
+            "cooperation_agreement": _("Cooperation agreement due"),
+            "cooperation_review": _("Cooperation review"),
         },
         "field_type": {  # the kinds of value a stage collects (domain.spec.FieldType)
             "text": _("text"),
@@ -196,6 +211,50 @@ def labels(tr: Any) -> Mapping[str, Mapping[str, str]]:
             "bce": _("BCE/KBO number"),
             "person": _("person"),
             "list": _("list"),
+        },
+        "member_role": {  # a project's part in a cooperation case (services.casework.cooperation)
+            "lead": _("lead"),
+            "member": _("member"),
+        },
+        "share_status": {  # a case shared with a partner organisation (services.casework.sharing)
+            "offered": _("offered, awaiting the partner's consent"),
+            "shared": _("shared on both consents"),
+            "withdrawn": _("withdrawn"),
+        },
+        "rule": {  # a programme rule that refused a decision (domain.programme.CHECKS), said in one sentence
+            "diagnosis_eligibility": _(
+                "The diagnosis is for structures of an eligible legal form with at least one salaried job."
+            ),
+            "plan_without_mission": _(
+                "A support plan without a consulting mission must hold internal actions or referrals."
+            ),
+            "board_approval_recorded": _(
+                "The structure's governing body must approve before the action starts."
+            ),
+            "consultant_answer_within_week": _(
+                "Consultants say within 7 days of the brief whether they bid, and the chosen proposal "
+                "arrives by the brief's deadline."
+            ),
+            "resource_person_yearly_cap": _("A resource person takes at most two transfers a calendar year."),
+            "transfer_within_three_months": _(
+                "A transfer lasts 1 to 3 days, held within 3 months of its validation."
+            ),
+            "transfer_topics_allowed": _("Legal questions and network animation are not transfer topics."),
+            "topic_outside_usual_business": _(
+                "The topic must not be the usual business of the resource person's structure."
+            ),
+            "ptce_eligibility": _(
+                "This edition is for the 2021 emerging PTCE laureates and the charter's signatories."
+            ),
+            "proven_model": _(
+                "Only a proven model is replicated: record the project's impact evaluation first."
+            ),
+            "replication_readiness": _(
+                "Only a proven model is replicated: a pilot running for at least a year, economic "
+                "viability and an impact evaluation (an evaluation case ended with its impact shown, "
+                "or qualitative evidence)."
+            ),
+            "cohort_dates": _("A cohort ends after it starts."),
         },
         "yes_no": {
             "True": _("Yes"),

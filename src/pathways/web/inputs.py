@@ -2,7 +2,7 @@
 
 Lengths of the columns, no NUL character, references that fit the id columns: bad input
 is a 422 naming the field rather than an error from the database. The response models
-are in :mod:`pathways.web.schemas`.
+are in :mod:`pathways.web.api.schemas`.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from pathways.bootstrap import App
 from pathways.services.casework.search import CaseItem
 from pathways.services.people.accounts import Principal
 from pathways.web import export
-from pathways.web.casetitles import Shown
+from pathways.web.cases.casetitles import Shown
 from pathways.web.i18n import group_labels, texts
 from pathways.web.render import language_of
 

@@ -24,7 +24,7 @@ from pathways.errors import FieldErrors, FieldProblem, Forbidden, LinkExpired, N
 from pathways.services.casework.attachments import FileUpload
 from pathways.services.casework.filetype import ACCEPTED_EXTENSIONS
 from pathways.services.people import ownerlinks, ownerpage
-from pathways.web.casework_view import problem_text
+from pathways.web.cases.casework_view import problem_text
 from pathways.web.deps import AppDep, Csrf, CsrfRefused, PageUser, SessionDep
 from pathways.web.i18n import pick_language
 from pathways.web.render import page

@@ -16,12 +16,12 @@ from pathways.errors import (
     TooManyAttempts,
     Unauthenticated,
 )
-from pathways.services.casework import opening, queries
+from pathways.services.casework import opening, reads
 from pathways.services.people import accounts, directory, signin, websessions
 from pathways.services.people.accounts import Permission, Principal
 from pathways.services.tx import write
-from pathways.web import caselist, export, listexport, reads
-from pathways.web.api import follow
+from pathways.web import export
+from pathways.web.cases import caselist, duelist
 from pathways.web.deps import AppDep, Csrf, PageUser, SessionDep
 from pathways.web.i18n import texts
 from pathways.web.render import language_of, page, secure_cookies
@@ -126,7 +126,7 @@ def language(
 
 @router.get("/cases")
 def my_cases(request: Request, app: AppDep, user: PageUser) -> Response:
-    """My cases, every case of my organisations, or what a search finds (see web/caselist.py)."""
+    """My cases, every case of my organisations, or what a search finds (see web/cases/caselist.py)."""
     return caselist.case_list(request, app, user)
 
 
@@ -138,24 +138,9 @@ def due(
     show: Annotated[str, Query(pattern="^(mine|all)$")] = "mine",
     fmt: export.FormatParam = None,
 ) -> Response:
-    """What is overdue and what is due within the next seven days (``format=csv|xlsx``: as a file)."""
-    now = app.clock.now()
-    with app.store.read() as conn:
-        rows = queries.due_rows(
-            conn,
-            orgs=Scope(user, conn).orgs(),
-            now=now,
-            within_days=7,
-            officer_id=user.person_id if show == "mine" else None,
-            catalog=app.catalog,
-            lang=user.language,
-        )
-    if fmt is not None:
-        return listexport.due_export(request, app, user, rows, fmt)
-    overdue = [r for r in rows if r["overdue"]]
-    soon = [r for r in rows if not r["overdue"]]
-    context = {"overdue": overdue, "soon": soon, "show": show, "exports": export.links(request)}
-    return page(request, "due.html", context, user=user)
+    """What is overdue and what is due within the next seven days, a page at a time
+    (``format=csv|xlsx``: as a file); see web/cases/duelist.py."""
+    return duelist.due_list(request, app, user, show, fmt)
 
 
 def _writable_orgs(app: AppDep, user: Principal) -> list[dict[str, Any]]:
@@ -218,7 +203,7 @@ def open_case(
             )
     except PathwaysError as exc:
         return _open_case_page(request, app, user, entered, exc)
-    follow(app, opened["id"])
+    app.after_commit(opened["id"])
     return RedirectResponse(f"/cases/{opened['ref']}", status_code=303)
 
 

@@ -4,6 +4,13 @@ A refused decision names each field at once (``errors``: field, code, message, p
 an integration can show them all, in its own words if it likes (``code``). A decision made on
 a case that moved on (409) says who recorded what, and when (``conflict``), not only that it
 failed.
+
+The error speaks the request's ``Accept-Language`` (fr, nl; English without one, or for any
+other): ``title`` says what kind of problem it is; ``detail`` and each field's ``message`` are
+translated for refused fields (by their ``code``), for a case changed meanwhile, for "not found"
+and for a role that does not allow the request. Other refusals (a closed case, a rule of the
+programme...) keep their English ``detail``, under a translated ``title``; a ``hint`` names
+commands and stays English. ``Content-Language`` says which language the body is in.
 """
 
 from __future__ import annotations
@@ -14,7 +21,25 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from pathways.domain import fields
-from pathways.errors import DecidedMeanwhile, FieldError, FieldErrors, PathwaysError
+from pathways.domain.spec import LANGS
+from pathways.errors import (
+    DecidedMeanwhile,
+    FieldError,
+    FieldErrors,
+    FieldProblem,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PathwaysError,
+    Refused,
+    Unauthenticated,
+)
+from pathways.web import forms
+from pathways.web.cases import casework_view
+from pathways.web.cases.conflictview import meanwhile_lines
+from pathways.web.i18n import Texts, texts
+
+API_DEFAULT_LANG = "en"  # an integration that asks for no language reads English, as it always has
 
 
 class FieldProblemPublic(BaseModel):
@@ -35,6 +60,10 @@ class DecisionMeanwhile(BaseModel):
     outcome: str
     at: datetime
     version: int = Field(description="the case's version it made")
+    kind: str = Field(
+        "decision", description="decision, case_assigned (stage and outcome empty) or case_migrated"
+    )
+    officer: str | None = Field(None, description="case_assigned: who was given the case")
 
 
 class ConflictPublic(BaseModel):
@@ -45,27 +74,100 @@ class ConflictPublic(BaseModel):
     meanwhile: list[DecisionMeanwhile]
 
 
-def problem_body(error: PathwaysError) -> dict[str, Any]:
-    """The JSON body of an API error (:class:`pathways.web.schemas.Problem`)."""
+def api_language(accept_language: str | None) -> str:
+    """The language of an API error: the first of ``Accept-Language`` the application speaks, else English."""
+    for part in (accept_language or "").split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in LANGS:
+            return code
+    return API_DEFAULT_LANG
+
+
+def problem_body(error: PathwaysError, lang: str = API_DEFAULT_LANG) -> dict[str, Any]:
+    """The JSON body of an API error (:class:`pathways.web.api.schemas.Problem`), in `lang`."""
+    t = texts(lang)
+    problems = fields.problems_of(error) if isinstance(error, FieldError | FieldErrors) else ()
     body: dict[str, Any] = {
-        "detail": error.message,
+        "title": _title(t, error),
+        "detail": error.message if lang == API_DEFAULT_LANG else _detail(t, error, problems),
         "hint": error.hint,
         "field": getattr(error, "field", None),
     }
-    if isinstance(error, FieldError | FieldErrors):
+    if problems:
         body["errors"] = [
             FieldProblemPublic(
-                field=p.field, code=p.code, message=p.message, hint=p.hint, params=dict(p.params)
+                field=p.field, code=p.code, message=_field_text(p, lang), hint=p.hint, params=dict(p.params)
             ).model_dump(mode="json")
-            for p in fields.problems_of(error)
+            for p in problems
         ]
     if isinstance(error, DecidedMeanwhile):
         body["conflict"] = ConflictPublic(
             expected_version=error.expected,
             version=error.now,
             meanwhile=[
-                DecisionMeanwhile(by=m.by, stage=m.stage, outcome=m.outcome, at=m.at, version=m.version)
+                DecisionMeanwhile(
+                    by=m.by,
+                    stage=m.stage,
+                    outcome=m.outcome,
+                    at=m.at,
+                    version=m.version,
+                    kind=m.kind,
+                    officer=m.officer,
+                )
                 for m in error.meanwhile
             ],
         ).model_dump(mode="json")
     return body
+
+
+def _title(t: Texts, error: PathwaysError) -> str:
+    """What kind of problem it is, in a few words (the first kind that fits, the narrowest first)."""
+    kinds: tuple[tuple[type[PathwaysError] | tuple[type[PathwaysError], ...], str], ...] = (
+        (DecidedMeanwhile, t("The case changed since you read it")),
+        ((FieldError, FieldErrors, InvalidInput), t("Invalid input")),
+        (NotFound, t("Not found")),
+        (Unauthenticated, t("No valid API token")),
+        (Forbidden, t("Your role does not allow this")),
+        (Refused, t("Refused by the current state")),
+    )
+    return next(
+        (title for kind, title in kinds if isinstance(error, kind)), t("The request could not be done")
+    )
+
+
+def _detail(t: Texts, error: PathwaysError, problems: tuple[FieldProblem, ...]) -> str:
+    """The error's message in `t`'s language where it can be said in it, else as it is (English)."""
+    if problems:
+        return "; ".join(f"{p.field}: {_field_text(p, t.lang)}" for p in problems)
+    if isinstance(error, DecidedMeanwhile):
+        said = t(
+            "Case %(ref)s changed since you read it (version %(expected)s, now %(now)s).",
+            ref=error.ref,
+            expected=error.expected,
+            now=error.now,
+        )
+        lines = meanwhile_lines(None, None, error, t.lang, "UTC") or ()
+        return " ".join([said, *lines])
+    if isinstance(error, NotFound):
+        return t("Not found, or in an organisation you have no role in.")
+    if isinstance(error, Forbidden):
+        return t("Your role in this organisation does not allow this.")
+    return error.message
+
+
+def said_in(error: PathwaysError, lang: str) -> str:
+    """The error's message for the command line in `lang`: refused fields and a case changed
+    meanwhile in its words, anything else as it is (English: it names what was not found)."""
+    problems = fields.problems_of(error) if isinstance(error, FieldError | FieldErrors) else ()
+    if problems or isinstance(error, DecidedMeanwhile):
+        return _detail(texts(lang), error, problems)
+    return error.message
+
+
+def _field_text(problem: FieldProblem, lang: str) -> str:
+    """Why a field was refused, in `lang` (by its code; the English message for a code without words)."""
+    if lang == API_DEFAULT_LANG:
+        return problem.message
+    if problem.code.startswith("work."):
+        return casework_view.problem_text(problem, lang)
+    return forms.problem_text(problem, lang)

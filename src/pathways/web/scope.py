@@ -11,17 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from pathways.errors import Forbidden, NotFound
 from pathways.services.casework import lookup
+from pathways.services.people import among
 from pathways.services.people.accounts import Permission, Principal
-from pathways.services.people.directory import MEMBER, ORG, PERSON, PROJECT, roles_of
-from pathways.store.tables import Document
+from pathways.services.people.directory import roles_of
 from pathways.web.visible import GENERIC_HINT, absent, find_within
 
 READ = Permission.READ
-DOC = Document.__table__  # type: ignore[attr-defined]
 STAFF_FOR_CASES = frozenset({"officer", "manager"})
 
 
@@ -62,15 +61,13 @@ class Scope:
 
     def org(self, ref: str | int, permission: Permission = READ) -> dict[str, Any]:
         """One of the principal's organisations, by id, slug or name."""
-        mine = ORG.c.id.in_(self.principal.orgs(READ))
-        row = find_within(self.conn, ORG, ref, ("slug", "name"), mine, "organisation")
+        row = find_within(among.org_among, self.conn, ref, self.principal.orgs(READ), "organisation")
         self._allow(row["id"], permission, "organisation", ref)
         return row
 
     def project(self, ref: str | int, permission: Permission = READ) -> dict[str, Any]:
         """A project of one of the principal's organisations, by id (or name)."""
-        mine = PROJECT.c.organisation_id.in_(self.principal.orgs(READ))
-        row = find_within(self.conn, PROJECT, ref, ("name",), mine, "project")
+        row = find_within(among.project_among, self.conn, ref, self.principal.orgs(READ), "project")
         self._allow(row["organisation_id"], permission, "project", ref)
         return row
 
@@ -86,10 +83,7 @@ class Scope:
 
     def person_visible(self, ref: str | int) -> dict[str, Any]:
         """A person with a role in one of the principal's organisations."""
-        members = select(MEMBER.c.person_id).where(MEMBER.c.organisation_id.in_(self.principal.orgs(READ)))
-        return find_within(
-            self.conn, PERSON, ref, ("handle", "email", "name"), PERSON.c.id.in_(members), "person"
-        )
+        return find_within(among.person_among, self.conn, ref, self.principal.orgs(READ), "person")
 
     def person_id_visible(self, ref: str | int) -> int:
         """The id of a person with a role in one of the principal's organisations.
@@ -105,16 +99,8 @@ class Scope:
 
     def document(self, doc_id: int) -> dict[str, Any]:
         """A document of a case of one of the principal's organisations."""
-        row = (
-            self.conn.execute(
-                select(DOC, lookup.CASE.c.organisation_id)
-                .join(lookup.CASE, lookup.CASE.c.id == DOC.c.case_id)
-                .where(DOC.c.id == doc_id)
-            )
-            .mappings()
-            .first()
-        )
+        row = among.document_of(self.conn, doc_id)
         if row is None:
             raise absent("document", doc_id)
         self._allow(row["organisation_id"], READ, "document", doc_id)
-        return dict(row)
+        return row

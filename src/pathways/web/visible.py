@@ -10,13 +10,12 @@ The CLI's own lookups (``services.directory.find_*``) keep their operator-facing
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Connection
+from sqlalchemy import Connection
 
 from pathways.errors import NotFound
-from pathways.services.people import directory
 
 HINTS: Final = {
     "case": "case references look like DIAG-2026-0001; only cases of your organisations can be found",
@@ -34,11 +33,15 @@ def absent(kind: str, ref: object) -> NotFound:
 
 
 def find_within(
-    conn: Connection, table: Any, ref: str | int, keys: Sequence[str], visible: ColumnElement[bool], kind: str
+    find: Callable[[Connection, str | int, Collection[int]], dict[str, Any]],
+    conn: Connection,
+    ref: str | int,
+    orgs: Collection[int],
+    kind: str,
 ) -> dict[str, Any]:
-    """A visible row by id, or by any of `keys`: ``directory.find_row`` limited to `visible`, so rows of
-    other organisations can neither be found nor make a name ambiguous; not found is :func:`absent`."""
+    """`find` (a lookup of :mod:`pathways.services.people.among`) limited to `orgs`, so rows of other
+    organisations can neither be found nor make a name ambiguous; not found is :func:`absent`."""
     try:
-        return directory.find_row(conn, table, ref, kind, keys, scope=visible)
+        return find(conn, ref, orgs)
     except NotFound:
         raise absent(kind, ref) from None

@@ -14,17 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
 
-from pathways.services.casework.lookup import CASE, ORG, find_case
+from pathways.services.casework.lookup import find_case
 from pathways.services.casework.queries import with_decision_details
 from pathways.services.people import directory
 from pathways.store import audit_verify
-from pathways.store.tables import AuditEvent, Person
+from pathways.store.core import AUDIT, CASE, ORG, PERSON
 
 if TYPE_CHECKING:
     from pathways.bootstrap import App
 
-AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
-PERSON = Person.__table__  # type: ignore[attr-defined]
 SYSTEM = "system"  # the actor shown for events recorded without a person (sweeps, flows)
 
 

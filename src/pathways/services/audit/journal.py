@@ -19,12 +19,10 @@ from typing import Any, Final
 
 from sqlalchemy import ColumnElement, Connection, or_, select
 
-from pathways.services.casework.lookup import CASE, PROJECT
 from pathways.services.casework.queries import with_decision_details
-from pathways.services.people.directory import PERSON, members_of
-from pathways.store.tables import AuditEvent
+from pathways.services.people.directory import members_of
+from pathways.store.core import AUDIT, CASE, PERSON, PROJECT
 
-AUDIT: Final = AuditEvent.__table__  # type: ignore[attr-defined]
 PAGE_MAX: Final = 100
 # Payload keys that hold a person's id, a project's id.
 PERSON_KEYS: Final = ("person", "officer")

@@ -25,11 +25,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, update
 
 from pathways.errors import FieldErrors, FieldProblem, Forbidden, NotFound, Refused
-from pathways.services.casework import conflict, lookup, scoped
+from pathways.services.casework import conflict, scoped
 from pathways.services.casework.queries import names_of
 from pathways.services.people import directory
 from pathways.services.people.accounts import Permission, Principal
 from pathways.services.tx import write
+from pathways.store.core import CASE
 
 if TYPE_CHECKING:
     from pathways.bootstrap import App
@@ -124,8 +125,8 @@ def assign_case(
             )
         version = case["version"] + 1
         moved = tx.conn.execute(
-            update(lookup.CASE)
-            .where(lookup.CASE.c.id == case["id"], lookup.CASE.c.version == case["version"])
+            update(CASE)
+            .where(CASE.c.id == case["id"], CASE.c.version == case["version"])
             .values(officer_id=person["id"], version=version)
         ).rowcount
         if moved != 1:  # changed since it was read in this transaction (PostgreSQL, READ COMMITTED)

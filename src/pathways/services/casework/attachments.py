@@ -35,9 +35,9 @@ from sqlmodel import SQLModel
 from pathways.errors import FieldErrors, FieldProblem, NotFound
 from pathways.services.casework import filetype, scoped
 from pathways.services.people.accounts import Principal
-from pathways.services.people.directory import PERSON
 from pathways.services.tx import Tx, write
 from pathways.store import tables
+from pathways.store.core import PERSON
 
 if TYPE_CHECKING:
     from pathways.bootstrap import App

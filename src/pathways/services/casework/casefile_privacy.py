@@ -21,8 +21,8 @@ from typing import Any, Final
 from sqlalchemy import Connection, Select, delete, select, update
 
 from pathways.services.casework.attachments import ATTACHMENT, CONTENT, NOTE
-from pathways.services.casework.lookup import CASE, PROJECT
 from pathways.services.tx import Tx
+from pathways.store.core import CASE, PROJECT
 
 __all__ = ["erase_about", "export_about"]
 

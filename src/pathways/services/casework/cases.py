@@ -31,19 +31,11 @@ from pathways.services.casework import conflict
 from pathways.services.casework.facts import DbFacts
 from pathways.services.people import directory, org_holidays
 from pathways.services.tx import Tx, write
+from pathways.store.core import CASE, ENTRY, HEAD, ORG, PROJECT
 
 if TYPE_CHECKING:
     from pathways.bootstrap import App
-from pathways.services.casework.lookup import (
-    CASE,
-    ENTRY,
-    HEAD,
-    ORG,
-    PROJECT,
-    case_key,
-    no_case,
-    project_facts_of_row,
-)
+from pathways.services.casework.lookup import case_key, no_case, project_facts_of_row
 from pathways.services.casework.recording import Decided, Moved, PreparedDecision, identifiers, write_decision
 
 # organisation's time zone, the current stage entry and the audit chain's head (unlocked:
@@ -60,6 +52,7 @@ _DECISION_COLUMNS = (
     PROJECT.c.siret.label("p_siret"),
     PROJECT.c.bce.label("p_bce"),
     ORG.c.timezone.label("o_timezone"),
+    ORG.c.options.label("o_options"),  # local rules the organisation switched on or off
     org_holidays.CODES_OF_CASE_ORG.label("o_holidays"),  # days off the organisation adds
     ENTRY.c.entered_at.label("e_entered_at"),
     ENTRY.c.seq.label("e_seq"),
@@ -275,6 +268,7 @@ def prepare_decision(
         now=at,
         case_id=row["id"],
         stage_entered_at=row["e_entered_at"],
+        org_options=row["o_options"] or {},
     )
     return PreparedDecision(
         outcome=outcome,

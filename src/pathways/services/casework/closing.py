@@ -28,12 +28,11 @@ from pathways.domain import exits
 from pathways.domain.loader import PathwayCatalog
 from pathways.errors import Conflict, TransitionNotAllowed
 from pathways.services.casework import conflict
-from pathways.services.casework.lookup import CASE, ENTRY, NOTICE, PROJECT, find_case
+from pathways.services.casework.lookup import find_case
 from pathways.services.casework.recording import set_phase, values_digest
 from pathways.services.tx import Tx
-from pathways.store.tables import OutboxJob
+from pathways.store.core import CASE, ENTRY, JOB, NOTICE, PROJECT
 
-JOB = OutboxJob.__table__  # type: ignore[attr-defined]
 __all__ = ["Closed", "close_case"]
 
 

@@ -36,16 +36,15 @@ from pathways.domain.case import typed_case_data
 from pathways.domain.spec import FieldSpec, FieldType, PathwaySpec
 from pathways.errors import NotFound
 from pathways.notify.render import babel_locale
-from pathways.services.casework.lookup import CASE, ENTRY, ORG, PROJECT, find_case
+from pathways.services.casework.lookup import find_case
+from pathways.services.collaboration import cooperation
 from pathways.services.people import directory
 from pathways.services.tx import Tx
-from pathways.store.tables import Document, Person
+from pathways.store.core import CASE, DOC, ENTRY, ORG, PERSON, PROJECT
 
 if TYPE_CHECKING:
     from pathways.bootstrap import App
 
-DOC = Document.__table__  # type: ignore[attr-defined]
-PERSON = Person.__table__  # type: ignore[attr-defined]
 
 _GENERATED = re.compile(r'<footer class="generated">.*?</footer>', re.DOTALL)
 _TITLE = re.compile(r"<title>(.*?)</title>", re.DOTALL)
@@ -253,6 +252,8 @@ def render_case_document(app: App, tx: Tx, *, case_id: int, entry_id: int) -> st
         parent=_parent_record(app, conn, case["parent_id"], lang, locale),
         subject=case["data"].get("_spawn", {}).get("item"),
         today=tx.at.astimezone(ZoneInfo(organisation["timezone"])).date(),
+        # A cooperation's member projects, the case's own first (names and organisations only).
+        members=[m for m in cooperation.members_of(conn, case) if m.active],
     )
     file_name = f"{case['ref']}-{name}.html"
     previous = conn.execute(

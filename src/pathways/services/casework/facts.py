@@ -7,11 +7,8 @@ from typing import Final
 
 from sqlalchemy import Connection, bindparam, func, select
 
-from pathways.store.tables import Case, Person, StageEntry
+from pathways.store.core import CASE, ENTRY, PERSON, VALUE
 
-CASE = Case.__table__  # type: ignore[attr-defined]
-ENTRY = StageEntry.__table__  # type: ignore[attr-defined]
-PERSON = Person.__table__  # type: ignore[attr-defined]
 # (pathway, end result) of an impact evaluation that showed the project's impact (config/pathways/
 # impact_evaluation.yaml): the evidence of a proven model that replication asks for.
 IMPACT_SHOWN: Final = ("impact_evaluation", "impact_shown")
@@ -65,10 +62,7 @@ class DbFacts:
         evaluation counts as much as numbers (S22).
         """
         self.consulted = True
-        from pathways.store.tables import ImpactValue
-
-        table = ImpactValue.__table__  # type: ignore[attr-defined]
-        found = self.conn.execute(select(table.c.id).where(table.c.project_id == project).limit(1)).first()
+        found = self.conn.execute(select(VALUE.c.id).where(VALUE.c.project_id == project).limit(1)).first()
         if found is not None:
             return True
         shown = self.conn.execute(

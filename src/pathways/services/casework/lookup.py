@@ -17,18 +17,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from pathways.domain.rules import ProjectFacts
 from pathways.domain.spec import Phase
 from pathways.errors import NotFound
-from pathways.store.tables import AuditHead, Case, Notice, Organisation, Project, RefCounter, StageEntry
+from pathways.store.core import CASE, ORG, PROJECT, REF
 
 if TYPE_CHECKING:
     pass
 
-CASE = Case.__table__  # type: ignore[attr-defined]
-ENTRY = StageEntry.__table__  # type: ignore[attr-defined]
-NOTICE = Notice.__table__  # type: ignore[attr-defined]
-PROJECT = Project.__table__  # type: ignore[attr-defined]
-ORG = Organisation.__table__  # type: ignore[attr-defined]
-REF = RefCounter.__table__  # type: ignore[attr-defined]
-HEAD = AuditHead.__table__  # type: ignore[attr-defined]
 
 # each of them, and building a statement costs more than running it (bench/RESULTS.md);
 # SQLAlchemy caches each one's compiled form, and on PostgreSQL psycopg prepares it on the

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, select
 
 from pathways.errors import FieldErrors, FieldProblem
-from pathways.services.casework import attachments, lookup, scoped
+from pathways.services.casework import attachments, conflict, lookup, scoped
 from pathways.services.casework.attachments import ATTACHMENT, NOTE, AttachmentAdded, FileUpload
 from pathways.services.casework.queries import names_of
 from pathways.services.people.accounts import Principal
@@ -58,6 +58,9 @@ class AddNote:
     on: str | None = None
     attachment: FileUpload | None = None
     author: str | int | None = None
+    expected_version: int | None = None
+    """The case's version the note was written on (the case page's form): refused (``DecidedMeanwhile``,
+    naming each change) if the case changed since."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +141,10 @@ def add_note(app: App, command: AddNote, *, by: Principal | None, at: datetime |
     text = command.text.strip()
     with write(app, actor_id=by.person_id if by is not None else None, at=at) as tx:
         case = scoped.case_for(tx.conn, by, command.case, change=True)
+        if command.expected_version is not None and case["version"] != command.expected_version:
+            raise conflict.stale(
+                tx.conn, case_id=case["id"], ref=case["ref"], expected=command.expected_version
+            )
         author = scoped.recorder(tx.conn, by, command.author, org_id=case["organisation_id"])
         note_id = tx.insert(
             NOTE,

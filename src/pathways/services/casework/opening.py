@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, select, update
 
 from pathways.domain import case as machine
 from pathways.domain import lifecycle
@@ -13,10 +13,11 @@ from pathways.domain.rules import DecisionContext
 from pathways.services.casework.facts import DbFacts
 from pathways.services.people import directory, org_holidays
 from pathways.services.tx import Tx
+from pathways.store.core import CASE
 
 if TYPE_CHECKING:
     pass
-from pathways.services.casework.lookup import CASE, next_ref, org_zone, project_facts
+from pathways.services.casework.lookup import next_ref, org_zone, project_facts
 from pathways.services.casework.recording import enter_stage
 
 _SET_CURRENT_ENTRY = (
@@ -56,7 +57,11 @@ def open_case(
     ctx = DecisionContext(pathway=spec, project=facts, facts=DbFacts(tx.conn), now=tx.at)
     machine.run_checks(spec.checks, ctx)
 
-    state, _events = machine.start(spec)
+    opened_by = None
+    if parent_id is not None:  # a hand-off or a spawn: the pathway may start such cases elsewhere
+        opened_by = tx.conn.execute(select(CASE.c.pathway_id).where(CASE.c.id == parent_id)).scalar_one()
+    state, _events = machine.start(spec, opened_by)
+    entry = spec.entry_stage(opened_by)
     ref = next_ref(tx.conn, spec.reference, tx.at.year)
     case_id = tx.insert(
         CASE,
@@ -79,7 +84,7 @@ def open_case(
         case_id=case_id,
         ref=ref,
         spec=spec,
-        stage=spec.first_stage,
+        stage=entry,
         seq=1,
         territory=proj["territory"],
         extra_holidays=org_holidays.days_off(tx.conn, proj["organisation_id"]),

@@ -9,9 +9,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from pathways.services.tx import Tx
-from pathways.store.tables import OutboxJob
-
-JOB = OutboxJob.__table__  # type: ignore[attr-defined]
+from pathways.store.core import JOB
 
 # Built once per dialect: enqueue runs in every decision entering a stage with steps.
 _ENQUEUE = {

@@ -16,10 +16,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, bindparam, select, text, update
 
 from pathways.services.tx import Tx
-from pathways.store.tables import OutboxJob
+from pathways.store.core import JOB
 from pathways.store.types import UTCDateTime
-
-JOB = OutboxJob.__table__  # type: ignore[attr-defined]
 
 DIGEST_TIME = time(9, 0)  # when a digest rolled over to a later day becomes ready (local)
 DIGEST_OPEN = ("pending", "failed")  # a digest in these states has not gone out: items may join it

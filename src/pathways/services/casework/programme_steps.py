@@ -24,6 +24,7 @@ from pathways.services.casework import lookup
 from pathways.services.people import editing
 from pathways.services.reporting import impact
 from pathways.services.tx import Tx
+from pathways.store.core import ENTRY, EVALUATION
 
 if TYPE_CHECKING:
     from pathways.bootstrap import App
@@ -38,11 +39,11 @@ TOOL_FIELD: Final = "tool"
 def recorded_before(tx: Tx, job: Mapping[str, Any], name: str) -> Any:
     """The latest value of field `name` recorded by the entries before the job's stage entry; None if none."""
     entry = job["payload"]["entry"]
-    seq = tx.conn.execute(select(lookup.ENTRY.c.seq).where(lookup.ENTRY.c.id == entry)).scalar_one()
+    seq = tx.conn.execute(select(ENTRY.c.seq).where(ENTRY.c.id == entry)).scalar_one()
     rows = tx.conn.execute(
-        select(lookup.ENTRY.c["values"])
-        .where(lookup.ENTRY.c.case_id == job["case_id"], lookup.ENTRY.c.seq < seq)
-        .order_by(lookup.ENTRY.c.seq.desc())
+        select(ENTRY.c["values"])
+        .where(ENTRY.c.case_id == job["case_id"], ENTRY.c.seq < seq)
+        .order_by(ENTRY.c.seq.desc())
     ).scalars()
     for values in rows:
         if values and values.get(name) is not None:
@@ -84,8 +85,8 @@ def open_impact_evaluation(app: App, tx: Tx, job: Mapping[str, Any]) -> str:
             hint=f"record the question in a text field named {QUESTION_FIELD} before this stage",
         )
     existing = tx.conn.execute(
-        select(impact.EVALUATION.c.id).where(
-            impact.EVALUATION.c.case_id == case["id"], impact.EVALUATION.c.question == str(question).strip()
+        select(EVALUATION.c.id).where(
+            EVALUATION.c.case_id == case["id"], EVALUATION.c.question == str(question).strip()
         )
     ).scalar()
     if existing is not None:

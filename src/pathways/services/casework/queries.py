@@ -11,13 +11,9 @@ from sqlalchemy import Connection, select
 from pathways.domain.loader import PathwayCatalog
 from pathways.domain.spec import PathwaySpec
 from pathways.errors import NotFound
-from pathways.services.casework.lookup import CASE, ENTRY, PROJECT, find_case
+from pathways.services.casework.lookup import find_case
 from pathways.services.people import directory
-from pathways.store.tables import AuditEvent, OutboxJob, Person
-
-AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
-PERSON = Person.__table__  # type: ignore[attr-defined]
-JOB = OutboxJob.__table__  # type: ignore[attr-defined]
+from pathways.store.core import AUDIT, CASE, ENTRY, JOB, PERSON, PROJECT
 
 
 def names_of(conn: Connection, ids: Collection[int | None]) -> dict[int, str]:

@@ -25,10 +25,10 @@ from pathways.errors import Meanwhile
 from pathways.services.casework import outbox
 from pathways.services.people import directory, org_holidays
 from pathways.services.tx import Tx
+from pathways.store.core import CASE, ENTRY, NOTICE, PROJECT
 
 if TYPE_CHECKING:
     pass
-from pathways.services.casework.lookup import CASE, ENTRY, NOTICE, PROJECT
 
 RESOURCE_FIELD = "resource_person"  # a person field of this name names the case's resource person
 
@@ -49,6 +49,8 @@ class Decided:
     # Decisions recorded after this one was worked out, which its officer had not seen
     # (decided again on the case as it had become: casework.conflict).
     decided_over: tuple[Meanwhile, ...] = ()
+    # Values recorded outside their field's usual range: recorded, and said to whoever decided.
+    warnings: tuple[machine.OutsideUsual, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,6 +271,7 @@ def write_decision(tx: Tx, prepared: PreparedDecision) -> Decided:
             "version": row["version"] + 1,
             # The decision events it was recorded right after, unseen (casework.conflict).
             **({"decided_over": [m.seq for m in prepared.decided_over]} if prepared.decided_over else {}),
+            **({"outside_usual": [w.field for w in transition.warnings]} if transition.warnings else {}),
         },
         head=(row["h_seq"], row["h_digest"]) if row["h_seq"] is not None else None,
     )
@@ -285,6 +288,7 @@ def write_decision(tx: Tx, prepared: PreparedDecision) -> Decided:
         version=row["version"] + 1,
         queued_work=_queues_work(spec, transition),
         decided_over=prepared.decided_over,
+        warnings=transition.warnings,
     )
 
 

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, select
 
 from pathways.domain.loader import PathwayCatalog
 from pathways.errors import NotFound
-from pathways.services.casework.lookup import CASE, NOTICE
+from pathways.store.core import CASE, NOTICE
 
 __all__ = ["Around", "LinkedCase", "Upcoming", "around"]
 

@@ -42,17 +42,15 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import ColumnElement, Connection, func, select
 
-from pathways.services.casework.lookup import CASE, ENTRY
 from pathways.services.casework.work import WORK_KINDS
 from pathways.services.messaging.lease import KINDS as MESSAGE_KINDS
 from pathways.services.messaging.lease import LEASE
-from pathways.store.tables import OutboxJob
+from pathways.store.core import CASE, ENTRY, JOB
 
 if TYPE_CHECKING:
     from pathways.bootstrap import App
 
 log = logging.getLogger(__name__)
-JOB = OutboxJob.__table__  # type: ignore[attr-defined]
 DISPATCH = "dispatch"  # the target of message and digest jobs
 STALE_AFTER = timedelta(seconds=60)
 RETRIES_EVERY = timedelta(seconds=30)

@@ -17,6 +17,7 @@ from pathways.errors import Forbidden, NotFound
 from pathways.services.casework import lookup
 from pathways.services.people import directory
 from pathways.services.people.accounts import Permission, Principal
+from pathways.store.core import MEMBER, PERSON
 
 __all__ = ["CASE_STAFF", "absent", "case_for", "recorder", "staff_of"]
 
@@ -46,14 +47,14 @@ def case_for(conn: Connection, by: Principal | None, ref: str | int, *, change: 
 
 def staff_of(conn: Connection, org_id: int) -> set[int]:
     """Ids of the people who may be in charge of a case of `org_id` (officers, managers; not erased)."""
-    member = directory.MEMBER.c
+    member = MEMBER.c
     query = (
         select(member.person_id)
-        .join(directory.PERSON, directory.PERSON.c.id == member.person_id)
+        .join(PERSON, PERSON.c.id == member.person_id)
         .where(
             member.organisation_id == org_id,
             member.role.in_(sorted(CASE_STAFF)),
-            directory.PERSON.c.erased_at.is_(None),
+            PERSON.c.erased_at.is_(None),
         )
     )
     return set(conn.scalars(query))

@@ -35,15 +35,16 @@ from sqlalchemy import (
 )
 
 from pathways.domain.searchtext import SearchText, parse_search
-from pathways.services.casework.lookup import CASE, PROJECT
-from pathways.services.people.directory import PERSON
+from pathways.errors import FieldError
+from pathways.store.core import CASE, PERSON, PROJECT
 from pathways.store.search import name_matches
 
 SortKey = Literal["ref", "project", "pathway", "stage", "status", "due", "officer", "opened"]
 SORT_KEYS: Final[tuple[SortKey, ...]] = get_args(SortKey)
 Status = Literal["open", "closed"]
 DEFAULT_SORT: Final[SortKey] = "opened"
-INDEXED_SORTS: Final = frozenset({"opened", "ref", "due"})  # read in index order, whatever the list's size
+# Read in index order, whatever the list's size: the only sorts the API offers (api_order).
+INDEXED_SORTS: Final[tuple[SortKey, ...]] = ("opened", "ref", "due")
 
 _FOUND = CASE.alias("found")  # the cases a reading matches, apart from the listed ones
 _NAMED_PROJECT = PROJECT.alias("searched_project")
@@ -63,6 +64,8 @@ class CaseFilter:
     status: Status | None = "open"
     overdue: bool = False
     """Only open cases past their deadline."""
+    due_by: datetime | None = None
+    """Only open cases due by then, overdue ones included (the due list)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +88,23 @@ class CaseOrder:
 
     def __str__(self) -> str:
         return ("-" if self.descending else "") + self.key
+
+
+def api_order(text: str) -> CaseOrder:
+    """The order an API client asks for: a key an index serves (:data:`INDEXED_SORTS`), ``-`` first
+    for descending; FieldError on ``sort`` naming the allowed keys for any other, costly at 100,000
+    cases (the case list page sorts by the others on short lists only: :func:`page_of_cases`)."""
+    order = CaseOrder.parse(text)
+    if order is None or order.key not in INDEXED_SORTS:
+        allowed = ", ".join(INDEXED_SORTS)
+        shown = text.strip()[:40]
+        raise FieldError(
+            "sort",
+            f"'{shown}' is not a sort the API offers: choose one of {allowed} (`-` first for descending)",
+            code="sort_key",
+            params={"value": shown, "allowed": allowed},
+        )
+    return order
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,6 +258,8 @@ def _conditions(conn: Connection, where: CaseFilter, now: datetime) -> list[Colu
         out += [CASE.c.status == "open", CASE.c.due_at.is_not(None), CASE.c.due_at < now]
     elif where.status is not None:
         out.append(CASE.c.status == where.status)
+    if where.due_by is not None:
+        out += [CASE.c.status == "open", CASE.c.due_at.is_not(None), CASE.c.due_at <= where.due_by]
     if where.pathway is not None:
         out.append(CASE.c.pathway_id == where.pathway)
     if where.stage is not None:

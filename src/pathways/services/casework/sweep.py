@@ -43,17 +43,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from pathways.services.casework.lookup import CASE, NOTICE, ORG, PROJECT
 from pathways.services.casework.outbox_batch import add_to_digest, insert_jobs, job_row
 from pathways.services.tx import Tx, write
-from pathways.store.tables import Membership, Person
+from pathways.store.core import CASE, MEMBER, NOTICE, ORG, PERSON, PROJECT
 
 if TYPE_CHECKING:
     from pathways.bootstrap import App
 
 log = logging.getLogger(__name__)
-PERSON = Person.__table__  # type: ignore[attr-defined]
-MEMBER = Membership.__table__  # type: ignore[attr-defined]
 
 BATCH = 2000  # notices per transaction: fewer round trips and digest rewrites; small next to memory
 DIRECT_ROLES = {"officer": "officer_id", "resource": "resource_id", "owner": "owner_id"}
@@ -280,7 +277,7 @@ def _persons(conn: Connection, ids: Iterable[int]) -> dict[int, bool]:
     return {row.id: bool(row.digest) for row in rows}
 
 
-def _among(conn: Connection, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+def _among(conn: Connection, column: ColumnElement[Any], values: Sequence[Any]) -> ColumnElement[bool]:
     """`column IN values` with one parameter whatever the count: `= ANY(:array)` on PostgreSQL,
     `IN (SELECT value FROM json_each(:list))` on SQLite.
 
@@ -291,6 +288,6 @@ def _among(conn: Connection, column: Any, values: Sequence[Any]) -> ColumnElemen
         listed = func.json_each(bindparam(None, json.dumps(list(values)), type_=String())).table_valued(
             "value"
         )
-        return column.in_(select(listed.c.value))  # type: ignore[no-any-return]
+        return column.in_(select(listed.c.value))
     kind = String() if values and isinstance(values[0], str) else Integer()
-    return column == any_(bindparam(None, list(values), type_=ARRAY(kind)))  # type: ignore[no-any-return]
+    return column == any_(bindparam(None, list(values), type_=ARRAY(kind)))

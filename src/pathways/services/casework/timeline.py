@@ -21,15 +21,10 @@ from sqlalchemy.dialects.postgresql import JSONB
 from pathways.domain.loader import PathwayCatalog
 from pathways.errors import NotFound
 from pathways.services.casework.conflict import unseen_by_entry, unseen_sentence
-from pathways.services.casework.lookup import ENTRY, PROJECT, find_case
+from pathways.services.casework.lookup import find_case
 from pathways.services.casework.notes import WORK_EVENTS, work_items
 from pathways.services.casework.readable import NO_WORDS, ItemWords, item_words, names_for, spec_of
-from pathways.store.tables import AuditEvent, Document, OutboxJob, Person
-
-AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
-DOC = Document.__table__  # type: ignore[attr-defined]
-JOB = OutboxJob.__table__  # type: ignore[attr-defined]
-PERSON = Person.__table__  # type: ignore[attr-defined]
+from pathways.store.core import AUDIT, DOC, ENTRY, JOB, PERSON, PROJECT
 
 # Audit kinds the timeline already shows from the tables themselves.
 _SHOWN_FROM_TABLES = frozenset({"case_opened", "decision", "document_rendered"}) | WORK_EVENTS

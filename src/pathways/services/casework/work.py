@@ -2,32 +2,32 @@
 
 Each job runs in its own transaction together with the claim that marks it
 done, so a job is applied once even when two runners race or one crashes.
-Prefect flows call :func:`run_job` per case-step; the embedded default calls
-:func:`run_pending` right after a decision commits.
+Prefect flows call :func:`run_job` per case-step; with the inline executor, every entry point
+calls :meth:`pathways.bootstrap.App.after_commit` once its change commits, which runs
+:func:`follow_up`: that case's work and what it leads to, nobody else's.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 
 from pathways.errors import PathwaysError
 from pathways.services.casework import documents, lookup, opening, programme_steps
 from pathways.services.people import directory
 from pathways.services.tx import Tx, write
-from pathways.store.tables import OutboxJob
+from pathways.store.core import CASE, ENTRY, JOB, PROJECT
 
 if TYPE_CHECKING:
     from pathways.bootstrap import App, StepRunner
 
 log = logging.getLogger(__name__)
-JOB = OutboxJob.__table__  # type: ignore[attr-defined]
 WORK_KINDS = ("handoff", "spawn", "step")
 MAX_ATTEMPTS = 5
 
@@ -63,17 +63,11 @@ def _spawn(app: App, tx: Tx, job: Mapping[str, Any]) -> str:
     some child of the parent already carries is not opened twice.
     """
     parent = lookup.find_case(tx.conn, job["case_id"])
-    project = (
-        tx.conn.execute(select(lookup.PROJECT).where(lookup.PROJECT.c.id == parent["project_id"]))
-        .mappings()
-        .one()
-    )
+    project = tx.conn.execute(select(PROJECT).where(PROJECT.c.id == parent["project_id"])).mappings().one()
     pathway = job["payload"]["pathway"]
     # The job's key is `spawn:<case>:<entry left>`: that entry's outcome says which project.
     left = (
-        tx.conn.execute(
-            select(lookup.ENTRY).where(lookup.ENTRY.c.id == int(str(job["key"]).rsplit(":", 1)[1]))
-        )
+        tx.conn.execute(select(ENTRY).where(ENTRY.c.id == int(str(job["key"]).rsplit(":", 1)[1])))
         .mappings()
         .one()
     )
@@ -83,9 +77,7 @@ def _spawn(app: App, tx: Tx, job: Mapping[str, Any]) -> str:
     carried = {
         (data or {}).get("_spawn", {}).get("item")
         for data in tx.conn.scalars(
-            select(lookup.CASE.c.data).where(
-                lookup.CASE.c.parent_id == parent["id"], lookup.CASE.c.pathway_id == pathway
-            )
+            select(CASE.c.data).where(CASE.c.parent_id == parent["id"], CASE.c.pathway_id == pathway)
         )
     }
     refs = []
@@ -115,8 +107,8 @@ def _spawn(app: App, tx: Tx, job: Mapping[str, Any]) -> str:
             parent_id=parent["id"],
         )
         tx.conn.execute(
-            update(lookup.CASE)
-            .where(lookup.CASE.c.id == opened["id"])
+            update(CASE)
+            .where(CASE.c.id == opened["id"])
             .values(data={"_spawn": {"item": subject, "parent": parent["ref"]}})
         )
         tx.audit(
@@ -221,8 +213,19 @@ def run_pending(
     app: App, *, case_id: int | None = None, pathway: str | None = None, limit: int = 1000
 ) -> list[JobResult]:
     """Run the hand-offs, spawns and steps that are ready, oldest first (jobs they queue included)."""
+    where: list[ColumnElement[bool]] = []
+    if case_id is not None:
+        where.append(JOB.c.case_id == case_id)
+    if pathway is not None:
+        where.append(JOB.c.pathway_id == pathway)
+    return _run_ready(app, where, limit=limit, seen=set())
+
+
+def _run_ready(
+    app: App, where: Sequence[ColumnElement[bool]], *, limit: int, seen: set[int]
+) -> list[JobResult]:
+    """Run the ready work jobs matching `where` not in `seen` (which grows), until none is left."""
     results: list[JobResult] = []
-    seen: set[int] = set()
     while len(results) < limit:
         with app.store.read() as conn:
             query = (
@@ -231,14 +234,11 @@ def run_pending(
                     JOB.c.kind.in_(WORK_KINDS),
                     JOB.c.status.in_(("pending", "failed")),
                     JOB.c.next_attempt_at <= app.clock.real(),
+                    *where,
                 )
                 .order_by(JOB.c.id)
                 .limit(100)
             )
-            if case_id is not None:
-                query = query.where(JOB.c.case_id == case_id)
-            if pathway is not None:
-                query = query.where(JOB.c.pathway_id == pathway)
             ids = [i for i in conn.scalars(query) if i not in seen]
         if not ids:
             break
@@ -246,3 +246,43 @@ def run_pending(
             seen.add(job_id)
             results.append(run_job(app, job_id))
     return results
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    """What a committed change's follow-up did: the jobs this process ran, oldest first."""
+
+    ran: tuple[JobResult, ...] = ()
+    deferred: bool = False  # the executor is Prefect: the relay asks for the runs, nothing ran here
+
+
+def follow_up(app: App, case_id: int, *, limit: int = 1000) -> FollowUp:
+    """Run, here and now, the ready work of a case a change just committed to, and its consequences.
+
+    The one rule of scope for every entry point: the work of that case and of the cases it
+    opened (hand-offs, spawned cases: its children, grandchildren..., of its organisation),
+    never another case's, so a web request never runs, waits on or fails on the jobs of
+    another organisation, or of anyone else's case. Entry points call it through
+    :meth:`pathways.bootstrap.App.after_commit`, which leaves the work to Prefect when
+    ``PATHWAYS_EXECUTOR=prefect``.
+    """
+    with app.store.read() as conn:
+        org_id = conn.scalar(select(CASE.c.organisation_id).where(CASE.c.id == case_id))
+    if org_id is None:
+        return FollowUp()
+    family = {case_id}
+    seen: set[int] = set()
+    ran: list[JobResult] = []
+    while len(ran) < limit:
+        done = _run_ready(app, [JOB.c.case_id.in_(family)], limit=limit - len(ran), seen=seen)
+        ran.extend(done)
+        with app.store.read() as conn:
+            children = set(
+                conn.scalars(
+                    select(CASE.c.id).where(CASE.c.parent_id.in_(family), CASE.c.organisation_id == org_id)
+                )
+            )
+        if children <= family:
+            break  # no case joined: what the family queued has run (or waits for its retry time)
+        family |= children
+    return FollowUp(tuple(ran))

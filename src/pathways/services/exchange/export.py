@@ -21,11 +21,9 @@ from typing import Any, Final, TextIO
 from sqlalchemy import Connection, Select, select
 
 from pathways.errors import InvalidInput
-from pathways.services.casework.lookup import CASE, ORG, PROJECT
 from pathways.services.people import directory
-from pathways.store.tables import AuditEvent
+from pathways.store.core import AUDIT, CASE, ORG, PROJECT
 
-AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
 TABLES: Final = ("cases", "projects", "audit")
 TABLE_FORMATS: Final = ("csv", "json")
 BATCH: Final = 1000  # rows fetched at a time

@@ -40,8 +40,9 @@ from pathways.services.exchange.known import (
     new_ids,
     projects_by_number,
 )
-from pathways.services.people.directory import MEMBER, PERSON, PROJECT, ROLES, slugify
+from pathways.services.people.directory import ROLES, slugify
 from pathways.services.tx import Tx, write
+from pathways.store.core import MEMBER, PERSON, PROJECT
 
 if TYPE_CHECKING:
     from pathways.bootstrap import App

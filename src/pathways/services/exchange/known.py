@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Final
 from sqlalchemy import Connection, Table, func, select, text
 
 from pathways.services.exchange.csvfile import Row
-from pathways.services.people.directory import MEMBER, ORG, PERSON, PROJECT
+from pathways.store.core import MEMBER, ORG, PERSON, PROJECT
 
 if TYPE_CHECKING:
     pass

@@ -27,9 +27,9 @@ from sqlalchemy import Connection, select
 from pathways.domain.loader import PathwayCatalog
 from pathways.domain.programme import normalise_legal_form
 from pathways.errors import InvalidInput, NotFound
-from pathways.services.casework.lookup import CASE, PROJECT
 from pathways.services.exchange.export import BATCH, write_csv, write_json_sequence
 from pathways.services.people import directory
+from pathways.store.core import CASE, PROJECT
 
 FORMATS: Final = ("csv", "json", "geojson", "jsonld")
 PUBLISHED_PHASES: Final = ("founded", "consolidation", "scaling")

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select, update
 
-from pathways.services.messaging.lease import ATTEMPT, JOB, MAX_ATTEMPTS, backoff
+from pathways.services.messaging.lease import MAX_ATTEMPTS, backoff
 from pathways.services.tx import write
+from pathways.store.core import ATTEMPT, JOB
 
 if TYPE_CHECKING:
     from pathways.bootstrap import App

@@ -1,4 +1,4 @@
-"""The dispatcher: drain ready message and digest jobs from the outbox through Apprise.
+"""The dispatcher: drain ready message and digest jobs from the outbox through the App's notifier.
 
 Each job is claimed under a lease (:mod:`~pathways.services.messaging.lease`), resolved and
 rendered (:mod:`~pathways.services.messaging.message`), then sent on each of its channels,
@@ -8,6 +8,8 @@ every send recorded as an attempt before it starts and after it ends
 channels not recorded as sent, so at most the messages in flight go out twice and the attempts
 show it. After :data:`~pathways.services.messaging.lease.MAX_ATTEMPTS` failures the job is
 ``dead`` (dead-lettered) until :func:`~pathways.services.messaging.outbox.retry_message`.
+Sending is the App's port (:attr:`pathways.bootstrap.App.notifier`, :mod:`pathways.notify.port`):
+Apprise in production, a fake in unit tests.
 
 The jobs of a claimed batch are sent by a small pool of threads (:data:`WORKERS`), so one
 message's SMTP round trips and database commits overlap another's. A pool of our own rather
@@ -29,8 +31,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pathways.errors import NotFound, PathwaysError, Refused
-from pathways.notify.allowlist import AllowList, parse_allow
-from pathways.notify.deliver import channel_id, deliver
+from pathways.notify.deliver import channel_id
 from pathways.notify.render import Rendered, Renderer
 from pathways.services.messaging.attempt import (
     Ended,
@@ -79,12 +80,11 @@ def dispatch(
         raise Refused(f"workers must be at least 1, got {workers}")
     tick: Callable[[], datetime] = (lambda: now) if now is not None else app.clock.real
     renderer = renderer or Renderer(app.settings.templates_dir)
-    allow = parse_allow(app.settings.channel_allow)
     outcomes: list[JobOutcome] = []
     claimed = reclaimed = 0
 
     def send(job: dict[str, Any]) -> JobOutcome:
-        return _send(app, renderer, job, tick, allow)
+        return _send(app, renderer, job, tick)
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dispatch") as pool:
         while max_jobs is None or claimed < max_jobs:
@@ -133,9 +133,7 @@ def _prepare(
     return built, rendered, sent_before
 
 
-def _send(
-    app: App, renderer: Renderer, job: Mapping[str, Any], tick: Callable[[], datetime], allow: AllowList
-) -> JobOutcome:
+def _send(app: App, renderer: Renderer, job: Mapping[str, Any], tick: Callable[[], datetime]) -> JobOutcome:
     token: datetime = job["updated_at"]
     prepared = _prepare(app, renderer, job, token, tick)
     if isinstance(prepared, JobOutcome):
@@ -155,7 +153,7 @@ def _send(
         if started is None:
             return JobOutcome(job["id"], job["key"], "lost", "another dispatcher took this job over")
         attempt_id, token = started
-        delivery = deliver(url, rendered, allow=allow)
+        delivery = app.notifier.send(url, rendered)  # Apprise, unless the App was given another notifier
         ended = Ended(attempt_id, delivery.ok, delivery.reason, tick())
         refused |= delivery.refused
         if not delivery.ok:

@@ -20,8 +20,9 @@ from pathways.errors import NotFound, PathwaysError
 from pathways.notify.allowlist import AllowList, parse_allow
 from pathways.notify.destination import instantiate, judge
 from pathways.notify.render import Renderer
-from pathways.services.messaging.lease import JOB, KINDS, LEASE, ready
+from pathways.services.messaging.lease import KINDS, LEASE, ready
 from pathways.services.messaging.message import Message, build_message
+from pathways.store.core import JOB
 
 if TYPE_CHECKING:
     from pathways.bootstrap import App

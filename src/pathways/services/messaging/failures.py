@@ -7,13 +7,8 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from pathways.services.casework.lookup import CASE
-from pathways.services.messaging.lease import JOB
 from pathways.services.messaging.lease import KINDS as MESSAGE_KINDS
-from pathways.store.tables import Person
-
-PERSON = Person.__table__  # type: ignore[attr-defined]
-
+from pathways.store.core import CASE, JOB, PERSON
 
 FAILED = ("failed", "dead")
 

@@ -15,15 +15,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ColumnElement, func, select, update
 
 from pathways.services.tx import write
-from pathways.store.delivery import DeliveryAttempt
-from pathways.store.tables import OutboxJob
+from pathways.store.core import ATTEMPT, JOB
 
 if TYPE_CHECKING:
     from pathways.bootstrap import App
 
 log = logging.getLogger(__name__)
-JOB = OutboxJob.__table__  # type: ignore[attr-defined]
-ATTEMPT = DeliveryAttempt.__table__  # type: ignore[attr-defined]
 
 KINDS = ("message", "digest")
 MAX_ATTEMPTS = 6

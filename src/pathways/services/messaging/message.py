@@ -13,14 +13,12 @@ from sqlalchemy import Connection, select
 from pathways.domain.spec import EscalationRule, ReminderRule, Role
 from pathways.errors import NotFound, Refused
 from pathways.notify.render import Rendered, Renderer, choose_language
-from pathways.services.casework.lookup import CASE, ENTRY, ORG, PROJECT, find_case
+from pathways.services.casework.lookup import find_case
 from pathways.services.people.ownerlinks import current_link
-from pathways.store.tables import Person
+from pathways.store.core import CASE, ENTRY, ORG, PERSON, PROJECT
 
 if TYPE_CHECKING:
     from pathways.bootstrap import App
-
-PERSON = Person.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)

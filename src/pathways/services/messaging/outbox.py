@@ -9,15 +9,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, RowMapping, select, update
 
 from pathways.errors import NotFound, Refused
-from pathways.services.casework.lookup import CASE, find_case
-from pathways.services.messaging.lease import ATTEMPT, JOB, KINDS
+from pathways.services.casework.lookup import find_case
+from pathways.services.messaging.lease import KINDS
 from pathways.services.tx import Tx, write
-from pathways.store.tables import Person
+from pathways.store.core import ATTEMPT, CASE, JOB, PERSON
 
 if TYPE_CHECKING:
     from pathways.bootstrap import App
-
-PERSON = Person.__table__  # type: ignore[attr-defined]
 
 
 def retry_message(app: App, job_id: int, *, actor_id: int | None = None) -> dict[str, Any]:

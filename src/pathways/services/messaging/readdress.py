@@ -24,10 +24,10 @@ from pathways.errors import FieldError, NotFound
 from pathways.notify.allowlist import parse_allow
 from pathways.notify.deliver import channel_id
 from pathways.notify.destination import check_channels, instantiate
-from pathways.services.messaging.lease import ATTEMPT, JOB, KINDS
+from pathways.services.messaging.lease import KINDS
 from pathways.services.messaging.outbox import requeue
-from pathways.services.people.directory import MEMBER, PERSON
 from pathways.services.tx import write
+from pathways.store.core import ATTEMPT, JOB, MEMBER, PERSON
 
 if TYPE_CHECKING:
     from pathways.bootstrap import App

@@ -13,16 +13,12 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
-from pathways.services.casework.lookup import NOTICE
 from pathways.services.messaging.lease import KINDS as MESSAGE_KINDS
-from pathways.store.delivery import DeliveryAttempt
-from pathways.store.tables import OutboxJob
+from pathways.store.core import ATTEMPT, JOB, NOTICE
 
 if TYPE_CHECKING:
     from pathways.bootstrap import App
 
-JOB = OutboxJob.__table__  # type: ignore[attr-defined]
-ATTEMPT = DeliveryAttempt.__table__  # type: ignore[attr-defined]
 READY = ("pending", "failed")
 
 

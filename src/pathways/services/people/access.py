@@ -14,8 +14,8 @@ from sqlalchemy import delete, select, update
 
 from pathways.errors import FieldError, NotFound
 from pathways.services.people import directory, websessions
-from pathways.services.people.accounts import ACCOUNT
 from pathways.services.tx import Tx
+from pathways.store.core import ACCOUNT, MEMBER
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,14 +58,14 @@ def change_role(tx: Tx, *, person: str | int, org: str | int, role: str) -> Acce
     org_id = int(organisation["id"])
     who = directory.find_person(tx.conn, person, org_id=org_id)
     before = sorted(r for o, r in directory.roles_of(tx.conn, who["id"]) if o == org_id)
-    member = directory.MEMBER.c
+    member = MEMBER.c
     tx.conn.execute(
-        delete(directory.MEMBER).where(
+        delete(MEMBER).where(
             member.person_id == who["id"], member.organisation_id == org_id, member.role != role
         )
     )
     if role not in before:
-        tx.insert(directory.MEMBER, person_id=who["id"], organisation_id=org_id, role=role)
+        tx.insert(MEMBER, person_id=who["id"], organisation_id=org_id, role=role)
     account_id = _account_of(tx, who["id"])
     ended = websessions.end_sessions(tx, account_id, why="role") if account_id is not None else 0
     tx.audit(

@@ -32,10 +32,7 @@ from pathways.domain.spec import LANGS
 from pathways.errors import FieldError, NotFound, Refused
 from pathways.services.people import directory, websessions
 from pathways.services.tx import Tx
-from pathways.store.accounts import Account, ApiToken
-
-ACCOUNT = Account.__table__  # type: ignore[attr-defined]
-TOKEN = ApiToken.__table__  # type: ignore[attr-defined]
+from pathways.store.core import ACCOUNT, MEMBER, PERSON, SESSION, TOKEN
 
 MIN_PASSWORD: Final = 10
 TOKEN_PREFIX: Final = "pw"  # noqa: S105  marks pathways tokens, not a secret
@@ -194,14 +191,14 @@ _PRINCIPAL = (
         ACCOUNT.c.person_id,
         ACCOUNT.c.language,
         ACCOUNT.c.session_key,
-        directory.PERSON.c.name,
-        directory.PERSON.c.handle,
-        directory.MEMBER.c.organisation_id,
-        directory.MEMBER.c.role,
+        PERSON.c.name,
+        PERSON.c.handle,
+        MEMBER.c.organisation_id,
+        MEMBER.c.role,
     )
-    .join(directory.PERSON, directory.PERSON.c.id == ACCOUNT.c.person_id)
-    .outerjoin(directory.MEMBER, directory.MEMBER.c.person_id == ACCOUNT.c.person_id)
-    .where(ACCOUNT.c.active.is_(True), directory.PERSON.c.erased_at.is_(None))
+    .join(PERSON, PERSON.c.id == ACCOUNT.c.person_id)
+    .outerjoin(MEMBER, MEMBER.c.person_id == ACCOUNT.c.person_id)
+    .where(ACCOUNT.c.active.is_(True), PERSON.c.erased_at.is_(None))
 )
 # Every page (session) and API (token) request starts with one of these: built once, so that
 # SQLAlchemy finds its compiled form in its cache (and psycopg prepares it on the server).
@@ -210,10 +207,10 @@ _BY_TOKEN = _PRINCIPAL.join(TOKEN, TOKEN.c.account_id == ACCOUNT.c.id).where(
     TOKEN.c.token_hash == bindparam("token_hash"), TOKEN.c.revoked_at.is_(None)
 )
 # A page request: the session row (unique index on its hash) is checked in the same statement.
-_BY_SESSION = _PRINCIPAL.join(websessions.SESSION, websessions.SESSION.c.account_id == ACCOUNT.c.id).where(
-    websessions.SESSION.c.token_hash == bindparam("token_hash"),
-    websessions.SESSION.c.ended_at.is_(None),
-    websessions.SESSION.c.expires_at > bindparam("now"),
+_BY_SESSION = _PRINCIPAL.join(SESSION, SESSION.c.account_id == ACCOUNT.c.id).where(
+    SESSION.c.token_hash == bindparam("token_hash"),
+    SESSION.c.ended_at.is_(None),
+    SESSION.c.expires_at > bindparam("now"),
 )
 
 

@@ -18,14 +18,10 @@ from pathways.domain.spec import LANGS, Phase
 from pathways.errors import FieldError, InvalidInput, NotFound, Refused
 from pathways.services.people import org_holidays
 from pathways.services.tx import Tx
-from pathways.store.tables import Membership, Organisation, Person, Project
+from pathways.store.core import MEMBER, ORG, PERSON, PROJECT
 
 ROLES = ("officer", "manager", "owner", "resource", "admin", "auditor")
 NAME_MAX = 200  # the name columns' length
-ORG = Organisation.__table__  # type: ignore[attr-defined]
-PERSON = Person.__table__  # type: ignore[attr-defined]
-MEMBER = Membership.__table__  # type: ignore[attr-defined]
-PROJECT = Project.__table__  # type: ignore[attr-defined]
 
 
 def slugify(text: str) -> str:
@@ -359,6 +355,11 @@ def refuse_twin(conn: Connection, org_id: int, column: str, number: str | None, 
             f"project {twin.id} '{twin.name}' of this organisation exists already with {label} {number}",
             hint=f"use project {twin.id} (`pathways case open {twin.id} ...`) rather than adding it again",
         )
+
+
+def org_names(conn: Connection) -> list[tuple[int, str]]:
+    """Every organisation's id and name, by name."""
+    return [(int(i), str(n)) for i, n in conn.execute(select(ORG.c.id, ORG.c.name).order_by(ORG.c.name))]
 
 
 def list_rows(conn: Connection, what: str, *, org: str | int | None = None) -> list[dict[str, Any]]:

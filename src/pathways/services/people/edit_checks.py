@@ -30,9 +30,8 @@ from pathways.errors import FieldErrors, FieldProblem, Forbidden, InvalidIdentif
 from pathways.services.people.accounts import Permission, Principal
 from pathways.services.people.directory import NAME_MAX, find_row
 from pathways.services.tx import Tx
-from pathways.store.tables import DirectoryEdit
+from pathways.store.core import EDIT
 
-EDIT = DirectoryEdit.__table__  # type: ignore[attr-defined]
 EMAIL: Final = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 PHONE: Final = re.compile(r"\+?[0-9 ().\-/]{4,31}")
 EMAIL_MAX: Final = 254

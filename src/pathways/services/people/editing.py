@@ -19,16 +19,9 @@ from pathways.domain.spec import Phase
 from pathways.errors import FieldError, NotFound, Refused
 from pathways.services.people import edit_checks as checks
 from pathways.services.people.accounts import Permission, Principal
-from pathways.services.people.directory import (
-    MEMBER,
-    ORG,
-    PERSON,
-    PROJECT,
-    find_row,
-    parse_phase,
-    refuse_twin,
-)
+from pathways.services.people.directory import find_row, parse_phase, refuse_twin
 from pathways.services.tx import Tx, write
+from pathways.store.core import MEMBER, ORG, PERSON, PROJECT
 
 if TYPE_CHECKING:
     from datetime import datetime

@@ -26,7 +26,9 @@ from sqlalchemy import (
 
 from pathways.domain.extra_holidays import ExtraHoliday, check_extra_holidays
 from pathways.services.tx import Tx
-from pathways.store.tables import Case, Organisation, OrganisationHoliday
+from pathways.store.core import CASE as _CASE
+from pathways.store.core import HOLIDAY
+from pathways.store.core import ORG as _ORG
 
 __all__ = [
     "CODES_OF_CASE_ORG",
@@ -36,9 +38,6 @@ __all__ = [
     "set_extra_holidays",
 ]
 
-HOLIDAY = OrganisationHoliday.__table__  # type: ignore[attr-defined]
-_ORG = Organisation.__table__  # type: ignore[attr-defined]
-_CASE = Case.__table__  # type: ignore[attr-defined]
 
 # YYYYMMDD with YYYY = 0 for a day off every year: ExtraHoliday.code, computed by the database.
 _CODE = func.coalesce(HOLIDAY.c.year, 0) * 10000 + HOLIDAY.c.month * 100 + HOLIDAY.c.day

@@ -25,16 +25,14 @@ from sqlalchemy import Connection, func, select
 
 from pathways.errors import FieldErrors, FieldProblem, LinkExpired, NotFound, Refused
 from pathways.services.casework import attachments, scoped
-from pathways.services.casework.lookup import CASE, ORG, PROJECT
 from pathways.services.people import directory
 from pathways.services.people.accounts import Principal
 from pathways.services.tx import write
-from pathways.store.tables import AuditEvent
+from pathways.store.core import AUDIT, CASE, ORG, PROJECT
 
 if TYPE_CHECKING:
     from pathways.bootstrap import App
 
-AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
 
 _LINK_SALT: Final = "pathways.owner-link"
 RENEWED: Final = "owner_link_renewed"  # the audit event of a renewal
@@ -303,12 +301,12 @@ def record_owner_action(
         check_current(tx.conn, claim)
         if case.status != "open" or case.stage is None:
             raise Refused(f"case {case.ref} is closed")
-        stage = app.catalog.get(case.pathway_id, case.pathway_version).stage(case.stage)
-        ask = stage.ask_owner.get(action)
+        asks = app.catalog.owner_asks(case.pathway_id, case.pathway_version, case.stage)
+        ask = asks.get(action)
         if ask is None:
             raise Refused(
                 f"stage '{case.stage}' of case {case.ref} does not ask '{action}'",
-                hint=f"it asks: {', '.join(stage.ask_owner) or 'nothing'}",
+                hint=f"it asks: {', '.join(asks) or 'nothing'}",
             )
         if checked and not ask.upload:
             raise Refused(f"'{action}' takes no documents", hint="send them to your support officer")

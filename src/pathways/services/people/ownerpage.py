@@ -17,9 +17,9 @@ from sqlalchemy import Connection, select
 from pathways.domain.spec import LANGS
 from pathways.errors import NotFound
 from pathways.services.casework import attachments
-from pathways.services.casework.lookup import CASE, ORG, PROJECT
 from pathways.services.people import directory
-from pathways.services.people.ownerlinks import AUDIT, OwnerClaim, check_current
+from pathways.services.people.ownerlinks import OwnerClaim, check_current
+from pathways.store.core import AUDIT, CASE, ORG, PROJECT
 
 if TYPE_CHECKING:
     from pathways.bootstrap import App
@@ -128,7 +128,7 @@ def owner_view(conn: Connection, app: App, claim: OwnerClaim, *, lang: str | Non
                 done_at=answers.get(action),
                 files=_files(conn, row.id, claim.person_id, action, row.current_entry_id),
             )
-            for action, ask in stage.ask_owner.items()
+            for action, ask in app.catalog.owner_asks(row.pathway_id, row.pathway_version, stage.id).items()
         )
     result = spec.ends.get(row.result) if row.result else None
     return OwnerView(

@@ -21,8 +21,9 @@ from sqlalchemy import Connection, func, select, update
 from pathways.errors import Forbidden
 from pathways.services.people import edit_checks as checks
 from pathways.services.people.accounts import STAFF_ROLES, Permission, Principal
-from pathways.services.people.directory import MEMBER, PERSON, roles_of
+from pathways.services.people.directory import roles_of
 from pathways.services.tx import Tx, write
+from pathways.store.core import MEMBER, PERSON
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

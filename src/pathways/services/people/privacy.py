@@ -32,24 +32,26 @@ from sqlalchemy import ColumnElement, Connection, exists, or_, select, update
 from pathways.domain.calendar import add_calendar
 from pathways.errors import InvalidInput, Refused
 from pathways.services.casework import casefile_privacy as casefiles
-from pathways.services.casework.lookup import CASE, ENTRY, ORG, PROJECT
 from pathways.services.people import directory, edit_checks, scrub
 from pathways.services.tx import Tx, write
-from pathways.store.accounts import Account, ApiToken
-from pathways.store.delivery import DeliveryAttempt
-from pathways.store.tables import AuditEvent, Document, OutboxJob
+from pathways.store.core import (
+    ACCOUNT,
+    ATTEMPT,
+    AUDIT,
+    CASE,
+    DOC,
+    ENTRY,
+    JOB,
+    MEMBER,
+    ORG,
+    PERSON,
+    PROJECT,
+    TOKEN,
+)
 
 if TYPE_CHECKING:
     from pathways.bootstrap import App
 
-PERSON = directory.PERSON
-MEMBER = directory.MEMBER
-AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
-JOB = OutboxJob.__table__  # type: ignore[attr-defined]
-ATTEMPT = DeliveryAttempt.__table__  # type: ignore[attr-defined]
-DOC = Document.__table__  # type: ignore[attr-defined]
-ACCOUNT = Account.__table__  # type: ignore[attr-defined]
-TOKEN = ApiToken.__table__  # type: ignore[attr-defined]
 
 Reason = Literal["request", "retention"]
 STAFF_ROLES = ("officer", "manager", "admin", "auditor")  # never erased by the retention rule

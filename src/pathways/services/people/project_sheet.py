@@ -17,10 +17,8 @@ from sqlalchemy import Connection, select
 
 from pathways.domain.loader import PathwayCatalog
 from pathways.services.casework import readable
-from pathways.services.casework.lookup import CASE, ORG, PROJECT
 from pathways.services.casework.queries import names_of
-from pathways.services.people.directory import PERSON
-from pathways.services.people.edit_checks import EDIT, absent
+from pathways.services.people.edit_checks import absent
 from pathways.services.people.sheets import (
     CaseLine,
     Change,
@@ -39,13 +37,8 @@ from pathways.services.people.sheets import (
     visible_person,
 )
 from pathways.services.reporting.impact import plain
-from pathways.store.tables import AuditEvent, Document, ImpactEvaluation, ImpactIndicator, ImpactValue
+from pathways.store.core import AUDIT, CASE, DOC, EDIT, EVALUATION, INDICATOR, ORG, PERSON, PROJECT, VALUE
 
-AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
-DOC = Document.__table__  # type: ignore[attr-defined]
-EVALUATION = ImpactEvaluation.__table__  # type: ignore[attr-defined]
-INDICATOR = ImpactIndicator.__table__  # type: ignore[attr-defined]
-VALUE = ImpactValue.__table__  # type: ignore[attr-defined]
 EDITS_SHOWN: Final = 50
 
 

@@ -25,13 +25,10 @@ from pathways.domain.programme import MAX_TRANSFERS_PER_YEAR
 from pathways.domain.spec import FieldSpec, PathwaySpec
 from pathways.errors import TransitionNotAllowed
 from pathways.services.casework.facts import DbFacts
-from pathways.services.casework.lookup import ENTRY, PROJECT, find_case
+from pathways.services.casework.lookup import find_case
 from pathways.services.people import directory
-from pathways.store.tables import Membership, Organisation, Person
+from pathways.store.core import ENTRY, MEMBER, ORG, PERSON, PROJECT
 
-PERSON = Person.__table__  # type: ignore[attr-defined]
-MEMBER = Membership.__table__  # type: ignore[attr-defined]
-ORG = Organisation.__table__  # type: ignore[attr-defined]
 PATHWAY = "peer_transfer"
 STAGE = "matching"
 TOPICS_FIELD = ("request", "topics")

@@ -21,9 +21,8 @@ from pathways.domain import identifiers
 from pathways.domain.loader import PathwayCatalog
 from pathways.domain.programme import normalise_legal_form
 from pathways.domain.spec import FieldType
-from pathways.services.casework.lookup import CASE, ORG, PROJECT
-from pathways.services.people.directory import MEMBER, PERSON
 from pathways.services.people.edit_checks import absent
+from pathways.store.core import CASE, MEMBER, ORG, PERSON, PROJECT
 
 PAGE_SIZE: Final = 50
 # Codes project records hold for a form the pathway files name otherwise.

@@ -36,20 +36,14 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, delete, func, select, update
 
 from pathways.errors import FieldError, TooManyAttempts, Unauthenticated
-from pathways.services.people import directory, websessions
-from pathways.services.people.accounts import (
-    ACCOUNT,
-    Principal,
-    load_principal,
-    password_hasher,
-)
+from pathways.services.people import websessions
+from pathways.services.people.accounts import Principal, load_principal, password_hasher
 from pathways.services.tx import write
-from pathways.store.accounts import LoginFailure
+from pathways.store.core import ACCOUNT, FAILURE, PERSON
 
 if TYPE_CHECKING:
     from pathways.bootstrap import App
 
-FAILURE = LoginFailure.__table__  # type: ignore[attr-defined]
 MAX_FAILURES: Final = 5  # per account (or unknown login) in the window
 MAX_FAILURES_PER_CLIENT: Final = 20  # per client address in the window, whatever the accounts
 WINDOW: Final = timedelta(minutes=15)
@@ -112,11 +106,11 @@ def _account_named(conn: Connection, text: str) -> dict[str, Any] | None:
     """
     if not text:
         return None
-    person = directory.PERSON.c
+    person = PERSON.c
     row = (
         conn.execute(
             select(ACCOUNT.c.id, ACCOUNT.c.password_hash, ACCOUNT.c.active, person.erased_at)
-            .join(directory.PERSON, person.id == ACCOUNT.c.person_id)
+            .join(PERSON, person.id == ACCOUNT.c.person_id)
             .where((func.lower(person.handle) == text) | (func.lower(person.email) == text))
             .order_by(ACCOUNT.c.id)
             .limit(1)

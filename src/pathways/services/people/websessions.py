@@ -19,12 +19,11 @@ from typing import TYPE_CHECKING, Final, Literal
 from sqlalchemy import delete, update
 
 from pathways.services.tx import Tx, write
-from pathways.store.accounts import WebSession
+from pathways.store.core import SESSION
 
 if TYPE_CHECKING:
     from pathways.bootstrap import App
 
-SESSION = WebSession.__table__  # type: ignore[attr-defined]
 LIFETIME: Final = timedelta(hours=12)  # from login, whatever the activity (the cookie's max age too)
 Why = Literal["logout", "password", "role", "disabled"]
 

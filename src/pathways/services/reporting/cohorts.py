@@ -25,8 +25,7 @@ from pathways.domain.incubation import COHORT_FIELDS, INCUBATION, cohort_key
 from pathways.domain.loader import PathwayCatalog
 from pathways.domain.recorded import day_of
 from pathways.errors import NotFound
-from pathways.services.casework.lookup import CASE, ENTRY, PROJECT
-from pathways.services.people.directory import ORG, PERSON
+from pathways.store.core import CASE, ENTRY, ORG, PERSON, PROJECT
 
 __all__ = ["Cohort", "CohortMember", "find_cohort", "list_cohorts"]
 

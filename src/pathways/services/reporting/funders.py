@@ -2,8 +2,8 @@
 
 ``dla``
     the DLA's national indicators: structures supported (by legal form, by sector), jobs at
-    intake, jobs kept and created, the consulting missions ended (consultant-days) and the
-    missions' budgets.
+    intake, jobs kept and created, the consulting missions ended (consultant-days), by pathway
+    and by theme, and the missions' budgets.
 ``tsf``
     the peer transfer (TSF) yearly summary: per resource person, the transfers closed, the
     days spent and the compensation claimed.
@@ -28,11 +28,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Final
 
-from sqlalchemy import Connection, Numeric, Select, cast, func, literal, select
+from sqlalchemy import Connection, Numeric, Select, cast, func, literal, select, union_all
 
 from pathways.errors import FieldError
-from pathways.services.casework.lookup import CASE, ENTRY, PROJECT
-from pathways.services.people.directory import PERSON
+from pathways.store.core import CASE, ENTRY, PERSON, PROJECT
 
 __all__ = ["KINDS", "FunderLine", "FunderQuery", "FunderReport", "dec", "decisions", "funder_report", "total"]
 
@@ -64,7 +63,7 @@ class FunderLine:
     """One line of a funder's report: an indicator, what it is about, and its figures."""
 
     indicator: str  # structures, structures_by_legal_form, jobs_created, missions, transfers...
-    detail: str  # a legal form, a sector code, a pathway, a person's name; "" when none
+    detail: str  # a legal form, a sector, a pathway, a mission theme, a person's name; "" when none
     count: int | None
     days: Decimal | None = None
     amount: Decimal | None = None
@@ -126,8 +125,8 @@ def _dla(conn: Connection, query: FunderQuery) -> list[FunderLine]:
     structures = conn.execute(select(func.count()).where(PROJECT.c.id.in_(supported))).scalar_one()
     lines.append(FunderLine("structures", "", int(structures)))
     for indicator, column in (
-        ("structures_by_legal_form", func.coalesce(_recorded_form(query), PROJECT.c.legal_form)),
-        ("structures_by_sector", PROJECT.c.sector),
+        ("structures_by_legal_form", func.coalesce(_at_intake(query, "legal_form"), PROJECT.c.legal_form)),
+        ("structures_by_sector", func.coalesce(_at_intake(query, "activity_sector"), PROJECT.c.sector)),
     ):
         key = func.coalesce(column, "")
         grouped = select(key.label("detail"), func.count().label("n")).where(PROJECT.c.id.in_(supported))
@@ -153,6 +152,7 @@ def _dla(conn: Connection, query: FunderQuery) -> list[FunderLine]:
         )
         n, spent = conn.execute(ended).one()
         lines.append(FunderLine("missions", pathway, int(n), days=dec(spent)))
+    lines.extend(_missions_by_theme(conn, query))
     budgets = decisions(query, func.count(), total("mission_budget"), pathways=["ongoing_support"]).where(
         ENTRY.c.stage == "brief",
         ENTRY.c.outcome == "consultant_chosen",
@@ -163,9 +163,57 @@ def _dla(conn: Connection, query: FunderQuery) -> list[FunderLine]:
     return lines
 
 
-def _recorded_form(query: FunderQuery) -> Any:
-    """The legal form the project's latest diagnosis intake recorded by the end of the year."""
-    form = ENTRY.c["values"]["legal_form"].as_string()
+def _missions_by_theme(conn: Connection, query: FunderQuery) -> list[FunderLine]:
+    """The missions ended in the year (both pathways of the `missions` lines), by their theme: an
+    ongoing support's own `mission.mission_theme`, a consulting mission's theme recorded at its
+    latest planning."""
+    planning = ENTRY.alias("planning")
+    planned = planning.c["values"]["mission_theme"].as_string()
+    theme_planned = (
+        select(planned)
+        .where(
+            planning.c.case_id == ENTRY.c.case_id,
+            planning.c.stage == "planning",
+            planning.c.outcome == "planned",
+            planned.is_not(None),
+        )
+        .order_by(planning.c.left_at.desc(), planning.c.id.desc())
+        .limit(1)
+        .correlate(ENTRY)
+        .scalar_subquery()
+    )
+    own = decisions(
+        query,
+        ENTRY.c["values"]["mission_theme"].as_string().label("theme"),
+        number("consultant_days").label("days"),
+        pathways=["ongoing_support"],
+    ).where(ENTRY.c.stage == "mission", ENTRY.c.outcome.in_(("done", "done_to_founding")))
+    delivered = decisions(
+        query,
+        theme_planned.label("theme"),
+        number("days_delivered").label("days"),
+        pathways=["consulting_mission"],
+    ).where(ENTRY.c.stage == "delivery", ENTRY.c.outcome == "done")
+    ended = union_all(own, delivered).subquery()
+    key = func.coalesce(ended.c.theme, "")
+    grouped = (
+        select(
+            key.label("detail"),
+            func.count().label("n"),
+            func.coalesce(func.sum(ended.c.days), 0).label("days"),
+        )
+        .group_by(key)
+        .order_by(func.count().desc(), key)
+    )
+    return [
+        FunderLine("missions_by_theme", row.detail, int(row.n), days=dec(row.days))
+        for row in conn.execute(grouped)
+    ]
+
+
+def _at_intake(query: FunderQuery, field: str) -> Any:
+    """The `field` the project's latest diagnosis intake recorded by the end of the year."""
+    form = ENTRY.c["values"][field].as_string()
     end = datetime(query.year + 1, 1, 1, tzinfo=UTC)
     return (
         select(form)

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any, Final
 from sqlalchemy import Connection, and_, func, or_, select
 
 from pathways.domain.incubation import cohort_key
-from pathways.services.casework.lookup import CASE, ENTRY
 from pathways.services.reporting.funders import FunderLine, dec, decisions, total
+from pathways.store.core import CASE, ENTRY
 
 if TYPE_CHECKING:
     from pathways.services.reporting.funders import FunderQuery

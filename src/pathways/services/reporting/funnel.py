@@ -17,11 +17,9 @@ from sqlalchemy import Connection, and_, func, select
 from sqlalchemy import case as when_then
 
 from pathways.domain.spec import Phase
-from pathways.services.casework.lookup import CASE
 from pathways.services.people import directory
-from pathways.store.tables import AuditEvent
+from pathways.store.core import AUDIT, CASE
 
-AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
 PHASES: Final = tuple(p.value for p in Phase)
 DAY: Final = 86400.0
 

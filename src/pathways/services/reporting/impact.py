@@ -23,15 +23,10 @@ from sqlalchemy import Connection, select
 
 from pathways.errors import FieldError, NotFound
 from pathways.services.casework.facts import DbFacts
-from pathways.services.casework.lookup import PROJECT, find_case
+from pathways.services.casework.lookup import find_case
 from pathways.services.people import directory
 from pathways.services.tx import Tx
-from pathways.store.tables import Case, ImpactEvaluation, ImpactIndicator, ImpactValue
-
-EVALUATION = ImpactEvaluation.__table__  # type: ignore[attr-defined]
-INDICATOR = ImpactIndicator.__table__  # type: ignore[attr-defined]
-VALUE = ImpactValue.__table__  # type: ignore[attr-defined]
-CASE = Case.__table__  # type: ignore[attr-defined]
+from pathways.store.core import CASE, EVALUATION, INDICATOR, PROJECT, VALUE
 
 # The tools VISES names, by the ways people write them.
 TOOLS = {

@@ -1,0 +1,1 @@
+"""Pathway definitions: publication of versions and migration of running cases."""

@@ -1,0 +1,1 @@
+"""The directory pages: projects and people, with their edit forms."""

@@ -1,0 +1,1 @@
+"""Managers' pages: dashboard, audit journal, failed messages, funders' reports, cohorts."""
