@@ -13,12 +13,12 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from pathways.errors import Forbidden, NotFound
+from pathways.errors import NotFound
 from pathways.services.casework import lookup
-from pathways.services.people import among
+from pathways.services.people import among, permits
 from pathways.services.people.accounts import Permission, Principal
 from pathways.services.people.directory import roles_of
-from pathways.web.visible import GENERIC_HINT, absent, find_within
+from pathways.web.visible import absent, find_within
 
 READ = Permission.READ
 STAFF_FOR_CASES = frozenset({"officer", "manager"})
@@ -33,17 +33,11 @@ class Scope:
 
     def orgs(self, permission: Permission = READ) -> frozenset[int]:
         """The organisations where the principal has `permission` (403 when there is none)."""
-        found = self.principal.orgs(permission)
-        if not found:
-            raise Forbidden(f"your roles do not allow this ({permission.value})")
-        return found
+        return permits.orgs_allowing(self.principal, permission)
 
     def check(self, org_id: int, permission: Permission, what: str) -> None:
         """404 when the organisation is not visible at all, 403 when the role does not allow it."""
-        if not self.principal.can(READ, org_id):
-            raise NotFound(f"no {what}", hint=GENERIC_HINT)
-        if not self.principal.can(permission, org_id):
-            raise Forbidden(f"your role does not allow this on {what} ({permission.value})")
+        permits.require(self.principal, org_id, permission, what)
 
     def _allow(self, org_id: int, permission: Permission, kind: str, ref: object) -> None:
         if not self.principal.can(READ, org_id):

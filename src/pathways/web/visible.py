@@ -16,6 +16,7 @@ from typing import Any, Final
 from sqlalchemy import Connection
 
 from pathways.errors import NotFound
+from pathways.services.people.permits import NOT_YOURS_HINT
 
 HINTS: Final = {
     "case": "case references look like DIAG-2026-0001; only cases of your organisations can be found",
@@ -24,7 +25,7 @@ HINTS: Final = {
     "person": "use their id, handle or e-mail; only people of your organisations can be found",
     "document": "only documents of your organisations' cases can be found",
 }
-GENERIC_HINT: Final = "only what belongs to your organisations can be found"
+GENERIC_HINT: Final = NOT_YOURS_HINT  # one wording for "not yours", the services'
 
 
 def absent(kind: str, ref: object) -> NotFound:
