@@ -22,17 +22,18 @@ lint: install
 	$(BIN)/ruff check src flows tests bench
 	$(BIN)/ruff format --check src flows tests bench
 
-typecheck: install
+typecheck: install  # strict, on src/pathways, flows/, tests/ and bench/: pyproject.toml's [tool.mypy]
 	$(BIN)/mypy
 
 # The browser tests drive Debian's Chromium (Playwright cannot download a browser here):
 # installed when missing if this is Debian and we may (root); otherwise they are skipped,
 # except under CI=true, where a missing browser fails them.
+# chromium-l10n: its languages, so that a French page's date inputs read 14/12/2026 (tests/e2e/browsing.py).
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing Debian's chromium for the browser tests"; \
-	    { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
+	    { apt-get update -qq && apt-get install -y -qq chromium chromium-l10n >/dev/null; } \
 	      || echo "note: installing chromium failed: the browser tests will be skipped (fail under CI)"; \
 	  else \
 	    echo "note: chromium is missing (apt-get install chromium): the browser tests will be skipped"; \

@@ -5,7 +5,7 @@
 A SQLite home is seeded first (``pathways init --demo`` in a temporary folder, the shipped
 pathway files). Then, in rounds, one after the other and in turn, each command in a fresh
 interpreter: ``python -c pass`` (**the baseline**), ``pathways --help``, ``pathways case show REF``
-(a demo case: the application built, the pathway catalogue loaded, one case read and printed),
+(a demo case: the application built, the case's pathway version parsed, one case read and printed),
 and two floors that say what any command reading the database pays: ``import sqlalchemy`` and
 the application's tables (``import pathways.store.tables``). Every start finds the modules'
 bytecode compiled (in a cache of the run's own, ``PYTHONPYCACHEPREFIX``, filled by the warm-up

@@ -181,9 +181,9 @@ def sql_meter(store: Store, *, commits: bool = False, rollbacks: bool = False) -
     event.listen(engine, "before_cursor_execute", before)
     event.listen(engine, "after_cursor_execute", after)
     if commits:  # the engine's dialect object, for the meter's lifetime only
-        dialect.do_commit = timed("COMMIT", dialect.do_commit)  # type: ignore[method-assign]
+        dialect.do_commit = timed("COMMIT", dialect.do_commit)  # type: ignore[method-assign,assignment]
     if rollbacks:
-        dialect.do_rollback = timed("ROLLBACK", dialect.do_rollback)  # type: ignore[method-assign]
+        dialect.do_rollback = timed("ROLLBACK", dialect.do_rollback)  # type: ignore[method-assign,assignment]
     try:
         yield meter
     finally:

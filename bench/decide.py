@@ -168,7 +168,7 @@ class Bench:
 
 def make_app(db: BenchDatabase, catalog: PathwayCatalog) -> App:
     """The App a CLI command builds, on the bench database, with the catalogue loaded without templates."""
-    settings = Settings(  # type: ignore[call-arg]
+    settings = Settings(
         _env_file=None, environment="test", database_url=db.url, secret_key=SECRET, config_dir=ROOT / "config"
     )
     app = App(settings=settings, store=db.store, clock=Clock())
@@ -217,7 +217,7 @@ def _open_cases(
                     permanent_jobs=2,
                 )
                 opened = opening.open_case(tx, catalog, project=created.id, pathway=pathway, officer=officer)
-                case_ids.append(opened["id"])
+                case_ids.append(opened.id)
     return case_ids
 
 
@@ -360,11 +360,11 @@ class Baseline:
         # Default engine options (no pre-ping); Store adds the same SQLite pragmas and BEGIN IMMEDIATE.
         store = Store(create_engine(db.store.engine.url))
         metadata = MetaData()
-        tables = [
+        entry, audit, notice, outbox = (
             _copy_table(source, metadata, f"raw_{source.name}") for source in (ENTRY, AUDIT, NOTICE, JOB)
-        ]
+        )
         metadata.create_all(store.engine)
-        return cls(store, *tables)
+        return cls(store, entry, audit, notice, outbox)
 
     def rows(self, n: int) -> tuple[dict[str, Any], dict[str, Any]]:
         now = datetime.now(UTC)
@@ -438,7 +438,9 @@ class Baseline:
         for entry, audit in prepared:
             now = entry["entered_at"]
             with self.store.write() as conn:
-                entry_id = conn.execute(insert_entry, entry).inserted_primary_key[0]
+                key = conn.execute(insert_entry, entry).inserted_primary_key
+                assert key is not None
+                entry_id = key[0]
                 if notices:
                     conn.execute(
                         insert_notice,

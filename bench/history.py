@@ -289,7 +289,7 @@ def setup(db: BenchDatabase) -> Grower:
     with write(app, actor_id=actors[0]) as tx:
         opened = opening.open_case(tx, catalog, project=project.id, pathway="diagnosis", officer=actors[0])
     with db.store.read() as conn:
-        row = dict(conn.execute(select(CASE).where(CASE.c.id == opened["id"])).mappings().one())
+        row = dict(conn.execute(select(CASE).where(CASE.c.id == opened.id)).mappings().one())
     grower = Grower(db, org.id, project.id, actors, {k: v for k, v in row.items() if k != "id"})
     grower.start()
     return grower

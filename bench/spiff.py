@@ -147,7 +147,7 @@ class Ours:
                     opened = opening.open_case(
                         tx, self.catalog, project=self.project, pathway=PROCESS, officer=self.officer
                     )
-                    ids.append(opened["id"])
+                    ids.append(opened.id)
         return ids
 
     def step(self, case_id: int) -> None:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import functools
 import pstats
 import re
 import sys
@@ -171,12 +172,17 @@ class ThreadProfiles:
         return merged
 
 
-class _Snapshot:
-    """What a running profiler recorded so far, for pstats (which would disable it in this thread)."""
+class _Snapshot(cProfile.Profile):
+    """What a running profiler recorded so far, for pstats (which would disable it in this thread).
+
+    A Profile (never enabled) only for pstats' and typeshed's sake: pstats reads ``stats``
+    after calling ``create_stats``, here a no-op.
+    """
 
     def __init__(self, profile: cProfile.Profile) -> None:
+        super().__init__()
         profile.snapshot_stats()
-        self.stats = profile.stats  # type: ignore[attr-defined]
+        self.stats = profile.stats
 
     def create_stats(self) -> None:
         """Already made."""
@@ -228,12 +234,12 @@ def main() -> None:
                     listed = [
                         p for k, p in web_pages.page_paths(args.cases, n * len(web_pages.PAGES)) if k == kind
                     ]
-                    return [lambda p=p: officer.call("GET", p) for p in listed[:n]]
+                    return [functools.partial(officer.call, "GET", p) for p in listed[:n]]
                 if kind == "dashboard":
                     return [lambda: manager.call("GET", "/dashboard") for _ in range(n)]
                 form = {"csrf_token": token, "outcome": "relevant", "version": "1", **web.DECISION}
                 return [
-                    lambda ref=next(decided): officer.call("POST", f"/cases/{ref}/decide", form)
+                    functools.partial(officer.call, "POST", f"/cases/{next(decided)}/decide", form)
                     for _ in range(n)
                 ]
 

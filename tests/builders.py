@@ -22,6 +22,7 @@ from pathways.bootstrap import App, Clock
 from pathways.demo import seed
 from pathways.domain.identifiers import luhn_valid
 from pathways.services.casework import cases, opening, recording
+from pathways.services.casework.views import OpenedCase
 from pathways.services.people import directory
 from pathways.services.tx import write
 from pathways.settings import load_settings
@@ -112,15 +113,13 @@ def open_case(
     pathway: str,
     *,
     at: datetime | None = None,
-) -> dict[str, Any]:
-    """Open a case of `pathway` for `project`; returns what open_case returns (id, ref, stage, due_at)."""
+) -> OpenedCase:
+    """Open a case of `pathway` for `project`: its id, ref, stage, due_at and pathway."""
     with write(app, actor_id=officer, at=at) as tx:
         return opening.open_case(tx, app.catalog, project=project, pathway=pathway, officer=officer)
 
 
-def open_diagnosis(
-    app: App, project: int, officer: int | None, *, at: datetime | None = None
-) -> dict[str, Any]:
+def open_diagnosis(app: App, project: int, officer: int | None, *, at: datetime | None = None) -> OpenedCase:
     """Open a diagnosis case for `project`, followed by `officer`."""
     return open_case(app, project, officer, "diagnosis", at=at)
 

@@ -76,12 +76,12 @@ def _intake(app: App, project: int, officer: int, day: str, jobs: int, form: str
     values = {"met_on": day, "legal_form": form, "salaried_jobs": str(jobs), "request": "Consolider"}
     if sector:
         values["activity_sector"] = sector
-    decide(app, case["ref"], "relevant", values, by=officer, at=at(day))
+    decide(app, case.ref, "relevant", values, by=officer, at=at(day))
 
 
 def _support(app: App, project: int, officer: int, consultant: int, steps: dict[str, Any]) -> None:
     opened = steps["chosen"][0]
-    ref = open_case(app, project, officer, "ongoing_support", at=at(opened))["ref"]
+    ref = open_case(app, project, officer, "ongoing_support", at=at(opened)).ref
     day, budget = steps["chosen"]
     chosen = {"brief_sent_on": day, "consultant": str(consultant), "mission_budget": budget}
     decide(app, ref, "consultant_chosen", chosen, by=officer, at=at(day))
@@ -100,7 +100,7 @@ def _support(app: App, project: int, officer: int, consultant: int, steps: dict[
 def _transfer(app: App, org: int, officer: int, resource: int, closed: str, days: str, claim: str) -> None:
     project = make_project(app, org)
     year = closed[:4]
-    ref = open_case(app, project, officer, "peer_transfer", at=at(f"{year}-01-05"))["ref"]
+    ref = open_case(app, project, officer, "peer_transfer", at=at(f"{year}-01-05")).ref
     request = {
         "beneficiary_role": "salaried_director",
         "network": "Réseau",
@@ -162,7 +162,7 @@ def build(app: App) -> Funders:
         consultant,
         {"chosen": ("2026-02-03", "8500"), "done": ("2026-04-01", "4.5"), "closed": ("2026-06-01", "2", "6")},
     )
-    mission = open_case(app, p3, officer, "consulting_mission", at=at("2026-03-09"))["ref"]
+    mission = open_case(app, p3, officer, "consulting_mission", at=at("2026-03-09")).ref
     window = {
         "consultant": str(consultant),
         "planned_days": "3",
@@ -224,7 +224,7 @@ def build(app: App) -> Funders:
 
 def _incubatee(app: App, org: int, officer: int, opened: str, jury: tuple[str, str, dict[str, str]]) -> str:
     project = _project(app, org, f"Incubé {next(_serial)}", "association", None, phase="idea")
-    ref = open_case(app, project, officer, "incubation", at=at(opened))["ref"]
+    ref: str = open_case(app, project, officer, "incubation", at=at(opened)).ref
     decide(app, ref, "applies", {"application_due": opened}, by=officer, at=at(opened))
     submitted = {"application_received_on": opened, "jury_date": jury[1]}
     decide(app, ref, "submitted", submitted, by=officer, at=at(opened))
@@ -250,7 +250,7 @@ def _bce() -> str:
 
 def _aces(app: App, org: int, officer: int, opened: str, outcome: str, day: str, hours: str) -> str:
     project = _project(app, org, f"Agence {next(_serial)}", "asbl", None, phase="idea")
-    ref = open_case(app, project, officer, "aces_support", at=at(opened))["ref"]
+    ref: str = open_case(app, project, officer, "aces_support", at=at(opened)).ref
     values = {"request": "Créer une coopérative", "hours_spent": hours}
     extra = {"creation": {"creation_kind": "new_enterprise"}, "referred": {"referred_to": "Autre agence"}}
     decide(app, ref, outcome, values | extra.get(outcome, {}), by=officer, at=at(day))

@@ -209,7 +209,7 @@ def build(app: App) -> Fixture:
         "L8": (projects["P8"], alice, D(-40)),
     }
     refs = {
-        key: open_case(app, project, officer, "ladder", at=at)["ref"]
+        key: open_case(app, project, officer, "ladder", at=at).ref
         for key, (project, officer, at) in opened.items()
     }
     decisions: list[tuple[str, str, float, dict[str, str]]] = [

@@ -65,10 +65,20 @@ class App:
 
     @cached_property
     def catalog(self) -> PathwayCatalog:
-        """Every published pathway version (before any publication: the folder's files), checked once."""
+        """Every published pathway version (before any publication: the folder's files), checked once.
+
+        A published version is parsed and checked when first read: see :meth:`check_pathways`.
+        """
         from pathways.services.catalogue.definitions import catalog
 
         return catalog(self)
+
+    def check_pathways(self) -> PathwayCatalog:
+        """The catalogue with every version parsed and checked now, and the automatic steps' code
+        against their declarations (:attr:`registry`): what a server does on start, so that a
+        broken published version is said then, not by a first request or flow run."""
+        _ = self.registry
+        return self.catalog.checked()
 
     @cached_property
     def notifier(self) -> Notifier:

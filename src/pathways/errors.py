@@ -17,7 +17,8 @@ branches to exit codes and HTTP statuses::
     │   ├── TransitionNotAllowed     outcome not offered at this stage, case closed...
     │   ├── RuleViolation            a programme rule refuses the decision (rule named)
     │   ├── Conflict                 someone else changed the case first (optimistic lock)
-    │   │   └── DecidedMeanwhile     ...naming the decisions recorded since the version seen
+    │   │   ├── DecidedMeanwhile     ...naming the decisions recorded since the version seen
+    │   │   └── EditedMeanwhile      ...a project or person: who changed which fields, when
     │   ├── Forbidden                HTTP 403: the role does not allow the action
     │   ├── TooManyAttempts          HTTP 429: too many failed logins (retry after)
     │   └── LinkExpired              HTTP 410: a project owner's link is too old
@@ -38,14 +39,29 @@ _SHOWN: Final = 50  # problems an ImportRefused spells out (all of them are in `
 
 
 class PathwaysError(Exception):
-    """Root of every error pathways raises on purpose."""
+    """Root of every error pathways raises on purpose.
+
+    `message` and `hint` are English. `code` (``case_not_found``) names the error's words in the
+    readers' catalogues, with `params` their values (``{"ref": "DIAG-2026-0001"}``), so that the
+    command line says it in ``PATHWAYS_LANG`` (pathways.web.error_texts); without a code, or
+    for a code without words, the English is said.
+    """
 
     exit_code = 1
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        code: str | None = None,
+        params: Mapping[str, object] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.code = code
+        self.params: Mapping[str, str] = {key: str(value) for key, value in (params or {}).items()}
 
     def __str__(self) -> str:
         return f"{self.message} ({self.hint})" if self.hint else self.message
@@ -73,6 +89,8 @@ class FieldError(InvalidInput):
     `code` and `params` say why in words a page translates (:attr:`problem`); `message` is English.
     """
 
+    code: str  # always set: "invalid" when the raiser names no better reason
+
     def __init__(
         self,
         field: str,
@@ -84,9 +102,7 @@ class FieldError(InvalidInput):
     ) -> None:
         self.field = field
         self.reason = message
-        self.code = code
-        self.params: Mapping[str, str] = dict(params or {})
-        super().__init__(f"field '{field}': {message}", hint=hint)
+        super().__init__(f"field '{field}': {message}", hint=hint, code=code, params=params)
 
     @property
     def problem(self) -> FieldProblem:
@@ -95,7 +111,7 @@ class FieldError(InvalidInput):
         params = dict(self.params)
         if rest.rstrip("]").isdigit():
             params.setdefault("item", str(int(rest.rstrip("]")) + 1))
-        return FieldProblem(name, self.code, self.reason, self.hint, params)
+        return FieldProblem(name, self.code or "invalid", self.reason, self.hint, params)
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,6 +263,39 @@ class DecidedMeanwhile(Conflict):
             + (f": {who}" if who else ""),
             hint=f"read the case again (`pathways case show {ref}`, GET /api/v1/cases/{ref}) and, if your "
             f"decision still stands, send it with expected version {now}",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class EditMeanwhile:
+    """An edit of a project or person recorded after someone read it: who, when, which fields."""
+
+    edit: int  # its directory_edit row: the version it made
+    by: str | None
+    at: datetime
+    fields: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"{self.by or 'someone'} changed {', '.join(self.fields)} on {self.at:%Y-%m-%d %H:%M} UTC"
+
+
+class EditedMeanwhile(Conflict):
+    """A project or person was edited since the version a form or command was made on; names each edit."""
+
+    def __init__(
+        self, what: str, subject_id: int, *, expected: int, now: int, meanwhile: tuple[EditMeanwhile, ...]
+    ) -> None:
+        self.what = what  # project | person
+        self.subject_id = subject_id
+        self.expected = expected
+        self.now = now
+        self.meanwhile = meanwhile
+        who = "; ".join(str(m) for m in meanwhile)
+        super().__init__(
+            f"{what} {subject_id} changed since you read it (version {expected}, now {now})"
+            + (f": {who}" if who else ""),
+            hint=f"read the {what} again (GET /api/v1/{'projects' if what == 'project' else 'people'}/"
+            f"{subject_id}) and, if your change still stands, send it with expected version {now}",
         )
 
 

@@ -167,10 +167,20 @@ def demo_site(home: Path) -> Iterator[DemoSite]:
 
 
 @contextmanager
-def chromium(sync_api: Any) -> Iterator[Any]:
-    """A headless Debian Chromium."""
+def chromium(sync_api: Any, lang: str | None = None) -> Iterator[Any]:
+    """A headless Debian Chromium; speaking `lang` (fr, nl) itself, for pages in that language only.
+
+    A date input writes its date as the browser's own language does (14/12/2026 in French,
+    14-12-2026 in Dutch, 12/14/2026 in English), whatever the page's or the context's language
+    (``new_context(locale=...)`` changes ``navigator.language``, not this), and Chromium takes its
+    language from ``LANGUAGE`` when it starts (``--lang`` is ignored on Linux), among the languages
+    installed: Debian's ``chromium-l10n`` package (without it, English whatever ``LANGUAGE`` says).
+    """
+    env = None
+    if lang is not None:
+        env = {**os.environ, "LANGUAGE": LOCALES[lang].replace("-", "_")}
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, env=env)
         try:
             yield browser
         finally:

@@ -74,7 +74,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         accounts.add_user(tx, person=officer, password=PASSWORD, language="en")
         accounts.add_user(tx, person=manager, password=PASSWORD, language="fr")
     with serving(app, port):
-        yield Site(app.settings.base_url, app, org, project, owner, other_case["ref"])
+        yield Site(app.settings.base_url, app, org, project, owner, other_case.ref)
     app.store.dispose()
 
 
@@ -188,7 +188,7 @@ def test_a_project_owner_follows_their_link_and_confirms_the_meeting(site: Site,
     from builders import open_diagnosis
 
     case = open_diagnosis(site.app, make_project(site.app, site.org, owner=site.owner), None)
-    link = ownerlinks.owner_link(site.app, case["id"], site.owner)
+    link = ownerlinks.owner_link(site.app, case.id, site.owner)
     assert link.startswith(site.url + "/o/")
     page.goto(link)
     assert "Recyclerie" in page.inner_text("h1") or page.inner_text("h1")
@@ -201,14 +201,14 @@ def test_a_project_owner_follows_their_link_and_confirms_the_meeting(site: Site,
     with site.app.store.read() as conn:
         from pathways.services.casework import queries
 
-        kinds = [e["kind"] for e in queries.history(conn, case["id"])]
+        kinds = [e.kind for e in queries.history(conn, case.id)]
     assert "owner_meeting_confirmed" in kinds
 
     damaged = page.goto(link[:-3] + ("abc" if not link.endswith("abc") else "xyz"))  # a damaged link
     assert damaged is not None
     assert damaged.status == 404
     assert "This link does not open" in page.content()  # the browser asks for English
-    expired = ownerlinks.owner_link(site.app, case["id"], site.owner, days=-1)
+    expired = ownerlinks.owner_link(site.app, case.id, site.owner, days=-1)
     response = page.goto(expired)
     assert response is not None
     assert response.status == 410
@@ -233,14 +233,14 @@ def test_a_project_owner_follows_the_link_of_a_real_reminder_email_and_marks_the
         assert dispatch(site.app).sent >= 1
         mailbox.wait_for(1)
     [mail] = [m for m in mailbox.messages if m["To"] == "lea@example.org"]
-    assert case["ref"] in mail["Subject"]
+    assert case.ref in mail["Subject"]
     lines = [line.strip() for line in plain_text(mail).splitlines()]
     links = [line for line in lines if re.fullmatch(rf"{re.escape(site.url)}/o/\S+", line)]
     assert len(links) == 1, plain_text(mail)  # the owner link, alone on its line
 
     page.goto(links[0])
     assert page.inner_text("h1") == "Épicerie solidaire du Canal"
-    assert case["ref"] in page.content()
+    assert case.ref in page.content()
     assert "Accueil et orientation" in page.inner_text(".stage")  # where the case stands, in French
     # What is expected: what intake asks of the owner in the pathway file, the meeting and the documents.
     assert page.locator("h2", has_text=texts("fr")("What we expect from you")).count() == 1
@@ -252,5 +252,5 @@ def test_a_project_owner_follows_the_link_of_a_real_reminder_email_and_marks_the
     assert page.locator("ul.done li").count() == 1
     shot(page, "12-owner-documents-sent")
     with site.app.store.read() as conn:
-        events = [e for e in queries.history(conn, case["id"]) if e["kind"].startswith("owner_")]
-    assert [e["kind"] for e in events] == ["owner_documents_sent"]
+        events = [e for e in queries.history(conn, case.id) if e.kind.startswith("owner_")]
+    assert [e.kind for e in events] == ["owner_documents_sent"]

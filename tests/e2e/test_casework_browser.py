@@ -85,7 +85,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     cases = {}
     for lang, width in COMBOS:
         project = make_project(app, org, name=f"Recyclerie des Bords de Marne {lang} {width}", owner=owner)
-        cases[(lang, width)] = str(open_diagnosis(app, project, people[f"officer-{lang}"])["ref"])
+        cases[(lang, width)] = str(open_diagnosis(app, project, people[f"officer-{lang}"]).ref)
     done = open_diagnosis(
         app, make_project(app, org, name="Épicerie solidaire du Port", owner=owner), people["officer-fr"]
     )
@@ -95,14 +95,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         ("validated", PLAN_VALIDATED),
         ("favourable", COMMITTEE_FAVOURABLE),
     ):
-        decide(app, done["ref"], outcome, values, by=people["officer-fr"])
+        decide(app, done.ref, outcome, values, by=people["officer-fr"])
     work.run_pending(app)  # the hand-off opens the ongoing support case
     with app.store.read() as conn:
         from pathways.services.casework import queries
 
-        handed_to = queries.show_case(conn, app.catalog, done["ref"])["children"][0]["ref"]
+        handed_to = queries.show_case(conn, app.catalog, done.ref).children[0].ref
     with serving(app, port):
-        yield Site(app.settings.base_url, app, cases, str(done["ref"]), str(handed_to))
+        yield Site(app.settings.base_url, app, cases, str(done.ref), str(handed_to))
     app.store.dispose()
 
 

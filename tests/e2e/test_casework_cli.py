@@ -45,8 +45,8 @@ def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Office]:
     make_person(app, org, name="Hugo Bernard", email="hugo@example.org")
     other = make_org(app, name="Réseau voisin")
     stranger = make_person(app, other, name="Lars Peeters", email="lars@example.org")
-    ref = str(open_diagnosis(app, make_project(app, org, name="Recyclerie"), officer)["ref"])
-    other_ref = str(open_diagnosis(app, make_project(app, other, name="Buurtwinkel"), stranger)["ref"])
+    ref = str(open_diagnosis(app, make_project(app, org, name="Recyclerie"), officer).ref)
+    other_ref = str(open_diagnosis(app, make_project(app, other, name="Buurtwinkel"), stranger).ref)
     yield Office(home, app, folder, ref, other_ref)
     store.dispose()
 

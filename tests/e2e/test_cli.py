@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 
 from builders import INTAKE_RELEVANT, make_org, make_person, make_project, open_diagnosis
 from pathways.bootstrap import App, Clock
+from pathways.services.casework.views import OpenedCase
 from pathways.settings import load_settings
 from pathways.store.core import AUDIT, ENTRY
 from pathways.store.db import Store
@@ -141,7 +142,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Home]:
     store.dispose()
 
 
-def fresh_case(home: Home) -> dict[str, Any]:
+def fresh_case(home: Home) -> OpenedCase:
     """A new project and its diagnosis case at intake, opened on 8 July 2026."""
     project = make_project(home.app, home.org, name=f"Projet e2e {next(_names)}")
     return open_diagnosis(home.app, project, home.officer)
@@ -271,15 +272,15 @@ def test_a_decision_with_a_missing_or_invalid_field_exits_2_naming_it_and_leaves
     home: Home,
 ) -> None:
     case = fresh_case(home)
-    before = ok(run(home.env, "case", "show", case["ref"], "--json")).json()
+    before = ok(run(home.env, "case", "show", case.ref, "--json")).json()
     missing = sets({k: v for k, v in INTAKE_RELEVANT.items() if k != "salaried_jobs"})
 
     missing_run, invalid_run = run_all(
         home.env,
-        ["case", "decide", case["ref"], "relevant", *missing],
-        ["case", "decide", case["ref"], "relevant", *sets(INTAKE_RELEVANT | {"met_on": "le 8 juillet"})],
+        ["case", "decide", case.ref, "relevant", *missing],
+        ["case", "decide", case.ref, "relevant", *sets(INTAKE_RELEVANT | {"met_on": "le 8 juillet"})],
     )
-    after = ok(run(home.env, "case", "show", case["ref"], "--json")).json()
+    after = ok(run(home.env, "case", "show", case.ref, "--json")).json()
 
     assert missing_run.code == 2
     assert "field 'salaried_jobs': is required" in missing_run.err
@@ -306,19 +307,19 @@ def test_an_unknown_case_exits_3(home: Home) -> None:
 
 def test_an_outcome_not_offered_at_the_stage_exits_4_and_records_nothing(home: Home) -> None:
     case = fresh_case(home)
-    result = run(home.env, "case", "decide", case["ref"], "favourable", "--set", "opinion_on=2026-07-09")
+    result = run(home.env, "case", "decide", case.ref, "favourable", "--set", "opinion_on=2026-07-09")
 
     assert result.code == 4
     assert "'favourable' is not an outcome of stage 'intake'" in result.err
     assert "relevant, not_relevant" in result.err
     with home.app.store.read() as conn:
         entries = conn.execute(
-            select(func.count()).select_from(ENTRY).where(ENTRY.c.case_id == case["id"])
+            select(func.count()).select_from(ENTRY).where(ENTRY.c.case_id == case.id)
         ).scalar_one()
         decisions = conn.execute(
             select(func.count())
             .select_from(AUDIT)
-            .where(AUDIT.c.case_id == case["id"], AUDIT.c.kind == "decision")
+            .where(AUDIT.c.case_id == case.id, AUDIT.c.kind == "decision")
         ).scalar_one()
     assert (entries, decisions) == (1, 0)
 
@@ -329,14 +330,14 @@ def test_case_open_and_decide_print_json_with_the_reference_and_the_transition(h
     opened, decided = run_all(
         home.env,
         ["case", "open", str(project), "diagnosis", "--officer", str(home.officer), "--json"],
-        ["case", "decide", case["ref"], "relevant", *sets(INTAKE_RELEVANT), "--json"],
+        ["case", "decide", case.ref, "relevant", *sets(INTAKE_RELEVANT), "--json"],
     )
 
     assert ok(opened).json()["ref"].startswith("DIAG-2026-")
     assert ok(opened).json()["stage"] == "intake"
     body = ok(decided).json()
     assert (body["ref"], body["left"], body["entered"], body["version"]) == (
-        case["ref"],
+        case.ref,
         "intake",
         "shared_diagnosis",
         2,

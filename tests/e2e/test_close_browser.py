@@ -71,9 +71,9 @@ def a_case_with_missions(site: Site, officer: int) -> str:
         "consultant": str(officer),
         "parallel_missions": "Gouvernance;RH",
     }
-    decide(site.app, case["ref"], "consultant_chosen", chosen)
-    work.run_pending(site.app, case_id=case["id"])
-    return str(case["ref"])
+    decide(site.app, case.ref, "consultant_chosen", chosen)
+    work.run_pending(site.app, case_id=case.id)
+    return str(case.ref)
 
 
 @pytest.mark.parametrize("width", [1280, 390])

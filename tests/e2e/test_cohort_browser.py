@@ -107,7 +107,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             project = make_project(
                 app, org, name=name, owner=owner, siret=None, phase="idea", legal_form=None, permanent_jobs=0
             )
-            ref = open_case(app, project, officer_id, "incubation", at=at)["ref"]
+            ref = open_case(app, project, officer_id, "incubation", at=at).ref
             decide(app, ref, "applies", {"application_due": "2026-08-10"}, by=officer_id, at=at)
             values = {"application_received_on": "2026-08-05", "jury_date": "2026-09-03"}
             decide(app, ref, "submitted", values, by=officer_id, at=at + timedelta(days=3))

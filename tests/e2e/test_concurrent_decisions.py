@@ -153,16 +153,16 @@ def check_rounds(app: App, env: dict[str, str], tmp_path: Path) -> list[str]:
     cases = [open_diagnosis(app, make_project(app, org), officer) for _ in range(ROUNDS)]
     sets = [arg for name, value in INTAKE_RELEVANT.items() for arg in ("--set", f"{name}={value}")]
 
-    rounds = race(env, tmp_path, [["case", "decide", case["ref"], "relevant", *sets] for case in cases])
+    rounds = race(env, tmp_path, [["case", "decide", case.ref, "relevant", *sets] for case in cases])
 
     losers: list[str] = []
     for case, results in zip(cases, rounds, strict=True):
         assert sorted(r.code for r in results) == [0, 4], [(r.code, r.err) for r in results]
         assert "Traceback" not in "".join(r.out + r.err for r in results)
         (winner,) = [r for r in results if r.code == 0]
-        assert f"{case['ref']}: intake → relevant; now at shared_diagnosis" in winner.out
+        assert f"{case.ref}: intake → relevant; now at shared_diagnosis" in winner.out
         # Exactly one move: two entries (intake left, shared_diagnosis entered), one decision, version 2.
-        assert counts(app, case["id"]) == (2, 1, 2, "shared_diagnosis")
+        assert counts(app, case.id) == (2, 1, 2, "shared_diagnosis")
         losers.extend(r.err for r in results if r.code == 4)
     return losers
 

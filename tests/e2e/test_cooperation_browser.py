@@ -70,7 +70,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     lead = make_project(app, home, name="Recyclerie du Trégor", owner=owner)
     make_project(app, home, name="Légumerie solidaire")
     make_project(app, partner, name="Conserverie coopérative")
-    ref = str(open_case(app, lead, people[1], "cooperation", at=NOW - timedelta(days=3))["ref"])
+    ref = str(open_case(app, lead, people[1], "cooperation", at=NOW - timedelta(days=3)).ref)
     with serving(app, port):
         yield Site(f"http://127.0.0.1:{port}", app, ref)
     app.store.dispose()
@@ -78,7 +78,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    with chromium(sync_api) as launched:
+    with chromium(sync_api, lang="fr") as launched:  # French pages only: dates as 14/12/2026
         yield launched
 
 
@@ -95,8 +95,11 @@ def _as(browser: Any, site: Site, handle: str, width: int = 1280) -> tuple[Any, 
     return context, tab
 
 
-def _decide(tab: Any, site: Site, outcome: str, values: dict[str, str], then: str) -> None:
-    """Record a decision on the case page as an officer does: the outcome, then each field."""
+def _decide(
+    tab: Any, site: Site, outcome: str, values: dict[str, str], then: str, shot: str | None = None
+) -> None:
+    """Record a decision on the case page as an officer does: the outcome, then each field (`shot`:
+    the filled form's screenshot, before it is sent)."""
     tab.goto(f"{site.url}/cases/{site.ref}")
     tab.check(f"input[name=outcome][value={outcome}]")
     first = next(iter(values))
@@ -107,6 +110,8 @@ def _decide(tab: Any, site: Site, outcome: str, values: dict[str, str], then: st
             field.select_option(value)
         else:
             field.fill(value)
+    if shot is not None:
+        screenshot(tab, shot)
     tab.click("#decision-form button[type=submit]")
     tab.locator(then).wait_for()
 
@@ -204,7 +209,9 @@ def test_a_cooperation_shared_by_two_organisations_with_consent(site: Site, brow
             "signed_on": str(day),
             "first_action_due": str(day + timedelta(days=60)),
         }
-        _decide(tab, site, "agreed", agreed, "#case-status .stage[data-stage=first_action]")
+        _decide(
+            tab, site, "agreed", agreed, "#case-status .stage[data-stage=first_action]", "cooperation-dates"
+        )
         held = {
             "action": "Offre commune déposée",
             "held_on": str(day),

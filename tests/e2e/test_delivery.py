@@ -38,6 +38,7 @@ from pathways.domain.loader import PathwayCatalog, load_pathway_dir
 from pathways.errors import Refused
 from pathways.services.casework import cases, opening
 from pathways.services.casework.sweep import sweep
+from pathways.services.casework.views import OpenedCase
 from pathways.services.messaging.dispatch import dispatch
 from pathways.services.messaging.lease import LEASE, MAX_ATTEMPTS
 from pathways.services.messaging.outbox import attempts_of, list_messages, retry_message
@@ -186,7 +187,7 @@ def add_person(tx: Any, org: int, name: str, role: str, lang: str | None, channe
     ).id
 
 
-def diagnosis_case(app: App, tx: Any, org: int, officer: int, owner: int) -> dict[str, Any]:
+def diagnosis_case(app: App, tx: Any, org: int, officer: int, owner: int) -> OpenedCase:
     project = directory.add_project(
         tx, name=f"Recyclerie {owner}", org=org, owner=owner, siret=None, bce=None, territory=None,
         phase="founded", legal_form="association", permanent_jobs=3,
@@ -202,7 +203,7 @@ def plain_text(mail: EmailMessage) -> str:
 
 def attempts(app: App, job_id: int) -> list[tuple[str, str | None]]:
     with app.store.read() as conn:
-        return [(a["outcome"], a["reason"]) for a in attempts_of(conn, job_id)]
+        return [(a.outcome, a.reason) for a in attempts_of(conn, job_id)]
 
 
 def job_rows(app: App) -> list[dict[str, Any]]:
@@ -232,7 +233,7 @@ def test_reminders_escalations_and_digest_arrive_in_each_language(
     assert (result.sent, result.failed, result.dead) == (5, 0, 0)  # 2 owner, 2 manager, 1 digest
     owner_mail = smtp.mailbox.to("fien@example.org")
     assert len(owner_mail) == 2
-    by_ref = {first["ref"]: first["id"], second["ref"]: second["id"]}
+    by_ref = {first.ref: first.id, second.ref: second.id}
     for mail in owner_mail:  # Dutch, the intake_documents template, with the owner's own link
         assert mail["Subject"].startswith("Recyclerie ")
         assert "documenten nodig voor uw onthaal" in mail["Subject"]
@@ -255,8 +256,8 @@ def test_reminders_escalations_and_digest_arrive_in_each_language(
     # One line per case: its reminder and escalation are both due, the escalation says it.
     assert digest["Subject"] == "Vos dossiers du lundi 31 août 2026 : 2 en retard, 0 à échéance proche"
     digest_text = plain_text(digest)
-    assert digest_text.count(f"/cases/{first['ref']}") == 1
-    assert digest_text.count(f"/cases/{second['ref']}") == 1
+    assert digest_text.count(f"/cases/{first.ref}") == 1
+    assert digest_text.count(f"/cases/{second.ref}") == 1
     assert "32 jours de retard" in digest_text  # the intake was due 30 July
     assert len(webhook.received) == 2  # the manager's escalations, in French, on the webhook
     for hook in webhook.received:
@@ -321,7 +322,7 @@ def test_after_the_last_retry_a_message_is_dead_lettered_until_retried_by_hand(a
     assert len(attempts(app, job["id"])) == MAX_ATTEMPTS
     assert dispatch(app, now=at + timedelta(days=30)).claimed == 0  # dead: never tried again by itself
     with app.store.read() as conn:
-        assert [m["id"] for m in list_messages(conn, failed=True)] == [job["id"]]
+        assert [m.id for m in list_messages(conn, failed=True)] == [job["id"]]
 
     server.start()
     try:
@@ -440,7 +441,7 @@ def test_a_reminder_for_a_stage_already_left_is_not_sent(app: App, smtp: SMTPSer
     sweep(app, now=INTAKE_OWNER_REMINDER)
     with write(app, at=INTAKE_OWNER_REMINDER + timedelta(minutes=5)) as tx:
         cases.decide(
-            tx, app.catalog, case=opened["ref"], outcome="not_relevant",
+            tx, app.catalog, case=opened.ref, outcome="not_relevant",
             values={"met_on": "2026-07-10", "legal_form": "association", "salaried_jobs": "4", "request": "x",
                     "redirected_to": "France Active", "redirect_reason": "other_programme"},
         )  # fmt: skip
@@ -581,10 +582,10 @@ def test_messages_commands(app: App, smtp: SMTPServer, monkeypatch: pytest.Monke
 
     swept = run(root, ["--now", "2026-07-16T09:30", "sweep"])
     sent = run(root, ["dispatch", "--json"])
-    listed = run(root, ["messages", "--case", opened["ref"], "--json"])
+    listed = run(root, ["messages", "--case", opened.ref, "--json"])
     failed = run(root, ["messages", "--failed", "--json"])
     preview = run(root, ["--now", "2026-07-16T09:30", "template", "preview", "escalation", "--lang", "nl",
-                         "--case", opened["ref"]])  # fmt: skip
+                         "--case", opened.ref])  # fmt: skip
     sample = run(root, ["template", "preview", "digest", "--lang", "fr"])
 
     assert swept.exit_code == 0, swept.output
@@ -594,7 +595,7 @@ def test_messages_commands(app: App, smtp: SMTPServer, monkeypatch: pytest.Monke
     [row] = json.loads(listed.output)
     again = run(root, ["messages", "retry", str(row["id"])])
     assert row | {"next_attempt_at": None} == {
-        "id": row["id"], "kind": "message", "case": opened["ref"], "template": "intake_documents",
+        "id": row["id"], "kind": "message", "case": opened.ref, "template": "intake_documents",
         "to": "lea-bernard", "status": "done", "attempts": 1, "next_attempt_at": None, "last_error": None,
         "key": row["key"],
     }  # fmt: skip

@@ -77,7 +77,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         officer_id = make_person(app, org, name=officer, email=f"{lang}-officer@example.org", language=lang)
         owner_id = make_person(app, org, role="owner", name=owner, email=f"{lang}-owner@example.org")
         project_id = make_project(app, org, name=project, owner=owner_id, territory=territory)
-        cases[lang] = str(open_diagnosis(app, project_id, officer_id)["ref"])
+        cases[lang] = str(open_diagnosis(app, project_id, officer_id).ref)
         with write(app) as tx:
             accounts.add_user(tx, person=officer_id, password=PASSWORD, language=lang)
         officers[lang] = f"{lang}-officer@example.org"

@@ -75,7 +75,7 @@ def _fresh_case(
             case = open_diagnosis(site.app, project_id, me)
         except Exception:  # noqa: BLE001  a project the diagnosis refuses (legal form, no job): the next one
             continue
-        return str(case["ref"]), int(case["id"]), owner
+        return str(case.ref), int(case.id), owner
     pytest.fail(f"no project of {officer}'s organisation may open a diagnosis")
 
 
@@ -236,6 +236,8 @@ def test_a_dutch_speaking_owner_answers_with_a_document_and_switches_language(
         assert tab.locator("h1").inner_text() == "Deze link werd vervangen"
         assert overflow(tab) == 0, wide_elements(tab)
         screenshot(tab, f"item7-owner-link-replaced-nl-{width}")
-        assert tab.goto(fresh).status == 200  # type: ignore[union-attr]
+        response = tab.goto(fresh)
+        assert response is not None
+        assert response.status == 200
     finally:
         officer.close()

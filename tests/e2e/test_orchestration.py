@@ -233,7 +233,7 @@ class Mailbox:
     messages: list[email.message.EmailMessage] = field(default_factory=list)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))  # type: ignore[arg-type]
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
         return "250 OK"
 
     def url(self, to: str) -> str:
@@ -476,11 +476,11 @@ def scenario(inst: Installation) -> None:
     refs = [json.loads(out)["ref"] for _, out, _ in opened]
     wait_until("the intake sheets", lambda: inst.all_done("step"), timeout=90)
     for ref in refs:
-        named = wait_until(
-            f"{ref}'s task run in Prefect",
-            lambda ref=ref: [n for n in task_runs_of(inst.api, ref) if n[1] == "Completed"],
-            timeout=30,
-        )
+
+        def completed(ref: str = ref) -> list[tuple[str, str]]:
+            return [n for n in task_runs_of(inst.api, ref) if n[1] == "Completed"]
+
+        named = wait_until(f"{ref}'s task run in Prefect", completed, timeout=30)
         assert named == [(f"{ref}:intake:render_document", "Completed")]
     phase1 = time.monotonic()
 
@@ -489,9 +489,7 @@ def scenario(inst: Installation) -> None:
     projects = [make_project(inst.app, inst.org, owner=owner) for _ in range(KILL_BATCH)]
     with write(inst.app) as tx:  # one transaction: the relays see the whole batch at once, one run takes it
         batch = [
-            opening.open_case(tx, inst.app.catalog, project=p, pathway="diagnosis", officer=inst.officer)[
-                "ref"
-            ]
+            opening.open_case(tx, inst.app.catalog, project=p, pathway="diagnosis", officer=inst.officer).ref
             for p in projects
         ]
     wait_until(

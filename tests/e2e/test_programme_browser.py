@@ -167,7 +167,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                 )
         owner = make_person(app, org, role="owner", name=f"Porteur {MODELS[lang]}", language=lang)
         model = make_project(app, org, name=MODELS[lang], owner=owner, phase="consolidation")
-        models[lang] = (model, str(open_case(app, model, officer_id, "swarming", at=NOW)["ref"]))
+        models[lang] = (model, str(open_case(app, model, officer_id, "swarming", at=NOW).ref))
     agencies = {}
     for width, (name, manager, officer, project) in AGENCIES.items():
         agency = make_org(app, name=name, territory="BE-WAL")

@@ -50,7 +50,7 @@ def _setup(home: Home) -> None:
     )
     app = App(settings=settings, store=store, clock=Clock(datetime(2026, 6, 1, 8, tzinfo=UTC)))
     with write(app) as tx:
-        org = directory.find_org(tx.conn, ORG)["id"]
+        org = directory.find_org(tx.conn, ORG).id
         for name in ("Lucas Moreau", "Inès Roche"):
             directory.add_person(tx, name=name, org=org, role="owner", email=None, language="fr", channels=[])
         for name in IDEAS.values():

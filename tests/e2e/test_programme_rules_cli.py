@@ -53,14 +53,14 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Home:
     ]  # fmt: skip
     for name in ("Repair Café Gerland", "Tiers-lieu Les Halles"):
         with write(app) as tx:
-            org = directory.find_org(tx.conn, "dla-de-paris-e2e")["id"]
+            org = directory.find_org(tx.conn, "dla-de-paris-e2e").id
             project = directory.add_project(
                 tx, name=name, org=org, owner=None, siret=None, bce=None, territory=None, phase="founded",
                 legal_form="association", permanent_jobs=3,
             )  # fmt: skip
             ref = opening.open_case(
                 tx, app.catalog, project=project.id, pathway="peer_transfer", officer=OFFICER
-            )["ref"]
+            ).ref
         for outcome, values in steps:
             with write(app) as tx:
                 cases.decide(tx, app.catalog, case=ref, outcome=outcome, values=values)

@@ -128,7 +128,7 @@ def env(sqlite_store: Store, tmp_path: Path) -> tuple[dict[str, str], str]:
         "PATHWAYS_HOME": str(tmp_path),
         "COLUMNS": "200",
     }
-    return environment, str(case["ref"])
+    return environment, str(case.ref)
 
 
 @pytest.mark.parametrize("bug", list(FOUND_BUGS))

@@ -25,7 +25,8 @@ from markupsafe import escape
 from builders import make_org, make_person, make_project, open_diagnosis
 from pathways.bootstrap import App
 from pathways.domain.spec import LANGS
-from pathways.notify.render import Renderer, RenderError
+from pathways.errors import RenderError
+from pathways.notify.render import Renderer
 from pathways.services.casework import documents, work
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "config" / "templates"
@@ -188,12 +189,12 @@ def test_a_project_named_like_template_code_is_printed_escaped_in_its_documents(
     officer = make_person(app, org, name="{% for x in y %}Camille")
     owner = make_person(app, org, name="Awa {{ 6*7 }}", role="owner", language=lang)
     project = make_project(app, org, owner=owner, name=HOSTILE_NAME)
-    ref = open_diagnosis(app, project, officer)["ref"]
+    ref = open_diagnosis(app, project, officer).ref
     work.run_pending(app)
     with app.store.read() as conn:
         found = documents.list_documents(conn, ref)
         assert found, "the intake sheet was rendered"
-        html = documents.get_document(conn, ref, found[0]["id"])["content"]
+        html = documents.get_document(conn, ref, found[0].id).content
     failures = []
     if str(escape(HOSTILE_NAME)) not in html:
         failures.append("the project name is not printed escaped")

@@ -32,6 +32,7 @@ from pathways.bootstrap import App
 from pathways.services.casework import work
 from pathways.services.people import accounts
 from pathways.services.tx import write
+from pathways.store.db import Store
 from pathways.web import create_app
 from pathways.web.limits import MAX_BODY, BodyLimit
 
@@ -102,7 +103,8 @@ def site(sqlite_store: object, app: App) -> Iterator[Site]:
         accounts.add_user(tx, person=manager, password=PASSWORD)
         token = accounts.create_token(tx, person=manager, name="fuzz").token
     web = create_app(app)
-    assert any(m.cls is BodyLimit for m in web.user_middleware)  # create_app puts it in front
+    middleware: list[object] = [m.cls for m in web.user_middleware]
+    assert BodyLimit in middleware  # create_app puts it in front
     with TestClient(web, raise_server_exceptions=False) as client:
         login = client.get("/login")
         csrf = login.text.split('name="csrf_token" value="')[1].split('"')[0]
@@ -111,12 +113,12 @@ def site(sqlite_store: object, app: App) -> Iterator[Site]:
         with app.store.read() as conn:
             from pathways.services.casework import documents
 
-            doc = documents.list_documents(conn, case["ref"])[0]["id"]
+            doc = documents.list_documents(conn, case.ref)[0].id
         yield Site(app, web, client, token, int(doc))
 
 
 @pytest.fixture
-def app(sqlite_store: object, fixed_now: object) -> App:
+def app(sqlite_store: Store, fixed_now: object) -> App:
     """The application on SQLite only (the web layer is the subject here, not the database)."""
     from pathways.bootstrap import Clock
     from pathways.settings import load_settings
@@ -125,13 +127,13 @@ def app(sqlite_store: object, fixed_now: object) -> App:
         settings=load_settings(config_dir=Path("config"), environment="test"),
         store=sqlite_store,
         clock=Clock(),
-    )  # type: ignore[arg-type]
+    )
 
 
 def test_the_static_files_do_not_follow_symbolic_links(site: Site) -> None:
-    mounts = [r for r in site.web.routes if isinstance(r, Mount) and isinstance(r.app, StaticFiles)]
-    assert mounts, "the static mount"
-    assert all(not m.app.follow_symlink for m in mounts)  # type: ignore[union-attr]
+    statics = [r.app for r in site.web.routes if isinstance(r, Mount) and isinstance(r.app, StaticFiles)]
+    assert statics, "the static mount"
+    assert all(not static.follow_symlink for static in statics)
 
 
 def test_the_own_document_is_served_sandboxed(site: Site) -> None:

@@ -8,7 +8,7 @@ Prefect nothing runs in the caller: the relay asks for the runs.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,7 @@ def waiting(app: App, case_id: int) -> list[str]:
 
 def a_case(app: App, org: int) -> dict[str, Any]:
     officer = make_person(app, org)
-    return open_diagnosis(app, make_project(app, org), officer) | {"officer": officer}
+    return asdict(open_diagnosis(app, make_project(app, org), officer)) | {"officer": officer}
 
 
 def test_a_change_runs_its_own_cases_work_and_leaves_every_other_case_waiting(app: App) -> None:

@@ -17,6 +17,7 @@ from builders import INTAKE_RELEVANT, make_org, make_person, make_project, open_
 from pathways.bootstrap import App, Clock
 from pathways.cli import web as web_cli
 from pathways.services.casework import queries
+from pathways.services.casework.views import OpenedCase
 from pathways.services.people import accounts, ownerlinks
 from pathways.services.tx import write
 from pathways.settings import load_settings
@@ -35,7 +36,7 @@ class Desk:
     org: int
     officer: int
     owner: int
-    case: dict[str, object]
+    case: OpenedCase
 
 
 @pytest.fixture
@@ -92,14 +93,14 @@ def test_my_cases_by_my_id_or_handle_and_another_officers(desk: Desk) -> None:
     me = desk.client.get("/api/v1/me", headers=auth(desk)).json()
     for ref in (desk.officer, me["handle"]):
         listed = desk.client.get(f"/api/v1/cases?officer={ref}", headers=auth(desk)).json()
-        assert [c["ref"] for c in listed] == [desk.case["ref"]]
+        assert [c["ref"] for c in listed] == [desk.case.ref]
         assert listed[0]["officer"] == "Camille Martin"
     listed = desk.client.get(f"/api/v1/cases?officer={other}", headers=auth(desk)).json()
-    assert [c["ref"] for c in listed] == [theirs["ref"]]
+    assert [c["ref"] for c in listed] == [theirs.ref]
 
 
 def test_a_decision_with_a_stale_version_is_a_conflict_and_changes_nothing(desk: Desk) -> None:
-    ref = desk.case["ref"]
+    ref = desk.case.ref
     body = {"outcome": "relevant", "values": INTAKE_RELEVANT, "expected_version": 1}
     first = desk.client.post(f"/api/v1/cases/{ref}/decisions", json=body, headers=auth(desk))
     assert first.status_code == 201
@@ -119,7 +120,7 @@ def test_an_invalid_field_is_a_422_naming_the_field(desk: Desk) -> None:
         "values": {**INTAKE_RELEVANT, "salaried_jobs": "-1"},
         "expected_version": 1,
     }
-    response = desk.client.post(f"/api/v1/cases/{desk.case['ref']}/decisions", json=body, headers=auth(desk))
+    response = desk.client.post(f"/api/v1/cases/{desk.case.ref}/decisions", json=body, headers=auth(desk))
     assert response.status_code == 422
     assert response.json()["field"] == "salaried_jobs"
 
@@ -151,14 +152,14 @@ def test_a_form_without_the_session_csrf_token_is_refused(desk: Desk) -> None:
     assert desk.client.post("/login", data=form).status_code == 403
     assert log_in(desk) == 303
     data = {"outcome": "relevant", **INTAKE_RELEVANT}
-    assert desk.client.post(f"/cases/{desk.case['ref']}/decide", data=data).status_code == 403
+    assert desk.client.post(f"/cases/{desk.case.ref}/decide", data=data).status_code == 403
     with desk.app.store.read() as conn:
-        assert queries.show_case(conn, desk.app.catalog, int(str(desk.case["id"])))["version"] == 1
+        assert queries.show_case(conn, desk.app.catalog, int(str(desk.case.id))).version == 1
 
 
 def test_the_decision_form_is_generated_from_the_stage_and_keeps_what_was_typed(desk: Desk) -> None:
     assert log_in(desk) == 303
-    page = desk.client.get(f"/cases/{desk.case['ref']}").text
+    page = desk.client.get(f"/cases/{desk.case.ref}").text
     assert 'type="date"' in page
     assert 'name="met_on"' in page
     assert '<select id="f-legal_form"' in page
@@ -173,12 +174,12 @@ def test_the_decision_form_is_generated_from_the_stage_and_keeps_what_was_typed(
         **INTAKE_RELEVANT,
         "salaried_jobs": "abc",
     }
-    refused = desk.client.post(f"/cases/{desk.case['ref']}/decide", data=form)
+    refused = desk.client.post(f"/cases/{desk.case.ref}/decide", data=form)
     assert refused.status_code == 422
     assert re.search(r'data-field="salaried_jobs">.*?class="field-error"', refused.text, re.DOTALL)
     assert 'value="abc"' in refused.text
     assert "Consolider le modèle économique" in refused.text
-    fields = desk.client.get(f"/cases/{desk.case['ref']}/form?outcome=not_relevant").text
+    fields = desk.client.get(f"/cases/{desk.case.ref}/form?outcome=not_relevant").text
     assert 'name="redirected_to"' in fields
     assert 'name="redirect_reason"' in fields
 
@@ -188,7 +189,7 @@ def test_an_auditor_reads_a_case_without_a_decision_form(desk: Desk) -> None:
     with write(desk.app) as tx:
         accounts.add_user(tx, person=auditor, password=PASSWORD)
     assert log_in(desk, login="audit@example.org") == 303
-    page = desk.client.get(f"/cases/{desk.case['ref']}")
+    page = desk.client.get(f"/cases/{desk.case.ref}")
     assert page.status_code == 200
     assert "decision-form" not in page.text
     assert desk.client.get("/audit").status_code == 200
@@ -209,7 +210,7 @@ def test_each_user_picks_a_language(desk: Desk) -> None:
 
 
 def test_owner_links_are_signed_expire_and_record_what_the_owner_did(desk: Desk) -> None:
-    case_id = int(str(desk.case["id"]))
+    case_id = int(str(desk.case.id))
     token = ownerlinks.owner_token(desk.app, case_id, desk.owner)
     page = desk.client.get(f"/o/{token}")
     assert page.status_code == 200
@@ -225,8 +226,8 @@ def test_owner_links_are_signed_expire_and_record_what_the_owner_did(desk: Desk)
     assert sent.status_code == 200
     with desk.app.store.read() as conn:
         events = queries.history(conn, case_id)
-    assert events[-1]["kind"] == "owner_documents_sent"
-    assert events[-1]["details"]["person"] == desk.owner
+    assert events[-1].kind == "owner_documents_sent"
+    assert events[-1].details["person"] == desk.owner
 
 
 def test_user_add_reads_the_password_from_stdin_and_token_create_shows_the_token_once(

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Connection, delete, insert, select, text, update
+from sqlmodel import col
 
 from pathways.store import audit, audit_verify
 from pathways.store.audit import GENESIS, append_event
@@ -105,7 +106,7 @@ def test_events_are_chained_from_the_genesis_digest(store: Store, organisation: 
     record(store, organisation, 3)
     with store.read() as conn:
         rows = conn.execute(select(EVENTS).order_by(EVENTS.c.seq)).all()
-        head = conn.execute(select(AuditHead.seq, AuditHead.digest)).one()
+        head = conn.execute(select(col(AuditHead.seq), col(AuditHead.digest))).one()
     assert [row.seq for row in rows] == [1, 2, 3]
     assert [row.prev_digest for row in rows] == [GENESIS, rows[0].digest, rows[1].digest]
     assert tuple(head) == (3, rows[2].digest)
@@ -317,9 +318,8 @@ def test_verifying_while_events_are_appended_finds_no_problem(store: Store, orga
 
 def head_of(store: Store, organisation_id: int) -> tuple[int, str]:
     with store.read() as conn:
-        row = conn.execute(
-            select(AuditHead.seq, AuditHead.digest).where(AuditHead.organisation_id == organisation_id)
-        ).one()
+        query = select(col(AuditHead.seq), col(AuditHead.digest))
+        row = conn.execute(query.where(col(AuditHead.organisation_id) == organisation_id)).one()
     return int(row.seq), str(row.digest)
 
 

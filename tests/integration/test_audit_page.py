@@ -70,7 +70,7 @@ def chain(app: App) -> Chain:
         token = accounts.create_token(tx, person=manager, name="tests").token
     with app.store.read() as conn:
         last = conn.execute(select(func.max(EVENT.c.seq)).where(EVENT.c.organisation_id == org)).scalar_one()
-    return Chain(org, manager, officer, owner, case["ref"], theirs["ref"], token, int(last))
+    return Chain(org, manager, officer, owner, case.ref, theirs.ref, token, int(last))
 
 
 @pytest.fixture

@@ -47,10 +47,10 @@ def history(app: App) -> dict[str, Any]:
     manager = make_person(app, alpha, name="Hugo Bernard", role="manager")
     case = open_diagnosis(app, make_project(app, alpha), officer)
     now = app.clock.now()
-    decide(app, case["ref"], "relevant", INTAKE_RELEVANT, by=officer, at=now + timedelta(days=1))
-    decide(app, case["ref"], "accepted", DIAGNOSIS_ACCEPTED, by=officer, at=now + timedelta(days=20))
-    decide(app, case["ref"], "validated", PLAN_VALIDATED, by=manager, at=now + timedelta(days=30))
-    return {"alpha": alpha, "beta": beta, "officer": officer, "manager": manager, "case": case["ref"]}
+    decide(app, case.ref, "relevant", INTAKE_RELEVANT, by=officer, at=now + timedelta(days=1))
+    decide(app, case.ref, "accepted", DIAGNOSIS_ACCEPTED, by=officer, at=now + timedelta(days=20))
+    decide(app, case.ref, "validated", PLAN_VALIDATED, by=manager, at=now + timedelta(days=30))
+    return {"alpha": alpha, "beta": beta, "officer": officer, "manager": manager, "case": case.ref}
 
 
 def raw(app: App, *statements: str, **params: Any) -> None:

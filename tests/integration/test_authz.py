@@ -59,20 +59,20 @@ def _org(app: App, name: str, *, staff: int | None = None) -> Org:
     officer = staff or make_person(app, org, role="officer")
     owner = make_person(app, org, role="owner", name=f"Owner of {name}")
     case = open_diagnosis(app, make_project(app, org, owner=owner), officer)
-    return Org(org, _slug(app, org), make_project(app, org, owner=owner), case["ref"], owner)
+    return Org(org, _slug(app, org), make_project(app, org, owner=owner), case.ref, owner)
 
 
 def _with_message(app: App, org: Org) -> Org:
     with app.store.read() as conn:
         [message] = failures.failed_messages(conn, orgs={org.id})
-    assert message["case"] == org.case
-    assert message["status"] == "dead"
-    return Org(org.id, org.slug, org.project, org.case, org.owner, message["id"])
+    assert message.case == org.case
+    assert message.status == "dead"
+    return Org(org.id, org.slug, org.project, org.case, org.owner, message.id)
 
 
 def _slug(app: App, org: int) -> str:
     with app.store.read() as conn:
-        return str(directory.find_org(conn, org)["slug"])
+        return str(directory.find_org(conn, org).slug)
 
 
 @pytest.fixture(params=ROLES)
@@ -85,7 +85,7 @@ def world(request: pytest.FixtureRequest, app: App) -> Iterator[World]:
     officer = make_person(app, own_id, role="officer") if role != "officer" else me
     owner = make_person(app, own_id, role="owner", name="Owner here")
     case = open_diagnosis(app, make_project(app, own_id, owner=owner), officer)
-    own = Org(own_id, _slug(app, own_id), make_project(app, own_id, owner=owner), case["ref"], owner)
+    own = Org(own_id, _slug(app, own_id), make_project(app, own_id, owner=owner), case.ref, owner)
     # The owners have no channel: their intake reminders are dead-lettered at the first try.
     swept = sweep(app, now=OWNER_REMINDER)
     assert swept.messages == 2, swept
@@ -285,13 +285,13 @@ def test_pages_of_another_organisation_are_not_found_and_cannot_be_changed(app: 
         login = client.get("/login")
         csrf = login.text.split('name="csrf_token" value="')[1].split('"')[0]
         client.post("/login", data={"login": f"{role}@example.org", "password": PASSWORD, "csrf_token": csrf})
-        assert client.get(f"/cases/{other_case['ref']}").status_code == 404
+        assert client.get(f"/cases/{other_case.ref}").status_code == 404
         page = client.get("/cases")
         csrf = page.text.split('name="csrf_token" value="')[1].split('"')[0]
         data = {"csrf_token": csrf, "outcome": "relevant", **INTAKE_RELEVANT}
-        assert client.post(f"/cases/{other_case['ref']}/decide", data=data).status_code == 404
-        assert other_case["ref"] not in client.get("/cases?show=all&status=all").text
-        assert client.get(f"/audit?case={other_case['ref']}").status_code in (403, 404)
+        assert client.post(f"/cases/{other_case.ref}/decide", data=data).status_code == 404
+        assert other_case.ref not in client.get("/cases?show=all&status=all").text
+        assert client.get(f"/audit?case={other_case.ref}").status_code in (403, 404)
     with app.store.read() as conn:
-        version = conn.execute(select(CASE.c.version).where(CASE.c.ref == other_case["ref"])).scalar()
+        version = conn.execute(select(CASE.c.version).where(CASE.c.ref == other_case.ref)).scalar()
     assert version == 1

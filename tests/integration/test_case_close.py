@@ -76,7 +76,7 @@ def desk(app: App) -> dict[str, Any]:
 def test_closing_leaves_the_stage_with_the_exit_and_its_reason_and_closes_the_case(
     app: App, desk: dict[str, Any]
 ) -> None:
-    ref = desk["case"]["ref"]
+    ref = desk["case"].ref
     decide(app, ref, "relevant", INTAKE_RELEVANT, by=desk["officer"])
 
     closed = close(app, ref, by=desk["officer"])
@@ -94,7 +94,7 @@ def test_closing_leaves_the_stage_with_the_exit_and_its_reason_and_closes_the_ca
     assert (last["left_at"], last["decided_by"]) == (app.clock.now(), desk["officer"])
     with app.store.read() as conn:
         shown = queries.show_case(conn, app.catalog, ref, lang="fr")
-    assert (shown["status"], shown["result_label"], shown["exits"]) == (
+    assert (shown.status, shown.result_label, shown.exits) == (
         "closed",
         "Retrait de la structure",
         {},
@@ -104,7 +104,7 @@ def test_closing_leaves_the_stage_with_the_exit_and_its_reason_and_closes_the_ca
 def test_the_closing_is_in_the_audit_chain_which_still_verifies_and_in_the_timeline(
     app: App, desk: dict[str, Any]
 ) -> None:
-    closed = close(app, desk["case"]["ref"], "abandoned", by=desk["officer"])
+    closed = close(app, desk["case"].ref, "abandoned", by=desk["officer"])
 
     (event,) = rows(app, select(AUDIT).where(AUDIT.c.case_id == closed.case_id, AUDIT.c.kind == "decision"))
     payload = event["payload"]
@@ -125,7 +125,7 @@ def test_the_closing_is_in_the_audit_chain_which_still_verifies_and_in_the_timel
 def test_pending_reminders_and_messages_are_cancelled_once_and_never_sent(
     app: App, desk: dict[str, Any]
 ) -> None:
-    ref, case_id = desk["case"]["ref"], desk["case"]["id"]
+    ref, case_id = desk["case"].ref, desk["case"].id
     sweep(app, now=app.clock.now() + timedelta(days=9))  # the owner's first reminder is queued
     queued = rows(app, select(JOB).where(JOB.c.case_id == case_id, JOB.c.kind == "message"))
     assert [j["status"] for j in queued] == ["pending"]
@@ -147,7 +147,7 @@ def test_pending_reminders_and_messages_are_cancelled_once_and_never_sent(
 def test_the_automatic_steps_of_the_stage_left_are_cancelled_and_earlier_ones_still_run(
     app: App, desk: dict[str, Any]
 ) -> None:
-    ref, case_id = desk["case"]["ref"], desk["case"]["id"]
+    ref, case_id = desk["case"].ref, desk["case"].id
     decide(app, ref, "relevant", INTAKE_RELEVANT)
     decide(app, ref, "accepted", DIAGNOSIS_ACCEPTED)
     decide(app, ref, "validated", PLAN_VALIDATED)  # at committee: its agenda entry waits
@@ -174,21 +174,21 @@ def test_child_cases_stay_as_they_are(app: App, desk: dict[str, Any]) -> None:
         "consultant": str(desk["officer"]),
         "parallel_missions": "Gouvernance;RH",
     }
-    decide(app, parent["ref"], "consultant_chosen", chosen)
-    work.run_pending(app, case_id=parent["id"])
-    children = rows(app, select(CASE).where(CASE.c.parent_id == parent["id"]).order_by(CASE.c.id))
+    decide(app, parent.ref, "consultant_chosen", chosen)
+    work.run_pending(app, case_id=parent.id)
+    children = rows(app, select(CASE).where(CASE.c.parent_id == parent.id).order_by(CASE.c.id))
     assert len(children) == 2
 
-    closed = close(app, parent["ref"], "abandoned", reason="Projet arrêté par le conseil d'administration")
+    closed = close(app, parent.ref, "abandoned", reason="Projet arrêté par le conseil d'administration")
 
     assert closed.children_open == tuple(c["ref"] for c in children)
-    assert rows(app, select(CASE).where(CASE.c.parent_id == parent["id"]).order_by(CASE.c.id)) == children
+    assert rows(app, select(CASE).where(CASE.c.parent_id == parent.id).order_by(CASE.c.id)) == children
     child_notices = rows(app, select(NOTICE).where(NOTICE.c.case_id == children[0]["id"]))
     assert child_notices
     assert {n["status"] for n in child_notices} == {"pending"}
-    assert rows(
-        app, select(AUDIT.c.payload).where(AUDIT.c.case_id == parent["id"], AUDIT.c.kind == "decision")
-    )[-1]["payload"]["children_open"] == [c["ref"] for c in children]
+    assert rows(app, select(AUDIT.c.payload).where(AUDIT.c.case_id == parent.id, AUDIT.c.kind == "decision"))[
+        -1
+    ]["payload"]["children_open"] == [c["ref"] for c in children]
 
 
 @pytest.mark.parametrize(
@@ -209,14 +209,14 @@ def test_a_closing_without_reason_or_through_an_unknown_exit_is_refused_and_chan
     before = snapshot(app)
 
     with pytest.raises(FieldError) as refused:
-        close(app, desk["case"]["ref"], result, reason)
+        close(app, desk["case"].ref, result, reason)
 
     assert refused.value.field == field
     assert snapshot(app) == before
 
 
 def test_a_closed_case_cannot_be_closed_again_nor_decided(app: App, desk: dict[str, Any]) -> None:
-    ref = desk["case"]["ref"]
+    ref = desk["case"].ref
     close(app, ref)
     before = snapshot(app)
 
@@ -229,7 +229,7 @@ def test_a_closed_case_cannot_be_closed_again_nor_decided(app: App, desk: dict[s
 
 
 def test_a_case_ended_by_its_stage_cannot_be_closed_through_an_exit(app: App, desk: dict[str, Any]) -> None:
-    ref = desk["case"]["ref"]
+    ref = desk["case"].ref
     values = INTAKE_RELEVANT | {
         "legal_form": "other",
         "redirected_to": "France Active",
@@ -244,7 +244,7 @@ def test_a_case_ended_by_its_stage_cannot_be_closed_through_an_exit(app: App, de
 def test_a_closing_made_on_a_version_the_case_has_left_is_refused_naming_the_decision(
     app: App, desk: dict[str, Any]
 ) -> None:
-    ref = desk["case"]["ref"]
+    ref = desk["case"].ref
     decide(app, ref, "relevant", INTAKE_RELEVANT, by=desk["officer"])
     before = snapshot(app)
 
@@ -257,7 +257,7 @@ def test_a_closing_made_on_a_version_the_case_has_left_is_refused_naming_the_dec
 
 
 def test_a_decision_shown_before_the_closing_is_refused_naming_it(app: App, desk: dict[str, Any]) -> None:
-    ref = desk["case"]["ref"]
+    ref = desk["case"].ref
     close(app, ref, by=desk["officer"])
 
     with pytest.raises(DecidedMeanwhile) as refused:
@@ -268,8 +268,8 @@ def test_a_decision_shown_before_the_closing_is_refused_naming_it(app: App, desk
 
 def test_the_outcomes_report_counts_an_exit_as_its_own_result(app: App, desk: dict[str, Any]) -> None:
     other = open_diagnosis(app, make_project(app, desk["org"]), desk["officer"])
-    close(app, desk["case"]["ref"], "withdrawn")
-    close(app, other["ref"], "abandoned", reason="Cessation d'activité")
+    close(app, desk["case"].ref, "withdrawn")
+    close(app, other.ref, "abandoned", reason="Cessation d'activité")
 
     with app.store.read() as conn:
         found = {r.result: r.cases for r in reports.outcomes(conn, now=app.clock.now())}
@@ -280,14 +280,14 @@ def test_the_outcomes_report_counts_an_exit_as_its_own_result(app: App, desk: di
 def test_a_closing_dated_before_the_stage_was_entered_is_refused(app: App, desk: dict[str, Any]) -> None:
     earlier = app.clock.now() - timedelta(days=1)
     with pytest.raises(Exception, match="before the case entered stage"), write(app, at=earlier) as tx:
-        closing.close_case(tx, app.catalog, case=desk["case"]["id"], result="withdrawn", reason=REASON)
-    assert case_row(app, desk["case"]["id"])["status"] == "open"
+        closing.close_case(tx, app.catalog, case=desk["case"].id, result="withdrawn", reason=REASON)
+    assert case_row(app, desk["case"].id)["status"] == "open"
 
 
 def test_the_funnel_counts_the_projects_that_stopped_through_an_exit_at_their_phase(
     app: App, desk: dict[str, Any]
 ) -> None:
-    close(app, desk["case"]["ref"], "abandoned", reason="Cessation d'activité")
+    close(app, desk["case"].ref, "abandoned", reason="Cessation d'activité")
     open_diagnosis(app, make_project(app, desk["org"]), desk["officer"])  # still open: not counted
 
     with app.store.read() as conn:

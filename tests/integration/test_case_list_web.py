@@ -45,17 +45,15 @@ def desk(app: App) -> Iterator[Desk]:
     colleague = make_person(app, org, name="Hugo Petit")
     owner = make_person(app, org, role="owner", name="Inès Dubois-Léger")
     refs = {
-        "velo": open_diagnosis(app, make_project(app, org, name="Atelier Vélo", siret=VALID_SIRET), officer)[
-            "ref"
-        ],
-        "owned": open_diagnosis(app, make_project(app, org, name="Recyclerie", owner=owner), colleague)[
-            "ref"
-        ],
-        "hostile": open_diagnosis(app, make_project(app, org, name=HOSTILE), officer)["ref"],
+        "velo": open_diagnosis(
+            app, make_project(app, org, name="Atelier Vélo", siret=VALID_SIRET), officer
+        ).ref,
+        "owned": open_diagnosis(app, make_project(app, org, name="Recyclerie", owner=owner), colleague).ref,
+        "hostile": open_diagnosis(app, make_project(app, org, name=HOSTILE), officer).ref,
     }
-    theirs = open_diagnosis(app, make_project(app, other, name="Atelier Lyonnais"), make_person(app, other))[
-        "ref"
-    ]
+    theirs = open_diagnosis(
+        app, make_project(app, other, name="Atelier Lyonnais"), make_person(app, other)
+    ).ref
     with write(app) as tx:
         accounts.add_user(tx, person=officer, password=PASSWORD, language="fr")
         token = accounts.create_token(tx, person=officer, name="tests").token
@@ -183,7 +181,7 @@ def test_sorting_by_each_column_both_ways(desk: Desk) -> None:
 
 def test_pages_of_fifty_with_links_and_the_total(app: App, desk: Desk) -> None:
     project = make_project(app, desk.org, name="Coopérative Multi", siret=None)
-    extra = [open_diagnosis(app, project, desk.officer)["ref"] for _ in range(52)]
+    extra = [open_diagnosis(app, project, desk.officer).ref for _ in range(52)]
     first = desk.client.get("/cases").text
     assert len(listed(first)) == 50
     assert "54 dossiers" in unescape(first)
@@ -240,7 +238,7 @@ def test_the_due_list_exports_too(app: App, desk: Desk) -> None:
     late = app.clock.now() - timedelta(days=40)
     overdue = open_diagnosis(
         app, make_project(app, desk.org, name="+33 Ressourcerie"), desk.officer, at=late
-    )["ref"]
+    ).ref
     html = desk.client.get("/due", params={"show": "all"}).text
     link = link_of(html, "xlsx")
     assert "show=all" in link

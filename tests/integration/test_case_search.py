@@ -45,18 +45,16 @@ def world(app: App) -> World:
     refs = {
         "atelier": open_diagnosis(
             app, make_project(app, org, name="L'Atelier Vélo Œuvre", siret=VALID_SIRET), officer
-        )["ref"],
-        "owned": open_diagnosis(app, make_project(app, org, name="Recyclerie", owner=owner), colleague)[
-            "ref"
-        ],
+        ).ref,
+        "owned": open_diagnosis(app, make_project(app, org, name="Recyclerie", owner=owner), colleague).ref,
         "belgian": open_diagnosis(
             app, make_project(app, org, name="Kringwinkel", siret=None, bce=BCE), colleague
-        )["ref"],
+        ).ref,
     }
     elsewhere = make_person(app, other_org, name="Camille Rhône")
     refs["elsewhere"] = open_diagnosis(
         app, make_project(app, other_org, name="L'Atelier de Lyon"), elsewhere
-    )["ref"]
+    ).ref
     return World(app, org, other_org, officer, colleague, refs)
 
 
@@ -175,7 +173,7 @@ def test_only_known_sort_keys_are_read(hostile: str) -> None:
 def test_pages_hold_the_total_and_stay_stable(app: App) -> None:
     org = make_org(app)
     officer = make_person(app, org, name="Léa Roux")
-    refs = [open_diagnosis(app, make_project(app, org, siret=None), officer)["ref"] for _ in range(7)]
+    refs = [open_diagnosis(app, make_project(app, org, siret=None), officer).ref for _ in range(7)]
     where = CaseFilter(orgs=frozenset({org}), text="roux")
     now = app.clock.now()
     with app.store.read() as conn:

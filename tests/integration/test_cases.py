@@ -25,6 +25,7 @@ from pathways.bootstrap import App
 from pathways.errors import Conflict, FieldError, TransitionNotAllowed
 from pathways.services.casework import cases, queries, recording, work
 from pathways.services.casework.recording import values_digest
+from pathways.services.casework.views import OpenedCase
 from pathways.store.audit_verify import verify_chain
 from pathways.store.core import AUDIT, CASE, ENTRY, JOB, NOTICE, PROJECT
 
@@ -76,7 +77,7 @@ def snapshot(app: App, case_id: int) -> dict[str, Any]:
 
 
 @pytest.fixture
-def officer_case(app: App) -> tuple[int, dict[str, Any]]:
+def officer_case(app: App) -> tuple[int, OpenedCase]:
     """An officer and a diagnosis case of theirs, just opened (8 July 2026, Paris)."""
     org = make_org(app)
     officer = make_person(app, org, name="Camille Martin")
@@ -84,27 +85,27 @@ def officer_case(app: App) -> tuple[int, dict[str, Any]]:
     return officer, open_diagnosis(app, project, officer)
 
 
-def walk_to_committee(app: App, case: dict[str, Any], officer: int) -> None:
-    decide(app, case["ref"], "relevant", INTAKE_RELEVANT, by=officer)
-    decide(app, case["ref"], "accepted", DIAGNOSIS_ACCEPTED, by=officer)
-    decide(app, case["ref"], "validated", PLAN_VALIDATED, by=officer)
+def walk_to_committee(app: App, case: OpenedCase, officer: int) -> None:
+    decide(app, case.ref, "relevant", INTAKE_RELEVANT, by=officer)
+    decide(app, case.ref, "accepted", DIAGNOSIS_ACCEPTED, by=officer)
+    decide(app, case.ref, "validated", PLAN_VALIDATED, by=officer)
 
 
 # Opening
 
 
 def test_opening_a_diagnosis_starts_at_intake_with_a_reference_a_due_date_and_scheduled_notices(
-    app: App, officer_case: tuple[int, dict[str, Any]]
+    app: App, officer_case: tuple[int, OpenedCase]
 ) -> None:
     officer, opened = officer_case
 
-    row = case_row(app, opened["id"])
-    (entry,) = entries(app, opened["id"])
+    row = case_row(app, opened.id)
+    (entry,) = entries(app, opened.id)
     planned = notices(app, entry["id"])
 
-    assert opened["ref"] == row["ref"] == "DIAG-2026-0001"
+    assert opened.ref == row["ref"] == "DIAG-2026-0001"
     assert (row["stage"], row["status"], row["version"], row["officer_id"]) == ("intake", "open", 1, officer)
-    assert row["due_at"] == opened["due_at"] == paris(2026, 7, 30, 23, 59, 59)
+    assert row["due_at"] == opened.due_at == paris(2026, 7, 30, 23, 59, 59)
     assert (entry["seq"], entry["stage"], entry["left_at"]) == (1, "intake", None)
     assert row["current_entry_id"] == entry["id"]
     assert entry["due_at"] == row["due_at"]
@@ -115,11 +116,11 @@ def test_opening_a_diagnosis_starts_at_intake_with_a_reference_a_due_date_and_sc
         ("remind:1", "reminder", "officer", "pending"),
     ]
     assert planned[2]["due_at"] == paris(2026, 7, 16, 9)
-    (opened_event,) = audit_events(app, opened["id"])
+    (opened_event,) = audit_events(app, opened.id)
     assert opened_event["kind"] == "case_opened"
     assert opened_event["actor_id"] == officer
     assert opened_event["effective_at"] == app.clock.now()
-    steps = rows(app, select(JOB).where(JOB.c.case_id == opened["id"]))
+    steps = rows(app, select(JOB).where(JOB.c.case_id == opened.id))
     assert [(j["kind"], j["payload"]["step"]) for j in steps] == [("step", "render_document")]
 
 
@@ -133,7 +134,7 @@ def test_a_pathway_for_other_phases_refuses_to_open_and_consumes_no_reference(ap
         open_diagnosis(app, idea, officer)
 
     assert count(app, CASE) == 0
-    assert open_diagnosis(app, founded, officer)["ref"] == "DIAG-2026-0001"
+    assert open_diagnosis(app, founded, officer).ref == "DIAG-2026-0001"
 
 
 def test_references_are_gapless_per_prefix_and_per_year(app: App) -> None:
@@ -141,14 +142,14 @@ def test_references_are_gapless_per_prefix_and_per_year(app: App) -> None:
     officer = make_person(app, org)
     projects = [make_project(app, org) for _ in range(3)]
 
-    refs = [open_diagnosis(app, p, officer)["ref"] for p in projects]
-    support = open_case(app, projects[0], officer, "ongoing_support")["ref"]
+    refs = [open_diagnosis(app, p, officer).ref for p in projects]
+    support = open_case(app, projects[0], officer, "ongoing_support").ref
     # A case opened next year: a write in the future, which only a simulation may make.
     simulation = App(
         settings=app.settings.model_copy(update={"simulation": True}), store=app.store, clock=app.clock
     )
-    next_year = open_diagnosis(simulation, projects[1], officer, at=paris(2027, 1, 4, 10))["ref"]
-    after = open_diagnosis(app, projects[2], officer)["ref"]
+    next_year = open_diagnosis(simulation, projects[1], officer, at=paris(2027, 1, 4, 10)).ref
+    after = open_diagnosis(app, projects[2], officer).ref
 
     assert refs == ["DIAG-2026-0001", "DIAG-2026-0002", "DIAG-2026-0003"]
     assert support == "SUPP-2026-0001"
@@ -160,14 +161,14 @@ def test_references_are_gapless_per_prefix_and_per_year(app: App) -> None:
 
 
 def test_a_valid_decision_moves_the_case_records_the_entry_and_audit_and_schedules_the_new_stage(
-    app: App, officer_case: tuple[int, dict[str, Any]]
+    app: App, officer_case: tuple[int, OpenedCase]
 ) -> None:
     officer, opened = officer_case
-    first_entry = entries(app, opened["id"])[0]
+    first_entry = entries(app, opened.id)[0]
     left_notices = notices(app, first_entry["id"])
     decided_at = paris(2026, 7, 9, 14)
 
-    decided = decide(app, opened["ref"], "relevant", INTAKE_RELEVANT, by=officer, at=decided_at)
+    decided = decide(app, opened.ref, "relevant", INTAKE_RELEVANT, by=officer, at=decided_at)
 
     assert (decided.left, decided.outcome, decided.entered, decided.result) == (
         "intake",
@@ -175,10 +176,10 @@ def test_a_valid_decision_moves_the_case_records_the_entry_and_audit_and_schedul
         "shared_diagnosis",
         None,
     )
-    row = case_row(app, opened["id"])
+    row = case_row(app, opened.id)
     assert (row["stage"], row["status"], row["version"]) == ("shared_diagnosis", "open", 2)
     assert row["data"]["intake"]["salaried_jobs"] == 4
-    left, entered = entries(app, opened["id"])
+    left, entered = entries(app, opened.id)
     assert (left["left_at"], left["outcome"], left["decided_by"]) == (decided_at, "relevant", officer)
     assert left["values"] == {
         "met_on": "2026-07-08",
@@ -198,7 +199,7 @@ def test_a_valid_decision_moves_the_case_records_the_entry_and_audit_and_schedul
     assert notices(app, first_entry["id"]) == left_notices
     assert {n["status"] for n in notices(app, entered["id"])} == {"pending"}
     assert len(notices(app, entered["id"])) == 4
-    (decision,) = audit_events(app, opened["id"], "decision")
+    (decision,) = audit_events(app, opened.id, "decision")
     assert decision["actor_id"] == officer
     assert decision["effective_at"] == decided_at
     assert decision["recorded_at"] > decided_at
@@ -224,32 +225,30 @@ def test_a_valid_decision_moves_the_case_records_the_entry_and_audit_and_schedul
     ids=["missing", "not-an-integer", "not-a-date", "not-a-choice"],
 )
 def test_a_missing_or_invalid_field_is_refused_naming_it_and_changes_nothing(
-    app: App, officer_case: tuple[int, dict[str, Any]], values: dict[str, str], field: str
+    app: App, officer_case: tuple[int, OpenedCase], values: dict[str, str], field: str
 ) -> None:
     officer, opened = officer_case
-    before = snapshot(app, opened["id"])
+    before = snapshot(app, opened.id)
 
     with pytest.raises(FieldError) as refused:
-        decide(app, opened["ref"], "relevant", values, by=officer)
+        decide(app, opened.ref, "relevant", values, by=officer)
 
     assert refused.value.field == field
     assert f"field '{field}'" in str(refused.value)
-    assert snapshot(app, opened["id"]) == before
+    assert snapshot(app, opened.id) == before
 
 
 def test_a_decision_with_a_stale_expected_version_is_a_conflict_and_changes_nothing(
-    app: App, officer_case: tuple[int, dict[str, Any]]
+    app: App, officer_case: tuple[int, OpenedCase]
 ) -> None:
     officer, opened = officer_case
-    decide(app, opened["ref"], "relevant", INTAKE_RELEVANT, by=officer, expected_version=1)
-    before = snapshot(app, opened["id"])
+    decide(app, opened.ref, "relevant", INTAKE_RELEVANT, by=officer, expected_version=1)
+    before = snapshot(app, opened.id)
 
     with pytest.raises(Conflict, match="version 1, now 2"):
-        decide(
-            app, opened["ref"], "declined", {"interviews": "2026-07-10", "reason": "x"}, expected_version=1
-        )
+        decide(app, opened.ref, "declined", {"interviews": "2026-07-10", "reason": "x"}, expected_version=1)
 
-    assert snapshot(app, opened["id"]) == before
+    assert snapshot(app, opened.id) == before
     assert before["case"]["version"] == 2
 
 
@@ -266,25 +265,25 @@ def prepare(
 
 
 def test_a_prepared_decision_writes_nothing_until_recorded_then_what_decide_would(
-    app: App, officer_case: tuple[int, dict[str, Any]]
+    app: App, officer_case: tuple[int, OpenedCase]
 ) -> None:
     officer, opened = officer_case
-    before = snapshot(app, opened["id"])
+    before = snapshot(app, opened.id)
 
-    prepared = prepare(app, opened["ref"], "relevant", INTAKE_RELEVANT, expected_version=1)
-    unchanged = snapshot(app, opened["id"])
+    prepared = prepare(app, opened.ref, "relevant", INTAKE_RELEVANT, expected_version=1)
+    unchanged = snapshot(app, opened.id)
     decided = cases.record_decision(app, prepared, actor_id=officer)
 
     assert unchanged == before
     assert prepared.self_contained  # nothing but the case was read: written as prepared
     assert (decided.entered, decided.version) == ("shared_diagnosis", 2)
-    row = case_row(app, opened["id"])
+    row = case_row(app, opened.id)
     assert (row["stage"], row["version"], row["due_at"]) == ("shared_diagnosis", 2, decided.due_at)
-    left, entered = entries(app, opened["id"])
+    left, entered = entries(app, opened.id)
     assert (left["outcome"], left["decided_by"], left["left_at"]) == ("relevant", officer, prepared.at)
     assert entered["entered_at"] == prepared.at
     assert len(notices(app, entered["id"])) == 4
-    (decision,) = audit_events(app, opened["id"], "decision")
+    (decision,) = audit_events(app, opened.id, "decision")
     assert (decision["actor_id"], decision["effective_at"]) == (officer, prepared.at)
 
 
@@ -303,7 +302,7 @@ REDIRECT = INTAKE_RELEVANT | {"redirected_to": "BGE", "redirect_reason": "other"
 )  # fmt: skip
 def test_a_prepared_decision_is_decided_again_on_the_case_as_it_is_when_someone_decided_meanwhile(
     app: App,
-    officer_case: tuple[int, dict[str, Any]],
+    officer_case: tuple[int, OpenedCase],
     outcome: str,
     values: dict[str, Any],
     expected_version: int | None,
@@ -311,46 +310,46 @@ def test_a_prepared_decision_is_decided_again_on_the_case_as_it_is_when_someone_
     match: str,
 ) -> None:
     officer, opened = officer_case
-    prepared = prepare(app, opened["ref"], outcome, values, expected_version=expected_version)
-    decide(app, opened["ref"], "relevant", INTAKE_RELEVANT, by=officer)  # the case moves on
-    before = snapshot(app, opened["id"])
+    prepared = prepare(app, opened.ref, outcome, values, expected_version=expected_version)
+    decide(app, opened.ref, "relevant", INTAKE_RELEVANT, by=officer)  # the case moves on
+    before = snapshot(app, opened.id)
 
     with pytest.raises(refusal, match=match):
         cases.record_decision(app, prepared, actor_id=officer)
 
-    assert snapshot(app, opened["id"]) == before
+    assert snapshot(app, opened.id) == before
 
 
 def test_deciding_writes_when_its_block_ends_and_lets_other_writers_through_meanwhile(
-    app: App, officer_case: tuple[int, dict[str, Any]]
+    app: App, officer_case: tuple[int, OpenedCase]
 ) -> None:
     officer, opened = officer_case
-    org = case_row(app, opened["id"])["organisation_id"]
+    org = case_row(app, opened.id)["organisation_id"]
     other = open_diagnosis(app, make_project(app, org, name="Autre"), officer)
 
     with cases.deciding(app) as decision:
-        decision.prepare(actor_id=officer, case=opened["ref"], outcome="relevant", values=INTAKE_RELEVANT)
-        pending = case_row(app, opened["id"])
+        decision.prepare(actor_id=officer, case=opened.ref, outcome="relevant", values=INTAKE_RELEVANT)
+        pending = case_row(app, opened.id)
         # Another decision is written meanwhile: on SQLite the block holds no write lock.
-        decide(app, other["ref"], "relevant", INTAKE_RELEVANT, by=officer)
+        decide(app, other.ref, "relevant", INTAKE_RELEVANT, by=officer)
 
     assert (pending["stage"], pending["version"]) == ("intake", 1)  # nothing written in the block
     assert (decision.decided.entered, decision.decided.version) == ("shared_diagnosis", 2)
-    assert case_row(app, opened["id"])["stage"] == case_row(app, other["id"])["stage"] == "shared_diagnosis"
-    assert [e["actor_id"] for e in audit_events(app, opened["id"], "decision")] == [officer]
+    assert case_row(app, opened.id)["stage"] == case_row(app, other.id)["stage"] == "shared_diagnosis"
+    assert [e["actor_id"] for e in audit_events(app, opened.id, "decision")] == [officer]
     with app.store.read() as conn:  # both decisions chained, in the order they were written
         assert [r.ok for r in verify_chain(conn, key=app.audit_key)] == [True]
 
 
 def test_deciding_never_loses_a_decision_written_on_the_same_case_meanwhile(
-    app: App, officer_case: tuple[int, dict[str, Any]]
+    app: App, officer_case: tuple[int, OpenedCase]
 ) -> None:
     officer, opened = officer_case
 
     def decide_while_the_same_decision_is_written() -> cases.Deciding:
         with cases.deciding(app) as decision:
-            decision.prepare(actor_id=officer, case=opened["ref"], outcome="relevant", values=INTAKE_RELEVANT)
-            decide(app, opened["ref"], "relevant", INTAKE_RELEVANT, by=officer)
+            decision.prepare(actor_id=officer, case=opened.ref, outcome="relevant", values=INTAKE_RELEVANT)
+            decide(app, opened.ref, "relevant", INTAKE_RELEVANT, by=officer)
         return decision
 
     # Without an expected version both databases decide again on the case as it is now (on
@@ -359,30 +358,30 @@ def test_deciding_never_loses_a_decision_written_on_the_same_case_meanwhile(
     with pytest.raises(TransitionNotAllowed, match="not an outcome of stage 'shared_diagnosis'"):
         decide_while_the_same_decision_is_written()
 
-    assert len(entries(app, opened["id"])) == 2  # intake left once
-    assert case_row(app, opened["id"])["version"] == 2
-    assert len(audit_events(app, opened["id"], "decision")) == 1
+    assert len(entries(app, opened.id)) == 2  # intake left once
+    assert case_row(app, opened.id)["version"] == 2
+    assert len(audit_events(app, opened.id, "decision")) == 1
     with cases.deciding(app) as unfinished, pytest.raises(RuntimeError, match="when the `with deciding"):
         _ = unfinished.decided
 
 
-def test_an_outcome_not_offered_changes_nothing(app: App, officer_case: tuple[int, dict[str, Any]]) -> None:
+def test_an_outcome_not_offered_changes_nothing(app: App, officer_case: tuple[int, OpenedCase]) -> None:
     officer, opened = officer_case
-    before = snapshot(app, opened["id"])
+    before = snapshot(app, opened.id)
 
     with pytest.raises(TransitionNotAllowed, match="'accepted' is not an outcome of stage 'intake'"):
-        decide(app, opened["ref"], "accepted", DIAGNOSIS_ACCEPTED, by=officer)
+        decide(app, opened.ref, "accepted", DIAGNOSIS_ACCEPTED, by=officer)
 
-    assert snapshot(app, opened["id"]) == before
+    assert snapshot(app, opened.id) == before
 
 
 def test_a_favourable_committee_hands_off_to_ongoing_support_exactly_once(
-    app: App, officer_case: tuple[int, dict[str, Any]]
+    app: App, officer_case: tuple[int, OpenedCase]
 ) -> None:
     officer, opened = officer_case
     walk_to_committee(app, opened, officer)
 
-    decided = decide(app, opened["ref"], "favourable", COMMITTEE_FAVOURABLE, by=officer)
+    decided = decide(app, opened.ref, "favourable", COMMITTEE_FAVOURABLE, by=officer)
     queued = rows(app, select(JOB).where(JOB.c.kind == "handoff"))
     first = work.run_pending(app)
     second = work.run_pending(app)
@@ -393,10 +392,10 @@ def test_a_favourable_committee_hands_off_to_ongoing_support_exactly_once(
     assert queued[0]["payload"]["pathway"] == "ongoing_support"
     assert [r.status for r in first if r.key.startswith("handoff:")] == ["done"]
     assert not [r for r in second if r.key.startswith("handoff:")]
-    children = rows(app, select(CASE).where(CASE.c.parent_id == opened["id"]))
+    children = rows(app, select(CASE).where(CASE.c.parent_id == opened.id))
     assert len(children) == 1
     child = children[0]
-    parent = case_row(app, opened["id"])
+    parent = case_row(app, opened.id)
     assert (child["pathway_id"], child["stage"], child["status"]) == ("ongoing_support", "brief", "open")
     assert (child["project_id"], child["officer_id"]) == (parent["project_id"], officer)
     assert child["ref"] == "SUPP-2026-0001"
@@ -405,24 +404,24 @@ def test_a_favourable_committee_hands_off_to_ongoing_support_exactly_once(
     assert count(app, CASE, CASE.c.pathway_id == "ongoing_support") == 1
     with app.store.read() as conn:
         shown = queries.show_case(conn, app.catalog, child["ref"])
-    assert shown["parent"] == opened["ref"]
-    assert shown["children"] == []
+    assert shown.parent == opened.ref
+    assert shown.children == ()
 
 
-def test_a_closed_case_refuses_further_decisions(app: App, officer_case: tuple[int, dict[str, Any]]) -> None:
+def test_a_closed_case_refuses_further_decisions(app: App, officer_case: tuple[int, OpenedCase]) -> None:
     officer, opened = officer_case
     decide(
         app,
-        opened["ref"],
+        opened.ref,
         "not_relevant",
         INTAKE_RELEVANT | {"redirected_to": "BGE", "redirect_reason": "other"},
     )
-    before = snapshot(app, opened["id"])
+    before = snapshot(app, opened.id)
 
     with pytest.raises(TransitionNotAllowed, match="closed"):
-        decide(app, opened["ref"], "relevant", INTAKE_RELEVANT, by=officer)
+        decide(app, opened.ref, "relevant", INTAKE_RELEVANT, by=officer)
 
-    assert snapshot(app, opened["id"]) == before
+    assert snapshot(app, opened.id) == before
     assert before["case"]["due_at"] is None
     assert {n["status"] for n in before["notices"]} == {"pending"}  # never sent: see test_sweep
 
@@ -441,11 +440,11 @@ def test_the_project_phase_follows_lifecycle_effects_with_an_audit_event(app: Ap
     project = make_project(app, org, phase="idea", siret=None, legal_form=None)
     opened = open_case(app, project, officer, "ongoing_support")
 
-    decide(app, opened["ref"], "consultant_chosen", BRIEF, by=officer)
-    decide(app, opened["ref"], "done_to_founding", MISSION, by=officer)
+    decide(app, opened.ref, "consultant_chosen", BRIEF, by=officer)
+    decide(app, opened.ref, "done_to_founding", MISSION, by=officer)
 
     assert rows(app, select(PROJECT.c.phase).where(PROJECT.c.id == project)) == [{"phase": "emergence"}]
-    (changed,) = audit_events(app, opened["id"], "phase_changed")
+    (changed,) = audit_events(app, opened.id, "phase_changed")
     assert changed["payload"] == {"project": project, "from": "idea", "to": "emergence"}
     assert changed["actor_id"] == officer
 
@@ -457,11 +456,11 @@ def test_a_project_never_moves_back_in_its_lifecycle(app: App) -> None:
     project = make_project(app, org, phase="consolidation")
     opened = open_case(app, project, officer, "ongoing_support")
 
-    decide(app, opened["ref"], "consultant_chosen", BRIEF, by=officer)
-    decide(app, opened["ref"], "done_to_founding", MISSION, by=officer)
+    decide(app, opened.ref, "consultant_chosen", BRIEF, by=officer)
+    decide(app, opened.ref, "done_to_founding", MISSION, by=officer)
 
     assert rows(app, select(PROJECT.c.phase).where(PROJECT.c.id == project)) == [{"phase": "consolidation"}]
-    assert audit_events(app, opened["id"], "phase_changed") == []
+    assert audit_events(app, opened.id, "phase_changed") == []
 
 
 # What is due
@@ -485,28 +484,26 @@ def test_due_lists_overdue_cases_first_and_filters_by_officer_and_organisation(a
         by_camille = queries.due(conn, now=now, within_days=60, officer="Camille Martin")
         in_metz = queries.due(conn, now=now, within_days=60, org="DLA de Moselle")
 
-    assert [(r["ref"], r["overdue"]) for r in listed] == [(old["ref"], True), (recent["ref"], False)]
-    assert listed[0]["due_at"] < now < listed[1]["due_at"]
-    assert listed[0]["officer"] == "Camille Martin"
-    assert [r["ref"] for r in later] == [old["ref"], recent["ref"], metz["ref"], fresh["ref"]]
-    assert [r["ref"] for r in by_camille] == [old["ref"], fresh["ref"]]
-    assert [r["ref"] for r in in_metz] == [metz["ref"]]
+    assert [(r.ref, r.overdue) for r in listed] == [(old.ref, True), (recent.ref, False)]
+    assert listed[0].due_at < now < listed[1].due_at
+    assert listed[0].officer == "Camille Martin"
+    assert [r.ref for r in later] == [old.ref, recent.ref, metz.ref, fresh.ref]
+    assert [r.ref for r in by_camille] == [old.ref, fresh.ref]
+    assert [r.ref for r in in_metz] == [metz.ref]
 
 
 def test_a_decided_case_leaves_the_due_list_of_its_old_stage(
-    app: App, officer_case: tuple[int, dict[str, Any]]
+    app: App, officer_case: tuple[int, OpenedCase]
 ) -> None:
     officer, opened = officer_case
-    decide(app, opened["ref"], "relevant", INTAKE_RELEVANT, by=officer)
+    decide(app, opened.ref, "relevant", INTAKE_RELEVANT, by=officer)
 
     with app.store.read() as conn:
         soon = queries.due(conn, now=app.clock.now() + timedelta(days=30), within_days=0)
         much_later = queries.due(conn, now=app.clock.now() + timedelta(days=90), within_days=0)
 
     assert soon == []  # intake was due 30 July; shared diagnosis (40 business days) is not due yet
-    assert [(r["ref"], r["stage"], r["overdue"]) for r in much_later] == [
-        (opened["ref"], "shared_diagnosis", True)
-    ]
+    assert [(r.ref, r.stage, r.overdue) for r in much_later] == [(opened.ref, "shared_diagnosis", True)]
 
 
 def first_entry_values(app: App, entry_id: int) -> dict[str, Any]:
@@ -515,9 +512,7 @@ def first_entry_values(app: App, entry_id: int) -> dict[str, Any]:
         return dict(conn.execute(select(ENTRY.c["values"]).where(ENTRY.c.id == entry_id)).scalar_one())
 
 
-def test_a_decision_says_whether_it_left_work_waiting(
-    app: App, officer_case: tuple[int, dict[str, Any]]
-) -> None:
+def test_a_decision_says_whether_it_left_work_waiting(app: App, officer_case: tuple[int, OpenedCase]) -> None:
     officer, opened = officer_case
     waiting = JOB.c.kind.in_(("step", "handoff", "spawn")) & (JOB.c.status == "pending")
     said = []
@@ -527,7 +522,7 @@ def test_a_decision_says_whether_it_left_work_waiting(
         ("validated", PLAN_VALIDATED),
     ):
         work.run_pending(app)  # nothing waits before the decision
-        decided = decide(app, opened["ref"], outcome, values, by=officer)
+        decided = decide(app, opened.ref, outcome, values, by=officer)
         said.append(decided.queued_work)
         assert decided.queued_work == (count(app, JOB, waiting) > 0), outcome
     assert set(said) == {True, False}  # both answers were checked

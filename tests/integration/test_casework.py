@@ -30,6 +30,7 @@ from pathways.bootstrap import App, Clock
 from pathways.errors import FieldErrors, Forbidden, NotFound, Refused
 from pathways.services.casework import assign, attachments, lookup, notes, related, timeline, work
 from pathways.services.casework.attachments import AddAttachment, FileUpload
+from pathways.services.casework.views import OpenedCase
 from pathways.services.people import directory, privacy
 from pathways.services.people.accounts import Principal
 from pathways.settings import load_settings
@@ -61,10 +62,10 @@ class Office:
     colleague: Principal
     manager: Principal
     owner: int
-    case: dict[str, object]
+    case: OpenedCase
     other_org: int
     stranger: Principal  # an officer of another organisation
-    stranger_case: dict[str, object]
+    stranger_case: OpenedCase
 
 
 def principal(app: App, person: int) -> Principal:
@@ -78,8 +79,8 @@ def principal(app: App, person: int) -> Principal:
     return Principal(
         account_id=person,
         person_id=person,
-        name=row["name"],
-        handle=row["handle"],
+        name=row.name,
+        handle=row.handle,
         language="fr",
         session_key="test",
         roles={org: frozenset(held) for org, held in roles.items()},
@@ -125,7 +126,7 @@ def items_of(app: App, ref: object) -> list[timeline.TimelineItem]:
 
 
 def test_a_meeting_report_with_its_day_and_file_shows_in_the_timeline_with_its_author(office: Office) -> None:
-    app, ref = office.app, office.case["ref"]
+    app, ref = office.app, office.case.ref
     command = notes.AddNote(
         case=str(ref),
         text="Rencontre avec le bureau.\nPoints : trésorerie, gouvernance.",
@@ -155,7 +156,7 @@ def test_a_meeting_report_with_its_day_and_file_shows_in_the_timeline_with_its_a
 
 def test_every_problem_of_a_note_is_named_at_once_and_nothing_is_written(office: Office) -> None:
     command = notes.AddNote(
-        case=str(office.case["ref"]),
+        case=str(office.case.ref),
         text="   ",
         kind="memo",
         on="2026-07-09",  # the day after the fixed clock
@@ -170,23 +171,23 @@ def test_every_problem_of_a_note_is_named_at_once_and_nothing_is_written(office:
         "date": "work.error.date_future",
         "file": "work.error.kind",
     }
-    assert [i for i in items_of(office.app, office.case["ref"]) if i.kind in ("note", "attachment")] == []
+    assert [i for i in items_of(office.app, office.case.ref) if i.kind in ("note", "attachment")] == []
 
 
 def test_a_note_on_another_organisations_case_is_not_found_as_an_unknown_case(office: Office) -> None:
-    command = notes.AddNote(case=str(office.stranger_case["ref"]), text="hello")
+    command = notes.AddNote(case=str(office.stranger_case.ref), text="hello")
     with pytest.raises(NotFound) as theirs:
         notes.add_note(office.app, command, by=office.officer)
     with pytest.raises(NotFound) as unknown:
         notes.add_note(office.app, notes.AddNote(case="DIAG-2026-9999", text="hello"), by=office.officer)
     assert (theirs.value.message, theirs.value.hint) == (
-        unknown.value.message.replace("DIAG-2026-9999", str(office.stranger_case["ref"])),
+        unknown.value.message.replace("DIAG-2026-9999", str(office.stranger_case.ref)),
         unknown.value.hint,
     )
 
 
 def test_the_operator_records_a_note_for_a_staff_member_of_the_case_organisation_only(office: Office) -> None:
-    ref = str(office.case["ref"])
+    ref = str(office.case.ref)
     added = notes.add_note(office.app, notes.AddNote(case=ref, text="Appel", author="Hugo Bernard"), by=None)
     assert next(i for i in items_of(office.app, ref) if i.kind == "note").actor == "Hugo Bernard"
     with pytest.raises(NotFound):
@@ -210,16 +211,16 @@ def test_a_file_over_the_size_limit_is_refused_and_nothing_is_kept(store: Store,
     big = PDF + b"0" * 2048
     with pytest.raises(FieldErrors) as refused:
         attachments.add_attachment(
-            app, AddAttachment(case=str(case["ref"]), file=upload("big.pdf", big)), by=None
+            app, AddAttachment(case=str(case.ref), file=upload("big.pdf", big)), by=None
         )
     assert refused.value.problems[0].code == "work.error.too_large"
     exact = PDF + b"0" * (2048 - len(PDF))
     kept = attachments.add_attachment(
-        app, AddAttachment(case=str(case["ref"]), file=upload("ok.pdf", exact)), by=None
+        app, AddAttachment(case=str(case.ref), file=upload("ok.pdf", exact)), by=None
     )
     assert kept.size == 2048
     with app.store.read() as conn:
-        assert [a.name for a in attachments.attachments_of(conn, int(str(case["id"])))] == ["ok.pdf"]
+        assert [a.name for a in attachments.attachments_of(conn, int(str(case.id)))] == ["ok.pdf"]
 
 
 @pytest.mark.parametrize(
@@ -237,7 +238,7 @@ def test_a_file_over_the_size_limit_is_refused_and_nothing_is_kept(store: Store,
 def test_a_file_whose_content_is_not_what_its_name_says_is_refused(
     office: Office, name: str, content: bytes, code: str
 ) -> None:
-    command = AddAttachment(case=str(office.case["ref"]), file=upload(name, content))
+    command = AddAttachment(case=str(office.case.ref), file=upload(name, content))
     with pytest.raises(FieldErrors) as refused:
         attachments.add_attachment(office.app, command, by=office.officer)
     assert [p.code for p in refused.value.problems] == [code]
@@ -256,7 +257,7 @@ def test_a_file_whose_content_is_not_what_its_name_says_is_refused(
 )
 def test_a_file_name_is_never_a_path_and_is_kept_clean(office: Office, sent: str, kept: str) -> None:
     content = docx_bytes() if kept.endswith(".docx") else PDF if kept.endswith(".pdf") else b"plain text\n"
-    command = AddAttachment(case=str(office.case["ref"]), file=upload(sent, content))
+    command = AddAttachment(case=str(office.case.ref), file=upload(sent, content))
     if kept == "attachment":  # no extension left: refused as not matching its content
         with pytest.raises(FieldErrors):
             attachments.add_attachment(office.app, command, by=office.officer)
@@ -264,7 +265,7 @@ def test_a_file_name_is_never_a_path_and_is_kept_clean(office: Office, sent: str
     added = attachments.add_attachment(office.app, command, by=office.officer)
     assert added.name == kept
     found = attachments.open_attachment(
-        office.app, case=str(office.case["ref"]), attachment_id=added.id, by=office.officer
+        office.app, case=str(office.case.ref), attachment_id=added.id, by=office.officer
     )
     assert found.content == content
     assert found.name == kept
@@ -275,7 +276,7 @@ def test_a_file_name_is_never_a_path_and_is_kept_clean(office: Office, sent: str
 def test_an_attachment_is_read_only_by_the_case_organisation_with_the_unknown_case_answer(
     office: Office,
 ) -> None:
-    ref = str(office.case["ref"])
+    ref = str(office.case.ref)
     added = attachments.add_attachment(
         office.app, AddAttachment(case=ref, file=upload("plan.pdf", PDF)), by=office.officer
     )
@@ -294,7 +295,7 @@ def test_an_attachment_is_read_only_by_the_case_organisation_with_the_unknown_ca
     # Another case's id under a visible case: not found either.
     stranger_file = attachments.add_attachment(
         office.app,
-        AddAttachment(case=str(office.stranger_case["ref"]), file=upload("x.pdf", PDF)),
+        AddAttachment(case=str(office.stranger_case.ref), file=upload("x.pdf", PDF)),
         by=office.stranger,
     )
     with pytest.raises(NotFound):
@@ -302,7 +303,7 @@ def test_an_attachment_is_read_only_by_the_case_organisation_with_the_unknown_ca
 
 
 def test_erasing_the_project_lead_removes_the_bytes_and_the_notes_texts(office: Office) -> None:
-    app, ref = office.app, str(office.case["ref"])
+    app, ref = office.app, str(office.case.ref)
     marker = b"SECRET-PAYSLIP-7f3a9c"
     added = attachments.add_attachment(
         app,
@@ -330,7 +331,7 @@ def test_erasing_the_project_lead_removes_the_bytes_and_the_notes_texts(office: 
         attachments.open_attachment(app, case=ref, attachment_id=added.id, by=office.officer)
     with app.store.read() as conn:
         assert conn.execute(select(attachments.CONTENT.c.attachment_id)).all() == []
-        listed = attachments.attachments_of(conn, int(str(office.case["id"])))
+        listed = attachments.attachments_of(conn, int(str(office.case.id)))
         texts = list(conn.scalars(select(attachments.NOTE.c.text)))
     assert [(a.name, a.erased) for a in listed] == [("erased", True)]
     assert texts == [""]
@@ -345,7 +346,7 @@ def test_erasing_the_project_lead_removes_the_bytes_and_the_notes_texts(office: 
 
 
 def test_an_officer_gives_their_case_to_a_colleague_recorded_in_history_and_audit(office: Office) -> None:
-    app, ref = office.app, str(office.case["ref"])
+    app, ref = office.app, str(office.case.ref)
     done = assign.assign_case(app, assign.AssignCase(case=ref, officer="Hugo Bernard"), by=office.officer)
     assert (done.officer, done.previous) == ("Hugo Bernard", "Camille Martin")
     assigned = next(i for i in items_of(app, ref) if i.kind == "assigned")
@@ -360,7 +361,7 @@ def test_an_officer_gives_their_case_to_a_colleague_recorded_in_history_and_audi
 
 
 def test_an_officer_cannot_move_a_colleagues_case_a_manager_can(office: Office) -> None:
-    app, ref = office.app, str(office.case["ref"])
+    app, ref = office.app, str(office.case.ref)
     with pytest.raises(Forbidden):
         assign.assign_case(app, assign.AssignCase(case=ref, officer="Hugo Bernard"), by=office.colleague)
     done = assign.assign_case(app, assign.AssignCase(case=ref, officer="Hugo Bernard"), by=office.manager)
@@ -370,7 +371,7 @@ def test_an_officer_cannot_move_a_colleagues_case_a_manager_can(office: Office) 
 
 
 def test_a_case_is_never_given_to_someone_outside_its_organisation(office: Office) -> None:
-    app, ref = office.app, str(office.case["ref"])
+    app, ref = office.app, str(office.case.ref)
     for outsider, by in (
         ("Lars Peeters", office.officer),
         ("Lars Peeters", office.manager),
@@ -386,8 +387,8 @@ def test_a_case_is_never_given_to_someone_outside_its_organisation(office: Offic
 
 
 def test_a_reassignment_on_a_stale_version_or_a_closed_case_is_refused(office: Office) -> None:
-    app, ref = office.app, str(office.case["ref"])
-    version = int(str(office.case.get("version", 1)))
+    app, ref = office.app, str(office.case.ref)
+    version = 1  # the case as opened
     decide(app, ref, "relevant", INTAKE_RELEVANT, by=office.officer.person_id)
     with pytest.raises(Refused):
         assign.assign_case(
@@ -406,13 +407,14 @@ def test_a_reassignment_on_a_stale_version_or_a_closed_case_is_refused(office: O
 
 def test_the_next_reminder_and_escalation_come_from_the_scheduled_notices(office: Office) -> None:
     with office.app.store.read() as conn:
-        case = lookup.find_case(conn, str(office.case["ref"]))
+        case = lookup.find_case(conn, str(office.case.ref))
         found = related.around(conn, office.app.catalog, case, lang="fr")
     assert found.next_reminder is not None
     assert found.next_reminder.kind == "reminder"
     assert found.next_escalation is not None
     assert found.next_escalation.kind == "escalation"
-    due = case["due_at"]
+    due = case.due_at
+    assert due is not None
     assert found.next_reminder.due_at < due < found.next_escalation.due_at
     assert found.links == ()
 
@@ -423,7 +425,7 @@ def around_of(app: App, ref: str) -> related.Around:
 
 
 def test_a_hand_off_and_spawned_children_are_linked_both_ways(office: Office) -> None:
-    app, ref, officer = office.app, str(office.case["ref"]), office.officer.person_id
+    app, ref, officer = office.app, str(office.case.ref), office.officer.person_id
     for outcome, values in (
         ("relevant", INTAKE_RELEVANT),
         ("accepted", DIAGNOSIS_ACCEPTED),

@@ -59,7 +59,7 @@ def desk(store: Store, tmp_path: Path) -> Iterator[Desk]:
         csrf = csrf_of(client.get("/login").text)
         form = {"login": "camille@example.org", "password": PASSWORD, "csrf_token": csrf, "next": "/cases"}
         assert client.post("/login", data=form).status_code == 303
-        yield Desk(app, client, token, str(case["ref"]), str(stranger_case["ref"]), colleague, stranger)
+        yield Desk(app, client, token, str(case.ref), str(stranger_case.ref), colleague, stranger)
 
 
 def csrf_of(html: str) -> str:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from builders import make_org, make_person, make_project, open_case
 from pathways.bootstrap import App
 from pathways.errors import FieldError, NotFound, Refused
+from pathways.services.casework.views import OpenedCase
 from pathways.services.collaboration import collective
 from pathways.services.people import accounts
 from pathways.services.tx import write
@@ -32,8 +33,8 @@ class World:
     org: int
     other_org: int
     officer: int
-    cases: dict[str, dict[str, Any]]  # by project name
-    stranger_case: dict[str, Any]  # a case of the other organisation
+    cases: dict[str, OpenedCase]  # by project name
+    stranger_case: OpenedCase  # a case of the other organisation
 
 
 @pytest.fixture
@@ -52,10 +53,10 @@ def world(app: App) -> World:
 
 
 def create(app: App, world: World, *refs: str, kind: str = "collective_mission") -> collective.CollectiveView:
-    with write(app, actor_id=world.officer) as tx:
-        return collective.create(
-            tx, organisation_id=world.org, kind=kind, label="Mission RH collective", cases=refs
-        )
+    command = collective.CreateCollective(
+        world.org, kind, "Mission RH collective", refs, person=world.officer
+    )
+    return collective.create(app, command, by=None)
 
 
 def events(app: App, kind: str) -> list[dict[str, Any]]:
@@ -73,23 +74,24 @@ def test_a_collective_links_the_cases_each_keeping_its_own_and_the_history_says_
     app: App, world: World
 ) -> None:
     canal, epicerie, belleville = world.cases.values()
-    made = create(app, world, canal["ref"], epicerie["ref"])
+    made = create(app, world, canal.ref, epicerie.ref)
 
     assert [c.project for c in made.cases] == ["Recyclerie du Canal", "Épicerie solidaire"]
     assert [c.status for c in made.cases] == ["open", "open"]
     with app.store.read() as conn:
-        (linked,) = collective.collectives_of_case(conn, canal["id"])
+        (linked,) = collective.collectives_of_case(conn, canal.id)
         assert linked.id == made.id
-        assert collective.collectives_of_case(conn, belleville["id"]) == ()
-    assert [e["case_id"] for e in events(app, "collective_linked")] == [canal["id"], epicerie["id"]]
+        assert collective.collectives_of_case(conn, belleville.id) == ()
+    assert [e["case_id"] for e in events(app, "collective_linked")] == [canal.id, epicerie.id]
 
-    with write(app, actor_id=world.officer) as tx:
-        collective.add_case(tx, made.id, belleville["ref"], orgs=(world.org,))
-        after = collective.remove_case(tx, made.id, canal["ref"], orgs=(world.org,))
-    assert [c.ref for c in after.cases] == [epicerie["ref"], belleville["ref"]]
-    assert [e["case_id"] for e in events(app, "collective_unlinked")] == [canal["id"]]
+    collective.add_case(app, collective.LinkCase(made.id, belleville.ref, person=world.officer), by=None)
+    after = collective.remove_case(
+        app, collective.UnlinkCase(made.id, canal.ref, person=world.officer), by=None
+    )
+    assert [c.ref for c in after.cases] == [epicerie.ref, belleville.ref]
+    assert [e["case_id"] for e in events(app, "collective_unlinked")] == [canal.id]
     with app.store.read() as conn:
-        assert collective.collectives_of_case(conn, canal["id"]) == ()  # left, not deleted
+        assert collective.collectives_of_case(conn, canal.id) == ()  # left, not deleted
         assert all(r.ok for r in verify_chain(conn, key=app.audit_key, organisation_id=world.org))
 
 
@@ -100,8 +102,8 @@ def test_a_collective_links_the_cases_each_keeping_its_own_and_the_history_says_
 def test_a_bad_kind_or_label_is_refused_naming_the_field_and_creates_nothing(
     app: App, world: World, kind: str, label: str, field: str
 ) -> None:
-    with pytest.raises(FieldError) as refused, write(app) as tx:
-        collective.create(tx, organisation_id=world.org, kind=kind, label=label)
+    with pytest.raises(FieldError) as refused:
+        collective.create(app, collective.CreateCollective(world.org, kind, label), by=None)
     assert refused.value.field == field
     with app.store.read() as conn:
         assert collective.of_organisation(conn, world.org) == ()
@@ -109,20 +111,19 @@ def test_a_bad_kind_or_label_is_refused_naming_the_field_and_creates_nothing(
 
 def test_a_case_of_another_organisation_is_not_found_and_nothing_is_written(app: App, world: World) -> None:
     canal = world.cases["Recyclerie du Canal"]
-    with pytest.raises(NotFound) as refused, write(app) as tx:
+    refs = (canal.ref, world.stranger_case.ref)
+    with pytest.raises(NotFound) as refused:
         collective.create(
-            tx,
-            organisation_id=world.org,
-            kind="collective_transfer",
-            label="Transfert collectif",
-            cases=(canal["ref"], world.stranger_case["ref"]),
+            app,
+            collective.CreateCollective(world.org, "collective_transfer", "Transfert collectif", refs),
+            by=None,
         )
-    assert world.stranger_case["ref"] in refused.value.message
+    assert world.stranger_case.ref in refused.value.message
     with app.store.read() as conn:
         assert collective.of_organisation(conn, world.org) == ()
-    made = create(app, world, canal["ref"])
-    with pytest.raises(NotFound), write(app) as tx:
-        collective.add_case(tx, made.id, world.stranger_case["ref"], orgs=(world.org,))
+    made = create(app, world, canal.ref)
+    with pytest.raises(NotFound):
+        collective.add_case(app, collective.LinkCase(made.id, world.stranger_case.ref), by=None)
     with pytest.raises(NotFound) as hidden, app.store.read() as conn:  # as one that does not exist
         collective.find(conn, made.id, orgs=(world.other_org,))
     with pytest.raises(NotFound) as missing, app.store.read() as conn:
@@ -132,11 +133,11 @@ def test_a_case_of_another_organisation_is_not_found_and_nothing_is_written(app:
 
 def test_linking_twice_or_removing_a_case_not_linked_is_refused(app: App, world: World) -> None:
     canal, epicerie, _ = world.cases.values()
-    made = create(app, world, canal["ref"])
-    with pytest.raises(Refused), write(app) as tx:
-        collective.add_case(tx, made.id, canal["ref"], orgs=(world.org,))
-    with pytest.raises(Refused), write(app) as tx:
-        collective.remove_case(tx, made.id, epicerie["ref"], orgs=(world.org,))
+    made = create(app, world, canal.ref)
+    with pytest.raises(Refused):
+        collective.add_case(app, collective.LinkCase(made.id, canal.ref), by=None)
+    with pytest.raises(Refused):
+        collective.remove_case(app, collective.UnlinkCase(made.id, epicerie.ref), by=None)
 
 
 # The CLI
@@ -148,18 +149,18 @@ def test_the_cli_creates_adds_shows_and_refuses_another_organisations_case(
     env = environment(app, tmp_path)
     canal, epicerie, belleville = world.cases.values()
     ran = run(env, "collective", "create", "DLA de Paris", "collective_mission", "Mission RH",
-              "--case", canal["ref"], "--case", epicerie["ref"], "--json")  # fmt: skip
+              "--case", canal.ref, "--case", epicerie.ref, "--json")  # fmt: skip
     assert (ran.code, ran.crash) == (0, None), ran.output
     made = json.loads(ran.out)
     assert [c["project"] for c in made["cases"]] == ["Recyclerie du Canal", "Épicerie solidaire"]
 
-    added = run(env, "collective", "add", str(made["id"]), belleville["ref"])
+    added = run(env, "collective", "add", str(made["id"]), belleville.ref)
     assert added.code == 0, added.output
     assert "Ressourcerie Belleville" in added.out
 
-    foreign = run(env, "collective", "add", str(made["id"]), world.stranger_case["ref"])
+    foreign = run(env, "collective", "add", str(made["id"]), world.stranger_case.ref)
     assert (foreign.code, foreign.crash) == (3, None)  # not found, as a wrong reference
-    assert f"no case '{world.stranger_case['ref']}'" in foreign.output
+    assert f"no case '{world.stranger_case.ref}'" in foreign.output
 
     bad = run(env, "collective", "create", "DLA de Paris", "collective_party", "Mission RH")
     assert (bad.code, bad.crash) == (2, None)
@@ -186,22 +187,18 @@ def test_the_api_links_cases_and_another_organisations_look_the_same_as_missing(
 ) -> None:
     browser, headers = client
     canal, epicerie, _ = world.cases.values()
-    body = {"kind": "collective_transfer", "label": "Transfert GEIQ", "cases": [canal["ref"]]}
+    body = {"kind": "collective_transfer", "label": "Transfert GEIQ", "cases": [canal.ref]}
     made = browser.post(f"/api/v1/orgs/{world.org}/collectives", json=body, headers=headers)
     assert made.status_code == 201, made.text
     number = made.json()["id"]
 
-    linked = browser.post(
-        f"/api/v1/collectives/{number}/cases", json={"case": epicerie["ref"]}, headers=headers
-    )
+    linked = browser.post(f"/api/v1/collectives/{number}/cases", json={"case": epicerie.ref}, headers=headers)
     assert [c["project"] for c in linked.json()["cases"]] == ["Recyclerie du Canal", "Épicerie solidaire"]
-    again = browser.post(
-        f"/api/v1/collectives/{number}/cases", json={"case": epicerie["ref"]}, headers=headers
-    )
+    again = browser.post(f"/api/v1/collectives/{number}/cases", json={"case": epicerie.ref}, headers=headers)
     assert again.status_code == 409
 
     foreign = browser.post(
-        f"/api/v1/collectives/{number}/cases", json={"case": world.stranger_case["ref"]}, headers=headers
+        f"/api/v1/collectives/{number}/cases", json={"case": world.stranger_case.ref}, headers=headers
     )
     unknown = browser.post(
         f"/api/v1/collectives/{number}/cases", json={"case": "SUPP-2026-9999"}, headers=headers
@@ -209,15 +206,15 @@ def test_the_api_links_cases_and_another_organisations_look_the_same_as_missing(
     assert foreign.status_code == unknown.status_code == 404
     elsewhere = browser.post(f"/api/v1/orgs/{world.other_org}/collectives", json=body, headers=headers)
     assert elsewhere.status_code == 404
-    with write(app) as tx:  # a collective of the other organisation is not found either
-        theirs = collective.create(
-            tx, organisation_id=world.other_org, kind="collective_mission", label="Nord"
-        )
+    # a collective of the other organisation is not found either
+    theirs = collective.create(
+        app, collective.CreateCollective(world.other_org, "collective_mission", "Nord"), by=None
+    )
     assert browser.get(f"/api/v1/collectives/{theirs.id}", headers=headers).status_code == 404
     assert browser.get(f"/api/v1/collectives/{theirs.id + 1000}", headers=headers).status_code == 404
 
-    removed = browser.delete(f"/api/v1/collectives/{number}/cases/{canal['ref']}", headers=headers)
-    assert [c["ref"] for c in removed.json()["cases"]] == [epicerie["ref"]]
+    removed = browser.delete(f"/api/v1/collectives/{number}/cases/{canal.ref}", headers=headers)
+    assert [c["ref"] for c in removed.json()["cases"]] == [epicerie.ref]
 
 
 def test_the_case_page_names_the_other_structures_of_its_collective(
@@ -225,16 +222,16 @@ def test_the_case_page_names_the_other_structures_of_its_collective(
 ) -> None:
     browser, _ = client
     canal, epicerie, belleville = world.cases.values()
-    create(app, world, canal["ref"], epicerie["ref"])
+    create(app, world, canal.ref, epicerie.ref)
     login = browser.get("/login").text
     csrf = login.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
     form = {"login": "camille@example.org", "password": PASSWORD, "csrf_token": csrf, "next": "/cases"}
     assert browser.post("/login", data=form).status_code == 303
 
-    page = browser.get(f"/cases/{canal['ref']}").text
+    page = browser.get(f"/cases/{canal.ref}").text
     assert "Actions collectives" in page
     assert "Mission collective" in page
-    assert f'<a href="/cases/{epicerie["ref"]}">Épicerie solidaire</a>' in page
+    assert f'<a href="/cases/{epicerie.ref}">Épicerie solidaire</a>' in page
     assert "Ressourcerie Belleville" not in page
-    alone = browser.get(f"/cases/{belleville['ref']}").text
+    alone = browser.get(f"/cases/{belleville.ref}").text
     assert "Actions collectives" not in alone

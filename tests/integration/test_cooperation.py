@@ -32,8 +32,8 @@ def principal(app: App, person: int) -> Principal:
     return Principal(
         account_id=person,
         person_id=person,
-        name=row["name"],
-        handle=row["handle"],
+        name=row.name,
+        handle=row.handle,
         language="fr",
         session_key="test",
         roles={org: frozenset(held) for org, held in roles.items()},
@@ -67,7 +67,7 @@ def two(app: App) -> Two:
     lead = make_project(app, home, name="Recyclerie du Trégor")
     home_project = make_project(app, home, name="Légumerie solidaire")
     partner_project = make_project(app, partner, name="Conserverie coopérative")
-    ref = str(open_case(app, lead, home_officer, "cooperation")["ref"])
+    ref = str(open_case(app, lead, home_officer, "cooperation").ref)
     return Two(
         ref,
         home,
@@ -174,7 +174,7 @@ def test_members_join_and_leave_with_their_history_and_audit_events(app: App, tw
         case = sharing.readable_case(conn, by, two.ref)[0]
         members = cooperation.members_of(conn, case)
         kinds = list(
-            conn.scalars(select(AUDIT.c.kind).where(AUDIT.c.case_id == case["id"]).order_by(AUDIT.c.seq))
+            conn.scalars(select(AUDIT.c.kind).where(AUDIT.c.case_id == case.id).order_by(AUDIT.c.seq))
         )
     assert [(m.project, m.role, m.active) for m in members] == [
         ("Recyclerie du Trégor", "lead", True),  # the case's own project carries it

@@ -45,7 +45,7 @@ def desk(app: App) -> Iterator[Desk]:
     owner = make_person(app, home, role="owner", name="Anne Le Bihan", email="anne@recyclerie.example")
     lead = make_project(app, home, name="Recyclerie du Trégor", owner=owner)
     make_project(app, partner, name="Conserverie coopérative")
-    ref = str(open_case(app, lead, people["yann"], "cooperation")["ref"])
+    ref = str(open_case(app, lead, people["yann"], "cooperation").ref)
     tokens = {}
     with write(app) as tx:
         for handle, person in people.items():

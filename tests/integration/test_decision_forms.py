@@ -54,7 +54,7 @@ def desk(app: App) -> Iterator[Desk]:
             "csrf_token": _csrf(client.get("/login").text),
         }
         assert client.post("/login", data=form).status_code == 303
-        yield Desk(app, client, org, officer, str(case["ref"]), int(case["id"]), token)
+        yield Desk(app, client, org, officer, str(case.ref), int(case.id), token)
 
 
 def _csrf(html: str) -> str:
@@ -72,7 +72,7 @@ def _form(desk: Desk) -> dict[str, str]:
 
 def _version(desk: Desk) -> int:
     with desk.app.store.read() as conn:
-        return int(queries.show_case(conn, desk.app.catalog, desk.case_id)["version"])
+        return queries.show_case(conn, desk.app.catalog, desk.case_id).version
 
 
 def _field(html: str, name: str) -> str:
@@ -230,7 +230,7 @@ def test_a_value_typed_for_another_outcome_is_never_decided_on(desk: Desk) -> No
     )
     assert decided.status_code == 303
     with desk.app.store.read() as conn:
-        data = queries.show_case(conn, desk.app.catalog, desk.case_id)["data"]["intake"]
+        data = queries.show_case(conn, desk.app.catalog, desk.case_id).data["intake"]
     assert "redirected_to" not in data
 
 
@@ -255,7 +255,7 @@ def test_a_decision_recorded_meanwhile_is_named_who_what_and_when(desk: Desk) ->
     assert '<input type="hidden" name="stage" value="shared_diagnosis">' in refused.text
     assert _version(desk) == 2
     with desk.app.store.read() as conn:
-        decisions = [e for e in queries.history(conn, desk.case_id) if e["kind"] == "decision"]
+        decisions = [e for e in queries.history(conn, desk.case_id) if e.kind == "decision"]
     assert len(decisions) == 1
 
 

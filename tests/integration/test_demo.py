@@ -12,6 +12,7 @@ from sqlalchemy import select
 from builders import demo_loaded
 from pathways.bootstrap import App
 from pathways.demo import seed as demo
+from pathways.demo.data import SHOWCASE
 from pathways.domain import identifiers
 from pathways.services.people import resources
 from pathways.store.core import CASE, ENTRY, JOB, PERSON, PROJECT, VALUE
@@ -70,7 +71,7 @@ def test_one_swarming_parent_has_children_and_the_impact_that_proves_its_model(l
             conn.execute(
                 select(CASE)
                 .join(PROJECT, PROJECT.c.id == CASE.c.project_id)
-                .where(PROJECT.c.name == demo.SHOWCASE)
+                .where(PROJECT.c.name == SHOWCASE)
             )
             .mappings()
             .one()
@@ -91,9 +92,9 @@ def test_resource_persons_have_topics_and_one_reached_the_yearly_cap(loaded: App
     with loaded.store.read() as conn:
         listed = resources.list_resources(conn, now=loaded.clock.now())
     assert len(listed) >= 6
-    assert all(r["topics"] for r in listed)
-    assert any(not r["available"] for r in listed)
-    assert sum(r["transfers_this_year"] for r in listed) >= 4
+    assert all(r.topics for r in listed)
+    assert any(not r.available for r in listed)
+    assert sum(r.transfers_this_year for r in listed) >= 4
 
 
 def test_the_demo_is_added_once(loaded: App) -> None:

@@ -56,9 +56,7 @@ def desk(app: App) -> Iterator[Desk]:
         accounts.add_user(tx, person=officer, password=PASSWORD, language="fr")
         token = accounts.create_token(tx, person=officer, name="tests").token
     with TestClient(create_app(app)) as client:
-        yield Desk(
-            app, client, token, org, officer, owner, carrier, project, str(case["ref"]), theirs, stranger
-        )
+        yield Desk(app, client, token, org, officer, owner, carrier, project, str(case.ref), theirs, stranger)
 
 
 def csrf_of(html: str) -> str:

@@ -54,15 +54,15 @@ def diagnosis_document(app: App, org: int, lang: str) -> tuple[str, int]:
     officer = make_person(app, org, name="Camille Officier", email=f"camille-{lang}@example.org")
     owner = make_person(app, org, name="Awa Porteuse", role="owner", language=lang)
     project = make_project(app, org, owner=owner, name="Ressourcerie du Port")
-    ref = open_diagnosis(app, project, officer)["ref"]
+    ref = open_diagnosis(app, project, officer).ref
     decide(app, ref, "relevant", INTAKE_RELEVANT)
     decide(app, ref, "accepted", DIAGNOSIS_ACCEPTED)
     work.run_pending(app)
     with app.store.read() as conn:
-        [doc] = [d for d in documents.list_documents(conn, ref) if d["stage"] == "support_plan"]
+        [doc] = [d for d in documents.list_documents(conn, ref) if d.stage == "support_plan"]
     with write(app) as tx:
         accounts.add_user(tx, person=officer, password=PASSWORD, language="fr")
-    return ref, int(doc["id"])
+    return ref, doc.id
 
 
 def test_a_document_as_pdf_in_the_case_language_with_people_by_name(app: App) -> None:

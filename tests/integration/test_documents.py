@@ -22,7 +22,7 @@ from builders import (
 )
 from pathways.bootstrap import App
 from pathways.domain.spec import LANGS
-from pathways.services.casework import documents, work
+from pathways.services.casework import documents, lookup, work
 from pathways.services.reporting import impact
 from pathways.services.tx import write
 from pathways.store.core import AUDIT, CASE
@@ -93,9 +93,9 @@ def docs(app: App, ref: str) -> dict[str, str]:
     with app.store.read() as conn:
         found = documents.list_documents(conn, ref)
         return {
-            d["name"].removeprefix(f"{ref}-").removesuffix(".html"): documents.get_document(
-                conn, ref, d["id"]
-            )["content"]
+            d.name.removeprefix(f"{ref}-").removesuffix(".html"): documents.get_document(
+                conn, ref, d.id
+            ).content
             for d in found
         }
 
@@ -103,7 +103,7 @@ def docs(app: App, ref: str) -> dict[str, str]:
 def diagnosis_to_committee(app: App, lang: str | None) -> tuple[str, int]:
     org, officer, owner = people(app, lang)
     project = make_project(app, org, owner=owner, name="Ressourcerie du Port", siret=VALID_SIRET)
-    ref = open_diagnosis(app, project, officer)["ref"]
+    ref = open_diagnosis(app, project, officer).ref
     decide(app, ref, "relevant", INTAKE_RELEVANT)
     decide(app, ref, "accepted", DIAGNOSIS_ACCEPTED)
     decide(app, ref, "validated", PLAN_VALIDATED | {"consulting_missions": "Modèle économique;Gouvernance"})
@@ -154,7 +154,7 @@ def test_the_peer_transfer_agreement_names_the_parties_questions_and_three_month
     org, officer, owner = people(app, lang)
     resource = make_person(app, org, name="Claire Fontaine", role="resource")
     project = make_project(app, org, owner=owner, name="Régie de territoire")
-    ref = open_case(app, project, officer, "peer_transfer")["ref"]
+    ref = open_case(app, project, officer, "peer_transfer").ref
     request = {"beneficiary_role": "salaried_director", "network": "PTCE Lyon Sud", "topics": "governance;hr"}
     decide(
         app, ref, "eligible", request | {"requested_resource_person": str(resource), "reason": "Gouvernance"}
@@ -192,7 +192,7 @@ def evaluated_project(app: App, org: int, owner: int) -> int:
 def test_the_swarming_kit_checklist_lists_the_recorded_kit(app: App, lang: str) -> None:
     org, officer, owner = people(app, lang)
     project = evaluated_project(app, org, owner)
-    ref = open_case(app, project, officer, "swarming")["ref"]
+    ref = open_case(app, project, officer, "swarming").ref
     proven = {"economically_viable": "yes", "viability_evidence": "Comptes"}  # replication_readiness
     kit = {"pilot_since": "2023-09-01", "kit": "Guide méthodologique;Statuts types"}
     decide(app, ref, "ready", kit | proven)
@@ -214,7 +214,7 @@ def test_the_consulting_brief_of_a_handed_off_case_carries_the_diagnosis_it_foll
     work.run_pending(app)
     with app.store.read() as conn:
         child = conn.execute(
-            select(CASE.c.ref).where(CASE.c.parent_id == documents.find_case(conn, ref)["id"])
+            select(CASE.c.ref).where(CASE.c.parent_id == lookup.find_case(conn, ref).id)
         ).scalar_one()
 
     html = docs(app, child)["ongoing_support.brief"]
@@ -230,7 +230,7 @@ def test_a_project_without_an_owner_language_gets_its_organisations_language(app
     officer = make_person(app, org)
     owner = make_person(app, org, role="owner", language=None)
     project = make_project(app, org, owner=owner, siret=None, bce="0203201340", legal_form="vzw")
-    ref = open_diagnosis(app, project, officer)["ref"]
+    ref = open_diagnosis(app, project, officer).ref
     decide(app, ref, "relevant", INTAKE_RELEVANT | {"legal_form": "asbl"})
     decide(app, ref, "accepted", DIAGNOSIS_ACCEPTED)
 
@@ -256,10 +256,10 @@ def test_a_document_shows_the_case_as_it_was_when_its_stage_was_entered_and_a_lo
     work.run_pending(app)
 
     with app.store.read() as conn:
-        case_id = documents.find_case(conn, ref)["id"]
+        case_id = lookup.find_case(conn, ref).id
         listed = documents.list_documents(conn, ref)
-        contents = [documents.get_document(conn, ref, d["id"])["content"] for d in listed]
-    stages = [d["stage"] for d in listed]
+        contents = [documents.get_document(conn, ref, d.id).content for d in listed]
+    stages = [d.stage for d in listed]
     assert stages == ["intake", "support_plan", "committee", "committee"]  # support_plan's twin was unchanged
     first, second = contents[2], contents[3]
     assert "Chiffrer le budget" not in first  # recorded after the first committee was entered
@@ -268,8 +268,8 @@ def test_a_document_shows_the_case_as_it_was_when_its_stage_was_entered_and_a_lo
     events = history(app, case_id)
     assert [e["payload"]["stage"] for e in events] == stages
     assert events[2]["payload"]["title"] == f"Parcours d'accompagnement – Ressourcerie du Port ({ref})"
-    assert listed[2]["title"] == events[2]["payload"]["title"]
-    assert [d["language"] for d in listed] == ["fr"] * 4
+    assert listed[2].title == events[2]["payload"]["title"]
+    assert [d.language for d in listed] == ["fr"] * 4
     names = documents.file_names(listed)
     assert len(set(names.values())) == 4
-    assert names[listed[3]["id"]] == f"{ref}-diagnosis.committee-{listed[3]['id']}.html"
+    assert names[listed[3].id] == f"{ref}-diagnosis.committee-{listed[3].id}.html"

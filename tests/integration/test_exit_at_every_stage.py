@@ -6,8 +6,6 @@ history, the audit and the stage entry say which stage it left, through which ex
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from sqlalchemy import select
 
@@ -161,7 +159,7 @@ def test_a_withdrawal_at_each_stage_closes_the_case_with_its_reason(
     officer = make_person(app, org)
     person = make_person(app, org, role="resource")
     project = make_project(app, org, phase=PHASES.get(pathway, "founded"), siret=None)
-    ref = open_case(app, project, officer, pathway)["ref"]
+    ref = open_case(app, project, officer, pathway).ref
     walk(app, pathway, stage, person, ref)
     reason = f"La structure se retire à l'étape {stage}."
 
@@ -185,7 +183,7 @@ def test_a_withdrawal_at_each_stage_closes_the_case_with_its_reason(
             .limit(1)
         ).scalar_one()
         assert all(report.ok for report in verify_chain(conn, key=app.audit_key))
-    assert (shown["status"], shown["result"], shown["result_label"]) == (
+    assert (shown.status, shown.result, shown.result_label) == (
         "closed", "withdrawn", "Withdrawn by the structure"
     )  # fmt: skip
     assert (last["stage"], last["outcome"], last["note"]) == (stage, "withdrawn", reason)
@@ -196,7 +194,7 @@ def test_a_transfer_that_never_takes_place_closes_through_its_own_exit(app: App)
     org = make_org(app)
     officer = make_person(app, org)
     person = make_person(app, org, role="resource")
-    ref = open_case(app, make_project(app, org, siret=None), officer, "peer_transfer")["ref"]
+    ref = open_case(app, make_project(app, org, siret=None), officer, "peer_transfer").ref
     walk(app, "peer_transfer", "transfer", person, ref)
 
     with write(app, actor_id=officer) as tx:
@@ -209,5 +207,5 @@ def test_a_transfer_that_never_takes_place_closes_through_its_own_exit(app: App)
         )
 
     with app.store.read() as conn:
-        shown: dict[str, Any] = queries.show_case(conn, app.catalog, ref, lang="fr")
-    assert (closed.left, shown["result_label"]) == ("transfer", "Transfert non réalisé")
+        shown = queries.show_case(conn, app.catalog, ref, lang="fr")
+    assert (closed.left, shown.result_label) == ("transfer", "Transfert non réalisé")

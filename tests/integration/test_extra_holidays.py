@@ -26,6 +26,7 @@ from pathways.bootstrap import App
 from pathways.domain.calendar import calendar_for
 from pathways.domain.extra_holidays import ExtraHoliday
 from pathways.errors import FieldError
+from pathways.services.casework.views import OpenedCase
 from pathways.services.people import org_holidays
 from pathways.services.tx import write
 from pathways.store.core import AUDIT as EVENTS
@@ -52,7 +53,7 @@ def flemish_pair(app: App) -> tuple[int, int]:
     return granting, plain
 
 
-def open_in(app: App, org: int, at: datetime) -> dict[str, Any]:
+def open_in(app: App, org: int, at: datetime) -> OpenedCase:
     officer = make_person(app, org)
     return open_diagnosis(app, make_project(app, org, siret=None), officer, at=at.astimezone(UTC))
 
@@ -66,8 +67,8 @@ def test_a_deadline_skips_the_day_off_of_its_organisation_only(app: App) -> None
 
     # Intake: 15 business days. Tue 8 .. Fri 11 (4), Mon 14 .. Fri 18 (9), [Mon 21 National Day],
     # Tue 22 .. Fri 25 (13), Mon 28 (14), Tue 29 (15); one day later where 11 July is off.
-    assert due_day(other["due_at"]) == date(2025, 7, 29)
-    assert due_day(granted["due_at"]) == date(2025, 7, 30)
+    assert due_day(other.due_at) == date(2025, 7, 29)
+    assert due_day(granted.due_at) == date(2025, 7, 30)
     assert calendar_for("BE-VLG").add_business_days(date(2025, 7, 7), 15) == date(2025, 7, 29)
 
 
@@ -81,7 +82,7 @@ def test_a_decision_counts_the_next_deadline_with_the_organisation_days_off(app:
     granted, other = open_in(app, granting, wednesday), open_in(app, plain, wednesday)
 
     moved = [
-        decide(app, case["ref"], "relevant", INTAKE_RELEVANT, at=wednesday.astimezone(UTC))
+        decide(app, case.ref, "relevant", INTAKE_RELEVANT, at=wednesday.astimezone(UTC))
         for case in (granted, other)
     ]
 
@@ -189,7 +190,7 @@ def test_only_a_manager_of_the_organisation_changes_its_days_off(
     api: Api, who: str, where: str, status: int
 ) -> None:
     org = api.org if where == "org" else api.other
-    body = {"extra_holidays": []}
+    body: dict[str, list[object]] = {"extra_holidays": []}
     answer = api.client.put(f"/api/v1/orgs/{org}/holidays", json=body, headers=getattr(api, who))
     assert answer.status_code == status
     assert (

@@ -76,8 +76,8 @@ def test_a_manager_sees_the_dead_letters_of_their_organisation_and_retries_one(a
     with app.store.read() as conn:
         [mine] = failures.failed_messages(conn, orgs={here})
         [other] = failures.failed_messages(conn, orgs={elsewhere})
-    assert (mine["status"], mine["attempts"], mine["case"]) == ("dead", MAX_ATTEMPTS, case["ref"])
-    assert other["case"] == theirs["ref"]
+    assert (mine.status, mine.attempts, mine.case) == ("dead", MAX_ATTEMPTS, case.ref)
+    assert other.case == theirs.ref
 
     with TestClient(create_app(app)) as client:
         form = {
@@ -93,48 +93,44 @@ def test_a_manager_sees_the_dead_letters_of_their_organisation_and_retries_one(a
         listing = client.get("/messages/failed")
         assert listing.status_code == 200
         row = re.search(
-            rf'<li class="card message dead" id="message-{mine["id"]}">(.*?)</li>', listing.text, re.DOTALL
+            rf'<li class="card message dead" id="message-{mine.id}">(.*?)</li>', listing.text, re.DOTALL
         )
         assert row, listing.text
         cells = row.group(1)
-        assert case["ref"] in cells
+        assert case.ref in cells
         assert "Léa Bernard" in cells
         assert f"<dd>{MAX_ATTEMPTS} · " in cells
-        assert str(mine["last_error"])
-        assert str(mine["last_error"])[:20] in cells
-        assert theirs["ref"] not in listing.text
+        assert str(mine.last_error)
+        assert str(mine.last_error)[:20] in cells
+        assert theirs.ref not in listing.text
         assert "Owner of elsewhere" not in listing.text
         csrf = csrf_of(listing.text)
 
         # Another organisation's message does not exist for this manager; it stays dead.
         refused = client.post(
-            f"/messages/{other['id']}/retry", data={"csrf_token": csrf}, follow_redirects=False
+            f"/messages/{other.id}/retry", data={"csrf_token": csrf}, follow_redirects=False
         )
         assert refused.status_code == 404
-        assert job(app, other["id"])["status"] == "dead"
+        assert job(app, other.id)["status"] == "dead"
         # Without the session's CSRF token nothing is retried.
-        assert (
-            client.post(f"/messages/{mine['id']}/retry", data={}, follow_redirects=False).status_code == 403
-        )
-        assert job(app, mine["id"])["status"] == "dead"
+        assert client.post(f"/messages/{mine.id}/retry", data={}, follow_redirects=False).status_code == 403
+        assert job(app, mine.id)["status"] == "dead"
 
-        done = client.post(f"/messages/{mine['id']}/retry", data={"csrf_token": csrf}, follow_redirects=False)
+        done = client.post(f"/messages/{mine.id}/retry", data={"csrf_token": csrf}, follow_redirects=False)
         assert done.status_code == 303
-        assert done.headers["location"] == f"/messages/failed?retried={mine['id']}"
+        assert done.headers["location"] == f"/messages/failed?retried={mine.id}"
         after = client.get(done.headers["location"]).text
-        assert f"Message {mine['id']} is queued again" in after
-        assert f'id="message-{mine["id"]}"' not in after  # no longer failed
-        assert (job(app, mine["id"])["status"], job(app, mine["id"])["attempts"]) == ("pending", 0)
+        assert f"Message {mine.id} is queued again" in after
+        assert f'id="message-{mine.id}"' not in after  # no longer failed
+        assert (job(app, mine.id)["status"], job(app, mine.id)["attempts"]) == ("pending", 0)
         # Retrying what is no longer failed is refused, as by the CLI.
-        again = client.post(
-            f"/messages/{mine['id']}/retry", data={"csrf_token": csrf}, follow_redirects=False
-        )
+        again = client.post(f"/messages/{mine.id}/retry", data={"csrf_token": csrf}, follow_redirects=False)
         assert again.status_code == 409
 
         # The API lists the same, scoped the same way.
         headers = {"Authorization": f"Bearer {token}"}
         assert client.get("/api/v1/messages/failed", headers=headers).json() == []
-        assert client.post(f"/api/v1/messages/{other['id']}/retry", headers=headers).status_code == 404
+        assert client.post(f"/api/v1/messages/{other.id}/retry", headers=headers).status_code == 404
         paths = client.get("/api/v1/openapi.json").json()["paths"]
         assert {"/api/v1/messages/failed", "/api/v1/messages/{message_id}/retry"} <= set(paths)
 
@@ -153,7 +149,7 @@ def test_a_manager_sees_the_dead_letters_of_their_organisation_and_retries_one(a
         assert dispatch(app).sent == 1
         mailbox.wait_for(1)
     assert mailbox.messages[0]["To"] == "lea@example.org"
-    assert case["ref"] in plain_text(mailbox.messages[0])
+    assert case.ref in plain_text(mailbox.messages[0])
 
 
 def test_an_officer_has_no_failed_messages_page(app: App) -> None:

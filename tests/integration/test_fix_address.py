@@ -86,9 +86,9 @@ def dead(app: App) -> Iterator[Dead]:
         dispatch(app, now=at)
         at += timedelta(days=1)
     with app.store.read() as conn:
-        mine = {m["recipient"]: m["id"] for m in failures.failed_messages(conn, orgs={here})}
+        mine = {m.recipient: m.id for m in failures.failed_messages(conn, orgs={here})}
         [theirs] = failures.failed_messages(conn, orgs={elsewhere})
-    assert theirs["status"] == "dead"
+    assert theirs.status == "dead"
     with TestClient(create_app(app)) as client:
         form = {
             "login": "nadia@example.org",
@@ -96,9 +96,7 @@ def dead(app: App) -> Iterator[Dead]:
             "csrf_token": csrf_of(client.get("/login").text),
         }
         assert client.post("/login", data=form, follow_redirects=False).status_code == 303
-        yield Dead(
-            app, client, token, mine["Léa Bernard"], mine["Noé Petit"], theirs["id"], lea, noe, manager
-        )
+        yield Dead(app, client, token, mine["Léa Bernard"], mine["Noé Petit"], theirs.id, lea, noe, manager)
 
 
 def status(app: App, job_id: int) -> tuple[str, int]:

@@ -79,10 +79,14 @@ def run_flow(name: str, **parameters: Any) -> tuple[Any, UUID]:
     """Run the flow of `flows/<name>.py` in this process; its result and flow run id."""
     from pathlib import Path
 
+    from prefect import State
+
     from pathways.orchestration.deployments import FlowPlan, load_flow
 
     flow = load_flow(Path(), FlowPlan(name, timedelta(minutes=1), ()))
-    state = flow(**parameters, return_state=True)
+    # Prefect's overloads type a Flow[..., Any] called with return_state as None
+    state: object = flow(**parameters, return_state=True)
+    assert isinstance(state, State)
     assert state.is_completed(), state.message
     run_id = state.state_details.flow_run_id
     assert run_id is not None
@@ -127,7 +131,7 @@ def diagnosis_cases(app: App, count: int) -> list[str]:
     """`count` diagnosis cases at intake; each queues its intake sheet (a `render_document` step)."""
     org = make_org(app)
     officer = make_person(app, org)
-    return [open_diagnosis(app, make_project(app, org), officer)["ref"] for _ in range(count)]
+    return [open_diagnosis(app, make_project(app, org), officer).ref for _ in range(count)]
 
 
 def jobs(app: App, *kinds: str) -> list[dict[str, Any]]:
@@ -471,6 +475,7 @@ def test_status_counts_the_queue_by_kind_and_status(app: App) -> None:
 
 def test_prefect_makes_one_run_per_relay_key(prefect_api: None) -> None:
     from prefect import flow
+    from prefect.deployments.runner import RunnerDeployment
 
     from pathways.orchestration.orchestrator import PrefectOrchestrator
 
@@ -479,6 +484,7 @@ def test_prefect_makes_one_run_per_relay_key(prefect_api: None) -> None:
         """A flow only deployed, never run."""
 
     deployment = relay_key_check.to_deployment(name="pathways")
+    assert isinstance(deployment, RunnerDeployment)  # not a coroutine: called from sync code
     deployment.apply()
     orchestrator = PrefectOrchestrator()
     key = f"relay-key-check:1:{time.time_ns()}"

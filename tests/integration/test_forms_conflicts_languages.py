@@ -61,7 +61,7 @@ def _desk(app: App, language: str) -> Iterator[Desk]:
         csrf = _csrf(client.get("/login").text)
         form = {"login": "camille@example.org", "password": PASSWORD, "csrf_token": csrf, "next": "/cases"}
         assert client.post("/login", data=form, follow_redirects=False).status_code == 303
-        yield Desk(app, client, token, officer, colleague, str(case["ref"]))
+        yield Desk(app, client, token, officer, colleague, str(case.ref))
 
 
 @pytest.fixture
@@ -202,7 +202,7 @@ def test_the_due_list_comes_a_page_at_a_time_overdue_first(app: App) -> None:
     for n in range(PAGE_SIZE):
         open_diagnosis(app, make_project(app, org, name=f"Projet {n:02d}"), officer)
     with app.store.read() as conn:
-        due = conn.execute(select(CASE.c.due_at).where(CASE.c.ref != late["ref"])).scalars().first()
+        due = conn.execute(select(CASE.c.due_at).where(CASE.c.ref != late.ref)).scalars().first()
     assert due is not None
     app.clock = Clock(due - timedelta(days=1))  # every case but the late one within the week
     with write(app) as tx:
@@ -213,8 +213,8 @@ def test_the_due_list_comes_a_page_at_a_time_overdue_first(app: App) -> None:
         client.post("/login", data=form)
         first = _text(client.get("/due").text)
         assert f"{PAGE_SIZE + 1} cases · page 1 of 2" in first
-        assert first.index("Overdue 1") < first.index(str(late["ref"])) < first.index("Within 7 days 50")
-        assert "overdue" in first.split(str(late["ref"]), 1)[1][:120]  # said in words, not by colour only
+        assert first.index("Overdue 1") < first.index(str(late.ref)) < first.index("Within 7 days 50")
+        assert "overdue" in first.split(str(late.ref), 1)[1][:120]  # said in words, not by colour only
         second = client.get("/due?page=2").text
         assert len(re.findall(r'<td data-label="Case" class="ref">', second)) == 1
         assert 'aria-current="page"' in second

@@ -78,7 +78,9 @@ def test_command_prints_a_table_csv_and_writes_xlsx_and_pdf(
         str(sheet),
     )
     assert written.code == 0, written.output
-    rows = list(load_workbook(sheet).active.iter_rows(values_only=True))
+    worksheet = load_workbook(sheet).active
+    assert worksheet is not None
+    rows = list(worksheet.iter_rows(values_only=True))
     assert rows[1] == ("Structures supported", None, 3, None, None)  # P1 P2 P3
     if printing_available():
         pdf = tmp_path / "dla.pdf"
@@ -134,7 +136,9 @@ def test_manager_sees_her_organisations_figures_and_downloads_them(
     lines = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
     assert lines[-1] == ["Transferts clôturés, total", "", "3", "6.50", "2925.00"]
     book = maud.get(f"/reports/funder/dla?year=2026&org={funders.alpha}&format=xlsx")
-    rows = list(load_workbook(io.BytesIO(book.content)).active.iter_rows(values_only=True))
+    worksheet = load_workbook(io.BytesIO(book.content)).active
+    assert worksheet is not None
+    rows = list(worksheet.iter_rows(values_only=True))
     assert ("Emplois créés", None, 2, None, None) in rows  # P2's follow-up
     if printing_available():
         pdf = maud.get("/reports/funder/dla?year=2026&format=pdf")

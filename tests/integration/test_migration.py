@@ -23,6 +23,7 @@ from pathways.bootstrap import App, Clock
 from pathways.cli import migrate as migrate_cli
 from pathways.errors import InvalidInput, PathwaysError
 from pathways.services.casework import opening, work
+from pathways.services.casework.views import OpenedCase
 from pathways.services.catalogue import migration
 from pathways.services.tx import write
 from pathways.settings import load_settings
@@ -134,7 +135,7 @@ def world(app: App) -> dict[str, Any]:
     officer = make_person(app, org)
     make_person(app, org, role="manager")
 
-    def opened(name: str) -> dict[str, Any]:
+    def opened(name: str) -> OpenedCase:
         project = make_project(app, org, name=name)
         with write(app, actor_id=officer) as tx:
             return opening.open_case(
@@ -146,18 +147,18 @@ def world(app: App) -> dict[str, Any]:
     at_committee = opened("At committee")
     closed = opened("Closed")
     assert {r.status for r in work.run_pending(app)} == {"done"}
-    decide(app, at_review["id"], "ok", by=officer)
-    decide(app, at_committee["id"], "ok", by=officer)
-    decide(app, at_committee["id"], "ok", by=officer)
-    decide(app, closed["id"], "drop", by=officer)
+    decide(app, at_review.id, "ok", by=officer)
+    decide(app, at_committee.id, "ok", by=officer)
+    decide(app, at_committee.id, "ok", by=officer)
+    decide(app, closed.id, "drop", by=officer)
     busy = opened("Step still queued")  # its render_document job has not run
     return {
         "officer": officer,
-        "intake": at_intake["id"],
-        "review": at_review["id"],
-        "committee": at_committee["id"],
-        "closed": closed["id"],
-        "busy": busy["id"],
+        "intake": at_intake.id,
+        "review": at_review.id,
+        "committee": at_committee.id,
+        "closed": closed.id,
+        "busy": busy.id,
     }
 
 

@@ -18,6 +18,7 @@ from builders import decide, make_org, make_person, make_project, open_case
 from pathways.bootstrap import App
 from pathways.errors import FieldError, RuleViolation
 from pathways.services.casework import opening
+from pathways.services.casework.views import OpenedCase
 from pathways.services.people import accounts, org_options
 from pathways.services.tx import write
 from pathways.store.core import AUDIT
@@ -46,7 +47,7 @@ def desk(app: App) -> Desk:
     return Desk(org, officer, manager, consultant)
 
 
-def brief_case(app: App, desk: Desk, org: int | None = None) -> dict[str, Any]:
+def brief_case(app: App, desk: Desk, org: int | None = None) -> OpenedCase:
     officer = desk.officer if org is None else make_person(app, org)
     return open_case(app, make_project(app, org or desk.org), officer, "ongoing_support")
 
@@ -67,11 +68,11 @@ def test_an_organisations_setting_switches_a_charter_rule_on_for_its_cases_only(
     assert saved == {"consultant_bid_within_week": True}
 
     with pytest.raises(RuleViolation) as refused:
-        choose(app, desk, brief_case(app, desk)["ref"], LATER_ANSWER)
+        choose(app, desk, brief_case(app, desk).ref, LATER_ANSWER)
     assert refused.value.rule == "consultant_answer_within_week"
-    assert choose(app, desk, brief_case(app, desk)["ref"], LATE_ANSWER).entered == "mission"
+    assert choose(app, desk, brief_case(app, desk).ref, LATE_ANSWER).entered == "mission"
     # The file has the rule off: another organisation's case is not held to it.
-    theirs = brief_case(app, desk, elsewhere)["ref"]
+    theirs = brief_case(app, desk, elsewhere).ref
     consultant = make_person(app, elsewhere, role="resource")
     assert (
         decide(app, theirs, "consultant_chosen", {**LATER_ANSWER, "consultant": str(consultant)}).entered
@@ -80,7 +81,7 @@ def test_an_organisations_setting_switches_a_charter_rule_on_for_its_cases_only(
 
     with write(app) as tx:  # back to the file's value
         assert org_options.set_options(tx, desk.org, [("consultant_bid_within_week", None)]) == {}
-    assert choose(app, desk, brief_case(app, desk)["ref"], LATER_ANSWER).entered == "mission"
+    assert choose(app, desk, brief_case(app, desk).ref, LATER_ANSWER).entered == "mission"
     with app.store.read() as conn:
         changes = conn.execute(
             select(AUDIT.c.payload).where(AUDIT.c.kind == "organisation_options_changed").order_by(AUDIT.c.id)
@@ -96,11 +97,11 @@ def test_an_organisations_setting_overrides_a_file_that_switches_the_rule_on(app
             tx, app.catalog, project=project, pathway="ongoing_support", officer=desk.officer, version=1
         )
     with pytest.raises(RuleViolation):  # version 1 switches it on
-        choose(app, desk, v1["ref"], LATER_ANSWER)
+        choose(app, desk, v1.ref, LATER_ANSWER)
     with write(app) as tx:
         org_options.set_options(tx, desk.org, [("consultant_bid_within_week", False)])
-    assert choose(app, desk, v1["ref"], LATER_ANSWER).entered == "mission"
-    assert choose(app, desk, case["ref"], LATER_ANSWER).entered == "mission"
+    assert choose(app, desk, v1.ref, LATER_ANSWER).entered == "mission"
+    assert choose(app, desk, case.ref, LATER_ANSWER).entered == "mission"
 
 
 @pytest.mark.parametrize(
@@ -179,12 +180,12 @@ def test_mission_days_outside_2_to_5_are_recorded_with_a_warning(
     app: App, desk: Desk, days: str, warned: bool
 ) -> None:
     case = open_case(app, make_project(app, desk.org), desk.officer, "consulting_mission")
-    decided = decide(app, case["ref"], "planned", plan(desk, days), by=desk.officer)
+    decided = decide(app, case.ref, "planned", plan(desk, days), by=desk.officer)
     assert decided.entered == "delivery"  # recorded either way
     assert [w.field for w in decided.warnings] == (["planned_days"] if warned else [])
     with app.store.read() as conn:
         payload = conn.execute(
-            select(AUDIT.c.payload).where(AUDIT.c.case_id == case["id"], AUDIT.c.kind == "decision")
+            select(AUDIT.c.payload).where(AUDIT.c.case_id == case.id, AUDIT.c.kind == "decision")
         ).scalar_one()
     assert payload.get("outside_usual") == (["planned_days"] if warned else None)
 
@@ -194,7 +195,7 @@ def test_the_cli_and_the_case_page_show_the_warning_after_the_decision(
 ) -> None:
     first = open_case(app, make_project(app, desk.org), desk.officer, "consulting_mission")
     sets = [arg for k, v in plan(desk, "8").items() for arg in ("--set", f"{k}={v}")]
-    ran = run(environment(app, tmp_path), "case", "decide", first["ref"], "planned", *sets)
+    ran = run(environment(app, tmp_path), "case", "decide", first.ref, "planned", *sets)
     assert (ran.code, ran.crash) == (0, None), ran.output
     assert "warning: planned_days = 8 is outside the usual range (2 to 5); recorded anyway" in ran.out
 
@@ -204,19 +205,19 @@ def test_the_cli_and_the_case_page_show_the_warning_after_the_decision(
     form = {"login": "camille@example.org", "password": PASSWORD, "csrf_token": csrf, "next": "/cases"}
     assert client.post("/login", data=form).status_code == 303
     case = open_case(app, make_project(app, desk.org), desk.officer, "consulting_mission")
-    page = client.get(f"/cases/{case['ref']}").text
+    page = client.get(f"/cases/{case.ref}").text
     csrf = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
     posted = client.post(
-        f"/cases/{case['ref']}/decide",
+        f"/cases/{case.ref}/decide",
         data={"csrf_token": csrf, "outcome": "planned", "version": "1", **plan(desk, "7")},
     )
     assert posted.status_code == 303, posted.text
-    assert posted.headers["location"] == f"/cases/{case['ref']}?decided=1&warn=planned_days"
+    assert posted.headers["location"] == f"/cases/{case.ref}?decided=1&warn=planned_days"
     shown = client.get(posted.headers["location"]).text
     assert 'data-warning="planned_days"' in shown
     assert "Jours-consultant prévus : 7 est en dehors de la fourchette habituelle (2–5)" in shown
     # A value inside the range, or a field the pathway does not know, shows nothing.
-    quiet = client.get(f"/cases/{first['ref']}?decided=1&warn=window_end&warn=nope").text
+    quiet = client.get(f"/cases/{first.ref}?decided=1&warn=window_end&warn=nope").text
     assert "data-warning" not in quiet
 
 
@@ -235,19 +236,19 @@ def test_a_local_project_leads_case_spawned_by_replication_starts_at_the_foundin
             project=lead,
             pathway="ongoing_support",
             officer=desk.officer,
-            parent_id=parent["id"],
+            parent_id=parent.id,
         )
         # opened by someone (or handed off from another pathway): at the brief
         handed = opening.open_case(
             tx, app.catalog, project=other, pathway="ongoing_support", officer=desk.officer
         )
-    assert (child["stage"], handed["stage"]) == ("founding", "brief")
+    assert (child.stage, handed.stage) == ("founding", "brief")
 
 
 def test_new_needs_go_back_to_the_support_plan_then_to_a_brief_or_internal_actions(
     app: App, desk: Desk
 ) -> None:
-    ref = brief_case(app, desk)["ref"]
+    ref = brief_case(app, desk).ref
     choose(app, desk, ref, LATE_ANSWER)
     mission = {"missions": "Mission RH", "consultant_days": "4", "reports": "Rapport RH"}
     decide(app, ref, "done", mission, by=desk.officer)

@@ -31,6 +31,7 @@ from builders import (
 )
 from pathways.bootstrap import App
 from pathways.services.casework import attachments, queries
+from pathways.services.casework.views import OpenedCase
 from pathways.services.people import accounts, editing, ownerlinks
 from pathways.services.tx import write
 from pathways.store.core import AUDIT
@@ -53,7 +54,7 @@ class Owner:
     token: str
 
 
-def _setup(app: App, *, owner_language: str = "fr") -> tuple[int, int, int, dict[str, object]]:
+def _setup(app: App, *, owner_language: str = "fr") -> tuple[int, int, int, OpenedCase]:
     org = make_org(app, name="DLA Porteurs")
     officer = make_person(app, org, name="Camille Martin", email="camille@example.org")
     owner = make_person(
@@ -67,9 +68,9 @@ def _setup(app: App, *, owner_language: str = "fr") -> tuple[int, int, int, dict
 def site(app: App) -> Iterator[Owner]:
     """A French-speaking owner with a link to her diagnosis case, at intake."""
     org, officer, owner, case = _setup(app)
-    token = ownerlinks.owner_token(app, int(str(case["id"])), owner)
+    token = ownerlinks.owner_token(app, int(str(case.id)), owner)
     with TestClient(create_app(app), follow_redirects=False) as client:
-        yield Owner(app, client, org, officer, owner, str(case["ref"]), int(str(case["id"])), token)
+        yield Owner(app, client, org, officer, owner, str(case.ref), int(str(case.id)), token)
 
 
 def _csrf(html: str) -> str:
@@ -85,7 +86,7 @@ def _buttons(html: str) -> list[str]:
 
 def _kinds(app: App, case_id: int) -> list[str]:
     with app.store.read() as conn:
-        return [e["kind"] for e in queries.history(conn, case_id)]
+        return [e.kind for e in queries.history(conn, case_id)]
 
 
 def _log_in(site: Owner) -> None:
@@ -145,7 +146,7 @@ def test_an_answer_is_recorded_once_and_an_answer_not_asked_now_is_refused(site:
 
 def test_the_page_speaks_the_owners_language_or_the_one_asked_for(app: App) -> None:
     _org, _officer, owner, case = _setup(app, owner_language="nl")
-    token = ownerlinks.owner_token(app, int(str(case["id"])), owner)
+    token = ownerlinks.owner_token(app, int(str(case.id)), owner)
     with TestClient(create_app(app)) as client:
         dutch = client.get(f"/o/{token}", headers={"Accept-Language": "fr"}).text
         assert '<html lang="nl">' in dutch
@@ -284,15 +285,15 @@ def test_a_project_without_an_owner_has_no_link_to_renew(app: App) -> None:
             "csrf_token": _csrf(client.get("/login").text),
         }
         client.post("/login", data=form)
-        page = client.get(f"/cases/{case['ref']}").text
-        refused = client.post(f"/cases/{case['ref']}/owner-link", data={"csrf_token": _csrf(page)})
+        page = client.get(f"/cases/{case.ref}").text
+        refused = client.post(f"/cases/{case.ref}/owner-link", data={"csrf_token": _csrf(page)})
     assert refused.status_code == 409
     assert "n'a pas encore de porteur ou de porteuse de projet" in refused.text
 
 
 def test_an_expired_link_says_so_in_the_owners_language_with_whom_to_ask(app: App) -> None:
     _org, _officer, owner, case = _setup(app, owner_language="nl")
-    expired = ownerlinks.owner_token(app, int(str(case["id"])), owner, days=-1)
+    expired = ownerlinks.owner_token(app, int(str(case.id)), owner, days=-1)
     with TestClient(create_app(app)) as client:
         answer = client.get(f"/o/{expired}", headers={"Accept-Language": "fr"})
     assert answer.status_code == 410
@@ -342,9 +343,9 @@ def test_hostile_tokens_get_the_not_valid_page_never_an_error_or_a_case(app: App
         app, make_project(app, other_org, name="Épicerie Voisine", owner=other_owner), None
     )
     stranger = make_person(app, org, role="owner", name="Zoé Martin")
-    tokens = _hostile(app, int(str(case["id"])), owner, int(str(other_case["id"])), stranger)
+    tokens = _hostile(app, int(str(case.id)), owner, int(str(other_case.id)), stranger)
     with TestClient(create_app(app), follow_redirects=False) as client:
-        csrf = _csrf(client.get(f"/o/{ownerlinks.owner_token(app, int(str(case['id'])), owner)}").text)
+        csrf = _csrf(client.get(f"/o/{ownerlinks.owner_token(app, int(str(case.id)), owner)}").text)
         for what, token in tokens.items():
             segment = quote(token, safe="")  # one path segment, whatever it holds
             for answer in (
@@ -366,12 +367,12 @@ def test_hostile_tokens_get_the_not_valid_page_never_an_error_or_a_case(app: App
             odd = client.get(path)
             assert odd.status_code == 404, path
             assert "Ce lien ne s'ouvre pas" in odd.text
-        good = ownerlinks.owner_token(app, int(str(case["id"])), owner)
+        good = ownerlinks.owner_token(app, int(str(case.id)), owner)
         slashed = client.get(f"/o/{good}/")  # a slash a mail program added
         assert slashed.status_code == 303
         assert slashed.headers["location"] == f"/o/{good}"
-    assert not any(k.startswith("owner_") for k in _kinds(app, int(str(case["id"]))))
-    assert not any(k.startswith("owner_") for k in _kinds(app, int(str(other_case["id"]))))
+    assert not any(k.startswith("owner_") for k in _kinds(app, int(str(case.id))))
+    assert not any(k.startswith("owner_") for k in _kinds(app, int(str(other_case.id))))
 
 
 def test_a_link_no_longer_opens_once_the_project_changes_hands(site: Owner) -> None:

@@ -92,11 +92,9 @@ def world(app: App) -> dict[str, Any]:
     case = open_diagnosis(app, project, officer)
     assert [r.status for r in work.run_pending(app)] == ["done"]  # renders the intake sheet (project name)
     with write(app) as tx:
-        payload = {"person": owner, "template": "intake_documents", "case": case["id"]}
-        key = f"msg:{case['id']}:test:{owner}"
-        outbox.enqueue(
-            tx, kind="message", key=key, case_id=case["id"], pathway_id="diagnosis", payload=payload
-        )
+        payload = {"person": owner, "template": "intake_documents", "case": case.id}
+        key = f"msg:{case.id}:test:{owner}"
+        outbox.enqueue(tx, kind="message", key=key, case_id=case.id, pathway_id="diagnosis", payload=payload)
         job = tx.conn.execute(text("SELECT max(id) FROM outboxjob")).scalar_one()
         tx.conn.execute(
             text("UPDATE outboxjob SET last_error = :e WHERE id = :id"),
@@ -136,7 +134,7 @@ def test_export_holds_everything_about_the_person(app: App, world: dict[str, Any
         {"organisation_id": world["org"], "organisation": "dla-paris", "role": "owner"}
     ]
     assert [p["name"] for p in exported["projects"]] == [f"Atelier de {NAME}"]
-    assert [(c["ref"], c["roles"]) for c in exported["cases"]] == [(world["case"]["ref"], ["owner"])]
+    assert [(c["ref"], c["roles"]) for c in exported["cases"]] == [(world["case"].ref, ["owner"])]
     assert [m["id"] for m in exported["messages"]] == [world["job"]]
     assert {d["channel"] for d in exported["messages"][0]["deliveries"]} == set(map(channel_id, CHANNELS))
     assert exported["account"]["api_tokens"][0]["name"] == "tableur"
@@ -145,7 +143,7 @@ def test_export_holds_everything_about_the_person(app: App, world: dict[str, Any
 
 
 def test_export_lists_the_decisions_and_events_of_an_officer(app: App, world: dict[str, Any]) -> None:
-    decided = decide(app, world["case"]["id"], "not_relevant", REDIRECT, by=world["officer"])
+    decided = decide(app, world["case"].id, "not_relevant", REDIRECT, by=world["officer"])
     with app.store.read() as conn:
         exported = privacy.export_person(conn, world["officer"])
     assert [(d["case"], d["stage"], d["outcome"]) for d in exported["decisions"]] == [
@@ -198,7 +196,7 @@ def test_data_typed_into_a_decision_is_erased_and_the_chain_still_verifies(
     app: App, world: dict[str, Any]
 ) -> None:
     # What was typed lives in the stage entry; the chain keeps only field names and a digest.
-    decide(app, world["case"]["id"], "not_relevant", {**REDIRECT, "redirected_to": f"{NAME} herself"})
+    decide(app, world["case"].id, "not_relevant", {**REDIRECT, "redirected_to": f"{NAME} herself"})
 
     erased = privacy.erase_person(app, world["owner"])
 
@@ -230,7 +228,7 @@ def _owner_with_cases(
     project = add_project(app, org, owner, name=f"Projet de {name}", at=created)
     for at in closed:
         case = open_diagnosis(app, project, officer, at=at)
-        decide(app, case["id"], "not_relevant", REDIRECT, by=officer, at=at)
+        decide(app, case.id, "not_relevant", REDIRECT, by=officer, at=at)
     if open_too:
         open_diagnosis(app, project, officer, at=utc(2026, 6, 1, 9))
     return owner

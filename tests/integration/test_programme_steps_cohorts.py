@@ -38,7 +38,7 @@ def _to_lead_search(app: App) -> tuple[int, int, int, str]:
     org = make_org(app)
     officer = make_person(app, org)
     project = make_project(app, org, phase="idea", siret=None, legal_form=None, permanent_jobs=0)
-    ref = open_case(app, project, officer, "fabrique")["ref"]
+    ref = open_case(app, project, officer, "fabrique").ref
     decide(app, ref, "confirmed", NEED, by=officer)
     decide(app, ref, "opportunity_confirmed", STUDY, by=officer)
     work.run_pending(app)  # the project sheet for candidate leads
@@ -106,13 +106,13 @@ def test_an_evaluation_case_that_showed_the_impact_is_a_proven_models_evidence(
     org = make_org(app)
     officer = make_person(app, org)
     project = make_project(app, org, phase="consolidation")
-    swarm = open_case(app, project, officer, "swarming")["ref"]
-    ref = open_case(app, project, officer, "impact_evaluation")["ref"]
+    swarm = open_case(app, project, officer, "swarming").ref
+    ref = open_case(app, project, officer, "impact_evaluation").ref
     decide(app, ref, "question_chosen", QUESTION, by=officer)
     work.run_pending(app)
     with app.store.read() as conn:
         shown = impact.show(conn, ref)
-    ((question, tool),) = [(e["question"], e["tool"]) for e in shown["evaluations"]]
+    ((question, tool),) = [(e.question, e.tool) for e in shown.evaluations]
     assert (question, tool) == (QUESTION["evaluative_question"], "Valor'ESS")
     decide(app, ref, "collected", {"evidence": "Témoignages", "collected_on": "2026-07-08"}, by=officer)
     with write(app) as tx:
@@ -138,7 +138,7 @@ def test_another_projects_evaluation_proves_nothing_for_this_one(app: App) -> No
     org = make_org(app)
     officer = make_person(app, org)
     evaluated, other = (make_project(app, org, phase="consolidation") for _ in range(2))
-    ref = open_case(app, evaluated, officer, "impact_evaluation")["ref"]
+    ref = open_case(app, evaluated, officer, "impact_evaluation").ref
     decide(app, ref, "question_chosen", QUESTION, by=officer)
     decide(app, ref, "collected", {"evidence": "Témoignages", "collected_on": "2026-07-08"}, by=officer)
     values = {"findings": "Des liens", "report": "Rapport", "communication_plan": "AG"}
@@ -158,7 +158,7 @@ def test_another_projects_evaluation_proves_nothing_for_this_one(app: App) -> No
 
 def _incubatee(app: App, org: int, officer: int, name: str, cohort: dict[str, str] | None) -> str:
     project = make_project(app, org, name=name, phase="idea", siret=None, legal_form=None, permanent_jobs=0)
-    ref = str(open_case(app, project, officer, "incubation")["ref"])
+    ref = str(open_case(app, project, officer, "incubation").ref)
     decide(app, ref, "applies", {"application_due": "2026-07-20"}, by=officer)
     decide(
         app,

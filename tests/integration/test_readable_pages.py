@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html.parser import HTMLParser
@@ -30,12 +30,12 @@ from pathways.demo import seed as demo
 from pathways.domain.loader import PathwayCatalog, load_pathway_dir
 from pathways.domain.spec import FieldSpec, FieldType
 from pathways.services.people import accounts, ownerlinks
+from pathways.services.reporting.dashboard import CHARTS
 from pathways.services.tx import write
 from pathways.settings import load_settings
 from pathways.store.core import CASE, MEMBER, PERSON, PROJECT
 from pathways.store.db import Store
 from pathways.web import create_app
-from pathways.web.manager.manager import CHARTS
 
 pytestmark = pytest.mark.slow
 
@@ -210,7 +210,7 @@ def _csrf(html: str) -> str:
 
 
 def _paths(loaded: Demo, everything: bool) -> list[str]:
-    values = {
+    values: dict[str, Sequence[object]] = {
         "ref": loaded.refs if everything else loaded.refs[:: max(1, len(loaded.refs) // SAMPLE)],
         "pathway": sorted(spec.id for spec in loaded.app.catalog.latest()),
         "project": loaded.projects if everything else loaded.projects[:SAMPLE],

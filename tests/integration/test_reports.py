@@ -121,7 +121,10 @@ def test_overdue_lists_late_cases_and_unsent_notices_oldest_first(app: App, fixt
     with app.store.read() as conn:
         rows = reports.overdue(conn, now=NOW)
     # Due at 23:59:59 in Paris (22:59:59 UTC) on entry day + deadline; now is 20 March 09:00 UTC.
-    assert [(r.item, r.ref, r.stage, r.officer, r.due_at, r.days_overdue, r.rule) for r in rows] == [
+    found: list[tuple[object, ...]] = [
+        (r.item, r.ref, r.stage, r.officer, r.due_at, r.days_overdue, r.rule) for r in rows
+    ]
+    assert found == [
         # L6 entered 31 Jan, 10 days: due 10 Feb; 37 days 10:00:01 late
         ("case", fixture.cases["L6"], "feasibility", "Alice Lambertini",
          datetime(2026, 2, 10, 22, 59, 59, tzinfo=UTC), pytest.approx(37 + 10 / 24 + SECOND), None),

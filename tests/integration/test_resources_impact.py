@@ -54,7 +54,7 @@ def transfer_to_validation(
     app: App, org: int, officer: int, person: int, *, topics: str = "governance"
 ) -> str:
     project = make_project(app, org, siret=None)
-    ref = open_case(app, project, officer, "peer_transfer")["ref"]
+    ref: str = open_case(app, project, officer, "peer_transfer").ref
     decide(app, ref, "eligible", REQUEST | {"topics": topics, "requested_resource_person": str(person)})
     decide(app, ref, "accepted", matched(person))
     return ref
@@ -85,7 +85,7 @@ def network(app: App) -> dict[str, Any]:
     make_project(
         app, org, owner=people["pierre"], name="Régie de territoire, atelier", siret="73282932000082"
     )
-    ref = open_case(app, beneficiary, officer, "peer_transfer")["ref"]
+    ref = open_case(app, beneficiary, officer, "peer_transfer").ref
     decide(
         app,
         ref,
@@ -100,19 +100,19 @@ def test_the_directory_lists_resource_persons_with_topics_organisation_and_trans
     app: App, network: dict[str, Any]
 ) -> None:
     with app.store.read() as conn:
-        listed = {r["name"]: r for r in resources.list_resources(conn, now=app.clock.now())}
+        listed = {r.name: r for r in resources.list_resources(conn, now=app.clock.now())}
         everyone = resources.list_resources(conn, now=app.clock.now(), everyone=True)
-        hr = [r["name"] for r in resources.list_resources(conn, now=app.clock.now(), topic="hr")]
+        hr = [r.name for r in resources.list_resources(conn, now=app.clock.now(), topic="hr")]
         walloon = resources.list_resources(conn, now=app.clock.now(), org="reseau-wallon")
 
     assert "Julie Marchand" not in listed  # no topic: a consultant, not a peer
-    assert "Julie Marchand" in {r["name"] for r in everyone}
+    assert "Julie Marchand" in {r.name for r in everyone}
     claire = listed["Claire Fontaine"]
-    assert (claire["topics"], claire["organisation"]) == (["governance", "hr"], "ptce-lyon-sud")
-    assert (claire["transfers_this_year"], claire["available"]) == (2, False)
-    assert (listed["Mathieu Roux"]["transfers_this_year"], listed["Mathieu Roux"]["available"]) == (0, True)
+    assert (claire.topics, claire.organisation) == (["governance", "hr"], "ptce-lyon-sud")
+    assert (claire.transfers_this_year, claire.available) == (2, False)
+    assert (listed["Mathieu Roux"].transfers_this_year, listed["Mathieu Roux"].available) == (0, True)
     assert hr == ["Claire Fontaine", "Lies Vandenberghe", "Pierre Le Goff"]
-    assert [r["name"] for r in walloon] == ["Sophie Lambert"]
+    assert [r.name for r in walloon] == ["Sophie Lambert"]
 
 
 def test_matching_suggests_who_fits_the_topics_is_under_the_cap_and_outside_the_beneficiary_structure(
@@ -164,7 +164,7 @@ def test_the_yearly_cap_is_checked_again_when_the_decision_is_written(
     with pytest.raises(RuleViolation, match="already has 2 transfers validated in 2026"):
         cases.record_decision(app, prepared, actor_id=officer)
     with app.store.read() as conn:
-        assert queries.show_case(conn, app.catalog, second)["stage"] == "validation"
+        assert queries.show_case(conn, app.catalog, second).stage == "validation"
 
 
 def test_two_validations_at_once_for_one_resource_person_never_pass_the_yearly_cap(
@@ -199,8 +199,8 @@ def test_two_validations_at_once_for_one_resource_person_never_pass_the_yearly_c
 
     assert sorted(outcomes.values()) == ["refused", "validated"]
     with app.store.read() as conn:
-        listed = {r["name"]: r for r in resources.list_resources(conn, now=app.clock.now())}
-    assert listed["Mathieu Roux"]["transfers_this_year"] == 2
+        listed = {r.name: r for r in resources.list_resources(conn, now=app.clock.now())}
+    assert listed["Mathieu Roux"].transfers_this_year == 2
 
 
 def test_matching_is_suggested_only_at_the_matching_stage(app: App, network: dict[str, Any]) -> None:
@@ -233,7 +233,7 @@ def test_an_impact_evaluation_holds_a_question_indicators_and_dated_values_with_
     org = make_org(app)
     officer = make_person(app, org)
     project = make_project(app, org, phase="consolidation")
-    ref = open_case(app, project, officer, "ongoing_support")["ref"]
+    ref = open_case(app, project, officer, "ongoing_support").ref
     with write(app) as tx:
         evaluation = impact.add_evaluation(tx, target=ref, question="Des emplois durables ?", tool="valoress")
         jobs = impact.add_indicator(
@@ -248,25 +248,25 @@ def test_an_impact_evaluation_holds_a_question_indicators_and_dated_values_with_
         of_case = impact.show(conn, ref)
         of_project = impact.show(conn, str(project))
 
-    (evaluation_shown,) = of_case["evaluations"]
-    assert (evaluation_shown["question"], evaluation_shown["tool"], evaluation_shown["case"]) == (
+    (evaluation_shown,) = of_case.evaluations
+    assert (evaluation_shown.question, evaluation_shown.tool, evaluation_shown.case) == (
         "Des emplois durables ?",
         "Valor'ESS",
         ref,
     )
-    (indicator,) = evaluation_shown["indicators"]
-    assert [(v["value"], v["on"]) for v in indicator["values"]] == [
+    (indicator,) = evaluation_shown.indicators
+    assert [(v.value, v.on) for v in indicator.values] == [
         (Decimal(15), date(2025, 12, 31)),
         (Decimal("18.5"), date(2026, 6, 30)),
     ]
-    assert (indicator["baseline"], indicator["target"], indicator["change"]) == (
+    assert (indicator.baseline, indicator.target, indicator.change) == (
         Decimal(12),
         Decimal(25),
         Decimal("6.5"),
     )
-    assert indicator["progress_percent"] == Decimal("50.0")
-    assert [e["case"] for e in of_project["evaluations"]] == [ref, None]
-    assert of_project["proven_model_evidence"] is True
+    assert indicator.progress_percent == Decimal("50.0")
+    assert [e.case for e in of_project.evaluations] == [ref, None]
+    assert of_project.proven_model_evidence is True
     kinds = [k for k, _ in audit_kinds(app, None)]
     assert kinds == [
         "impact_evaluation_added",
@@ -322,7 +322,7 @@ def test_a_model_is_ready_to_replicate_once_the_project_has_a_measured_impact(ap
     with write(app) as tx:
         evaluation = impact.add_evaluation(tx, target=project, question="Quels effets ?", tool="MESIS")
         indicator = impact.add_indicator(tx, evaluation=evaluation, name="Emplois", unit="ETP")
-    ref = open_case(app, project, officer, "swarming")["ref"]  # the model is proven at `codify`
+    ref = open_case(app, project, officer, "swarming").ref  # the model is proven at `codify`
     ready = {
         "pilot_since": "2024-09-01",
         "kit": "Guide",
@@ -349,7 +349,7 @@ def children(app: App, ref: str) -> list[dict[str, Any]]:
         parent = queries.show_case(conn, app.catalog, ref)
         rows = conn.execute(
             select(CASE.c.ref, CASE.c.project_id, CASE.c.data, CASE.c.due_at)
-            .where(CASE.c.parent_id == parent["id"])
+            .where(CASE.c.parent_id == parent.id)
             .order_by(CASE.c.id)  # opened in the order of the list; PostgreSQL returns rows in any order
         ).mappings()
         return [dict(r) for r in rows]
@@ -362,7 +362,7 @@ def test_each_parallel_mission_runs_as_its_own_case_for_the_same_project_with_it
     officer = make_person(app, org)
     consultant = make_person(app, org, name="Julie Marchand", role="resource")
     project = make_project(app, org, phase="consolidation")
-    ref = open_case(app, project, officer, "ongoing_support")["ref"]
+    ref = open_case(app, project, officer, "ongoing_support").ref
 
     decide(
         app,
@@ -383,7 +383,7 @@ def test_each_parallel_mission_runs_as_its_own_case_for_the_same_project_with_it
         # In chain order: PostgreSQL returns rows without ORDER BY in any order (space freed
         # by the previous test's clean-up is reused).
         events = conn.execute(spawned_events.order_by(AUDIT.c.seq)).scalars().all()
-    assert [(c["pathway"], c["stage"]) for c in shown["children"]] == [("consulting_mission", "planning")] * 2
+    assert [(c.pathway, c.stage) for c in shown.children] == [("consulting_mission", "planning")] * 2
     assert [e["ref"] for e in events] == [c["ref"] for c in spawned]
 
     first = spawned[0]["ref"]
@@ -406,7 +406,7 @@ def test_a_mission_is_not_opened_twice_when_the_brief_comes_round_again(app: App
     officer = make_person(app, org)
     consultant = make_person(app, org, name="Julie Marchand", role="resource")
     project = make_project(app, org, phase="consolidation")
-    ref = open_case(app, project, officer, "ongoing_support")["ref"]
+    ref = open_case(app, project, officer, "ongoing_support").ref
     chosen = BRIEF | {"consultant": str(consultant)}
     decide(app, ref, "consultant_chosen", chosen | {"parallel_missions": "Marché;Statuts"})
     decide(app, ref, "done", MISSION_DONE)

@@ -15,11 +15,23 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Connection, bindparam, create_engine, func, insert, inspect, select, text, update
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    bindparam,
+    create_engine,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.dialects.sqlite import DATETIME as SQLITE_DATETIME
 from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
 from sqlalchemy.pool import NullPool
+from sqlmodel import col
 from sqlmodel import select as orm_select
 
 from pathways.errors import PathwaysError
@@ -70,7 +82,7 @@ def test_init_database_again_is_a_no_op(store: Store) -> None:
     second = init_database(store)
     assert first == second == latest_revision()
     with store.read() as conn:
-        assert conn.execute(select(Organisation.slug)).scalars().all() == ["dla-69"]
+        assert conn.execute(select(col(Organisation.slug))).scalars().all() == ["dla-69"]
         assert schema_differences(conn) == []
 
 
@@ -93,7 +105,7 @@ def test_partial_indexes_exist(store: Store) -> None:
     else:
         query = "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'"
     with store.read() as conn:
-        definitions = dict(conn.execute(text(query)).tuples().all())
+        definitions: dict[str, str] = dict(conn.execute(text(query)).tuples().all())
     for name, condition in expected.items():
         where = definitions[name].split(" WHERE ", 1)[1]
         assert re.sub(r"[()]|::text", "", where) == condition, definitions[name]
@@ -111,7 +123,7 @@ def test_write_commits_and_rolls_back_on_error(store: Store) -> None:
     with pytest.raises(RuntimeError, match="boom"):
         fail_after_writing()
     with store.read() as conn:
-        assert conn.execute(select(Organisation.slug)).scalars().all() == ["kept"]
+        assert conn.execute(select(col(Organisation.slug))).scalars().all() == ["kept"]
 
 
 def _driver(conn: Connection) -> Any:
@@ -124,7 +136,7 @@ def test_a_read_inside_a_write_gets_a_connection_and_snapshot_of_its_own(store: 
         outer_driver = _driver(outer)
         with store.read() as inner:
             assert _driver(inner) is not outer_driver
-            assert inner.execute(select(Organisation.slug)).scalars().all() == []
+            assert inner.execute(select(col(Organisation.slug))).scalars().all() == []
 
 
 def test_a_write_inside_a_write_takes_a_connection_from_the_pool(postgres_store: Store) -> None:
@@ -136,7 +148,7 @@ def test_a_write_inside_a_write_takes_a_connection_from_the_pool(postgres_store:
             assert _driver(inner) is not _driver(outer)
             add_organisation(inner, slug="inner")
     with store.read() as conn:
-        assert sorted(conn.execute(select(Organisation.slug)).scalars()) == ["inner", "outer"]
+        assert sorted(conn.execute(select(col(Organisation.slug))).scalars()) == ["inner", "outer"]
 
 
 def test_a_failed_write_leaves_the_pool_ready_for_the_next(store: Store) -> None:
@@ -150,7 +162,7 @@ def test_a_failed_write_leaves_the_pool_ready_for_the_next(store: Store) -> None
     with store.write() as conn:
         add_organisation(conn, slug="once")
     with store.read() as conn:
-        assert conn.execute(select(Organisation.slug)).scalars().all() == ["once"]
+        assert conn.execute(select(col(Organisation.slug))).scalars().all() == ["once"]
 
 
 def test_connections_go_back_to_the_pool_after_each_transaction_and_on_dispose(store: Store) -> None:
@@ -212,7 +224,7 @@ def test_aware_datetimes_round_trip_as_utc(store: Store) -> None:
         organisation_id = add_organisation(conn, created_at=in_paris)
     with store.read() as conn:
         stored = conn.execute(
-            select(Organisation.created_at).where(Organisation.id == organisation_id)
+            select(col(Organisation.created_at)).where(col(Organisation.id) == organisation_id)
         ).scalar_one()
     assert stored.tzinfo is UTC
     assert stored == in_paris.astimezone(UTC)
@@ -223,7 +235,7 @@ def test_naive_datetime_is_refused(store: Store) -> None:
     with pytest.raises(StatementError, match="naive datetime"), store.write() as conn:
         add_organisation(conn, created_at=datetime(2026, 1, 5, 9, 0))
     with store.read() as conn:
-        assert conn.execute(select(Organisation.id)).first() is None
+        assert conn.execute(select(col(Organisation.id))).first() is None
 
 
 def test_json_columns_round_trip(store: Store) -> None:
@@ -263,8 +275,8 @@ def test_json_columns_round_trip(store: Store) -> None:
             )
         )
     with store.read() as conn:
-        assert conn.execute(select(Case.data)).scalar_one() == data
-        assert conn.execute(select(Person.channels, Person.topics)).one() == (
+        assert conn.execute(select(col(Case.data))).scalar_one() == data
+        assert conn.execute(select(col(Person.channels), col(Person.topics))).one() == (
             ["mailto://amelie@example.org"],
             [],
         )
@@ -308,7 +320,7 @@ def test_sqlite_write_takes_the_write_lock_up_front(sqlite_store: Store) -> None
             other.close()
 
     with sqlite_store.read() as conn:
-        conn.execute(select(Organisation.id)).all()
+        conn.execute(select(col(Organisation.id))).all()
         assert other_writer_can_begin()
     with sqlite_store.write():  # no statement yet: the lock is taken by BEGIN itself
         assert not other_writer_can_begin()
@@ -325,13 +337,13 @@ def test_sqlite_writers_queue_instead_of_failing(sqlite_store: Store) -> None:
         barrier.wait()
         for _ in range(20):
             with sqlite_store.write() as conn:
-                name = conn.execute(select(Organisation.name)).scalar_one()
+                name = conn.execute(select(col(Organisation.name))).scalar_one()
                 conn.execute(ORGANISATION.update().values(name=name + suffix))
 
     errors = on_threads(rename, [("a",), ("b",)])
     assert errors == []
     with sqlite_store.read() as conn:
-        name = conn.execute(select(Organisation.name)).scalar_one()
+        name = conn.execute(select(col(Organisation.name))).scalar_one()
     assert len(name) == len("COUNTER") + 40  # no update lost
 
 
@@ -367,7 +379,7 @@ def test_a_sqlite_writer_waits_for_the_write_lock_and_takes_it_when_freed(sqlite
     assert not writer.is_alive()
     assert errors == []
     with sqlite_store.read() as conn:
-        assert conn.execute(select(Organisation.slug).order_by(Organisation.slug)).scalars().all() == [
+        assert conn.execute(select(col(Organisation.slug)).order_by(Organisation.slug)).scalars().all() == [
             "after",
             "before",
         ]
@@ -420,7 +432,7 @@ def test_unsupported_url_is_refused() -> None:
 
 def test_each_test_starts_empty_with_identities_restarted(store: Store) -> None:
     with store.write() as conn:
-        assert conn.execute(select(Organisation.id)).first() is None
+        assert conn.execute(select(col(Organisation.id))).first() is None
         assert add_organisation(conn) == 1
 
 
@@ -515,7 +527,9 @@ def test_sqlite_instants_are_stored_as_sqlalchemy_stores_them(instant: datetime)
     assert fast_bind is not None
     assert fast_result is not None
     naive = instant.astimezone(UTC).replace(tzinfo=None)
-    reference = SQLITE_DATETIME().bind_processor(dialect)
+    reference_type = DateTime().dialect_impl(dialect)
+    assert isinstance(reference_type, SQLITE_DATETIME)
+    reference = reference_type.bind_processor(dialect)
     assert reference is not None
     assert fast_bind(instant) == reference(naive)
     assert fast_result(fast_bind(instant)) == instant.astimezone(UTC)

@@ -19,6 +19,7 @@ from pathways.bootstrap import App, Clock
 from pathways.domain.loader import PathwayCatalog, load_pathway_dir
 from pathways.services.casework import cases, opening, recording
 from pathways.services.casework.sweep import SweepResult, sweep
+from pathways.services.casework.views import OpenedCase
 from pathways.services.people import directory
 from pathways.services.tx import write
 from pathways.settings import load_settings
@@ -117,9 +118,7 @@ def people(app: App, *, territory: str = "FR-75", managers: int = 1, digest: boo
     return world
 
 
-def open_case(
-    app: App, world: dict[str, Any], *, pathway: str = "drill", at: datetime = T0
-) -> dict[str, Any]:
+def open_case(app: App, world: dict[str, Any], *, pathway: str = "drill", at: datetime = T0) -> OpenedCase:
     with write(app, at=at) as tx:
         project = directory.add_project(
             tx, name=f"Projet {at.isoformat()}", org=world["org"], owner=world["owner"], siret=None,
@@ -128,7 +127,7 @@ def open_case(
         opened = opening.open_case(
             tx, app.catalog, project=project.id, pathway=pathway, officer=world["officer"]
         )
-        tx.conn.execute(update(CASE).where(CASE.c.id == opened["id"]).values(resource_id=world["resource"]))
+        tx.conn.execute(update(CASE).where(CASE.c.id == opened.id).values(resource_id=world["resource"]))
     return opened
 
 
@@ -163,7 +162,7 @@ def test_sweep_twice_queues_each_reminder_once(app: App) -> None:
     opened = open_case(app, world)
     # Draft due 10 business days after 8 July, 14 July skipped: Thursday 23 July.
     # Owner reminder 5 business days before: Thursday 16 July, 09:00 Paris.
-    assert opened["due_at"] == datetime(2026, 7, 23, 23, 59, 59, tzinfo=PARIS)
+    assert opened.due_at == datetime(2026, 7, 23, 23, 59, 59, tzinfo=PARIS)
     at = paris(date(2026, 7, 16))
 
     first = sweep(app, now=at)
@@ -173,7 +172,7 @@ def test_sweep_twice_queues_each_reminder_once(app: App) -> None:
     assert second == SweepResult()
     assert messages(app) == {("remind:0", world["owner"])}
     [job] = jobs(app, "message")
-    assert job["key"] == f"msg:{opened['id']}:{job['payload']['entry']}:remind:0:{world['owner']}"
+    assert job["key"] == f"msg:{opened.id}:{job['payload']['entry']}:remind:0:{world['owner']}"
     assert job["status"] == "pending"
     assert [n["status"] for n in notices(app)] == ["done", "pending", "pending", "pending"]
 
@@ -220,7 +219,7 @@ def test_the_notices_of_a_stage_left_are_cancelled_when_they_fall_due_and_never_
     """The decision leaves them as they were (fewer index pages per decision); the sweep decides."""
     world = people(app)
     opened = open_case(app, world)
-    decide(app, opened["ref"], "ready", paris(date(2026, 7, 9)))
+    decide(app, opened.ref, "ready", paris(date(2026, 7, 9)))
     assert [n["status"] for n in notices(app)] == ["pending"] * 6  # draft's 4, then review's 2
 
     early = sweep(app, now=paris(date(2026, 7, 13)))  # none of them due yet (review reminds on 15 July)
@@ -236,7 +235,7 @@ def test_the_notices_of_a_closed_case_are_never_sent(app: App) -> None:
     world = people(app)
     opened = open_case(app, world)
     with write(app, at=paris(date(2026, 7, 9))) as tx:
-        tx.conn.execute(update(CASE).where(CASE.c.id == opened["id"]).values(status="closed"))
+        tx.conn.execute(update(CASE).where(CASE.c.id == opened.id).values(status="closed"))
 
     result = sweep(app, now=paris(date(2026, 8, 31)))
 
@@ -248,8 +247,8 @@ def test_re_entering_a_stage_schedules_fresh_reminders(app: App) -> None:
     world = people(app)
     opened = open_case(app, world)
     sweep(app, now=paris(date(2026, 7, 16)))  # the owner's reminder of the first draft
-    decide(app, opened["ref"], "ready", paris(date(2026, 7, 16)))
-    decide(app, opened["ref"], "revise", paris(date(2026, 7, 17)))  # back to draft: a new stage entry
+    decide(app, opened.ref, "ready", paris(date(2026, 7, 16)))
+    decide(app, opened.ref, "revise", paris(date(2026, 7, 17)))  # back to draft: a new stage entry
 
     sweep(app, now=paris(date(2026, 8, 31)))
 
@@ -270,7 +269,7 @@ def test_re_entering_a_stage_schedules_fresh_reminders(app: App) -> None:
 def test_review_reminds_the_resource_person_and_escalates_to_every_manager(app: App) -> None:
     world = people(app, managers=2)
     opened = open_case(app, world)
-    decide(app, opened["ref"], "ready", paris(date(2026, 7, 9)))
+    decide(app, opened.ref, "ready", paris(date(2026, 7, 9)))
     sweep(app, now=paris(date(2026, 8, 31)))
     assert messages(app) == {
         ("remind:0", world["resource"]),
@@ -312,7 +311,7 @@ def test_officer_items_roll_into_one_daily_digest(app: App) -> None:
     assert digest["key"] == f"digest:{world['officer']}:2026-07-24"
     assert digest["payload"]["person"] == world["officer"]
     items = {(i["case"], i["rule"]) for i in digest["payload"]["items"]}
-    assert items == {(c["id"], r) for c in (first, second) for r in ("remind:1", "escalate:0")}
+    assert items == {(c.id, r) for c in (first, second) for r in ("remind:1", "escalate:0")}
     # The owner is not an officer: still one message per item.
     assert messages(app) == {("remind:0", world["owner"])}
 
@@ -350,7 +349,7 @@ def test_simulated_time_diagnosis_opened_8_july_in_paris(app: App) -> None:
     """
     world = people(app)
     opened = open_case(app, world, pathway="diagnosis")
-    assert opened["due_at"] == datetime(2026, 7, 30, 23, 59, 59, tzinfo=PARIS)
+    assert opened.due_at == datetime(2026, 7, 30, 23, 59, 59, tzinfo=PARIS)
 
     queued_on: dict[str, date] = {}
     day = date(2026, 7, 8)

@@ -87,7 +87,7 @@ def test_documents_and_messages_appear_with_links(app: App) -> None:
     sweep(app, now=later)  # every reminder and escalation of intake is due by then
 
     with app.store.read() as conn:
-        found = timeline.timeline(conn, case["ref"], now=later)
+        found = timeline.timeline(conn, case.ref, now=later)
 
     documents = [i for i in found.items if i.kind == "document"]
     assert [(d.stage, d.link) for d in documents] == [("intake", "document:1")]

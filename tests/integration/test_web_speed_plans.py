@@ -37,7 +37,7 @@ def world(sqlite_store: Store, fixed_now: datetime) -> tuple[App, int, int, int]
     )
     org = make_org(app)
     officer = make_person(app, org)
-    parent = open_diagnosis(app, make_project(app, org), officer)["id"]
+    parent = open_diagnosis(app, make_project(app, org), officer).id
     with sqlite_store.write() as conn:
         conn.execute(
             text(
@@ -123,3 +123,43 @@ def test_an_organisations_projects_are_read_by_name_in_index_order(world: tuple[
         plan = _plan(conn, statement, (org,))
     assert "COVERING INDEX ix_project_org_name" in plan
     assert "TEMP B-TREE" not in plan
+
+
+def test_an_officers_cases_by_project_name_are_chosen_from_the_indexes_alone(
+    world: tuple[App, int, int, int], fixed_now: datetime
+) -> None:
+    """Migration 0017: the page's ids from the indexes alone, then the page's 50 rows."""
+    app, org, officer, _parent = world
+    mine = CaseFilter(orgs=frozenset({org}), officer_id=officer)
+    order = CaseOrder("project", descending=False)
+    with app.store.read() as conn:
+        with _statements(conn) as sent:
+            page = search.page_of_cases(conn, mine, now=fixed_now, order=order, page=2, page_size=50)
+        lists = [_plan(conn, s, p) for s, p in sent if "LIMIT" in s and "count(" not in s.lower()]
+        everyone = search.find_cases(conn, mine, now=fixed_now, order=CaseOrder(), limit=COPIES + 1)
+    expected = sorted(everyone, key=lambda c: (c.project.lower(), c.id))[50:100]
+    assert [c.id for c in page.items] == [c.id for c in expected]
+    assert page.order == order
+    assert len(lists) == 1
+    # (a project's name: from ix_project_id_name at 100,000 projects, from the table at 3,000)
+    assert "COVERING INDEX ix_case_officer_project" in lists[0]
+    assert "SEARCH case USING INTEGER PRIMARY KEY" in lists[0]  # only the page's own rows are read
+
+
+def test_a_long_list_is_counted_up_to_its_count_limit(
+    world: tuple[App, int, int, int], fixed_now: datetime
+) -> None:
+    app, org, _officer, _parent = world
+    every = CaseFilter(orgs=frozenset({org}))
+    with app.store.read() as conn:
+        counted = search.page_of_cases(
+            conn, every, now=fixed_now, order=CaseOrder("project", descending=False), count_limit=1000,
+            sort_limit=1000,
+        )  # fmt: skip
+        far = search.page_of_cases(conn, every, now=fixed_now, page=30, count_limit=1000)
+        whole = search.page_of_cases(conn, every, now=fixed_now, count_limit=COPIES + 1)
+    assert (counted.total, counted.more, counted.pages) == (1000, True, 20)
+    assert counted.order == CaseOrder()  # past the sort limit: newest first, as an uncounted list
+    assert len(counted.items) == 50
+    assert (far.total, far.more, len(far.items), far.pages) == (1000, True, 50, 31)  # past it: still read
+    assert (whole.total, whole.more, whole.pages) == (COPIES + 1, False, -(-(COPIES + 1) // 50))

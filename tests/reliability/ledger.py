@@ -12,14 +12,12 @@ turns the file into ``docs/RELIABILITY.md``); otherwise :func:`record` does noth
 Appending is safe across pytest-xdist workers and processes: each line is written with
 a single ``write`` on a file opened in append mode, under an exclusive ``flock``.
 
-This module imports nothing from the project, so any test directory can load it::
+This module imports nothing from the project, so any test can load it as pytest puts
+``tests/`` on the path (its rootdir ``conftest.py``)::
 
-    import sys
-    from pathlib import Path
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reliability"))
-    from ledger import record
+    from reliability.ledger import record
 
-(inside ``tests/reliability`` itself, ``from ledger import record`` is enough).
+(the same name everywhere, ``tests/reliability`` included: mypy gives a file one name).
 """
 
 from __future__ import annotations

@@ -30,7 +30,6 @@ from typing import Any
 import httpx
 import pytest
 from aiosmtpd.controller import Controller
-from ledger import full
 from sqlalchemy import select
 
 from pathways.bootstrap import App, Clock
@@ -40,6 +39,7 @@ from pathways.services.tx import write
 from pathways.settings import load_settings
 from pathways.store.core import ACCOUNT, AUDIT, CASE
 from pathways.store.db import Store
+from reliability.ledger import full
 
 ROOT = Path(__file__).resolve().parents[2]
 OPENED_AT = datetime(2026, 7, 8, 8, 0, tzinfo=UTC)  # Wednesday 8 July 2026, 10:00 in Paris
@@ -183,7 +183,7 @@ def seed(
             opened = opening.open_case(
                 tx, app.catalog, project=project.id, pathway="diagnosis", officer=officer_ids[i % officers]
             )
-            refs.append(opened["ref"])
+            refs.append(opened.ref)
     if tokens:
         with write(app) as tx:
             # One argon2 hash (tens of ms, more under load) shared by every officer's account:

@@ -20,9 +20,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, as pytest has it
 
-from ledger import read
+from reliability.ledger import read
 
 ROOT = Path(__file__).resolve().parents[2]
 AREAS = {

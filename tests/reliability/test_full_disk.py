@@ -18,13 +18,13 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-from ledger import record
-from relsupport import ROOT, environment, make_app, scaled
 
 from import_data import project_rows, write_csv
 from pathways.services.people import directory
 from pathways.services.tx import write
 from pathways.store.db import Store, init_database
+from reliability.ledger import record
+from reliability.relsupport import ROOT, environment, make_app, scaled
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

@@ -21,8 +21,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ledger import record
-from relsupport import (
+from sqlalchemy import select, update
+
+from loopback import LOOPBACK_ALLOW, loopback_channels
+from pathways.services.casework.sweep import sweep
+from pathways.services.messaging import status
+from pathways.services.messaging.dispatch import WORKERS, dispatch
+from pathways.services.messaging.lease import LEASE, MAX_ATTEMPTS
+from pathways.services.messaging.outbox import attempts_of
+from pathways.store.core import JOB
+from pathways.store.db import Store
+from reliability.ledger import record
+from reliability.relsupport import (
     ROOT,
     SMTPServer,
     audit_verify,
@@ -34,16 +44,6 @@ from relsupport import (
     scaled,
     seed,
 )
-from sqlalchemy import select, update
-
-from loopback import LOOPBACK_ALLOW, loopback_channels
-from pathways.services.casework.sweep import sweep
-from pathways.services.messaging import status
-from pathways.services.messaging.dispatch import WORKERS, dispatch
-from pathways.services.messaging.lease import LEASE, MAX_ATTEMPTS
-from pathways.services.messaging.outbox import attempts_of
-from pathways.store.core import JOB
-from pathways.store.db import Store
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.slow]
 
@@ -208,7 +208,7 @@ def test_killing_the_dispatcher_at_random_points_delivers_each_message_once_but_
     jobs = message_jobs(postgres_store)
     received = smtp.mailbox.by_recipient()
     with app.store.read() as conn:
-        history = {j["payload"]["person"]: [a["outcome"] for a in attempts_of(conn, j["id"])] for j in jobs}
+        history = {j["payload"]["person"]: [a.outcome for a in attempts_of(conn, j["id"])] for j in jobs}
     address = {person: f"owner{i}@example.org" for i, person in enumerate(world.owners)}
     repeats = {address[p]: h.count("interrupted") for p, h in history.items()}
     duplicates = sum(n - 1 for n in received.values() if n > 1)

@@ -20,8 +20,16 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from ledger import record
-from relsupport import (
+from sqlalchemy import select
+
+from pathways.bootstrap import App
+from pathways.services.casework import work
+from pathways.services.messaging import status
+from pathways.store.core import CASE, JOB
+from pathways.store.core import DOC as DOCUMENT
+from pathways.store.db import Store
+from reliability.ledger import record
+from reliability.relsupport import (
     INTAKE_RELEVANT,
     ROOT,
     audit_verify,
@@ -33,14 +41,6 @@ from relsupport import (
     scaled,
     seed,
 )
-from sqlalchemy import select
-
-from pathways.bootstrap import App
-from pathways.services.casework import work
-from pathways.services.messaging import status
-from pathways.store.core import CASE, JOB
-from pathways.store.core import DOC as DOCUMENT
-from pathways.store.db import Store
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.slow, full_only]
 

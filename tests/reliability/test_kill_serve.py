@@ -15,8 +15,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from ledger import record
-from relsupport import (
+
+from pathways.services.casework import work
+from pathways.services.messaging import status
+from pathways.store.db import Store
+from reliability.ledger import record
+from reliability.relsupport import (
     Server,
     Tally,
     audit_verify,
@@ -27,10 +31,6 @@ from relsupport import (
     scaled,
     seed,
 )
-
-from pathways.services.casework import work
-from pathways.services.messaging import status
-from pathways.store.db import Store
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.slow]
 

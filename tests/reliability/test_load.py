@@ -18,11 +18,20 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from ledger import record
-from relsupport import Tally, audit_verify, decisions_in_db, environment, make_app, run_officers, scaled, seed
-from relsupport import serving as serve
 
 from pathways.store.db import Store
+from reliability.ledger import record
+from reliability.relsupport import (
+    Tally,
+    audit_verify,
+    decisions_in_db,
+    environment,
+    make_app,
+    run_officers,
+    scaled,
+    seed,
+)
+from reliability.relsupport import serving as serve
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.slow]
 

@@ -24,8 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from ledger import record
-from relsupport import (
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
+
+from pathways.store.db import Store, init_database
+from reliability.ledger import record
+from reliability.relsupport import (
     Tally,
     audit_verify,
     decisions_in_db,
@@ -38,10 +42,6 @@ from relsupport import (
     seed,
     serving,
 )
-from sqlalchemy import create_engine, text
-from sqlalchemy.pool import NullPool
-
-from pathways.store.db import Store, init_database
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, full_only]
 

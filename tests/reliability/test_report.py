@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import report
-from ledger import record
+
+from reliability import report
+from reliability.ledger import record
 
 
 def test_the_ledger_is_a_no_op_without_its_variable(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

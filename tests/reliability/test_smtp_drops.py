@@ -16,8 +16,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from ledger import record
-from relsupport import make_app, scaled, seed
 from sqlalchemy import select
 
 from loopback import loopback_channels
@@ -26,6 +24,8 @@ from pathways.services.messaging.dispatch import dispatch
 from pathways.services.messaging.outbox import attempts_of
 from pathways.store.core import JOB
 from pathways.store.db import Store
+from reliability.ledger import record
+from reliability.relsupport import make_app, scaled, seed
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -138,7 +138,7 @@ def test_an_smtp_server_that_drops_connections_gets_every_message_once_after_ret
         at += timedelta(hours=1)  # past any backoff
     with app.store.read() as conn:
         jobs = [dict(r) for r in conn.execute(select(JOB).where(JOB.c.kind == "message")).mappings()]
-        history = [[a["outcome"] for a in attempts_of(conn, job["id"])] for job in jobs]
+        history = [[a.outcome for a in attempts_of(conn, job["id"])] for job in jobs]
     wrong = {to: n for to, n in dropping.delivered.items() if n != 1}
     record(
         "fault",

@@ -70,9 +70,9 @@ def history(app: App) -> History:
     officer = make_person(app, alpha, name="Camille Martin")
     case = open_diagnosis(app, make_project(app, alpha), officer)
     now = app.clock.now()
-    decide(app, case["ref"], "relevant", INTAKE_RELEVANT, by=officer, at=now + timedelta(days=1))
-    decide(app, case["ref"], "accepted", DIAGNOSIS_ACCEPTED, by=officer, at=now + timedelta(days=20))
-    return History(alpha, beta, case["ref"], officer, head_seq(app, alpha))
+    decide(app, case.ref, "relevant", INTAKE_RELEVANT, by=officer, at=now + timedelta(days=1))
+    decide(app, case.ref, "accepted", DIAGNOSIS_ACCEPTED, by=officer, at=now + timedelta(days=20))
+    return History(alpha, beta, case.ref, officer, head_seq(app, alpha))
 
 
 def pathways(app: App, home: Path, *args: str) -> Result:
@@ -118,7 +118,8 @@ def raw(app: App, *statements: str, **params: Any) -> None:
 
 def head_seq(app: App, org: int) -> int:
     with app.store.read() as conn:
-        seq = conn.execute(text("SELECT seq FROM audithead WHERE organisation_id = :o"), {"o": org}).scalar()
+        query = text("SELECT seq FROM audithead WHERE organisation_id = :o")
+        seq = conn.execute(query, {"o": org}).scalar_one()
     return int(seq)
 
 

@@ -104,7 +104,7 @@ def test_blank_names_are_refused_by_the_api_and_the_services(world: World) -> No
     with write(world.app) as tx:  # names are kept without their surrounding blanks
         added = directory.add_org(tx, name="  Réseau du Nord  ", territory="FR-59")
     with world.app.store.read() as conn:
-        assert directory.find_org(conn, added.id)["name"] == "Réseau du Nord"
+        assert directory.find_org(conn, added.id).name == "Réseau du Nord"
     attacked(
         "blank names through the API", tried=2 * len(BLANKS[1:]), detail="422 naming `name`; nothing added"
     )
@@ -233,28 +233,28 @@ def test_a_founding_decision_giving_a_project_the_siret_of_another_is_refused_na
     opened = open_case(app, project, officer, "ongoing_support")
     decide(
         app,
-        opened["ref"],
+        opened.ref,
         "consultant_chosen",
         {"brief_sent_on": "2026-07-08", "consultant": "Conseil Coop", "consultant_answer_on": "2026-07-13"},
         by=officer,
     )
     decide(
         app,
-        opened["ref"],
+        opened.ref,
         "done_to_founding",
         {"missions": "Étude de faisabilité", "consultant_days": "6", "reports": "Rapport final"},
         by=officer,
     )
     with app.store.read() as conn:
-        version = conn.execute(select(CASE.c.version).where(CASE.c.id == opened["id"])).scalar_one()
+        version = conn.execute(select(CASE.c.version).where(CASE.c.id == opened.id)).scalar_one()
 
     founded = {"country": "fr", "siret": taken, "founded_on": "2026-07-01"}
     with pytest.raises(FieldError, match=rf"project {existing} 'Régie des Tilleuls' .* SIRET {taken}"):
-        decide(app, opened["ref"], "founded", founded, by=officer)
+        decide(app, opened.ref, "founded", founded, by=officer)
 
     with app.store.read() as conn:
         assert conn.execute(select(PROJECT.c.siret).where(PROJECT.c.id == project)).scalar_one() is None
-        assert conn.execute(select(CASE.c.version).where(CASE.c.id == opened["id"])).scalar_one() == version
+        assert conn.execute(select(CASE.c.version).where(CASE.c.id == opened.id)).scalar_one() == version
     attacked(
         "a founding decision giving a project the SIRET of another project of the organisation",
         tried=1,

@@ -222,11 +222,11 @@ def test_a_channel_changed_in_the_database_to_loopback_is_not_sent_to_until_allo
             job = conn.execute(select(JOB).where(JOB.c.kind == "message")).mappings().one()
             attempts = attempts_of(conn, job["id"])
         assert job["status"] == "dead"  # at once: retrying cannot help, a manager must fix the address
-        assert [a["outcome"] for a in attempts] == ["failed", "failed"]
+        assert [a.outcome for a in attempts] == ["failed", "failed"]
         for attempt in attempts:
-            assert attempt["reason"].startswith("refused: ")
-            assert "127.0.0.1" in attempt["reason"]
-            assert "loopback" in attempt["reason"]
+            assert (attempt.reason or "").startswith("refused: ")
+            assert "127.0.0.1" in (attempt.reason or "")
+            assert "loopback" in (attempt.reason or "")
         assert "refused" in job["last_error"]
 
         # The operator allows the local catcher; the manager retries the message: it goes out.

@@ -86,7 +86,7 @@ def test_every_csv_pathways_writes_shows_hostile_names_as_text(app: App, tmp_pat
 
 def test_the_one_csv_writer_prefixes_every_formula_start_and_keeps_numbers() -> None:
     texts = [*HOSTILE, "\tTAB", "\rCR", "-3"]
-    row = {f"t{i}": text for i, text in enumerate(texts)}
+    row: dict[str, object] = {f"t{i}": text for i, text in enumerate(texts)}
     row |= {
         "int": -3,
         "decimal": Decimal("-2.50"),

@@ -39,6 +39,7 @@ from builders import (
 from pathways.bootstrap import App
 from pathways.errors import Conflict
 from pathways.services.casework import cases, timeline
+from pathways.services.casework.views import OpenedCase
 from pathways.services.people import accounts
 from pathways.services.tx import write
 from pathways.store.core import AUDIT, CASE
@@ -55,7 +56,7 @@ REVISE = {"revision_reason": "Chiffrer les actions"}
 class Loop:
     """A diagnosis case at support_plan, where `revise` leads back to support_plan, and two officers."""
 
-    case: dict[str, Any]
+    case: OpenedCase
     camille: int
     hugo: int
 
@@ -66,8 +67,8 @@ def loop(app: App) -> Loop:
     camille = make_person(app, org, name="Camille Martin", email="camille@example.org")
     hugo = make_person(app, org, name="Hugo Petit", email="hugo@example.org")
     case = open_diagnosis(app, make_project(app, org), camille)
-    decide(app, case["ref"], "relevant", INTAKE_RELEVANT, by=camille)
-    decide(app, case["ref"], "accepted", DIAGNOSIS_ACCEPTED, by=camille)
+    decide(app, case.ref, "relevant", INTAKE_RELEVANT, by=camille)
+    decide(app, case.ref, "accepted", DIAGNOSIS_ACCEPTED, by=camille)
     return Loop(case, camille, hugo)
 
 
@@ -93,7 +94,7 @@ def revise_at_once(app: App, loop: Loop, *, expected_version: int | None) -> lis
         with cases.deciding(app) as decision:
             decision.prepare(
                 actor_id=officer,
-                case=loop.case["id"],
+                case=loop.case.id,
                 outcome="revise",
                 values={"revision_reason": reason},
                 expected_version=expected_version,
@@ -106,27 +107,27 @@ def revise_at_once(app: App, loop: Loop, *, expected_version: int | None) -> lis
 def test_two_looping_decisions_at_once_without_a_version_both_apply_and_the_second_names_the_first(
     app: App, loop: Loop
 ) -> None:
-    before = version_of(app, loop.case["id"])
+    before = version_of(app, loop.case.id)
 
     errors = revise_at_once(app, loop, expected_version=None)
 
     # The CLI's rule (no expected version): the second is worked out again on the case as it
     # is, and its history says it was recorded right after a decision its officer had not seen.
     assert errors == []
-    assert version_of(app, loop.case["id"]) == before + 2
-    first, second = decisions(app, loop.case["id"])[-2:]
+    assert version_of(app, loop.case.id) == before + 2
+    first, second = decisions(app, loop.case.id)[-2:]
     assert {first["actor_id"], second["actor_id"]} == {loop.camille, loop.hugo}
     assert "decided_over" not in first["payload"]
     assert second["payload"]["decided_over"] == [first["seq"]]
     names = {loop.camille: "Camille Martin", loop.hugo: "Hugo Petit"}
     with app.store.read() as conn:
-        shown = timeline.timeline(conn, loop.case["id"], now=app.clock.now(), catalog=app.catalog)
+        shown = timeline.timeline(conn, loop.case.id, now=app.clock.now(), catalog=app.catalog)
     (flagged,) = [i for i in shown.items if i.details.get("decided_over")]
     assert flagged.actor == names[second["actor_id"]]
     assert f"right after {names[first['actor_id']]}'s decision 'revise'" in flagged.summary
     assert flagged.details["decided_over"][0]["by"] == names[first["actor_id"]]
     with app.store.read() as conn:  # in the reader's language
-        french = timeline.timeline(conn, loop.case["id"], now=app.clock.now(), catalog=app.catalog, lang="fr")
+        french = timeline.timeline(conn, loop.case.id, now=app.clock.now(), catalog=app.catalog, lang="fr")
     (flagged,) = [i for i in french.items if i.details.get("decided_over")]
     assert f"juste après la décision « revise » de {names[first['actor_id']]}" in flagged.summary
     attacked(
@@ -139,7 +140,7 @@ def test_two_looping_decisions_at_once_without_a_version_both_apply_and_the_seco
 def test_two_looping_decisions_at_once_on_the_version_read_one_applies_the_other_is_told_who(
     app: App, loop: Loop
 ) -> None:
-    before = version_of(app, loop.case["id"])
+    before = version_of(app, loop.case.id)
 
     errors = revise_at_once(app, loop, expected_version=before)
 
@@ -148,8 +149,8 @@ def test_two_looping_decisions_at_once_on_the_version_read_one_applies_the_other
     assert isinstance(error, Conflict)
     assert f"version {before}, now {before + 1}" in error.message
     assert re.search(r"(Camille Martin|Hugo Petit) recorded 'revise' at support_plan", error.message)
-    assert version_of(app, loop.case["id"]) == before + 1
-    assert len(decisions(app, loop.case["id"])) == 3  # relevant, accepted, one revise
+    assert version_of(app, loop.case.id) == before + 1
+    assert len(decisions(app, loop.case.id)) == 3  # relevant, accepted, one revise
     attacked(
         "two looping decisions at once on the same expected version",
         tried=1,
@@ -184,14 +185,14 @@ def version_in_form(html: str) -> int:
 
 
 def api_decide(desk: Desk, body: dict[str, Any]) -> Any:
-    ref = desk.loop.case["ref"]
+    ref = desk.loop.case.ref
     headers = {"Authorization": f"Bearer {desk.token}"}
     return desk.client.post(f"/api/v1/cases/{ref}/decisions", json=body, headers=headers)
 
 
 def test_an_api_decision_without_expected_version_is_a_422_saying_to_read_the_case_first(desk: Desk) -> None:
-    before = version_of(desk.app, desk.loop.case["id"])
-    bodies = [
+    before = version_of(desk.app, desk.loop.case.id)
+    bodies: list[dict[str, Any]] = [
         {"outcome": "revise", "values": REVISE},
         {"outcome": "revise", "values": REVISE, "expected_version": None},
     ]
@@ -203,7 +204,7 @@ def test_an_api_decision_without_expected_version_is_a_422_saying_to_read_the_ca
         (problem,) = answer.json()["detail"]
         assert problem["loc"] == ["body", "expected_version"]
         assert "Read the case first" in problem["msg"]
-    assert version_of(desk.app, desk.loop.case["id"]) == before
+    assert version_of(desk.app, desk.loop.case.id) == before
     attacked(
         "an API decision without the version it was made on",
         tried=len(bodies),
@@ -212,8 +213,8 @@ def test_an_api_decision_without_expected_version_is_a_422_saying_to_read_the_ca
 
 
 def test_an_api_decision_on_a_stale_version_is_a_409_naming_who_decided(desk: Desk) -> None:
-    seen = version_of(desk.app, desk.loop.case["id"])
-    decide(desk.app, desk.loop.case["ref"], "revise", REVISE, by=desk.loop.camille)  # meanwhile
+    seen = version_of(desk.app, desk.loop.case.id)
+    decide(desk.app, desk.loop.case.ref, "revise", REVISE, by=desk.loop.camille)  # meanwhile
 
     answer = api_decide(desk, {"outcome": "revise", "values": REVISE, "expected_version": seen})
 
@@ -222,8 +223,8 @@ def test_an_api_decision_on_a_stale_version_is_a_409_naming_who_decided(desk: De
     assert f"version {seen}, now {seen + 1}" in detail
     assert "Camille Martin recorded 'revise' at support_plan on 2026-07-08 08:00 UTC" in detail
     assert f"expected version {seen + 1}" in answer.json()["hint"]
-    assert version_of(desk.app, desk.loop.case["id"]) == seen + 1
-    assert [d["actor_id"] for d in decisions(desk.app, desk.loop.case["id"])][-1] == desk.loop.camille
+    assert version_of(desk.app, desk.loop.case.id) == seen + 1
+    assert [d["actor_id"] for d in decisions(desk.app, desk.loop.case.id)][-1] == desk.loop.camille
     attacked(
         "an API decision on a version another officer decided over",
         tried=1,
@@ -239,7 +240,7 @@ def log_in(desk: Desk) -> None:
 
 def test_a_stale_decision_form_shows_who_changed_what_in_the_users_language(desk: Desk) -> None:
     log_in(desk)
-    ref = desk.loop.case["ref"]
+    ref = desk.loop.case.ref
     page = desk.client.get(f"/cases/{ref}").text
     shown = version_in_form(page)
     decide(desk.app, ref, "revise", REVISE, by=desk.loop.camille)  # while Hugo fills the form in
@@ -256,8 +257,8 @@ def test_a_stale_decision_form_shows_who_changed_what_in_the_users_language(desk
     )
     assert version_in_form(refused.text) == shown + 1  # deciding again is deciding on the new state
     assert ">Revoir la gouvernance</textarea>" in refused.text  # what Hugo typed is kept
-    assert version_of(desk.app, desk.loop.case["id"]) == shown + 1
-    assert [d["actor_id"] for d in decisions(desk.app, desk.loop.case["id"])][-1] == desk.loop.camille
+    assert version_of(desk.app, desk.loop.case.id) == shown + 1
+    assert [d["actor_id"] for d in decisions(desk.app, desk.loop.case.id)][-1] == desk.loop.camille
     attacked(
         "a decision form posted after another officer decided on the case",
         tried=1,
@@ -267,7 +268,7 @@ def test_a_stale_decision_form_shows_who_changed_what_in_the_users_language(desk
 
 def test_a_decision_form_without_its_version_is_refused(desk: Desk) -> None:
     log_in(desk)
-    ref = desk.loop.case["ref"]
+    ref = desk.loop.case.ref
     page = desk.client.get(f"/cases/{ref}").text
     before = version_in_form(page)
     forged = [{}, {"version": ""}, {"version": "0"}, {"version": "x1"}]
@@ -282,7 +283,7 @@ def test_a_decision_form_without_its_version_is_refused(desk: Desk) -> None:
 
     assert [a.status_code for a in answers] == [422] * len(forged)
     assert "the form does not say which version of the case it showed" in answers[0].text
-    assert version_of(desk.app, desk.loop.case["id"]) == before
+    assert version_of(desk.app, desk.loop.case.id) == before
     attacked(
         "a decision form without the version it showed",
         tried=len(forged),
@@ -311,18 +312,18 @@ def pathways(app: App, home: Path, *args: str) -> subprocess.CompletedProcess[st
 def test_a_cli_decision_on_a_stale_expected_version_exits_4_naming_who_decided(
     app: App, loop: Loop, tmp_path: Path
 ) -> None:
-    seen = version_of(app, loop.case["id"])
-    decide(app, loop.case["ref"], "revise", REVISE, by=loop.camille)  # meanwhile
+    seen = version_of(app, loop.case.id)
+    decide(app, loop.case.ref, "revise", REVISE, by=loop.camille)  # meanwhile
 
     stale = pathways(
-        app, tmp_path, "case", "decide", loop.case["ref"], "revise", "--set", "revision_reason=Revoir",
+        app, tmp_path, "case", "decide", loop.case.ref, "revise", "--set", "revision_reason=Revoir",
         "--by", str(loop.hugo), "--expect-version", str(seen),
     )  # fmt: skip
 
     assert stale.returncode == 4, stale.stderr
     assert "Traceback" not in stale.stderr
     assert "Camille Martin recorded 'revise' at support_plan" in " ".join(stale.stderr.split())
-    assert version_of(app, loop.case["id"]) == seen + 1
+    assert version_of(app, loop.case.id) == seen + 1
     attacked(
         "a CLI decision on a version another officer decided over",
         tried=1,

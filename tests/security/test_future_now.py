@@ -55,7 +55,7 @@ def case(app: App) -> str:
     """A diagnosis case at intake, opened 8 July 2026: its intake reminders are due by now."""
     org = make_org(app, name="DLA Futur")
     officer = make_person(app, org, email="officer@example.org")
-    ref: str = open_diagnosis(app, make_project(app, org), officer)["ref"]
+    ref: str = open_diagnosis(app, make_project(app, org), officer).ref
     return ref
 
 

@@ -108,7 +108,7 @@ def test_an_owner_page_is_not_passed_on_in_a_referer(sqlite_store: Store) -> Non
     org = make_org(app)
     owner = make_person(app, org, role="owner")
     case = open_diagnosis(app, make_project(app, org, owner=owner), make_person(app, org))
-    token = ownerlinks.owner_token(app, int(case["id"]), owner)
+    token = ownerlinks.owner_token(app, int(case.id), owner)
     with TestClient(create_app(app)) as client:
         page = client.get(f"/o/{token}")
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)

@@ -86,7 +86,7 @@ def test_a_pathway_file_number_too_large_is_refused_with_its_file_and_line(
 def test_a_decision_with_a_whole_number_too_large_names_the_field(app: App, tmp_path: Path) -> None:
     org = make_org(app, name="DLA Bornes")
     officer = make_person(app, org, email="bornes@example.org")
-    ref = open_diagnosis(app, make_project(app, org), officer)["ref"]
+    ref = open_diagnosis(app, make_project(app, org), officer).ref
     env = environment(app, tmp_path)
     tried = [BIG, "2147483648", "-2147483649", "9" * 4000]
     for value in tried:
@@ -132,7 +132,7 @@ def test_person_money_and_decimal_values_too_large_are_field_errors() -> None:
 def test_integer_options_too_large_exit_2_not_a_traceback(app: App, tmp_path: Path) -> None:
     org = make_org(app, name="DLA Bornes")
     officer = make_person(app, org, email="bornes@example.org")
-    ref = open_diagnosis(app, make_project(app, org), officer)["ref"]
+    ref = open_diagnosis(app, make_project(app, org), officer).ref
     env = environment(app, tmp_path)
     attempts = [
         ("project", "add", "Projet trop grand", "--org", "dla-bornes", "--jobs", BIG),

@@ -18,6 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
@@ -44,7 +45,9 @@ def desk(app: App) -> Iterator[Desk]:
         yield opened
 
 
-def attempt(client: TestClient | httpx.Client, login: str, password: str, **headers: str) -> httpx.Response:
+def attempt(
+    client: TestClient | httpx.Client, login: str, password: str, **headers: str
+) -> httpx2.Response | httpx.Response:  # TestClient's (Starlette >= 1.0) or httpx's
     form = {"login": login, "password": password, "csrf_token": csrf_of(client.get("/login").text)}
     return client.post("/login", data=form, headers=headers)
 

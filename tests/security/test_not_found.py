@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from httpx import Response
+from httpx2 import Response  # what TestClient answers with (Starlette >= 1.0)
 
 from builders import make_org, make_person, make_project, open_diagnosis
 from pathways.bootstrap import App
@@ -61,8 +61,8 @@ def world(app: App) -> Iterator[World]:
     open_diagnosis(app, make_project(app, own), me)
     work.run_pending(app)  # renders each case's intake sheet: the other organisation has a document
     with app.store.read() as conn:
-        slug = str(directory.find_org(conn, other_org)["slug"])
-        doc = int(documents.list_documents(conn, their_case["ref"])[0]["id"])
+        slug = str(directory.find_org(conn, other_org).slug)
+        doc = documents.list_documents(conn, their_case.ref)[0].id
     with write(app) as tx:
         accounts.add_user(tx, person=me, password=PASSWORD)
         token = accounts.create_token(tx, person=me, name="probe").token
@@ -72,7 +72,7 @@ def world(app: App) -> Iterator[World]:
         assert csrf is not None
         data = {"login": "moi@example.org", "password": PASSWORD, "csrf_token": csrf.group(1)}
         assert client.post("/login", data=data, follow_redirects=False).status_code == 303
-        other = Other(slug, str(their_case["ref"]), project, their_owner, "porteuse@voisin.example.org", doc)
+        other = Other(slug, str(their_case.ref), project, their_owner, "porteuse@voisin.example.org", doc)
         yield World(client, token, other)
 
 
@@ -163,8 +163,8 @@ def test_another_organisations_item_gets_the_answer_of_one_that_does_not_exist(
 def test_a_name_shared_with_another_organisation_is_not_ambiguous(app: App, world: World) -> None:
     """A name used in another organisation neither makes a lookup ambiguous nor lists its ids."""
     with app.store.read() as conn:
-        other_org = int(directory.find_org(conn, world.other.slug)["id"])
-        mine = int(directory.find_org(conn, "dla-du-quartier")["id"])
+        other_org = int(directory.find_org(conn, world.other.slug).id)
+        mine = int(directory.find_org(conn, "dla-du-quartier").id)
     twice_there = [make_person(app, other_org, role="officer", name="Alex Dupont") for _ in range(2)]
     make_person(app, mine, role="officer", name="Sam Durand")
     make_person(app, other_org, role="officer", name="Sam Durand")

@@ -80,9 +80,9 @@ def world(app: App) -> Iterator[World]:
     me = make_person(app, own, role="officer", email="moi@example.org")
     mine = resource(app, own, "Claire Fontaine", "claire@example.org")
     project = make_project(app, own, siret=None)
-    ref = str(open_case(app, project, me, "peer_transfer")["ref"])
+    ref = str(open_case(app, project, me, "peer_transfer").ref)
     decide(app, ref, "eligible", REQUEST | {"topics": "hr", "requested_resource_person": str(mine)})
-    diagnosis = str(open_case(app, make_project(app, own), me, "diagnosis")["ref"])
+    diagnosis = str(open_case(app, make_project(app, own), me, "diagnosis").ref)
     decide(app, diagnosis, "relevant", INTAKE_RELEVANT)
     with write(app) as tx:
         accounts.add_user(tx, person=me, password=PASSWORD)
@@ -107,8 +107,10 @@ def written(app: App, ref: str) -> tuple[int, int, int, int]:
     """What a refused decision must leave as it was: the case's version, entries, outbox, audit."""
     with app.store.read() as conn:
         version = conn.execute(select(CASE.c.version).where(CASE.c.ref == ref)).scalar_one()
-        counts = [conn.execute(select(func.count()).select_from(t)).scalar_one() for t in (ENTRY, JOB, AUDIT)]
-    return int(version), *counts
+        entries, jobs, audits = (
+            int(conn.execute(select(func.count()).select_from(t)).scalar_one()) for t in (ENTRY, JOB, AUDIT)
+        )
+    return int(version), entries, jobs, audits
 
 
 def same(text: str, ref: str) -> str:
@@ -219,7 +221,7 @@ def test_a_case_officer_and_a_project_owner_are_members_of_the_projects_organisa
         projects_before = conn.execute(select(func.count()).select_from(PROJECT)).scalar_one()
     project = make_project(app, world.own_org)
     for way in WAYS:
-        answers = []
+        answers: list[tuple[str, ...]] = []
         for ref in (world.theirs[way], world.nobody[way]):
             code, printed = run_cli(
                 app, monkeypatch, capsys, "case", "open", str(project), "diagnosis", "--officer", ref

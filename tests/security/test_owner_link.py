@@ -60,8 +60,8 @@ def _link(app: App) -> Link:
     officer = make_person(app, org, role="officer")
     owner = make_person(app, org, role="owner", name="Inès Dubois", email="ines@example.org")
     case = open_diagnosis(app, make_project(app, org, owner=owner), officer)
-    token = ownerlinks.owner_token(app, int(case["id"]), owner)
-    return Link(app, int(case["id"]), str(case["ref"]), officer, owner, token)
+    token = ownerlinks.owner_token(app, int(case.id), owner)
+    return Link(app, int(case.id), str(case.ref), officer, owner, token)
 
 
 @pytest.fixture

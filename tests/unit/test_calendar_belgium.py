@@ -32,10 +32,10 @@ def french_subdivision(territory: str) -> str | None:
     """The library's subdivision for a French territory code, worked out independently of the code."""
     departement = territory.removeprefix("FR").removeprefix("-")
     if departement in {"67", "68"}:  # Bas-Rhin and Haut-Rhin: Alsace
-        return "6AE" if "6AE" in holidays.France.subdivisions else "57"
+        return "6AE" if "6AE" in holidays.list_supported_countries()["FR"] else "57"
     if departement == "975":  # Saint-Pierre-et-Miquelon, a département until 1985
         return "PM"
-    return departement if departement in holidays.France.subdivisions else None
+    return departement if departement in holidays.list_supported_countries()["FR"] else None
 
 
 def easter(year: int) -> date:
@@ -77,7 +77,9 @@ def test_every_territory_code_is_french_or_belgian() -> None:
 def test_a_french_calendar_has_the_library_holidays_of_its_departement(territory: str) -> None:
     calendar = calendar_for(territory)
     for year in YEARS:
-        expected = holidays.France(subdiv=french_subdivision(territory), years=year, language="en_US")
+        expected = holidays.country_holidays(
+            "FR", subdiv=french_subdivision(territory), years=year, language="en_US"
+        )
         assert dict(calendar.holidays_in(year)) == dict(expected), (territory, year)
 
 
@@ -89,7 +91,7 @@ def test_a_belgian_calendar_has_the_ten_legal_holidays_and_nothing_else(territor
         assert len(days) == 10, (territory, year, sorted(days))
         assert set(days) == belgian_legal_holidays(year), (territory, year)
         # The same days as the library's public category, less its two Sunday feasts.
-        library = holidays.Belgium(years=year)
+        library = holidays.country_holidays("BE", years=year)
         assert set(days) == {d for d in library if d not in {easter(year), easter(year) + timedelta(49)}}
 
 

@@ -109,6 +109,27 @@ def test_a_channel_that_failed_is_sent_again_alone_then_dead_lettered(local: App
     assert [url for url, _ in fake.sent] == [UP] + [DOWN] * MAX_ATTEMPTS  # the channel that worked, once
 
 
+def test_each_job_of_a_batch_sends_again_only_its_own_unsent_channels(local: App) -> None:
+    """The channels already sent are read once for a claimed batch: each job keeps its own."""
+    app = on_fake(local, fake := FakeNotifier(down={DOWN}))
+    other_up = "mailto://hugo@example.org"
+    here = make_org(app, name="DLA de Paris")
+    officer = make_person(app, here)
+    for name, channels in (("Léa Bernard", (UP, DOWN)), ("Hugo Petit", (other_up, DOWN))):
+        owner = make_person(app, here, role="owner", name=name, language="fr", channels=channels)
+        open_diagnosis(app, make_project(app, here, owner=owner), officer)
+    assert sweep(app, now=OWNER_REMINDER).messages == 2
+    at = datetime.now(UTC)
+
+    first = dispatch(app, now=at)
+    sent_first = len(fake.sent)
+    second = dispatch(app, now=at + timedelta(days=1))  # both due again, claimed in one batch
+
+    assert (first.claimed, first.failed, second.claimed, second.failed) == (2, 2, 2, 2)
+    assert sorted(url for url, _ in fake.sent[:sent_first]) == sorted([UP, DOWN, other_up, DOWN])
+    assert [url for url, _ in fake.sent[sent_first:]] == [DOWN, DOWN]  # neither UP is sent twice
+
+
 def test_a_destination_the_notifier_refuses_is_dead_lettered_at_once(local: App) -> None:
     app = on_fake(local, fake := FakeNotifier(refused={UP}))
     job_id = reminded(app, UP)

@@ -49,6 +49,13 @@ def placeholders(text: str) -> list[tuple[str, str]]:
     return sorted((name, kind) for name, kind in PLACEHOLDER.findall(text) if kind != "%")
 
 
+def forms(string: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
+    """A message's id or string as its forms: one, or one for each plural form."""
+    if string is None:
+        return ("",)
+    return (string,) if isinstance(string, str) else tuple(string)
+
+
 def where(message: Message) -> str:
     return ", ".join(f"{file}:{line}" for file, line in message.locations)
 
@@ -70,9 +77,8 @@ def test_every_text_of_the_pages_is_translated(lang: str) -> None:
         if not message.id:
             continue
         entry = po.get(message.id, context=message.context)
-        strings = entry.string if entry is not None else ""
-        forms = strings if isinstance(strings, tuple) else (strings,)
-        if entry is None or entry.fuzzy or not all(form.strip() for form in forms):
+        translated = forms(entry.string) if entry is not None else ("",)
+        if entry is None or entry.fuzzy or not all(form.strip() for form in translated):
             missing.append(f"{message.id!r} ({where(message)})")
     assert missing == [], f"untranslated in {catalogue_path(lang)} (run `make messages`, then translate):"
 
@@ -83,9 +89,8 @@ def test_placeholders_are_the_same_in_every_translation(lang: str) -> None:
     for entry in catalogue(lang):
         if not entry.id:
             continue
-        ids = entry.id if isinstance(entry.id, tuple) else (entry.id,)
-        strings = [s for s in (entry.string if isinstance(entry.string, tuple) else (entry.string,)) if s]
-        expected = {tuple(placeholders(text)) for text in ids}
+        strings = [s for s in forms(entry.string) if s]
+        expected = {tuple(placeholders(text)) for text in forms(entry.id)}
         wrong += [f"{entry.id!r} → {text!r}" for text in strings if tuple(placeholders(text)) not in expected]
     assert wrong == []
 
@@ -97,6 +102,7 @@ def test_plural_texts_have_every_form_of_the_language(lang: str) -> None:
     plurals = [entry for entry in po if entry.pluralizable]
     assert plurals, "the pages count things: some texts must have plural forms"
     for entry in plurals:
+        assert isinstance(entry.string, tuple), entry.id  # read_po: a form each, for plural ids
         assert len(entry.string) == po.num_plurals, entry.id
         assert all(entry.string), entry.id
     singular, plural = "%(num)d event verified, chain intact", "%(num)d events verified, chain intact"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -14,9 +15,10 @@ from apprise import NotifyFormat
 from apprise.conversion import convert_between
 
 from pathways.domain.loader import load_pathway_dir
-from pathways.domain.spec import LANGS
+from pathways.domain.spec import LANGS, EscalationRule, ReminderRule
+from pathways.errors import RenderError
 from pathways.notify.deliver import channel_id, failure_reason
-from pathways.notify.render import Renderer, RenderError, babel_locale, choose_language, split_subject
+from pathways.notify.render import Renderer, babel_locale, choose_language, split_subject
 from pathways.services.casework import documents
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"
@@ -25,14 +27,17 @@ CATALOG = load_pathway_dir(CONFIG / "pathways", templates=TEMPLATES)
 DUE = datetime(2026, 7, 30, 21, 59, 59, tzinfo=UTC)  # 23:59:59 in Paris
 
 
+def message_rules() -> Iterator[ReminderRule | EscalationRule]:
+    """Every reminder and escalation of the shipped pathways."""
+    for pathway in CATALOG.specs.values():
+        for stage in pathway.stages:
+            yield from stage.remind
+            yield from stage.escalate
+
+
 def template_names() -> list[str]:
     """Every template a reminder or escalation of a shipped pathway names."""
-    names = {
-        rule.template
-        for pathway in CATALOG.specs.values()
-        for stage in pathway.stages
-        for rule in (*stage.remind, *stage.escalate)
-    }
+    names = {rule.template for rule in message_rules()}
     return sorted(names)
 
 
@@ -63,13 +68,7 @@ def message(lang: str, kind: str, days: int, owner_url: str | None = None) -> di
 
 def owner_template_names() -> list[str]:
     """Every template a shipped pathway sends to a project's owner."""
-    names = {
-        rule.template
-        for pathway in CATALOG.specs.values()
-        for stage in pathway.stages
-        for rule in (*stage.remind, *stage.escalate)
-        if rule.to == "owner"
-    }
+    names = {rule.template for rule in message_rules() if rule.to == "owner"}
     return sorted(names)
 
 

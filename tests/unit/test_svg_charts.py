@@ -3,8 +3,10 @@ reader writes them, and a screen reader gets the chart's title and every value."
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -114,7 +116,7 @@ def test_report_charts_speak_dutch() -> None:
     specs = {s.id: s for s in catalog.latest()}
     labels = charts.Labels(words=texts("nl"), lang="nl", locale="nl_BE", specs=specs)
     due = datetime(2026, 7, 1, tzinfo=UTC)
-    rows = {
+    rows: dict[str, Sequence[Any]] = {
         "funnel": [
             FunnelRow("idea", "emergence", 6, 6, 3, 0.5, 12.0),
             FunnelRow("emergence", None, 3, 0, 0, None, None),

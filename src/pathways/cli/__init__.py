@@ -188,9 +188,10 @@ def main() -> None:
         # Not standalone: click returns (not raises) the code of a `typer.Exit(n)`, e.g. `status`'s 1.
         code = command.main(prog_name="pathways", standalone_mode=False)
     except PathwaysError as exc:
-        errors.print(styled(("error: ", "bold red"), _in_language(exc)))
-        if exc.hint:
-            errors.print(styled(("hint: ", "yellow"), exc.hint))
+        message, hint = _in_language(exc)
+        errors.print(styled(("error: ", "bold red"), message))
+        if hint:
+            errors.print(styled(("hint: ", "yellow"), hint))
         sys.exit(exc.exit_code)
     except (click.exceptions.Abort, typer.Abort):
         errors.print("aborted")
@@ -215,15 +216,16 @@ def main() -> None:
         sys.exit(code)
 
 
-def _in_language(exc: PathwaysError) -> str:
-    """The error's message in ``PATHWAYS_LANG`` (fr, nl) where it can be said in it: each refused
-    field, a case changed meanwhile (the web pages' catalogues); else, and by default, in English."""
+def _in_language(exc: PathwaysError) -> tuple[str, str | None]:
+    """The error's message and hint in ``PATHWAYS_LANG`` (fr, nl) where they can be said in it:
+    each refused field, a case changed meanwhile, an error with a code (what was not found or is
+    refused, and what to do: the web pages' catalogues); else, and by default, in English."""
     lang = os.environ.get("PATHWAYS_LANG", "").strip().lower()
     if lang not in {"fr", "nl"}:
-        return exc.message
-    from pathways.web.problems import said_in  # the catalogues are loaded only for an error to say
+        return exc.message, exc.hint
+    from pathways.web.problems import hint_in, said_in  # the catalogues are loaded only for an error
 
-    return said_in(exc, lang)
+    return said_in(exc, lang), hint_in(exc, lang)
 
 
 def _fail(message: str, hint: str | None, code: int) -> NoReturn:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -16,6 +16,7 @@ from pathways.errors import FieldError
 if TYPE_CHECKING:
     from pathways.bootstrap import App
     from pathways.services.casework import work
+    from pathways.services.casework.views import CaseView, DueRow, HistoryEntry
 
 app = typer.Typer(help="Cases: a project's journey through a pathway.", no_args_is_help=True)
 
@@ -24,7 +25,7 @@ def _actor(conn: Any, by: str | None, *, org_id: int) -> int | None:
     """Who records a change: a member of the organisation it is recorded in, like anyone a case names."""
     from pathways.services.people import directory
 
-    return directory.find_person(conn, by, org_id=org_id)["id"] if by else None
+    return directory.find_person(conn, by, org_id=org_id).id if by else None
 
 
 @app.command("open")
@@ -44,22 +45,17 @@ def open_(
 ) -> None:
     """Open a case for a project at the first stage of a pathway."""
     from pathways.services.casework import opening
-    from pathways.services.people import directory
-    from pathways.services.tx import write
 
     app_ = app_of(ctx)
-    with app_.store.read() as conn:
-        actor = _actor(conn, by or officer, org_id=directory.find_project(conn, project)["organisation_id"])
-    with write(app_, actor_id=actor) as tx:
-        opened = opening.open_case(tx, app_.catalog, project=project, pathway=pathway, officer=officer)
-    followed = app_.after_commit(opened["id"]).ran
+    opened = opening.open_new(app_, opening.OpenCase(project, pathway, officer=officer, person=by), by=None)
+    followed = app_.after_commit(opened.id).ran
     if json:
-        emit_json({**opened, "work": [asdict(r) for r in followed]})
+        emit_json({**asdict(opened), "work": [asdict(r) for r in followed]})
         return
     if quiet:
-        typer.echo(opened["ref"])  # plain stdout, nothing else: for a shell variable
+        typer.echo(opened.ref)  # plain stdout, nothing else: for a shell variable
         return
-    console.print(f"opened [bold]{opened['ref']}[/] at stage {opened['stage']}, due {when(opened['due_at'])}")
+    console.print(f"opened [bold]{opened.ref}[/] at stage {opened.stage}, due {when(opened.due_at)}")
     _print_work(followed)
 
 
@@ -81,13 +77,13 @@ def _parse_sets(pairs: list[str]) -> dict[str, list[str]]:
 
 
 def _field_values(
-    app_: App, row: Mapping[str, Any], outcome: str, given: dict[str, list[str]]
+    app_: App, row: CaseView, outcome: str, given: dict[str, list[str]]
 ) -> dict[str, str | list[str]]:
     """Repeated `--set` values of a list field are its items; a one-value field given twice is refused."""
     from pathways.domain.spec import FieldType
 
-    spec = app_.catalog.get(row["pathway_id"], row["pathway_version"])
-    stage = spec.stage(row["stage"]) if row["stage"] else None
+    spec = app_.catalog.get(row.pathway_id, row.pathway_version)
+    stage = spec.stage(row.stage) if row.stage else None
     fields = stage.fields_for(outcome) if stage is not None and outcome in stage.outcomes else {}
     values: dict[str, str | list[str]] = {}
     for name, items in given.items():
@@ -133,8 +129,8 @@ def decide(
         row = lookup.find_case(decision.conn, case)
         values = _field_values(app_, row, outcome, given)
         decision.prepare(
-            actor_id=_actor(decision.conn, by, org_id=row["organisation_id"]) if by else row["officer_id"],
-            case=row["id"],
+            actor_id=_actor(decision.conn, by, org_id=row.organisation_id) if by else row.officer_id,
+            case=row.id,
             outcome=outcome,
             values=values,
             note=note,
@@ -187,36 +183,32 @@ def show(
     with app_.store.read() as conn:
         info = queries.show_case(conn, app_.catalog, case, lang=lang)
     if json:
-        emit_json(info)
+        emit_json(asdict(info))
         return
     console.print(
-        f"[bold]{info['ref']}[/] — {escape(info['project']['name'])} "
-        f"({info['pathway_title']} v{info['pathway_version']})"
+        f"[bold]{info.ref}[/] — {escape(info.project.name)} ({info.pathway_title} v{info.pathway_version})"
     )
-    if info["status"] == "open":
-        console.print(
-            f"  stage: {info['stage']} ({escape(info['stage_title'] or '')}), due {when(info['due_at'])}"
-        )
-        console.print(f"  outcomes: {', '.join(info['outcomes'])}")
-        console.print(f"  exits (`case close`, any stage): {', '.join(info['exits'])}")
-        for name, field in info["fields"].items():
-            star = "*" if field["required"] else ""
-            console.print(f"  field {name}{star}: {field['type']} — {escape(field['label'])}")
+    if info.status == "open":
+        console.print(f"  stage: {info.stage} ({escape(info.stage_title or '')}), due {when(info.due_at)}")
+        console.print(f"  outcomes: {', '.join(info.outcomes)}")
+        console.print(f"  exits (`case close`, any stage): {', '.join(info.exits)}")
+        for name, field in info.fields.items():
+            star = "*" if field.required else ""
+            console.print(f"  field {name}{star}: {field.type} — {escape(field.label)}")
     else:
+        console.print(f"  closed {when(info.closed_at)}: {info.result} ({escape(info.result_label or '')})")
+    console.print(f"  officer: {escape(info.officer or '—')}; project phase: {info.project.phase}")
+    if info.parent:
+        console.print(f"  parent: {info.parent}")
+    for child in info.children:
+        subject = f" '{escape(str(child.subject))}'" if child.subject else ""
+        where = child.stage or child.result or "—"
         console.print(
-            f"  closed {when(info['closed_at'])}: {info['result']} ({escape(info['result_label'] or '')})"
+            f"  child: {child.ref} {child.pathway}{subject} "
+            f"({child.status}, at {where}, due {when(child.due_at)})"
         )
-    console.print(f"  officer: {escape(info['officer'] or '—')}; project phase: {info['project']['phase']}")
-    if info["parent"]:
-        console.print(f"  parent: {info['parent']}")
-    for child in info["children"]:
-        subject = f" '{escape(str(child['subject']))}'" if child["subject"] else ""
-        where = child["stage"] or child["result"] or "—"
-        console.print(
-            f"  child: {child['ref']} {child['pathway']}{subject} "
-            f"({child['status']}, at {where}, due {when(child['due_at'])})"
-        )
-    table(info["entries"], ["seq", "stage", "entered_at", "due_at", "left_at", "outcome", "decided_by"])
+    entries = [asdict(e) for e in info.entries]
+    table(entries, ["seq", "stage", "entered_at", "due_at", "left_at", "outcome", "decided_by"])
 
 
 @app.command("history")
@@ -238,15 +230,15 @@ def history(
     with app_of(ctx).store.read() as conn:
         events = queries.history(conn, case)
     if json:
-        emit_json(events)
+        emit_json([asdict(e) for e in events])
         return
-    rows = [{**e, "what": _describe(e)} for e in events]
+    rows = [{**asdict(e), "what": _describe(e)} for e in events]
     table(rows, ["seq", "at", "recorded_at", "actor", "kind", "what"])
 
 
-def _describe(event: dict[str, Any]) -> str:
-    d = event["details"]
-    if event["kind"] == "decision":
+def _describe(event: HistoryEntry) -> str:
+    d = event.details
+    if event.kind == "decision":
         target = f"→ {d['entered']}" if d.get("entered") else f"closed: {d.get('result')}"
         values = ", ".join(f"{k}={v}" for k, v in (d.get("values") or {}).items())
         return (
@@ -254,7 +246,7 @@ def _describe(event: dict[str, Any]) -> str:
             + (f" [{values}]" if values else "")
             + (f" — {d['note']}" if d.get("note") else "")
         )
-    if event["kind"] == "case_opened":
+    if event.kind == "case_opened":
         return f"opened in {d['pathway']} v{d['version']} at {d['stage']}" + (
             " (from a parent case)" if d.get("parent") else ""
         )
@@ -277,8 +269,9 @@ def list_(
         rows = queries.list_cases(
             conn, status=None if status == "all" else status, officer=officer, org=org, pathway=pathway
         )
-    emit_json(rows) if json else table(
-        rows, ["ref", "project", "pathway_id", "stage", "status", "result", "due_at"]
+    found = [asdict(r) for r in rows]
+    emit_json(found) if json else table(
+        found, ["ref", "project", "pathway_id", "stage", "status", "result", "due_at"]
     )
 
 
@@ -299,11 +292,18 @@ def due(
     with app_.store.read() as conn:
         rows = queries.due(conn, now=app_.clock.now(), within_days=within, officer=officer, org=org)
     if json:
-        emit_json(rows)
+        emit_json([_due_json(r) for r in rows])
         return
     if not rows:
         console.print(f"nothing due within {within} days")
         return
-    for row in rows:
-        row["late"] = "OVERDUE" if row["overdue"] else ""
-    table(rows, ["ref", "project", "pathway_id", "stage", "due_at", "late", "officer"], title="Due")
+    lines = [{**asdict(r), "late": "OVERDUE" if r.overdue else ""} for r in rows]
+    table(lines, ["ref", "project", "pathway_id", "stage", "due_at", "late", "officer"], title="Due")
+
+
+def _due_json(row: DueRow) -> dict[str, Any]:
+    """A due case as ``--json`` writes it: the titles only when the read had them."""
+    found = asdict(row)
+    if row.pathway_title is None:
+        del found["pathway_title"], found["stage_title"]
+    return found

@@ -35,20 +35,10 @@ def close(
 
     Reminders not yet sent and the stage's automatic steps are cancelled; child cases stay as they are.
     """
-    from pathways.services.casework import closing, lookup
-    from pathways.services.people import directory
-    from pathways.services.tx import write
+    from pathways.services.casework import closing
 
-    app_ = app_of(ctx)
-    with app_.store.read() as conn:
-        row = lookup.find_case(conn, case)
-        actor = (
-            directory.find_person(conn, by, org_id=row["organisation_id"])["id"] if by else row["officer_id"]
-        )
-    with write(app_, actor_id=actor) as tx:
-        closed = closing.close_case(
-            tx, app_.catalog, case=row["id"], result=result, reason=reason, expected_version=expect_version
-        )
+    command = closing.CloseCase(case, result, reason, expected_version=expect_version, person=by)
+    closed = closing.close(app_of(ctx), command, by=None)
     if json:
         emit_json(asdict(closed))
         return

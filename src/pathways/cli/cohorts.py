@@ -56,7 +56,7 @@ def list_(ctx: typer.Context, org: Org = None, lang: Lang = "en", json: Json = F
     language = _lang(lang)
     app_ = app_of(ctx)
     with app_.store.read() as conn:
-        orgs = {directory.find_org(conn, org)["id"]} if org is not None else None
+        orgs = {directory.find_org(conn, org).id} if org is not None else None
         found = cohorts.list_cohorts(conn, app_.catalog, orgs=orgs, lang=language, now=app_.clock.now())
     rows = [_summary(c) for c in found]
     if json:
@@ -88,7 +88,7 @@ def show(
     language = _lang(lang)
     app_ = app_of(ctx)
     with app_.store.read() as conn:
-        orgs = {directory.find_org(conn, org)["id"]} if org is not None else None
+        orgs = {directory.find_org(conn, org).id} if org is not None else None
         found = cohorts.find_cohort(
             conn, app_.catalog, cohort, orgs=orgs, lang=language, now=app_.clock.now()
         )

@@ -32,15 +32,6 @@ By = Annotated[
 ]
 
 
-def _actor(by: str | None, org_id: int, ctx: typer.Context) -> int | None:
-    if by is None:
-        return None
-    from pathways.services.people import directory
-
-    with app_of(ctx).store.read() as conn:
-        return int(directory.find_person(conn, by, org_id=org_id)["id"])
-
-
 def _print(shown: CollectiveView, json: bool) -> None:
     if json:
         emit_json(asdict(shown))
@@ -77,14 +68,12 @@ def create(
     """Create a collective of the organisation, linking its first cases (exit 2 for a bad kind or label)."""
     from pathways.services.collaboration import collective
     from pathways.services.people import directory
-    from pathways.services.tx import write
 
     app_ = app_of(ctx)
     with app_.store.read() as conn:
         found = directory.find_org(conn, org)
-    with write(app_, actor_id=_actor(by, found["id"], ctx)) as tx:
-        shown = collective.create(tx, organisation_id=found["id"], kind=kind, label=label, cases=case or ())
-    _print(shown, json)
+    command = collective.CreateCollective(found.id, kind, label, tuple(case or ()), person=by)
+    _print(collective.create(app_, command, by=None), json)
 
 
 @app.command("add")
@@ -108,14 +97,12 @@ def _change(
 ) -> None:
     """Link `case` to the collective or take it out, as a member of the collective's organisation."""
     from pathways.services.collaboration import collective
-    from pathways.services.tx import write
 
     app_ = app_of(ctx)
-    with app_.store.read() as conn:
-        org_id = collective.find(conn, collective_id, orgs=None).organisation_id
-    change = collective.remove_case if remove else collective.add_case
-    with write(app_, actor_id=_actor(by, org_id, ctx)) as tx:
-        shown = change(tx, collective_id, case, orgs=(org_id,))
+    if remove:
+        shown = collective.remove_case(app_, collective.UnlinkCase(collective_id, case, person=by), by=None)
+    else:
+        shown = collective.add_case(app_, collective.LinkCase(collective_id, case, person=by), by=None)
     _print(shown, json)
 
 
@@ -141,7 +128,7 @@ def list_(
 
     with app_of(ctx).store.read() as conn:
         found = directory.find_org(conn, org)
-        shown = collective.of_organisation(conn, found["id"])
+        shown = collective.of_organisation(conn, found.id)
     if json:
         emit_json([asdict(c) for c in shown])
         return
@@ -149,4 +136,4 @@ def list_(
     if rows:
         table(rows, ["id", "kind", "label", "cases"])
     else:
-        console.print(f"{found['slug']}: no collective")
+        console.print(f"{found.slug}: no collective")

@@ -104,7 +104,7 @@ def member_list(ctx: typer.Context, case: CaseArg, json: Json = False) -> None:
             for m in members
         ],
         ["project", "organisation", "role", "joined", "by", "left", "left_by"],
-        title=f"{row['ref']}: members",
+        title=f"{row.ref}: members",
     )
 
 
@@ -166,7 +166,7 @@ def share_list(ctx: typer.Context, case: CaseArg, json: Json = False) -> None:
     app_ = app_of(ctx)
     with app_.store.read() as conn:
         row, _partner = sharing.readable_case(conn, None, case)
-        shares = sharing.shares_of(conn, row["id"])
+        shares = sharing.shares_of(conn, row.id)
     if json:
         emit_json([_share_json(s) for s in shares])
         return
@@ -186,7 +186,7 @@ def share_list(ctx: typer.Context, case: CaseArg, json: Json = False) -> None:
             for s in shares
         ],
         ["partner", "status", "offered", "accepted", "withdrawn"],
-        title=f"{row['ref']}: shared with",
+        title=f"{row.ref}: shared with",
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -50,10 +51,10 @@ def org_add(
 @org_app.command("list")
 def org_list(ctx: typer.Context, json: Json = False) -> None:
     """List organisations."""
-    from pathways.services.people import directory
+    from pathways.services.people import listing
 
     with app_of(ctx).store.read() as conn:
-        rows = directory.list_rows(conn, "org")
+        rows = [asdict(r) for r in listing.list_rows(conn, "org")]
     emit_json(rows) if json else table(rows, ["id", "slug", "name", "territory", "timezone", "language"])
 
 
@@ -103,10 +104,10 @@ def person_list(
     ctx: typer.Context, org: Annotated[str | None, typer.Option()] = None, json: Json = False
 ) -> None:
     """List people and their roles."""
-    from pathways.services.people import directory
+    from pathways.services.people import listing
 
     with app_of(ctx).store.read() as conn:
-        rows = directory.list_rows(conn, "person", org=org)
+        rows = [asdict(r) for r in listing.list_rows(conn, "person", org=org)]
     emit_json(rows) if json else table(rows, ["id", "handle", "name", "role", "email", "language"])
 
 
@@ -156,10 +157,10 @@ def project_list(
     ctx: typer.Context, org: Annotated[str | None, typer.Option()] = None, json: Json = False
 ) -> None:
     """List projects."""
-    from pathways.services.people import directory
+    from pathways.services.people import listing
 
     with app_of(ctx).store.read() as conn:
-        rows = directory.list_rows(conn, "project", org=org)
+        rows = [asdict(r) for r in listing.list_rows(conn, "project", org=org)]
     emit_json(rows) if json else table(
         rows, ["id", "name", "legal_form", "territory", "phase", "siret", "bce"]
     )

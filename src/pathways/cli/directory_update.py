@@ -3,6 +3,8 @@
 The use cases the web pages and the API call (``services.people.editing``,
 ``services.people.person_editing``): every refused option is named at once, exit 2, nothing
 written. An option left out leaves its field as it is; an empty value ("") clears it.
+``--expected-version`` (the ``version`` a ``--json`` update printed, or the API's) refuses the
+change when someone edited the project or person since (exit 4, naming who changed what, when).
 """
 
 from __future__ import annotations
@@ -13,6 +15,14 @@ import typer
 
 from pathways.cli.context import Json, app_of
 from pathways.cli.output import console, emit_json
+
+ExpectedVersion = Annotated[
+    int | None,
+    typer.Option(
+        help="The version you read (printed by --json): refused if edited since. Default: no check.",
+        min=0,
+    ),
+]
 
 
 def project_update(
@@ -51,6 +61,7 @@ def project_update(
             " kept)."
         ),
     ] = None,
+    expected_version: ExpectedVersion = None,
     json: Json = False,
 ) -> None:
     """Change a project: name, identifiers, legal form, jobs, owner, phase."""
@@ -66,6 +77,7 @@ def project_update(
         fixed_term_jobs=fixed_term_jobs,
         owner=owner,
         phase=phase,
+        expected_version=expected_version,
     )
     done = editing.update_project(app_of(ctx), command, by=None)
     if json:
@@ -75,6 +87,7 @@ def project_update(
                 "changed": list(done.changed),
                 "phase": done.phase,
                 "phase_from": done.phase_from,
+                "version": done.version,
             }
         )
     elif not done.changed:
@@ -96,6 +109,7 @@ def person_update(
         typer.Option(help="Apprise URL, replacing the person's channels; repeat for several."),
     ] = None,
     no_channels: Annotated[bool, typer.Option("--no-channels", help="Remove every channel.")] = False,
+    expected_version: ExpectedVersion = None,
     json: Json = False,
 ) -> None:
     """Change a person: name, e-mail, phone, language, channels (checked: no internal host)."""
@@ -106,11 +120,17 @@ def person_update(
         raise InvalidInput("--channel and --no-channels contradict each other", hint="give one of them")
     channels = () if no_channels else (tuple(channel) if channel else None)
     command = person_editing.PersonUpdate(
-        person=person, name=name, email=email, phone=phone, language=lang, channels=channels
+        person=person,
+        name=name,
+        email=email,
+        phone=phone,
+        language=lang,
+        channels=channels,
+        expected_version=expected_version,
     )
     done = person_editing.update_person(app_of(ctx), command, by=None)
     if json:
-        emit_json({"id": done.person_id, "changed": list(done.changed)})
+        emit_json({"id": done.person_id, "changed": list(done.changed), "version": done.version})
     elif not done.changed:
         console.print(f"person {done.person_id}: nothing to change")
     else:

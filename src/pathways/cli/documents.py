@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -29,23 +30,20 @@ def documents(
 
     with app_of(ctx).store.read() as conn:
         if show is not None:
-            sys.stdout.write(service.get_document(conn, case, show)["content"])
+            sys.stdout.write(service.get_document(conn, case, show).content)
             return
-        rows = service.list_documents(conn, case)
-        contents = (
-            {r["id"]: service.get_document(conn, case, r["id"])["content"] for r in rows} if output else {}
-        )
+        found = service.list_documents(conn, case)
+        contents = {d.id: service.get_document(conn, case, d.id).content for d in found} if output else {}
     written: dict[int, Path] = {}
     if output is not None:
         if output.exists() and not output.is_dir():
             raise InvalidInput(f"{output} is not a folder", hint="give a folder for --output")
         output.mkdir(parents=True, exist_ok=True)
-        for doc_id, name in service.file_names(rows).items():
+        for doc_id, name in service.file_names(found).items():
             path = output / name
             path.write_text(contents[doc_id], encoding="utf-8")
             written[doc_id] = path
-    for row in rows:
-        row["file"] = str(written[row["id"]]) if row["id"] in written else None
+    rows = [{**asdict(d), "file": str(written[d.id]) if d.id in written else None} for d in found]
     if json:
         emit_json(rows)
         return

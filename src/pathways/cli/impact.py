@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any
 
@@ -35,10 +36,8 @@ def add(
 ) -> None:
     """Start an impact evaluation, with its evaluative question, on a case (or on a project)."""
     from pathways.services.reporting import impact
-    from pathways.services.tx import write
 
-    with write(app_of(ctx)) as tx:
-        new_id = impact.add_evaluation(tx, target=target, question=question, tool=tool)
+    new_id = impact.start_evaluation(app_of(ctx), impact.AddEvaluation(target, question, tool), by=None)
     _done("evaluation", new_id, json)
 
 
@@ -54,12 +53,9 @@ def indicator(
 ) -> None:
     """Add an indicator to an evaluation."""
     from pathways.services.reporting import impact
-    from pathways.services.tx import write
 
-    with write(app_of(ctx)) as tx:
-        new_id = impact.add_indicator(
-            tx, evaluation=evaluation, name=name, unit=unit, baseline=baseline, target=target
-        )
+    command = impact.AddIndicator(evaluation, name, unit, baseline=baseline, target=target)
+    new_id = impact.define_indicator(app_of(ctx), command, by=None)
     _done("indicator", new_id, json)
 
 
@@ -73,14 +69,12 @@ def value(
 ) -> None:
     """Record a dated value of an indicator."""
     from pathways.services.reporting import impact
-    from pathways.services.tx import write
 
     try:
         day = date.fromisoformat(on)
     except ValueError:
         raise FieldError("on", f"expected a date as YYYY-MM-DD, got {on!r}") from None
-    with write(app_of(ctx)) as tx:
-        new_id = impact.add_value(tx, indicator=indicator_id, value=measured, on=day)
+    new_id = impact.record_value(app_of(ctx), impact.RecordValue(indicator_id, measured, day), by=None)
     _done("value", new_id, json)
 
 
@@ -98,24 +92,24 @@ def show(
     with app_of(ctx).store.read() as conn:
         found = impact.show(conn, ref)
     if json:
-        emit_json(found)
+        emit_json(asdict(found))
         return
     console.print(
-        f"[bold]{escape(found['project']['name'])}[/]"
-        + (f" ({found['case']})" if found["case"] else "")
-        + f": {len(found['evaluations'])} evaluation(s)"
+        f"[bold]{escape(found.project.name)}[/]"
+        + (f" ({found.case})" if found.case else "")
+        + f": {len(found.evaluations)} evaluation(s)"
     )
-    for evaluation in found["evaluations"]:
-        tool = f" [{evaluation['tool']}]" if evaluation["tool"] else ""
-        on = evaluation["case"] or "the project"
-        console.print(f"\n#{evaluation['id']} {escape(evaluation['question'])}{escape(tool)} — on {on}")
+    for evaluation in found.evaluations:
+        tool = f" [{evaluation.tool}]" if evaluation.tool else ""
+        on = evaluation.case or "the project"
+        console.print(f"\n#{evaluation.id} {escape(evaluation.question)}{escape(tool)} — on {on}")
         rows: list[dict[str, Any]] = [
-            i
+            asdict(i)
             | {
-                "latest": f"{i['latest']['value']} ({i['latest']['on']})" if i["latest"] else None,
-                "progress": f"{i['progress_percent']} %" if i["progress_percent"] is not None else None,
-                "values": len(i["values"]),
+                "latest": f"{i.latest.value} ({i.latest.on})" if i.latest else None,
+                "progress": f"{i.progress_percent} %" if i.progress_percent is not None else None,
+                "values": len(i.values),
             }
-            for i in evaluation["indicators"]
+            for i in evaluation.indicators
         ]
         table(rows, ["id", "name", "unit", "baseline", "target", "latest", "change", "progress", "values"])

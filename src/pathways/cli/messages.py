@@ -120,10 +120,10 @@ def messages(
     with app_of(ctx).store.read() as conn:
         rows = list_messages(conn, case=case, failed=failed, limit=limit)
     if json:
-        emit_json(rows)
+        emit_json([asdict(r) for r in rows])
     else:
         table(
-            rows,
+            [asdict(r) for r in rows],
             ["id", "kind", "case", "template", "to", "status", "attempts", "next_attempt_at", "last_error"],
         )
 
@@ -139,9 +139,9 @@ def retry(
 
     done = retry_message(app_of(ctx), job_id)
     if json:
-        emit_json(done)
+        emit_json(asdict(done))
     else:
-        console.print(f"message {done['id']} ({done['key']}) queued again (was {done['was']})")
+        console.print(f"message {done.id} ({done.key}) queued again (was {done.was})")
 
 
 @template_app.command("preview")

@@ -62,7 +62,7 @@ def migrate(
     actor = None
     if by is not None:
         with app_.store.read() as conn:
-            actor = directory.find_person(conn, by)["id"]
+            actor = directory.find_person(conn, by).id
     report = migration.migrate(
         app_,
         pathway=pathway_id,

@@ -13,6 +13,7 @@ from pathways.errors import InvalidInput
 
 if TYPE_CHECKING:
     from pathways.domain.extra_holidays import ExtraHoliday
+    from pathways.services.people.views import OrgView
 
 ExtraHolidays = Annotated[
     list[str] | None,
@@ -39,13 +40,13 @@ def _rows(days: Sequence[ExtraHoliday]) -> list[dict[str, Any]]:
     return [{"date": d.key, "name": d.name, "source": d.source} for d in days]
 
 
-def _print(org: dict[str, Any], days: Sequence[ExtraHoliday], json: bool) -> None:
+def _print(org: OrgView, days: Sequence[ExtraHoliday], json: bool) -> None:
     if json:
-        emit_json({"id": org["id"], "slug": org["slug"], "extra_holidays": _rows(days)})
+        emit_json({"id": org.id, "slug": org.slug, "extra_holidays": _rows(days)})
     elif days:
         table(_rows(days), ["date", "name", "source"])
     else:
-        console.print(f"{org['slug']}: the public holidays of {org['territory']} only")
+        console.print(f"{org.slug}: the public holidays of {org.territory} only")
 
 
 def update(
@@ -71,7 +72,6 @@ def update(
     """Change an organisation: --extra-holidays replaces its list of added days off; --option sets a
     local rule for its cases."""
     from pathways.services.people import directory, org_holidays
-    from pathways.services.tx import write
 
     if option:
         if extra_holidays is not None or clear_extra_holidays:
@@ -91,9 +91,10 @@ def update(
             hint="give the full new list with --extra-holidays, or only --clear-extra-holidays",
         )
     days = parse_all(extra_holidays)
-    with write(app_of(ctx)) as tx:
-        found = directory.find_org(tx.conn, org)
-        saved = org_holidays.set_extra_holidays(tx, found["id"], days)
+    app_ = app_of(ctx)
+    with app_.store.read() as conn:
+        found = directory.find_org(conn, org)
+    saved = org_holidays.change_holidays(app_, org_holidays.SetHolidays(found.id, days), by=None)
     _print(found, saved, json)
 
 
@@ -107,27 +108,27 @@ def show(
 
     with app_of(ctx).store.read() as conn:
         found = directory.find_org(conn, org)
-        days = org_holidays.extra_holidays(conn, found["id"])
+        days = org_holidays.extra_holidays(conn, found.id)
     _print(found, days, json)
 
 
 def _update_options(ctx: typer.Context, org: str, settings: Sequence[str], json: bool) -> None:
     from pathways.domain.org_options import parse_setting
     from pathways.services.people import directory, org_options
-    from pathways.services.tx import write
 
-    changes = [parse_setting(text) for text in settings]  # each checked before anything is written
-    with write(app_of(ctx)) as tx:
-        found = directory.find_org(tx.conn, org)
-        saved = org_options.set_options(tx, found["id"], changes)
+    changes = tuple(parse_setting(text) for text in settings)  # each checked before anything is written
+    app_ = app_of(ctx)
+    with app_.store.read() as conn:
+        found = directory.find_org(conn, org)
+    saved = org_options.change_options(app_, org_options.SetOrgOptions(found.id, changes), by=None)
     _print_options(found, saved, json)
 
 
-def _print_options(org: dict[str, Any], saved: dict[str, bool], json: bool) -> None:
+def _print_options(org: OrgView, saved: dict[str, bool], json: bool) -> None:
     from pathways.domain.org_options import NAMES
 
     if json:
-        emit_json({"id": org["id"], "slug": org["slug"], "options": saved})
+        emit_json({"id": org.id, "slug": org.slug, "options": saved})
         return
     rows = [
         {
@@ -149,5 +150,5 @@ def options(
 
     with app_of(ctx).store.read() as conn:
         found = directory.find_org(conn, org)
-        saved = org_options.options_of(conn, found["id"])
+        saved = org_options.options_of(conn, found.id)
     _print_options(found, saved, json)

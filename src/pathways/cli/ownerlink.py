@@ -32,8 +32,8 @@ def owner_link(
     app_ = app_of(ctx)
     with app_.store.read() as conn:
         row = lookup.find_case(conn, case)
-        actor = scoped.recorder(conn, None, by, org_id=row["organisation_id"]) if by else row["officer_id"]
-    renewed = ownerlinks.renew_owner_link(app_, case=row["id"], by=None, days=days, actor_id=actor)
+        actor = scoped.recorder(conn, None, by, org_id=row.organisation_id) if by else row.officer_id
+    renewed = ownerlinks.renew_owner_link(app_, case=row.id, by=None, days=days, actor_id=actor)
     if json:
         emit_json(asdict(renewed))
         return

@@ -48,14 +48,14 @@ def erase(
     app_ = app_of(ctx)
     with app_.store.read() as conn:
         row = directory.find_person(conn, person)
-        actor = directory.find_person(conn, by)["id"] if by else None
+        actor = directory.find_person(conn, by).id if by else None
     if not yes:
         typer.confirm(
-            f"Erase the personal data of {row['name']} (id {row['id']})? This cannot be undone",
+            f"Erase the personal data of {row.name} (id {row.id})? This cannot be undone",
             abort=True,
             err=True,
         )
-    erased = privacy.erase_person(app_, row["id"], reason="request", actor_id=actor)
+    erased = privacy.erase_person(app_, row.id, reason="request", actor_id=actor)
     if json:
         emit_json(asdict(erased))
     else:

@@ -36,7 +36,8 @@ def funder(
 ) -> None:
     """A funder's yearly report: dla, tsf, incubator or aces (what each column counts: docs/REPORTS.md)."""
     from pathways.domain.spec import LANGS
-    from pathways.services.people.directory import find_org, org_names
+    from pathways.services.people.directory import find_org
+    from pathways.services.people.listing import org_names
     from pathways.services.reporting.funders import FunderQuery, funder_report
     from pathways.web import export
     from pathways.web.manager import funder_words
@@ -50,10 +51,11 @@ def funder(
     app = app_of(ctx)
     with app.store.read() as conn:
         if org is not None:
-            found = [find_org(conn, org)]
+            one = find_org(conn, org)
+            found = [(one.id, one.name)]
         else:
-            found = [{"id": i, "name": n} for i, n in org_names(conn)]
-        query = FunderQuery(kind=kind, year=year, orgs=frozenset(int(o["id"]) for o in found))
+            found = org_names(conn)
+        query = FunderQuery(kind=kind, year=year, orgs=frozenset(i for i, _name in found))
         report = funder_report(conn, query)
     sheet = funder_words.sheet(report, app.catalog, lang)
     if fmt == "table":
@@ -65,7 +67,7 @@ def funder(
     if fmt == "pdf":
         from pathways.services.casework.printing import html_to_pdf
 
-        names = ", ".join(str(o["name"]) for o in found)
+        names = ", ".join(name for _id, name in found)
         body = html_to_pdf(funder_words.printable(sheet, lang=lang, organisations=names))
     else:
         wanted: export.Format = "csv" if fmt == "csv" else "xlsx"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
 import typer
@@ -33,12 +34,13 @@ def list_(
     with app_.store.read() as conn:
         rows = resources.list_resources(conn, now=app_.clock.now(), org=org, topic=topic, everyone=everyone)
     if json:
-        emit_json(rows)
+        emit_json([asdict(row) for row in rows])
         return
-    for row in rows:
-        row["topics"] = ", ".join(row["topics"])
-        row["transfers"] = f"{row['transfers_this_year']}/2"
-    table(rows, ["id", "handle", "name", "organisation", "topics", "transfers"], title="Resource persons")
+    shown = [
+        asdict(row) | {"topics": ", ".join(row.topics), "transfers": f"{row.transfers_this_year}/2"}
+        for row in rows
+    ]
+    table(shown, ["id", "handle", "name", "organisation", "topics", "transfers"], title="Resource persons")
 
 
 @app.command("suggest")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -75,10 +76,9 @@ def run(
             _demo_logins(app)
     with app.store.read() as conn:
         rows = queries.due(conn, now=app.clock.now(), within_days=7)
-    for row in rows:
-        row["late"] = "OVERDUE" if row["overdue"] else ""
+    lines = [{**asdict(r), "late": "OVERDUE" if r.overdue else ""} for r in rows[:15]]
     table(
-        rows[:15],
+        lines,
         ["ref", "project", "pathway_id", "stage", "due_at", "late", "officer"],
         title=f"Due within 7 days ({len(rows)})",
     )
@@ -104,17 +104,14 @@ def run(
 
 def _demo_logins(app: App) -> None:
     """Give the demo's officers and managers a web login (local installations only)."""
-    from pathways.services.people import accounts, directory
-    from pathways.services.tx import write
+    from pathways.services.people import listing, logins
 
     with app.store.read() as conn:
-        staff = [p for p in directory.list_rows(conn, "person") if p["role"] in ("officer", "manager")]
-    with write(app) as tx:
-        for person in {p["id"]: p for p in staff}.values():
-            accounts.add_user(tx, person=person["id"], password=DEMO_PASSWORD)
-    manager = next(p for p in staff if p["role"] == "manager")
+        staff = [p for p in listing.list_rows(conn, "person") if p.role in ("officer", "manager")]
+    logins.add_users(app, logins.AddUsers(tuple(dict.fromkeys(p.id for p in staff)), DEMO_PASSWORD), by=None)
+    manager = next(p for p in staff if p.role == "manager")
     console.print(
-        f"demo logins: any officer or manager handle (e.g. [bold]{manager['handle']}[/], a manager) "
+        f"demo logins: any officer or manager handle (e.g. [bold]{manager.handle}[/], a manager) "
         f"with the password [bold]{DEMO_PASSWORD}[/]"
     )
 

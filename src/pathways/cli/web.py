@@ -73,8 +73,7 @@ def user_add(
     json: Json = False,
 ) -> None:
     """Give a staff person a login (or reset their password, which ends their sessions)."""
-    from pathways.services.people import accounts
-    from pathways.services.tx import write
+    from pathways.services.people import logins
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -82,8 +81,7 @@ def user_add(
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     else:
         raise InvalidInput("no password given", hint="use --password-stdin, or run in a terminal to be asked")
-    with write(app_of(ctx)) as tx:
-        created = accounts.add_user(tx, person=person, password=password, language=lang)
+    created = logins.add_user(app_of(ctx), logins.AddUser(person, password, lang), by=None)
     if json:
         emit_json(asdict(created))
         return
@@ -98,11 +96,9 @@ def user_disable(
     json: Json = False,
 ) -> None:
     """Stop an account from logging in and end its sessions (`user add` enables it with a new password)."""
-    from pathways.services.people import access
-    from pathways.services.tx import write
+    from pathways.services.people import logins
 
-    with write(app_of(ctx)) as tx:
-        changed = access.disable_user(tx, person=person)
+    changed = logins.disable_user(app_of(ctx), logins.DisableUser(person), by=None)
     if json:
         emit_json(asdict(changed))
         return
@@ -118,11 +114,9 @@ def user_role(
     json: Json = False,
 ) -> None:
     """Make ROLE the person's only role in the organisation; their sessions end."""
-    from pathways.services.people import access
-    from pathways.services.tx import write
+    from pathways.services.people import logins
 
-    with write(app_of(ctx)) as tx:
-        changed = access.change_role(tx, person=person, org=org, role=role)
+    changed = logins.change_role(app_of(ctx), logins.ChangeRole(person, org, role), by=None)
     if json:
         emit_json(asdict(changed))
         return
@@ -137,11 +131,9 @@ def token_create(
     json: Json = False,
 ) -> None:
     """Create an API token; it is shown once, only its hash is kept."""
-    from pathways.services.people import accounts
-    from pathways.services.tx import write
+    from pathways.services.people import logins
 
-    with write(app_of(ctx)) as tx:
-        issued = accounts.create_token(tx, person=person, name=name)
+    issued = logins.create_token(app_of(ctx), logins.CreateToken(person, name), by=None)
     if json:
         emit_json(asdict(issued))
         return
@@ -154,9 +146,7 @@ def token_revoke(
     ctx: typer.Context, prefix: Annotated[str, typer.Argument(help="The token's prefix (pw_xxxxxxxx).")]
 ) -> None:
     """Revoke a token."""
-    from pathways.services.people import accounts
-    from pathways.services.tx import write
+    from pathways.services.people import logins
 
-    with write(app_of(ctx)) as tx:
-        accounts.revoke_token(tx, prefix=prefix)
+    logins.revoke_token(app_of(ctx), logins.RevokeToken(prefix), by=None)
     console.print(f"token {prefix} revoked")

@@ -35,7 +35,7 @@ from pathways.demo.data import (
     Demo,
 )
 from pathways.demo.values import FIELD_VALUES, Context, bce, field_value, rna, siret
-from pathways.services.casework import cases, closing, lookup, opening, work
+from pathways.services.casework import cases, closing, lookup, opening
 from pathways.services.people import directory
 from pathways.services.reporting import impact
 from pathways.services.tx import write
@@ -65,8 +65,13 @@ class _World:
     leads: dict[int, int] = field(default_factory=dict)
 
     def at(self, when: datetime) -> App:
-        """The application with its clock at `when` (queued work then happens at that time too)."""
-        shifted = replace(self.app, clock=Clock(when))
+        """The application with its clock at `when` (queued work then happens at that time too).
+
+        Its executor is inline, whatever ``PATHWAYS_EXECUTOR`` says: the demo replays the past, so
+        a change's follow-up (:meth:`App.after_commit`: documents, hand-offs) runs at the replayed time.
+        """
+        inline = self.app.settings.model_copy(update={"executor": "inline"})
+        shifted = replace(self.app, clock=Clock(when), settings=inline)
         shifted.__dict__["catalog"] = self.app.catalog  # loaded once
         return shifted
 
@@ -81,21 +86,23 @@ def _decide(world: _World, ref: str, outcome: str, on: datetime, demo: Demo, nex
     app = world.at(on)
     with app.store.read() as conn:
         row = lookup.find_case(conn, ref)
-    spec = app.catalog.get(row["pathway_id"], row["pathway_version"])
-    stage = spec.stage(row["stage"])
+    assert row.stage is not None  # the demo decides open, assigned cases
+    assert row.officer_id is not None
+    spec = app.catalog.get(row.pathway_id, row.pathway_version)
+    stage = spec.stage(row.stage)
     resource, _, employer, topics = _resource_for(world, demo.org, on.year)
     ctx = Context(
         demo=demo,
         lang="nl" if demo.org == "vlg" else "fr",
         on=on.date(),
         next_on=next_on.date(),
-        officer=row["officer_id"],
+        officer=row.officer_id,
         consultant=world.consultants[demo.org],
         resource=resource,
         topics=topics,
         employer=employer,
         rng=world.rng,
-        lead=world.leads.get(row["project_id"]),
+        lead=world.leads.get(row.project_id),
         today=world.now.date(),
     )
     values = {
@@ -103,7 +110,7 @@ def _decide(world: _World, ref: str, outcome: str, on: datetime, demo: Demo, nex
         for name, field in stage.fields_for(outcome).items()
         if field.required or field.required_if or name in FIELD_VALUES
     }
-    with write(app, actor_id=row["officer_id"], at=on) as tx:
+    with write(app, actor_id=row.officer_id, at=on) as tx:
         cases.decide(
             tx,
             app.catalog,
@@ -113,24 +120,20 @@ def _decide(world: _World, ref: str, outcome: str, on: datetime, demo: Demo, nex
             note="demo",
         )
     if spec.id == "peer_transfer" and outcome == "validated":
-        world.transfers[(int(row["data"]["matching"]["resource_person"]), on.year)] += 1
-    _follow(app, row["id"])
+        world.transfers[(int(row.data["matching"]["resource_person"]), on.year)] += 1
+    _follow(app, row.id)
 
 
 def _follow(app: App, case_id: int) -> None:
-    """The change's follow-up, as the App's inline executor runs it (:func:`work.follow_up`), whatever
-    the executor: the demo replays the past, so its documents and hand-offs happen at the replayed time."""
-    work.follow_up(app, case_id)
+    """The change's follow-up, run by the App's after-commit mechanism (inline: see :meth:`_World.at`)."""
+    app.after_commit(case_id)
 
 
 def _close(world: _World, ref: str, result: str, on: datetime, demo: Demo) -> None:
     """Close the case through the exit `result`, with the reason an officer would give."""
     app = world.at(on)
-    with app.store.read() as conn:
-        row = lookup.find_case(conn, ref)
     reason = EXIT_REASONS[result]["nl" if demo.org == "vlg" else "fr"]
-    with write(app, actor_id=row["officer_id"], at=on) as tx:
-        closing.close_case(tx, app.catalog, case=ref, result=result, reason=reason)
+    closing.close(app, closing.CloseCase(ref, result, reason), by=None)  # by its officer, at `on`
 
 
 def _children(world: _World, case_id: int, known: set[int]) -> list[str]:
@@ -158,13 +161,13 @@ def _play(world: _World, demo: Demo, project: int, officer: int) -> None:
             _evaluate(tx, project, demo, world.now)
     with write(app, actor_id=officer, at=opened_at) as tx:
         opened = opening.open_case(tx, app.catalog, project=project, pathway=demo.pathway, officer=officer)
-    _follow(app, opened["id"])
+    _follow(app, opened.id)
     if demo.pathway == "cooperation":  # its members and shares, before its first decision
-        cooperate(world.app, opened["ref"], demo.name, opened_at, orgs=world.orgs)
+        cooperate(world.app, opened.ref, demo.name, opened_at, orgs=world.orgs)
     world.cases += 1
-    queue: list[tuple[str, int, tuple[str, ...]]] = [(opened["ref"], opened["id"], demo.path)]
+    queue: list[tuple[str, int, tuple[str, ...]]] = [(opened.ref, opened.id, demo.path)]
     pending = list(demo.children)
-    seen = {opened["id"]}
+    seen = {opened.id}
     n = 0  # decisions made: the index of the next slot
     while queue:
         ref, case_id, path = queue.pop(0)
@@ -178,7 +181,7 @@ def _play(world: _World, demo: Demo, project: int, officer: int) -> None:
             n += 1
             for child in _children(world, case_id, seen):
                 with world.app.store.read() as conn:
-                    child_id = lookup.find_case(conn, child)["id"]
+                    child_id = lookup.find_case(conn, child).id
                 seen.add(child_id)
                 world.cases += 1
                 queue.append((child, child_id, pending.pop(0) if pending else ()))

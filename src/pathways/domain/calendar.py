@@ -20,8 +20,6 @@ from datetime import date, timedelta
 from functools import lru_cache
 from types import MappingProxyType
 
-import holidays
-
 from pathways.domain.extra_holidays import ExtraHoliday
 from pathways.errors import InvalidInput, InvalidTerritory
 
@@ -77,6 +75,8 @@ def parse_territory(code: str) -> str:
 
 @lru_cache(maxsize=1024)
 def _library_holidays(country: str, subdiv: str | None, year: int) -> Mapping[date, str]:
+    import holidays  # here: a command that computes no deadline does not load its country tables
+
     # A fresh holidays object per call: they mutate as they expand, so none is shared.
     days = holidays.country_holidays(country, subdiv=subdiv, years=year, language=_LANGUAGE)
     # Outside its data range the library answers "no holidays"; a silently wrong deadline is worse.

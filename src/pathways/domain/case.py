@@ -165,12 +165,16 @@ def decide(
         raise TransitionNotAllowed(
             f"the case is closed ({state.result}); no decision can be recorded",
             hint="open a new case to support the project again",
+            code="case_closed",
+            params={"result": state.result},
         )
     stage: StageSpec = spec.stage(state.stage)
     if outcome not in stage.outcomes:
         raise TransitionNotAllowed(
             f"'{outcome}' is not an outcome of stage '{stage.id}'",
             hint=f"choose one of: {', '.join(stage.outcomes)}",
+            code="not_an_outcome",
+            params={"outcome": outcome, "stage": stage.id, "outcomes": ", ".join(stage.outcomes)},
         )
     if stage_entered_at is not None and now < stage_entered_at:
         raise InvalidInput(

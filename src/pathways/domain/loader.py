@@ -12,7 +12,7 @@ A folder of pathway files is laid out as::
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -34,6 +34,7 @@ from pathways.errors import DefinitionError, NotFound
 
 __all__ = [
     "VERSIONED",
+    "ParsedOnUse",
     "PathwayCatalog",
     "load_checked",
     "load_pathway_dir",
@@ -100,6 +101,36 @@ def load_pathway_dir(
     return PathwayCatalog.of(spec for spec, _, _ in loaded.values())
 
 
+class ParsedOnUse(Mapping[tuple[str, int], PathwaySpec]):
+    """Pathway versions by (id, version), each parsed (and checked) the first time it is read.
+
+    A command that reads one case parses that case's version only, not every published one;
+    iterating the values parses them all. Read-only, in key order.
+    """
+
+    def __init__(self, parsers: Mapping[tuple[str, int], Callable[[], PathwaySpec]]) -> None:
+        self._parsers = dict(sorted(parsers.items()))
+        self._parsed: dict[tuple[str, int], PathwaySpec] = {}
+
+    def __getitem__(self, key: tuple[str, int]) -> PathwaySpec:
+        spec = self._parsed.get(key)
+        if spec is None:
+            spec = self._parsers[key]()
+            if spec.key != key:
+                raise ValueError(f"catalog key {key} holds pathway {spec.key}")
+            self._parsed[key] = spec
+        return spec
+
+    def __iter__(self) -> Iterator[tuple[str, int]]:
+        return iter(self._parsers)
+
+    def __len__(self) -> int:
+        return len(self._parsers)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._parsers
+
+
 @dataclass(frozen=True, slots=True)
 class PathwayCatalog:
     """Every loaded version of every pathway, by (id, version); the highest version is the latest."""
@@ -107,6 +138,8 @@ class PathwayCatalog:
     specs: Mapping[tuple[str, int], PathwaySpec]
 
     def __post_init__(self) -> None:
+        if isinstance(self.specs, ParsedOnUse):
+            return  # read-only and sorted already; each spec's key is checked as it is parsed
         for key, spec in self.specs.items():
             if key != spec.key:
                 raise ValueError(f"catalog key {key} holds pathway {spec.key}")
@@ -122,13 +155,29 @@ class PathwayCatalog:
             by_key[spec.key] = spec
         return cls(by_key)
 
+    @classmethod
+    def parsed_on_use(cls, parsers: Mapping[tuple[str, int], Callable[[], PathwaySpec]]) -> PathwayCatalog:
+        """A catalog of the versions `parsers` name, each parsed by its function when first read."""
+        return cls(ParsedOnUse(parsers))
+
+    def checked(self) -> PathwayCatalog:
+        """This catalog, every version parsed and checked now (a parser's DefinitionError raised here)."""
+        for _ in self.specs.values():
+            pass
+        return self
+
     def get(self, pathway_id: str, version: int | None = None) -> PathwaySpec:
         """That version of the pathway, the latest when `version` is None; NotFound otherwise."""
         versions = self.versions(pathway_id)
         spec = self.specs.get((pathway_id, versions[-1] if version is None else version))
         if spec is None:
             shown = ", ".join(map(str, versions))
-            raise NotFound(f"pathway '{pathway_id}' has no version {version}", hint=f"its versions: {shown}")
+            raise NotFound(
+                f"pathway '{pathway_id}' has no version {version}",
+                hint=f"its versions: {shown}",
+                code="pathway_version_not_found",
+                params={"pathway": pathway_id, "version": version, "versions": shown},
+            )
         return spec
 
     def versions(self, pathway_id: str) -> list[int]:
@@ -136,7 +185,12 @@ class PathwayCatalog:
         found = [version for (key, version) in self.specs if key == pathway_id]
         if not found:
             known = ", ".join(self.ids()) or "none"
-            raise NotFound(f"no pathway '{pathway_id}'", hint=f"known pathways: {known}")
+            raise NotFound(
+                f"no pathway '{pathway_id}'",
+                hint=f"known pathways: {known}",
+                code="pathway_not_found",
+                params={"pathway": pathway_id, "known": known},
+            )
         return found
 
     def owner_asks(self, pathway_id: str, version: int, stage_id: str) -> Mapping[str, OwnerAsk]:

@@ -158,7 +158,7 @@ def run_worker(
             hint="point it at the server (http://host:4200/api); on one machine `pathways serve-flows` "
             "starts an embedded one",
         )
-    wanted = deployments.plans(app.catalog.ids())
+    wanted = deployments.plans(app.check_pathways().ids())
     deployments.check_code(code_dir, wanted)
     wait_for_prefect(url)
     if register:
@@ -224,7 +224,7 @@ def serve_flows(
     from prefect.runner import Runner
     from prefect.settings import PREFECT_API_URL
 
-    wanted = deployments.plans(app.catalog.ids())
+    wanted = deployments.plans(app.check_pathways().ids())
     deployments.check_code(code_dir, wanted)
     loop = relay_loop(app, wanted, relay_every, stale_after) if relay_every else None
     with short_flow_settings({PREFECT_API_URL: api} if api else None):

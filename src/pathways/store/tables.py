@@ -98,7 +98,11 @@ class Project(SQLModel, table=True):
     """A supported project or structure, and where it stands in its lifecycle."""
 
     # An organisation's projects by name, in index order (migration 0016).
-    __table_args__ = (Index("ix_project_org_name", "organisation_id", "name"),)
+    __table_args__ = (
+        Index("ix_project_org_name", "organisation_id", "name"),
+        # A project's name by its id from an index, for a list sorted by project (migration 0017).
+        Index("ix_project_id_name", "id", "name"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     organisation_id: int = Field(foreign_key="organisation.id")  # ix_project_org_name
@@ -151,6 +155,8 @@ class Case(SQLModel, table=True):
         # search's indexes are dialect-specific and live outside this metadata: pathways.store.search.
         Index("ix_case_org_status", "organisation_id", "status"),
         Index("ix_case_officer_status", "officer_id", "status", "organisation_id"),
+        # Migration 0017: an officer's cases and their projects, from the index alone (by project name).
+        Index("ix_case_officer_project", "officer_id", "status", "organisation_id", "project_id"),
         # Migration 0016: open cases by deadline, of an organisation or an officer, counted and
         # read from the index alone (hence the status too); a case's children (nearly no case has
         # a parent: SQLite's statistics made an index of every case useless).

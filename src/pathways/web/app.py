@@ -106,7 +106,7 @@ def create_app(app: App, *, threads: int = THREADS) -> FastAPI:
         # The limiter belongs to the server's event loop: set it once that loop runs.
         anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         try:
-            app.catalog  # noqa: B018  load and check the published pathways now, not on a first request
+            app.check_pathways()  # load and check the published pathways now, not on a first request
         except Unavailable as exc:  # the database is down: they load with the first request reaching it
             log.warning("pathways not loaded at start: %s", exc)
         yield

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import Response
 
 from pathways.bootstrap import App
-from pathways.services.casework.search import CaseItem
+from pathways.services.casework.views import CaseItem, DueRow
 from pathways.services.people.accounts import Principal
 from pathways.web import export
 from pathways.web.cases.casetitles import Shown
@@ -43,7 +42,7 @@ def case_columns(lang: str, shown: Shown, now: datetime, zone_name: str) -> list
 
 
 def due_export(
-    request: Request, app: App, user: Principal, rows: Sequence[Mapping[str, Any]], fmt: export.Format
+    request: Request, app: App, user: Principal, rows: Sequence[DueRow], fmt: export.Format
 ) -> Response:
     """The due list (``GET /due?format=``) as a file: overdue first, then due within the week."""
     lang = language_of(request, user)
@@ -51,23 +50,23 @@ def due_export(
     zone = ZoneInfo(app.settings.default_timezone)
     latest = {p.id: p for p in app.catalog.latest()}
 
-    def pathway(row: Mapping[str, Any]) -> str:
-        spec = latest.get(row["pathway_id"])
-        return spec.title.get(lang) if spec else str(row["pathway_id"])
+    def pathway(row: DueRow) -> str:
+        spec = latest.get(row.pathway_id)
+        return spec.title.get(lang) if spec else row.pathway_id
 
-    def stage(row: Mapping[str, Any]) -> str:
-        spec = latest.get(row["pathway_id"])
+    def stage(row: DueRow) -> str:
+        spec = latest.get(row.pathway_id)
         titles = {s.id: s.title.get(lang) for s in spec.stages} if spec else {}
-        return titles.get(row["stage"], row["stage"] or "")
+        return titles.get(row.stage or "", row.stage or "")
 
-    columns: list[export.Column[Mapping[str, Any]]] = [
-        export.Column(_("Case"), lambda r: r["ref"]),
-        export.Column(_("Project"), lambda r: r["project"]),
+    columns: list[export.Column[DueRow]] = [
+        export.Column(_("Case"), lambda r: r.ref),
+        export.Column(_("Project"), lambda r: r.project),
         export.Column(_("Pathway"), pathway),
         export.Column(_("Stage"), stage),
-        export.Column(_("Due"), lambda r: r["due_at"].astimezone(zone).strftime("%Y-%m-%d %H:%M")),
-        export.Column(_("Overdue"), lambda r: _("yes") if r["overdue"] else ""),
-        export.Column(_("Officer"), lambda r: r["officer"] or ""),
+        export.Column(_("Due"), lambda r: r.due_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")),
+        export.Column(_("Overdue"), lambda r: _("yes") if r.overdue else ""),
+        export.Column(_("Officer"), lambda r: r.officer or ""),
     ]
-    ordered = sorted(rows, key=lambda r: not r["overdue"])  # stable: soonest first within each
+    ordered = sorted(rows, key=lambda r: not r.overdue)  # stable: soonest first within each
     return export.respond(fmt, "due", columns, ordered, lang=lang)

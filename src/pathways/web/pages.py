@@ -17,8 +17,9 @@ from pathways.errors import (
     Unauthenticated,
 )
 from pathways.services.casework import opening, reads
-from pathways.services.people import accounts, directory, signin, websessions
+from pathways.services.people import directory, logins, signin, websessions
 from pathways.services.people.accounts import Permission, Principal
+from pathways.services.people.views import OrgView
 from pathways.services.tx import write
 from pathways.web import export
 from pathways.web.cases import caselist, duelist
@@ -119,8 +120,7 @@ def language(
     next_: Annotated[str | None, Form(alias="next")] = None,
 ) -> Response:
     """Change the language of the account's pages."""
-    with write(app, actor_id=user.person_id) as tx:
-        accounts.set_language(tx, account_id=user.account_id, language=lang)
+    logins.set_language(app, logins.SetLanguage(lang), by=user)
     return RedirectResponse(safe_next(next_), status_code=303)
 
 
@@ -143,7 +143,7 @@ def due(
     return duelist.due_list(request, app, user, show, fmt)
 
 
-def _writable_orgs(app: AppDep, user: Principal) -> list[dict[str, Any]]:
+def _writable_orgs(app: AppDep, user: Principal) -> list[OrgView]:
     with app.store.read() as conn:
         return reads.organisations(conn, user.orgs(Permission.WRITE))
 
@@ -183,28 +183,15 @@ def open_case(
     """Open the case; back to the form with the reason when it is refused."""
     entered = {"project": project, "pathway": pathway, "officer": officer}
     try:
-        with write(app, actor_id=user.person_id) as tx:
-            scope = Scope(user, tx.conn)
-            project_id, officer_ref = as_id(project), as_id(officer)
-            if project_id is None:
-                raise FieldError("project", "choose a project")
-            row = scope.project(project_id, Permission.WRITE)
-            officer_id = (
-                scope.person(officer_ref, org_id=row["organisation_id"], roles=STAFF_FOR_CASES)["id"]
-                if officer_ref is not None
-                else (
-                    user.person_id
-                    if user.roles.get(row["organisation_id"], set()) & STAFF_FOR_CASES
-                    else None
-                )
-            )
-            opened = opening.open_case(
-                tx, app.catalog, project=row["id"], pathway=pathway, officer=officer_id
-            )
+        project_id = as_id(project)
+        if project_id is None:
+            raise FieldError("project", "choose a project")
+        command = opening.OpenCase(project_id, pathway, officer=as_id(officer))
+        opened = opening.open_new(app, command, by=user)
     except PathwaysError as exc:
         return _open_case_page(request, app, user, entered, exc)
-    app.after_commit(opened["id"])
-    return RedirectResponse(f"/cases/{opened['ref']}", status_code=303)
+    app.after_commit(opened.id)
+    return RedirectResponse(f"/cases/{opened.ref}", status_code=303)
 
 
 @router.get("/projects/new")
@@ -247,11 +234,11 @@ def add_project(request: Request, app: AppDep, user: PageUser) -> Response:
             scope = Scope(user, tx.conn)
             org = scope.org(entered["org"] or "0", Permission.WRITE)
             owner_ref = as_id(entered["owner"])
-            owner = scope.person(owner_ref, org_id=org["id"])["id"] if owner_ref is not None else None
+            owner = scope.person(owner_ref, org_id=org.id).id if owner_ref is not None else None
             created = directory.add_project(
                 tx,
                 name=entered["name"].strip(),
-                org=org["id"],
+                org=org.id,
                 owner=owner,
                 siret=entered["siret"].strip() or None,
                 bce=entered["bce"].strip() or None,
@@ -276,7 +263,7 @@ def _person_page(
 ) -> HTMLResponse:
     with app.store.read() as conn:
         orgs = reads.organisations(conn, Scope(user, conn).orgs(Permission.WRITE))
-    roles = sorted({r for o in orgs for r in user.grantable_roles(o["id"])})
+    roles = sorted({r for o in orgs for r in user.grantable_roles(o.id)})
     context = {
         "orgs": orgs,
         "roles": roles,
@@ -299,13 +286,13 @@ def add_person(request: Request, app: AppDep, user: PageUser) -> Response:
             raise FieldError("name", "a person needs a name")
         with write(app, actor_id=user.person_id) as tx:
             org = Scope(user, tx.conn).org(entered["org"] or "0", Permission.WRITE)
-            if entered["role"] not in user.grantable_roles(org["id"]):
+            if entered["role"] not in user.grantable_roles(org.id):
                 raise Forbidden(f"your role does not allow adding a person as {entered['role'] or '—'}")
             email = entered["email"].strip() or None
             directory.add_person(
                 tx,
                 name=entered["name"].strip()[:200],
-                org=org["id"],
+                org=org.id,
                 role=entered["role"],
                 email=email,
                 phone=entered["phone"].strip()[:32] or None,

@@ -24,6 +24,7 @@ from pathways.domain import fields
 from pathways.domain.spec import LANGS
 from pathways.errors import (
     DecidedMeanwhile,
+    EditedMeanwhile,
     FieldError,
     FieldErrors,
     FieldProblem,
@@ -34,9 +35,10 @@ from pathways.errors import (
     Refused,
     Unauthenticated,
 )
-from pathways.web import forms
+from pathways.web import error_texts, forms
 from pathways.web.cases import casework_view
 from pathways.web.cases.conflictview import meanwhile_lines
+from pathways.web.directory.editconflict import edited_lines
 from pathways.web.i18n import Texts, texts
 
 API_DEFAULT_LANG = "en"  # an integration that asks for no language reads English, as it always has
@@ -64,6 +66,23 @@ class DecisionMeanwhile(BaseModel):
         "decision", description="decision, case_assigned (stage and outcome empty) or case_migrated"
     )
     officer: str | None = Field(None, description="case_assigned: who was given the case")
+
+
+class EditPublic(BaseModel):
+    """An edit of the project or person saved after the version the refused change was made on."""
+
+    by: str | None = Field(description="who saved it (their name), if known")
+    at: datetime
+    fields: list[str] = Field(description="the fields it changed")
+    version: int = Field(description="the version it made")
+
+
+class EditConflictPublic(BaseModel):
+    """Why a change on `expected_version` of a project or person was refused: it is at `version` now."""
+
+    expected_version: int
+    version: int
+    meanwhile: list[EditPublic]
 
 
 class ConflictPublic(BaseModel):
@@ -117,6 +136,14 @@ def problem_body(error: PathwaysError, lang: str = API_DEFAULT_LANG) -> dict[str
                 for m in error.meanwhile
             ],
         ).model_dump(mode="json")
+    if isinstance(error, EditedMeanwhile):
+        body["edited"] = EditConflictPublic(
+            expected_version=error.expected,
+            version=error.now,
+            meanwhile=[
+                EditPublic(by=m.by, at=m.at, fields=list(m.fields), version=m.edit) for m in error.meanwhile
+            ],
+        ).model_dump(mode="json")
     return body
 
 
@@ -124,6 +151,7 @@ def _title(t: Texts, error: PathwaysError) -> str:
     """What kind of problem it is, in a few words (the first kind that fits, the narrowest first)."""
     kinds: tuple[tuple[type[PathwaysError] | tuple[type[PathwaysError], ...], str], ...] = (
         (DecidedMeanwhile, t("The case changed since you read it")),
+        (EditedMeanwhile, t("Changed by someone else since you read it")),
         ((FieldError, FieldErrors, InvalidInput), t("Invalid input")),
         (NotFound, t("Not found")),
         (Unauthenticated, t("No valid API token")),
@@ -148,6 +176,13 @@ def _detail(t: Texts, error: PathwaysError, problems: tuple[FieldProblem, ...]) 
         )
         lines = meanwhile_lines(None, None, error, t.lang, "UTC") or ()
         return " ".join([said, *lines])
+    if isinstance(error, EditedMeanwhile):
+        said = t(
+            "Changed by someone else since you read it (version %(expected)s, now %(now)s).",
+            expected=error.expected,
+            now=error.now,
+        )
+        return " ".join([said, *(edited_lines(error, t.lang, "UTC") or ())])
     if isinstance(error, NotFound):
         return t("Not found, or in an organisation you have no role in.")
     if isinstance(error, Forbidden):
@@ -156,12 +191,20 @@ def _detail(t: Texts, error: PathwaysError, problems: tuple[FieldProblem, ...]) 
 
 
 def said_in(error: PathwaysError, lang: str) -> str:
-    """The error's message for the command line in `lang`: refused fields and a case changed
-    meanwhile in its words, anything else as it is (English: it names what was not found)."""
+    """The error's message for the command line in `lang`: refused fields, a case changed
+    meanwhile and an error with a code (web/error_texts.py) in its words, anything else as it
+    is (English)."""
     problems = fields.problems_of(error) if isinstance(error, FieldError | FieldErrors) else ()
-    if problems or isinstance(error, DecidedMeanwhile):
+    if problems or isinstance(error, DecidedMeanwhile | EditedMeanwhile):
         return _detail(texts(lang), error, problems)
-    return error.message
+    coded = error_texts.said(error, lang)
+    return coded.message if coded is not None else error.message
+
+
+def hint_in(error: PathwaysError, lang: str) -> str | None:
+    """The error's hint for the command line in `lang`: its code's words, else as it is (English)."""
+    coded = error_texts.said(error, lang)
+    return coded.hint if coded is not None else error.hint
 
 
 def _field_text(problem: FieldProblem, lang: str) -> str:

@@ -9,15 +9,16 @@ probed. Something it can read but not change with its role is refused (403).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import Connection
 
 from pathways.errors import NotFound
 from pathways.services.casework import lookup
+from pathways.services.casework.views import CaseView
 from pathways.services.people import among, permits
 from pathways.services.people.accounts import Permission, Principal
 from pathways.services.people.directory import roles_of
+from pathways.services.people.views import DocumentView, OrgView, PersonView, ProjectView
 from pathways.web.visible import absent, find_within
 
 READ = Permission.READ
@@ -44,38 +45,38 @@ class Scope:
             raise absent(kind, ref)  # as if it did not exist
         self.check(org_id, permission, f"{kind} '{str(ref).strip()}'")
 
-    def case(self, ref: str | int, permission: Permission = READ) -> dict[str, Any]:
+    def case(self, ref: str | int, permission: Permission = READ) -> CaseView:
         """A case of one of the principal's organisations."""
         try:
             row = lookup.find_case(self.conn, ref)
         except NotFound:
             raise absent("case", ref) from None
-        self._allow(row["organisation_id"], permission, "case", ref)
+        self._allow(row.organisation_id, permission, "case", ref)
         return row
 
-    def org(self, ref: str | int, permission: Permission = READ) -> dict[str, Any]:
+    def org(self, ref: str | int, permission: Permission = READ) -> OrgView:
         """One of the principal's organisations, by id, slug or name."""
         row = find_within(among.org_among, self.conn, ref, self.principal.orgs(READ), "organisation")
-        self._allow(row["id"], permission, "organisation", ref)
+        self._allow(row.id, permission, "organisation", ref)
         return row
 
-    def project(self, ref: str | int, permission: Permission = READ) -> dict[str, Any]:
+    def project(self, ref: str | int, permission: Permission = READ) -> ProjectView:
         """A project of one of the principal's organisations, by id (or name)."""
         row = find_within(among.project_among, self.conn, ref, self.principal.orgs(READ), "project")
-        self._allow(row["organisation_id"], permission, "project", ref)
+        self._allow(row.organisation_id, permission, "project", ref)
         return row
 
-    def person(self, ref: str | int, *, org_id: int, roles: frozenset[str] | None = None) -> dict[str, Any]:
+    def person(self, ref: str | int, *, org_id: int, roles: frozenset[str] | None = None) -> PersonView:
         """A person who belongs to `org_id` (with one of `roles`, when given)."""
         row = self.person_visible(ref)
-        held = {role for org, role in roles_of(self.conn, row["id"]) if org == org_id}
+        held = {role for org, role in roles_of(self.conn, row.id) if org == org_id}
         if not held or (roles is not None and not held & roles):
             # Only said of a person the principal may see (in another of its organisations).
             wanted = f" as {' or '.join(sorted(roles))}" if roles else ""
             raise NotFound(f"no person '{str(ref).strip()}' in this organisation{wanted}")
         return row
 
-    def person_visible(self, ref: str | int) -> dict[str, Any]:
+    def person_visible(self, ref: str | int) -> PersonView:
         """A person with a role in one of the principal's organisations."""
         return find_within(among.person_among, self.conn, ref, self.principal.orgs(READ), "person")
 
@@ -89,12 +90,12 @@ class Scope:
         mine = str(self.principal.person_id) if text.isdigit() else self.principal.handle  # as find_person
         if text == mine and self.principal.orgs(READ):
             return self.principal.person_id
-        return int(self.person_visible(ref)["id"])
+        return self.person_visible(ref).id
 
-    def document(self, doc_id: int) -> dict[str, Any]:
+    def document(self, doc_id: int) -> DocumentView:
         """A document of a case of one of the principal's organisations."""
         row = among.document_of(self.conn, doc_id)
         if row is None:
             raise absent("document", doc_id)
-        self._allow(row["organisation_id"], READ, "document", doc_id)
+        self._allow(row.organisation_id, READ, "document", doc_id)
         return row

@@ -11,7 +11,7 @@ The CLI's own lookups (``services.directory.find_*``) keep their operator-facing
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from typing import Any, Final
+from typing import Final, TypeVar
 
 from sqlalchemy import Connection
 
@@ -26,6 +26,7 @@ HINTS: Final = {
     "document": "only documents of your organisations' cases can be found",
 }
 GENERIC_HINT: Final = NOT_YOURS_HINT  # one wording for "not yours", the services'
+V = TypeVar("V")
 
 
 def absent(kind: str, ref: object) -> NotFound:
@@ -34,12 +35,12 @@ def absent(kind: str, ref: object) -> NotFound:
 
 
 def find_within(
-    find: Callable[[Connection, str | int, Collection[int]], dict[str, Any]],
+    find: Callable[[Connection, str | int, Collection[int]], V],
     conn: Connection,
     ref: str | int,
     orgs: Collection[int],
     kind: str,
-) -> dict[str, Any]:
+) -> V:
     """`find` (a lookup of :mod:`pathways.services.people.among`) limited to `orgs`, so rows of other
     organisations can neither be found nor make a name ambiguous; not found is :func:`absent`."""
     try:

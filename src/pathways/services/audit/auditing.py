@@ -59,7 +59,7 @@ class AuditRecord:
 def verify(app: App, *, organisation: str | int | None = None) -> list[ChainCheck]:
     """Verify the audit chain of one organisation (id, slug or name) or of all of them."""
     with app.store.read() as conn:
-        org_id = directory.find_org(conn, organisation)["id"] if organisation is not None else None
+        org_id = directory.find_org(conn, organisation).id if organisation is not None else None
         reports = audit_verify.verify_chain(conn, key=app.audit_key, organisation_id=org_id)
         slugs: dict[int, str] = {row.id: row.slug for row in conn.execute(select(ORG.c.id, ORG.c.slug))}
     return [
@@ -115,11 +115,11 @@ def search(
         .limit(limit)
     )
     if actor is not None:
-        query = query.where(AUDIT.c.actor_id == directory.find_person(conn, actor)["id"])
+        query = query.where(AUDIT.c.actor_id == directory.find_person(conn, actor).id)
     if case is not None:
-        query = query.where(AUDIT.c.case_id == find_case(conn, case)["id"])
+        query = query.where(AUDIT.c.case_id == find_case(conn, case).id)
     if org is not None:
-        query = query.where(AUDIT.c.organisation_id == directory.find_org(conn, org)["id"])
+        query = query.where(AUDIT.c.organisation_id == directory.find_org(conn, org).id)
     if kind is not None:
         query = query.where(AUDIT.c.kind == kind)
     if start is not None:

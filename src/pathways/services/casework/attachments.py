@@ -187,12 +187,12 @@ def check_file(upload: FileUpload, *, limit: int, field: str = "file") -> Checke
 
 
 def store(
-    tx: Tx, *, case: dict[str, Any], file: CheckedFile, by: int | None, note_id: int | None
+    tx: Tx, *, case_id: int, ref: str, file: CheckedFile, by: int | None, note_id: int | None
 ) -> AttachmentAdded:
-    """Write an accepted file on `case` in the caller's transaction (no audit event: the caller's)."""
+    """Write an accepted file on case `case_id` in the caller's transaction (no audit event: the caller's)."""
     attachment_id = tx.insert(
         ATTACHMENT,
-        case_id=case["id"],
+        case_id=case_id,
         note_id=note_id,
         name=file.name,
         media_type=file.kind.media_type,
@@ -205,8 +205,8 @@ def store(
     tx.conn.execute(CONTENT.insert().values(attachment_id=attachment_id, content=file.content))
     return AttachmentAdded(
         attachment_id,
-        case["id"],
-        case["ref"],
+        case_id,
+        ref,
         file.name,
         file.kind.media_type,
         file.size,
@@ -236,11 +236,11 @@ def add_attachment(
         raise FieldErrors([checked])
     with write(app, actor_id=by.person_id if by is not None else None, at=at) as tx:
         case = scoped.case_for(tx.conn, by, command.case, change=True)
-        uploader = scoped.recorder(tx.conn, by, command.uploader, org_id=case["organisation_id"])
-        added = store(tx, case=case, file=checked, by=uploader, note_id=None)
+        uploader = scoped.recorder(tx.conn, by, command.uploader, org_id=case.organisation_id)
+        added = store(tx, case_id=case.id, ref=case.ref, file=checked, by=uploader, note_id=None)
         tx.audit(
-            organisation_id=case["organisation_id"],
-            case_id=case["id"],
+            organisation_id=case.organisation_id,
+            case_id=case.id,
             kind="attachment_added",
             payload=audit_payload(added) | ({"for": uploader} if by is None and uploader else {}),
         )
@@ -275,7 +275,7 @@ def attachments_of(conn: Connection, case_id: int) -> list[AttachmentInfo]:
 def case_attachments(app: App, *, case: str | int, by: Principal | None) -> list[AttachmentInfo]:
     """The attachments of a case `by` may read (:func:`.scoped.case_for`'s NotFound otherwise)."""
     with app.store.read() as conn:
-        return attachments_of(conn, scoped.case_for(conn, by, case, change=False)["id"])
+        return attachments_of(conn, scoped.case_for(conn, by, case, change=False).id)
 
 
 def open_attachment(app: App, *, case: str | int, attachment_id: int, by: Principal | None) -> AttachmentFile:
@@ -285,11 +285,11 @@ def open_attachment(app: App, *, case: str | int, attachment_id: int, by: Princi
         found = conn.execute(
             select(ATTACHMENT.c.name, ATTACHMENT.c.media_type, CONTENT.c.content)
             .join(CONTENT, CONTENT.c.attachment_id == ATTACHMENT.c.id)
-            .where(ATTACHMENT.c.id == attachment_id, ATTACHMENT.c.case_id == row["id"])
+            .where(ATTACHMENT.c.id == attachment_id, ATTACHMENT.c.case_id == row.id)
         ).first()
     if found is None:
         raise NotFound(
-            f"no attachment {attachment_id} on case {row['ref']}",
+            f"no attachment {attachment_id} on case {row.ref}",
             hint="the case page lists its attachments; an erased one cannot be opened",
         )
     return AttachmentFile(found.name, filetype.ascii_name(found.name), found.media_type, bytes(found.content))

@@ -105,6 +105,8 @@ def _write_or_conflict(tx: Tx, prepared: PreparedDecision) -> Decided:
         raise Conflict(
             f"case {prepared.row['ref']} was changed by someone else while you decided",
             hint="reload the case (`pathways case show`) and decide again",
+            code="case_changed_deciding",
+            params={"ref": prepared.row["ref"]},
         ) from None
 
 
@@ -309,7 +311,7 @@ def _resolve_people(
         ids = []
         for ref in refs:
             try:
-                ids.append(directory.find_person(conn, ref, org_id=org_id)["id"])
+                ids.append(directory.find_person(conn, ref, org_id=org_id).id)
             except (NotFound, Refused) as exc:
                 params = {"value": str(ref)[:200]}
                 unknown.append(FieldError(name, exc.message, hint=exc.hint, code="person", params=params))

@@ -18,22 +18,30 @@ writes it, in the caller's transaction, guarded by the case's version like a dec
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import Connection, and_, select, update
 
 from pathways.domain import case as machine
 from pathways.domain import exits
 from pathways.domain.loader import PathwayCatalog
-from pathways.errors import Conflict, TransitionNotAllowed
-from pathways.services.casework import conflict
+from pathways.errors import Conflict, NotFound, TransitionNotAllowed
+from pathways.services.casework import conflict, scoped
 from pathways.services.casework.lookup import find_case
 from pathways.services.casework.recording import set_phase, values_digest
-from pathways.services.tx import Tx
+from pathways.services.casework.views import CaseView
+from pathways.services.people import directory
+from pathways.services.people.accounts import Permission, Principal
+from pathways.services.people.permits import require
+from pathways.services.tx import Tx, write
 from pathways.store.core import CASE, ENTRY, JOB, NOTICE, PROJECT
 
-__all__ = ["Closed", "close_case"]
+if TYPE_CHECKING:
+    from pathways.bootstrap import App
+
+__all__ = ["CloseCase", "Closed", "close", "close_case"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,25 +73,23 @@ def close_case(
     The caller has checked that the case is the actor's to close (its organisation).
     """
     row = find_case(tx.conn, case)
-    if row["status"] != "open":  # said first: a form shown before the closing is out of date too
+    if row.status != "open":  # said first: a form shown before the closing is out of date too
         raise TransitionNotAllowed(
-            f"case {row['ref']} is already closed ({row['result']}); it cannot be closed again",
+            f"case {row.ref} is already closed ({row.result}); it cannot be closed again",
             hint="open a new case to support the project again",
         )
-    if expected_version is not None and row["version"] != expected_version:
-        raise conflict.stale(tx.conn, case_id=row["id"], ref=row["ref"], expected=expected_version)
-    spec = catalog.get(row["pathway_id"], row["pathway_version"])
-    entry = row["current_entry_id"]
+    if expected_version is not None and row.version != expected_version:
+        raise conflict.stale(tx.conn, case_id=row.id, ref=row.ref, expected=expected_version)
+    spec = catalog.get(row.pathway_id, row.pathway_version)
+    entry = row.current_entry_id
     entered_at = None
     if entry is not None:
         entered_at = tx.conn.execute(select(ENTRY.c.entered_at).where(ENTRY.c.id == entry)).scalar_one()
-    state = machine.CaseState(
-        stage=row["stage"], status=row["status"], result=row["result"], data=row["data"]
-    )
+    state = machine.CaseState(stage=row.stage, status="open", result=row.result, data=row.data)
     transition = exits.close(spec, state, result, reason, now=tx.at, stage_entered_at=entered_at)
     note = reason.strip()
     assert entry is not None  # an open case is at a stage
-    assert row["stage"] is not None
+    assert row.stage is not None
     tx.conn.execute(
         update(ENTRY)
         .where(ENTRY.c.id == entry)
@@ -91,7 +97,7 @@ def close_case(
     )
     moved = tx.conn.execute(
         update(CASE)
-        .where(CASE.c.id == row["id"], CASE.c.version == row["version"])
+        .where(CASE.c.id == row.id, CASE.c.version == row.version)
         .values(
             stage=None,
             status="closed",
@@ -99,30 +105,30 @@ def close_case(
             due_at=None,
             current_entry_id=None,
             closed_at=tx.at,
-            version=row["version"] + 1,
+            version=row.version + 1,
         )
     )
     if moved.rowcount != 1:  # the caller's transaction rolls back the entry's update
         raise Conflict(
-            f"case {row['ref']} was changed by someone else while you closed it",
+            f"case {row.ref} was changed by someone else while you closed it",
             hint="reload the case (`pathways case show`) and close it again if it still stands",
+            code="case_changed_closing",
+            params={"ref": row.ref},
         )
-    notices = _cancel_notices(tx, row["id"])
-    work = _cancel_work(tx, row["id"], entry, result)
+    notices = _cancel_notices(tx, row.id)
+    work = _cancel_work(tx, row.id, entry, result)
     children = tuple(
         tx.conn.scalars(
-            select(CASE.c.ref)
-            .where(CASE.c.parent_id == row["id"], CASE.c.status == "open")
-            .order_by(CASE.c.id)
+            select(CASE.c.ref).where(CASE.c.parent_id == row.id, CASE.c.status == "open").order_by(CASE.c.id)
         )
     )
     tx.audit(
-        organisation_id=row["organisation_id"],
-        case_id=row["id"],
+        organisation_id=row.organisation_id,
+        case_id=row.id,
         kind="decision",
         payload={
-            "ref": row["ref"],
-            "stage": row["stage"],
+            "ref": row.ref,
+            "stage": row.stage,
             "outcome": result,
             "entered": None,
             "result": result,
@@ -130,7 +136,7 @@ def close_case(
             "entry": entry,
             "fields": [],
             "values_digest": values_digest(tx.key, {}, note),
-            "version": row["version"] + 1,
+            "version": row.version + 1,
             "notices_cancelled": notices,
             "work_cancelled": work,
             "children_open": list(children),
@@ -139,25 +145,79 @@ def close_case(
     for event in transition.events:
         if isinstance(event, machine.PhaseReached):
             project = tx.conn.execute(
-                select(PROJECT.c.id, PROJECT.c.organisation_id).where(PROJECT.c.id == row["project_id"])
+                select(PROJECT.c.id, PROJECT.c.organisation_id).where(PROJECT.c.id == row.project_id)
             ).one()
             set_phase(
                 tx,
                 project={"id": project.id, "organisation_id": project.organisation_id},
                 phase=event.phase,
-                case_id=row["id"],
+                case_id=row.id,
             )
     return Closed(
-        case_id=row["id"],
-        ref=row["ref"],
-        left=row["stage"],
+        case_id=row.id,
+        ref=row.ref,
+        left=row.stage,
         result=result,
         closed_at=tx.at,
-        version=row["version"] + 1,
+        version=row.version + 1,
         notices_cancelled=notices,
         work_cancelled=work,
         children_open=children,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class CloseCase:
+    """Close `case` through the exit `result`, with `reason`; refused if it changed since `expected_version`.
+
+    `person`: the operator only (``by=None``), who closes it (a member of the case's organisation);
+    without one, the case's officer.
+    """
+
+    case: str | int
+    result: str
+    reason: str
+    expected_version: int | None = None
+    person: str | int | None = None
+
+
+def close(app: App, command: CloseCase, *, by: Principal | None) -> Closed:
+    """Close a case, in a transaction of its own, if `by` may change it.
+
+    A case of an organisation `by` has no role in is not found, as an unknown reference is;
+    one it may read but not change is Forbidden.
+    """
+    with write(app, actor_id=by.person_id if by is not None else None) as opened:
+        if by is not None:
+            row = _changeable(opened.conn, by, command.case)
+            tx = opened
+        else:
+            row = find_case(opened.conn, command.case)
+            actor = (
+                directory.find_person(opened.conn, command.person, org_id=row.organisation_id).id
+                if command.person
+                else row.officer_id
+            )
+            tx = replace(opened, actor_id=actor)
+        return close_case(
+            tx,
+            app.catalog,
+            case=row.id,
+            result=command.result,
+            reason=command.reason,
+            expected_version=command.expected_version,
+        )
+
+
+def _changeable(conn: Connection, by: Principal, ref: str | int) -> CaseView:
+    try:
+        row = find_case(conn, ref)
+    except NotFound:
+        raise scoped.absent(ref) from None
+    if not by.can(Permission.READ, row.organisation_id):
+        raise scoped.absent(ref)
+    require(by, row.organisation_id, Permission.WRITE, f"case '{str(ref).strip()}'")
+    return row
 
 
 def _cancel_notices(tx: Tx, case_id: int) -> int:

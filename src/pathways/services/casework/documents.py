@@ -37,6 +37,7 @@ from pathways.domain.spec import FieldSpec, FieldType, PathwaySpec
 from pathways.errors import NotFound
 from pathways.notify.render import babel_locale
 from pathways.services.casework.lookup import find_case
+from pathways.services.casework.views import CaseView, DocumentSummary, DocumentView
 from pathways.services.collaboration import cooperation
 from pathways.services.people import directory
 from pathways.services.tx import Tx
@@ -217,11 +218,11 @@ def render_case_document(app: App, tx: Tx, *, case_id: int, entry_id: int) -> st
     stage with nothing new to show) is not attached twice.
     """
     conn = tx.conn
-    case = dict(conn.execute(select(CASE).where(CASE.c.id == case_id)).mappings().one())
+    case = CaseView.of(conn.execute(select(CASE).where(CASE.c.id == case_id)).mappings().one())
     entry = dict(conn.execute(select(ENTRY).where(ENTRY.c.id == entry_id)).mappings().one())
-    project = dict(conn.execute(select(PROJECT).where(PROJECT.c.id == case["project_id"])).mappings().one())
-    organisation = dict(conn.execute(select(ORG).where(ORG.c.id == case["organisation_id"])).mappings().one())
-    spec = app.catalog.get(case["pathway_id"], case["pathway_version"])
+    project = dict(conn.execute(select(PROJECT).where(PROJECT.c.id == case.project_id)).mappings().one())
+    organisation = dict(conn.execute(select(ORG).where(ORG.c.id == case.organisation_id)).mappings().one())
+    spec = app.catalog.get(case.pathway_id, case.pathway_version)
     stage = spec.stage(entry["stage"])
     lang = document_language(tx, project)
     locale = babel_locale(lang, organisation["timezone"])
@@ -229,8 +230,8 @@ def render_case_document(app: App, tx: Tx, *, case_id: int, entry_id: int) -> st
     people = _people(
         conn,
         _person_ids(spec, data)
-        | {i for i in (case["officer_id"], case["resource_id"], project["owner_id"]) if i is not None},
-        case["organisation_id"],
+        | {i for i in (case.officer_id, case.resource_id, project["owner_id"]) if i is not None},
+        case.organisation_id,
     )
     record = CaseRecord(spec, data, lang, locale, people)
     name = f"{spec.id}.{stage.id}"
@@ -249,13 +250,13 @@ def render_case_document(app: App, tx: Tx, *, case_id: int, entry_id: int) -> st
         fmt=record.format,
         person=lambda i: people.get(i, _EMPTY) if i is not None else _EMPTY,
         months_after=lambda day, months: add_calendar(day, months=months) if day else None,
-        parent=_parent_record(app, conn, case["parent_id"], lang, locale),
-        subject=case["data"].get("_spawn", {}).get("item"),
+        parent=_parent_record(app, conn, case.parent_id, lang, locale),
+        subject=case.data.get("_spawn", {}).get("item"),
         today=tx.at.astimezone(ZoneInfo(organisation["timezone"])).date(),
         # A cooperation's member projects, the case's own first (names and organisations only).
         members=[m for m in cooperation.members_of(conn, case) if m.active],
     )
-    file_name = f"{case['ref']}-{name}.html"
+    file_name = f"{case.ref}-{name}.html"
     previous = conn.execute(
         select(DOC.c.content)
         .where(DOC.c.case_id == case_id, DOC.c.name == file_name)
@@ -275,7 +276,7 @@ def render_case_document(app: App, tx: Tx, *, case_id: int, entry_id: int) -> st
         created_at=tx.at,
     )
     tx.audit(
-        organisation_id=case["organisation_id"],
+        organisation_id=case.organisation_id,
         case_id=case_id,
         kind="document_rendered",
         payload={
@@ -296,7 +297,7 @@ def title_of(html: str) -> str:
     return text.replace("&amp;", "&").replace("&#39;", "'").replace("&quot;", '"')
 
 
-def list_documents(conn: Connection, case: str | int) -> list[dict[str, Any]]:
+def list_documents(conn: Connection, case: str | int) -> list[DocumentSummary]:
     """A case's documents, oldest first: id, name, title, language, stage, when, size."""
     row = find_case(conn, case)
     rows = conn.execute(
@@ -310,48 +311,46 @@ def list_documents(conn: Connection, case: str | int) -> list[dict[str, Any]]:
             ENTRY.c.stage,
         )
         .select_from(DOC.outerjoin(ENTRY, ENTRY.c.id == DOC.c.entry_id))
-        .where(DOC.c.case_id == row["id"])
+        .where(DOC.c.case_id == row.id)
         .order_by(DOC.c.id)
     ).mappings()
     return [
-        {
-            "id": r["id"],
-            "case": row["ref"],
-            "name": r["name"],
-            "title": title_of(r["content"]),
-            "language": r["language"],
-            "media_type": r["media_type"],
-            "stage": r["stage"],
-            "created_at": r["created_at"],
-            "size": len(r["content"].encode()),
-        }
+        DocumentSummary(
+            id=r["id"],
+            case=row.ref,
+            name=r["name"],
+            title=title_of(r["content"]),
+            language=r["language"],
+            media_type=r["media_type"],
+            stage=r["stage"],
+            created_at=r["created_at"],
+            size=len(r["content"].encode()),
+        )
         for r in rows
     ]
 
 
-def get_document(conn: Connection, case: str | int, document: int) -> dict[str, Any]:
+def get_document(conn: Connection, case: str | int, document: int) -> DocumentView:
     """One document of a case, with its content; NotFound if the case has no such document."""
     row = find_case(conn, case)
-    found = (
-        conn.execute(select(DOC).where(DOC.c.id == document, DOC.c.case_id == row["id"])).mappings().first()
-    )
+    found = conn.execute(select(DOC).where(DOC.c.id == document, DOC.c.case_id == row.id)).mappings().first()
     if found is None:
         raise NotFound(
-            f"case {row['ref']} has no document {document}",
-            hint=f"list them with `pathways case documents {row['ref']}`",
+            f"case {row.ref} has no document {document}",
+            hint=f"list them with `pathways case documents {row.ref}`",
         )
-    return dict(found)
+    return DocumentView.of(found)
 
 
-def file_names(documents: Sequence[Mapping[str, Any]]) -> dict[int, str]:
+def file_names(documents: Sequence[DocumentSummary]) -> dict[int, str]:
     """A distinct file name per document (a loop may render the same document twice)."""
     names: dict[int, str] = {}
     taken: set[str] = set()
     for doc in documents:
-        name = str(doc["name"])
+        name = doc.name
         if name in taken:
             stem, dot, ext = name.rpartition(".")
-            name = f"{stem}-{doc['id']}{dot}{ext}"
+            name = f"{stem}-{doc.id}{dot}{ext}"
         taken.add(name)
-        names[int(doc["id"])] = name
+        names[doc.id] = name
     return names

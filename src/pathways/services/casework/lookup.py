@@ -17,6 +17,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from pathways.domain.rules import ProjectFacts
 from pathways.domain.spec import Phase
 from pathways.errors import NotFound
+from pathways.services.casework.views import CaseView
+from pathways.services.people.views import ProjectView
 from pathways.store.core import CASE, ORG, PROJECT, REF
 
 if TYPE_CHECKING:
@@ -46,16 +48,21 @@ def case_key(ref: str | int) -> tuple[str, dict[str, Any]]:
 
 
 def no_case(text: str) -> NotFound:
-    return NotFound(f"no case '{text}'", hint="case references look like DIAG-2026-0001; see `pathways due`")
+    return NotFound(
+        f"no case '{text}'",
+        hint="case references look like DIAG-2026-0001; see `pathways due`",
+        code="case_not_found",
+        params={"ref": text},
+    )
 
 
-def find_case(conn: Connection, ref: str | int) -> dict[str, Any]:
+def find_case(conn: Connection, ref: str | int) -> CaseView:
     """A case by reference (DIAG-2026-0001) or id."""
     text, params = case_key(ref)
     row = conn.execute(_CASE_BY["id" if "b_id" in params else "ref"], params).mappings().first()
     if row is None:
         raise no_case(text)
-    return dict(row)
+    return CaseView.of(row)
 
 
 def next_ref(conn: Connection, prefix: str, year: int) -> str:
@@ -71,9 +78,10 @@ def next_ref(conn: Connection, prefix: str, year: int) -> str:
     return f"{prefix}-{year}-{number:04d}"
 
 
-def project_facts(conn: Connection, project_id: int) -> tuple[ProjectFacts, dict[str, Any]]:
+def project_facts(conn: Connection, project_id: int) -> tuple[ProjectFacts, ProjectView]:
+    """The facts the programme rules see of a project, and the project itself."""
     row = conn.execute(_PROJECT_BY_ID, {"b_id": project_id}).mappings().one()
-    return project_facts_of_row(row, project_id=row["id"]), dict(row)
+    return project_facts_of_row(row, project_id=row["id"]), ProjectView.of(row)
 
 
 def project_facts_of_row(row: Mapping[Any, Any], *, project_id: int, prefix: str = "") -> ProjectFacts:

@@ -29,6 +29,7 @@ from pathways.errors import FieldErrors, FieldProblem
 from pathways.services.casework import attachments, conflict, lookup, scoped
 from pathways.services.casework.attachments import ATTACHMENT, NOTE, AttachmentAdded, FileUpload
 from pathways.services.casework.queries import names_of
+from pathways.services.casework.views import CaseView
 from pathways.services.people.accounts import Principal
 from pathways.services.tx import write
 
@@ -133,7 +134,7 @@ def add_note(app: App, command: AddNote, *, by: Principal | None, at: datetime |
     """Record a note (and its attachment) on a case `by` may change; one transaction, audited."""
     with app.store.read() as conn:
         case = scoped.case_for(conn, by, command.case, change=True)
-        zone = lookup.org_zone(conn, case["organisation_id"])
+        zone = lookup.org_zone(conn, case.organisation_id)
     today = (at or app.clock.now()).astimezone(zone).date()
     problems, on, checked = check(command, today=today, limit=app.settings.max_attachment_bytes)
     if problems:
@@ -141,14 +142,12 @@ def add_note(app: App, command: AddNote, *, by: Principal | None, at: datetime |
     text = command.text.strip()
     with write(app, actor_id=by.person_id if by is not None else None, at=at) as tx:
         case = scoped.case_for(tx.conn, by, command.case, change=True)
-        if command.expected_version is not None and case["version"] != command.expected_version:
-            raise conflict.stale(
-                tx.conn, case_id=case["id"], ref=case["ref"], expected=command.expected_version
-            )
-        author = scoped.recorder(tx.conn, by, command.author, org_id=case["organisation_id"])
+        if command.expected_version is not None and case.version != command.expected_version:
+            raise conflict.stale(tx.conn, case_id=case.id, ref=case.ref, expected=command.expected_version)
+        author = scoped.recorder(tx.conn, by, command.author, org_id=case.organisation_id)
         note_id = tx.insert(
             NOTE,
-            case_id=case["id"],
+            case_id=case.id,
             kind=command.kind,
             text=text,
             happened_on=on,
@@ -158,7 +157,9 @@ def add_note(app: App, command: AddNote, *, by: Principal | None, at: datetime |
         )
         added = None
         if checked is not None:
-            added = attachments.store(tx, case=case, file=checked, by=author, note_id=note_id)
+            added = attachments.store(
+                tx, case_id=case.id, ref=case.ref, file=checked, by=author, note_id=note_id
+            )
         payload: dict[str, Any] = {
             "note": note_id,
             "kind": command.kind,
@@ -169,10 +170,8 @@ def add_note(app: App, command: AddNote, *, by: Principal | None, at: datetime |
             payload["attachment"] = attachments.audit_payload(added)
         if by is None and author is not None:
             payload["for"] = author
-        tx.audit(
-            organisation_id=case["organisation_id"], case_id=case["id"], kind="note_added", payload=payload
-        )
-        return NoteAdded(note_id, case["id"], case["ref"], command.kind, on, tx.at, added)
+        tx.audit(organisation_id=case.organisation_id, case_id=case.id, kind="note_added", payload=payload)
+        return NoteAdded(note_id, case.id, case.ref, command.kind, on, tx.at, added)
 
 
 # --- the timeline ------------------------------------------------------------------------------
@@ -190,16 +189,14 @@ class WorkItem:
     details: Mapping[str, Any] = field(default_factory=dict)
 
 
-def work_items(
-    conn: Connection, case: Mapping[str, Any], events: Iterable[Mapping[str, Any]]
-) -> list[WorkItem]:
-    """The notes, attachments and reassignments of `case` (a row), `events` being its audit events.
+def work_items(conn: Connection, case: CaseView, events: Iterable[Mapping[str, Any]]) -> list[WorkItem]:
+    """The notes, attachments and reassignments of `case`, `events` being its audit events.
 
     A note dated a day before it was recorded is placed at the start of that day (in the
     organisation's zone); its details carry the day (``on``) for the page to show.
     """
-    zone = lookup.org_zone(conn, case["organisation_id"])
-    notes = conn.execute(select(NOTE).where(NOTE.c.case_id == case["id"]).order_by(NOTE.c.id)).mappings()
+    zone = lookup.org_zone(conn, case.organisation_id)
+    notes = conn.execute(select(NOTE).where(NOTE.c.case_id == case.id).order_by(NOTE.c.id)).mappings()
     items = [
         WorkItem(
             at=_placed(note["created_at"], note["happened_on"], zone),
@@ -225,7 +222,7 @@ def work_items(
         ATTACHMENT.c.erased_at,
         NOTE.c.happened_on,
     ).outerjoin(NOTE, NOTE.c.id == ATTACHMENT.c.note_id)
-    for row in conn.execute(files.where(ATTACHMENT.c.case_id == case["id"]).order_by(ATTACHMENT.c.id)):
+    for row in conn.execute(files.where(ATTACHMENT.c.case_id == case.id).order_by(ATTACHMENT.c.id)):
         erased = row.erased_at is not None
         items.append(
             WorkItem(

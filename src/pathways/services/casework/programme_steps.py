@@ -59,15 +59,13 @@ def lead_becomes_owner(app: App, tx: Tx, job: Mapping[str, Any]) -> str:
     if lead is None:
         # A pathway file that names this step records the lead on the way in: a file mistake.
         raise PathwaysError(
-            f"case {case['ref']}: no {LEAD_FIELD} recorded before stage {job['payload']['stage']}",
+            f"case {case.ref}: no {LEAD_FIELD} recorded before stage {job['payload']['stage']}",
             hint=f"record the lead in a person field named {LEAD_FIELD} before this stage",
         )
-    updated = editing.apply(
-        tx, editing.ProjectUpdate(project=int(case["project_id"]), owner=int(lead)), by=None
-    )
+    updated = editing.apply(tx, editing.ProjectUpdate(project=int(case.project_id), owner=int(lead)), by=None)
     if not updated.changed:
-        return f"person {lead} already carries project {case['project_id']}"
-    return f"person {lead} now carries project {case['project_id']}"
+        return f"person {lead} already carries project {case.project_id}"
+    return f"person {lead} now carries project {case.project_id}"
 
 
 # The tools the impact evaluation knows (impact.TOOLS); "own" (an approach of one's own) is none.
@@ -81,16 +79,16 @@ def open_impact_evaluation(app: App, tx: Tx, job: Mapping[str, Any]) -> str:
     question = recorded_before(tx, job, QUESTION_FIELD)
     if question is None or not str(question).strip():
         raise PathwaysError(
-            f"case {case['ref']}: no {QUESTION_FIELD} recorded before stage {job['payload']['stage']}",
+            f"case {case.ref}: no {QUESTION_FIELD} recorded before stage {job['payload']['stage']}",
             hint=f"record the question in a text field named {QUESTION_FIELD} before this stage",
         )
     existing = tx.conn.execute(
         select(EVALUATION.c.id).where(
-            EVALUATION.c.case_id == case["id"], EVALUATION.c.question == str(question).strip()
+            EVALUATION.c.case_id == case.id, EVALUATION.c.question == str(question).strip()
         )
     ).scalar()
     if existing is not None:
         return f"impact evaluation {existing} already started"
     tool = _TOOLS.get(str(recorded_before(tx, job, TOOL_FIELD)))
-    evaluation = impact.add_evaluation(tx, target=case["ref"], question=str(question), tool=tool)
+    evaluation = impact.add_evaluation(tx, target=case.ref, question=str(question), tool=tool)
     return f"impact evaluation {evaluation} started"

@@ -13,7 +13,6 @@ organisation only.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,6 +21,7 @@ from sqlalchemy import Connection, select
 
 from pathways.domain.loader import PathwayCatalog
 from pathways.errors import NotFound
+from pathways.services.casework.views import CaseView
 from pathways.store.core import CASE, NOTICE
 
 __all__ = ["Around", "LinkedCase", "Upcoming", "around"]
@@ -63,28 +63,28 @@ class Around:
         return next((c for c in self.links if c.relation in ("handed_off_from", "parent")), None)
 
 
-def around(conn: Connection, catalog: PathwayCatalog, case: Mapping[str, Any], *, lang: str) -> Around:
-    """The next notices of `case` (a row) and its linked cases, titles in `lang`."""
+def around(conn: Connection, catalog: PathwayCatalog, case: CaseView, *, lang: str) -> Around:
+    """The next notices of `case` and its linked cases, titles in `lang`."""
     reminder = escalation = None
-    if case["status"] == "open" and case["current_entry_id"] is not None:
+    if case.status == "open" and case.current_entry_id is not None:
         pending = conn.execute(
             select(NOTICE.c.kind, NOTICE.c.due_at, NOTICE.c.to_role, NOTICE.c.template)
-            .where(NOTICE.c.entry_id == case["current_entry_id"], NOTICE.c.status == "pending")
+            .where(NOTICE.c.entry_id == case.current_entry_id, NOTICE.c.status == "pending")
             .order_by(NOTICE.c.due_at, NOTICE.c.id)
         ).all()
         reminder = next((Upcoming(*n) for n in pending if n.kind == "reminder"), None)
         escalation = next((Upcoming(*n) for n in pending if n.kind == "escalation"), None)
     columns = [CASE.c[name] for name in ("id", "ref", "pathway_id", "pathway_version", "stage")]
     columns += [CASE.c[name] for name in ("status", "result", "data", "parent_id")]
-    same_org = CASE.c.organisation_id == case["organisation_id"]
+    same_org = CASE.c.organisation_id == case.organisation_id
     links: list[LinkedCase] = []
-    spawned = bool((case["data"] or {}).get("_spawn"))
-    if case["parent_id"] is not None:
-        row = conn.execute(select(*columns).where(CASE.c.id == case["parent_id"], same_org)).first()
+    spawned = bool((case.data or {}).get("_spawn"))
+    if case.parent_id is not None:
+        row = conn.execute(select(*columns).where(CASE.c.id == case.parent_id, same_org)).first()
         if row is not None:
             links.append(_linked(catalog, row, "parent" if spawned else "handed_off_from", lang))
     for row in conn.execute(
-        select(*columns).where(CASE.c.parent_id == case["id"], same_org).order_by(CASE.c.id)
+        select(*columns).where(CASE.c.parent_id == case.id, same_org).order_by(CASE.c.id)
     ):
         child = bool((row.data or {}).get("_spawn"))
         links.append(_linked(catalog, row, "child" if child else "handed_off_to", lang))

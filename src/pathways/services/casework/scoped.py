@@ -9,12 +9,13 @@ case's organisation.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Final
 
 from sqlalchemy import Connection, select
 
 from pathways.errors import Forbidden, NotFound
 from pathways.services.casework import lookup
+from pathways.services.casework.views import CaseView
 from pathways.services.people import directory
 from pathways.services.people.accounts import Permission, Principal
 from pathways.store.core import MEMBER, PERSON
@@ -27,21 +28,26 @@ HINT: Final = "case references look like DIAG-2026-0001; only cases of your orga
 
 def absent(ref: object) -> NotFound:
     """The one answer for a case that does not exist or is not the caller's."""
-    return NotFound(f"no case '{str(ref).strip()}'", hint=HINT)
+    shown = str(ref).strip()
+    return NotFound(f"no case '{shown}'", hint=HINT, code="case_not_found_here", params={"ref": shown})
 
 
-def case_for(conn: Connection, by: Principal | None, ref: str | int, *, change: bool) -> dict[str, Any]:
+def case_for(conn: Connection, by: Principal | None, ref: str | int, *, change: bool) -> CaseView:
     """The case `ref` if `by` may read it (and change it, with `change`); :func:`absent` otherwise."""
     try:
         row = lookup.find_case(conn, ref)
     except NotFound:
         raise absent(ref) from None
-    org_id = row["organisation_id"]
+    org_id = row.organisation_id
     if by is not None:
         if not by.can(Permission.READ, org_id):
             raise absent(ref)
         if change and not by.can(Permission.WRITE, org_id):
-            raise Forbidden(f"your role does not allow changing case {row['ref']} ({Permission.WRITE.value})")
+            raise Forbidden(
+                f"your role does not allow changing case {row.ref} ({Permission.WRITE.value})",
+                code="case_change_forbidden",
+                params={"ref": row.ref},
+            )
     return row
 
 
@@ -67,9 +73,9 @@ def recorder(conn: Connection, by: Principal | None, person: str | int | None, *
     if person is None:
         return None
     found = directory.find_person(conn, person, org_id=org_id)
-    if found["id"] not in staff_of(conn, org_id):
+    if found.id not in staff_of(conn, org_id):
         raise NotFound(
             f"no officer or manager '{str(person).strip()}' in the case's organisation",
             hint="work on a case is recorded for one of its organisation's officers or managers",
         )
-    return int(found["id"])
+    return int(found.id)

@@ -36,6 +36,7 @@ from sqlalchemy import (
 
 from pathways.domain.searchtext import SearchText, parse_search
 from pathways.errors import FieldError
+from pathways.services.casework.views import CaseItem
 from pathways.store.core import CASE, PERSON, PROJECT
 from pathways.store.search import name_matches
 
@@ -116,32 +117,6 @@ class Titles:
 
 
 @dataclass(frozen=True, slots=True)
-class CaseItem:
-    """One case of a list."""
-
-    id: int
-    ref: str
-    organisation_id: int
-    project_id: int
-    project: str
-    pathway_id: str
-    pathway_version: int
-    stage: str | None
-    status: str
-    result: str | None
-    due_at: datetime | None
-    officer_id: int | None
-    officer: str | None
-    opened_at: datetime
-    closed_at: datetime | None
-    version: int
-
-    def overdue(self, now: datetime) -> bool:
-        """Open and past its deadline."""
-        return self.status == "open" and self.due_at is not None and self.due_at < now
-
-
-@dataclass(frozen=True, slots=True)
 class CasePage:
     """One page of a list, and how many cases the whole list holds."""
 
@@ -151,11 +126,17 @@ class CasePage:
     page_size: int
     order: CaseOrder = CaseOrder()
     """The order the items are in: the one asked for, unless the list was too long for it."""
+    more: bool = False
+    """The list holds more than `total` cases: it was counted that far only (``count_limit``)."""
 
     @property
     def pages(self) -> int:
-        """How many pages the list has (at least one, empty or not)."""
-        return max(1, -(-self.total // self.page_size))
+        """How many pages the list has (at least one, empty or not); of a list counted only in part
+        (:attr:`more`), those counted, and one past this page while it is full."""
+        counted = max(1, -(-self.total // self.page_size))
+        if not self.more:
+            return counted
+        return max(counted, self.page + (1 if len(self.items) == self.page_size else 0))
 
 
 _COLUMNS: Final = (
@@ -207,6 +188,7 @@ def page_of_cases(
     page: int = 1,
     page_size: int = 50,
     sort_limit: int | None = None,
+    count_limit: int | None = None,
 ) -> CasePage:
     """Page `page` (from 1) of the cases `where` selects, with their total.
 
@@ -214,14 +196,20 @@ def page_of_cases(
     (:data:`INDEXED_SORTS`): any other order reads and sorts every case of the list on each
     page (100,000 cases by project name: about 100 ms on SQLite, 300 on PostgreSQL). Such a
     list comes newest first instead, and :attr:`CasePage.order` says so.
+
+    With `count_limit`, a list is counted up to that many cases only (:attr:`CasePage.more`
+    says when it holds more): counting is reading, each case of the list from an index, where
+    a page reads 50 (100,000 open cases: 3.5 ms of SQLite's CPU to count, under 2 to read a page).
     """
     conditions = _conditions(conn, where, now)
-    total = _count(conn, conditions)
-    if sort_limit is not None and total > sort_limit and order.key not in INDEXED_SORTS:
+    total = _count(conn, conditions, None if count_limit is None else count_limit + 1)
+    more = count_limit is not None and total > count_limit
+    total = min(total, count_limit) if count_limit is not None else total
+    if sort_limit is not None and (more or total > sort_limit) and order.key not in INDEXED_SORTS:
         order = CaseOrder()
     start = (page - 1) * page_size
-    items = _find(conn, conditions, order, titles, start, page_size) if start < total else []
-    return CasePage(tuple(items), total, page, page_size, order)
+    items = _find(conn, conditions, order, titles, start, page_size) if more or start < total else []
+    return CasePage(tuple(items), total, page, page_size, order, more)
 
 
 def _find(
@@ -232,20 +220,39 @@ def _find(
     offset: int,
     limit: int,
 ) -> list[CaseItem]:
+    """The page's cases. In an order no index serves, the whole list is sorted: its page's ids are
+    chosen first, from the indexes alone where they hold the sort key (an officer's cases by
+    project name: ``ix_case_officer_project`` and ``ix_project_id_name``), and only those cases'
+    rows are read, where every case of the list was read to sort it (5,000 at 100,000 cases)."""
+    ordered = _order(order, titles)
     query = (
         select(*_COLUMNS)
         .join(PROJECT, PROJECT.c.id == CASE.c.project_id)
         .outerjoin(PERSON, PERSON.c.id == CASE.c.officer_id)  # names live only in the person table
-        .where(*conditions)
-        .order_by(*_order(order, titles))
-        .limit(limit)
-        .offset(offset)
+        .order_by(*ordered)
     )
+    if order.key in INDEXED_SORTS:
+        query = query.where(*conditions).limit(limit).offset(offset)
+    else:
+        chosen = (
+            select(CASE.c.id)
+            .join(PROJECT, PROJECT.c.id == CASE.c.project_id)
+            .outerjoin(PERSON, PERSON.c.id == CASE.c.officer_id)
+            .where(*conditions)
+            .order_by(*ordered)
+            .limit(limit)
+            .offset(offset)
+        )
+        query = query.where(CASE.c.id.in_(chosen))
     return [CaseItem(**row) for row in conn.execute(query).mappings()]
 
 
-def _count(conn: Connection, conditions: list[ColumnElement[bool]]) -> int:
-    return int(conn.execute(select(func.count()).select_from(CASE).where(*conditions)).scalar_one())
+def _count(conn: Connection, conditions: list[ColumnElement[bool]], upto: int | None = None) -> int:
+    """How many cases meet `conditions`; at most `upto` (counted no further)."""
+    if upto is None:
+        return int(conn.execute(select(func.count()).select_from(CASE).where(*conditions)).scalar_one())
+    first = select(CASE.c.id).where(*conditions).limit(upto).subquery()
+    return int(conn.execute(select(func.count()).select_from(first)).scalar_one())
 
 
 def _conditions(conn: Connection, where: CaseFilter, now: datetime) -> list[ColumnElement[bool]]:

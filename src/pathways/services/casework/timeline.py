@@ -24,6 +24,7 @@ from pathways.services.casework.conflict import unseen_by_entry, unseen_sentence
 from pathways.services.casework.lookup import find_case
 from pathways.services.casework.notes import WORK_EVENTS, work_items
 from pathways.services.casework.readable import NO_WORDS, ItemWords, item_words, names_for, spec_of
+from pathways.services.casework.views import CaseView
 from pathways.store.core import AUDIT, DOC, ENTRY, JOB, PERSON, PROJECT
 
 # Audit kinds the timeline already shows from the tables themselves.
@@ -91,21 +92,21 @@ def timeline(
 ) -> Timeline:
     """The timeline of a case (reference or id); stage titles come from the catalogue when given."""
     case = find_case(conn, ref)
-    titles = _stage_titles(catalog, case["pathway_id"], case["pathway_version"], lang)
-    project = conn.execute(select(PROJECT.c.name).where(PROJECT.c.id == case["project_id"])).scalar_one()
+    titles = _stage_titles(catalog, case.pathway_id, case.pathway_version, lang)
+    project = conn.execute(select(PROJECT.c.name).where(PROJECT.c.id == case.project_id)).scalar_one()
     entries = [
         dict(r)
         for r in conn.execute(
-            select(ENTRY).where(ENTRY.c.case_id == case["id"]).order_by(ENTRY.c.seq)
+            select(ENTRY).where(ENTRY.c.case_id == case.id).order_by(ENTRY.c.seq)
         ).mappings()
     ]
     events = [
         dict(r)
         for r in conn.execute(
-            select(AUDIT).where(AUDIT.c.case_id == case["id"]).order_by(AUDIT.c.organisation_id, AUDIT.c.seq)
+            select(AUDIT).where(AUDIT.c.case_id == case.id).order_by(AUDIT.c.organisation_id, AUDIT.c.seq)
         ).mappings()
     ]
-    messages = _messages(conn, case["id"], _opened_recorded_at(events))
+    messages = _messages(conn, case.id, _opened_recorded_at(events))
     people = {e["decided_by"] for e in entries} | {e["actor_id"] for e in events}
     people |= {m["person"] for m in messages}
     work = work_items(conn, case, events)
@@ -114,7 +115,7 @@ def timeline(
 
     items = _opened(case, events, names)
     items += _stays(entries, case, names, titles, unseen=unseen_by_entry(events, names), lang=lang)
-    items += _documents(conn, case["id"])
+    items += _documents(conn, case.id)
     items += [_message_item(m, names) for m in messages]
     items += [
         TimelineItem(w.at, w.kind, None, w.summary, _name(names, w.actor_id), w.link, w.details) for w in work
@@ -131,25 +132,23 @@ def timeline(
         for e in events
         if e["kind"] not in _SHOWN_FROM_TABLES
     ]
-    spec = spec_of(catalog, case["pathway_id"], case["pathway_version"])
+    spec = spec_of(catalog, case.pathway_id, case.pathway_version)
     names = {**names, **names_for(conn, spec, [(e["stage"], e["values"] or {}) for e in entries])}
     items = [
-        replace(
-            i, words=item_words(i.kind, i.stage, i.details, spec, names, result=case["result"], lang=lang)
-        )
+        replace(i, words=item_words(i.kind, i.stage, i.details, spec, names, result=case.result, lang=lang))
         for i in items
     ]
     items.sort(key=lambda i: (i.at, _ORDER[i.kind]))
     return Timeline(
-        case_id=case["id"],
-        ref=case["ref"],
-        pathway=case["pathway_id"],
-        pathway_version=case["pathway_version"],
+        case_id=case.id,
+        ref=case.ref,
+        pathway=case.pathway_id,
+        pathway_version=case.pathway_version,
         project=project,
-        status=case["status"],
-        result=case["result"],
-        opened_at=case["opened_at"],
-        closed_at=case["closed_at"],
+        status=case.status,
+        result=case.result,
+        opened_at=case.opened_at,
+        closed_at=case.closed_at,
         now=now,
         stages=stage_times(entries, now=now, titles=titles),
         items=items,
@@ -200,18 +199,16 @@ def _name(names: Mapping[int, str], person: int | None) -> str | None:
     return None if person is None else names.get(person, f"person #{person}")
 
 
-def _opened(
-    case: Mapping[str, Any], events: list[dict[str, Any]], names: Mapping[int, str]
-) -> list[TimelineItem]:
+def _opened(case: CaseView, events: list[dict[str, Any]], names: Mapping[int, str]) -> list[TimelineItem]:
     opened = next((e for e in events if e["kind"] == "case_opened"), None)
     payload = opened["payload"] if opened else {}
     origin = " (from a parent case)" if payload.get("parent") else ""
     return [
         TimelineItem(
-            at=case["opened_at"],
+            at=case.opened_at,
             kind="opened",
             stage=None,
-            summary=f"opened in {case['pathway_id']} v{case['pathway_version']}{origin}",
+            summary=f"opened in {case.pathway_id} v{case.pathway_version}{origin}",
             actor=_name(names, opened["actor_id"]) if opened else None,
             details=payload,
         )
@@ -220,7 +217,7 @@ def _opened(
 
 def _stays(
     entries: list[dict[str, Any]],
-    case: Mapping[str, Any],
+    case: CaseView,
     names: Mapping[int, str],
     titles: Mapping[str, str],
     *,
@@ -243,7 +240,7 @@ def _stays(
         if entry["left_at"] is None:
             continue
         spent = entry["left_at"] - entry["entered_at"]
-        last = entry is entries[-1] and case["status"] == "closed"
+        last = entry is entries[-1] and case.status == "closed"
         note = f" — {entry['note']}" if entry["note"] else ""
         # Recorded right after decisions its officer had not seen (casework.conflict).
         over = unseen.get(entry["id"], [])
@@ -254,7 +251,7 @@ def _stays(
                 kind="closed" if last else "decision",
                 stage=stage,
                 summary=f"{stage}: {entry['outcome']} after {_span(spent)}"
-                + (f"; closed: {case['result']}" if last else "")
+                + (f"; closed: {case.result}" if last else "")
                 + note,
                 actor=_name(names, entry["decided_by"]),
                 details={

@@ -47,12 +47,12 @@ def _handoff(app: App, tx: Tx, job: Mapping[str, Any]) -> str:
     opened = opening.open_case(
         tx,
         app.catalog,
-        project=parent["project_id"],
+        project=parent.project_id,
         pathway=job["payload"]["pathway"],
-        officer=parent["officer_id"],
-        parent_id=parent["id"],
+        officer=parent.officer_id,
+        parent_id=parent.id,
     )
-    return f"opened {opened['ref']}"
+    return f"opened {opened.ref}"
 
 
 def _spawn(app: App, tx: Tx, job: Mapping[str, Any]) -> str:
@@ -63,7 +63,7 @@ def _spawn(app: App, tx: Tx, job: Mapping[str, Any]) -> str:
     some child of the parent already carries is not opened twice.
     """
     parent = lookup.find_case(tx.conn, job["case_id"])
-    project = tx.conn.execute(select(PROJECT).where(PROJECT.c.id == parent["project_id"])).mappings().one()
+    project = tx.conn.execute(select(PROJECT).where(PROJECT.c.id == parent.project_id)).mappings().one()
     pathway = job["payload"]["pathway"]
     # The job's key is `spawn:<case>:<entry left>`: that entry's outcome says which project.
     left = (
@@ -71,13 +71,13 @@ def _spawn(app: App, tx: Tx, job: Mapping[str, Any]) -> str:
         .mappings()
         .one()
     )
-    spec = app.catalog.get(parent["pathway_id"], parent["pathway_version"])
+    spec = app.catalog.get(parent.pathway_id, parent.pathway_version)
     spawn = spec.stage(left["stage"]).outcomes[left["outcome"]].spawn
     same = spawn is not None and spawn.project == "same"
     carried = {
         (data or {}).get("_spawn", {}).get("item")
         for data in tx.conn.scalars(
-            select(CASE.c.data).where(CASE.c.parent_id == parent["id"], CASE.c.pathway_id == pathway)
+            select(CASE.c.data).where(CASE.c.parent_id == parent.id, CASE.c.pathway_id == pathway)
         )
     }
     refs = []
@@ -85,7 +85,7 @@ def _spawn(app: App, tx: Tx, job: Mapping[str, Any]) -> str:
         subject = str(item)
         if same and subject in carried:
             continue
-        project_id = parent["project_id"]
+        project_id = parent.project_id
         if not same:
             project_id = directory.add_project(
                 tx,
@@ -103,23 +103,23 @@ def _spawn(app: App, tx: Tx, job: Mapping[str, Any]) -> str:
             app.catalog,
             project=project_id,
             pathway=pathway,
-            officer=parent["officer_id"],
-            parent_id=parent["id"],
+            officer=parent.officer_id,
+            parent_id=parent.id,
         )
         tx.conn.execute(
             update(CASE)
-            .where(CASE.c.id == opened["id"])
-            .values(data={"_spawn": {"item": subject, "parent": parent["ref"]}})
+            .where(CASE.c.id == opened.id)
+            .values(data={"_spawn": {"item": subject, "parent": parent.ref}})
         )
         tx.audit(
-            organisation_id=parent["organisation_id"],
-            case_id=opened["id"],
+            organisation_id=parent.organisation_id,
+            case_id=opened.id,
             kind="case_spawned",
             # The item's text stays in the case's data (erasable), not in the chain.
-            payload={"ref": opened["ref"], "parent": parent["ref"], "project": project_id},
+            payload={"ref": opened.ref, "parent": parent.ref, "project": project_id},
         )
         carried.add(subject)
-        refs.append(opened["ref"])
+        refs.append(opened.ref)
     return f"opened {', '.join(refs) or 'no case'}"
 
 
@@ -131,13 +131,13 @@ def _render_document(app: App, tx: Tx, job: Mapping[str, Any]) -> str:
 def _add_to_committee_agenda(app: App, tx: Tx, job: Mapping[str, Any]) -> str:
     """Put the case on the committee agenda: its file for the committee and the agenda entry in the audit."""
     case = lookup.find_case(tx.conn, job["case_id"])
-    meeting = next((v["committee_date"] for v in case["data"].values() if "committee_date" in v), None)
-    doc = documents.render_case_document(app, tx, case_id=case["id"], entry_id=job["payload"]["entry"])
+    meeting = next((v["committee_date"] for v in case.data.values() if "committee_date" in v), None)
+    doc = documents.render_case_document(app, tx, case_id=case.id, entry_id=job["payload"]["entry"])
     tx.audit(
-        organisation_id=case["organisation_id"],
-        case_id=case["id"],
+        organisation_id=case.organisation_id,
+        case_id=case.id,
         kind="committee_agenda",
-        payload={"ref": case["ref"], "committee_date": meeting, "document": doc},
+        payload={"ref": case.ref, "committee_date": meeting, "document": doc},
     )
     return f"on the agenda of {meeting or 'the next committee'} with {doc}"
 

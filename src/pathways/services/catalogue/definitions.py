@@ -17,7 +17,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -33,6 +33,7 @@ from pathways.domain.loader import (
     load_pathway_dir,
     load_pathway_text,
 )
+from pathways.domain.registry import Registry, programme_registry
 from pathways.domain.spec import PathwaySpec
 from pathways.domain.yamlpos import refusal
 from pathways.errors import DefinitionError, NotFound
@@ -141,22 +142,42 @@ def _publish_one(
 
 
 def catalog(app: App) -> PathwayCatalog:
-    """The pathways cases run on: every published version; before any publication, the folder's files."""
+    """The pathways cases run on: every published version; before any publication, the folder's files.
+
+    A published version is parsed and checked when first read (a command showing one case parses
+    that case's version only), against the names the programme declares: those of `app.registry`,
+    whose steps' code :meth:`~pathways.bootstrap.App.check_pathways` checks with every version on a
+    server's start. The folder's files are all loaded at once: their hand-offs are checked together.
+    """
     with app.store.read() as conn:
-        rows: list[tuple[int, str, str]] = []
+        rows: list[tuple[str, int, str, str]] = []
         if inspect(conn).has_table(DEFINITION.name):  # not in a database older than publishing
-            query = select(DEFINITION.c.version, DEFINITION.c.source, DEFINITION.c.file)
+            query = select(
+                DEFINITION.c.pathway_id, DEFINITION.c.version, DEFINITION.c.source, DEFINITION.c.file
+            )
             ordered = query.order_by(DEFINITION.c.pathway_id, DEFINITION.c.version)
-            rows = [(int(v), str(source), str(file)) for v, source, file in conn.execute(ordered)]
+            rows = [(str(p), int(v), str(source), str(file)) for p, v, source, file in conn.execute(ordered)]
     if not rows:
         return load_pathway_dir(
             app.settings.pathways_dir, templates=app.settings.templates_dir, registry=app.registry
         )
-    specs = []
-    for version, source, file in rows:
-        spec = load_pathway_text(source, file=f"{file} (published v{version})", registry=app.registry)
-        specs.append(spec if spec.version == version else spec.model_copy(update={"version": version}))
-    return PathwayCatalog.of(specs)
+    declared = programme_registry()
+    return PathwayCatalog.parsed_on_use(
+        {
+            (pathway_id, version): _parser(source, file, version, declared)
+            for pathway_id, version, source, file in rows
+        }
+    )
+
+
+def _parser(source: str, file: str, version: int, registry: Registry) -> Callable[[], PathwaySpec]:
+    """What parses one published version: its stored file, numbered as published."""
+
+    def parse() -> PathwaySpec:
+        spec = load_pathway_text(source, file=f"{file} (published v{version})", registry=registry)
+        return spec if spec.version == version else spec.model_copy(update={"version": version})
+
+    return parse
 
 
 def versions(app: App, pathway_id: str) -> list[VersionInfo]:

@@ -9,28 +9,40 @@ organisation is refused as if it did not exist ("not found" and "not yours" look
 a collective of another organisation. A case taken out is *left* (``left_at``), never deleted, so
 the history keeps who took part and when; it may join again. Each change is one transaction with
 an audit event per case linked or unlinked (``collective_linked``, ``collective_unlinked``).
+
+A caller (``by``) changes the collectives of the organisations where its role allows writing;
+the operator at the command line (``by=None``) changes any, recorded for a member it names.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from sqlalchemy import Connection, Table, insert, select, update
 
 from pathways.errors import FieldError, NotFound, Refused
 from pathways.services.casework.lookup import case_key
-from pathways.services.tx import Tx
+from pathways.services.people import directory
+from pathways.services.people.accounts import Permission, Principal
+from pathways.services.people.permits import require
+from pathways.services.tx import Tx, write
 from pathways.store.collective import Collective, CollectiveMember
 from pathways.store.core import CASE, PROJECT, core
+
+if TYPE_CHECKING:
+    from pathways.bootstrap import App
 
 __all__ = [
     "KINDS",
     "MAX_LABEL",
     "CollectiveView",
+    "CreateCollective",
+    "LinkCase",
     "Linked",
+    "UnlinkCase",
     "add_case",
     "collectives_of_case",
     "create",
@@ -131,10 +143,67 @@ def of_organisation(conn: Connection, org_id: int) -> tuple[CollectiveView, ...]
     return tuple(find(conn, i, orgs=(org_id,)) for i in ids)
 
 
-def create(
-    tx: Tx, *, organisation_id: int, kind: str, label: str, cases: Sequence[str | int] = ()
-) -> CollectiveView:
+@dataclass(frozen=True, slots=True)
+class CreateCollective:
+    """A new collective of organisation `organisation_id`, linking its first `cases`.
+
+    `person`: the operator only (``by=None``), the member of the organisation it is recorded for.
+    """
+
+    organisation_id: int
+    kind: str
+    label: str
+    cases: tuple[str | int, ...] = ()
+    person: str | int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LinkCase:
+    """Link `case` to collective `collective_id` (`person`: as for :class:`CreateCollective`)."""
+
+    collective_id: int
+    case: str | int
+    person: str | int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UnlinkCase:
+    """Take `case` out of collective `collective_id`: it leaves, the history keeps its stay."""
+
+    collective_id: int
+    case: str | int
+    person: str | int | None = None
+
+
+def _recorded_by(tx: Tx, by: Principal | None, person: str | int | None, org_id: int) -> Tx:
+    """The transaction with its actor: the caller, or (operator only) `person` of the organisation."""
+    if by is not None or person is None:
+        return tx
+    return replace(tx, actor_id=directory.find_person(tx.conn, person, org_id=org_id).id)
+
+
+def _mine(tx: Tx, by: Principal | None, collective_id: int) -> CollectiveView:
+    """The collective, when `by` may change it: one of an organisation it has no role in is not found."""
+    shown = find(tx.conn, collective_id, orgs=by.orgs(Permission.READ) if by is not None else None)
+    if by is not None:
+        require(by, shown.organisation_id, Permission.WRITE, f"collective {collective_id}")
+    return shown
+
+
+def create(app: App, command: CreateCollective, *, by: Principal | None) -> CollectiveView:
     """A new collective of the organisation, with its first cases; FieldError naming `kind`, `label`."""
+    org_id = command.organisation_id
+    if by is not None:
+        require(by, org_id, Permission.WRITE, f"organisation {org_id}")
+    with write(app, actor_id=by.person_id if by is not None else None) as opened:
+        tx = _recorded_by(opened, by, command.person, org_id)
+        return _create(tx, org_id, command.kind, command.label, command.cases)
+
+
+def _create(
+    tx: Tx, organisation_id: int, kind: str, label: str, cases: Sequence[str | int]
+) -> CollectiveView:
+    """Create the collective in `tx`, each case checked before anything is written."""
     if kind not in KINDS:
         raise FieldError(
             "kind", f"'{kind}' is not a kind of collective", hint=f"choose one of: {', '.join(KINDS)}"
@@ -184,32 +253,37 @@ def _link(tx: Tx, org_id: int, collective_id: int, case_id: int, ref: str) -> No
     )
 
 
-def add_case(tx: Tx, collective_id: int, case: str | int, *, orgs: Collection[int] | None) -> CollectiveView:
+def add_case(app: App, command: LinkCase, *, by: Principal | None) -> CollectiveView:
     """Link a case of the collective's organisation; Refused if it is linked already."""
-    shown = find(tx.conn, collective_id, orgs=orgs)
-    case_id, ref = _case_in(tx.conn, case, shown.organisation_id)
-    if _current(tx.conn, collective_id, case_id) is not None:
-        raise Refused(f"case {ref} is already in collective {collective_id}", hint="nothing to do")
-    _link(tx, shown.organisation_id, collective_id, case_id, ref)
-    return find(tx.conn, collective_id, orgs=orgs)
+    collective_id = command.collective_id
+    with write(app, actor_id=by.person_id if by is not None else None) as opened:
+        shown = _mine(opened, by, collective_id)
+        tx = _recorded_by(opened, by, command.person, shown.organisation_id)
+        case_id, ref = _case_in(tx.conn, command.case, shown.organisation_id)
+        if _current(tx.conn, collective_id, case_id) is not None:
+            raise Refused(f"case {ref} is already in collective {collective_id}", hint="nothing to do")
+        _link(tx, shown.organisation_id, collective_id, case_id, ref)
+        return find(tx.conn, collective_id, orgs=(shown.organisation_id,))
 
 
-def remove_case(
-    tx: Tx, collective_id: int, case: str | int, *, orgs: Collection[int] | None
-) -> CollectiveView:
+def remove_case(app: App, command: UnlinkCase, *, by: Principal | None) -> CollectiveView:
     """Take a case out (it leaves; the history keeps its stay); Refused if it is not linked."""
-    shown = find(tx.conn, collective_id, orgs=orgs)
-    case_id, ref = _case_in(tx.conn, case, shown.organisation_id)
-    member = _current(tx.conn, collective_id, case_id)
-    if member is None:
-        raise Refused(
-            f"case {ref} is not in collective {collective_id}", hint="`pathways collective show` lists them"
+    collective_id = command.collective_id
+    with write(app, actor_id=by.person_id if by is not None else None) as opened:
+        shown = _mine(opened, by, collective_id)
+        tx = _recorded_by(opened, by, command.person, shown.organisation_id)
+        case_id, ref = _case_in(tx.conn, command.case, shown.organisation_id)
+        member = _current(tx.conn, collective_id, case_id)
+        if member is None:
+            raise Refused(
+                f"case {ref} is not in collective {collective_id}",
+                hint="`pathways collective show` lists them",
+            )
+        tx.conn.execute(update(MEMBER).where(MEMBER.c.id == member).values(left_at=tx.at))
+        tx.audit(
+            organisation_id=shown.organisation_id,
+            case_id=case_id,
+            kind="collective_unlinked",
+            payload={"collective": collective_id, "ref": ref},
         )
-    tx.conn.execute(update(MEMBER).where(MEMBER.c.id == member).values(left_at=tx.at))
-    tx.audit(
-        organisation_id=shown.organisation_id,
-        case_id=case_id,
-        kind="collective_unlinked",
-        payload={"collective": collective_id, "ref": ref},
-    )
-    return find(tx.conn, collective_id, orgs=orgs)
+        return find(tx.conn, collective_id, orgs=(shown.organisation_id,))

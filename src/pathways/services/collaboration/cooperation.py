@@ -28,6 +28,7 @@ from sqlalchemy import Connection, select, update
 from pathways.errors import FieldError, Forbidden, NotFound, Refused
 from pathways.services.casework import scoped
 from pathways.services.casework.queries import names_of
+from pathways.services.casework.views import CaseView
 from pathways.services.collaboration import sharing
 from pathways.services.people import directory
 from pathways.services.people.accounts import Permission, Principal
@@ -88,26 +89,24 @@ class Member:
         return self.removed_at is None
 
 
-def _writable(conn: Connection, by: Principal | None, case: dict[str, Any]) -> frozenset[int]:
+def _writable(conn: Connection, by: Principal | None, case: CaseView) -> frozenset[int]:
     """The organisations whose projects `by` may add to or take out of `case`."""
-    shared = sharing.partner_orgs(conn, case["id"])
+    shared = sharing.partner_orgs(conn, case.id)
     if by is None:
-        return shared | {case["organisation_id"]}
+        return shared | {case.organisation_id}
     writable = by.orgs(Permission.WRITE)
     staff = frozenset(o for o, held in by.roles.items() if held & scoped.CASE_STAFF)
-    return (writable & {case["organisation_id"]}) | (shared & writable & staff)
+    return (writable & {case.organisation_id}) | (shared & writable & staff)
 
 
-def _case(conn: Connection, by: Principal | None, ref: str | int) -> tuple[dict[str, Any], frozenset[int]]:
+def _case(conn: Connection, by: Principal | None, ref: str | int) -> tuple[CaseView, frozenset[int]]:
     case, _partner = sharing.readable_case(conn, by, ref)
-    sharing.lock_case(conn, case["id"])
+    sharing.lock_case(conn, case.id)
     orgs = _writable(conn, by, case)
     if not orgs:
-        raise Forbidden(f"your role does not allow changing case {case['ref']} ({Permission.WRITE.value})")
-    if case["status"] != "open":
-        raise Refused(
-            f"case {case['ref']} is closed: its members can no longer change", hint="open cases only"
-        )
+        raise Forbidden(f"your role does not allow changing case {case.ref} ({Permission.WRITE.value})")
+    if case.status != "open":
+        raise Refused(f"case {case.ref} is closed: its members can no longer change", hint="open cases only")
     return case, orgs
 
 
@@ -154,9 +153,9 @@ def add_member(app: App, command: AddMember, *, by: Principal | None) -> Member:
     with write(app, actor_id=by.person_id if by is not None else None) as tx:
         case, orgs = _case(tx.conn, by, command.case)
         project = _project(tx.conn, command.project, orgs)
-        if project["id"] == case["project_id"]:
+        if project["id"] == case.project_id:
             raise FieldError("project", "the case's own project carries it already", code="coop.carrier")
-        if _active(tx.conn, case["id"], project["id"]) is not None:
+        if _active(tx.conn, case.id, project["id"]) is not None:
             raise FieldError(
                 "project",
                 f"{project['name']} is already a member",
@@ -166,7 +165,7 @@ def add_member(app: App, command: AddMember, *, by: Principal | None) -> Member:
         who = scoped.recorder(tx.conn, by, command.person, org_id=project["organisation_id"])
         member_id = tx.insert(
             MEMBER,
-            case_id=case["id"],
+            case_id=case.id,
             project_id=project["id"],
             organisation_id=project["organisation_id"],
             role=command.role,
@@ -174,8 +173,8 @@ def add_member(app: App, command: AddMember, *, by: Principal | None) -> Member:
             added_by=who,
         )
         tx.audit(
-            organisation_id=case["organisation_id"],
-            case_id=case["id"],
+            organisation_id=case.organisation_id,
+            case_id=case.id,
             kind="case_member_added",
             payload={"member": member_id, "project": project["id"], "role": command.role, "by": who},
         )
@@ -186,11 +185,11 @@ def remove_member(app: App, command: RemoveMember, *, by: Principal | None) -> M
     """Take a member project out of a case (its row closed, not deleted): a ``case_member_removed`` event."""
     with write(app, actor_id=by.person_id if by is not None else None) as tx:
         case, orgs = _case(tx.conn, by, command.case)
-        everyone = sharing.partner_orgs(tx.conn, case["id"]) | {case["organisation_id"]}
+        everyone = sharing.partner_orgs(tx.conn, case.id) | {case.organisation_id}
         # The case's organisation removes any member; a partner only its own projects.
-        removable = everyone if case["organisation_id"] in orgs else orgs
+        removable = everyone if case.organisation_id in orgs else orgs
         project = _project(tx.conn, command.project, removable)
-        row = _active(tx.conn, case["id"], project["id"])
+        row = _active(tx.conn, case.id, project["id"])
         if row is None:
             raise FieldError(
                 "project",
@@ -203,23 +202,23 @@ def remove_member(app: App, command: RemoveMember, *, by: Principal | None) -> M
             update(MEMBER).where(MEMBER.c.id == row["id"]).values(removed_at=tx.at, removed_by=who)
         )
         tx.audit(
-            organisation_id=case["organisation_id"],
-            case_id=case["id"],
+            organisation_id=case.organisation_id,
+            case_id=case.id,
             kind="case_member_removed",
             payload={"member": row["id"], "project": project["id"], "role": row["role"], "by": who},
         )
         return next(m for m in members_of(tx.conn, case) if m.id == row["id"])
 
 
-def members_of(conn: Connection, case: dict[str, Any]) -> list[Member]:
+def members_of(conn: Connection, case: CaseView) -> list[Member]:
     """The case's own project first, then each member's stay, oldest first (removed ones included)."""
     rows = [
         dict(r)
         for r in conn.execute(
-            select(MEMBER).where(MEMBER.c.case_id == case["id"]).order_by(MEMBER.c.added_at, MEMBER.c.id)
+            select(MEMBER).where(MEMBER.c.case_id == case.id).order_by(MEMBER.c.added_at, MEMBER.c.id)
         ).mappings()
     ]
-    projects = {r["project_id"] for r in rows} | {case["project_id"]}
+    projects = {r["project_id"] for r in rows} | {case.project_id}
     found = {
         r["id"]: (r["name"], r["organisation_id"])
         for r in conn.execute(
@@ -229,18 +228,18 @@ def members_of(conn: Connection, case: dict[str, Any]) -> list[Member]:
     in_orgs = ORG.c.id.in_({o for _n, o in found.values()})
     orgs: dict[int, str] = {r[0]: r[1] for r in conn.execute(select(ORG.c.id, ORG.c.name).where(in_orgs))}
     people = names_of(conn, {r[k] for r in rows for k in ("added_by", "removed_by")})
-    name, org = found[case["project_id"]]
+    name, org = found[case.project_id]
     shown = [
         Member(
             None,
-            case["id"],
-            case["ref"],
-            case["project_id"],
+            case.id,
+            case.ref,
+            case.project_id,
             name,
             org,
             orgs[org],
             "lead",
-            case["opened_at"],
+            case.opened_at,
             None,
             None,
             None,
@@ -251,8 +250,8 @@ def members_of(conn: Connection, case: dict[str, Any]) -> list[Member]:
         shown.append(
             Member(
                 r["id"],
-                case["id"],
-                case["ref"],
+                case.id,
+                case.ref,
                 r["project_id"],
                 name,
                 org,

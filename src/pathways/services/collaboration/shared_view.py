@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Connection, select
 
 from pathways.domain.loader import PathwayCatalog
 from pathways.services.casework.queries import names_of
+from pathways.services.casework.views import CaseView
 from pathways.services.collaboration import cooperation, sharing
 from pathways.store.core import ENTRY, ORG, PROJECT
 
@@ -53,9 +53,9 @@ class SharedCase:
     shares: tuple[sharing.Share, ...]
 
 
-def shared_case(conn: Connection, catalog: PathwayCatalog, case: dict[str, Any], *, lang: str) -> SharedCase:
+def shared_case(conn: Connection, catalog: PathwayCatalog, case: CaseView, *, lang: str) -> SharedCase:
     """The partner's view of `case` (a row already found readable by :func:`sharing.readable_case`)."""
-    spec = catalog.get(case["pathway_id"], case["pathway_version"])
+    spec = catalog.get(case.pathway_id, case.pathway_version)
     titles = {s.id: s.title.get(lang) for s in spec.stages}
 
     def outcome(stage: str, key: str | None) -> str | None:
@@ -69,27 +69,27 @@ def shared_case(conn: Connection, catalog: PathwayCatalog, case: dict[str, Any],
 
     entries = conn.execute(
         select(ENTRY.c.stage, ENTRY.c.entered_at, ENTRY.c.left_at, ENTRY.c.outcome)
-        .where(ENTRY.c.case_id == case["id"])
+        .where(ENTRY.c.case_id == case.id)
         .order_by(ENTRY.c.seq)
     ).all()
     steps = tuple(Step(titles.get(e[0]) or e[0], e[1], e[2], outcome(e[0], e[3])) for e in entries)
-    project = conn.execute(select(PROJECT.c.name).where(PROJECT.c.id == case["project_id"])).scalar_one()
-    org = conn.execute(select(ORG.c.name, ORG.c.timezone).where(ORG.c.id == case["organisation_id"])).one()
-    ended = spec.result_label(case["result"]) if case["result"] else None
+    project = conn.execute(select(PROJECT.c.name).where(PROJECT.c.id == case.project_id)).scalar_one()
+    org = conn.execute(select(ORG.c.name, ORG.c.timezone).where(ORG.c.id == case.organisation_id)).one()
+    ended = spec.result_label(case.result) if case.result else None
     return SharedCase(
-        ref=case["ref"],
+        ref=case.ref,
         pathway=spec.title.get(lang),
         organisation=org[0],
         timezone=org[1],
         project=project,
-        officer=names_of(conn, {case["officer_id"]}).get(case["officer_id"]) if case["officer_id"] else None,
-        status=case["status"],
-        stage=titles.get(case["stage"], case["stage"]) if case["stage"] else None,
-        due_at=case["due_at"],
-        result=ended.get(lang) if ended is not None else case["result"],
-        opened_at=case["opened_at"],
-        closed_at=case["closed_at"],
+        officer=names_of(conn, {case.officer_id}).get(case.officer_id) if case.officer_id else None,
+        status=case.status,
+        stage=titles.get(case.stage, case.stage) if case.stage else None,
+        due_at=case.due_at,
+        result=ended.get(lang) if ended is not None else case.result,
+        opened_at=case.opened_at,
+        closed_at=case.closed_at,
         steps=steps,
         members=tuple(cooperation.members_of(conn, case)),
-        shares=tuple(sharing.shares_of(conn, case["id"])),
+        shares=tuple(sharing.shares_of(conn, case.id)),
     )

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, select, update
 
 from pathways.errors import FieldError, Forbidden, NotFound, Refused
 from pathways.services.casework import lookup, scoped
+from pathways.services.casework.views import CaseView
 from pathways.services.collaboration.shares import Share, offers_for, one_share, shares_of
 from pathways.services.people import directory
 from pathways.services.people.accounts import Permission, Principal
@@ -90,7 +91,7 @@ def partner_orgs(conn: Connection, case_id: int) -> frozenset[int]:
     return frozenset(conn.scalars(query))
 
 
-def readable_case(conn: Connection, by: Principal | None, ref: str | int) -> tuple[dict[str, Any], bool]:
+def readable_case(conn: Connection, by: Principal | None, ref: str | int) -> tuple[CaseView, bool]:
     """The case `ref` and whether `by` reads it as a partner; :func:`scoped.absent` if it may not read it.
 
     Its own organisation's readers read it as always; a partner's officers and managers only
@@ -100,9 +101,9 @@ def readable_case(conn: Connection, by: Principal | None, ref: str | int) -> tup
         row = lookup.find_case(conn, ref)
     except NotFound:
         raise scoped.absent(ref) from None
-    if by is None or by.can(Permission.READ, row["organisation_id"]):
+    if by is None or by.can(Permission.READ, row.organisation_id):
         return row, False
-    if partner_orgs(conn, row["id"]) & _staff_orgs(by, scoped.CASE_STAFF):
+    if partner_orgs(conn, row.id) & _staff_orgs(by, scoped.CASE_STAFF):
         return row, True
     raise scoped.absent(ref)
 
@@ -136,28 +137,26 @@ def _consenter(conn: Connection, by: Principal | None, person: str | int | None,
         found = directory.find_person(conn, person, org_id=org_id)
     except NotFound:
         found = None
-    held = {r for o, r in directory.roles_of(conn, found["id"]) if o == org_id} if found else set()
+    held = {r for o, r in directory.roles_of(conn, found.id) if o == org_id} if found else set()
     if found is None or not held & CONSENTING:
         raise FieldError(
             "by",
             f"no manager '{str(person).strip()}' in the organisation whose consent this is",
             code="coop.by",
         )
-    return int(found["id"])
+    return int(found.id)
 
 
-def _open(case: dict[str, Any]) -> None:
-    if case["status"] != "open":
-        raise Refused(
-            f"case {case['ref']} is closed: its sharing can no longer change", hint="open cases only"
-        )
+def _open(case: CaseView) -> None:
+    if case.status != "open":
+        raise Refused(f"case {case.ref} is closed: its sharing can no longer change", hint="open cases only")
 
 
 def offer_share(app: App, command: OfferShare, *, by: Principal | None) -> Share:
     """Record the case's organisation's consent to share the case with a partner organisation."""
     with write(app, actor_id=by.person_id if by is not None else None) as tx:
         case = scoped.case_for(tx.conn, by, command.case, change=True)
-        lock_case(tx.conn, case["id"])
+        lock_case(tx.conn, case.id)
         _open(case)
         text = str(command.partner).strip()
         try:
@@ -168,21 +167,21 @@ def offer_share(app: App, command: OfferShare, *, by: Principal | None) -> Share
             raise FieldError(
                 "partner", f"no organisation '{text}'", code="coop.no_partner", params={"org": text}
             )
-        if partner["id"] == case["organisation_id"]:
+        if partner.id == case.organisation_id:
             raise FieldError(
                 "partner", "a case is not shared with its own organisation", code="coop.same_org"
             )
-        if _standing(tx.conn, case["id"], partner["id"]) is not None:
+        if _standing(tx.conn, case.id, partner.id) is not None:
             raise FieldError(
                 "partner",
-                f"case {case['ref']} is already offered to or shared with {partner['name']}",
+                f"case {case.ref} is already offered to or shared with {partner.name}",
                 code="coop.already_shared",
             )
-        who = _consenter(tx.conn, by, command.person, case["organisation_id"])
+        who = _consenter(tx.conn, by, command.person, case.organisation_id)
         share_id = tx.insert(
-            SHARE, case_id=case["id"], partner_id=partner["id"], owner_consent_by=who, owner_consent_at=tx.at
+            SHARE, case_id=case.id, partner_id=partner.id, owner_consent_by=who, owner_consent_at=tx.at
         )
-        _audit(tx, case, "case_share_offered", share_id, partner["id"], who, chain=case["organisation_id"])
+        _audit(tx, case, "case_share_offered", share_id, partner.id, who, chain=case.organisation_id)
         return one_share(tx.conn, share_id)
 
 
@@ -200,7 +199,7 @@ def _standing(conn: Connection, case_id: int, partner_id: int) -> dict[str, Any]
     return dict(row) if row is not None else None
 
 
-def _for_partner(conn: Connection, by: Principal | None, command: AcceptShare) -> tuple[dict[str, Any], int]:
+def _for_partner(conn: Connection, by: Principal | None, command: AcceptShare) -> tuple[CaseView, int]:
     """The case and the share offered to one of the caller's organisations; absent otherwise."""
     try:
         case = lookup.find_case(conn, command.case)
@@ -210,14 +209,14 @@ def _for_partner(conn: Connection, by: Principal | None, command: AcceptShare) -
         r["partner_id"]: r["id"]
         for r in conn.execute(
             select(SHARE.c.id, SHARE.c.partner_id).where(
-                SHARE.c.case_id == case["id"], SHARE.c.withdrawn_at.is_(None)
+                SHARE.c.case_id == case.id, SHARE.c.withdrawn_at.is_(None)
             )
         ).mappings()
     }
     mine = set(offered) if by is None else set(offered) & _staff_orgs(by, scoped.CASE_STAFF | CONSENTING)
     if command.org is not None:
         try:
-            wanted = int(directory.find_org(conn, command.org)["id"])
+            wanted = int(directory.find_org(conn, command.org).id)
         except NotFound:
             wanted = -1
         mine &= {wanted}
@@ -235,19 +234,19 @@ def accept_share(app: App, command: AcceptShare, *, by: Principal | None) -> Sha
     """Record the partner organisation's consent: from then on its staff read the case."""
     with write(app, actor_id=by.person_id if by is not None else None) as tx:
         case, partner_id = _for_partner(tx.conn, by, command)
-        lock_case(tx.conn, case["id"])
+        lock_case(tx.conn, case.id)
         _open(case)
-        share = _standing(tx.conn, case["id"], partner_id)
+        share = _standing(tx.conn, case.id, partner_id)
         assert share is not None
         if share["partner_consent_at"] is not None:
-            raise Refused(f"your organisation already consented to share case {case['ref']}")
+            raise Refused(f"your organisation already consented to share case {case.ref}")
         who = _consenter(tx.conn, by, command.person, partner_id)
         tx.conn.execute(
             update(SHARE)
             .where(SHARE.c.id == share["id"])
             .values(partner_consent_by=who, partner_consent_at=tx.at)
         )
-        _audit(tx, case, "case_share_accepted", share["id"], partner_id, who, chain=case["organisation_id"])
+        _audit(tx, case, "case_share_accepted", share["id"], partner_id, who, chain=case.organisation_id)
         _audit(tx, case, "case_share_accepted", share["id"], partner_id, who, chain=partner_id)
         return one_share(tx.conn, share["id"])
 
@@ -260,19 +259,19 @@ def withdraw_share(app: App, command: WithdrawShare, *, by: Principal | None) ->
             case = lookup.find_case(conn, command.case)
         except NotFound:
             raise scoped.absent(command.case) from None
-        lock_case(conn, case["id"])
-        owner = by is None or by.can(Permission.READ, case["organisation_id"])
+        lock_case(conn, case.id)
+        owner = by is None or by.can(Permission.READ, case.organisation_id)
         if owner:
             standing = [
                 dict(r)
                 for r in conn.execute(
-                    select(SHARE).where(SHARE.c.case_id == case["id"], SHARE.c.withdrawn_at.is_(None))
+                    select(SHARE).where(SHARE.c.case_id == case.id, SHARE.c.withdrawn_at.is_(None))
                 ).mappings()
             ]
             if command.partner is not None:
                 text = str(command.partner).strip()
                 try:
-                    partner_id = int(directory.find_org(conn, text)["id"])
+                    partner_id = int(directory.find_org(conn, text).id)
                 except NotFound:
                     partner_id = -1
                 standing = [s for s in standing if s["partner_id"] == partner_id]
@@ -285,10 +284,10 @@ def withdraw_share(app: App, command: WithdrawShare, *, by: Principal | None) ->
                     "partner", "the case is shared with several: name one", code="coop.which_org"
                 )
             share = standing[0]
-            consenting_org = case["organisation_id"]
+            consenting_org = case.organisation_id
         else:
             case, partner_id = _for_partner(conn, by, AcceptShare(command.case, command.partner))
-            found = _standing(conn, case["id"], partner_id)
+            found = _standing(conn, case.id, partner_id)
             assert found is not None
             share, consenting_org = found, partner_id
         try:
@@ -304,25 +303,23 @@ def withdraw_share(app: App, command: WithdrawShare, *, by: Principal | None) ->
         conn.execute(
             update(MEMBER)
             .where(
-                MEMBER.c.case_id == case["id"],
+                MEMBER.c.case_id == case.id,
                 MEMBER.c.organisation_id == share["partner_id"],
                 MEMBER.c.removed_at.is_(None),
             )
             .values(removed_at=tx.at, removed_by=who)
         )
-        for chain in {case["organisation_id"], share["partner_id"]}:
+        for chain in {case.organisation_id, share["partner_id"]}:
             _audit(tx, case, "case_share_withdrawn", share["id"], share["partner_id"], who, chain=chain)
         return one_share(conn, share["id"])
 
 
-def _audit(
-    tx: Tx, case: dict[str, Any], kind: str, share: int, partner: int, who: int, *, chain: int
-) -> None:
+def _audit(tx: Tx, case: CaseView, kind: str, share: int, partner: int, who: int, *, chain: int) -> None:
     # The partner's own chain names no case id of another organisation's (its audit log's case
     # filter reads its own cases): the reference is in the payload.
     tx.audit(
         organisation_id=chain,
-        case_id=case["id"] if chain == case["organisation_id"] else None,
+        case_id=case.id if chain == case.organisation_id else None,
         kind=kind,
-        payload={"share": share, "partner": partner, "person": who, "ref": case["ref"]},
+        payload={"share": share, "partner": partner, "person": who, "ref": case.ref},
     )

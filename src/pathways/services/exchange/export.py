@@ -54,7 +54,7 @@ def export_table(
         raise InvalidInput(f"cannot export '{what}'", hint=f"one of {', '.join(TABLES)}, initiatives")
     if fmt not in TABLE_FORMATS:
         raise InvalidInput(f"{what} export as csv or json, not {fmt!r}")
-    org_id = directory.find_org(conn, org)["id"] if org is not None else None
+    org_id = directory.find_org(conn, org).id if org is not None else None
     query = {"cases": _cases, "projects": _projects, "audit": _audit}[what](org_id, start, end)
     rows = (dict(r) for r in conn.execute(query.execution_options(yield_per=BATCH)).mappings())
     columns = [c.name for c in query.selected_columns]

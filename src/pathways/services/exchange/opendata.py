@@ -85,7 +85,7 @@ def initiatives(
     """Write the open data on initiatives as CSV, JSON, GeoJSON or JSON-LD; returns how many."""
     if fmt not in FORMATS:
         raise InvalidInput(f"initiatives export as {', '.join(FORMATS)}, not {fmt!r}")
-    org_id = directory.find_org(conn, org)["id"] if org is not None else None
+    org_id = directory.find_org(conn, org).id if org is not None else None
     records = _initiatives(conn, territories, catalog, lang, org_id)
     if fmt == "csv":
         return write_csv(out, COLUMNS, ({**r, "pathways": outline(r["pathways"])} for r in records))

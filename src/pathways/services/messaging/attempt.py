@@ -9,7 +9,7 @@ not recorded as sent.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -47,8 +47,19 @@ class Ended:
 
 
 def sent_channels(conn: Connection, job_id: int) -> set[str]:
-    query = select(ATTEMPT.c.channel).where(ATTEMPT.c.job_id == job_id, ATTEMPT.c.outcome == "sent")
-    return set(conn.scalars(query))
+    """The channels job `job_id` already went out on (an attempt recorded ``sent``)."""
+    return sent_channels_of(conn, [job_id]).get(job_id, set())
+
+
+def sent_channels_of(conn: Connection, job_ids: Sequence[int]) -> dict[int, set[str]]:
+    """:func:`sent_channels` of several jobs in one query (a claimed batch); jobs with none are absent."""
+    query = select(ATTEMPT.c.job_id, ATTEMPT.c.channel).where(
+        ATTEMPT.c.job_id.in_(job_ids), ATTEMPT.c.outcome == "sent"
+    )
+    found: dict[int, set[str]] = {}
+    for job_id, channel in conn.execute(query):
+        found.setdefault(job_id, set()).add(channel)
+    return found
 
 
 def begin_attempt(

@@ -18,7 +18,14 @@ body to every target and answers one True/False for all, where each message here
 text and each channel needs its own recorded outcome. At most ``workers`` messages are in
 flight, and a killed dispatcher may repeat each of them once; ``workers=1`` sends one at a time.
 What bounds the rate of e-mail is the SSL context Apprise builds for each one: see
-:mod:`pathways.notify.deliver`.
+:mod:`pathways.notify.deliver`. The channels a claimed batch already went out on (sent by an
+earlier claim) are read in one query for the batch, not one per message.
+
+Why not fewer Apprise calls: one plugin object holding many ``to=`` addresses sends them one
+body over one connection (one SSL context), but messages here differ (the case, the owner's
+link), and a plugin object reused for a second message waits out Apprise's throttle (5.5 s by
+default per object). So each message is one fresh plugin and one ``notify()``: measured in
+``bench/sweep.py`` (CPU per message) and explained in bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -40,7 +47,7 @@ from pathways.services.messaging.attempt import (
     end_attempt,
     fail_without_send,
     finish,
-    sent_channels,
+    sent_channels_of,
 )
 from pathways.services.messaging.lease import LEASE, claim
 from pathways.services.messaging.message import Message, build_message
@@ -83,8 +90,10 @@ def dispatch(
     outcomes: list[JobOutcome] = []
     claimed = reclaimed = 0
 
+    sent: dict[int, set[str]] = {}  # the claimed batch's channels already sent (by an earlier claim)
+
     def send(job: dict[str, Any]) -> JobOutcome:
-        return _send(app, renderer, job, tick)
+        return _send(app, renderer, job, tick, sent.get(job["id"], set()))
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dispatch") as pool:
         while max_jobs is None or claimed < max_jobs:
@@ -94,6 +103,10 @@ def dispatch(
                 break
             claimed += len(jobs)
             reclaimed += stale
+            # Read once for the batch: the lease keeps other dispatchers from sending these jobs
+            # until each send renews it (a lost lease is noticed by begin_attempt).
+            with app.store.read() as conn:
+                sent = sent_channels_of(conn, [job["id"] for job in jobs])
             # The whole batch is sent before the next claim: its leases are renewed as each send starts.
             outcomes.extend(pool.map(send, jobs) if workers > 1 else map(send, jobs))
     counts = {s: sum(1 for o in outcomes if o.status == s) for s in ("done", "failed", "dead", "cancelled")}
@@ -110,12 +123,11 @@ def dispatch(
 
 def _prepare(
     app: App, renderer: Renderer, job: Mapping[str, Any], token: datetime, tick: Callable[[], datetime]
-) -> tuple[Message, Rendered, set[str]] | JobOutcome:
-    """The message, rendered, and the channels it already went out on; or why it cannot be sent."""
+) -> tuple[Message, Rendered] | JobOutcome:
+    """The message and its rendering; or why it cannot be sent."""
     try:
         with app.store.read() as conn:
             built = build_message(conn, app, job["kind"], job["payload"])
-            sent_before = sent_channels(conn, job["id"])
         if built is None:
             return finish(app, job, token, tick(), "cancelled", "the case left the stage before sending")
         rendered = renderer.render(built.template, built.lang, built.context, zone=built.zone)
@@ -130,15 +142,22 @@ def _prepare(
     if not built.channels:
         reason = f"{built.recipient} has no channel (add an Apprise URL)"
         return fail_without_send(app, job, token, tick, reason, channel="none", permanent=True)
-    return built, rendered, sent_before
+    return built, rendered
 
 
-def _send(app: App, renderer: Renderer, job: Mapping[str, Any], tick: Callable[[], datetime]) -> JobOutcome:
+def _send(
+    app: App,
+    renderer: Renderer,
+    job: Mapping[str, Any],
+    tick: Callable[[], datetime],
+    sent_before: set[str],
+) -> JobOutcome:
+    """Send `job` on each of its channels not in `sent_before` (those an earlier claim sent)."""
     token: datetime = job["updated_at"]
     prepared = _prepare(app, renderer, job, token, tick)
     if isinstance(prepared, JobOutcome):
         return prepared
-    built, rendered, sent_before = prepared
+    built, rendered = prepared
     reasons: list[str] = []
     refused = False  # a channel's destination is not allowed: dead-lettered now, a manager must fix it
     # The outcome of the last send is written with the job's own closing update (one commit less).

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from pathways.services.messaging.lease import KINDS as MESSAGE_KINDS
+from pathways.services.messaging.views import FailedMessage
 from pathways.store.core import CASE, JOB, PERSON
 
 FAILED = ("failed", "dead")
@@ -39,7 +40,7 @@ def message_orgs(conn: Connection, job_id: int) -> frozenset[int] | None:
     return frozenset(conn.execute(select(CASE.c.organisation_id).where(CASE.c.id.in_(case_ids))).scalars())
 
 
-def failed_messages(conn: Connection, *, orgs: Collection[int], limit: int = 200) -> list[dict[str, Any]]:
+def failed_messages(conn: Connection, *, orgs: Collection[int], limit: int = 200) -> list[FailedMessage]:
     """Failing and dead-lettered messages and digests of `orgs`, most recently failed first.
 
     A digest is listed only when every case it lists is in `orgs`: its recipient, case
@@ -83,20 +84,21 @@ def failed_messages(conn: Connection, *, orgs: Collection[int], limit: int = 200
     for r in rows:
         payload = r["payload"] or {}
         name, handle = recipients.get(payload.get("person"), (None, None))
+        digest = r["kind"] == "digest"
         out.append(
-            {
-                "id": r["id"],
-                "organisation_id": r["organisation_id"],
-                "case": r["ref"],
-                "items": len(payload.get("items", ())) if r["kind"] == "digest" else None,
-                "recipient": name,
-                "recipient_handle": handle,
-                "kind": r["kind"],
-                "template": payload.get("template", "digest"),
-                "status": r["status"],
-                "attempts": r["attempts"],
-                "last_error": r["last_error"],
-                "failed_at": r["updated_at"],
-            }
+            FailedMessage(
+                id=r["id"],
+                organisation_id=r["organisation_id"],
+                case=r["ref"],
+                items=len(payload.get("items", ())) if digest else None,
+                recipient=name,
+                recipient_handle=handle,
+                kind="digest" if digest else "message",
+                template=payload.get("template", "digest"),
+                status="dead" if r["status"] == "dead" else "failed",  # FAILED only
+                attempts=r["attempts"],
+                last_error=r["last_error"],
+                failed_at=r["updated_at"],
+            )
         )
     return out

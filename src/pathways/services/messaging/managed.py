@@ -10,11 +10,12 @@ parse what is asked and show what these return.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pathways.errors import Forbidden, NotFound
 from pathways.services.messaging import failures, readdress
 from pathways.services.messaging.outbox import retry_message
+from pathways.services.messaging.views import FailedMessage, RetryResult
 from pathways.services.people.accounts import Permission, Principal
 from pathways.services.people.permits import orgs_allowing, require
 
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
 def failed_messages(
     app: App, principal: Principal, *, org: int | None = None, limit: int = 200
-) -> list[dict[str, Any]]:
+) -> list[FailedMessage]:
     """Failing and dead-lettered messages of the organisations `principal` manages (or of one of them)."""
     if org is not None:
         require(principal, org, Permission.MANAGE, f"organisation {org}")
@@ -56,10 +57,20 @@ class RetryMessage:
     replaces: str | None = None
 
 
-def retry(app: App, principal: Principal, command: RetryMessage) -> dict[str, Any]:
+def retry(app: App, principal: Principal, command: RetryMessage) -> RetryResult:
     """Queue a failed message again, with the recipient's address fixed first when the command gives one."""
     held = managed_orgs(app, principal, command.job_id)
     if command.address is None:
-        return retry_message(app, command.job_id, actor_id=principal.person_id)
+        done = retry_message(app, command.job_id, actor_id=principal.person_id)
+        return RetryResult(id=done.id, key=done.key, status=done.status, was=done.was)
     fix = readdress.FixAddress(command.job_id, command.address, command.replaces)
-    return readdress.as_dict(readdress.fix_address(app, fix, actor_id=principal.person_id, orgs=held))
+    fixed = readdress.fix_address(app, fix, actor_id=principal.person_id, orgs=held)
+    return RetryResult(
+        id=fixed.id,
+        key=fixed.key,
+        status=fixed.status,
+        was=fixed.was,
+        person_id=fixed.person_id,
+        address_changed=fixed.changed,
+        channel=fixed.channel,
+    )

@@ -182,16 +182,16 @@ def preview(
         else:
             row = find_case(conn, case)
             payload = {
-                "case": row["id"],
-                "entry": row["current_entry_id"],
+                "case": row.id,
+                "entry": row.current_entry_id,
                 "kind": kind,
                 "at": at.isoformat(),
             }
             facts = _facts(conn, payload)
             if facts is None:
-                raise Refused(f"case {row['ref']} is closed: no stage to write about")
+                raise Refused(f"case {row.ref} is closed: no stage to write about")
             role = to or recipient_role(app, template, pathway=facts["pathway_id"], stage=facts["stage"])
-            person_id = facts["owner_id"] if role is Role.OWNER else row["officer_id"]
+            person_id = facts["owner_id"] if role is Role.OWNER else row.officer_id
             found = conn.execute(select(PERSON.c.name).where(PERSON.c.id == person_id)).scalar()
             name = found or SAMPLE_NAMES.get(role, "Camille Martin")
             item = _item_context(app, facts, payload, lang)

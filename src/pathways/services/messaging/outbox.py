@@ -11,6 +11,7 @@ from sqlalchemy import Connection, RowMapping, select, update
 from pathways.errors import NotFound, Refused
 from pathways.services.casework.lookup import find_case
 from pathways.services.messaging.lease import KINDS
+from pathways.services.messaging.views import Attempt, OutboxMessage, Retried
 from pathways.services.tx import Tx, write
 from pathways.store.core import ATTEMPT, CASE, JOB, PERSON
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from pathways.bootstrap import App
 
 
-def retry_message(app: App, job_id: int, *, actor_id: int | None = None) -> dict[str, Any]:
+def retry_message(app: App, job_id: int, *, actor_id: int | None = None) -> Retried:
     """Put a dead (or failed) message back in the queue, ready now, with a fresh set of attempts.
 
     Audited, with who asked, in every organisation the message is about (a digest's cases
@@ -27,9 +28,14 @@ def retry_message(app: App, job_id: int, *, actor_id: int | None = None) -> dict
     with write(app, actor_id=actor_id) as tx:
         job = tx.conn.execute(select(JOB).where(JOB.c.id == job_id, JOB.c.kind.in_(KINDS))).mappings().first()
         if job is None:
-            raise NotFound(f"no message {job_id}", hint="see `pathways messages --failed`")
+            raise NotFound(
+                f"no message {job_id}",
+                hint="see `pathways messages --failed`",
+                code="message_not_found",
+                params={"job": job_id},
+            )
         requeue(tx, job)
-    return {"id": job_id, "key": job["key"], "status": "pending", "was": job["status"]}
+    return Retried(id=job_id, key=job["key"], status="pending", was=job["status"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +72,7 @@ def requeue(tx: Tx, job: RowMapping | Mapping[str, Any]) -> Requeued:
 
 def list_messages(
     conn: Connection, *, case: str | int | None = None, failed: bool = False, limit: int = 200
-) -> list[dict[str, Any]]:
+) -> list[OutboxMessage]:
     """Message and digest jobs, newest first; `failed`: only those failing or dead-lettered."""
     query = (
         select(JOB, CASE.c.ref)
@@ -76,7 +82,7 @@ def list_messages(
         .limit(limit)
     )
     if case is not None:
-        query = query.where(JOB.c.case_id == find_case(conn, case)["id"])
+        query = query.where(JOB.c.case_id == find_case(conn, case).id)
     if failed:
         query = query.where(JOB.c.status.in_(("failed", "dead")))
     rows = [dict(r) for r in conn.execute(query).mappings()]
@@ -84,23 +90,35 @@ def list_messages(
     names = select(PERSON.c.id, PERSON.c.handle).where(PERSON.c.id.in_(people))
     handles: dict[int, str] = {row.id: row.handle for row in conn.execute(names)}
     return [
-        {
-            "id": r["id"],
-            "kind": r["kind"],
-            "case": r["ref"] or (f"{len(r['payload']['items'])} items" if r["kind"] == "digest" else None),
-            "template": r["payload"].get("template", "digest"),
-            "to": handles.get(r["payload"].get("person"), r["payload"].get("person")),
-            "status": r["status"],
-            "attempts": r["attempts"],
-            "next_attempt_at": r["next_attempt_at"] if r["status"] in ("pending", "failed") else None,
-            "last_error": r["last_error"],
-            "key": r["key"],
-        }
+        OutboxMessage(
+            id=r["id"],
+            kind=r["kind"],
+            case=r["ref"] or (f"{len(r['payload']['items'])} items" if r["kind"] == "digest" else None),
+            template=r["payload"].get("template", "digest"),
+            to=handles.get(r["payload"].get("person"), r["payload"].get("person")),
+            status=r["status"],
+            attempts=r["attempts"],
+            next_attempt_at=r["next_attempt_at"] if r["status"] in ("pending", "failed") else None,
+            last_error=r["last_error"],
+            key=r["key"],
+        )
         for r in rows
     ]
 
 
-def attempts_of(conn: Connection, job_id: int) -> list[dict[str, Any]]:
+def attempts_of(conn: Connection, job_id: int) -> list[Attempt]:
     """The delivery record of a message job, oldest first."""
     query = select(ATTEMPT).where(ATTEMPT.c.job_id == job_id).order_by(ATTEMPT.c.id)
-    return [dict(r) for r in conn.execute(query).mappings()]
+    return [
+        Attempt(
+            id=r.id,
+            job_id=r.job_id,
+            attempt=r.attempt,
+            channel=r.channel,
+            outcome=r.outcome,
+            reason=r.reason,
+            started_at=r.started_at,
+            finished_at=r.finished_at,
+        )
+        for r in conn.execute(query)
+    ]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, select, update
@@ -226,16 +226,3 @@ def _position(channels: list[str], replaces: str | None) -> int | None:
             code="which",
         )
     return 0 if channels else None
-
-
-def as_dict(fixed: AddressFixed) -> dict[str, Any]:
-    """The result as the API gives it."""
-    return {
-        "id": fixed.id,
-        "key": fixed.key,
-        "status": fixed.status,
-        "was": fixed.was,
-        "person_id": fixed.person_id,
-        "address_changed": fixed.changed,
-        "channel": fixed.channel,
-    }

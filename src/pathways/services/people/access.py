@@ -35,19 +35,19 @@ def _account_of(tx: Tx, person_id: int) -> int | None:
 def disable_user(tx: Tx, *, person: str | int) -> AccessChanged:
     """Stop a person's account from logging in and end its sessions; `pathways user add` enables it again."""
     who = directory.find_person(tx.conn, person)
-    account_id = _account_of(tx, who["id"])
+    account_id = _account_of(tx, who.id)
     if account_id is None:
-        raise NotFound(f"person '{who['handle']}' has no account", hint="nothing to disable")
+        raise NotFound(f"person '{who.handle}' has no account", hint="nothing to disable")
     tx.conn.execute(update(ACCOUNT).where(ACCOUNT.c.id == account_id).values(active=False))
     ended = websessions.end_sessions(tx, account_id, why="disabled")
-    orgs = sorted({org for org, _role in directory.roles_of(tx.conn, who["id"])})
+    orgs = sorted({org for org, _role in directory.roles_of(tx.conn, who.id)})
     if orgs:  # the audit chain is per organisation: the first one the person is in
         tx.audit(
             organisation_id=orgs[0],
             kind="account_disabled",
-            payload={"person": who["id"], "account": account_id, "sessions_ended": ended},
+            payload={"person": who.id, "account": account_id, "sessions_ended": ended},
         )
-    return AccessChanged(who["id"], who["handle"], ended)
+    return AccessChanged(who.id, who.handle, ended)
 
 
 def change_role(tx: Tx, *, person: str | int, org: str | int, role: str) -> AccessChanged:
@@ -55,22 +55,22 @@ def change_role(tx: Tx, *, person: str | int, org: str | int, role: str) -> Acce
     if role not in directory.ROLES:
         raise FieldError("role", f"{role!r} is not a role", hint=f"use one of {', '.join(directory.ROLES)}")
     organisation = directory.find_org(tx.conn, org)
-    org_id = int(organisation["id"])
+    org_id = int(organisation.id)
     who = directory.find_person(tx.conn, person, org_id=org_id)
-    before = sorted(r for o, r in directory.roles_of(tx.conn, who["id"]) if o == org_id)
+    before = sorted(r for o, r in directory.roles_of(tx.conn, who.id) if o == org_id)
     member = MEMBER.c
     tx.conn.execute(
         delete(MEMBER).where(
-            member.person_id == who["id"], member.organisation_id == org_id, member.role != role
+            member.person_id == who.id, member.organisation_id == org_id, member.role != role
         )
     )
     if role not in before:
-        tx.insert(MEMBER, person_id=who["id"], organisation_id=org_id, role=role)
-    account_id = _account_of(tx, who["id"])
+        tx.insert(MEMBER, person_id=who.id, organisation_id=org_id, role=role)
+    account_id = _account_of(tx, who.id)
     ended = websessions.end_sessions(tx, account_id, why="role") if account_id is not None else 0
     tx.audit(
         organisation_id=org_id,
         kind="person_role_changed",
-        payload={"person": who["id"], "from": before, "to": role, "sessions_ended": ended},
+        payload={"person": who.id, "from": before, "to": role, "sessions_ended": ended},
     )
-    return AccessChanged(who["id"], who["handle"], ended, (role,))
+    return AccessChanged(who.id, who.handle, ended, (role,))

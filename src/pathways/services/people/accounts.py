@@ -125,22 +125,22 @@ class AccountCreated:
 def add_user(tx: Tx, *, person: str | int, password: str, language: str | None = None) -> AccountCreated:
     """Give a staff person a login, or reset the password of their account (logs them out)."""
     who = directory.find_person(tx.conn, person)
-    roles = directory.roles_of(tx.conn, who["id"])
+    roles = directory.roles_of(tx.conn, who.id)
     staff = [(org, role) for org, role in roles if role in STAFF_ROLES]
     if not staff:
         raise Refused(
-            f"person '{who['handle']}' has no staff role ({', '.join(STAFF_ROLES)})",
+            f"person '{who.handle}' has no staff role ({', '.join(STAFF_ROLES)})",
             hint="project leads use the link in their messages; add a staff role with `pathways person add`",
         )
-    lang = language or who["language"] or "fr"
+    lang = language or who.language or "fr"
     if lang not in LANGS:
         raise FieldError("language", f"{lang!r} is not supported", hint=f"use one of {', '.join(LANGS)}")
     hashed = hash_password(password)
-    existing = tx.conn.execute(select(ACCOUNT.c.id).where(ACCOUNT.c.person_id == who["id"])).scalar()
+    existing = tx.conn.execute(select(ACCOUNT.c.id).where(ACCOUNT.c.person_id == who.id)).scalar()
     if existing is None:
         account_id = tx.insert(
             ACCOUNT,
-            person_id=who["id"],
+            person_id=who.id,
             password_hash=hashed,
             language=lang,
             active=True,
@@ -158,9 +158,9 @@ def add_user(tx: Tx, *, person: str | int, password: str, language: str | None =
     tx.audit(
         organisation_id=staff[0][0],
         kind="account_added" if existing is None else "password_reset",
-        payload={"person": who["id"], "account": account_id},
+        payload={"person": who.id, "account": account_id},
     )
-    return AccountCreated(account_id, who["id"], who["handle"], existing is None)
+    return AccountCreated(account_id, who.id, who.handle, existing is None)
 
 
 def set_language(tx: Tx, *, account_id: int, language: str) -> None:
@@ -254,11 +254,11 @@ def create_token(tx: Tx, *, person: str | int, name: str = "integration") -> Iss
     """Issue an API token for the account of `person`."""
     who = directory.find_person(tx.conn, person)
     account_id = tx.conn.execute(
-        select(ACCOUNT.c.id).where(ACCOUNT.c.person_id == who["id"], ACCOUNT.c.active.is_(True))
+        select(ACCOUNT.c.id).where(ACCOUNT.c.person_id == who.id, ACCOUNT.c.active.is_(True))
     ).scalar()
     if account_id is None:
         raise NotFound(
-            f"person '{who['handle']}' has no active account", hint="add one with `pathways user add`"
+            f"person '{who.handle}' has no active account", hint="add one with `pathways user add`"
         )
     if not name.strip() or len(name) > 80:
         raise FieldError("name", "a token name has 1 to 80 characters")

@@ -8,30 +8,32 @@ an unknown reference gets (``Refused`` when a name is ambiguous among the visibl
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
 
 from sqlalchemy import Connection, select
 
-from pathways.services.people.directory import find_row
+from pathways.services.people.directory import find_view
+from pathways.services.people.views import DocumentView, OrgView, PersonView, ProjectView
 from pathways.store.core import CASE, DOC, MEMBER, ORG, PERSON, PROJECT
 
 __all__ = ["document_of", "org_among", "person_among", "project_among", "project_names"]
 
 
-def org_among(conn: Connection, ref: str | int, orgs: Collection[int]) -> dict[str, Any]:
+def org_among(conn: Connection, ref: str | int, orgs: Collection[int]) -> OrgView:
     """The organisation `ref` (id, slug or name) if it is one of `orgs`."""
-    return find_row(conn, ORG, ref, "organisation", ("slug", "name"), scope=ORG.c.id.in_(orgs))
+    return find_view(conn, ORG, ref, "organisation", ("slug", "name"), OrgView.of, scope=ORG.c.id.in_(orgs))
 
 
-def project_among(conn: Connection, ref: str | int, orgs: Collection[int]) -> dict[str, Any]:
+def project_among(conn: Connection, ref: str | int, orgs: Collection[int]) -> ProjectView:
     """The project `ref` (id or name) of one of `orgs`."""
-    return find_row(conn, PROJECT, ref, "project", ("name",), scope=PROJECT.c.organisation_id.in_(orgs))
+    scope = PROJECT.c.organisation_id.in_(orgs)
+    return find_view(conn, PROJECT, ref, "project", ("name",), ProjectView.of, scope=scope)
 
 
-def person_among(conn: Connection, ref: str | int, orgs: Collection[int]) -> dict[str, Any]:
+def person_among(conn: Connection, ref: str | int, orgs: Collection[int]) -> PersonView:
     """The person `ref` (id, handle, e-mail or name) with a role in one of `orgs`."""
     members = select(MEMBER.c.person_id).where(MEMBER.c.organisation_id.in_(orgs))
-    return find_row(conn, PERSON, ref, "person", ("handle", "email", "name"), scope=PERSON.c.id.in_(members))
+    scope = PERSON.c.id.in_(members)
+    return find_view(conn, PERSON, ref, "person", ("handle", "email", "name"), PersonView.of, scope=scope)
 
 
 def project_names(conn: Connection, org_id: int, *, limit: int) -> list[tuple[int, str]]:
@@ -45,7 +47,7 @@ def project_names(conn: Connection, org_id: int, *, limit: int) -> list[tuple[in
     return [(int(i), str(n)) for i, n in conn.execute(query)]
 
 
-def document_of(conn: Connection, doc_id: int) -> dict[str, Any] | None:
+def document_of(conn: Connection, doc_id: int) -> DocumentView | None:
     """The document `doc_id` with its case's ``organisation_id``; None when there is none."""
     row = (
         conn.execute(
@@ -56,4 +58,4 @@ def document_of(conn: Connection, doc_id: int) -> dict[str, Any] | None:
         .mappings()
         .first()
     )
-    return None if row is None else dict(row)
+    return None if row is None else DocumentView.of(row)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, Connection, func, select
+from sqlalchemy import ColumnElement, Connection, RowMapping, func, select
 
 from pathways.domain import identifiers, lifecycle
 from pathways.domain.calendar import parse_territory
@@ -17,9 +17,11 @@ from pathways.domain.extra_holidays import ExtraHoliday
 from pathways.domain.spec import LANGS, Phase
 from pathways.errors import FieldError, InvalidInput, NotFound, Refused
 from pathways.services.people import org_holidays
+from pathways.services.people.views import OrgView, PersonView, ProjectView
 from pathways.services.tx import Tx
 from pathways.store.core import MEMBER, ORG, PERSON, PROJECT
 
+V = TypeVar("V")
 ROLES = ("officer", "manager", "owner", "resource", "admin", "auditor")
 NAME_MAX = 200  # the name columns' length
 
@@ -40,6 +42,38 @@ def _unique_handle(conn: Connection, table: Any, column: str, base: str) -> str:
     return f"{base}-{n}"
 
 
+def _found(
+    conn: Connection,
+    table: Any,
+    ref: str | int,
+    what: str,
+    keys: Sequence[str],
+    scope: ColumnElement[bool] | None,
+) -> RowMapping:
+    text = str(ref).strip()
+    base = select(table) if scope is None else select(table).where(scope)
+    if text.isascii() and text.isdigit() and len(text) <= 18:
+        row = conn.execute(base.where(table.c.id == int(text))).mappings().first()
+        if row is not None:
+            return row
+    for key in keys:
+        # Exact first: SQLite's lower() folds ASCII letters only, so "Épicerie" must match as typed.
+        rows = conn.execute(base.where(table.c[key] == text)).mappings().all()
+        if not rows:
+            rows = conn.execute(base.where(func.lower(table.c[key]) == text.lower())).mappings().all()
+        if len(rows) == 1:
+            return rows[0]
+        if len(rows) > 1:
+            ids = ", ".join(str(r["id"]) for r in rows)
+            raise Refused(f"{what} '{text}' is ambiguous", hint=f"use the id: one of {ids}")
+    raise NotFound(
+        f"no {what} '{text}'",
+        hint=f"list them with `pathways {what} list`",
+        code=f"{what}_not_found",
+        params={"ref": text},
+    )
+
+
 def find_row(
     conn: Connection,
     table: Any,
@@ -49,33 +83,32 @@ def find_row(
     *,
     scope: ColumnElement[bool] | None = None,
 ) -> dict[str, Any]:
-    """A row by id, or by any of `keys` (exact, then case-insensitive); NotFound or Refused if ambiguous.
+    """A row of any table by id, or by any of `keys` (exact, then case-insensitive); NotFound or
+    Refused if ambiguous. The organisation, person and project finders below return typed views.
 
     Only rows matching `scope` are looked at: a row outside it gets exactly the NotFound an
     unknown reference gets, so an answer never tells that it exists elsewhere.
     """
-    text = str(ref).strip()
-    base = select(table) if scope is None else select(table).where(scope)
-    if text.isascii() and text.isdigit() and len(text) <= 18:
-        row = conn.execute(base.where(table.c.id == int(text))).mappings().first()
-        if row is not None:
-            return dict(row)
-    for key in keys:
-        # Exact first: SQLite's lower() folds ASCII letters only, so "Épicerie" must match as typed.
-        rows = conn.execute(base.where(table.c[key] == text)).mappings().all()
-        if not rows:
-            rows = conn.execute(base.where(func.lower(table.c[key]) == text.lower())).mappings().all()
-        if len(rows) == 1:
-            return dict(rows[0])
-        if len(rows) > 1:
-            ids = ", ".join(str(r["id"]) for r in rows)
-            raise Refused(f"{what} '{text}' is ambiguous", hint=f"use the id: one of {ids}")
-    raise NotFound(f"no {what} '{text}'", hint=f"list them with `pathways {what} list`")
+    return dict(_found(conn, table, ref, what, keys, scope))
 
 
-def find_org(conn: Connection, ref: str | int) -> dict[str, Any]:
+def find_view(
+    conn: Connection,
+    table: Any,
+    ref: str | int,
+    what: str,
+    keys: Sequence[str],
+    view: Callable[[RowMapping], V],
+    *,
+    scope: ColumnElement[bool] | None = None,
+) -> V:
+    """:func:`find_row`, the row given as `view` makes it (e.g. ``ProjectView.of``)."""
+    return view(_found(conn, table, ref, what, keys, scope))
+
+
+def find_org(conn: Connection, ref: str | int) -> OrgView:
     """An organisation by id, slug or name."""
-    return find_row(conn, ORG, ref, "org", ("slug", "name"))
+    return find_view(conn, ORG, ref, "org", ("slug", "name"), OrgView.of)
 
 
 def members_of(org_id: int) -> ColumnElement[bool]:
@@ -86,16 +119,16 @@ def members_of(org_id: int) -> ColumnElement[bool]:
     return member
 
 
-def find_person(conn: Connection, ref: str | int, *, org_id: int | None = None) -> dict[str, Any]:
+def find_person(conn: Connection, ref: str | int, *, org_id: int | None = None) -> PersonView:
     """A person by id, handle, email or name; with `org_id`, only among that organisation's members."""
     scope = members_of(org_id) if org_id is not None else None
-    return find_row(conn, PERSON, ref, "person", ("handle", "email", "name"), scope=scope)
+    return find_view(conn, PERSON, ref, "person", ("handle", "email", "name"), PersonView.of, scope=scope)
 
 
-def find_project(conn: Connection, ref: str | int, *, org_id: int | None = None) -> dict[str, Any]:
+def find_project(conn: Connection, ref: str | int, *, org_id: int | None = None) -> ProjectView:
     """A project by id or name; with `org_id`, only among that organisation's projects."""
     scope = PROJECT.c.organisation_id == org_id if org_id is not None else None
-    return find_row(conn, PROJECT, ref, "project", ("name",), scope=scope)
+    return find_view(conn, PROJECT, ref, "project", ("name",), ProjectView.of, scope=scope)
 
 
 def roles_of(conn: Connection, person_id: int) -> list[tuple[int, str]]:
@@ -197,7 +230,7 @@ def add_person(
 
     check_channels(channels)
     organisation = find_org(tx.conn, org)
-    org_id = int(organisation["id"])
+    org_id = organisation.id
     if existing:
         return _add_role(tx, email=email, org_id=org_id, role=role)
     if email is not None:
@@ -206,8 +239,7 @@ def add_person(
         if twin is not None:
             raise FieldError(
                 "email",
-                f"person '{twin['handle']}' (id {twin['id']}) of this organisation"
-                " exists already with this e-mail",
+                f"person '{twin.handle}' (id {twin.id}) of this organisation exists already with this e-mail",
                 hint="to give them this role too: `pathways person add ... --existing`; else another e-mail",
             )
     handle = _unique_handle(tx.conn, PERSON, "handle", slugify(name))
@@ -228,13 +260,13 @@ def add_person(
     return Created(person_id, handle)
 
 
-def _with_email(conn: Connection, email: str, *, org_id: int | None) -> dict[str, Any] | None:
+def _with_email(conn: Connection, email: str, *, org_id: int | None) -> PersonView | None:
     """The person (not erased) with this e-mail, case-insensitive; with `org_id`, a member of it."""
     query = select(PERSON).where(func.lower(PERSON.c.email) == email.lower(), PERSON.c.erased_at.is_(None))
     if org_id is not None:
         query = query.where(members_of(org_id))
     row = conn.execute(query.order_by(PERSON.c.id).limit(1)).mappings().first()
-    return dict(row) if row is not None else None
+    return PersonView.of(row) if row is not None else None
 
 
 def _add_role(tx: Tx, *, email: str | None, org_id: int, role: str) -> Created:
@@ -246,15 +278,15 @@ def _add_role(tx: Tx, *, email: str | None, org_id: int, role: str) -> Created:
         raise FieldError(
             "email", f"no person has the e-mail {email!r}", hint="leave out --existing to add a new person"
         )
-    if (org_id, role) in roles_of(tx.conn, person["id"]):
+    if (org_id, role) in roles_of(tx.conn, person.id):
         raise FieldError(
             "role",
-            f"person '{person['handle']}' (id {person['id']}) is {role} of this organisation already",
+            f"person '{person.handle}' (id {person.id}) is {role} of this organisation already",
             hint="nothing to add",
         )
-    tx.insert(MEMBER, person_id=person["id"], organisation_id=org_id, role=role)
-    tx.audit(organisation_id=org_id, kind="person_role_added", payload={"person": person["id"], "role": role})
-    return Created(int(person["id"]), str(person["handle"]))
+    tx.insert(MEMBER, person_id=person.id, organisation_id=org_id, role=role)
+    tx.audit(organisation_id=org_id, kind="person_role_added", payload={"person": person.id, "role": role})
+    return Created(person.id, person.handle)
 
 
 def add_project(
@@ -282,7 +314,7 @@ def add_project(
     organisation: another organisation's person gets the answer an unknown one gets.
     """
     organisation = find_org(tx.conn, org)
-    org_id = int(organisation["id"])
+    org_id = organisation.id
     name = _name(name)
     given = parse_phase(phase)
     if permanent_jobs < 0 or fixed_term_jobs < 0:
@@ -290,8 +322,8 @@ def add_project(
     siret_n = identifiers.check_siret(siret) if siret else None
     bce_n = identifiers.check_bce(bce) if bce else None
     start = lifecycle.initial_phase(given, identified=bool(siret_n or bce_n))
-    owner_id = find_person(tx.conn, owner, org_id=org_id)["id"] if owner is not None else None
-    code = parse_territory(territory) if territory else organisation["territory"]
+    owner_id = find_person(tx.conn, owner, org_id=org_id).id if owner is not None else None
+    code = parse_territory(territory) if territory else organisation.territory
     if siret_n or bce_n:
         _lock_org(tx.conn, org_id)
         refuse_twin(tx.conn, org_id, "siret", siret_n, "SIRET")
@@ -355,26 +387,3 @@ def refuse_twin(conn: Connection, org_id: int, column: str, number: str | None, 
             f"project {twin.id} '{twin.name}' of this organisation exists already with {label} {number}",
             hint=f"use project {twin.id} (`pathways case open {twin.id} ...`) rather than adding it again",
         )
-
-
-def org_names(conn: Connection) -> list[tuple[int, str]]:
-    """Every organisation's id and name, by name."""
-    return [(int(i), str(n)) for i, n in conn.execute(select(ORG.c.id, ORG.c.name).order_by(ORG.c.name))]
-
-
-def list_rows(conn: Connection, what: str, *, org: str | int | None = None) -> list[dict[str, Any]]:
-    """Organisations, people or projects, optionally of one organisation."""
-    if what == "org":
-        return [dict(r) for r in conn.execute(select(ORG).order_by(ORG.c.id)).mappings()]
-    org_id = find_org(conn, org)["id"] if org is not None else None
-    if what == "person":
-        query = select(PERSON, MEMBER.c.role, MEMBER.c.organisation_id).join(
-            MEMBER, MEMBER.c.person_id == PERSON.c.id
-        )
-        if org_id is not None:
-            query = query.where(MEMBER.c.organisation_id == org_id)
-        return [dict(r) for r in conn.execute(query.order_by(PERSON.c.id)).mappings()]
-    query = select(PROJECT)
-    if org_id is not None:
-        query = query.where(PROJECT.c.organisation_id == org_id)
-    return [dict(r) for r in conn.execute(query.order_by(PROJECT.c.id)).mappings()]

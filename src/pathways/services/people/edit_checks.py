@@ -20,17 +20,20 @@ import re
 import unicodedata
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
-from sqlalchemy import ColumnElement, Connection, select
+from sqlalchemy import ColumnElement, Connection, RowMapping, select
 
 from pathways.domain import identifiers
 from pathways.domain.spec import LANGS
 from pathways.errors import FieldErrors, FieldProblem, Forbidden, InvalidIdentifier, NotFound
 from pathways.services.people.accounts import Permission, Principal
 from pathways.services.people.directory import NAME_MAX, find_row
+from pathways.services.people.views import FormerSelf
 from pathways.services.tx import Tx
 from pathways.store.core import EDIT
+
+V = TypeVar("V")
 
 EMAIL: Final = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 PHONE: Final = re.compile(r"\+?[0-9 ().\-/]{4,31}")
@@ -69,7 +72,10 @@ class Problems:
 
 def absent(kind: str, ref: object) -> NotFound:
     """The one answer for a project or person that does not exist or is not the caller's."""
-    return NotFound(f"no {kind} '{str(ref).strip()}'", hint=_HINTS[kind])
+    shown = str(ref).strip()
+    return NotFound(
+        f"no {kind} '{shown}'", hint=_HINTS[kind], code=f"{kind}_not_found_here", params={"ref": shown}
+    )
 
 
 def find_scoped(
@@ -79,14 +85,15 @@ def find_scoped(
     kind: str,
     keys: Sequence[str],
     visible: ColumnElement[bool] | None,
-) -> dict[str, Any]:
-    """A row among the visible ones, locked for the edit; :func:`absent` when it is not there."""
+    view: Callable[[RowMapping], V],
+) -> V:
+    """A row among the visible ones, locked for the edit, as `view` makes it; :func:`absent` when
+    it is not there."""
     try:
         row = find_row(conn, table, ref, kind, keys, scope=visible)
     except NotFound:
         raise absent(kind, ref) from None
-    locked = conn.execute(select(table).where(table.c.id == row["id"]).with_for_update()).mappings().one()
-    return dict(locked)
+    return view(conn.execute(select(table).where(table.c.id == row["id"]).with_for_update()).mappings().one())
 
 
 def may_write(by: Principal | None, org_id: int, what: str) -> None:
@@ -205,9 +212,9 @@ def check_channels(problems: Problems, urls: Sequence[str]) -> list[str]:
     return kept
 
 
-def changes_of(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Change]:
-    """Each field whose value differs: (before, after)."""
-    return {k: (before.get(k), v) for k, v in after.items() if before.get(k) != v}
+def changes_of(before: object, after: Mapping[str, Any]) -> dict[str, Change]:
+    """Each field whose value differs: (before: the attribute of the row's view, after)."""
+    return {k: (getattr(before, k), v) for k, v in after.items() if getattr(before, k) != v}
 
 
 def values_digest(key: bytes, changes: Mapping[str, Change]) -> str:
@@ -255,7 +262,7 @@ def record_edit(
     return edit_id
 
 
-def former_selves(conn: Connection, person_ids: Collection[int]) -> list[dict[str, Any]]:
+def former_selves(conn: Connection, person_ids: Collection[int]) -> list[FormerSelf]:
     """The people's earlier details, from their edits, shaped as person rows: what erasing them
     must find too (an old e-mail in a past edit, or copied elsewhere while it was theirs)."""
     if not person_ids:
@@ -264,9 +271,11 @@ def former_selves(conn: Connection, person_ids: Collection[int]) -> list[dict[st
         select(EDIT.c.person_id, EDIT.c.changes).where(EDIT.c.person_id.in_(sorted(set(person_ids))))
     )
     found = []
-    blank: dict[str, Any] = {"handle": "", "name": "", "email": None, "phone": None, "channels": []}
+    shown = ("handle", "name", "email", "phone", "channels")
     for person_id, changes in rows:
         for side in (0, 1):
-            values = {k: v[side] for k, v in changes.items() if k in blank and v[side]}
-            found.append({"id": person_id, **blank, **values})
+            values = {k: v[side] for k, v in changes.items() if k in shown and v[side]}
+            if "channels" in values:
+                values["channels"] = tuple(values["channels"])
+            found.append(FormerSelf(person_id, **values))
     return found

@@ -18,8 +18,10 @@ from pathways.domain import identifiers, lifecycle
 from pathways.domain.spec import Phase
 from pathways.errors import FieldError, NotFound, Refused
 from pathways.services.people import edit_checks as checks
+from pathways.services.people import edit_version
 from pathways.services.people.accounts import Permission, Principal
-from pathways.services.people.directory import find_row, parse_phase, refuse_twin
+from pathways.services.people.directory import find_view, parse_phase, refuse_twin
+from pathways.services.people.views import PersonView, ProjectView
 from pathways.services.tx import Tx, write
 from pathways.store.core import MEMBER, ORG, PERSON, PROJECT
 
@@ -55,6 +57,7 @@ class ProjectUpdate:
     fixed_term_jobs: int | str | None = None
     owner: str | int | None = None
     phase: str | None = None
+    expected_version: int | None = None  # the version the form showed; None: no check (CLI, API)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +70,7 @@ class ProjectUpdated:
     phase: str
     phase_from: str | None  # identifier | given | given_despite_identifier, when the phase moved
     edit_id: int | None
+    version: int  # the project's version now (:mod:`pathways.services.people.edit_version`)
 
 
 def update_project(
@@ -76,6 +80,7 @@ def update_project(
 
     A project outside `by`'s organisations gets the NotFound an unknown one gets; one `by` may
     only read is Forbidden. Every invalid field is named in one FieldErrors; nothing is written then.
+    With an `expected_version`, a project edited since is refused (EditedMeanwhile, naming the edits).
     """
     with write(app, actor_id=by.person_id if by is not None else None, at=at) as tx:
         return apply(tx, command, by=by)
@@ -84,9 +89,10 @@ def update_project(
 def apply(tx: Tx, command: ProjectUpdate, *, by: Principal | None) -> ProjectUpdated:
     """:func:`update_project` within the caller's transaction."""
     visible = PROJECT.c.organisation_id.in_(sorted(by.orgs(Permission.READ))) if by is not None else None
-    row = checks.find_scoped(tx.conn, PROJECT, command.project, "project", ("name",), visible)
-    org_id = int(row["organisation_id"])
+    row = checks.find_scoped(tx.conn, PROJECT, command.project, "project", ("name",), visible, ProjectView.of)
+    org_id = row.organisation_id
     checks.may_write(by, org_id, f"project '{command.project}'")
+    edit_version.require(tx.conn, "project", row.id, command.expected_version)
     problems = checks.Problems()
     after = _validated(tx, command, row, problems)
     problems.raise_any()
@@ -94,12 +100,13 @@ def apply(tx: Tx, command: ProjectUpdate, *, by: Principal | None) -> ProjectUpd
     problems.raise_any()
     changes = checks.changes_of(row, after)
     if not changes:
-        return ProjectUpdated(row["id"], org_id, (), row["phase"], None, None)
-    tx.conn.execute(update(PROJECT).where(PROJECT.c.id == row["id"]).values(**after))
+        version = edit_version.version_of(tx.conn, "project", row.id)
+        return ProjectUpdated(row.id, org_id, (), row.phase, None, None, version)
+    tx.conn.execute(update(PROJECT).where(PROJECT.c.id == row.id).values(**after))
     edit_id = checks.record_edit(
         tx,
         kind="project_updated",
-        subject=("project", row["id"]),
+        subject=("project", row.id),
         org_id=org_id,
         chains=(org_id,),
         changes=changes,
@@ -110,16 +117,14 @@ def apply(tx: Tx, command: ProjectUpdate, *, by: Principal | None) -> ProjectUpd
         tx.audit(
             organisation_id=org_id,
             kind="phase_changed",
-            payload={"project": row["id"], "from": row["phase"], "to": after["phase"], "source": phase_from},
+            payload={"project": row.id, "from": row.phase, "to": after["phase"], "source": phase_from},
         )
     return ProjectUpdated(
-        row["id"], org_id, tuple(sorted(changes)), after.get("phase", row["phase"]), phase_from, edit_id
+        row.id, org_id, tuple(sorted(changes)), after.get("phase", row.phase), phase_from, edit_id, edit_id
     )
 
 
-def _validated(
-    tx: Tx, command: ProjectUpdate, row: dict[str, Any], problems: checks.Problems
-) -> dict[str, Any]:
+def _validated(tx: Tx, command: ProjectUpdate, row: ProjectView, problems: checks.Problems) -> dict[str, Any]:
     """The columns the command sets, each checked; problems noted for the others."""
     after: dict[str, Any] = {}
     if command.name is not None and (name := checks.check_name(problems, command.name)) is not None:
@@ -136,14 +141,14 @@ def _validated(
         if count is not None and (jobs := checks.check_jobs(problems, column, count)) is not None:
             after[column] = jobs
     if command.owner is not None:
-        owner = _owner(tx, command.owner, row["organisation_id"], problems)
+        owner = _owner(tx, command.owner, row.organisation_id, problems)
         if not problems.has("owner"):
             after["owner_id"] = owner
     return after
 
 
 def _identifiers(
-    tx: Tx, command: ProjectUpdate, row: dict[str, Any], problems: checks.Problems, after: dict[str, Any]
+    tx: Tx, command: ProjectUpdate, row: ProjectView, problems: checks.Problems, after: dict[str, Any]
 ) -> None:
     """The SIRET (and its SIREN) and BCE number the command sets, checked and unique in the organisation."""
     for column in ("siret", "bce"):
@@ -153,15 +158,15 @@ def _identifiers(
         number = checks.check_identifier(problems, column, given)
         if problems.has(column):
             continue
-        if number is not None and number != row[column]:
+        if number is not None and number != getattr(row, column):
             # Adds to the organisation wait meanwhile, so the twin check stays true when written.
             tx.conn.execute(
-                select(ORG.c.id).where(ORG.c.id == row["organisation_id"]).with_for_update(key_share=True)
+                select(ORG.c.id).where(ORG.c.id == row.organisation_id).with_for_update(key_share=True)
             )
             try:  # one legal entity, one project in an organisation: as when adding
                 refuse_twin(
                     tx.conn,
-                    row["organisation_id"],
+                    row.organisation_id,
                     column,
                     number,
                     "SIRET" if column == "siret" else "BCE number",
@@ -181,7 +186,9 @@ def _owner(tx: Tx, ref: str | int, org_id: int, problems: checks.Problems) -> in
     members = select(MEMBER.c.person_id).where(MEMBER.c.organisation_id == org_id)
     scope = PERSON.c.id.in_(members) & PERSON.c.erased_at.is_(None)
     try:
-        person = find_row(tx.conn, PERSON, ref, "person", ("handle", "email", "name"), scope=scope)
+        person = find_view(
+            tx.conn, PERSON, ref, "person", ("handle", "email", "name"), PersonView.of, scope=scope
+        )
     except NotFound:
         problems.add(
             "owner",
@@ -194,11 +201,11 @@ def _owner(tx: Tx, ref: str | int, org_id: int, problems: checks.Problems) -> in
     except Refused as ambiguous:
         problems.add("owner", "owner_ambiguous", ambiguous.message, hint=ambiguous.hint)
         return None
-    return int(person["id"])
+    return person.id
 
 
 def _phase(
-    command: ProjectUpdate, row: dict[str, Any], after: dict[str, Any], problems: checks.Problems
+    command: ProjectUpdate, row: ProjectView, after: dict[str, Any], problems: checks.Problems
 ) -> str | None:
     """Set the phase in `after` when it moves; where it came from (the `source` of phase_changed)."""
     given: Phase | None = None
@@ -208,9 +215,9 @@ def _phase(
         except FieldError as wrong:
             problems.add("phase", "choice", wrong.message, hint=wrong.hint)
             return None
-    identified_before = bool(row["siret"] or row["bce"])
-    identified_after = bool(after.get("siret", row["siret"]) or after.get("bce", row["bce"]))
-    current = Phase(row["phase"])
+    identified_before = bool(row.siret or row.bce)
+    identified_after = bool(after.get("siret", row.siret) or after.get("bce", row.bce))
+    current = Phase(row.phase)
     if given is not None:
         if given is current:
             return None

@@ -10,7 +10,8 @@ on one cached calendar (:func:`pathways.domain.calendar.calendar_for`).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Connection,
@@ -25,18 +26,32 @@ from sqlalchemy import (
 )
 
 from pathways.domain.extra_holidays import ExtraHoliday, check_extra_holidays
-from pathways.services.tx import Tx
+from pathways.services.tx import Tx, write
 from pathways.store.core import CASE as _CASE
 from pathways.store.core import HOLIDAY
 from pathways.store.core import ORG as _ORG
 
+if TYPE_CHECKING:
+    from pathways.bootstrap import App
+    from pathways.services.people.accounts import Principal
+
 __all__ = [
     "CODES_OF_CASE_ORG",
+    "SetHolidays",
+    "change_holidays",
     "days_off",
     "decode",
     "extra_holidays",
     "set_extra_holidays",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class SetHolidays:
+    """Replace the days off organisation `organisation_id` adds with `days` (the whole list)."""
+
+    organisation_id: int
+    days: tuple[ExtraHoliday, ...]
 
 
 # YYYYMMDD with YYYY = 0 for a day off every year: ExtraHoliday.code, computed by the database.
@@ -113,3 +128,15 @@ def set_extra_holidays(tx: Tx, org_id: int, days: Iterable[ExtraHoliday]) -> tup
         payload={"extra_holidays": [str(d) for d in checked]},
     )
     return checked
+
+
+def change_holidays(app: App, command: SetHolidays, *, by: Principal | None) -> tuple[ExtraHoliday, ...]:
+    """Replace the organisation's days off (managers; ``by=None``: the operator), in one transaction."""
+    # Imported here: accounts imports the directory, which imports this module.
+    from pathways.services.people.accounts import Permission
+    from pathways.services.people.permits import require
+
+    if by is not None:
+        require(by, command.organisation_id, Permission.MANAGE, f"organisation {command.organisation_id}")
+    with write(app, actor_id=by.person_id if by is not None else None) as tx:
+        return set_extra_holidays(tx, command.organisation_id, command.days)

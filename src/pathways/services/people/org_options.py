@@ -9,14 +9,29 @@ decision of every open case of the organisation.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, select, update
 
 from pathways.domain.org_options import merge
-from pathways.services.tx import Tx
+from pathways.services.people.accounts import Permission, Principal
+from pathways.services.people.permits import require
+from pathways.services.tx import Tx, write
 from pathways.store.core import ORG
 
-__all__ = ["options_of", "set_options"]
+if TYPE_CHECKING:
+    from pathways.bootstrap import App
+
+__all__ = ["SetOrgOptions", "change_options", "options_of", "set_options"]
+
+
+@dataclass(frozen=True, slots=True)
+class SetOrgOptions:
+    """Set local rules of organisation `organisation_id`: (name, on, off or None: the file's value) each."""
+
+    organisation_id: int
+    changes: tuple[tuple[str, bool | None], ...]
 
 
 def options_of(conn: Connection, org_id: int) -> dict[str, bool]:
@@ -33,3 +48,11 @@ def set_options(tx: Tx, org_id: int, changes: Iterable[tuple[str, bool | None]])
         tx.conn.execute(update(ORG).where(ORG.c.id == org_id).values(options=merged))
         tx.audit(organisation_id=org_id, kind="organisation_options_changed", payload={"options": merged})
     return merged
+
+
+def change_options(app: App, command: SetOrgOptions, *, by: Principal | None) -> dict[str, bool]:
+    """Set the organisation's local rules (managers; ``by=None``: the operator), in one transaction."""
+    if by is not None:
+        require(by, command.organisation_id, Permission.MANAGE, f"organisation {command.organisation_id}")
+    with write(app, actor_id=by.person_id if by is not None else None) as tx:
+        return set_options(tx, command.organisation_id, command.changes)

@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import Connection, func, select
@@ -177,9 +177,9 @@ def dead_link(conn: Connection, app: App, token: str) -> DeadLink:
     officer = directory.find_person(conn, row.officer_id) if row.officer_id else None
     return DeadLink(
         reason,
-        language=owner["language"] or row.language,
-        officer=officer["name"] if officer else None,
-        officer_email=officer["email"] if officer else None,
+        language=owner.language or row.language,
+        officer=officer.name if officer else None,
+        officer_email=officer.email if officer else None,
     )
 
 
@@ -205,7 +205,7 @@ def renew_owner_link(
         row = tx.conn.execute(
             select(CASE.c.id, CASE.c.ref, CASE.c.organisation_id, PROJECT.c.owner_id)
             .join(PROJECT, PROJECT.c.id == CASE.c.project_id)
-            .where(CASE.c.id == found["id"])
+            .where(CASE.c.id == found.id)
             .with_for_update(of=CASE)  # two renewals at once: one after the other, each its own number
         ).one()
         if row.owner_id is None:
@@ -227,7 +227,7 @@ def renew_owner_link(
         url=owner_link(app, row.id, row.owner_id, days=days, generation=generation),
         expires=expires,
         owner_id=row.owner_id,
-        owner=owner["name"],
+        owner=owner.name,
         generation=generation,
     )
 
@@ -310,7 +310,6 @@ def record_owner_action(
             )
         if checked and not ask.upload:
             raise Refused(f"'{action}' takes no documents", hint="send them to your support officer")
-        row: dict[str, Any] = {"id": case.id, "ref": case.ref}
         stored = []
         already = _sent_before(tx.conn, case.id, claim.person_id)
         for file in checked:
@@ -318,7 +317,9 @@ def record_owner_action(
             if file.sha256 in already:  # the same file again (a double click, a reload): kept once
                 continue
             already.add(file.sha256)
-            added = attachments.store(tx, case=row, file=file, by=claim.person_id, note_id=None)
+            added = attachments.store(
+                tx, case_id=case.id, ref=case.ref, file=file, by=claim.person_id, note_id=None
+            )
             tx.audit(
                 organisation_id=case.organisation_id,
                 case_id=case.id,

@@ -113,7 +113,7 @@ def owner_view(conn: Connection, app: App, claim: OwnerClaim, *, lang: str | Non
     person = directory.find_person(conn, claim.person_id)
     officer = directory.find_person(conn, row.officer_id) if row.officer_id else None
     spec = app.catalog.get(row.pathway_id, row.pathway_version)
-    language = lang if lang in LANGS else (person["language"] or row.org_language)
+    language = lang if lang in LANGS else (person.language or row.org_language)
     assert language is not None
     stage = spec.stage(row.stage) if row.stage else None
     asks: tuple[OwnerAskShown, ...] = ()
@@ -143,8 +143,8 @@ def owner_view(conn: Connection, app: App, claim: OwnerClaim, *, lang: str | Non
         stage_title=stage.title.get(language) if stage else None,
         stage_description=stage.description.get(language) if stage and stage.description else None,
         due_at=row.due_at,
-        officer=OfficerContact(officer["name"], officer["email"]) if officer else None,
-        owner=person["name"],
+        officer=OfficerContact(officer.name, officer.email) if officer else None,
+        owner=person.name,
         language=language,
         asks=asks,
     )

@@ -20,8 +20,10 @@ from sqlalchemy import Connection, func, select, update
 
 from pathways.errors import Forbidden
 from pathways.services.people import edit_checks as checks
+from pathways.services.people import edit_version
 from pathways.services.people.accounts import STAFF_ROLES, Permission, Principal
 from pathways.services.people.directory import roles_of
+from pathways.services.people.views import PersonView
 from pathways.services.tx import Tx, write
 from pathways.store.core import MEMBER, PERSON
 
@@ -54,6 +56,7 @@ class PersonUpdate:
     channels: Sequence[str] | None = None
     drop_channels: Sequence[str] = ()
     add_channels: Sequence[str] = ()
+    expected_version: int | None = None  # the version the form showed; None: no check (CLI, API)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +66,7 @@ class PersonUpdated:
     person_id: int
     changed: tuple[str, ...]
     edit_id: int | None
+    version: int  # the person's version now (:mod:`pathways.services.people.edit_version`)
 
 
 def update_person(
@@ -70,7 +74,8 @@ def update_person(
 ) -> PersonUpdated:
     """Apply `command` in one transaction, as `by` (None: the operator, every organisation).
 
-    A person with no role in `by`'s organisations gets the NotFound an unknown one gets.
+    A person with no role in `by`'s organisations gets the NotFound an unknown one gets. With an
+    `expected_version`, a person edited since is refused (EditedMeanwhile, naming the edits).
     """
     with write(app, actor_id=by.person_id if by is not None else None, at=at) as tx:
         return apply(tx, command, by=by)
@@ -84,12 +89,14 @@ def apply(tx: Tx, command: PersonUpdate, *, by: Principal | None) -> PersonUpdat
             MEMBER.c.organisation_id.in_(sorted(by.orgs(Permission.READ)))
         )
         visible = PERSON.c.id.in_(members)
-    row = checks.find_scoped(tx.conn, PERSON, command.person, "person", ("handle", "email", "name"), visible)
-    roles = roles_of(tx.conn, row["id"])
-    if row["erased_at"] is not None:
+    keys = ("handle", "email", "name")
+    row = checks.find_scoped(tx.conn, PERSON, command.person, "person", keys, visible, PersonView.of)
+    roles = roles_of(tx.conn, row.id)
+    if row.erased_at is not None:
         raise Forbidden(f"person '{command.person}' was erased: their details cannot be set again")
     if by is not None:
-        _may_change(by, row["id"], roles, command.person)
+        _may_change(by, row.id, roles, command.person)
+    edit_version.require(tx.conn, "person", row.id, command.expected_version)
     orgs = sorted({org for org, _role in roles})
     problems = checks.Problems()
     # E-mails are compared within the organisations `by` sees: no answer tells of the others'.
@@ -98,19 +105,19 @@ def apply(tx: Tx, command: PersonUpdate, *, by: Principal | None) -> PersonUpdat
     problems.raise_any()
     changes = checks.changes_of(row, after)
     if not changes:
-        return PersonUpdated(row["id"], (), None)
-    tx.conn.execute(update(PERSON).where(PERSON.c.id == row["id"]).values(**after))
+        return PersonUpdated(row.id, (), None, edit_version.version_of(tx.conn, "person", row.id))
+    tx.conn.execute(update(PERSON).where(PERSON.c.id == row.id).values(**after))
     home = next((o for o in orgs if by is None or by.can(Permission.WRITE, o)), orgs[0])
     edit_id = checks.record_edit(
         tx,
         kind="person_updated",
-        subject=("person", row["id"]),
+        subject=("person", row.id),
         org_id=home,
         chains=orgs,
         changes=changes,
         public=PUBLIC,
     )
-    return PersonUpdated(row["id"], tuple(sorted(changes)), edit_id)
+    return PersonUpdated(row.id, tuple(sorted(changes)), edit_id, edit_id)
 
 
 def _may_change(by: Principal, person_id: int, roles: list[tuple[int, str]], ref: str | int) -> None:
@@ -127,7 +134,7 @@ def _may_change(by: Principal, person_id: int, roles: list[tuple[int, str]], ref
 
 
 def _validated(
-    tx: Tx, command: PersonUpdate, row: dict[str, Any], orgs: list[int], problems: checks.Problems
+    tx: Tx, command: PersonUpdate, row: PersonView, orgs: list[int], problems: checks.Problems
 ) -> dict[str, Any]:
     """The columns the command sets, each checked; problems noted for the others."""
     after: dict[str, Any] = {}
@@ -136,8 +143,8 @@ def _validated(
     if command.email is not None:
         email = checks.check_email(problems, command.email)
         if not problems.has("email"):
-            if email is not None and (row["email"] or "").lower() != email.lower():
-                _refuse_shared_email(tx, email, row["id"], orgs, problems)
+            if email is not None and (row.email or "").lower() != email.lower():
+                _refuse_shared_email(tx, email, row.id, orgs, problems)
             after["email"] = email
     if command.phone is not None:
         phone = checks.check_phone(problems, command.phone)
@@ -147,7 +154,7 @@ def _validated(
         language = checks.check_lang(problems, command.language)
         if not problems.has("language"):
             after["language"] = language
-    wanted = _channels(command, row["channels"] or [])
+    wanted = _channels(command, row.channels or [])
     if wanted is not None:
         channels = checks.check_channels(problems, wanted)
         if not problems.has("channels"):

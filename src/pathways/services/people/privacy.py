@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
@@ -33,6 +33,7 @@ from pathways.domain.calendar import add_calendar
 from pathways.errors import InvalidInput, Refused
 from pathways.services.casework import casefile_privacy as casefiles
 from pathways.services.people import directory, edit_checks, scrub
+from pathways.services.people.views import PersonView
 from pathways.services.tx import Tx, write
 from pathways.store.core import (
     ACCOUNT,
@@ -90,10 +91,11 @@ def export_person(conn: Connection, person: str | int) -> dict[str, Any]:
     """Everything held about a person, JSON-ready: row, roles, projects, cases, decisions, events, messages.
 
     Identifiers and times only for the audit events (their payloads describe cases,
-    not the person); documents rendered for their projects' cases are listed by name.
+    not the person); documents rendered for their projects' cases are listed by name. A dict on
+    purpose: it is a JSON document (the GDPR export file), not a row.
     """
     row = directory.find_person(conn, person)
-    pid = row["id"]
+    pid = row.id
     memberships = conn.execute(
         select(MEMBER.c.organisation_id, ORG.c.slug.label("organisation"), MEMBER.c.role)
         .join(ORG, ORG.c.id == MEMBER.c.organisation_id)
@@ -143,7 +145,7 @@ def export_person(conn: Connection, person: str | int) -> dict[str, Any]:
     )
     export: dict[str, Any] = _plain(
         {
-            "person": row,
+            "person": asdict(row),
             "memberships": [dict(m) for m in memberships.mappings()],
             "account": _account(conn, pid),
             "projects": projects,
@@ -229,8 +231,8 @@ def erase_person(
     _check_reason(reason)
     with write(app, actor_id=actor_id) as tx:
         row = directory.find_person(tx.conn, person)
-        if row["erased_at"] is not None:
-            raise Refused(f"person {row['id']} was already erased on {row['erased_at']:%Y-%m-%d}")
+        if row.erased_at is not None:
+            raise Refused(f"person {row.id} was already erased on {row.erased_at:%Y-%m-%d}")
         return _erase(tx, [row], reason)[0]
 
 
@@ -239,9 +241,9 @@ def _check_reason(reason: str) -> None:
         raise InvalidInput(f"unknown erasure reason {reason!r}", hint="request or retention")
 
 
-def _erase(tx: Tx, people: Sequence[Mapping[str, Any]], reason: str) -> list[Erasure]:
+def _erase(tx: Tx, people: Sequence[PersonView], reason: str) -> list[Erasure]:
     """Erase several people in the caller's transaction (one scrub pass over the database for all)."""
-    ids = [p["id"] for p in people]
+    ids = [p.id for p in people]
     # Their details as they were before an edit are theirs too (edit_checks.former_selves).
     needles = scrub.all_needles([*people, *edit_checks.former_selves(tx.conn, ids)])
     taken = set(tx.conn.scalars(select(PERSON.c.handle).where(PERSON.c.handle.like("erased-%"))))
@@ -267,15 +269,15 @@ def _erase(tx: Tx, people: Sequence[Mapping[str, Any]], reason: str) -> list[Era
     left = scrub.find_in_audit(tx.conn, needles)
     erasures = []
     for person in people:
-        orgs = _organisations(tx.conn, person["id"])
+        orgs = _organisations(tx.conn, person.id)
         for org in orgs:
             tx.audit(
-                organisation_id=org, kind="person_erased", payload={"person": person["id"], "reason": reason}
+                organisation_id=org, kind="person_erased", payload={"person": person.id, "reason": reason}
             )
         own = scrub.find_in_audit(tx.conn, scrub.needles_for(person)) if len(people) > 1 else left
         erasures.append(
             Erasure(
-                person_id=person["id"],
+                person_id=person.id,
                 erased_at=tx.at,
                 reason=reason,
                 rows_scrubbed=dict(scrubbed),
@@ -387,5 +389,5 @@ def apply_retention(app: App, *, now: datetime, years: int, batch: int = RETENTI
             still = _expired_owners(tx.conn, cutoff, among=due[start : start + batch])
             if still:
                 rows = tx.conn.execute(select(PERSON).where(PERSON.c.id.in_(still)).order_by(PERSON.c.id))
-                erased += _erase(tx, [dict(r) for r in rows.mappings()], "retention")
+                erased += _erase(tx, [PersonView.of(r) for r in rows.mappings()], "retention")
     return Retention(cutoff=cutoff, erased=tuple(erased))

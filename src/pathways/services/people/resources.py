@@ -27,6 +27,7 @@ from pathways.errors import TransitionNotAllowed
 from pathways.services.casework.facts import DbFacts
 from pathways.services.casework.lookup import find_case
 from pathways.services.people import directory
+from pathways.services.people.views import ResourceLine
 from pathways.store.core import ENTRY, MEMBER, ORG, PERSON, PROJECT
 
 PATHWAY = "peer_transfer"
@@ -84,7 +85,7 @@ def _resource_people(conn: Connection, org: str | int | None) -> list[dict[str, 
         .order_by(PERSON.c.name, PERSON.c.id, ORG.c.id)
     )
     if org is not None:
-        query = query.where(ORG.c.id == directory.find_org(conn, org)["id"])
+        query = query.where(ORG.c.id == directory.find_org(conn, org).id)
     people: dict[int, dict[str, Any]] = {}
     for row in conn.execute(query).mappings():
         person = people.setdefault(
@@ -112,13 +113,13 @@ def list_resources(
     org: str | int | None = None,
     topic: str | None = None,
     everyone: bool = False,
-) -> list[dict[str, Any]]:
+) -> list[ResourceLine]:
     """Resource persons: topics, organisation, transfers validated this calendar year, room for one more.
 
     Only those with topics, unless `everyone` (consultants share the `resource` role, without topics).
     """
     facts = DbFacts(conn)
-    rows = []
+    rows: list[ResourceLine] = []
     for person in _resource_people(conn, org):
         if not (person["topics"] or everyone):
             continue
@@ -126,13 +127,13 @@ def list_resources(
             continue
         done = facts.transfers_this_year(person["id"], now.year, exclude_case=None)
         rows.append(
-            person
-            | {
-                "organisation": ", ".join(person["organisations"]),
-                "year": now.year,
-                "transfers_this_year": done,
-                "available": done < MAX_TRANSFERS_PER_YEAR,
-            }
+            ResourceLine(
+                **person,
+                organisation=", ".join(person["organisations"]),
+                year=now.year,
+                transfers_this_year=done,
+                available=done < MAX_TRANSFERS_PER_YEAR,
+            )
         )
     return rows
 
@@ -172,27 +173,27 @@ def suggest(conn: Connection, catalog: PathwayCatalog, case: str | int, *, now: 
     the beneficiary structure and has not declined this case already.
     """
     row = find_case(conn, case)
-    if row["pathway_id"] != PATHWAY or row["stage"] != STAGE:
-        where = f"{row['pathway_id']} at {row['stage'] or row['result']}"
+    if row.pathway_id != PATHWAY or row.stage != STAGE:
+        where = f"{row.pathway_id} at {row.stage or row.result}"
         raise TransitionNotAllowed(
-            f"case {row['ref']} is {where}: candidates are suggested for a peer_transfer case at matching",
+            f"case {row.ref} is {where}: candidates are suggested for a peer_transfer case at matching",
             hint="`pathways resource list` shows every resource person",
         )
-    spec = catalog.get(row["pathway_id"], row["pathway_version"])
+    spec = catalog.get(row.pathway_id, row.pathway_version)
     stage_id, name = TOPICS_FIELD
-    requested_topics = [str(t) for t in _as_list(row["data"].get(stage_id, {}).get(name))]
-    requested_person = row["data"].get(REQUESTED_FIELD[0], {}).get(REQUESTED_FIELD[1])
-    project = dict(conn.execute(select(PROJECT).where(PROJECT.c.id == row["project_id"])).mappings().one())
+    requested_topics = [str(t) for t in _as_list(row.data.get(stage_id, {}).get(name))]
+    requested_person = row.data.get(REQUESTED_FIELD[0], {}).get(REQUESTED_FIELD[1])
+    project = dict(conn.execute(select(PROJECT).where(PROJECT.c.id == row.project_id)).mappings().one())
     insiders = _beneficiary_people(conn, project)
-    declined = _declined(conn, row["id"])
+    declined = _declined(conn, row.id)
     facts = DbFacts(conn)
     candidates: list[dict[str, Any]] = []
     excluded: list[dict[str, Any]] = []
-    for person in _resource_people(conn, row["organisation_id"]):
+    for person in _resource_people(conn, row.organisation_id):
         fits = matching_topics(spec, requested_topics, person["topics"])
         if not fits:
             continue
-        done = facts.transfers_this_year(person["id"], now.year, exclude_case=row["id"])
+        done = facts.transfers_this_year(person["id"], now.year, exclude_case=row.id)
         entry = {
             "id": person["id"],
             "handle": person["handle"],
@@ -202,7 +203,7 @@ def suggest(conn: Connection, catalog: PathwayCatalog, case: str | int, *, now: 
             "fits": fits,
             "transfers_this_year": done,
             "requested": str(person["id"]) == str(requested_person),
-            "same_network": row["organisation_id"] in person["organisation_ids"],
+            "same_network": row.organisation_id in person["organisation_ids"],
         }
         why = _why_not(person["id"], done, insiders, declined)
         if why:
@@ -219,7 +220,7 @@ def suggest(conn: Connection, catalog: PathwayCatalog, case: str | int, *, now: 
         )
     )
     return {
-        "case": row["ref"],
+        "case": row.ref,
         "project": project["name"],
         "topics": requested_topics,
         "year": now.year,

@@ -29,7 +29,7 @@ import html
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -38,6 +38,7 @@ from markupsafe import escape
 from sqlalchemy import JSON, Connection, String, Table, Text, TypeDecorator, cast, or_, select, update
 
 from pathways.notify.deliver import channel_id
+from pathways.services.people.views import Identifying
 from pathways.store import search
 from pathways.store.db import table_metadata
 
@@ -56,9 +57,9 @@ class Needle:
     kind: str  # "word" (names, phone), "handle", "email", "exact" (URLs, channel digests)
 
 
-def needles_for(person: Mapping[str, Any]) -> list[Needle]:
-    """Every identifying string of a person row: name, handle, email, phone, channel URLs and their parts."""
-    replacement = f"erased-{person['id']}"
+def needles_for(person: Identifying) -> list[Needle]:
+    """Every identifying string of a person: name, handle, email, phone, channel URLs and their parts."""
+    replacement = f"erased-{person.id}"
     found: list[Needle] = []
 
     def add(text: str | None, kind: str) -> None:
@@ -66,14 +67,14 @@ def needles_for(person: Mapping[str, Any]) -> list[Needle]:
         if len(text) >= _MIN_LENGTH and text.lower() != replacement:
             found.append(Needle(text, replacement, kind))
 
-    name = " ".join((person["name"] or "").split())
+    name = " ".join((person.name or "").split())
     if " " in name:  # a lone first name (Marie) would also erase Sainte-Marie: only full names
         add(name, "word")
-        add(person["name"], "word")
-    add(person["handle"], "handle")
-    add(person["email"], "email")
-    add(person["phone"], "word")
-    for url in person.get("channels") or []:
+        add(person.name, "word")
+    add(person.handle, "handle")
+    add(person.email, "email")
+    add(person.phone, "word")
+    for url in person.channels or ():
         add(url, "exact")
         add(channel_id(url), "exact")  # how delivery attempts name the channel
         rest = urlsplit(url)._replace(scheme="").geturl().lstrip("/")
@@ -201,6 +202,6 @@ def find_in_audit(conn: Connection, needles: Sequence[Needle]) -> list[int]:
     return sorted(set(found))
 
 
-def all_needles(people: Iterable[Mapping[str, Any]]) -> list[Needle]:
+def all_needles(people: Iterable[Identifying]) -> list[Needle]:
     """The needles of several people, longest first (so a longer name wins over a shorter one)."""
     return sorted((n for person in people for n in needles_for(person)), key=lambda n: -len(n.text))

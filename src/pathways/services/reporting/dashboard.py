@@ -8,17 +8,21 @@ role in is not found, one their role may not audit is refused
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from sqlalchemy import select
+from sqlalchemy import Connection, case, func, select
 
 from pathways.services.casework import reads
+from pathways.services.casework.queries import names_of
 from pathways.services.people.accounts import Permission, Principal
 from pathways.services.people.permits import chosen_org, orgs_allowing
+from pathways.services.people.views import OrgView
 from pathways.services.reporting.reports import REPORTS
-from pathways.store.core import ORG
+from pathways.services.reporting.views import OfficerLoad, OpenWork, OrgLoad, ResultCount, StageCount
+from pathways.store.core import CASE, ORG
 
 if TYPE_CHECKING:
     from pathways.bootstrap import App
@@ -54,8 +58,8 @@ class Dashboard:
     """The dashboard page's data: the charts' reports, the organisations to choose from, the open work."""
 
     charts: OrgReports
-    organisations: Sequence[Mapping[str, Any]]  # those the reader may audit, by id
-    open: Mapping[str, Any]  # open and overdue cases, workload, open cases by pathway and stage
+    organisations: Sequence[OrgView]  # those the reader may audit, by id
+    open: OpenWork  # open and overdue cases, workload, open cases by pathway and stage
 
 
 def dashboard(app: App, principal: Principal, *, org: int | None = None) -> Dashboard:
@@ -63,5 +67,47 @@ def dashboard(app: App, principal: Principal, *, org: int | None = None) -> Dash
     charts = org_reports(app, principal, org=org)
     with app.store.read() as conn:
         organisations = reads.organisations(conn, charts.audited)
-        shown = reads.dashboard(conn, orgs={charts.org_id}, now=app.clock.now())
+        shown = open_work(conn, orgs={charts.org_id}, now=app.clock.now())
     return Dashboard(charts=charts, organisations=organisations, open=shown)
+
+
+def open_work(conn: Connection, *, orgs: Collection[int], now: datetime) -> OpenWork:
+    """Open and overdue cases per organisation, workload per officer, open cases per pathway and stage."""
+    scoped = CASE.c.organisation_id.in_(sorted(orgs))
+    is_open = CASE.c.status == "open"
+    overdue = func.sum(case((CASE.c.due_at < now, 1), else_=0))
+    by_org = conn.execute(
+        select(ORG.c.id, ORG.c.name, func.count(CASE.c.id), overdue)
+        .join(CASE, (CASE.c.organisation_id == ORG.c.id) & is_open)
+        .where(scoped)
+        .group_by(ORG.c.id, ORG.c.name)
+        .order_by(ORG.c.name)
+    ).all()
+    workload = conn.execute(
+        select(CASE.c.officer_id, func.count(CASE.c.id), overdue)
+        .where(scoped, is_open)
+        .group_by(CASE.c.officer_id)
+        .order_by(func.count(CASE.c.id).desc())
+    ).all()
+    names = names_of(conn, {r[0] for r in workload})
+    stages = conn.execute(
+        select(CASE.c.pathway_id, CASE.c.stage, func.count(CASE.c.id))
+        .where(scoped, is_open)
+        .group_by(CASE.c.pathway_id, CASE.c.stage)
+        .order_by(CASE.c.pathway_id, CASE.c.stage)
+    ).all()
+    results = conn.execute(
+        select(CASE.c.pathway_id, CASE.c.result, func.count(CASE.c.id))
+        .where(scoped, CASE.c.status == "closed")
+        .group_by(CASE.c.pathway_id, CASE.c.result)
+        .order_by(CASE.c.pathway_id, CASE.c.result)
+    ).all()
+    return OpenWork(
+        orgs=tuple(OrgLoad(id=i, name=n, open=int(o), overdue=int(late or 0)) for i, n, o, late in by_org),
+        workload=tuple(
+            OfficerLoad(officer=names.get(i or 0, "—"), officer_id=i, open=int(o), overdue=int(late or 0))
+            for i, o, late in workload
+        ),
+        stages=tuple(StageCount(pathway=p, stage=s, open=int(n)) for p, s, n in stages),
+        results=tuple(ResultCount(pathway=p, result=r, closed=int(n)) for p, r, n in results),
+    )

@@ -62,7 +62,7 @@ def funnel(
         AUDIT.c.payload["to"].as_string().label("reached"),
     ).where(AUDIT.c.kind.in_(("project_added", "phase_changed")), AUDIT.c.effective_at <= now)
     if org is not None:
-        events = events.where(AUDIT.c.organisation_id == directory.find_org(conn, org)["id"])
+        events = events.where(AUDIT.c.organisation_id == directory.find_org(conn, org).id)
     if pathway is not None:
         events = events.where(project.in_(select(CASE.c.project_id).where(CASE.c.pathway_id == pathway)))
     ev = events.subquery()

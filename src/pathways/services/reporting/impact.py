@@ -15,18 +15,32 @@ Every addition is audited on the case's organisation chain.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Row, select
 
 from pathways.errors import FieldError, NotFound
 from pathways.services.casework.facts import DbFacts
 from pathways.services.casework.lookup import find_case
+from pathways.services.casework.views import CaseView
 from pathways.services.people import directory
-from pathways.services.tx import Tx
+from pathways.services.people.accounts import Permission, Principal
+from pathways.services.people.permits import require
+from pathways.services.reporting.views import (
+    ImpactEvaluation,
+    ImpactIndicator,
+    ImpactProject,
+    ImpactSheet,
+    ImpactValue,
+)
+from pathways.services.tx import Tx, write
 from pathways.store.core import CASE, EVALUATION, INDICATOR, PROJECT, VALUE
+
+if TYPE_CHECKING:
+    from pathways.bootstrap import App
 
 # The tools VISES names, by the ways people write them.
 TOOLS = {
@@ -88,11 +102,11 @@ def _text(name: str, raw: str, limit: int) -> str:
     return text
 
 
-def _target(conn: Connection, ref: str | int) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+def _target(conn: Connection, ref: str | int) -> tuple[CaseView | None, dict[str, Any]]:
     """(case, project) for a case reference (DIAG-2026-0001); (None, project) for a project id or name."""
     text = str(ref).strip()
     case = find_case(conn, text) if _CASE_REF.match(text) else None
-    project_id = case["project_id"] if case else directory.find_project(conn, text)["id"]
+    project_id = case.project_id if case else directory.find_project(conn, text).id
     project = dict(conn.execute(select(PROJECT).where(PROJECT.c.id == project_id)).mappings().one())
     return case, project
 
@@ -104,18 +118,18 @@ def add_evaluation(tx: Tx, *, target: str | int, question: str, tool: str | None
     evaluation_id = tx.insert(
         EVALUATION,
         project_id=project["id"],
-        case_id=case["id"] if case else None,
+        case_id=case.id if case else None,
         question=_text("question", question, 2000),
         tool=canonical,
         created_at=tx.at,
     )
     tx.audit(
         organisation_id=project["organisation_id"],
-        case_id=case["id"] if case else None,
+        case_id=case.id if case else None,
         kind="impact_evaluation_added",
         payload={
             "evaluation": evaluation_id,
-            "ref": case["ref"] if case else None,
+            "ref": case.ref if case else None,
             "project": project["id"],
             "tool": canonical,
         },
@@ -202,7 +216,74 @@ def add_value(tx: Tx, *, indicator: int, value: str | Decimal, on: date) -> int:
     return value_id
 
 
-def show(conn: Connection, ref: str | int) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class AddEvaluation:
+    """Start an evaluation of `target` (a case reference, or a project id or name) with its question."""
+
+    target: str | int
+    question: str
+    tool: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AddIndicator:
+    """Add to evaluation `evaluation` what is measured, in what unit, from where to where."""
+
+    evaluation: int
+    name: str
+    unit: str
+    baseline: str | Decimal | None = None
+    target: str | Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordValue:
+    """A value of indicator `indicator`, measured on `on`."""
+
+    indicator: int
+    value: str | Decimal
+    on: date
+
+
+def start_evaluation(app: App, command: AddEvaluation, *, by: Principal | None) -> int:
+    """:func:`add_evaluation` in a transaction of its own; the new evaluation's id."""
+    with write(app, actor_id=by.person_id if by is not None else None) as tx:
+        if by is not None:
+            _case, project = _target(tx.conn, command.target)
+            require(by, project["organisation_id"], Permission.WRITE, f"project {project['id']}")
+        return add_evaluation(tx, target=command.target, question=command.question, tool=command.tool)
+
+
+def define_indicator(app: App, command: AddIndicator, *, by: Principal | None) -> int:
+    """:func:`add_indicator` in a transaction of its own; the new indicator's id."""
+    with write(app, actor_id=by.person_id if by is not None else None) as tx:
+        if by is not None:
+            found = _evaluation(tx.conn, command.evaluation)
+            require(by, found["organisation_id"], Permission.WRITE, f"impact evaluation {command.evaluation}")
+        return add_indicator(
+            tx,
+            evaluation=command.evaluation,
+            name=command.name,
+            unit=command.unit,
+            baseline=command.baseline,
+            target=command.target,
+        )
+
+
+def record_value(app: App, command: RecordValue, *, by: Principal | None) -> int:
+    """:func:`add_value` in a transaction of its own; the new value's id."""
+    with write(app, actor_id=by.person_id if by is not None else None) as tx:
+        if by is not None:
+            evaluation = tx.conn.scalar(
+                select(INDICATOR.c.evaluation_id).where(INDICATOR.c.id == command.indicator)
+            )
+            if evaluation is not None:
+                org_id = _evaluation(tx.conn, evaluation)["organisation_id"]
+                require(by, org_id, Permission.WRITE, f"impact indicator {command.indicator}")
+        return add_value(tx, indicator=command.indicator, value=command.value, on=command.on)
+
+
+def show(conn: Connection, ref: str | int) -> ImpactSheet:
     """A case's evaluations (for a case reference) or all of a project's (for a project id or name).
 
     Each indicator comes with its dated values, the latest one, its change from the
@@ -217,61 +298,61 @@ def show(conn: Connection, ref: str | int) -> dict[str, Any]:
         .order_by(EVALUATION.c.id)
     )
     if case is not None:
-        query = query.where(EVALUATION.c.case_id == case["id"])
-    evaluations = [dict(r) for r in conn.execute(query).mappings()]
-    ids = [e["id"] for e in evaluations]
-    indicators = [
-        dict(r)
-        for r in conn.execute(
-            select(INDICATOR).where(INDICATOR.c.evaluation_id.in_(ids)).order_by(INDICATOR.c.id)
-        ).mappings()
-    ]
-    values: dict[int, list[dict[str, Any]]] = {}
+        query = query.where(EVALUATION.c.case_id == case.id)
+    evaluations = list(conn.execute(query))
+    indicators = list(
+        conn.execute(
+            select(INDICATOR)
+            .where(INDICATOR.c.evaluation_id.in_([e.id for e in evaluations]))
+            .order_by(INDICATOR.c.id)
+        )
+    )
+    values: dict[int, list[ImpactValue]] = {}
     for r in conn.execute(
-        select(VALUE)
-        .where(VALUE.c.indicator_id.in_([i["id"] for i in indicators]))
+        select(VALUE.c.indicator_id, VALUE.c.value, VALUE.c.measured_on)
+        .where(VALUE.c.indicator_id.in_([i.id for i in indicators]))
         .order_by(VALUE.c.measured_on, VALUE.c.id)
-    ).mappings():
-        values.setdefault(r["indicator_id"], []).append({"value": plain(r["value"]), "on": r["measured_on"]})
-    return {
-        "project": {"id": project["id"], "name": project["name"], "phase": project["phase"]},
-        "case": case["ref"] if case else None,
+    ):
+        measured = plain(r.value)
+        if measured is not None:
+            values.setdefault(r.indicator_id, []).append(ImpactValue(value=measured, on=r.measured_on))
+    return ImpactSheet(
+        project=ImpactProject(id=project["id"], name=project["name"], phase=project["phase"]),
+        case=case.ref if case else None,
         # What replication's rules accept: a measured value, or an evaluation case that showed the impact.
-        "proven_model_evidence": DbFacts(conn).has_impact_evaluation(project_id),
-        "evaluations": [
-            {
-                "id": e["id"],
-                "case": e["case_ref"],
-                "question": e["question"],
-                "tool": e["tool"],
-                "created_at": e["created_at"],
-                "indicators": [
-                    _indicator(i, values.get(i["id"], []))
-                    for i in indicators
-                    if i["evaluation_id"] == e["id"]
-                ],
-            }
+        proven_model_evidence=DbFacts(conn).has_impact_evaluation(project_id),
+        evaluations=tuple(
+            ImpactEvaluation(
+                id=e.id,
+                case=e.case_ref,
+                question=e.question,
+                tool=e.tool,
+                created_at=e.created_at,
+                indicators=tuple(
+                    _indicator(i, tuple(values.get(i.id, ()))) for i in indicators if i.evaluation_id == e.id
+                ),
+            )
             for e in evaluations
-        ],
-    }
+        ),
+    )
 
 
-def _indicator(row: dict[str, Any], values: list[dict[str, Any]]) -> dict[str, Any]:
+def _indicator(row: Row[Any], values: tuple[ImpactValue, ...]) -> ImpactIndicator:
     latest = values[-1] if values else None
-    baseline, target = plain(row["baseline"]), plain(row["target"])
+    baseline, target = plain(row.baseline), plain(row.target)
     change = progress = None
     if latest is not None and baseline is not None:
-        change = plain(latest["value"] - baseline)
+        change = plain(latest.value - baseline)
         if target is not None and target != baseline:
-            progress = ((latest["value"] - baseline) / (target - baseline) * 100).quantize(Decimal("0.1"))
-    return {
-        "id": row["id"],
-        "name": row["name"],
-        "unit": row["unit"],
-        "baseline": baseline,
-        "target": target,
-        "values": values,
-        "latest": latest,
-        "change": change,
-        "progress_percent": progress,
-    }
+            progress = ((latest.value - baseline) / (target - baseline) * 100).quantize(Decimal("0.1"))
+    return ImpactIndicator(
+        id=row.id,
+        name=row.name,
+        unit=row.unit,
+        baseline=baseline,
+        target=target,
+        values=values,
+        latest=latest,
+        change=change,
+        progress_percent=progress,
+    )

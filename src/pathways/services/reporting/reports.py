@@ -331,7 +331,7 @@ def as_dicts(rows: Sequence[Any]) -> list[dict[str, Any]]:
 
 
 def _org_id(conn: Connection, org: str | int) -> int:
-    return int(directory.find_org(conn, org)["id"])
+    return int(directory.find_org(conn, org).id)
 
 
 def _scope(

@@ -16,11 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pathways.domain.exits import MAX_REASON
 from pathways.services.casework import closing
-from pathways.services.people.accounts import Permission
 from pathways.web.api.routes import ERRORS, CaseRef
 from pathways.web.deps import Caller
 from pathways.web.inputs import Id, Key, Note
-from pathways.web.scope import Scope
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
 
@@ -54,16 +52,8 @@ class CaseClosed(BaseModel):
 @router.post("/cases/{ref}/close", tags=["cases"])
 def close_case(caller: Caller, ref: CaseRef, body: CaseClose) -> CaseClosed:
     """Close an open case at any stage, with a reason; pending reminders are cancelled, child cases stay."""
-    with caller.write() as (user, tx):
-        case = Scope(user, tx.conn).case(ref, Permission.WRITE)
-        closed = closing.close_case(
-            tx,
-            caller.app.catalog,
-            case=case["id"],
-            result=body.result,
-            reason=body.reason,
-            expected_version=body.expected_version,
-        )
+    command = closing.CloseCase(ref, body.result, body.reason, expected_version=body.expected_version)
+    closed = closing.close(caller.app, command, by=caller.account())
     return CaseClosed(
         case_id=closed.case_id,
         ref=closed.ref,

@@ -90,7 +90,7 @@ def list_collectives(caller: Caller, org: Annotated[Ref, Path()]) -> list[Collec
     """The collectives of one of your organisations, newest first."""
     with caller.read() as (user, conn):
         found = Scope(user, conn).org(org)
-        return [_public(c) for c in collective.of_organisation(conn, found["id"])]
+        return [_public(c) for c in collective.of_organisation(conn, found.id)]
 
 
 @router.post("/orgs/{org}/collectives", tags=["cases"], status_code=201)
@@ -98,40 +98,30 @@ def create_collective(
     caller: Caller, org: Annotated[Ref, Path()], body: CollectiveCreate
 ) -> CollectivePublic:
     """Create a collective mission or transfer linking cases of the organisation."""
-    with caller.write() as (user, tx):
-        found = Scope(user, tx.conn).org(org, Permission.WRITE)
-        shown = collective.create(
-            tx, organisation_id=found["id"], kind=body.kind, label=body.label, cases=body.cases
-        )
-        return _public(shown)
-
-
-def _mine(scope: Scope, collective_id: int, permission: Permission) -> int:
-    """The collective's organisation, when it is one of the caller's (else not found, as none)."""
-    shown = collective.find(scope.conn, collective_id, orgs=scope.principal.orgs(Permission.READ))
-    scope.check(shown.organisation_id, permission, f"collective {collective_id}")
-    return shown.organisation_id
+    with caller.read() as (user, conn):
+        found = Scope(user, conn).org(org, Permission.WRITE)
+    command = collective.CreateCollective(found.id, body.kind, body.label, tuple(body.cases))
+    return _public(collective.create(caller.app, command, by=user))
 
 
 @router.get("/collectives/{collective_id}", tags=["cases"])
 def show_collective(caller: Caller, collective_id: CollectiveId) -> CollectivePublic:
     """A collective and its cases."""
     with caller.read() as (user, conn):
-        org_id = _mine(Scope(user, conn), collective_id, Permission.READ)
-        return _public(collective.find(conn, collective_id, orgs=(org_id,)))
+        shown = collective.find(conn, collective_id, orgs=user.orgs(Permission.READ))
+        Scope(user, conn).check(shown.organisation_id, Permission.READ, f"collective {collective_id}")
+        return _public(shown)
 
 
 @router.post("/collectives/{collective_id}/cases", tags=["cases"])
 def link_case(caller: Caller, collective_id: CollectiveId, body: CaseLink) -> CollectivePublic:
     """Link a case of the collective's organisation."""
-    with caller.write() as (user, tx):
-        org_id = _mine(Scope(user, tx.conn), collective_id, Permission.WRITE)
-        return _public(collective.add_case(tx, collective_id, body.case, orgs=(org_id,)))
+    command = collective.LinkCase(collective_id, body.case)
+    return _public(collective.add_case(caller.app, command, by=caller.account()))
 
 
 @router.delete("/collectives/{collective_id}/cases/{ref}", tags=["cases"])
 def unlink_case(caller: Caller, collective_id: CollectiveId, ref: CaseRef) -> CollectivePublic:
     """Take a case out of the collective; the history keeps its stay."""
-    with caller.write() as (user, tx):
-        org_id = _mine(Scope(user, tx.conn), collective_id, Permission.WRITE)
-        return _public(collective.remove_case(tx, collective_id, ref, orgs=(org_id,)))
+    command = collective.UnlinkCase(collective_id, ref)
+    return _public(collective.remove_case(caller.app, command, by=caller.account()))

@@ -159,7 +159,7 @@ def list_shares(app: AppDep, user: ApiUser, ref: CaseRef) -> list[SharePublic]:
     """Every share of the case and where both consents stand (withdrawn ones included)."""
     with app.store.read() as conn:
         case, _partner = sharing.readable_case(conn, user, ref)
-        return [_share(s) for s in sharing.shares_of(conn, case["id"])]
+        return [_share(s) for s in sharing.shares_of(conn, case.id)]
 
 
 @router.post("/cases/{ref}/shares", status_code=status.HTTP_201_CREATED)

@@ -3,16 +3,21 @@
 Only the fields sent are changed; ``null`` (or "") clears an optional one. Every refused field
 is named at once (422, ``errors``: field, code, message); a project or person outside your
 organisations is the 404 an unknown id gets; a role that may only read is refused (403).
+
+Optimistic lock: ``expected_version`` in the body (the ``version`` a GET or a previous PATCH
+answered) makes a change made meanwhile by someone else a 409 whose ``edited`` names each edit
+since (who, when, which fields) rather than an overwrite; without it, nothing is checked.
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
-from pathways.services.people import editing, person_editing
+from pathways.services.people import edit_version, editing, person_editing
 from pathways.services.people.accounts import Permission
 from pathways.services.people.directory import roles_of
 from pathways.web.api.routes import ERRORS
@@ -24,16 +29,23 @@ from pathways.web.scope import Scope
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
 RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Jobs = Annotated[int, Field(ge=0, le=1_000_000)]
+Version = Annotated[int, Field(ge=0, le=2**31 - 1)]
 
 
 class _Patch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    expected_version: Version | None = Field(
+        default=None,
+        description="the version you read (GET, or a PATCH's answer): 409 if the row was edited since",
+    )
+
     def given(self) -> dict[str, Any]:
-        """The fields sent, ``null`` as "" (clear)."""
+        """The fields sent, ``null`` as "" (clear); the expected version as it is."""
+        sent = self.model_dump(exclude_unset=True)
         return {
-            name: ("" if value is None else value)
-            for name, value in self.model_dump(exclude_unset=True).items()
+            name: (value if name == "expected_version" else "" if value is None else value)
+            for name, value in sent.items()
         }
 
 
@@ -95,9 +107,9 @@ def patch_project(caller: Caller, project_id: RowId, body: ProjectPatch) -> Proj
     done = editing.update_project(caller.app, command, by=caller.account())
     with caller.read() as (user, conn):
         row = Scope(user, conn).project(project_id)
-    return ProjectEdited(
-        changed=list(done.changed), phase_from=done.phase_from, project=ProjectPublic.model_validate(row)
-    )
+        version = edit_version.version_of(conn, "project", row.id)
+    project = ProjectPublic.model_validate({**asdict(row), "version": version})
+    return ProjectEdited(changed=list(done.changed), phase_from=done.phase_from, project=project)
 
 
 @router.patch("/people/{person_id}", tags=["directory"])
@@ -114,6 +126,6 @@ def patch_person(caller: Caller, person_id: RowId, body: PersonPatch) -> PersonE
         row = scope.person_visible(person_id)
         seen = scope.orgs(Permission.READ)
         roles = [Membership(organisation_id=o, role=r) for o, r in roles_of(conn, person_id) if o in seen]
-    return PersonEdited(
-        changed=list(done.changed), person=PersonPublic.model_validate({**row, "roles": roles})
-    )
+        version = edit_version.version_of(conn, "person", row.id)
+    person = PersonPublic.model_validate({**asdict(row), "roles": roles, "version": version})
+    return PersonEdited(changed=list(done.changed), person=person)

@@ -78,13 +78,14 @@ def show_days_off(caller: Caller, org: Annotated[Ref, Path()]) -> DaysOff:
     """The days off one of your organisations adds to its territory's public holidays."""
     with caller.read() as (user, conn):
         found = Scope(user, conn).org(org)
-        return _public(org_holidays.extra_holidays(conn, found["id"]))
+        return _public(org_holidays.extra_holidays(conn, found.id))
 
 
 @router.put("/orgs/{org}/holidays", tags=["directory"])
 def replace_days_off(caller: Caller, org: Annotated[Ref, Path()], body: DaysOff) -> DaysOff:
     """Replace the organisation's added days off (managers); deadlines set before keep their date."""
     days = [extra_holiday(d.date, d.name, d.source) for d in body.extra_holidays]
-    with caller.write() as (user, tx):
-        found = Scope(user, tx.conn).org(org, Permission.MANAGE)
-        return _public(org_holidays.set_extra_holidays(tx, found["id"], days))
+    with caller.read() as (user, conn):
+        found = Scope(user, conn).org(org, Permission.MANAGE)
+    command = org_holidays.SetHolidays(found.id, tuple(days))
+    return _public(org_holidays.change_holidays(caller.app, command, by=user))

@@ -13,12 +13,13 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from pathways.errors import FieldError
+from pathways.services.audit.search import verify_chains
 from pathways.services.messaging.managed import failed_messages, retry
 from pathways.web.api.routes import ERRORS
 from pathways.web.api.schemas import AuditEventPublic, ChainReport, FailedMessage, MessageRetried
 from pathways.web.deps import ApiUser, AppDep
 from pathways.web.i18n import texts
-from pathways.web.manager.auditpage import AuditFilters, search, verify_chains
+from pathways.web.manager.auditpage import AuditFilters, search
 from pathways.web.manager.failed import MessageFix, retry_command
 from pathways.web.visible import absent
 
@@ -62,7 +63,7 @@ def audit(
             raise absent("person", filters.person)
         name, message = next(iter(resolved.errors.items()))
         raise FieldError(name, message)
-    org_id = int(resolved.org["id"])
+    org_id = resolved.org.id
     if found.next_before is not None:
         following = filters.link(org=org_id, before=found.next_before)
         response.headers["Link"] = f'</api/v1/audit?{following}>; rel="next"'
@@ -70,7 +71,7 @@ def audit(
     return [
         AuditEventPublic(
             organisation_id=org_id,
-            organisation=resolved.org["slug"],
+            organisation=resolved.org.slug,
             seq=e.seq,
             case_id=e.case_id,
             case=e.case,
@@ -101,7 +102,10 @@ def failed(
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
 ) -> list[FailedMessage]:
     """Failing and dead-lettered messages of the organisations you manage, most recently failed first."""
-    return [FailedMessage.model_validate(r) for r in failed_messages(app, user, org=org, limit=limit)]
+    return [
+        FailedMessage.model_validate(r, from_attributes=True)
+        for r in failed_messages(app, user, org=org, limit=limit)
+    ]
 
 
 @router.post("/messages/{message_id}/retry", tags=["messages"])
@@ -116,4 +120,6 @@ def retry_message(
     With `address`, the recipient's channel that failed is replaced by it first (checked as
     any channel: no internal host unless the operator allows it), in the same transaction.
     """
-    return MessageRetriedPublic.model_validate(retry(app, user, retry_command(message_id, body)))
+    return MessageRetriedPublic.model_validate(
+        retry(app, user, retry_command(message_id, body)), from_attributes=True
+    )

@@ -56,12 +56,13 @@ def show_options(caller: Caller, org: Annotated[Ref, Path()]) -> list[OptionPubl
     """The local rules of one of your organisations."""
     with caller.read() as (user, conn):
         found = Scope(user, conn).org(org)
-        return _public(org_options.options_of(conn, found["id"]))
+        return _public(org_options.options_of(conn, found.id))
 
 
 @router.patch("/orgs/{org}/options", tags=["directory"])
 def change_options(caller: Caller, org: Annotated[Ref, Path()], body: OptionsChange) -> list[OptionPublic]:
     """Switch local rules on or off for the organisation's cases (managers); 422 naming an unknown one."""
-    with caller.write() as (user, tx):
-        found = Scope(user, tx.conn).org(org, Permission.MANAGE)
-        return _public(org_options.set_options(tx, found["id"], body.options.items()))
+    with caller.read() as (user, conn):
+        found = Scope(user, conn).org(org, Permission.MANAGE)
+    command = org_options.SetOrgOptions(found.id, tuple(body.options.items()))
+    return _public(org_options.change_options(caller.app, command, by=user))

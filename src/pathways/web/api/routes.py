@@ -6,6 +6,7 @@ caller's :class:`~pathways.web.scope.Scope`, call one service, shape the answer.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response, status
@@ -14,7 +15,7 @@ from sqlalchemy import text
 from pathways import __version__
 from pathways.errors import FieldError, Forbidden
 from pathways.services.casework import cases, opening, queries, reads, search
-from pathways.services.people import directory
+from pathways.services.people import directory, edit_version
 from pathways.services.people.accounts import Permission
 from pathways.web.api.schemas import (
     CaseDetail,
@@ -35,7 +36,7 @@ from pathways.web.api.schemas import (
 )
 from pathways.web.deps import ApiUser, AppDep, Caller
 from pathways.web.inputs import CaseOpen, DecisionCreate, Key, Lang, PersonCreate, ProjectCreate, Ref
-from pathways.web.scope import STAFF_FOR_CASES, Scope
+from pathways.web.scope import Scope
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": Problem, "description": "No valid API token"},
@@ -82,14 +83,14 @@ def list_orgs(caller: Caller) -> list[OrgPublic]:
     """The organisations you have a role in."""
     with caller.read() as (user, conn):
         rows = reads.organisations(conn, Scope(user, conn).orgs())
-    return [OrgPublic.model_validate(r) for r in rows]
+    return [OrgPublic.model_validate(asdict(r)) for r in rows]
 
 
 @router.get("/orgs/{org}", tags=["directory"])
 def show_org(caller: Caller, org: Annotated[Ref, Path()]) -> OrgPublic:
     """One of your organisations, by id, slug or name."""
     with caller.read() as (user, conn):
-        return OrgPublic.model_validate(Scope(user, conn).org(org))
+        return OrgPublic.model_validate(asdict(Scope(user, conn).org(org)))
 
 
 @router.get("/people", tags=["directory"])
@@ -97,7 +98,7 @@ def list_people(caller: Caller, org: Ref | None = None) -> list[PersonPublic]:
     """People of your organisations (or of one of them)."""
     with caller.read() as (user, conn):
         scope = Scope(user, conn)
-        orgs = {scope.org(org)["id"]} if org is not None else scope.orgs()
+        orgs = {scope.org(org).id} if org is not None else scope.orgs()
         rows = reads.people(conn, orgs)
     return [PersonPublic.model_validate(r) for r in rows]
 
@@ -107,12 +108,12 @@ def add_person(caller: Caller, body: PersonCreate) -> Created:
     """Add a person with a role; officers add owners and resource persons, managers staff too."""
     with caller.write() as (user, tx):
         org = Scope(user, tx.conn).org(body.org, Permission.WRITE)
-        if body.role not in user.grantable_roles(org["id"]):
+        if body.role not in user.grantable_roles(org.id):
             raise Forbidden(f"your role does not allow adding a person as {body.role}")
         created = directory.add_person(
             tx,
             name=body.name,
-            org=org["id"],
+            org=org.id,
             role=body.role,
             email=body.email,
             phone=body.phone,
@@ -129,7 +130,7 @@ def list_projects(
     """Projects of your organisations, newest first."""
     with caller.read() as (user, conn):
         scope = Scope(user, conn)
-        orgs = {scope.org(org)["id"]} if org is not None else scope.orgs()
+        orgs = {scope.org(org).id} if org is not None else scope.orgs()
         rows = reads.projects(conn, orgs, limit=limit, offset=offset)
     return [ProjectPublic.model_validate(r) for r in rows]
 
@@ -138,7 +139,9 @@ def list_projects(
 def show_project(caller: Caller, project_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> ProjectPublic:
     """A project of one of your organisations."""
     with caller.read() as (user, conn):
-        return ProjectPublic.model_validate(Scope(user, conn).project(project_id))
+        row = Scope(user, conn).project(project_id)
+        version = edit_version.version_of(conn, "project", row.id)
+    return ProjectPublic.model_validate({**asdict(row), "version": version})
 
 
 @router.post("/projects", status_code=status.HTTP_201_CREATED, tags=["directory"])
@@ -147,11 +150,11 @@ def add_project(caller: Caller, body: ProjectCreate) -> Created:
     with caller.write() as (user, tx):
         scope = Scope(user, tx.conn)
         org = scope.org(body.org, Permission.WRITE)
-        owner = scope.person(body.owner, org_id=org["id"])["id"] if body.owner is not None else None
+        owner = scope.person(body.owner, org_id=org.id).id if body.owner is not None else None
         created = directory.add_project(
             tx,
             name=body.name,
-            org=org["id"],
+            org=org.id,
             owner=owner,
             siret=body.siret or None,
             bce=body.bce or None,
@@ -212,7 +215,7 @@ def list_cases(
             pathway=pathway,
             stage=stage,
             officer_id=scope.person_id_visible(officer) if officer is not None else None,
-            org_id=scope.org(org)["id"] if org is not None else None,
+            org_id=scope.org(org).id if org is not None else None,
             status=None if status == "all" else status,
             overdue=overdue,
         )
@@ -227,19 +230,10 @@ def list_cases(
 def open_case(caller: Caller, body: CaseOpen) -> CaseOpened:
     """Open a case for a project at the first stage of a pathway (officer: you, when not given)."""
     app = caller.app
-    with caller.write() as (user, tx):
-        scope = Scope(user, tx.conn)
-        project = scope.project(body.project, Permission.WRITE)
-        org_id = project["organisation_id"]
-        if body.officer is not None:
-            officer: int | None = scope.person(body.officer, org_id=org_id, roles=STAFF_FOR_CASES)["id"]
-        else:
-            officer = user.person_id if user.roles.get(org_id, frozenset()) & STAFF_FOR_CASES else None
-        opened = opening.open_case(
-            tx, app.catalog, project=project["id"], pathway=body.pathway, officer=officer
-        )
-    app.after_commit(opened["id"])  # its work runs now (executor inline): that case's, nobody else's
-    return CaseOpened.model_validate(opened)
+    command = opening.OpenCase(body.project, body.pathway, officer=body.officer)
+    opened = opening.open_new(app, command, by=caller.account())
+    app.after_commit(opened.id)  # its work runs now (executor inline): that case's, nobody else's
+    return CaseOpened.model_validate(opened, from_attributes=True)
 
 
 @router.get("/cases/{ref}", tags=["cases"])
@@ -247,7 +241,8 @@ def show_case(caller: Caller, ref: CaseRef, lang: Lang = "en") -> CaseDetail:
     """A case: project, current stage, its outcomes and fields, deadline, recorded data, entries."""
     with caller.read() as (user, conn):
         case = Scope(user, conn).case(ref)
-        return CaseDetail.model_validate(queries.show_case(conn, caller.app.catalog, case["id"], lang=lang))
+        shown = queries.show_case(conn, caller.app.catalog, case.id, lang=lang)
+        return CaseDetail.model_validate(shown, from_attributes=True)
 
 
 @router.post("/cases/{ref}/decisions", status_code=status.HTTP_201_CREATED, tags=["cases"])
@@ -260,7 +255,7 @@ def decide(caller: Caller, ref: CaseRef, body: DecisionCreate) -> DecisionPublic
         case = Scope(user, decision.conn).case(ref, Permission.WRITE)
         decision.prepare(
             actor_id=user.person_id,
-            case=case["id"],
+            case=case.id,
             outcome=body.outcome,
             values=body.values,
             note=body.note,
@@ -276,7 +271,7 @@ def history(caller: Caller, ref: CaseRef) -> list[HistoryEvent]:
     """Every audit event of a case, oldest first."""
     with caller.read() as (user, conn):
         case = Scope(user, conn).case(ref)
-        return [HistoryEvent.model_validate(e) for e in queries.history(conn, case["id"])]
+        return [HistoryEvent.model_validate(e, from_attributes=True) for e in queries.history(conn, case.id)]
 
 
 @router.get("/due", tags=["cases"])
@@ -295,9 +290,9 @@ def due(
             now=caller.app.clock.now(),
             within_days=within,
             officer_id=scope.person_id_visible(officer) if officer is not None else None,
-            org_id=scope.org(org)["id"] if org is not None else None,
+            org_id=scope.org(org).id if org is not None else None,
         )
-    return [DueItem.model_validate(r) for r in rows]
+    return [DueItem.model_validate(r, from_attributes=True) for r in rows]
 
 
 @router.get("/pathways", tags=["pathways"])

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from pathways.web.problems import ConflictPublic, FieldProblemPublic
+from pathways.web.problems import ConflictPublic, EditConflictPublic, FieldProblemPublic
 
 
 class Problem(BaseModel):
@@ -28,6 +28,10 @@ class Problem(BaseModel):
     )
     conflict: ConflictPublic | None = Field(
         default=None, description="409 on a case changed since `expected_version`: who recorded what, when"
+    )
+    edited: EditConflictPublic | None = Field(
+        default=None,
+        description="409 on a project or person edited since `expected_version`: who changed what, when",
     )
 
 
@@ -68,6 +72,10 @@ class PersonPublic(BaseModel):
     email: str | None
     language: str | None
     roles: list[Membership]
+    version: int | None = Field(
+        default=None,
+        description="the person's edit version (read back after a PATCH): send it as `expected_version`",
+    )
 
 
 class Created(BaseModel):
@@ -93,6 +101,11 @@ class ProjectPublic(BaseModel):
     fixed_term_jobs: int
     owner_id: int | None
     created_at: datetime
+    version: int | None = Field(
+        default=None,
+        description="the project's edit version (GET /projects/{id}, a PATCH's answer): send it as"
+        " `expected_version` in PATCH so a change made meanwhile is refused (409) instead of overwritten",
+    )
 
 
 class CaseSummary(BaseModel):

@@ -3,7 +3,7 @@ just recorded outside their usual range (a warning after the decision, never a r
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 
 from pathways.bootstrap import App
 from pathways.domain.spec import FieldSpec, PathwaySpec
+from pathways.services.casework.views import CaseDetails
 from pathways.services.collaboration import collective
 
 MAX_WARNINGS = 20  # names read from the address, at most
@@ -47,20 +48,18 @@ def _bound(value: Decimal | None) -> str:
     return "" if value is None else f"{value.normalize():f}"
 
 
-def warnings_shown(
-    app: App, info: Mapping[str, Any], names: Sequence[str], lang: str
-) -> list[dict[str, str]]:
+def warnings_shown(app: App, info: CaseDetails, names: Sequence[str], lang: str) -> list[dict[str, str]]:
     """The fields named in the address (``?warn=``) whose recorded value is outside the usual range:
     their label, value and usual range; a name the pathway does not know, or a value inside its
     range, shows nothing (the address is the officer's own redirect, but anyone may type one)."""
-    spec = app.catalog.get(info["pathway"], info["pathway_version"])
+    spec = app.catalog.get(info.pathway, info.pathway_version)
     shown = []
     for name in dict.fromkeys(names[:MAX_WARNINGS]):
         found = _field(spec, name)
         if found is None:
             continue
         stage_id, field = found
-        raw = (info.get("data") or {}).get(stage_id, {}).get(name)
+        raw = (info.data or {}).get(stage_id, {}).get(name)
         try:
             value = Decimal(str(raw))
         except ArithmeticError:

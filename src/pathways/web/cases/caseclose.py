@@ -14,8 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pathways.domain.exits import MAX_REASON
 from pathways.errors import Conflict, FieldError, InvalidInput, TransitionNotAllowed
 from pathways.services.casework import closing, queries
-from pathways.services.people.accounts import Permission, Principal
-from pathways.services.tx import write
+from pathways.services.people.accounts import Principal
 from pathways.web import forms
 from pathways.web.cases.casepage import CaseRef
 from pathways.web.cases.conflictview import meanwhile_lines
@@ -35,16 +34,8 @@ def close(request: Request, app: AppDep, user: PageUser, ref: CaseRef) -> Respon
     reason = str(form.get("reason") or "")[: MAX_REASON + 1]  # one more: "too long" is said, not cut
     t = texts(user.language)
     try:
-        with write(app, actor_id=user.person_id) as tx:
-            case = Scope(user, tx.conn).case(ref, Permission.WRITE)
-            closing.close_case(
-                tx,
-                app.catalog,
-                case=case["id"],
-                result=result,
-                reason=reason,
-                expected_version=forms.version_shown(form),
-            )
+        command = closing.CloseCase(ref, result, reason, expected_version=forms.version_shown(form))
+        closed = closing.close(app, command, by=user)
     except FieldError as exc:
         if exc.field == "reason":
             message = (
@@ -69,7 +60,7 @@ def close(request: Request, app: AppDep, user: PageUser, ref: CaseRef) -> Respon
         return _again(request, app, user, ref, result, reason, message, None, 409, exc)
     except InvalidInput as exc:
         return _again(request, app, user, ref, result, reason, exc.message, None, 422)
-    return RedirectResponse(f"/cases/{case['ref']}?decided=1", status_code=303)
+    return RedirectResponse(f"/cases/{closed.ref}?decided=1", status_code=303)
 
 
 def _again(
@@ -89,9 +80,9 @@ def _again(
     with app.store.read() as conn:
         scope = Scope(user, conn)
         case = scope.case(ref)
-        info = queries.show_case(conn, app.catalog, case["id"], lang=user.language)
-        zone = str(scope.org(case["organisation_id"])["timezone"])
-    pathway = (str(info["pathway"]), int(info["pathway_version"]))
+        info = queries.show_case(conn, app.catalog, case.id, lang=user.language)
+        zone = str(scope.org(case.organisation_id).timezone)
+    pathway = (info.pathway, info.pathway_version)
     context = {
         "case": info,
         "result": result,

@@ -34,7 +34,8 @@ from starlette.datastructures import QueryParams
 from pathways.bootstrap import App
 from pathways.domain.loader import PathwayCatalog
 from pathways.services.casework import reads, search
-from pathways.services.casework.search import CaseFilter, CaseItem, CaseOrder, SortKey
+from pathways.services.casework.search import CaseFilter, CaseOrder, SortKey
+from pathways.services.casework.views import CaseItem
 from pathways.services.people.accounts import Principal
 from pathways.web import export, listexport
 from pathways.web.cases.casetitles import Shown
@@ -45,6 +46,7 @@ from pathways.web.scope import STAFF_FOR_CASES, Scope
 
 PAGE_SIZE: Final = 50
 SORT_LIMIT: Final = 10_000  # longer lists: sorted by reference, deadline or date only (search.page_of_cases)
+COUNT_LIMIT: Final = SORT_LIMIT  # longer lists say "more than 10,000 cases", counted no further
 MAX_PAGE: Final = 10_000
 STATUSES: Final = ("open", "closed", "all")
 DEFAULT_ORDER: Final = CaseOrder()
@@ -219,6 +221,7 @@ def case_list(request: Request, app: App, user: Principal) -> Response:
                 page=params.page,
                 page_size=PAGE_SIZE,
                 sort_limit=SORT_LIMIT,
+                count_limit=COUNT_LIMIT,
             )
     if fmt is not None:
         columns = listexport.case_columns(lang, shown, now, app.settings.default_timezone)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
@@ -23,6 +22,7 @@ from pathways.errors import (
     Refused,
 )
 from pathways.services.casework import cases, printing, queries, readable, reads, timeline
+from pathways.services.casework.views import CaseDetails
 from pathways.services.collaboration.sharing import shared_with_user
 from pathways.services.messaging.outbox import list_messages
 from pathways.services.people.accounts import Permission, Principal
@@ -40,27 +40,27 @@ CaseRef = Annotated[str, Path(pattern=r"^([0-9]{1,9}|[A-Za-z]{2,6}-[0-9]{4}-[0-9
 Outcome = Annotated[str | None, Query(max_length=64)]
 
 
-def _outcome_of(info: dict[str, Any], wanted: str | None) -> str | None:
+def _outcome_of(info: CaseDetails, wanted: str | None) -> str | None:
     """The outcome whose fields the form shows: the one asked for, else the first offered."""
-    offered = list(info["outcomes"])
+    offered = list(info.outcomes)
     if wanted in offered:
         return wanted
     return offered[0] if offered else None
 
 
-def _entered(app: App, case: Mapping[str, Any], posted: FormData | None) -> dict[str, Any]:
+def _entered(app: App, case: CaseDetails, posted: FormData | None) -> dict[str, Any]:
     """What a posted decision form holds for the case's current stage: nothing if the form says it
     was made at another stage (the case moved on meanwhile) or no form was posted."""
-    if posted is None or not case["stage"] or posted.get("stage", case["stage"]) != case["stage"]:
+    if posted is None or not case.stage or posted.get("stage", case.stage) != case.stage:
         return {}
-    spec = app.catalog.get(case.get("pathway") or case["pathway_id"], case["pathway_version"])
-    return forms.posted_fields(spec.stage(case["stage"]), posted)
+    spec = app.catalog.get(case.pathway, case.pathway_version)
+    return forms.posted_fields(spec.stage(case.stage), posted)
 
 
 def _form_context(
     app: App,
     conn: Connection,
-    info: dict[str, Any],
+    info: CaseDetails,
     lang: str,
     *,
     outcome: str | None,
@@ -68,14 +68,12 @@ def _form_context(
     problems: tuple[FieldProblem, ...] = (),
     org_id: int,
 ) -> dict[str, Any]:
-    spec = app.catalog.get(info["pathway"], info["pathway_version"])
+    spec = app.catalog.get(info.pathway, info.pathway_version)
     chosen = _outcome_of(info, outcome)
     form = forms.DecisionForm(outcome=chosen)
-    if info["status"] == "open" and info["stage"] and chosen:
+    if info.status == "open" and info.stage and chosen:
         entered = _entered(app, info, posted)
-        form = forms.decision_form(
-            spec.stage(info["stage"]), chosen, lang, entered=entered, problems=problems
-        )
+        form = forms.decision_form(spec.stage(info.stage), chosen, lang, entered=entered, problems=problems)
     inputs = form.widgets
     people = (
         reads.people(conn, {org_id}) if any(w.kind == "person" or w.items == "person" for w in inputs) else []
@@ -109,30 +107,28 @@ def _case_page(
             if not shared_with_user(conn, user, ref):
                 raise
             return partner_page(request, app, user, ref)
-        info = queries.show_case(conn, app.catalog, case["id"], lang=lang)
-        org = scope.org(case["organisation_id"])
+        info = queries.show_case(conn, app.catalog, case.id, lang=lang)
+        org = scope.org(case.organisation_id)
         context = {
             **_form_context(
-                app, conn, info, lang, outcome=outcome, posted=posted, problems=problems, org_id=org["id"]
+                app, conn, info, lang, outcome=outcome, posted=posted, problems=problems, org_id=org.id
             ),
             "org": org,
-            "timeline": timeline.timeline(
-                conn, case["id"], now=app.clock.now(), catalog=app.catalog, lang=lang
-            ),
-            "documents": reads.documents(conn, case["id"], catalog=app.catalog, lang=lang),
-            "messages": list_messages(conn, case=case["id"], limit=50),
-            "can_decide": user.can(Permission.WRITE, org["id"]),
+            "timeline": timeline.timeline(conn, case.id, now=app.clock.now(), catalog=app.catalog, lang=lang),
+            "documents": reads.documents(conn, case.id, catalog=app.catalog, lang=lang),
+            "messages": list_messages(conn, case=case.id, limit=50),
+            "can_decide": user.can(Permission.WRITE, org.id),
             "note": note,
             "problem": problem,
             "meanwhile": meanwhile_lines(
-                app.catalog, (info["pathway"], info["pathway_version"]), problem, lang, org["timezone"]
+                app.catalog, (info.pathway, info.pathway_version), problem, lang, org.timezone
             ),
             "decided": request.query_params.get("decided") == "1",
             "warnings": warnings_shown(app, info, request.query_params.getlist("warn"), lang),
-            "collectives": collectives_shown(conn, case["id"]),
-            "overdue": info["due_at"] is not None and info["due_at"] < app.clock.now(),
+            "collectives": collectives_shown(conn, case.id),
+            "overdue": info.due_at is not None and info.due_at < app.clock.now(),
             "recorded": readable.recorded_data(
-                conn, app.catalog.get(info["pathway"], info["pathway_version"]), info["data"], lang
+                conn, app.catalog.get(info.pathway, info.pathway_version), info.data, lang
             ),
             "work": case_work(
                 app, conn, user, case, lang=lang, form=work_form, done=request.query_params.get("done")
@@ -157,10 +153,8 @@ def decision_fields(
     """The fields of the decision form for one outcome, empty."""
     with app.store.read() as conn:
         case = Scope(user, conn).case(ref)
-        info = queries.show_case(conn, app.catalog, case["id"], lang=user.language)
-        context = _form_context(
-            app, conn, info, user.language, outcome=outcome, org_id=case["organisation_id"]
-        )
+        info = queries.show_case(conn, app.catalog, case.id, lang=user.language)
+        context = _form_context(app, conn, info, user.language, outcome=outcome, org_id=case.organisation_id)
     return page(request, "_fields.html", context, user=user)
 
 
@@ -176,9 +170,9 @@ def decision_fields_kept(request: Request, app: AppDep, user: PageUser, ref: Cas
         )
     with app.store.read() as conn:
         case = Scope(user, conn).case(ref)
-        info = queries.show_case(conn, app.catalog, case["id"], lang=user.language)
+        info = queries.show_case(conn, app.catalog, case.id, lang=user.language)
         context = _form_context(
-            app, conn, info, user.language, outcome=outcome, posted=form, org_id=case["organisation_id"]
+            app, conn, info, user.language, outcome=outcome, posted=form, org_id=case.organisation_id
         )
     return page(request, "_fields.html", {**context, "swapped": True}, user=user)
 
@@ -194,14 +188,14 @@ def decide(request: Request, app: AppDep, user: PageUser, ref: CaseRef) -> Respo
         with cases.deciding(app) as decision:
             case = Scope(user, decision.conn).case(ref, Permission.WRITE)
             shown = forms.version_shown(form)  # the decision is made on the case as the form showed it
-            spec = app.catalog.get(case["pathway_id"], case["pathway_version"])
+            spec = app.catalog.get(case.pathway_id, case.pathway_version)
             values: dict[str, Any] = {}
-            if case["stage"] and outcome in spec.stage(case["stage"]).outcomes:
-                entered = forms.posted_fields(spec.stage(case["stage"]), form)
-                values = forms.decision_values(spec.stage(case["stage"]), outcome, entered)
+            if case.stage and outcome in spec.stage(case.stage).outcomes:
+                entered = forms.posted_fields(spec.stage(case.stage), form)
+                values = forms.decision_values(spec.stage(case.stage), outcome, entered)
             decision.prepare(
                 actor_id=user.person_id,
-                case=case["id"],
+                case=case.id,
                 outcome=outcome,
                 values=values,
                 note=note.strip() or None,
@@ -244,10 +238,10 @@ def document_pdf(app: AppDep, user: PageUser, doc_id: DocId) -> Response:
     with app.store.read() as conn:
         doc = Scope(user, conn).document(doc_id)
     return Response(
-        printing.html_to_pdf(doc["content"]),
+        printing.html_to_pdf(doc.content),
         media_type=printing.PDF_MEDIA_TYPE,
         headers={
-            "Content-Disposition": f'inline; filename="{printing.pdf_name(doc["name"])}"',
+            "Content-Disposition": f'inline; filename="{printing.pdf_name(doc.name)}"',
             "Cache-Control": "private, no-store",
         },
     )
@@ -259,7 +253,7 @@ def document(app: AppDep, user: PageUser, doc_id: Annotated[int, Path(ge=1, le=2
     with app.store.read() as conn:
         doc = Scope(user, conn).document(doc_id)
     return Response(
-        doc["content"],
-        media_type=doc["media_type"],
+        doc.content,
+        media_type=doc.media_type,
         headers={"Content-Security-Policy": "sandbox; default-src 'none'; style-src 'unsafe-inline'"},
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathways.domain.loader import PathwayCatalog
 from pathways.errors import NotFound
 from pathways.services.casework import search
-from pathways.services.casework.search import CaseItem
+from pathways.services.casework.views import CaseItem
 
 
 @dataclass(frozen=True, slots=True)

@@ -69,8 +69,8 @@ def _changes(app: AppDep, user: PageUser, ref: str, conflict: DecidedMeanwhile) 
     with app.store.read() as conn:
         scope = Scope(user, conn)
         case = scope.case(ref)
-        zone = str(scope.org(case["organisation_id"])["timezone"])
-    pathway = (str(case["pathway_id"]), int(case["pathway_version"]))
+        zone = str(scope.org(case.organisation_id).timezone)
+    pathway = (str(case.pathway_id), int(case.pathway_version))
     return meanwhile_lines(app.catalog, pathway, conflict, user.language, zone) or ()
 
 

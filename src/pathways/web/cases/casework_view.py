@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Final
 
 from babel.numbers import format_decimal
 from sqlalchemy import Connection
@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 from pathways.bootstrap import App
 from pathways.errors import FieldProblem
 from pathways.services.casework import assign, attachments, filetype, notes, related
+from pathways.services.casework.views import CaseView
 from pathways.services.people.accounts import Permission, Principal
 from pathways.web.i18n import texts
 
@@ -57,21 +58,20 @@ def case_work(
     app: App,
     conn: Connection,
     user: Principal,
-    case: Mapping[str, Any],
+    case: CaseView,
     *,
     lang: str,
     form: WorkForm | None = None,
     done: str | None = None,
 ) -> CaseWork:
-    """The partials' context for `case` (a row the user may read), read on `conn`."""
-    row = dict(case)
+    """The partials' context for `case` (one the user may read), read on `conn`."""
     # Notes and files are welcome on a closed case too (a follow-up call); its officer no longer changes.
-    can_write = user.can(Permission.WRITE, row["organisation_id"])
-    can_assign = can_write and row["status"] == "open" and assign.may_reassign(user, row)
-    people = tuple(assign.candidates(conn, user, row)) if can_assign else ()
+    can_write = user.can(Permission.WRITE, case.organisation_id)
+    can_assign = can_write and case.status == "open" and assign.may_reassign(user, case)
+    people = tuple(assign.candidates(conn, user, case)) if can_assign else ()
     return CaseWork(
-        around=related.around(conn, app.catalog, row, lang=lang),
-        attachments=tuple(attachments.attachments_of(conn, row["id"])),
+        around=related.around(conn, app.catalog, case, lang=lang),
+        attachments=tuple(attachments.attachments_of(conn, case.id)),
         candidates=people,
         can_write=can_write,
         can_assign=can_assign,

@@ -14,6 +14,7 @@ from sqlalchemy import Connection
 
 from pathways.bootstrap import App
 from pathways.errors import FieldError, NotFound, PathwaysError
+from pathways.services.casework.views import CaseView
 from pathways.services.collaboration import cooperation, shared_view, sharing
 from pathways.services.people import among
 from pathways.services.people.accounts import Permission, Principal
@@ -55,18 +56,18 @@ def _own_projects(conn: Connection, org_id: int, members: list[cooperation.Membe
 
 
 def cooperation_context(
-    conn: Connection, user: Principal, case: dict[str, Any], *, problem: str | None = None
+    conn: Connection, user: Principal, case: CaseView, *, problem: str | None = None
 ) -> dict[str, Any]:
     """What the case page's "Members" and "Shared with" sections show and offer."""
     members = cooperation.members_of(conn, case)
-    org_id = case["organisation_id"]
-    open_ = case["status"] == "open"
+    org_id = case.organisation_id
+    open_ = case.status == "open"
     consent = any(r in sharing.CONSENTING for r in user.roles.get(org_id, frozenset()))
-    shares = sharing.shares_of(conn, case["id"])
+    shares = sharing.shares_of(conn, case.id)
     return {
         # A cooperation case always; another pathway's case once it has members or shares (the
         # CLI and the API add them to any case).
-        "shown": case["pathway_id"] == COOPERATION or len(members) > 1 or bool(shares),
+        "shown": case.pathway_id == COOPERATION or len(members) > 1 or bool(shares),
         "members": members,
         "shares": shares,
         "can_change": open_ and user.can(Permission.WRITE, org_id),
@@ -95,12 +96,12 @@ def partner_page(
             raise NotFound(f"no case '{ref}'")  # never reached: the caller reads its own cases otherwise
         view = shared_view.shared_case(conn, app.catalog, case, lang=user.language)
         mine = frozenset(o for o, held in user.roles.items() if held & sharing.CONSENTING)
-        shared_orgs = sharing.partner_orgs(conn, case["id"])
+        shared_orgs = sharing.partner_orgs(conn, case.id)
         writable = shared_orgs & user.orgs(Permission.WRITE)
         projects = [p for o in sorted(writable) for p in _own_projects(conn, o, list(view.members))]
         context = {
             "view": view,
-            "projects": projects if case["status"] == "open" else [],
+            "projects": projects if case.status == "open" else [],
             "removable": [
                 m for m in view.members if m.active and not m.carrier and m.organisation_id in writable
             ],

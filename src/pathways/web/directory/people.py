@@ -16,12 +16,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from pathways.bootstrap import App
 from pathways.domain.spec import LANGS
-from pathways.errors import FieldErrors, FieldProblem
-from pathways.services.people import person_editing, project_sheet, sheets
+from pathways.errors import EditedMeanwhile, FieldErrors, FieldProblem
+from pathways.services.people import edit_version, person_editing, project_sheet, sheets
 from pathways.services.people.accounts import Principal
 from pathways.web import export
 from pathways.web.deps import AppDep, Csrf, PageUser
 from pathways.web.directory.directory_forms import ListParam, beside_of, list_page, said_of, text_of, texts_of
+from pathways.web.directory.editconflict import edited_lines, version_shown
 from pathways.web.i18n import texts
 from pathways.web.render import page
 from pathways.web.scope import Scope
@@ -83,6 +84,8 @@ def _page(
     entered: dict[str, Any] | None = None,
     problems: tuple[FieldProblem, ...] = (),
     saved: bool = False,
+    stale: EditedMeanwhile | None = None,
+    shown_version: int | None = None,
 ) -> HTMLResponse:
     with app.store.read() as conn:
         scope = Scope(user, conn)
@@ -90,6 +93,9 @@ def _page(
             conn, app.catalog, person_id, orgs=scope.orgs(), lang=user.language
         )
         can_edit = not sheet.erased and person_editing.can_change(conn, user, person_id)
+        version = edit_version.version_of(conn, "person", person_id)
+        if shown_version is not None and stale is None:
+            version = shown_version  # refused fields: the form still stands on the version it showed
     person = sheet.person
     shown = entered or {
         "name": person.name,
@@ -109,8 +115,11 @@ def _page(
         "said": said,
         "beside": beside_of(said),
         "saved": saved,
+        "version": version,  # after a conflict, the version now: saving again is a choice made knowingly
+        "edited": edited_lines(stale, user.language, app.settings.default_timezone),
     }
-    return page(request, "person.html", context, status_code=422 if problems else 200, user=user)
+    status = 409 if stale is not None else 422 if problems else 200
+    return page(request, "person.html", context, status_code=status, user=user)
 
 
 @router.post("/people/{person_id:int}", dependencies=[Csrf])
@@ -127,9 +136,20 @@ def edit_person(request: Request, app: AppDep, user: PageUser, person_id: int) -
         language=entered["language"],
         drop_channels=tuple(entered["drop_channels"]),
         add_channels=tuple(line for line in entered["add_channels"].splitlines() if line.strip()),
+        expected_version=version_shown(text_of(form, "version", 12)),
     )
     try:
         person_editing.update_person(app, command, by=user)
     except FieldErrors as refused:
-        return _page(request, app, user, person_id, entered=entered, problems=refused.problems)
+        return _page(
+            request,
+            app,
+            user,
+            person_id,
+            entered=entered,
+            problems=refused.problems,
+            shown_version=command.expected_version,
+        )
+    except EditedMeanwhile as stale:  # saved by someone else meanwhile: what they changed, what was typed
+        return _page(request, app, user, person_id, entered=entered, stale=stale)
     return RedirectResponse(f"/people/{person_id}?saved=1", status_code=303)

@@ -15,12 +15,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from pathways.bootstrap import App
 from pathways.domain.spec import Phase
-from pathways.errors import FieldErrors, FieldProblem
-from pathways.services.people import editing, project_sheet, sheets
+from pathways.errors import EditedMeanwhile, FieldErrors, FieldProblem
+from pathways.services.people import edit_version, editing, project_sheet, sheets
 from pathways.services.people.accounts import Permission, Principal
 from pathways.web import export
 from pathways.web.deps import AppDep, Csrf, PageUser
 from pathways.web.directory.directory_forms import ListParam, beside_of, list_page, said_of, text_of
+from pathways.web.directory.editconflict import edited_lines, version_shown
 from pathways.web.i18n import texts
 from pathways.web.render import page
 from pathways.web.scope import Scope
@@ -80,6 +81,8 @@ def _page(
     entered: dict[str, str] | None = None,
     problems: tuple[FieldProblem, ...] = (),
     saved: bool = False,
+    stale: EditedMeanwhile | None = None,
+    shown_version: int | None = None,
 ) -> HTMLResponse:
     lang = user.language
     with app.store.read() as conn:
@@ -90,6 +93,9 @@ def _page(
         owners = sheets.owner_choices(
             conn, sheet.organisation_id, current=sheet.owner.id if sheet.owner else None
         )
+        version = edit_version.version_of(conn, "project", project_id)
+        if shown_version is not None and stale is None:
+            version = shown_version  # refused fields: the form still stands on the version it showed
     forms = sheets.legal_forms(app.catalog, lang)
     if sheet.legal_form and sheet.legal_form not in forms:
         forms = {sheet.legal_form: sheet.legal_form_label or sheet.legal_form, **forms}
@@ -106,8 +112,11 @@ def _page(
         "beside": beside_of(said),
         "saved": saved,
         "num": lambda value: "—" if value is None else format_decimal(value, locale=lang),
+        "version": version,  # after a conflict, the version now: saving again is a choice made knowingly
+        "edited": edited_lines(stale, lang, app.settings.default_timezone),
     }
-    return page(request, "project.html", context, status_code=422 if problems else 200, user=user)
+    status = 409 if stale is not None else 422 if problems else 200
+    return page(request, "project.html", context, status_code=status, user=user)
 
 
 def _values_of(sheet: project_sheet.ProjectSheet) -> dict[str, str]:
@@ -139,11 +148,22 @@ def edit_project(request: Request, app: AppDep, user: PageUser, project_id: int)
         fixed_term_jobs=entered["fixed_term_jobs"] or "0",
         owner=entered["owner"],
         phase=entered["phase"] or None,  # none chosen: as it is, founded with a new identifier
+        expected_version=version_shown(text_of(form, "version", 12)),
     )
     try:
         editing.update_project(app, command, by=user)
     except FieldErrors as refused:
-        return _page(request, app, user, project_id, entered=entered, problems=refused.problems)
+        return _page(
+            request,
+            app,
+            user,
+            project_id,
+            entered=entered,
+            problems=refused.problems,
+            shown_version=command.expected_version,
+        )
+    except EditedMeanwhile as stale:  # saved by someone else meanwhile: what they changed, what was typed
+        return _page(request, app, user, project_id, entered=entered, stale=stale)
     return RedirectResponse(f"/projects/{project_id}?saved=1", status_code=303)
 
 

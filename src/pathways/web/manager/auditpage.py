@@ -6,34 +6,34 @@ dates (days in the organisation's zone); "older events" carries ``before=<seq>``
 pagination, see :mod:`pathways.services.audit.journal`). The chain's verification is
 loaded beside it (``/audit/verify?org=``). ``GET /api/v1/audit`` takes the same filters
 (:func:`search`) and gives the next page in a ``Link: <…>; rel="next"`` header.
+
+What a reader may search (which organisation, case and person, "not yours" read as
+unknown) is the use case :mod:`pathways.services.audit.search`'s: this module parses the
+form, says what is wrong in the reader's language and draws the page.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import Connection
 
 from pathways.bootstrap import App
 from pathways.drawing.svg import number
-from pathways.errors import NotFound
 from pathways.notify.render import babel_locale
-from pathways.services.audit import auditing
-from pathways.services.audit.journal import PAGE_MAX, AuditPage, AuditQuery, read_page
-from pathways.services.casework import reads
-from pathways.services.people.accounts import Permission, Principal
+from pathways.services.audit import search as audit_search
+from pathways.services.audit.journal import PAGE_MAX, AuditPage
+from pathways.services.audit.search import AuditOrg, AuditSearch, verify_chains
+from pathways.services.people.accounts import Principal
 from pathways.web.deps import AppDep, PageUser
 from pathways.web.i18n import Texts, texts
 from pathways.web.manager import auditview
 from pathways.web.render import page
-from pathways.web.scope import Scope
 
 router = APIRouter(include_in_schema=False)
 KIND_PATTERN = r"^[a-z][a-z_]{0,39}$"
@@ -71,10 +71,9 @@ class AuditFilters:
 
 @dataclass(frozen=True, slots=True)
 class Resolved:
-    """A search checked against the reader's scope: the query, or what is wrong with each field."""
+    """A search as the service answered it: the organisation, and what is wrong with each field."""
 
-    org: dict[str, Any]
-    query: AuditQuery | None
+    org: AuditOrg
     errors: dict[str, str] = field(default_factory=dict)  # field -> what is wrong, in the reader's words
 
 
@@ -85,64 +84,36 @@ def _day(text: str) -> date | None:
         return None
 
 
-def resolve(scope: Scope, filters: AuditFilters, t: Texts) -> Resolved:
-    """The organisation, case and person the filters name, as the reader may see them.
+def search(app: App, user: Principal, filters: AuditFilters, t: Texts) -> tuple[Resolved, AuditPage | None]:
+    """The page of events the filters ask for (None when a filter is wrong), within the reader's scope.
 
-    A case or person the reader cannot see reads as unknown; a case of an organisation whose
-    audit the reader may not read is refused (403).
+    The dates are parsed here (a day that is not one is said beside its field); which
+    organisation, case and person the reader may search is :func:`pathways.services.audit.search.search`'s.
     """
-    errors: dict[str, str] = {}
-    orgs = scope.orgs(Permission.AUDIT)
-    org_id = filters.org if filters.org is not None else min(orgs)
-    case_id = None
-    if filters.case.strip():
-        try:
-            found = scope.case(filters.case.strip())
-        except NotFound:
-            errors["case"] = t("No case %(ref)s in your organisations.", ref=filters.case.strip())
-        else:
-            org_id = int(found["organisation_id"])
-            scope.check(org_id, Permission.AUDIT, f"case '{filters.case.strip()}'")
-            case_id = int(found["id"])
-    scope.check(org_id, Permission.AUDIT, f"organisation {org_id}")
-    org = scope.org(org_id, Permission.AUDIT)
-    person_id = None
-    if filters.person.strip():
-        try:
-            person_id = int(scope.person_visible(filters.person.strip())["id"])
-        except NotFound:
-            errors["person"] = t(
-                "No person “%(person)s” in your organisations.", person=filters.person.strip()
-            )
-    zone = ZoneInfo(org["timezone"])
     start, end = _day(filters.since), _day(filters.until)
+    command = AuditSearch(
+        org=filters.org,
+        case=filters.case.strip() or None,
+        person=filters.person.strip() or None,
+        kind=filters.kind or None,
+        since=start,
+        until=end,
+        before=filters.before,
+        limit=filters.limit,
+    )
+    result = audit_search.search(app, user, command)
+    errors: dict[str, str] = {}
+    if "case" in result.problems:
+        errors["case"] = t("No case %(ref)s in your organisations.", ref=filters.case.strip())
+    if "person" in result.problems:
+        errors["person"] = t("No person “%(person)s” in your organisations.", person=filters.person.strip())
     if filters.since and start is None:
         errors["since"] = t("“%(value)s” is not a date (YYYY-MM-DD).", value=filters.since)
     if filters.until and end is None:
         errors["until"] = t("“%(value)s” is not a date (YYYY-MM-DD).", value=filters.until)
-    if start is not None and end is not None and end < start:
+    if "until" in result.problems:
         errors["until"] = t("The end is before the start.")
-    if errors:
-        return Resolved(org, None, errors)
-    query = AuditQuery(
-        organisation_id=org_id,
-        case_id=case_id,
-        person_id=person_id,
-        kind=filters.kind or None,
-        start=datetime.combine(start, time(), zone) if start else None,
-        end=datetime.combine(end, time(), zone) + timedelta(days=1) if end else None,
-        before=filters.before,
-        limit=filters.limit,
-    )
-    return Resolved(org, query)
-
-
-def search(app: App, user: Principal, filters: AuditFilters, t: Texts) -> tuple[Resolved, AuditPage | None]:
-    """The page of events the filters ask for (None when a filter is wrong), within the reader's scope."""
-    with app.store.read() as conn:
-        resolved = resolve(Scope(user, conn), filters, t)
-        found = read_page(conn, resolved.query) if resolved.query is not None else None
-    return resolved, found
+    return Resolved(result.org, errors), (result.page if not errors else None)
 
 
 @router.get("/audit")
@@ -165,11 +136,10 @@ def audit(
         org, case, person, kind if re.fullmatch(KIND_PATTERN, kind) else "", since, until, before
     )
     resolved, found = search(app, user, filters, t)
-    org_id = int(resolved.org["id"])
-    locale = babel_locale(user.language, resolved.org["timezone"])
+    org_id = resolved.org.id
+    locale = babel_locale(user.language, resolved.org.timezone)
     events = auditview.views(found, app.catalog, t, lambda n: number(n, locale, 2)) if found else []
-    with app.store.read() as conn:
-        orgs = _orgs(conn, user)
+    orgs = audit_search.audit_orgs(app, user)
     context = {
         "org": resolved.org,
         "orgs": orgs,
@@ -197,26 +167,10 @@ def _with(choices: list[tuple[str, str]], kind: str, t: Texts) -> list[tuple[str
     return choices
 
 
-def _orgs(conn: Connection, user: Principal) -> list[dict[str, Any]]:
-    return reads.organisations(conn, Scope(user, conn).orgs(Permission.AUDIT))
-
-
-def verify_chains(app: App, user: Principal, org: int | None = None) -> list[auditing.ChainCheck]:
-    """The verification of each audit chain `user` may read (or of one of them)."""
-    with app.store.read() as conn:
-        scope = Scope(user, conn)
-        orgs = scope.orgs(Permission.AUDIT)
-        if org is not None:
-            scope.check(org, Permission.AUDIT, f"organisation {org}")
-            orgs = frozenset({org})
-    return [check for org_id in sorted(orgs) for check in auditing.verify(app, organisation=org_id)]
-
-
 @router.get("/audit/verify")
 def verify(request: Request, app: AppDep, user: PageUser, org: OrgId = None) -> HTMLResponse:
     """Verify the audit chain of each of my organisations (or of one)."""
     checks = verify_chains(app, user, org)
-    with app.store.read() as conn:
-        names = {o["id"]: o["name"] for o in _orgs(conn, user)}
+    names = {o.id: o.name for o in audit_search.audit_orgs(app, user)}
     name = "_verify.html" if request.headers.get("hx-request") == "true" else "verify.html"
     return page(request, name, {"reports": checks, "orgs": names}, user=user)

@@ -66,10 +66,8 @@ def _page(
 ) -> HTMLResponse:
     rows = failed_messages(app, user, org=org)
     with app.store.read() as conn:
-        names = {
-            o["id"]: o["name"] for o in reads.organisations(conn, orgs_allowing(user, Permission.MANAGE))
-        }
-        found = readdress.recipients(conn, [r["id"] for r in rows])
+        names = {o.id: o.name for o in reads.organisations(conn, orgs_allowing(user, Permission.MANAGE))}
+        found = readdress.recipients(conn, [r.id for r in rows])
     fixes = {
         job: {"person": r.name, "address": readdress.shown(r.channel), "replaces": r.channel_id or ""}
         for job, r in found.items()
@@ -104,7 +102,7 @@ def retry_page(request: Request, app: AppDep, user: PageUser, job_id: JobId) -> 
     except FieldError as exc:
         problem = {"id": job_id, "address": address, "message": _address_problem(user.language, exc)}
         return _page(request, app, user, problem=problem, status_code=422)
-    changed = "&fixed=1" if done.get("address_changed") else ""
+    changed = "&fixed=1" if done.address_changed else ""
     return RedirectResponse(f"/messages/failed?retried={job_id}{changed}", status_code=303)
 
 

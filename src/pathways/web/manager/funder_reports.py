@@ -69,7 +69,7 @@ def funder_page(
         wanted: export.Format = "csv" if fmt == "csv" else "xlsx"
         return export.respond(wanted, name, funder_words.export_columns(sheet), sheet.rows, lang=lang)
     if fmt == "pdf":
-        names = ", ".join(str(o["name"]) for o in organisations if o["id"] in chosen)
+        names = ", ".join(str(o.name) for o in organisations if o.id in chosen)
         pdf = html_to_pdf(funder_words.printable(sheet, lang=lang, organisations=names))
         filename = f"{name}-{datetime.now(UTC):%Y-%m-%d}.pdf"
         headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
