@@ -173,6 +173,14 @@ def browsers(office: Office) -> Iterator[tuple[TestClient, TestClient]]:
         yield camille, hugo
 
 
+def input_value(html: str, name: str) -> str:
+    """The value a page's text input `name` shows."""
+    found = re.search(rf'<input[^>]*\bname="{name}"[^>]*>', html)
+    assert found, f"no input {name}"
+    value = re.search(r'\bvalue="([^"]*)"', found.group(0))
+    return value.group(1) if value else ""
+
+
 def project_form(html: str, **changes: str) -> dict[str, str]:
     base = {
         "name": "Recyclerie du Canal",
@@ -208,6 +216,8 @@ def test_two_officers_save_one_project_form_and_the_second_is_told_who_changed_w
     assert "Quelqu'un d'autre a enregistré une modification" in html
     assert "Camille Martin a modifié Nom le" in html  # who, which field (in French), when
     assert 'value="7"' in html  # what Hugo typed is kept
+    # but the name Camille changed shows as it is now: saving again never puts the old one back
+    assert input_value(html, "name") == "Recyclerie Saint-Martin"
     assert column(office.app, PROJECT, office.project, "permanent_jobs") == 0
     assert column(office.app, PROJECT, office.project, "name") == "Recyclerie Saint-Martin"
 
@@ -247,6 +257,7 @@ def test_a_person_form_opened_before_another_officers_save_is_refused_in_the_pag
     refused = hugo.post(url, data=theirs, follow_redirects=False)
     assert refused.status_code == 409
     assert "Camille Martin a modifié Téléphone le" in refused.text
+    assert input_value(refused.text, "phone") == "+33 1 23 45 67 89"  # changed meanwhile: as it is now
     assert column(office.app, PERSON, office.owner, "language") == language
 
 

@@ -9,11 +9,16 @@ when, in the page's language, above the form that keeps what the officer typed:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Final, TypeVar
+
 from pathways.errors import EditedMeanwhile, EditMeanwhile, PathwaysError
 from pathways.web.i18n import texts
 from pathways.web.i18n_format import Formatter
 
-__all__ = ["edited_lines", "version_shown"]
+__all__ = ["edited_lines", "refreshed", "version_shown"]
+
+V = TypeVar("V")
 
 
 def edited_lines(problem: PathwaysError | None, lang: str, zone: str) -> tuple[str, ...] | None:
@@ -32,6 +37,17 @@ def _line(m: EditMeanwhile, lang: str, zone: str) -> str:
     named = ", ".join(t.label("dir_field", f) or f.upper() for f in shown)
     at = Formatter(lang, zone).datetime(m.at)
     return t("%(by)s changed %(fields)s on %(at)s.", by=m.by or t("someone"), fields=named, at=at)
+
+
+# An edit's field, as the form names it: the SIREN is the SIRET's start, the owner is chosen by id.
+_FORM_FIELD: Final = {"siren": "siret", "owner_id": "owner", "channels": "add_channels"}
+
+
+def refreshed(entered: Mapping[str, V], now: Mapping[str, V], stale: EditedMeanwhile) -> dict[str, V]:
+    """What a stale form shows again: what the officer typed, but the fields changed meanwhile as
+    they are `now`, so that saving again never puts back a value someone else has just replaced."""
+    changed = {_FORM_FIELD.get(f, f) for m in stale.meanwhile for f in m.fields}
+    return {k: now[k] if k in changed and k in now else v for k, v in entered.items()}
 
 
 def version_shown(text: str) -> int | None:

@@ -22,7 +22,7 @@ from pathways.services.people.accounts import Principal
 from pathways.web import export
 from pathways.web.deps import AppDep, Csrf, PageUser
 from pathways.web.directory.directory_forms import ListParam, beside_of, list_page, said_of, text_of, texts_of
-from pathways.web.directory.editconflict import edited_lines, version_shown
+from pathways.web.directory.editconflict import edited_lines, refreshed, version_shown
 from pathways.web.i18n import texts
 from pathways.web.render import page
 from pathways.web.scope import Scope
@@ -97,7 +97,7 @@ def _page(
         if shown_version is not None and stale is None:
             version = shown_version  # refused fields: the form still stands on the version it showed
     person = sheet.person
-    shown = entered or {
+    now: dict[str, Any] = {
         "name": person.name,
         "email": person.email or "",
         "phone": person.phone or "",
@@ -105,6 +105,9 @@ def _page(
         "add_channels": "",
         "drop_channels": [],
     }
+    shown = entered or now
+    if stale is not None and entered:  # the fields changed meanwhile as they are now, the rest as typed
+        shown = refreshed(entered, now, stale)
     said = said_of(problems, user.language)
     context = {
         "s": sheet,

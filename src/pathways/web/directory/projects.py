@@ -21,7 +21,7 @@ from pathways.services.people.accounts import Permission, Principal
 from pathways.web import export
 from pathways.web.deps import AppDep, Csrf, PageUser
 from pathways.web.directory.directory_forms import ListParam, beside_of, list_page, said_of, text_of
-from pathways.web.directory.editconflict import edited_lines, version_shown
+from pathways.web.directory.editconflict import edited_lines, refreshed, version_shown
 from pathways.web.i18n import texts
 from pathways.web.render import page
 from pathways.web.scope import Scope
@@ -100,6 +100,8 @@ def _page(
     if sheet.legal_form and sheet.legal_form not in forms:
         forms = {sheet.legal_form: sheet.legal_form_label or sheet.legal_form, **forms}
     shown = entered if entered is not None else _values_of(sheet)
+    if stale is not None:  # the fields changed meanwhile as they are now, the rest as typed
+        shown = refreshed(shown, _values_of(sheet), stale)
     said = said_of(problems, lang, {"name": texts(lang)("Project name")})
     context: dict[str, Any] = {
         "p": sheet,
