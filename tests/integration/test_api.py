@@ -87,6 +87,16 @@ def test_health_answers_without_a_token_and_says_nothing_else(desk: Desk) -> Non
     assert response.json() == {"status": "ok", "version": pathways.__version__}
 
 
+def test_people_and_projects_lists_carry_each_persons_roles(desk: Desk) -> None:
+    people = desk.client.get("/api/v1/people", headers=auth(desk)).json()
+    roles = {p["name"]: p["roles"] for p in people}
+    assert roles["Camille Martin"] == [{"organisation_id": desk.org, "role": "officer"}]
+    assert roles["Inès Dubois"] == [{"organisation_id": desk.org, "role": "owner"}]
+    projects = desk.client.get("/api/v1/projects", headers=auth(desk)).json()
+    assert [p["owner_id"] for p in projects] == [desk.owner]
+    assert projects[0]["organisation_id"] == desk.org
+
+
 def test_my_cases_by_my_id_or_handle_and_another_officers(desk: Desk) -> None:
     other = make_person(desk.app, desk.org, name="Hugo Petit")
     theirs = open_diagnosis(desk.app, make_project(desk.app, desk.org), other)

@@ -128,10 +128,8 @@ ROW_DICTS_ALLOWED: Final = frozenset(
         # The lookup of a row of any directory table by id or name (the typed finders wrap it).
         "services/people/directory.py:find_row",
         # Not converted yet: audit events grouped by stage entry for the conflict sentence, the
-        # people and projects lists of casework/reads.py, the dispatcher's claimed jobs.
+        # dispatcher's claimed jobs.
         "services/casework/conflict.py:unseen_by_entry",
-        "services/casework/reads.py:people",
-        "services/casework/reads.py:projects",
         "services/messaging/lease.py:claim",
     }
 )

@@ -8,14 +8,14 @@ read, and pages are bounded (limit and offset) for installations with many cases
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
+from dataclasses import fields
 
 from sqlalchemy import Connection, select
 
 from pathways.domain.loader import PathwayCatalog
 from pathways.services.casework import readable
 from pathways.services.casework.views import DocumentItem
-from pathways.services.people.views import OrgView
+from pathways.services.people.views import OrgView, PersonView, PersonWithRoles, ProjectView, RoleIn
 from pathways.store.core import AUDIT, DOC, MEMBER, ORG, PERSON, PROJECT
 
 
@@ -27,8 +27,8 @@ def organisations(conn: Connection, orgs: Collection[int]) -> list[OrgView]:
 
 def people(
     conn: Connection, orgs: Collection[int], *, roles: Collection[str] | None = None
-) -> list[dict[str, Any]]:
-    """People with a role in `orgs`, each with their roles there."""
+) -> list[PersonWithRoles]:
+    """People with a role in `orgs`, each with their roles there; by id."""
     query = (
         select(PERSON, MEMBER.c.organisation_id, MEMBER.c.role)
         .join(MEMBER, MEMBER.c.person_id == PERSON.c.id)
@@ -37,16 +37,20 @@ def people(
     )
     if roles is not None:
         query = query.where(MEMBER.c.role.in_(sorted(roles)))
-    found: dict[int, dict[str, Any]] = {}
+    found: dict[int, PersonView] = {}
+    held: dict[int, list[RoleIn]] = {}
     for row in conn.execute(query).mappings():
-        person = found.setdefault(row["id"], {**dict(row), "roles": []})
-        person["roles"].append({"organisation_id": row["organisation_id"], "role": row["role"]})
-    return list(found.values())
+        found.setdefault(row["id"], PersonView.of(row))
+        held.setdefault(row["id"], []).append(RoleIn(row["organisation_id"], row["role"]))
+    return [
+        PersonWithRoles(**{f.name: getattr(person, f.name) for f in fields(PersonView)}, roles=tuple(held[i]))
+        for i, person in found.items()
+    ]
 
 
 def projects(
     conn: Connection, orgs: Collection[int], *, limit: int = 500, offset: int = 0
-) -> list[dict[str, Any]]:
+) -> list[ProjectView]:
     """Projects of `orgs`, newest first."""
     query = (
         select(PROJECT)
@@ -55,7 +59,7 @@ def projects(
         .limit(limit)
         .offset(offset)
     )
-    return [dict(r) for r in conn.execute(query).mappings()]
+    return [ProjectView.of(r) for r in conn.execute(query).mappings()]
 
 
 def documents(

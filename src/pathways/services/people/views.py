@@ -22,8 +22,10 @@ __all__ = [
     "MemberView",
     "OrgView",
     "PersonView",
+    "PersonWithRoles",
     "ProjectView",
     "ResourceLine",
+    "RoleIn",
 ]
 
 
@@ -84,6 +86,21 @@ class MemberView(PersonView):
     def of(cls, row: Mapping[Any, Any]) -> MemberView:
         """The view of a row holding the person's columns, ``role`` and ``organisation_id``."""
         return cls(**_taken(cls, row))
+
+
+@dataclass(frozen=True, slots=True)
+class RoleIn:
+    """One of a person's roles: which organisation, which role."""
+
+    organisation_id: int
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class PersonWithRoles(PersonView):
+    """A person and their roles in the organisations a reader sees."""
+
+    roles: tuple[RoleIn, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -100,7 +100,7 @@ def list_people(caller: Caller, org: Ref | None = None) -> list[PersonPublic]:
         scope = Scope(user, conn)
         orgs = {scope.org(org).id} if org is not None else scope.orgs()
         rows = reads.people(conn, orgs)
-    return [PersonPublic.model_validate(r) for r in rows]
+    return [PersonPublic.model_validate(r, from_attributes=True) for r in rows]
 
 
 @router.post("/people", status_code=status.HTTP_201_CREATED, tags=["directory"])
@@ -132,7 +132,7 @@ def list_projects(
         scope = Scope(user, conn)
         orgs = {scope.org(org).id} if org is not None else scope.orgs()
         rows = reads.projects(conn, orgs, limit=limit, offset=offset)
-    return [ProjectPublic.model_validate(r) for r in rows]
+    return [ProjectPublic.model_validate(r, from_attributes=True) for r in rows]
 
 
 @router.get("/projects/{project_id}", tags=["directory"])

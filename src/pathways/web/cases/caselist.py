@@ -203,7 +203,7 @@ def case_list(request: Request, app: App, user: Principal) -> Response:
     fmt = export.requested_format(request)
     with app.store.read() as conn:
         orgs = Scope(user, conn).orgs()
-        staff = {p["id"]: p["name"] for p in reads.people(conn, orgs, roles=STAFF_FOR_CASES)}
+        staff = {p.id: p.name for p in reads.people(conn, orgs, roles=STAFF_FOR_CASES)}
         params = read_params(request.query_params, app.catalog, staff)
         where = case_filter(params, user, orgs)
         if fmt is not None:
