@@ -18,7 +18,7 @@ from pathways.services.casework.views import CaseView
 from pathways.services.people import among, permits
 from pathways.services.people.accounts import Permission, Principal
 from pathways.services.people.directory import roles_of
-from pathways.services.people.views import DocumentView, OrgView, PersonView, ProjectView
+from pathways.services.people.views import OrgDocument, OrgView, PersonView, ProjectView
 from pathways.web.visible import absent, find_within
 
 READ = Permission.READ
@@ -92,7 +92,7 @@ class Scope:
             return self.principal.person_id
         return self.person_visible(ref).id
 
-    def document(self, doc_id: int) -> DocumentView:
+    def document(self, doc_id: int) -> OrgDocument:
         """A document of a case of one of the principal's organisations."""
         row = among.document_of(self.conn, doc_id)
         if row is None:

@@ -12,7 +12,7 @@ from collections.abc import Collection
 from sqlalchemy import Connection, select
 
 from pathways.services.people.directory import find_view
-from pathways.services.people.views import DocumentView, OrgView, PersonView, ProjectView
+from pathways.services.people.views import OrgDocument, OrgView, PersonView, ProjectView
 from pathways.store.core import CASE, DOC, MEMBER, ORG, PERSON, PROJECT
 
 __all__ = ["document_of", "org_among", "person_among", "project_among", "project_names"]
@@ -47,7 +47,7 @@ def project_names(conn: Connection, org_id: int, *, limit: int) -> list[tuple[in
     return [(int(i), str(n)) for i, n in conn.execute(query)]
 
 
-def document_of(conn: Connection, doc_id: int) -> DocumentView | None:
+def document_of(conn: Connection, doc_id: int) -> OrgDocument | None:
     """The document `doc_id` with its case's ``organisation_id``; None when there is none."""
     row = (
         conn.execute(
@@ -58,4 +58,4 @@ def document_of(conn: Connection, doc_id: int) -> DocumentView | None:
         .mappings()
         .first()
     )
-    return None if row is None else DocumentView.of(row)
+    return None if row is None else OrgDocument.of(row)

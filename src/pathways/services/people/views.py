@@ -15,11 +15,13 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, Protocol
 
+from pathways.services.casework.views import DocumentView
+
 __all__ = [
-    "DocumentView",
     "FormerSelf",
     "Identifying",
     "MemberView",
+    "OrgDocument",
     "OrgView",
     "PersonView",
     "PersonWithRoles",
@@ -131,21 +133,14 @@ class ProjectView:
 
 
 @dataclass(frozen=True, slots=True)
-class DocumentView:
-    """A row of the document table (:class:`pathways.store.tables.Document`) with its case's organisation."""
+class OrgDocument(DocumentView):
+    """A case's document (:class:`pathways.services.casework.views.DocumentView`) with its case's
+    organisation, to scope who may read it."""
 
-    id: int
-    case_id: int
-    entry_id: int | None
-    name: str
-    language: str
-    media_type: str
-    content: str
-    created_at: datetime
     organisation_id: int
 
     @classmethod
-    def of(cls, row: Mapping[Any, Any]) -> DocumentView:
+    def of(cls, row: Mapping[Any, Any]) -> OrgDocument:
         """The view of a document row joined with ``case.organisation_id``."""
         return cls(**_taken(cls, row))
 
