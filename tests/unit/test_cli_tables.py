@@ -39,3 +39,20 @@ def test_dates_and_refs_are_whole_at_any_width(columns: str) -> None:
     ):
         assert whole in out, out
     assert "…" not in out
+
+
+def test_a_command_run_after_another_prints_at_its_own_width(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two commands in one process (a test runner, a shell embedding the CLI): the second is not
+    cut to the width the first one had (CI failed this way: a project name folded at 80 columns)."""
+    from pathways.cli.output import table
+
+    rows = [{"ref": "SUPP-2026-0001", "project": "Ressourcerie Belleville du Canal Saint-Martin"}]
+    monkeypatch.setenv("COLUMNS", "40")
+    table(rows, ["ref", "project"])
+    narrow = capsys.readouterr().out
+    assert "Ressourcerie Belleville du Canal Saint-Martin" not in narrow  # folded at 40 columns
+    monkeypatch.setenv("COLUMNS", "250")
+    table(rows, ["ref", "project"])
+    assert "Ressourcerie Belleville du Canal Saint-Martin" in capsys.readouterr().out

@@ -7,6 +7,8 @@ rich is imported on first print, not up front: a command that prints nothing of 
 from __future__ import annotations
 
 import json
+import os
+import sys
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -24,14 +26,23 @@ class LazyConsole:
         self._stderr = stderr
         self._soft_wrap = soft_wrap
         self._console: Console | None = None
+        self._made_for: tuple[object, str | None] | None = None
 
     @property
     def rich(self) -> Console:
-        """The console itself (for rich's own widgets, e.g. a progress bar)."""
-        if self._console is None:
+        """The console itself (for rich's own widgets, e.g. a progress bar).
+
+        Rich reads the width (``COLUMNS``) and the terminal once, when a console is made: a new
+        one is made whenever the stream or ``COLUMNS`` changed since (a command run in-process
+        after another, as a test runner does), so a table is never cut to a stale width.
+        """
+        stream = sys.stderr if self._stderr else sys.stdout
+        made_for = (stream, os.environ.get("COLUMNS"))
+        if self._console is None or self._made_for != made_for:
             from rich.console import Console
 
             self._console = Console(stderr=self._stderr, soft_wrap=self._soft_wrap)
+            self._made_for = made_for
         return self._console
 
     def print(self, *objects: Any, **options: Any) -> None:
