@@ -4,7 +4,7 @@
     PYTHONPATH=src python bench/web.py [--cases 100000] [--clients 50] [--requests 3000] [--runs 3]
                         [--think 1.0] [--officer-requests 1500] [--page-requests 1800] [--pages-only]
                         [--backend sqlite|postgres|both] [--workers 2] [--postgres-url URL] [--quick]
-                        [--json PATH] [--no-record]
+                        [--json PATH] [--no-record] [--timing]
 
 --quick: 10,000 cases, 600 requests a saturated phase and 300 at think time, SQLite only unless
 --backend (about a minute). The whole report is printed; the figures, compact, replace the
@@ -51,6 +51,15 @@ request, measured and reported): it shares the machine's cores with the server, 
 1.9-2.4 ms of CPU a request, as much as the server's own work.
 
 Figures: p50, p99 and max latency, and requests/s over the phase (median of the runs).
+
+--timing: where the pages' time went (bench/web_timing.py; nothing recorded): the server runs
+pathways' application wrapped in a middleware that adds a Server-Timing header to each answer
+(when the worker's application got the request and had the answer, on the machine's monotonic
+clock, the client's too; its time in the database driver and in the worker's garbage collector),
+and the client notes its own collections and how late its event loop wakes. Each request then
+splits into before (kernel, the worker's event loop), app and after (the client reading it); the
+workers' collections by generation (wall and CPU ms) and the SQLite log's size are printed after
+each run. The latency figures are still the client's, every request counted.
 """
 
 from __future__ import annotations
@@ -78,6 +87,7 @@ import httpx
 from sqlalchemy import insert, text
 
 import web_pages
+import web_timing
 from common import (
     ROOT,
     exclusive_run,
@@ -207,7 +217,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(url: str, port: int, workers: int, config_dir: Path) -> subprocess.Popen[bytes]:
+def start_server(
+    url: str, port: int, workers: int, config_dir: Path, *, timing: bool = False
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "PATHWAYS_DATABASE_URL": url,
@@ -216,13 +228,14 @@ def start_server(url: str, port: int, workers: int, config_dir: Path) -> subproc
         "PATHWAYS_CONFIG_DIR": str(config_dir),
         "PATHWAYS_BASE_URL": f"http://{HOST}:{port}",
     }
+    factory = "web_timing:app_from_environment" if timing else "pathways.web.factory:app_from_environment"
     command = [
-        sys.executable, "-m", "uvicorn", "--factory", "pathways.web.factory:app_from_environment",
+        sys.executable, "-m", "uvicorn", "--factory", factory, "--app-dir", str(ROOT / "bench"),
         "--host", HOST, "--port", str(port), "--workers", str(workers), "--log-level", "warning",
         "--no-access-log",
     ]  # fmt: skip
     server = subprocess.Popen(command, env=env, cwd=ROOT)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a machine shared with test suites may take minutes to start it
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://{HOST}:{port}/login", timeout=1).status_code == 200:
@@ -266,6 +279,7 @@ class Connection:
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
         self.reused = False
+        self.timing: str | None = None  # the last answer's Server-Timing header (--timing)
 
     async def send(self, raw: bytes) -> tuple[int, bytes]:
         """The status and body of the answer to `raw`."""
@@ -285,7 +299,7 @@ class Connection:
                     raise
                 self.close()
                 continue
-            status, length, close = parse_head(head)
+            status, length, close, self.timing = parse_head(head)
             body = await self.reader.readexactly(length)
             self.reused = True
             if close:
@@ -298,8 +312,9 @@ class Connection:
         self.reader = self.writer = None
 
 
-def parse_head(head: bytes) -> tuple[int, int, bool]:
-    """Status, Content-Length and whether the server closes the connection, from a response head."""
+def parse_head(head: bytes) -> tuple[int, int, bool, str | None]:
+    """Status, Content-Length, whether the server closes the connection and the Server-Timing
+    header (``--timing``), from a response head."""
     lines = head.decode("latin-1").split("\r\n")
     version, status, *_ = lines[0].split(" ", 2)
     if not version.startswith("HTTP/1."):
@@ -311,7 +326,8 @@ def parse_head(head: bytes) -> tuple[int, int, bool]:
             headers[name.strip().lower()] = value.strip()
     if "content-length" not in headers:  # the API always sends one; anything else is a surprise
         raise ValueError(f"answer without Content-Length: {head[:300]!r}")
-    return int(status), int(headers["content-length"]), headers.get("connection", "").lower() == "close"
+    closes = headers.get("connection", "").lower() == "close"
+    return int(status), int(headers["content-length"]), closes, headers.get("server-timing")
 
 
 async def connect(port: int, clients: int, first: Request) -> list[Connection]:
@@ -368,12 +384,17 @@ def database_user(store: Store) -> int | None:
 
 
 async def phase(
-    conns: Sequence[Connection], requests: Sequence[Request], think: float, meter: CpuMeter | None = None
+    conns: Sequence[Connection],
+    requests: Sequence[Request],
+    think: float,
+    meter: CpuMeter | None = None,
+    samples: list[web_timing.Sample] | None = None,
 ) -> dict[str, Figures]:
     """Send `requests` over the connections, each client in turn taking the next; figures by kind.
 
     With `think` > 0 a client waits an exponentially distributed time of that mean before its
-    first request and after every answer. `meter`: also where the server's CPU went.
+    first request and after every answer. `meter`: also where the server's CPU went. `samples`:
+    each request's times on both sides (``--timing``), appended.
     """
     todo = deque(requests)
     latencies: dict[str, list[float]] = {r.kind: [] for r in requests}
@@ -387,7 +408,10 @@ async def phase(
             request = todo.popleft()
             started = time.perf_counter()
             status, body = await conn.send(request.raw)
-            latencies[request.kind].append((time.perf_counter() - started) * 1000)
+            done = time.perf_counter()
+            latencies[request.kind].append((done - started) * 1000)
+            if samples is not None and conn.timing is not None:
+                samples.append(web_timing.Sample(request.kind, started, done, web_timing.parse(conn.timing)))
             if status >= 300:
                 errors.append(f"{status} {request.raw.split(b' ', 2)[1].decode()} {body[:200]!r}")
             if think and todo:
@@ -514,7 +538,9 @@ def measure(url: str, backend: str, args: argparse.Namespace) -> Measured:
         return [next(posts) for _ in range(n)]
 
     port = free_port()
-    server = start_server(url if backend == "postgres" else db.url, port, args.workers, args.config_dir)
+    server = start_server(
+        url if backend == "postgres" else db.url, port, args.workers, args.config_dir, timing=args.timing
+    )
     meter = CpuMeter(server.pid, database_user(db.store))
     cookie = web_pages.login_cookie(f"http://{HOST}:{port}", "o0@example.org", web_pages.SECRET_PASSWORD)
 
@@ -554,7 +580,14 @@ def measure(url: str, backend: str, args: argparse.Namespace) -> Measured:
                     half = args.officer_requests // 2
                     mixed = [r for pair in zip([listing] * half, decisions(half), strict=True) for r in pair]
                     run["officers"] = await phase(conns, mixed, args.think)
-                run["pages"] = await phase(conns, pages(args.page_requests, i + 1), args.think, meter)
+                probe = web_timing.Probe(db.url, HOST) if args.timing else None
+                samples = None if probe is None else probe.samples
+                run["pages"] = await phase(
+                    conns, pages(args.page_requests, i + 1), args.think, meter, samples
+                )
+                if probe is not None:
+                    print(f"[{backend}] run {i + 1}, pages, where the time went:")
+                    print(await probe.finish(conns))
                 print(
                     f"[{backend}] run {i + 1}: "
                     + "; ".join(
@@ -829,6 +862,11 @@ def main() -> None:
         "--pages-only", action="store_true", help="only the pages at think time (no API scenarios)"
     )
     parser.add_argument("--no-record", action="store_true")
+    parser.add_argument(
+        "--timing",
+        action="store_true",
+        help="print where the pages' time went, server and client side (bench/web_timing.py)",
+    )
     parser.add_argument(
         "--config-dir",
         type=Path,

@@ -49,7 +49,7 @@ PAGES = {
     "mine": "my open cases (GET /cases)",
     "all_due": "every open case, by deadline (?officer=&sort=due)",
     "overdue": "overdue cases of the organisation (?officer=&overdue=1)",
-    "by_project": "every open case by project name: over 10,000, newest first (?officer=&sort=project)",
+    "by_project": "every open case by project name, 100,000 (?officer=&sort=project)",
     "mine_by_project": "my open cases, by project name (?sort=project)",
     "page_20": "my open cases, page 20 (?page=20)",
     "q_owner": "search: an owner's surname, unaccented (?q=)",

@@ -178,7 +178,12 @@ class RuleViolation(Refused):
 
     def __init__(self, rule: str, message: str, *, hint: str | None = None) -> None:
         self.rule = rule
-        super().__init__(f"rule '{rule}': {message}", hint=hint)
+        super().__init__(
+            f"rule '{rule}': {message}",
+            hint=hint,
+            code="rule_refused",  # said as the rule's sentence, the details as they are (English)
+            params={"rule": rule, "detail": f"{message} ({hint})" if hint else message},
+        )
 
 
 class Conflict(Refused):

@@ -176,15 +176,61 @@ def chromium(sync_api: Any, lang: str | None = None) -> Iterator[Any]:
     language from ``LANGUAGE`` when it starts (``--lang`` is ignored on Linux), among the languages
     installed: Debian's ``chromium-l10n`` package (without it, English whatever ``LANGUAGE`` says).
     """
-    env = None
-    if lang is not None:
-        env = {**os.environ, "LANGUAGE": LOCALES[lang].replace("-", "_")}
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, env=env)
+        browser = _launch(playwright, lang)
         try:
             yield browser
         finally:
             browser.close()
+
+
+def _launch(playwright: Any, lang: str | None) -> Any:
+    """Chromium speaking `lang` (English when None), through one running Playwright."""
+    env = None
+    if lang is not None:
+        env = {**os.environ, "LANGUAGE": LOCALES[lang].replace("-", "_")}
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, env=env)
+
+
+class Chromiums:
+    """For a module whose pages are in French and in Dutch: one Chromium per language, each started
+    as :func:`chromium` starts it (the first time a page of that language is asked for), all under
+    one Playwright (the sync API does not run two at once in a thread).
+    """
+
+    def __init__(self, playwright: Any) -> None:
+        self._playwright = playwright
+        self._launched: dict[str | None, Any] = {}
+
+    def speaking(self, lang: str | None) -> Any:
+        """The Chromium speaking `lang` (fr, nl; None: English)."""
+        if lang not in self._launched:
+            self._launched[lang] = _launch(self._playwright, lang)
+        return self._launched[lang]
+
+    def context(self, lang: str | None, **options: Any) -> Any:
+        """A new browser context for pages in `lang` (fr, nl), in the Chromium that speaks it, with
+        ``navigator.language`` of that language too; None: English, `options` as given."""
+        if lang is not None:
+            options = {"locale": LOCALES[lang], **options}
+        return self.speaking(lang).new_context(**options)
+
+    def close(self) -> None:
+        for browser in self._launched.values():
+            browser.close()
+        self._launched.clear()
+
+
+@contextmanager
+def chromiums(sync_api: Any) -> Iterator[Chromiums]:
+    """Chromium in each language a module's pages are in (see :class:`Chromiums`), until the block
+    ends."""
+    with sync_api.sync_playwright() as playwright:
+        launched = Chromiums(playwright)
+        try:
+            yield launched
+        finally:
+            launched.close()
 
 
 def log_in(tab: Any, site: Served, handle: str, then: str | None = None) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browsing import PASSWORD, blank_app, chromium, require_chromium, serving
+from browsing import PASSWORD, Chromiums, blank_app, chromiums, require_chromium, serving
 
 from builders import make_org, make_person, make_project, open_diagnosis
 from loopback import loopback_channels
@@ -79,14 +79,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium(sync_api) as launched:
+def browsers() -> Iterator[Chromiums]:
+    with chromiums(sync_api) as launched:
         yield launched
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+def page(browsers: Chromiums) -> Iterator[Any]:
+    context = browsers.context(None, viewport={"width": 1280, "height": 900}, locale="en-GB")
     tab = context.new_page()
     yield tab
     context.close()
@@ -107,7 +107,7 @@ def log_in(tab: Any, site: Site, login: str) -> None:
 
 
 def test_officer_opens_a_case_corrects_an_invalid_field_and_moves_it_on_then_the_manager_finds_it(
-    site: Site, page: Any, browser: Any
+    site: Site, page: Any, browsers: Chromiums
 ) -> None:
     shot_login = page
     shot_login.goto(f"{site.url}/login?lang=fr")
@@ -158,7 +158,7 @@ def test_officer_opens_a_case_corrects_an_invalid_field_and_moves_it_on_then_the
     page.goto(f"{site.url}/pathways/diagnosis")
     shot(page, "07-pathway")
 
-    manager = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    manager = browsers.context("fr", viewport={"width": 1280, "height": 900}).new_page()  # French pages
     log_in(manager, site, "hugo@example.org")
     manager.goto(f"{site.url}/audit")
     manager.fill("input[name=case]", ref)

@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 from browsing import (
     PASSWORD,
+    Chromiums,
     axe_problems,
     blank_app,
-    chromium,
+    chromiums,
     log_in,
     require_chromium,
     screenshot,
@@ -107,17 +108,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium(sync_api) as launched:
+def browsers() -> Iterator[Chromiums]:
+    with chromiums(sync_api) as launched:
         yield launched
 
 
-def tab(browser: Any, width: int, lang: str) -> Any:
-    context = browser.new_context(
-        viewport={"width": width, "height": 900},
-        locale={"fr": "fr-FR", "nl": "nl-BE"}[lang],
-        accept_downloads=True,
-    )
+def tab(browsers: Chromiums, width: int, lang: str) -> Any:
+    context = browsers.context(lang, viewport={"width": width, "height": 900}, accept_downloads=True)
     return context.new_page()
 
 
@@ -129,9 +126,9 @@ def no_sideways_scroll(page: Any) -> None:
 
 @pytest.mark.parametrize(("lang", "width"), COMBOS)
 def test_an_officer_adds_a_meeting_report_with_a_file_and_reassigns_the_case(
-    site: Site, browser: Any, lang: str, width: int
+    site: Site, browsers: Chromiums, lang: str, width: int
 ) -> None:
-    page = tab(browser, width, lang)
+    page = tab(browsers, width, lang)
     ref = site.cases[(lang, width)]
     name = {"fr": "camille@example.org", "nl": "sanne@example.org"}[lang]
     me = {"fr": "Camille Martin", "nl": "Sanne Janssens"}[lang]
@@ -190,9 +187,9 @@ def test_an_officer_adds_a_meeting_report_with_a_file_and_reassigns_the_case(
 
 @pytest.mark.parametrize(("lang", "width"), COMBOS)
 def test_a_manager_follows_a_hand_off_to_the_new_case_and_back(
-    site: Site, browser: Any, lang: str, width: int
+    site: Site, browsers: Chromiums, lang: str, width: int
 ) -> None:
-    page = tab(browser, width, lang)
+    page = tab(browsers, width, lang)
     log_in(
         page,
         site,

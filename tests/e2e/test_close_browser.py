@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
-from browsing import PASSWORD, blank_app, chromium, log_in, require_chromium, screenshot, serving
+from browsing import PASSWORD, Chromiums, blank_app, chromiums, log_in, require_chromium, screenshot, serving
 
 from builders import decide, make_org, make_person, make_project, open_case
 from pathways.bootstrap import App
@@ -57,8 +56,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium(sync_api) as launched:
+def browsers() -> Iterator[Chromiums]:
+    with chromiums(sync_api) as launched:
         yield launched
 
 
@@ -79,11 +78,11 @@ def a_case_with_missions(site: Site, officer: int) -> str:
 @pytest.mark.parametrize("width", [1280, 390])
 @pytest.mark.parametrize("lang", ["fr", "nl"])
 def test_an_officer_closes_a_case_from_its_page_and_its_missions_stay_open(
-    site: Site, browser: Any, lang: str, width: int
+    site: Site, browsers: Chromiums, lang: str, width: int
 ) -> None:
     words = WORDS[lang]
     ref = a_case_with_missions(site, site.officers[lang])
-    context = browser.new_context(viewport={"width": width, "height": 900}, locale=f"{lang}-BE")
+    context = browsers.context(lang, viewport={"width": width, "height": 900}, locale=f"{lang}-BE")
     tab = context.new_page()
     log_in(tab, site, "camille@example.org" if lang == "fr" else "lotte@example.org", then=f"/cases/{ref}")
 

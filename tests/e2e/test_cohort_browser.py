@@ -16,12 +16,12 @@ from typing import Any
 
 import pytest
 from browsing import (
-    LOCALES,
     PASSWORD,
     WIDTHS,
+    Chromiums,
     axe_problems,
     blank_app,
-    chromium,
+    chromiums,
     log_in,
     overflow,
     require_chromium,
@@ -129,8 +129,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium(sync_api) as launched:
+def browsers() -> Iterator[Chromiums]:
+    with chromiums(sync_api) as launched:
         yield launched
 
 
@@ -141,11 +141,11 @@ def _fits_and_passes_axe(tab: Any) -> None:
 
 @pytest.mark.parametrize("lang", sorted(ORGS))
 def test_the_jury_puts_a_third_incubatee_in_the_cohort_and_the_manager_sees_where_each_stands(
-    site: Site, browser: Any, lang: str
+    site: Site, browsers: Chromiums, lang: str
 ) -> None:
     _org, _territory, manager, officer, mentor, cohort, key, projects = ORGS[lang]
     ref = site.jury_cases[lang]
-    desk = browser.new_context(viewport=WIDTHS[1280], locale=LOCALES[lang])
+    desk = browsers.context(lang, viewport=WIDTHS[1280])
     try:
         tab = desk.new_page()
         log_in(tab, site, officer[1])
@@ -162,7 +162,7 @@ def test_the_jury_puts_a_third_incubatee_in_the_cohort_and_the_manager_sees_wher
         desk.close()
 
     for width in sorted(WIDTHS):
-        context = browser.new_context(viewport=WIDTHS[width], locale=LOCALES[lang])
+        context = browsers.context(lang, viewport=WIDTHS[width])
         try:
             tab = context.new_page()
             log_in(tab, site, manager[1])
@@ -201,8 +201,8 @@ def test_the_jury_puts_a_third_incubatee_in_the_cohort_and_the_manager_sees_wher
             context.close()
 
 
-def test_another_organisations_cohort_answers_as_an_unknown_one(site: Site, browser: Any) -> None:
-    context = browser.new_context(viewport=WIDTHS[1280], locale=LOCALES["fr"])
+def test_another_organisations_cohort_answers_as_an_unknown_one(site: Site, browsers: Chromiums) -> None:
+    context = browsers.context("fr", viewport=WIDTHS[1280])
     try:
         tab = context.new_page()
         log_in(tab, site, ORGS["fr"][2][1])

@@ -17,9 +17,10 @@ import pytest
 from browsing import (
     PASSWORD,
     WIDTHS,
+    Chromiums,
     axe_problems,
     blank_app,
-    chromium,
+    chromiums,
     log_in,
     overflow,
     require_chromium,
@@ -89,8 +90,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium(sync_api) as launched:
+def browsers() -> Iterator[Chromiums]:
+    with chromiums(sync_api) as launched:
         yield launched
 
 
@@ -102,9 +103,9 @@ def fits(tab: Any, width: int, what: str) -> None:
 @pytest.mark.parametrize("width", sorted(WIDTHS))
 @pytest.mark.parametrize("lang", ["fr", "nl"])
 def test_an_officer_makes_a_local_project_lead_the_owner_of_a_project(
-    site: Site, browser: Any, lang: str, width: int
+    site: Site, browsers: Chromiums, lang: str, width: int
 ) -> None:
-    context = browser.new_context(viewport=WIDTHS[width], locale=f"{lang}-BE")
+    context = browsers.context(lang, viewport=WIDTHS[width], locale=f"{lang}-BE")
     tab = context.new_page()
     try:
         log_in(tab, site, site.officers[lang])

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from browsing import (
     WIDTHS,
+    Chromiums,
     DemoSite,
     axe_problems,
-    chromium,
+    chromiums,
     demo_site,
     log_in,
     overflow,
@@ -45,8 +45,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium(sync_api) as launched:
+def browsers() -> Iterator[Chromiums]:
+    with chromiums(sync_api) as launched:
         yield launched
 
 
@@ -81,10 +81,10 @@ def _fresh_case(
 
 @pytest.mark.parametrize("width", sorted(WIDTHS))
 def test_an_officer_sees_three_french_errors_beside_the_fields_and_keeps_the_date_when_changing_outcome(
-    site: DemoSite, browser: Any, width: int
+    site: DemoSite, browsers: Chromiums, width: int
 ) -> None:
     ref, _case_id, _owner = _fresh_case(site, site.officer("fr"))
-    context = browser.new_context(viewport=WIDTHS[width], locale="fr-FR")
+    context = browsers.context("fr", viewport=WIDTHS[width])
     try:
         tab = context.new_page()
         log_in(tab, site, site.officer("fr"))
@@ -145,9 +145,11 @@ def test_an_officer_sees_three_french_errors_beside_the_fields_and_keeps_the_dat
 
 
 @pytest.mark.parametrize("width", sorted(WIDTHS))
-def test_a_dutch_speaking_officer_reads_the_errors_in_dutch(site: DemoSite, browser: Any, width: int) -> None:
+def test_a_dutch_speaking_officer_reads_the_errors_in_dutch(
+    site: DemoSite, browsers: Chromiums, width: int
+) -> None:
     ref, _case_id, _owner = _fresh_case(site, site.officer("nl"))
-    context = browser.new_context(viewport=WIDTHS[width], locale="nl-BE")
+    context = browsers.context("nl", viewport=WIDTHS[width])
     try:
         tab = context.new_page()
         log_in(tab, site, site.officer("nl"))
@@ -181,12 +183,12 @@ def test_a_dutch_speaking_officer_reads_the_errors_in_dutch(site: DemoSite, brow
 
 @pytest.mark.parametrize("width", sorted(WIDTHS))
 def test_a_dutch_speaking_owner_answers_with_a_document_and_switches_language(
-    site: DemoSite, browser: Any, width: int, tmp_path: Path
+    site: DemoSite, browsers: Chromiums, width: int, tmp_path: Path
 ) -> None:
     ref, case_id, owner = _fresh_case(site, site.officer("nl"), owner_language="nl")
     assert owner is not None
     link = ownerlinks.owner_link(site.app, case_id, owner)
-    context = browser.new_context(viewport=WIDTHS[width], locale="fr-BE")  # the browser says French
+    context = browsers.context("fr", viewport=WIDTHS[width], locale="fr-BE")  # the browser says French
     try:
         tab = context.new_page()
         tab.goto(link)
@@ -219,7 +221,7 @@ def test_a_dutch_speaking_owner_answers_with_a_document_and_switches_language(
         context.close()
 
     # The officer makes a new link: the old one now says so, in the owner's language.
-    officer = browser.new_context(viewport=WIDTHS[width], locale="nl-BE")
+    officer = browsers.context("nl", viewport=WIDTHS[width])
     try:
         tab = officer.new_page()
         log_in(tab, site, site.officer("nl"))

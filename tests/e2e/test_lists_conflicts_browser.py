@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 from browsing import (
-    LOCALES,
     WIDTHS,
+    Chromiums,
     DemoSite,
     axe_problems,
-    chromium,
+    chromiums,
     demo_site,
     log_in,
     overflow,
@@ -44,8 +44,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium(sync_api) as launched:
+def browsers() -> Iterator[Chromiums]:
+    with chromiums(sync_api) as launched:
         yield launched
 
 
@@ -55,9 +55,9 @@ def _marks(tab: Any) -> list[str]:
 
 @pytest.mark.parametrize(("lang", "width"), COMBOS)
 def test_overdue_deadlines_say_so_in_words_and_stay_on_one_line(
-    site: DemoSite, browser: Any, lang: str, width: int
+    site: DemoSite, browsers: Chromiums, lang: str, width: int
 ) -> None:
-    context = browser.new_context(viewport=WIDTHS[width], locale=LOCALES[lang])
+    context = browsers.context(lang, viewport=WIDTHS[width])
     try:
         tab = context.new_page()
         log_in(tab, site, site.manager(lang))
@@ -95,9 +95,9 @@ def _candidates(tab: Any) -> list[str]:
 
 @pytest.mark.parametrize(("lang", "width"), COMBOS)
 def test_a_reassignment_from_a_stale_page_says_who_changed_the_case(
-    site: DemoSite, browser: Any, lang: str, width: int
+    site: DemoSite, browsers: Chromiums, lang: str, width: int
 ) -> None:
-    context = browser.new_context(viewport=WIDTHS[width], locale=LOCALES[lang])
+    context = browsers.context(lang, viewport=WIDTHS[width])
     try:
         stale = context.new_page()
         log_in(stale, site, site.manager(lang), then=f"/cases/{site.cases[lang]}")

@@ -14,9 +14,10 @@ import pytest
 from browsing import (
     PASSWORD,
     WIDTHS,
+    Chromiums,
     axe_problems,
     blank_app,
-    chromium,
+    chromiums,
     log_in,
     overflow,
     require_chromium,
@@ -86,8 +87,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium(sync_api) as found:
+def browsers() -> Iterator[Chromiums]:
+    with chromiums(sync_api) as found:
         yield found
 
 
@@ -98,10 +99,10 @@ def fits(tab: Any, width: int) -> None:
 @pytest.mark.parametrize("width", sorted(WIDTHS))
 @pytest.mark.parametrize("lang", sorted(ORGS))
 def test_a_manager_reads_the_charts_pages_the_audit_and_fixes_a_failed_address(
-    site: Site, browser: Any, lang: str, width: int
+    site: Site, browsers: Chromiums, lang: str, width: int
 ) -> None:
     t = texts(lang)
-    context = browser.new_context(viewport=WIDTHS[width], locale=lang)
+    context = browsers.context(lang, viewport=WIDTHS[width], locale=lang)
     tab = context.new_page()
     try:
         log_in(tab, site, ORGS[lang][3])

@@ -27,12 +27,12 @@ from typing import Any
 
 import pytest
 from browsing import (
-    LOCALES,
     PASSWORD,
     WIDTHS,
+    Chromiums,
     axe_problems,
     blank_app,
-    chromium,
+    chromiums,
     log_in,
     overflow,
     require_chromium,
@@ -180,13 +180,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium(sync_api) as launched:
+def browsers() -> Iterator[Chromiums]:
+    with chromiums(sync_api) as launched:
         yield launched
 
 
-def _tab(browser: Any, lang: str, width: int) -> Any:
-    context = browser.new_context(viewport=WIDTHS[width], locale=LOCALES[lang], accept_downloads=True)
+def _tab(browsers: Chromiums, lang: str, width: int) -> Any:
+    context = browsers.context(lang, viewport=WIDTHS[width], accept_downloads=True)
     return context.new_page()
 
 
@@ -245,11 +245,11 @@ def _decide(tab: Any, outcome: str, values: dict[str, str]) -> None:
 
 @pytest.mark.parametrize(("lang", "width"), COMBOS)
 def test_a_fabrique_goes_from_a_need_to_a_lead_who_owns_the_project_and_hands_it_over(
-    site: Site, browser: Any, lang: str, width: int
+    site: Site, browsers: Chromiums, lang: str, width: int
 ) -> None:
     idea, lead, how = IDEAS[(lang, width)]
     shot = f"programme-fabrique-{lang}-{width}"
-    tab = _tab(browser, lang, width)
+    tab = _tab(browsers, lang, width)
     try:
         log_in(tab, site, _handle(NETWORKS[lang][3]))
         ref = _open(tab, site, site.ideas[(lang, width)], "fabrique")
@@ -350,11 +350,11 @@ READY = {
 
 @pytest.mark.parametrize(("lang", "width"), [("fr", 1280), ("nl", 390)])
 def test_an_impact_evaluation_that_shows_the_impact_lets_the_replication_through(
-    site: Site, browser: Any, lang: str, width: int
+    site: Site, browsers: Chromiums, lang: str, width: int
 ) -> None:
     project, swarm = site.models[lang]
     shot = f"programme-impact-{lang}-{width}"
-    tab = _tab(browser, lang, width)
+    tab = _tab(browsers, lang, width)
     try:
         log_in(tab, site, _handle(NETWORKS[lang][3]), then=f"/cases/{swarm}")
         assert _stage(tab) == "codify"
@@ -420,13 +420,13 @@ ACES_REPORT = [
 
 @pytest.mark.parametrize("width", sorted(AGENCIES))
 def test_a_walloon_agency_supports_a_creation_and_downloads_its_yearly_report(
-    site: Site, browser: Any, width: int, tmp_path: Path
+    site: Site, browsers: Chromiums, width: int, tmp_path: Path
 ) -> None:
     needs_printing()
     _name, manager, officer, project_name = AGENCIES[width]
     _agency, project = site.agencies[width]
     shot = f"programme-aces-fr-{width}"
-    tab = _tab(browser, "fr", width)
+    tab = _tab(browsers, "fr", width)
     try:
         log_in(tab, site, _handle(officer))
         ref = _open(tab, site, project, "aces_support")
@@ -446,7 +446,7 @@ def test_a_walloon_agency_supports_a_creation_and_downloads_its_yearly_report(
     finally:
         tab.context.close()
 
-    tab = _tab(browser, "fr", width)
+    tab = _tab(browsers, "fr", width)
     try:
         log_in(tab, site, _handle(manager), then="/dashboard")
         tab.get_by_role("link", name="Rapports aux financeurs").click()

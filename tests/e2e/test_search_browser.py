@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 from browsing import (
     WIDTHS,
+    Chromiums,
     DemoSite,
     axe_problems,
-    chromium,
+    chromiums,
     demo_site,
     log_in,
     overflow,
@@ -51,8 +52,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium(sync_api) as launched:
+def browsers() -> Iterator[Chromiums]:
+    with chromiums(sync_api) as launched:
         yield launched
 
 
@@ -98,10 +99,10 @@ def search_from_header(tab: Any, text: str) -> None:
 @pytest.mark.parametrize("lang", ["fr", "nl"])
 @pytest.mark.parametrize("width", [1280, 390])
 def test_an_officer_finds_a_case_from_the_header_and_narrows_the_list(
-    site: DemoSite, browser: Any, lang: str, width: int
+    site: DemoSite, browsers: Chromiums, lang: str, width: int
 ) -> None:
     found = target(site, lang)
-    context = browser.new_context(viewport=WIDTHS[width], locale={"fr": "fr-FR", "nl": "nl-BE"}[lang])
+    context = browsers.context(lang, viewport=WIDTHS[width])
     tab = context.new_page()
     try:
         log_in(tab, site, site.officer(lang))
@@ -149,8 +150,8 @@ def test_an_officer_finds_a_case_from_the_header_and_narrows_the_list(
         context.close()
 
 
-def test_filters_from_the_form_stay_in_the_url(site: DemoSite, browser: Any) -> None:
-    context = browser.new_context(viewport=WIDTHS[390], locale="fr-FR")
+def test_filters_from_the_form_stay_in_the_url(site: DemoSite, browsers: Chromiums) -> None:
+    context = browsers.context("fr", viewport=WIDTHS[390])
     tab = context.new_page()
     try:
         log_in(tab, site, site.officer("fr"))

@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 from browsing import (
     DESK,
-    LOCALES,
     PHONE,
     WIDTHS,
+    Chromiums,
     DemoSite,
     axe_problems,
-    chromium,
+    chromiums,
     demo_site,
     log_in,
     overflow,
@@ -42,8 +42,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium(sync_api) as launched:
+def browsers() -> Iterator[Chromiums]:
+    with chromiums(sync_api) as launched:
         yield launched
 
 
@@ -84,12 +84,12 @@ def _visit(tab: Any, site: DemoSite, path: str) -> None:
 @pytest.mark.parametrize("width", sorted(WIDTHS))
 @pytest.mark.parametrize("lang", ["fr", "nl"])
 def test_every_main_page_fits_the_screen_reads_well_and_passes_axe(
-    site: DemoSite, browser: Any, lang: str, width: int
+    site: DemoSite, browsers: Chromiums, lang: str, width: int
 ) -> None:
     """No sideways scroll at 390 or 1280 px; axe-core finds nothing serious (checked in French)."""
     problems: list[str] = []
-    staff = browser.new_context(viewport=WIDTHS[width], locale=LOCALES[lang])
-    visitor = browser.new_context(viewport=WIDTHS[width], locale=LOCALES[lang])
+    staff = browsers.context(lang, viewport=WIDTHS[width])
+    visitor = browsers.context(lang, viewport=WIDTHS[width])
     try:
         signed_in = staff.new_page()
         log_in(signed_in, site, site.manager(lang))
@@ -123,9 +123,9 @@ def _outline(tab: Any) -> tuple[str, float]:
 
 
 def test_on_a_phone_the_menu_is_a_button_the_keyboard_opens_and_escape_closes(
-    site: DemoSite, browser: Any
+    site: DemoSite, browsers: Chromiums
 ) -> None:
-    context = browser.new_context(viewport=PHONE)
+    context = browsers.context(None, viewport=PHONE)
     try:
         tab = context.new_page()
         log_in(tab, site, site.officer("fr"))
@@ -170,8 +170,8 @@ def test_on_a_phone_the_menu_is_a_button_the_keyboard_opens_and_escape_closes(
         context.close()
 
 
-def test_on_a_desk_the_whole_menu_shows_without_a_button(site: DemoSite, browser: Any) -> None:
-    context = browser.new_context(viewport=DESK)
+def test_on_a_desk_the_whole_menu_shows_without_a_button(site: DemoSite, browsers: Chromiums) -> None:
+    context = browsers.context(None, viewport=DESK)
     try:
         tab = context.new_page()
         log_in(tab, site, site.manager("nl"))
@@ -189,8 +189,8 @@ def test_on_a_desk_the_whole_menu_shows_without_a_button(site: DemoSite, browser
         context.close()
 
 
-def test_the_phone_menu_works_without_javascript(site: DemoSite, browser: Any) -> None:
-    context = browser.new_context(viewport=PHONE, java_script_enabled=False)
+def test_the_phone_menu_works_without_javascript(site: DemoSite, browsers: Chromiums) -> None:
+    context = browsers.context(None, viewport=PHONE, java_script_enabled=False)
     try:
         tab = context.new_page()
         log_in(tab, site, site.officer("nl"))
@@ -231,10 +231,10 @@ def _intake_case(site: DemoSite, officer: str) -> str:
 
 @pytest.mark.parametrize("width", sorted(WIDTHS))
 def test_a_decision_missing_three_fields_shows_the_three_errors_in_french_and_keeps_what_was_typed(
-    site: DemoSite, browser: Any, width: int
+    site: DemoSite, browsers: Chromiums, width: int
 ) -> None:
     ref = _intake_case(site, site.officer("fr"))
-    context = browser.new_context(viewport=WIDTHS[width], locale=LOCALES["fr"])
+    context = browsers.context("fr", viewport=WIDTHS[width])
     try:
         tab = context.new_page()
         log_in(tab, site, site.officer("fr"))
@@ -268,8 +268,8 @@ def test_a_decision_missing_three_fields_shows_the_three_errors_in_french_and_ke
 
 
 @pytest.mark.parametrize("width", sorted(WIDTHS))
-def test_a_manager_reads_the_audit_log_page_by_page(site: DemoSite, browser: Any, width: int) -> None:
-    context = browser.new_context(viewport=WIDTHS[width], locale=LOCALES["fr"])
+def test_a_manager_reads_the_audit_log_page_by_page(site: DemoSite, browsers: Chromiums, width: int) -> None:
+    context = browsers.context("fr", viewport=WIDTHS[width])
     try:
         tab = context.new_page()
         log_in(tab, site, site.manager("fr"))
@@ -293,9 +293,9 @@ def test_a_manager_reads_the_audit_log_page_by_page(site: DemoSite, browser: Any
 
 @pytest.mark.parametrize("width", sorted(WIDTHS))
 def test_a_dutch_speaking_manager_reads_the_dashboard_charts_in_dutch(
-    site: DemoSite, browser: Any, width: int
+    site: DemoSite, browsers: Chromiums, width: int
 ) -> None:
-    context = browser.new_context(viewport=WIDTHS[width], locale=LOCALES["nl"])
+    context = browsers.context("nl", viewport=WIDTHS[width])
     try:
         tab = context.new_page()
         log_in(tab, site, site.manager("nl"))
@@ -320,10 +320,10 @@ def test_a_dutch_speaking_manager_reads_the_dashboard_charts_in_dutch(
 
 @pytest.mark.parametrize("lang", ["fr", "nl"])
 def test_a_project_owner_answers_on_a_phone_in_their_language_and_can_switch_it(
-    site: DemoSite, browser: Any, lang: str
+    site: DemoSite, browsers: Chromiums, lang: str
 ) -> None:
     other = {"fr": "nl", "nl": "fr"}[lang]
-    context = browser.new_context(viewport=PHONE, locale=LOCALES[lang])
+    context = browsers.context(lang, viewport=PHONE)
     try:
         tab = context.new_page()
         tab.goto(site.owner_links[lang])

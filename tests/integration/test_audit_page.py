@@ -213,3 +213,5 @@ def test_the_chain_is_verified_beside_the_log(client: TestClient, chain: Chain) 
     verified = client.get(f"/audit/verify?org={chain.org}", headers={"hx-request": "true"}).text
     assert f"{chain.last_seq}" in verified
     assert "chaîne intacte" in verified
+    # French punctuation: a space before the colon, as in every label; the name still bold
+    assert "<strong>DLA de Paris</strong> : ✓" in verified, verified

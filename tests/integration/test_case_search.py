@@ -149,18 +149,25 @@ def test_sorts_by_every_key_both_ways_with_titles_and_ids_breaking_ties(world: W
 
 def test_a_list_longer_than_the_sort_limit_comes_newest_first_unless_the_key_is_indexed(world: World) -> None:
     where = CaseFilter(orgs=frozenset({world.org}))
+    every_status = CaseFilter(orgs=frozenset({world.org}), status=None)
     now = world.app.clock.now()
     with world.app.store.read() as conn:
-        costly = page_of_cases(conn, where, now=now, order=CaseOrder("project", False), sort_limit=2)
+        costly = page_of_cases(conn, where, now=now, order=CaseOrder("officer", False), sort_limit=2)
         indexed = page_of_cases(conn, where, now=now, order=CaseOrder("ref", False), sort_limit=2)
-        short = page_of_cases(conn, where, now=now, order=CaseOrder("project", False), sort_limit=3)
+        by_project = page_of_cases(conn, where, now=now, order=CaseOrder("project", False), sort_limit=2)
+        # The project name's index begins with the status: a list of every status is not in its order.
+        unsorted = page_of_cases(conn, every_status, now=now, order=CaseOrder("project", False), sort_limit=2)
+        short = page_of_cases(conn, where, now=now, order=CaseOrder("officer", False), sort_limit=3)
     assert costly.order == CaseOrder()
-    assert [i.ref for i in costly.items] == sorted(world.refs[n] for n in ("atelier", "owned", "belgian"))[
-        ::-1
-    ]
+    newest = sorted(world.refs[n] for n in ("atelier", "owned", "belgian"))[::-1]
+    assert [i.ref for i in costly.items] == newest
     assert indexed.order == CaseOrder("ref", False)
-    assert short.order == CaseOrder("project", False)
-    assert [i.project for i in short.items] == ["Kringwinkel", "L'Atelier Vélo Œuvre", "Recyclerie"]
+    assert by_project.order == CaseOrder("project", False)
+    assert [i.project for i in by_project.items] == ["Kringwinkel", "L'Atelier Vélo Œuvre", "Recyclerie"]
+    assert unsorted.order == CaseOrder()
+    assert [i.ref for i in unsorted.items] == newest
+    assert short.order == CaseOrder("officer", False)
+    assert [i.officer for i in short.items] == ["Camille Martin", "Hugo Petit", "Hugo Petit"]
 
 
 @pytest.mark.parametrize("hostile", ["id; DROP TABLE person", "-", "", "officer_id", "due desc", "--ref"])

@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # What `case show` must not load: each costs tens to hundreds of milliseconds at every start.
 UNWANTED = (
+    "click",  # Typer carries its own copy
     "fastapi",
     "starlette",
     "uvicorn",

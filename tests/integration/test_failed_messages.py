@@ -177,7 +177,7 @@ def test_a_dispatcher_stopped_before_sending_does_not_make_a_message_poison(app:
     at = datetime.now(UTC)
     for n in range(MAX_ATTEMPTS + 2):  # each claim's dispatcher "dies" before its first send
         claimed, _ = lease.claim(app, at=at + n * 2 * lease.LEASE, size=10, lease=lease.LEASE)
-        assert [j["status"] for j in claimed] == ["sending"], n
-    [row] = [job(app, claimed[0]["id"])]
+        assert [j.status for j in claimed] == ["sending"], n
+    [row] = [job(app, claimed[0].id)]
     assert row["status"] == "sending"
     assert row["attempts"] == MAX_ATTEMPTS + 2

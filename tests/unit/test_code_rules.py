@@ -127,10 +127,6 @@ ROW_DICTS_ALLOWED: Final = frozenset(
         "services/casework/outbox_batch.py:job_row",
         # The lookup of a row of any directory table by id or name (the typed finders wrap it).
         "services/people/directory.py:find_row",
-        # Not converted yet: audit events grouped by stage entry for the conflict sentence, the
-        # dispatcher's claimed jobs.
-        "services/casework/conflict.py:unseen_by_entry",
-        "services/messaging/lease.py:claim",
     }
 )
 
@@ -182,20 +178,7 @@ def test_the_typed_rows_rule_sees_a_function_returning_row_dicts() -> None:
 # calls a service ``(app, command, *, by)``, which opens its write transaction itself; an entry
 # point opens none (no ``write(app, ...)`` from pathways.services.tx, no ``caller.write()``,
 # ``store.write()``). Keyed "module:function" (a method as Class.method).
-WRITES_LEFT: Final = frozenset(
-    {
-        # The API's write transaction for the routes below (goes once they are converted).
-        "web/deps.py:ApiCaller.write",
-        # Adding a person or a project: not converted yet.
-        "web/api/routes.py:add_person",
-        "web/api/routes.py:add_project",
-        "web/pages.py:add_project",
-        "web/pages.py:add_person",
-        "cli/directory.py:org_add",
-        "cli/directory.py:person_add",
-        "cli/directory.py:project_add",
-    }
-)
+WRITES_LEFT: Final[frozenset[str]] = frozenset()  # every entry point converted
 
 
 def _opens_write(call: ast.Call, tx_write: bool) -> bool:

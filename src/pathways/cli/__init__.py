@@ -1,20 +1,21 @@
 """The `pathways` command: thin — parse, call a service, print (rich, or --json).
 
-Every `pathways ...` imports every command module, since Typer builds the options of all
-commands from their signatures. So those modules import only Typer and the standard library
-at the top; services, the store, Prefect, the web stack and rich are imported inside the
-commands that use them (``pathways --help`` starts in about a tenth of a second, not a
-second). ``tests/unit/test_cli_start.py`` fails if a heavy import creeps back to the top.
+Every `pathways ...` imports every command module (the root lists every group). So those
+modules import only Typer and the standard library at the top; services, the store, Prefect,
+the web stack and rich are imported inside the commands that use them (``pathways --help``
+starts in about a tenth of a second, not a second). ``tests/unit/test_cli_start.py`` fails if
+a heavy import creeps back to the top. Typer builds a command's options from its signature:
+only the group a command is in is built (:mod:`pathways.cli.groups`), not all ~80 commands.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Final, NoReturn
 
-import click
 import typer
 
 from pathways.cli import (
@@ -45,57 +46,73 @@ from pathways.cli import (
     system,
     web,
 )
+from pathways.cli.groups import LazyGroups
 from pathways.cli.output import errors, styled
 from pathways.errors import PathwaysError
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
 
-app = typer.Typer(
-    name="pathways",
-    help="Support pathways for social and solidarity economy projects: cases, stages, deadlines.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
-app.add_typer(pathway.app, name="pathway")
-app.add_typer(directory.org_app, name="org")
+# Mounted on their groups here: the commands a group holds whose code lives in another module.
 directory.org_app.command("update")(org_holidays.update)
 directory.org_app.command("holidays")(org_holidays.show)
 directory.org_app.command("options")(org_holidays.options)
-app.add_typer(directory.person_app, name="person")
-app.add_typer(directory.project_app, name="project")
 directory.project_app.command("update")(directory_update.project_update)
 directory.person_app.command("update")(directory_update.person_update)
-app.add_typer(cases.app, name="case")
 cases.app.command("documents")(documents.documents)
 cases.app.command("note")(casework.note)
 cases.app.command("attach")(casework.attach)
 cases.app.command("assign")(casework.assign)
 cases.app.command("close")(closing.close)
-app.add_typer(collective.app, name="collective")
 cases.app.command("owner-link")(ownerlink.owner_link)
 cases.app.add_typer(cooperation.member_app, name="member")
 cases.app.add_typer(cooperation.share_app, name="share")
-app.add_typer(resources.app, name="resource")
-app.add_typer(impact.app, name="impact")
-app.add_typer(web.user_app, name="user")
-app.add_typer(web.token_app, name="token")
-app.command("serve")(web.serve)
-app.add_typer(audit.app, name="audit")
-app.add_typer(report.app, name="report")
 report.app.command("funder")(report_funder.funder)
-app.add_typer(cohorts.app, name="cohort")
-app.command("export")(export.export)
-app.add_typer(importing.app, name="import")
 pathway.app.command("migrate")(migrate.migrate)
 directory.person_app.command("export")(privacy.export)
 directory.person_app.command("erase")(privacy.erase)
+
+
+# The root's groups of sub-commands, in the order `pathways --help` lists them (after its commands).
+GROUPS: Final[Mapping[str, typer.Typer]] = {
+    "pathway": pathway.app,
+    "org": directory.org_app,
+    "person": directory.person_app,
+    "project": directory.project_app,
+    "case": cases.app,
+    "collective": collective.app,
+    "resource": resources.app,
+    "impact": impact.app,
+    "user": web.user_app,
+    "token": web.token_app,
+    "audit": audit.app,
+    "report": report.app,
+    "cohort": cohorts.app,
+    "import": importing.app,
+    "messages": messages.messages_app,
+    "template": messages.template_app,
+}
+
+
+class _Root(LazyGroups):
+    """The root command: a command builds only its own group (:mod:`pathways.cli.groups`)."""
+
+    groups = GROUPS
+
+
+app = typer.Typer(
+    name="pathways",
+    cls=_Root,
+    help="Support pathways for social and solidarity economy projects: cases, stages, deadlines.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+app.command("serve")(web.serve)
+app.command("export")(export.export)
 app.command("sweep")(messages.sweep)
 app.command("dispatch")(messages.dispatch)
 app.command("mailbox")(mailbox.mailbox)
-app.add_typer(messages.messages_app, name="messages")
-app.add_typer(messages.template_app, name="template")
 app.command("worker")(orchestration.worker)
 app.command("serve-flows")(orchestration.serve_flows)
 app.command("status")(orchestration.status)
@@ -193,12 +210,9 @@ def main() -> None:
         if hint:
             errors.print(styled(("hint: ", "yellow"), hint))
         sys.exit(exc.exit_code)
-    except (click.exceptions.Abort, typer.Abort):
+    except typer.Abort:
         errors.print("aborted")
         sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
     except typer.TyperException as exc:
         # Typer >= 0.29 carries its own copy of click: its usage errors are not click's.
         show = getattr(exc, "show", None)
@@ -207,9 +221,10 @@ def main() -> None:
         else:
             errors.print(styled(("error: ", "bold red"), str(exc)))
         sys.exit(int(getattr(exc, "exit_code", 2)))
-    except (click.exceptions.Exit, typer.Exit) as exc:
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except Exception as exc:
+        _click_error(exc)
         _library_error(exc)
         raise
     if isinstance(code, int) and not isinstance(code, bool) and code != 0:
@@ -233,6 +248,27 @@ def _fail(message: str, hint: str | None, code: int) -> NoReturn:
     if hint:
         errors.print(styled(("hint: ", "yellow"), hint))
     sys.exit(code)
+
+
+def _click_error(exc: Exception) -> None:
+    """Exit as an error of Click's asks (aborted, a usage error, an exit code); return for anything else.
+
+    Typer carries its own copy of Click, so only a library calling Click itself raises one: Click
+    is looked for only when ``sys.modules`` has it (as pydantic and SQLAlchemy are, below), and a
+    start need not import it.
+    """
+    if "click" not in sys.modules:
+        return
+    import click
+
+    if isinstance(exc, click.exceptions.Abort):
+        errors.print("aborted")
+        sys.exit(130)
+    if isinstance(exc, click.ClickException):
+        exc.show()
+        sys.exit(exc.exit_code)
+    if isinstance(exc, click.exceptions.Exit):
+        sys.exit(exc.exit_code)
 
 
 def _library_error(exc: Exception) -> None:

@@ -156,7 +156,7 @@ def search(
     from pathways.services.audit import auditing
 
     if json and csv_:
-        raise InvalidInput("choose one of --json and --csv")
+        raise InvalidInput("choose one of --json and --csv", code="json_or_csv")
     first, last = parse_period(start, end)
     with app_of(ctx).store.read() as conn:
         found = auditing.search(

@@ -26,7 +26,12 @@ def _lang(lang: str) -> str:
     from pathways.domain.spec import LANGS
 
     if lang not in LANGS:
-        raise InvalidInput(f"--lang {lang!r} is not supported", hint=f"use one of {', '.join(LANGS)}")
+        raise InvalidInput(
+            f"--lang {lang!r} is not supported",
+            hint=f"use one of {', '.join(LANGS)}",
+            code="lang_unsupported",
+            params={"lang": lang, "langs": ", ".join(LANGS)},
+        )
     return lang
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -11,19 +11,16 @@ from pathways.cli.context import Json, app_of
 from pathways.cli.org_holidays import ExtraHolidays, parse_all
 from pathways.cli.output import console, emit_json, table
 
-if TYPE_CHECKING:
-    from pathways.services.people import directory
-
 org_app = typer.Typer(help="Support organisations.", no_args_is_help=True)
 person_app = typer.Typer(help="Officers, managers, project leads, resource persons.", no_args_is_help=True)
 project_app = typer.Typer(help="Supported projects.", no_args_is_help=True)
 
 
-def _created(what: str, created: directory.Created, json: bool) -> None:
+def _created(what: str, added_id: int, handle: str, json: bool) -> None:
     if json:
-        emit_json({"id": created.id, "handle": created.handle})
+        emit_json({"id": added_id, "handle": handle})
     else:
-        console.print(f"{what} [bold]{created.handle}[/] added (id {created.id})")
+        console.print(f"{what} [bold]{handle}[/] added (id {added_id})")
 
 
 @org_app.command("add")
@@ -37,15 +34,12 @@ def org_add(
     json: Json = False,
 ) -> None:
     """Add a support organisation."""
-    from pathways.services.people import directory
-    from pathways.services.tx import write
+    from pathways.services.people import adding
 
     days_off = parse_all(extra_holidays)
-    with write(app_of(ctx)) as tx:
-        created = directory.add_org(
-            tx, name=name, territory=territory, timezone=timezone, language=lang, extra_holidays=days_off
-        )
-    _created("organisation", created, json)
+    command = adding.AddOrg(name, territory, timezone=timezone, language=lang, extra_holidays=days_off)
+    added = adding.add_org(app_of(ctx), command, by=None)
+    _created("organisation", added.id, added.slug, json)
 
 
 @org_app.command("list")
@@ -80,23 +74,21 @@ def person_add(
     json: Json = False,
 ) -> None:
     """Add a person with a role in an organisation (an e-mail a member has already is refused)."""
-    from pathways.services.people import directory
-    from pathways.services.tx import write
+    from pathways.services.people import adding
 
-    with write(app_of(ctx)) as tx:
-        created = directory.add_person(
-            tx,
-            name=name,
-            org=org,
-            role=role,
-            email=email,
-            phone=phone,
-            language=lang,
-            channels=channel or [],
-            topics=topic or [],
-            existing=existing,
-        )
-    _created("person", created, json)
+    command = adding.AddPerson(
+        name,
+        org,
+        role,
+        email=email,
+        phone=phone,
+        language=lang,
+        channels=tuple(channel or ()),
+        topics=tuple(topic or ()),
+        existing=existing,
+    )
+    added = adding.add_person(app_of(ctx), command, by=None)
+    _created("person", added.id, added.handle, json)
 
 
 @person_app.command("list")
@@ -133,23 +125,21 @@ def project_add(
     json: Json = False,
 ) -> None:
     """Add a supported project."""
-    from pathways.services.people import directory
-    from pathways.services.tx import write
+    from pathways.services.people import adding
 
-    with write(app_of(ctx)) as tx:
-        created = directory.add_project(
-            tx,
-            name=name,
-            org=org,
-            owner=owner,
-            siret=siret,
-            bce=bce,
-            territory=territory,
-            phase=phase,
-            legal_form=legal_form,
-            permanent_jobs=jobs,
-        )
-    _created("project", created, json)
+    command = adding.AddProject(
+        name,
+        org,
+        owner=owner,
+        siret=siret,
+        bce=bce,
+        territory=territory,
+        phase=phase,
+        legal_form=legal_form,
+        permanent_jobs=jobs,
+    )
+    added = adding.add_project(app_of(ctx), command, by=None)
+    _created("project", added.id, str(added.id), json)
 
 
 @project_app.command("list")

@@ -117,7 +117,11 @@ def person_update(
     from pathways.services.people import person_editing
 
     if no_channels and channel:
-        raise InvalidInput("--channel and --no-channels contradict each other", hint="give one of them")
+        raise InvalidInput(
+            "--channel and --no-channels contradict each other",
+            hint="give one of them",
+            code="channels_contradict",
+        )
     channels = () if no_channels else (tuple(channel) if channel else None)
     command = person_editing.PersonUpdate(
         person=person,

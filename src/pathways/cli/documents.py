@@ -37,7 +37,12 @@ def documents(
     written: dict[int, Path] = {}
     if output is not None:
         if output.exists() and not output.is_dir():
-            raise InvalidInput(f"{output} is not a folder", hint="give a folder for --output")
+            raise InvalidInput(
+                f"{output} is not a folder",
+                hint="give a folder for --output",
+                code="not_a_folder",
+                params={"path": output},
+            )
         output.mkdir(parents=True, exist_ok=True)
         for doc_id, name in service.file_names(found).items():
             path = output / name

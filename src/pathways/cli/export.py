@@ -40,7 +40,10 @@ def export(
     fmt = format_.lower()
     first, last = parse_period(start, end)
     if what == "initiatives" and (first or last):
-        raise InvalidInput("initiatives are published as they stand now: --from and --to do not apply")
+        raise InvalidInput(
+            "initiatives are published as they stand now: --from and --to do not apply",
+            code="initiatives_no_period",
+        )
     app_ = app_of(ctx)
 
     def write(out: TextIO) -> int:

@@ -162,7 +162,12 @@ def preview(
 
     roles = [r.value for r in Role]
     if to is not None and to not in roles:
-        raise InvalidInput(f"--to {to}: not a role", hint=f"one of {', '.join(roles)}")
+        raise InvalidInput(
+            f"--to {to}: not a role",
+            hint=f"one of {', '.join(roles)}",
+            code="not_a_role",
+            params={"role": to, "roles": ", ".join(roles)},
+        )
     shown = render_preview(app_of(ctx), kind, lang, case=case, to=Role(to) if to else None)
     if json:
         emit_json(asdict(shown.rendered) | {"to": shown.to.value, "recipient": shown.recipient})

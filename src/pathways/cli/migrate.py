@@ -21,9 +21,18 @@ def parse_mapping(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         old, sep, new = (part.strip() for part in pair.partition("="))
         if not sep or not old or not new:
-            raise InvalidInput(f"--map {pair!r}: expected OLD=NEW", hint="e.g. --map intake=welcome")
+            raise InvalidInput(
+                f"--map {pair!r}: expected OLD=NEW",
+                hint="e.g. --map intake=welcome",
+                code="map_pair",
+                params={"pair": pair},
+            )
         if old in mapping and mapping[old] != new:
-            raise InvalidInput(f"stage '{old}' is mapped twice ({mapping[old]} and {new})")
+            raise InvalidInput(
+                f"stage '{old}' is mapped twice ({mapping[old]} and {new})",
+                code="stage_mapped_twice",
+                params={"stage": old, "first": mapping[old], "second": new},
+            )
         mapping[old] = new
     return mapping
 

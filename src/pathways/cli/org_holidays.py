@@ -78,17 +78,21 @@ def update(
             raise InvalidInput(
                 "--option with --extra-holidays or --clear-extra-holidays",
                 hint="change the options and the days off in two commands",
+                code="holidays_with_options",
             )
         _update_options(ctx, org, option, json)
         return
     if extra_holidays is None and not clear_extra_holidays:
         raise InvalidInput(
-            "nothing to change", hint="give --extra-holidays (repeat it), --clear-extra-holidays or --option"
+            "nothing to change",
+            hint="give --extra-holidays (repeat it), --clear-extra-holidays or --option",
+            code="nothing_to_change",
         )
     if extra_holidays and clear_extra_holidays:
         raise InvalidInput(
             "--extra-holidays and --clear-extra-holidays together",
             hint="give the full new list with --extra-holidays, or only --clear-extra-holidays",
+            code="holidays_both",
         )
     days = parse_all(extra_holidays)
     app_ = app_of(ctx)

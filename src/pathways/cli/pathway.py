@@ -124,7 +124,12 @@ def show(
     from pathways.domain.spec import LANGS
 
     if lang not in LANGS:
-        raise InvalidInput(f"--lang {lang}: not a language of pathways", hint=f"one of {', '.join(LANGS)}")
+        raise InvalidInput(
+            f"--lang {lang}: not a language of pathways",
+            hint=f"one of {', '.join(LANGS)}",
+            code="lang_unsupported",
+            params={"lang": lang, "langs": ", ".join(LANGS)},
+        )
     spec = app_of(ctx).catalog.get(pathway_id, version)
     if mermaid or svg is not None:
         from pathways.drawing import graph

@@ -76,7 +76,9 @@ def _command(name: str) -> Callable[..., None]:
         lang: Lang = "en",
     ) -> None:
         if png is not None:
-            raise InvalidInput("charts are no longer written as PNG", hint="use --svg FILE or --pdf FILE")
+            raise InvalidInput(
+                "charts are no longer written as PNG", hint="use --svg FILE or --pdf FILE", code="png_charts"
+            )
         charts = Charts(svg=svg, pdf=pdf, lang=lang)
         run(ctx, name, org=org, pathway=pathway, start=start, end=end, json=json, csv_=csv_, charts=charts)
 
@@ -107,7 +109,7 @@ def run(
     from pathways.services.reporting import reports
 
     if json and csv_:
-        raise InvalidInput("choose one of --json and --csv")
+        raise InvalidInput("choose one of --json and --csv", code="json_or_csv")
     first, last = parse_period(start, end)
     app_ = app_of(ctx)
     with app_.store.read() as conn:
@@ -147,7 +149,12 @@ class Charts:
         from pathways.web.i18n import texts
 
         if self.lang not in LANGS:
-            raise InvalidInput(f"--lang {self.lang!r} is not supported", hint=f"one of {', '.join(LANGS)}")
+            raise InvalidInput(
+                f"--lang {self.lang!r} is not supported",
+                hint=f"one of {', '.join(LANGS)}",
+                code="lang_unsupported",
+                params={"lang": self.lang, "langs": ", ".join(LANGS)},
+            )
         labels = charts.Labels(
             words=texts(self.lang),
             lang=self.lang,

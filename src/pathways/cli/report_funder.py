@@ -43,11 +43,26 @@ def funder(
     from pathways.web.manager import funder_words
 
     if fmt not in FORMATS:
-        raise InvalidInput(f"--format {fmt!r} is not known", hint=f"use one of {', '.join(FORMATS)}")
+        raise InvalidInput(
+            f"--format {fmt!r} is not known",
+            hint=f"use one of {', '.join(FORMATS)}",
+            code="format_unknown",
+            params={"format": fmt, "formats": ", ".join(FORMATS)},
+        )
     if lang not in LANGS:
-        raise InvalidInput(f"--lang {lang!r} is not supported", hint=f"use one of {', '.join(LANGS)}")
+        raise InvalidInput(
+            f"--lang {lang!r} is not supported",
+            hint=f"use one of {', '.join(LANGS)}",
+            code="lang_unsupported",
+            params={"lang": lang, "langs": ", ".join(LANGS)},
+        )
     if fmt in {"xlsx", "pdf"} and out is None:
-        raise InvalidInput(f"--format {fmt} writes a file", hint="give --out FILE")
+        raise InvalidInput(
+            f"--format {fmt} writes a file",
+            hint="give --out FILE",
+            code="format_needs_out",
+            params={"format": fmt},
+        )
     app = app_of(ctx)
     with app.store.read() as conn:
         if org is not None:

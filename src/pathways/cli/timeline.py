@@ -29,7 +29,12 @@ def timeline(
     from pathways.services.casework import timeline as timelines
 
     if lang not in LANGS:
-        raise InvalidInput(f"--lang {lang}: not a language of pathways", hint=f"one of {', '.join(LANGS)}")
+        raise InvalidInput(
+            f"--lang {lang}: not a language of pathways",
+            hint=f"one of {', '.join(LANGS)}",
+            code="lang_unsupported",
+            params={"lang": lang, "langs": ", ".join(LANGS)},
+        )
     app_ = app_of(ctx)
     with app_.store.read() as conn:
         found = timelines.timeline(conn, case, now=app_.clock.now(), catalog=app_.catalog, lang=lang)

@@ -39,7 +39,7 @@ def serve(
     console.print(f"pathways on http://{host}:{port} — database {app.store.safe_url}")
     if workers == 1:
         uvicorn.run(
-            create_app(app),
+            create_app(app, freeze_heap=True),
             host=host,
             port=port,
             log_level="info",
@@ -80,7 +80,11 @@ def user_add(
     elif sys.stdin.isatty():
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     else:
-        raise InvalidInput("no password given", hint="use --password-stdin, or run in a terminal to be asked")
+        raise InvalidInput(
+            "no password given",
+            hint="use --password-stdin, or run in a terminal to be asked",
+            code="no_password",
+        )
     created = logins.add_user(app_of(ctx), logins.AddUser(person, password, lang), by=None)
     if json:
         emit_json(asdict(created))

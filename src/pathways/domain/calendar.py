@@ -69,6 +69,8 @@ def parse_territory(code: str) -> str:
         raise InvalidTerritory(
             f"unknown territory {code!r}",
             hint="use FR, a département such as FR-75, FR-2A or FR-971, BE, BE-VLG, BE-WAL, BE-BRU or BE-DG",
+            code="territory_unknown",
+            params={"territory": code},
         )
     return canonical
 
@@ -84,6 +86,8 @@ def _library_holidays(country: str, subdiv: str | None, year: int) -> Mapping[da
         raise InvalidInput(
             f"no public-holiday data for {country} in {year}",
             hint=f"dates must fall between {days.start_year} and {days.end_year}",
+            code="no_holidays",
+            params={"country": country, "year": year, "first": days.start_year, "last": days.end_year},
         )
     return MappingProxyType({d: name for d, name in days.items() if d.year == year})
 

@@ -181,6 +181,8 @@ def decide(
             f"the decision takes effect at {now.isoformat()}, before the case entered stage "
             f"'{stage.id}' ({stage_entered_at.isoformat()})",
             hint="check the --now value",
+            code="decided_before_stage",
+            params={"at": now.isoformat(), "stage": stage.id, "entered": stage_entered_at.isoformat()},
         )
     typed = fields.validate_values(stage, outcome, raw_values)
     ctx = DecisionContext(

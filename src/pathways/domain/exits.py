@@ -39,6 +39,8 @@ def close(
         raise TransitionNotAllowed(
             f"the case is already closed ({state.result}); it cannot be closed again",
             hint="open a new case to support the project again",
+            code="already_closed",
+            params={"result": state.result},
         )
     exits = spec.all_exits
     if result not in exits:
@@ -57,6 +59,8 @@ def close(
             f"the closing takes effect at {now.isoformat()}, before the case entered stage "
             f"'{state.stage}' ({stage_entered_at.isoformat()})",
             hint="check the --now value",
+            code="closed_before_stage",
+            params={"at": now.isoformat(), "stage": state.stage, "entered": stage_entered_at.isoformat()},
         )
     events: list[Event] = [StageLeft(state.stage, result), CaseClosed(result)]
     phase = spec.lifecycle.on.get(result)

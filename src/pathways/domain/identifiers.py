@@ -42,10 +42,17 @@ def _require_digits(kind: str, value: str, number: str, length: int) -> None:
     # silently pad a 9-digit number with a leading 0.
     if number and not _is_digits(number):
         raise InvalidIdentifier(
-            f"{kind} {value!r} must contain only digits", hint=f"{length} digits expected"
+            f"{kind} {value!r} must contain only digits",
+            hint=f"{length} digits expected",
+            code="identifier_digits",
+            params={"kind": kind, "value": value, "length": length},
         )
     if len(number) != length:
-        raise InvalidIdentifier(f"{kind} {value!r} has {len(number)} digits, {length} expected")
+        raise InvalidIdentifier(
+            f"{kind} {value!r} has {len(number)} digits, {length} expected",
+            code="identifier_length",
+            params={"kind": kind, "value": value, "count": len(number), "length": length},
+        )
 
 
 def check_siren(value: str) -> str:
@@ -53,7 +60,12 @@ def check_siren(value: str) -> str:
     number = normalise(value)
     _require_digits("SIREN", value, number, 9)
     if not fr_siren.is_valid(number):
-        raise InvalidIdentifier(f"SIREN {value!r} has a wrong check digit", hint=_WRONG_DIGIT_HINT)
+        raise InvalidIdentifier(
+            f"SIREN {value!r} has a wrong check digit",
+            hint=_WRONG_DIGIT_HINT,
+            code="identifier_check",
+            params={"kind": "SIREN", "value": value},
+        )
     return number
 
 
@@ -68,8 +80,18 @@ def check_siret(value: str) -> str:
     # SIREN (whose SIRETs follow a digit-sum rule instead) is itself valid.
     if luhn.is_valid(number) and not fr_siren.is_valid(number[:9]):
         hint = f"SIREN {number[:9]!r} has a wrong check digit"
-        raise InvalidIdentifier(f"SIRET {value!r} starts with an invalid SIREN", hint=hint)
-    raise InvalidIdentifier(f"SIRET {value!r} has a wrong check digit", hint=_WRONG_DIGIT_HINT)
+        raise InvalidIdentifier(
+            f"SIRET {value!r} starts with an invalid SIREN",
+            hint=hint,
+            code="siret_siren",
+            params={"value": value, "siren": number[:9]},
+        )
+    raise InvalidIdentifier(
+        f"SIRET {value!r} has a wrong check digit",
+        hint=_WRONG_DIGIT_HINT,
+        code="identifier_check",
+        params={"kind": "SIRET", "value": value},
+    )
 
 
 def siren_of(siret: str) -> str:
@@ -84,13 +106,17 @@ def check_bce(value: str) -> str:
         number = number[2:]
     _require_digits("BCE number", value, number, 10)
     if number[0] not in "01":
-        raise InvalidIdentifier(f"BCE number {value!r} must start with 0 or 1")
+        raise InvalidIdentifier(
+            f"BCE number {value!r} must start with 0 or 1", code="bce_start", params={"value": value}
+        )
     # The check digits are 97 - (first eight mod 97), so 01 to 97; stdnum.be.vat only asks
     # for the ten digits to be a multiple of 97, which also lets 00, 98 and 99 through.
     if not 1 <= int(number[8:]) <= 97 or not be_vat.is_valid(number):
         raise InvalidIdentifier(
             f"BCE number {value!r} has wrong check digits",
             hint="the last two digits must be 97 minus the first eight modulo 97",
+            code="bce_check",
+            params={"value": value},
         )
     return number
 

@@ -55,4 +55,11 @@ def require_phase(spec: PathwaySpec, project_name: str, phase: Phase) -> None:
             f"project '{project_name}' is at phase '{phase}', but {spec.id} is for projects at "
             f"{' or '.join(p.value for p in allowed)}",
             hint="update the project's phase if it is out of date, or choose another pathway",
+            code="pathway_wrong_phase",
+            params={
+                "project": project_name,
+                "phase": phase,
+                "pathway": spec.id,
+                "phases": ", ".join(p.value for p in allowed),
+            },
         )

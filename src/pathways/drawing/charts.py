@@ -10,7 +10,7 @@ No plotting library: the charts are a few rectangles and words.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
 from babel.numbers import format_percent
@@ -47,6 +47,11 @@ class Labels:
     lang: str
     locale: str  # Babel locale of the numbers
     specs: Mapping[str, PathwaySpec]  # the latest version of each pathway, by id
+    territories: Mapping[str, str] = field(default_factory=dict)  # names by code (config/territories.csv)
+
+    def territory(self, code: str) -> str:
+        """A territory's name ("Vlaanderen"), its code when it has none."""
+        return self.territories.get(code) or code
 
     def pathway(self, pathway: str) -> str:
         """A pathway's title (its id when the pathway is unknown)."""
@@ -200,7 +205,7 @@ def _outcomes(rows: list[dict[str, Any]], labels: Labels) -> BarChart:
     series = tuple(Series(name, PALETTE[i % len(PALETTE)]) for i, name in enumerate(results))
     categories = [
         Category(
-            f"{labels.pathway(pathway)} · {territory} · {cohort}",
+            f"{labels.pathway(pathway)} · {labels.territory(territory)} · {cohort}",
             tuple(counts.get(name, 0.0) for name in results),
         )
         for (pathway, territory, cohort), counts in groups.items()

@@ -84,6 +84,8 @@ def write(app: App, *, actor_id: int | None = None, at: datetime | None = None) 
             "a change recorded then would lock cases or send real messages; nothing was written",
             hint="give a time at most 24 h ahead, or simulate on a copy of the database with "
             "PATHWAYS_SIMULATION=true (refused when PATHWAYS_ENVIRONMENT=production)",
+            code="now_ahead",
+            params={"now": f"{at:%Y-%m-%dT%H:%M}Z", "clock": f"{real:%Y-%m-%dT%H:%M}Z"},
         )
     with app.store.write() as conn:
         yield Tx(conn=conn, key=app.audit_key, at=at, recorded_at=app.clock.real(), actor_id=actor_id)

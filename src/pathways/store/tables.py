@@ -98,11 +98,7 @@ class Project(SQLModel, table=True):
     """A supported project or structure, and where it stands in its lifecycle."""
 
     # An organisation's projects by name, in index order (migration 0016).
-    __table_args__ = (
-        Index("ix_project_org_name", "organisation_id", "name"),
-        # A project's name by its id from an index, for a list sorted by project (migration 0017).
-        Index("ix_project_id_name", "id", "name"),
-    )
+    __table_args__ = (Index("ix_project_org_name", "organisation_id", "name"),)
 
     id: int | None = Field(default=None, primary_key=True)
     organisation_id: int = Field(foreign_key="organisation.id")  # ix_project_org_name
@@ -155,8 +151,10 @@ class Case(SQLModel, table=True):
         # search's indexes are dialect-specific and live outside this metadata: pathways.store.search.
         Index("ix_case_org_status", "organisation_id", "status"),
         Index("ix_case_officer_status", "officer_id", "status", "organisation_id"),
-        # Migration 0017: an officer's cases and their projects, from the index alone (by project name).
-        Index("ix_case_officer_project", "officer_id", "status", "organisation_id", "project_id"),
+        # Migration 0018: an organisation's or an officer's cases by project name (project_key),
+        # read in index order, the case id breaking ties.
+        Index("ix_case_org_project", "organisation_id", "status", "project_key", "id"),
+        Index("ix_case_officer_project_key", "officer_id", "status", "organisation_id", "project_key", "id"),
         # Migration 0016: open cases by deadline, of an organisation or an officer, counted and
         # read from the index alone (hence the status too); a case's children (nearly no case has
         # a parent: SQLite's statistics made an index of every case useless).
@@ -171,6 +169,8 @@ class Case(SQLModel, table=True):
     ref: str = Field(unique=True, max_length=32)
     organisation_id: int = Field(foreign_key="organisation.id")  # ix_case_org_status
     project_id: int = Field(foreign_key="project.id", index=True)
+    # lower(project.name), written by the database's triggers (migration 0018), never by the code.
+    project_key: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
     pathway_id: str = Field(max_length=64, index=True)
     pathway_version: int
     stage: str | None = Field(default=None, max_length=64)

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, TypeDecorator
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.sqlite import DATETIME as SQLITE_DATETIME
 from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeEngine
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -67,5 +67,25 @@ def _sqlite_result(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
-# JSON everywhere, JSONB on PostgreSQL (indexable, compact).
-JSONDoc = JSON().with_variant(JSONB(), "postgresql")
+class JSONDoc(TypeDecorator[Any]):
+    """JSON everywhere, JSONB on PostgreSQL (indexable, compact).
+
+    The PostgreSQL type is looked up when the dialect is PostgreSQL (:meth:`load_dialect_impl`),
+    so this module does not import SQLAlchemy's PostgreSQL dialect (some 60 ms, asyncpg's and
+    asyncio's modules with it). The tables still do: SQLAlchemy loads a dialect to check an
+    argument named after it, such as the partial indexes' ``postgresql_where``. In expressions
+    it is JSON: its operators (``payload["stage"]``), ``None`` stored as JSON ``null`` and
+    unhashable values, as the JSON type it decorates.
+    """
+
+    impl = JSON
+    cache_ok = True
+    hashable = False  # as JSON's: a dict or a list is no key
+    should_evaluate_none = True  # as JSON's (none_as_null=False): None is written as JSON null
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import JSONB
+
+            return dialect.type_descriptor(JSONB())
+        return super().load_dialect_impl(dialect)

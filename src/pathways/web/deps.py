@@ -21,7 +21,6 @@ from pathways.bootstrap import App
 from pathways.errors import Unauthenticated
 from pathways.services.people import accounts
 from pathways.services.people.accounts import Principal
-from pathways.services.tx import Tx, write
 from pathways.web.session import CSRF_FIELD, Session, read_session
 
 
@@ -57,11 +56,13 @@ class ApiCaller:
     """An API request's bearer token, checked where the route opens its transaction.
 
     :data:`ApiUser` looks the token up in a transaction of its own, on a thread of its own,
-    before the route runs. A route opens ``caller.read()`` or ``caller.write()`` instead and
-    gets the account with its transaction: a read request runs one transaction, not two, and
-    no request takes an extra trip through the thread pool (bench/RESULTS.md). A decision looks
-    it up with :meth:`principal` on the connection of ``cases.deciding``. An unknown token is
-    refused there, with the same 401, before anything is read or written.
+    before the route runs. A read route opens ``caller.read()`` instead and gets the account
+    with its transaction: a read request runs one transaction, not two, and no request takes an
+    extra trip through the thread pool (bench/RESULTS.md). A change calls a use case with
+    ``by=caller.account()``: the token is looked up first, in a read transaction, so the write
+    lock (on SQLite one for the whole database) is then held for the change alone. A decision
+    looks it up with :meth:`principal` on the connection of ``cases.deciding``. An unknown token
+    is refused there, with the same 401, before anything is read or written.
     """
 
     app: App
@@ -86,18 +87,6 @@ class ApiCaller:
         """The caller's account and a read transaction (see :meth:`Store.read`)."""
         with self.app.store.read() as conn:
             yield self.principal(conn), conn
-
-    @contextmanager
-    def write(self) -> Iterator[tuple[Principal, Tx]]:
-        """The caller's account and a write transaction whose changes it is the actor of.
-
-        The token is looked up first, in a read transaction: the write lock (on SQLite one
-        for the whole database, which every other writer waits for) is then held for the
-        change alone.
-        """
-        user = self.account()
-        with write(self.app, actor_id=user.person_id) as tx:
-            yield user, tx
 
 
 async def api_caller(

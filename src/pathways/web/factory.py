@@ -9,5 +9,6 @@ from pathways.web.app import create_app
 
 
 def app_from_environment() -> FastAPI:
-    """`uvicorn --factory pathways.web.factory:app_from_environment`: settings read now, not at import."""
-    return create_app(build())
+    """`uvicorn --factory pathways.web.factory:app_from_environment`: settings read now, not at import;
+    a server process, its heap frozen once started (:func:`~pathways.web.app.create_app`)."""
+    return create_app(build(), freeze_heap=True)

@@ -2,29 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from pathways.domain import fields
 from pathways.domain.spec import LANGS, Phase
 from pathways.errors import (
     FieldError,
-    Forbidden,
+    FieldErrors,
     InvalidInput,
     PathwaysError,
     TooManyAttempts,
     Unauthenticated,
 )
 from pathways.services.casework import opening, reads
-from pathways.services.people import directory, logins, signin, websessions
+from pathways.services.people import adding, edit_checks, logins, signin, websessions
 from pathways.services.people.accounts import Permission, Principal
 from pathways.services.people.views import OrgView
-from pathways.services.tx import write
 from pathways.web import export
 from pathways.web.cases import caselist, duelist
 from pathways.web.deps import AppDep, Csrf, PageUser, SessionDep
+from pathways.web.directory.directory_forms import beside_of, said_of
 from pathways.web.i18n import texts
+from pathways.web.problems import hint_in, said_in
 from pathways.web.render import language_of, page, secure_cookies
 from pathways.web.scope import STAFF_FOR_CASES, Scope
 from pathways.web.session import Session, clear_session, write_session
@@ -200,6 +204,11 @@ def project_form(request: Request, app: AppDep, user: PageUser) -> HTMLResponse:
     return _project_page(request, app, user, {}, None)
 
 
+# The use cases' names of fields where the add forms name them otherwise.
+_PROJECT_INPUTS: Final = {"permanent_jobs": "jobs"}
+_PERSON_INPUTS: Final = {"language": "lang", "channels": "email"}  # the form's one channel is its e-mail
+
+
 def _project_page(
     request: Request, app: AppDep, user: Principal, entered: dict[str, str], error: PathwaysError | None
 ) -> HTMLResponse:
@@ -210,46 +219,36 @@ def _project_page(
             "owners": reads.people(conn, orgs, roles=("owner",)),
             "phases": [p.value for p in Phase],
             "entered": entered,
-            "error": error,
-            "field": error.field if isinstance(error, FieldError) else None,
+            **_refused(
+                user.language, error, entered, _PROJECT_INPUTS, {"name": texts(user.language)("Project name")}
+            ),
         }
-    code = 200 if error is None else (422 if isinstance(error, InvalidInput) else 409)
-    return page(request, "new_project.html", context, status_code=code, user=user)
+    return page(request, "new_project.html", context, status_code=_status(error), user=user)
 
 
 @router.post("/projects/new", dependencies=[Csrf])
 def add_project(request: Request, app: AppDep, user: PageUser) -> Response:
-    """Add the project; back to the form with the reason when it is refused."""
+    """Add the project; back to the form, every problem beside its field, when refused."""
     form = request.state.form
     entered = {
         k: str(form.get(k, ""))[:200]
         for k in ("org", "name", "owner", "siret", "bce", "phase", "legal_form", "jobs")
     }
+    command = adding.AddProject(
+        name=entered["name"],
+        org=entered["org"] or "0",
+        owner=as_id(entered["owner"]),
+        siret=entered["siret"],
+        bce=entered["bce"],
+        phase=entered["phase"] or None,  # none chosen: founded with an identifier, else idea
+        legal_form=entered["legal_form"],
+        permanent_jobs=entered["jobs"] or "0",
+    )
     try:
-        if not entered["name"].strip():
-            raise FieldError("name", "a project needs a name")
-        if entered["jobs"] and as_id(entered["jobs"]) is None:
-            raise FieldError("jobs", "a whole number of jobs")
-        with write(app, actor_id=user.person_id) as tx:
-            scope = Scope(user, tx.conn)
-            org = scope.org(entered["org"] or "0", Permission.WRITE)
-            owner_ref = as_id(entered["owner"])
-            owner = scope.person(owner_ref, org_id=org.id).id if owner_ref is not None else None
-            created = directory.add_project(
-                tx,
-                name=entered["name"].strip(),
-                org=org.id,
-                owner=owner,
-                siret=entered["siret"].strip() or None,
-                bce=entered["bce"].strip() or None,
-                territory=None,
-                phase=entered["phase"] or None,  # none chosen: founded with an identifier, else idea
-                legal_form=entered["legal_form"].strip()[:40] or None,
-                permanent_jobs=int(entered["jobs"] or 0),
-            )
+        added = adding.add_project(app, command, by=user)
     except PathwaysError as exc:
         return _project_page(request, app, user, entered, exc)
-    return RedirectResponse(f"/cases/new?project={created.id}", status_code=303)
+    return RedirectResponse(f"/cases/new?project={added.id}", status_code=303)
 
 
 @router.get("/people/new")
@@ -269,36 +268,61 @@ def _person_page(
         "roles": roles,
         "langs": LANGS,
         "entered": entered,
-        "error": error,
-        "field": error.field if isinstance(error, FieldError) else None,
+        **_refused(user.language, error, entered, _PERSON_INPUTS, {}),
     }
-    code = 200 if error is None else (422 if isinstance(error, InvalidInput) else 409)
-    return page(request, "new_person.html", context, status_code=code, user=user)
+    return page(request, "new_person.html", context, status_code=_status(error), user=user)
 
 
 @router.post("/people/new", dependencies=[Csrf])
 def add_person(request: Request, app: AppDep, user: PageUser) -> Response:
-    """Add the person; back to the form with the reason when it is refused."""
+    """Add the person; back to the form, every problem beside its field, when refused."""
     form = request.state.form
     entered = {k: str(form.get(k, ""))[:254] for k in ("org", "name", "role", "email", "phone", "lang")}
+    email = entered["email"].strip()
+    command = adding.AddPerson(
+        name=entered["name"],
+        org=entered["org"] or "0",
+        role=entered["role"],
+        email=email,
+        phone=entered["phone"],
+        language=entered["lang"],
+        # A mistyped e-mail is said once, beside it, not again as a channel.
+        channels=(f"mailto://{email}",) if edit_checks.EMAIL.fullmatch(email) else (),
+    )
     try:
-        if not entered["name"].strip():
-            raise FieldError("name", "a person needs a name")
-        with write(app, actor_id=user.person_id) as tx:
-            org = Scope(user, tx.conn).org(entered["org"] or "0", Permission.WRITE)
-            if entered["role"] not in user.grantable_roles(org.id):
-                raise Forbidden(f"your role does not allow adding a person as {entered['role'] or '—'}")
-            email = entered["email"].strip() or None
-            directory.add_person(
-                tx,
-                name=entered["name"].strip()[:200],
-                org=org.id,
-                role=entered["role"],
-                email=email,
-                phone=entered["phone"].strip()[:32] or None,
-                language=entered["lang"] or None,
-                channels=[f"mailto://{email}"] if email else [],
-            )
+        adding.add_person(app, command, by=user)
     except PathwaysError as exc:
         return _person_page(request, app, user, entered, exc)
     return RedirectResponse("/projects/new" if entered["role"] == "owner" else "/cases", status_code=303)
+
+
+def _status(error: PathwaysError | None) -> int:
+    """200 for the empty form; 422 for refused input (as the edit forms), else 409."""
+    return 200 if error is None else (422 if isinstance(error, InvalidInput) else 409)
+
+
+def _refused(
+    lang: str,
+    error: PathwaysError | None,
+    entered: Mapping[str, str],
+    inputs: Mapping[str, str],
+    labels: Mapping[str, str],
+) -> dict[str, Any]:
+    """What an add form says of a refusal, in `lang`: every refused field in the summary (`said`)
+    and beside its input (`beside`, by the input's name); any other reason above it (`refusal`).
+
+    `entered`: the form's inputs, in their order on the page, the summary's; `inputs`: the
+    form's name of a field the use case names otherwise; `labels`: the form's label of a field
+    where it differs from the directory's.
+    """
+    if not isinstance(error, FieldError | FieldErrors):
+        said_above = {"text": said_in(error, lang), "hint": hint_in(error, lang)} if error else None
+        return {"refusal": said_above, "said": [], "beside": {}}
+    t = texts(lang)
+    problems = [replace(p, field=inputs.get(p.field, p.field)) for p in fields.problems_of(error)]
+    order = list(entered)
+    problems.sort(key=lambda p: order.index(p.field) if p.field in order else len(order))
+    shown = {"org": t("Support organisation"), "jobs": t("Permanent salaried jobs")}
+    shown |= labels
+    said = said_of(problems, lang, shown)
+    return {"refusal": None, "said": said, "beside": beside_of(said)}

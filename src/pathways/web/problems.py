@@ -8,9 +8,11 @@ failed.
 The error speaks the request's ``Accept-Language`` (fr, nl; English without one, or for any
 other): ``title`` says what kind of problem it is; ``detail`` and each field's ``message`` are
 translated for refused fields (by their ``code``), for a case changed meanwhile, for "not found"
-and for a role that does not allow the request. Other refusals (a closed case, a rule of the
-programme...) keep their English ``detail``, under a translated ``title``; a ``hint`` names
-commands and stays English. ``Content-Language`` says which language the body is in.
+and for a role that does not allow the request (one answer each, whatever was asked for), and
+for any other error raised with a code (web/error_texts/: a closed case, an unknown option...).
+An error without one (a rule of the programme...) keeps its English ``detail``, under a
+translated ``title``; a ``hint`` names commands and stays English. ``Content-Language`` says
+which language the body is in.
 """
 
 from __future__ import annotations
@@ -187,12 +189,13 @@ def _detail(t: Texts, error: PathwaysError, problems: tuple[FieldProblem, ...]) 
         return t("Not found, or in an organisation you have no role in.")
     if isinstance(error, Forbidden):
         return t("Your role in this organisation does not allow this.")
-    return error.message
+    coded = error_texts.said(error, t.lang)
+    return coded.message if coded is not None else error.message
 
 
 def said_in(error: PathwaysError, lang: str) -> str:
     """The error's message for the command line in `lang`: refused fields, a case changed
-    meanwhile and an error with a code (web/error_texts.py) in its words, anything else as it
+    meanwhile and an error with a code (web/error_texts/) in its words, anything else as it
     is (English)."""
     problems = fields.problems_of(error) if isinstance(error, FieldError | FieldErrors) else ()
     if problems or isinstance(error, DecidedMeanwhile | EditedMeanwhile):

@@ -16,15 +16,9 @@ from typing import Final, TypeVar
 from sqlalchemy import Connection
 
 from pathways.errors import NotFound
-from pathways.services.people.permits import NOT_YOURS_HINT
+from pathways.services.people.permits import NOT_FOUND_HINTS, NOT_YOURS_HINT
 
-HINTS: Final = {
-    "case": "case references look like DIAG-2026-0001; only cases of your organisations can be found",
-    "organisation": "use its id or slug; only your organisations can be found",
-    "project": "use its id; only projects of your organisations can be found",
-    "person": "use their id, handle or e-mail; only people of your organisations can be found",
-    "document": "only documents of your organisations' cases can be found",
-}
+HINTS: Final = NOT_FOUND_HINTS
 GENERIC_HINT: Final = NOT_YOURS_HINT  # one wording for "not yours", the services'
 V = TypeVar("V")
 

@@ -102,11 +102,18 @@ def assign_case(
         if command.expected_version is not None and case.version != command.expected_version:
             raise conflict.stale(tx.conn, case_id=case.id, ref=ref, expected=command.expected_version)
         if case.status != "open":
-            raise Refused(f"case {ref} is closed: its officer can no longer change", hint="open cases only")
+            raise Refused(
+                f"case {ref} is closed: its officer can no longer change",
+                hint="open cases only",
+                code="case_closed_officer",
+                params={"ref": ref},
+            )
         if not may_reassign(by, case):
             raise Forbidden(
                 f"case {ref} is in a colleague's charge: a manager of its organisation may reassign it",
                 hint="ask a manager, or the officer in charge",
+                code="case_reassign_forbidden",
+                params={"ref": ref},
             )
         org_id = case.organisation_id
         text = str(command.officer).strip()

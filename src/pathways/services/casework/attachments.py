@@ -291,5 +291,7 @@ def open_attachment(app: App, *, case: str | int, attachment_id: int, by: Princi
         raise NotFound(
             f"no attachment {attachment_id} on case {row.ref}",
             hint="the case page lists its attachments; an erased one cannot be opened",
+            code="attachment_not_found",
+            params={"ref": row.ref, "attachment": attachment_id},
         )
     return AttachmentFile(found.name, filetype.ascii_name(found.name), found.media_type, bytes(found.content))

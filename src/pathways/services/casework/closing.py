@@ -77,6 +77,8 @@ def close_case(
         raise TransitionNotAllowed(
             f"case {row.ref} is already closed ({row.result}); it cannot be closed again",
             hint="open a new case to support the project again",
+            code="case_already_closed",
+            params={"ref": row.ref, "result": row.result},
         )
     if expected_version is not None and row.version != expected_version:
         raise conflict.stale(tx.conn, case_id=row.id, ref=row.ref, expected=expected_version)

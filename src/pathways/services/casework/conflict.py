@@ -26,6 +26,7 @@ from typing import Any, Final
 from sqlalchemy import Connection, select
 
 from pathways.errors import DecidedMeanwhile, Meanwhile
+from pathways.services.casework.views import UnseenDecision
 from pathways.store.core import AUDIT, CASE, PERSON
 
 # The timeline's sentence on a decision recorded over others, in the reader's language.
@@ -105,27 +106,28 @@ def stale(conn: Connection, *, case_id: int, ref: str, expected: int) -> Decided
 
 def unseen_by_entry(
     events: Iterable[Mapping[str, Any]], names: Mapping[int, str]
-) -> dict[int, list[dict[str, Any]]]:
-    """For each stage entry left by a decision recorded over others, those others (by, stage, outcome, at)."""
+) -> dict[int, tuple[UnseenDecision, ...]]:
+    """For each stage entry left by a decision recorded over others, those others (audit events
+    given as rows of the audit table), oldest first."""
     decisions = {e["seq"]: e for e in events if e["kind"] == "decision"}
-    found: dict[int, list[dict[str, Any]]] = {}
+    found: dict[int, tuple[UnseenDecision, ...]] = {}
     for event in decisions.values():
         over = [decisions[seq] for seq in event["payload"].get("decided_over") or () if seq in decisions]
         if over:
-            found[event["payload"]["entry"]] = [
-                {
-                    "by": names.get(other["actor_id"]) if other["actor_id"] is not None else None,
-                    "stage": other["payload"].get("stage"),
-                    "outcome": other["payload"].get("outcome"),
-                    "at": other["effective_at"],
-                }
+            found[event["payload"]["entry"]] = tuple(
+                UnseenDecision(
+                    by=names.get(other["actor_id"]) if other["actor_id"] is not None else None,
+                    stage=other["payload"].get("stage"),
+                    outcome=other["payload"].get("outcome"),
+                    at=other["effective_at"],
+                )
                 for other in over
-            ]
+            )
     return found
 
 
-def unseen_sentence(over: Iterable[Mapping[str, Any]], lang: str) -> str:
+def unseen_sentence(over: Iterable[UnseenDecision], lang: str) -> str:
     """'recorded right after X's decision Y, ...' for each decision in `over`, in `lang` (fr, nl, en)."""
     text = _UNSEEN.get(lang, _UNSEEN["en"])
     someone = _SOMEONE.get(lang, _SOMEONE["en"])
-    return "; ".join(text.format(by=o.get("by") or someone, outcome=o.get("outcome")) for o in over)
+    return "; ".join(text.format(by=o.by or someone, outcome=o.outcome) for o in over)

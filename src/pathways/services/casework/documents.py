@@ -338,6 +338,8 @@ def get_document(conn: Connection, case: str | int, document: int) -> DocumentVi
         raise NotFound(
             f"case {row.ref} has no document {document}",
             hint=f"list them with `pathways case documents {row.ref}`",
+            code="document_not_found",
+            params={"ref": row.ref, "document": document},
         )
     return DocumentView.of(found)
 

@@ -9,7 +9,7 @@ the caller runs :meth:`pathways.bootstrap.App.after_commit` for the work that fo
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, bindparam, select, update
 
@@ -25,7 +25,7 @@ from pathways.services.casework.scoped import CASE_STAFF
 from pathways.services.casework.views import OpenedCase
 from pathways.services.people import among, directory, org_holidays
 from pathways.services.people.accounts import Permission, Principal
-from pathways.services.people.permits import require
+from pathways.services.people.permits import absent, require
 from pathways.services.tx import Tx, write
 from pathways.store.core import CASE
 
@@ -33,11 +33,6 @@ if TYPE_CHECKING:
     from pathways.bootstrap import App
 
 __all__ = ["OpenCase", "OpenedCase", "open_case", "open_new"]
-
-_HINTS: Final = {  # the answers the web's lookups give (pathways.web.visible)
-    "project": "use its id; only projects of your organisations can be found",
-    "person": "use their id, handle or e-mail; only people of your organisations can be found",
-}
 
 _SET_CURRENT_ENTRY = (
     update(CASE)
@@ -164,17 +159,13 @@ def open_new(app: App, command: OpenCase, *, by: Principal | None) -> OpenedCase
         return open_case(tx, app.catalog, project=project, pathway=command.pathway, officer=officer)
 
 
-def _absent(kind: str, ref: object) -> NotFound:
-    return NotFound(f"no {kind} '{str(ref).strip()}'", hint=_HINTS[kind])
-
-
 def _chosen(conn: Connection, by: Principal, command: OpenCase) -> tuple[int, int | None]:
     """The project's and the officer's ids, as `by` may name them."""
     visible = by.orgs(Permission.READ)
     try:
         project = among.project_among(conn, command.project, visible)
     except NotFound:
-        raise _absent("project", command.project) from None
+        raise absent("project", command.project) from None
     org_id = project.organisation_id
     require(by, org_id, Permission.WRITE, f"project '{str(command.project).strip()}'")
     if command.officer is None:
@@ -182,9 +173,14 @@ def _chosen(conn: Connection, by: Principal, command: OpenCase) -> tuple[int, in
     try:
         person = among.person_among(conn, command.officer, visible)
     except NotFound:
-        raise _absent("person", command.officer) from None
+        raise absent("person", command.officer) from None
     held = {role for org, role in directory.roles_of(conn, person.id) if org == org_id}
     if not held & CASE_STAFF:  # only said of a person `by` may see (in another of its organisations)
         wanted = " or ".join(sorted(CASE_STAFF))
-        raise NotFound(f"no person '{str(command.officer).strip()}' in this organisation as {wanted}")
+        shown = str(command.officer).strip()
+        raise NotFound(
+            f"no person '{shown}' in this organisation as {wanted}",
+            code="officer_not_in_org",
+            params={"person": shown},
+        )
     return project.id, person.id

@@ -20,10 +20,10 @@ from pathways.services.casework.views import (
     DueRow,
     FieldBrief,
     HistoryEntry,
-    PendingJob,
     ProjectBrief,
     StageStay,
 )
+from pathways.services.messaging.views import PendingJob
 from pathways.services.people import directory
 from pathways.store.core import AUDIT, CASE, ENTRY, JOB, PERSON, PROJECT
 

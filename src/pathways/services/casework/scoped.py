@@ -77,5 +77,7 @@ def recorder(conn: Connection, by: Principal | None, person: str | int | None, *
         raise NotFound(
             f"no officer or manager '{str(person).strip()}' in the case's organisation",
             hint="work on a case is recorded for one of its organisation's officers or managers",
+            code="officer_not_found_here",
+            params={"person": str(person).strip()},
         )
     return int(found.id)

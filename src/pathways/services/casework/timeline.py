@@ -11,7 +11,7 @@ a way to open the document, the message's delivery record or the attached file.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,7 +24,7 @@ from pathways.services.casework.conflict import unseen_by_entry, unseen_sentence
 from pathways.services.casework.lookup import find_case
 from pathways.services.casework.notes import WORK_EVENTS, work_items
 from pathways.services.casework.readable import NO_WORDS, ItemWords, item_words, names_for, spec_of
-from pathways.services.casework.views import CaseView
+from pathways.services.casework.views import CaseView, UnseenDecision
 from pathways.store.core import AUDIT, DOC, ENTRY, JOB, PERSON, PROJECT
 
 # Audit kinds the timeline already shows from the tables themselves.
@@ -221,7 +221,7 @@ def _stays(
     names: Mapping[int, str],
     titles: Mapping[str, str],
     *,
-    unseen: Mapping[int, list[dict[str, Any]]],
+    unseen: Mapping[int, tuple[UnseenDecision, ...]],
     lang: str,
 ) -> list[TimelineItem]:
     items = []
@@ -243,7 +243,7 @@ def _stays(
         last = entry is entries[-1] and case.status == "closed"
         note = f" — {entry['note']}" if entry["note"] else ""
         # Recorded right after decisions its officer had not seen (casework.conflict).
-        over = unseen.get(entry["id"], [])
+        over = unseen.get(entry["id"], ())
         note = f" ({unseen_sentence(over, lang)}){note}" if over else note
         items.append(
             TimelineItem(
@@ -260,7 +260,7 @@ def _stays(
                     "values": entry["values"],
                     "spent_seconds": spent.total_seconds(),
                 }
-                | ({"decided_over": over} if over else {})
+                | ({"decided_over": [asdict(o) for o in over]} if over else {})
                 | ({"note": entry["note"]} if entry["note"] else {}),  # an exit's reason, a decision's why
             )
         )

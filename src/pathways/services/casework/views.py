@@ -27,9 +27,9 @@ __all__ = [
     "FieldBrief",
     "HistoryEntry",
     "OpenedCase",
-    "PendingJob",
     "ProjectBrief",
     "StageStay",
+    "UnseenDecision",
 ]
 
 
@@ -61,8 +61,9 @@ class CaseView:
 
     @classmethod
     def of(cls, row: Mapping[Any, Any]) -> CaseView:
-        """The view of a row holding every column of the case table (and nothing else)."""
-        return cls(**row)
+        """The view of a row holding every column of the case table (and nothing else); the
+        list's sort key the database keeps (``project_key``, migration 0018) is no fact of the case."""
+        return cls(**{k: v for k, v in row.items() if k != "project_key"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,29 +267,6 @@ class HistoryEntry:
 
 
 @dataclass(frozen=True, slots=True)
-class PendingJob:
-    """An outbox job not done yet, with the types of :class:`pathways.store.tables.OutboxJob`."""
-
-    id: int
-    key: str
-    kind: str
-    case_id: int | None
-    pathway_id: str | None
-    payload: dict[str, Any]
-    status: str
-    attempts: int
-    next_attempt_at: datetime
-    created_at: datetime
-    updated_at: datetime
-    last_error: str | None
-
-    @classmethod
-    def of(cls, row: Mapping[Any, Any]) -> PendingJob:
-        """The view of a row holding every column of the outbox job table (and nothing else)."""
-        return cls(**row)
-
-
-@dataclass(frozen=True, slots=True)
 class CaseItem:
     """One case of a list."""
 
@@ -312,3 +290,15 @@ class CaseItem:
     def overdue(self, now: datetime) -> bool:
         """Open and past its deadline."""
         return self.status == "open" and self.due_at is not None and self.due_at < now
+
+
+@dataclass(frozen=True, slots=True)
+class UnseenDecision:
+    """A decision another decision was recorded right after, its officer not having seen it
+    (:func:`pathways.services.casework.conflict.unseen_by_entry`); ``asdict`` gives the timeline
+    item's ``decided_over`` entries, with these keys in this order."""
+
+    by: str | None  # who recorded it (None: unknown)
+    stage: str | None
+    outcome: str | None
+    at: datetime

@@ -200,6 +200,8 @@ def versions(app: App, pathway_id: str) -> list[VersionInfo]:
         raise NotFound(
             f"pathway '{pathway_id}' has no published version",
             hint="see `pathways pathway list`; publish files with `pathways pathway publish`",
+            code="pathway_unpublished",
+            params={"pathway": pathway_id},
         )
     return [
         VersionInfo(
@@ -229,6 +231,8 @@ def diff(app: App, pathway_id: str, old: int, new: int) -> str:
                 raise NotFound(
                     f"pathway '{pathway_id}' has no published version {version}",
                     hint=f"its versions: {shown}",
+                    code="pathway_version_unpublished",
+                    params={"pathway": pathway_id, "version": version, "versions": shown},
                 )
             sources[version] = source
     return "".join(

@@ -141,7 +141,12 @@ def migrate(
     changed by someone else meanwhile, is reported as skipped and left as it was.
     """
     if from_version == to_version:
-        raise InvalidInput(f"--from and --to are both version {from_version}", hint="name two versions")
+        raise InvalidInput(
+            f"--from and --to are both version {from_version}",
+            hint="name two versions",
+            code="migration_same_version",
+            params={"version": from_version},
+        )
     old = app.catalog.get(pathway, from_version)
     new = app.catalog.get(pathway, to_version)
     # A stage keeps its name in the new version unless mapped elsewhere: same-named stages map by default.
@@ -297,7 +302,11 @@ class _Step:
             )
         ).rowcount
         if changed != 1:
-            raise Conflict(f"case {case['ref']} changed while it was being migrated; run the migration again")
+            raise Conflict(
+                f"case {case['ref']} changed while it was being migrated; run the migration again",
+                code="case_changed_migrating",
+                params={"ref": case["ref"]},
+            )
         payload: dict[str, Any] = {
             "ref": case["ref"],
             "from": self.old.version,

@@ -83,7 +83,12 @@ class CollectiveView:
 
 
 def _not_found(ref: object) -> NotFound:
-    return NotFound(f"no collective '{ref}'", hint="`pathways collective list ORG` lists them")
+    return NotFound(
+        f"no collective '{ref}'",
+        hint="`pathways collective list ORG` lists them",
+        code="collective_not_found",
+        params={"ref": ref},
+    )
 
 
 def _case_in(conn: Connection, ref: str | int, org_id: int) -> tuple[int, str]:
@@ -97,7 +102,10 @@ def _case_in(conn: Connection, ref: str | int, org_id: int) -> tuple[int, str]:
     ).first()
     if found is None:
         raise NotFound(
-            f"no case '{text}'", hint="case references look like DIAG-2026-0001; see `pathways due`"
+            f"no case '{text}'",
+            hint="case references look like DIAG-2026-0001; see `pathways due`",
+            code="case_not_found",
+            params={"ref": text},
         )
     return int(found.id), str(found.ref)
 
@@ -261,7 +269,12 @@ def add_case(app: App, command: LinkCase, *, by: Principal | None) -> Collective
         tx = _recorded_by(opened, by, command.person, shown.organisation_id)
         case_id, ref = _case_in(tx.conn, command.case, shown.organisation_id)
         if _current(tx.conn, collective_id, case_id) is not None:
-            raise Refused(f"case {ref} is already in collective {collective_id}", hint="nothing to do")
+            raise Refused(
+                f"case {ref} is already in collective {collective_id}",
+                hint="nothing to do",
+                code="case_in_collective",
+                params={"ref": ref, "collective": collective_id},
+            )
         _link(tx, shown.organisation_id, collective_id, case_id, ref)
         return find(tx.conn, collective_id, orgs=(shown.organisation_id,))
 
@@ -278,6 +291,8 @@ def remove_case(app: App, command: UnlinkCase, *, by: Principal | None) -> Colle
             raise Refused(
                 f"case {ref} is not in collective {collective_id}",
                 hint="`pathways collective show` lists them",
+                code="case_not_in_collective",
+                params={"ref": ref, "collective": collective_id},
             )
         tx.conn.execute(update(MEMBER).where(MEMBER.c.id == member).values(left_at=tx.at))
         tx.audit(

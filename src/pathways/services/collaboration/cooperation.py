@@ -104,9 +104,18 @@ def _case(conn: Connection, by: Principal | None, ref: str | int) -> tuple[CaseV
     sharing.lock_case(conn, case.id)
     orgs = _writable(conn, by, case)
     if not orgs:
-        raise Forbidden(f"your role does not allow changing case {case.ref} ({Permission.WRITE.value})")
+        raise Forbidden(
+            f"your role does not allow changing case {case.ref} ({Permission.WRITE.value})",
+            code="case_change_forbidden",
+            params={"ref": case.ref},
+        )
     if case.status != "open":
-        raise Refused(f"case {case.ref} is closed: its members can no longer change", hint="open cases only")
+        raise Refused(
+            f"case {case.ref} is closed: its members can no longer change",
+            hint="open cases only",
+            code="case_closed_members",
+            params={"ref": case.ref},
+        )
     return case, orgs
 
 

@@ -129,6 +129,7 @@ def _consenter(conn: Connection, by: Principal | None, person: str | int | None,
             raise Forbidden(
                 "only a manager of the organisation records its consent to share a case",
                 hint="ask a manager of your organisation",
+                code="share_consent_forbidden",
             )
         return by.person_id
     if person is None:
@@ -149,7 +150,12 @@ def _consenter(conn: Connection, by: Principal | None, person: str | int | None,
 
 def _open(case: CaseView) -> None:
     if case.status != "open":
-        raise Refused(f"case {case.ref} is closed: its sharing can no longer change", hint="open cases only")
+        raise Refused(
+            f"case {case.ref} is closed: its sharing can no longer change",
+            hint="open cases only",
+            code="case_closed_sharing",
+            params={"ref": case.ref},
+        )
 
 
 def offer_share(app: App, command: OfferShare, *, by: Principal | None) -> Share:
@@ -239,7 +245,11 @@ def accept_share(app: App, command: AcceptShare, *, by: Principal | None) -> Sha
         share = _standing(tx.conn, case.id, partner_id)
         assert share is not None
         if share["partner_consent_at"] is not None:
-            raise Refused(f"your organisation already consented to share case {case.ref}")
+            raise Refused(
+                f"your organisation already consented to share case {case.ref}",
+                code="share_consented",
+                params={"ref": case.ref},
+            )
         who = _consenter(tx.conn, by, command.person, partner_id)
         tx.conn.execute(
             update(SHARE)

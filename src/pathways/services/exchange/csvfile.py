@@ -52,7 +52,11 @@ class CsvFile:
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise InvalidInput(f"cannot read {path}: {exc.strerror}") from exc
+            raise InvalidInput(
+                f"cannot read {path}: {exc.strerror}",
+                code="file_unreadable",
+                params={"path": path, "reason": exc.strerror},
+            ) from exc
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -60,10 +64,17 @@ class CsvFile:
             raise InvalidInput(
                 f"{path}: line {line} is not UTF-8 text (byte {exc.start})",
                 hint="save the file as CSV UTF-8 (in LibreOffice or Excel: 'CSV UTF-8')",
+                code="file_not_utf8",
+                params={"path": path, "line": line},
             ) from exc
         first = next((line for line in text.splitlines() if line.strip()), "")
         if not first:
-            raise InvalidInput(f"{path} is empty", hint="the first line names the columns")
+            raise InvalidInput(
+                f"{path} is empty",
+                hint="the first line names the columns",
+                code="file_empty",
+                params={"path": path},
+            )
         delimiter = ";" if first.count(";") > first.count(",") else ","
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         names: list[str] | None = None
@@ -98,6 +109,8 @@ class CsvFile:
             raise InvalidInput(
                 f"{path}: line {last + 1}: cannot be read as CSV ({reason})",
                 hint='look for a quote (") opened on this line and never closed',
+                code="csv_unclosed",
+                params={"path": path, "line": last + 1},
             ) from exc
         return cls(tuple(rows), hashlib.sha256(data).hexdigest(), tuple(shape))
 

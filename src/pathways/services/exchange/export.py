@@ -51,9 +51,18 @@ def export_table(
     The period selects cases opened, projects added, events taking effect in ``[start, end)``.
     """
     if what not in TABLES:
-        raise InvalidInput(f"cannot export '{what}'", hint=f"one of {', '.join(TABLES)}, initiatives")
+        raise InvalidInput(
+            f"cannot export '{what}'",
+            hint=f"one of {', '.join(TABLES)}, initiatives",
+            code="export_unknown",
+            params={"what": what, "tables": f"{', '.join(TABLES)}, initiatives"},
+        )
     if fmt not in TABLE_FORMATS:
-        raise InvalidInput(f"{what} export as csv or json, not {fmt!r}")
+        raise InvalidInput(
+            f"{what} export as csv or json, not {fmt!r}",
+            code="export_format",
+            params={"what": what, "formats": ", ".join(TABLE_FORMATS), "format": fmt},
+        )
     org_id = directory.find_org(conn, org).id if org is not None else None
     query = {"cases": _cases, "projects": _projects, "audit": _audit}[what](org_id, start, end)
     rows = (dict(r) for r in conn.execute(query.execution_options(yield_per=BATCH)).mappings())

@@ -84,7 +84,11 @@ def initiatives(
 ) -> int:
     """Write the open data on initiatives as CSV, JSON, GeoJSON or JSON-LD; returns how many."""
     if fmt not in FORMATS:
-        raise InvalidInput(f"initiatives export as {', '.join(FORMATS)}, not {fmt!r}")
+        raise InvalidInput(
+            f"initiatives export as {', '.join(FORMATS)}, not {fmt!r}",
+            code="export_format",
+            params={"what": "initiatives", "formats": ", ".join(FORMATS), "format": fmt},
+        )
     org_id = directory.find_org(conn, org).id if org is not None else None
     records = _initiatives(conn, territories, catalog, lang, org_id)
     if fmt == "csv":

@@ -9,7 +9,7 @@ not recorded as sent.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, select, update
 
 from pathways.services.messaging.lease import MAX_ATTEMPTS, backoff
+from pathways.services.messaging.views import PendingJob
 from pathways.services.tx import write
 from pathways.store.core import ATTEMPT, JOB
 
@@ -63,21 +64,21 @@ def sent_channels_of(conn: Connection, job_ids: Sequence[int]) -> dict[int, set[
 
 
 def begin_attempt(
-    app: App, job: Mapping[str, Any], token: datetime, channel: str, at: datetime
+    app: App, job: PendingJob, token: datetime, channel: str, at: datetime
 ) -> tuple[int, datetime] | None:
     """Renew the lease and record the attempt before sending; None if the job was taken over."""
     with write(app) as tx:
         renewed = tx.conn.execute(
             update(JOB)
-            .where(JOB.c.id == job["id"], JOB.c.status == "sending", JOB.c.updated_at == token)
+            .where(JOB.c.id == job.id, JOB.c.status == "sending", JOB.c.updated_at == token)
             .values(updated_at=at)
         ).rowcount
         if not renewed:
             return None
         attempt_id = tx.insert(
             ATTEMPT,
-            job_id=job["id"],
-            attempt=job["attempts"],
+            job_id=job.id,
+            attempt=job.attempts,
             channel=channel,
             outcome="sending",
             started_at=at,
@@ -100,7 +101,7 @@ def record_end(conn: Connection, ended: Ended) -> None:
 
 def fail_without_send(
     app: App,
-    job: Mapping[str, Any],
+    job: PendingJob,
     token: datetime,
     tick: Callable[[], datetime],
     reason: str,
@@ -113,8 +114,8 @@ def fail_without_send(
     with write(app) as tx:
         tx.insert(
             ATTEMPT,
-            job_id=job["id"],
-            attempt=job["attempts"],
+            job_id=job.id,
+            attempt=job.attempts,
             channel=channel,
             outcome="failed",
             reason=reason[:2000],
@@ -126,7 +127,7 @@ def fail_without_send(
 
 def finish(
     app: App,
-    job: Mapping[str, Any],
+    job: PendingJob,
     token: datetime,
     at: datetime,
     status: str,
@@ -135,11 +136,11 @@ def finish(
     ended: Ended | None = None,
 ) -> JobOutcome:
     """Close the claim: done, cancelled, failed with its retry time, or dead after the last try."""
-    if status == "failed" and job["attempts"] >= MAX_ATTEMPTS:
+    if status == "failed" and job.attempts >= MAX_ATTEMPTS:
         status = "dead"
     values: dict[str, Any] = {"status": status, "updated_at": at}
     if status in ("failed", "dead"):
-        values |= {"last_error": detail[:2000], "next_attempt_at": at + backoff(job["attempts"])}
+        values |= {"last_error": detail[:2000], "next_attempt_at": at + backoff(job.attempts)}
     else:
         values |= {"last_error": None if status == "done" else detail}
     with write(app) as tx:
@@ -147,11 +148,11 @@ def finish(
             record_end(tx.conn, ended)
         changed = tx.conn.execute(
             update(JOB)
-            .where(JOB.c.id == job["id"], JOB.c.status == "sending", JOB.c.updated_at == token)
+            .where(JOB.c.id == job.id, JOB.c.status == "sending", JOB.c.updated_at == token)
             .values(**values)
         ).rowcount
     if not changed:
-        return JobOutcome(job["id"], job["key"], "lost", "another dispatcher took this job over")
+        return JobOutcome(job.id, job.key, "lost", "another dispatcher took this job over")
     if status in ("failed", "dead"):
-        log.warning("message %s %s (attempt %s): %s", job["key"], status, job["attempts"], detail)
-    return JobOutcome(job["id"], job["key"], status, detail)
+        log.warning("message %s %s (attempt %s): %s", job.key, status, job.attempts, detail)
+    return JobOutcome(job.id, job.key, status, detail)

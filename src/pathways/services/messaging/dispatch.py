@@ -31,11 +31,11 @@ default per object). So each message is one fresh plugin and one ``notify()``: m
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pathways.errors import NotFound, PathwaysError, Refused
 from pathways.notify.deliver import channel_id
@@ -51,6 +51,7 @@ from pathways.services.messaging.attempt import (
 )
 from pathways.services.messaging.lease import LEASE, claim
 from pathways.services.messaging.message import Message, build_message
+from pathways.services.messaging.views import PendingJob
 
 if TYPE_CHECKING:
     from pathways.bootstrap import App
@@ -84,7 +85,9 @@ def dispatch(
 ) -> DispatchResult:
     """Send every ready message and digest, a batch of claimed jobs at a time, `workers` at once."""
     if workers < 1:
-        raise Refused(f"workers must be at least 1, got {workers}")
+        raise Refused(
+            f"workers must be at least 1, got {workers}", code="workers_too_few", params={"workers": workers}
+        )
     tick: Callable[[], datetime] = (lambda: now) if now is not None else app.clock.real
     renderer = renderer or Renderer(app.settings.templates_dir)
     outcomes: list[JobOutcome] = []
@@ -92,8 +95,8 @@ def dispatch(
 
     sent: dict[int, set[str]] = {}  # the claimed batch's channels already sent (by an earlier claim)
 
-    def send(job: dict[str, Any]) -> JobOutcome:
-        return _send(app, renderer, job, tick, sent.get(job["id"], set()))
+    def send(job: PendingJob) -> JobOutcome:
+        return _send(app, renderer, job, tick, sent.get(job.id, set()))
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dispatch") as pool:
         while max_jobs is None or claimed < max_jobs:
@@ -106,7 +109,7 @@ def dispatch(
             # Read once for the batch: the lease keeps other dispatchers from sending these jobs
             # until each send renews it (a lost lease is noticed by begin_attempt).
             with app.store.read() as conn:
-                sent = sent_channels_of(conn, [job["id"] for job in jobs])
+                sent = sent_channels_of(conn, [job.id for job in jobs])
             # The whole batch is sent before the next claim: its leases are renewed as each send starts.
             outcomes.extend(pool.map(send, jobs) if workers > 1 else map(send, jobs))
     counts = {s: sum(1 for o in outcomes if o.status == s) for s in ("done", "failed", "dead", "cancelled")}
@@ -122,12 +125,12 @@ def dispatch(
 
 
 def _prepare(
-    app: App, renderer: Renderer, job: Mapping[str, Any], token: datetime, tick: Callable[[], datetime]
+    app: App, renderer: Renderer, job: PendingJob, token: datetime, tick: Callable[[], datetime]
 ) -> tuple[Message, Rendered] | JobOutcome:
     """The message and its rendering; or why it cannot be sent."""
     try:
         with app.store.read() as conn:
-            built = build_message(conn, app, job["kind"], job["payload"])
+            built = build_message(conn, app, job.kind, job.payload)
         if built is None:
             return finish(app, job, token, tick(), "cancelled", "the case left the stage before sending")
         rendered = renderer.render(built.template, built.lang, built.context, zone=built.zone)
@@ -136,7 +139,7 @@ def _prepare(
     except PathwaysError as exc:
         return fail_without_send(app, job, token, tick, f"cannot render: {exc}", channel="render")
     except Exception as exc:
-        log.exception("message %s could not be prepared", job["key"])  # a bug: recorded, the others go on
+        log.exception("message %s could not be prepared", job.key)  # a bug: recorded, the others go on
         reason = f"cannot render: {type(exc).__name__}: {exc}"
         return fail_without_send(app, job, token, tick, reason, channel="render")
     if not built.channels:
@@ -148,12 +151,12 @@ def _prepare(
 def _send(
     app: App,
     renderer: Renderer,
-    job: Mapping[str, Any],
+    job: PendingJob,
     tick: Callable[[], datetime],
     sent_before: set[str],
 ) -> JobOutcome:
     """Send `job` on each of its channels not in `sent_before` (those an earlier claim sent)."""
-    token: datetime = job["updated_at"]
+    token: datetime = job.updated_at
     prepared = _prepare(app, renderer, job, token, tick)
     if isinstance(prepared, JobOutcome):
         return prepared
@@ -170,7 +173,7 @@ def _send(
             end_attempt(app, ended)
         started = begin_attempt(app, job, token, channel, tick())
         if started is None:
-            return JobOutcome(job["id"], job["key"], "lost", "another dispatcher took this job over")
+            return JobOutcome(job.id, job.key, "lost", "another dispatcher took this job over")
         attempt_id, token = started
         delivery = app.notifier.send(url, rendered)  # Apprise, unless the App was given another notifier
         ended = Ended(attempt_id, delivery.ok, delivery.reason, tick())

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, func, select, update
 
+from pathways.services.messaging.views import PendingJob
 from pathways.services.tx import write
 from pathways.store.core import ATTEMPT, JOB
 
@@ -46,7 +47,7 @@ def ready(at: datetime, lease: timedelta) -> tuple[tuple[ColumnElement[bool], ..
     )
 
 
-def claim(app: App, *, at: datetime, size: int, lease: timedelta) -> tuple[list[dict[str, Any]], int]:
+def claim(app: App, *, at: datetime, size: int, lease: timedelta) -> tuple[list[PendingJob], int]:
     """Mark up to `size` ready jobs `sending` (lease = now); stale `sending` jobs are taken over."""
     with write(app) as tx:
         pg = tx.conn.dialect.name == "postgresql"
@@ -100,4 +101,4 @@ def claim(app: App, *, at: datetime, size: int, lease: timedelta) -> tuple[list[
             .values(status="sending", attempts=JOB.c.attempts + 1, updated_at=at)
         )
         rows = tx.conn.execute(select(JOB).where(JOB.c.id.in_(ids)).order_by(JOB.c.id)).mappings()
-        return [dict(r) for r in rows], len(stale)
+        return [PendingJob.of(r) for r in rows], len(stale)

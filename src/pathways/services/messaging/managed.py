@@ -41,9 +41,13 @@ def managed_orgs(app: App, principal: Principal, job_id: int) -> frozenset[int]:
     with app.store.read() as conn:
         held = failures.message_orgs(conn, job_id)
     if not held or not held <= principal.orgs(Permission.READ):
-        raise NotFound(f"no message {job_id}")
+        raise NotFound(f"no message {job_id}", code="message_not_found", params={"job": job_id})
     if not held <= principal.orgs(Permission.MANAGE):
-        raise Forbidden(f"your role does not allow retrying message {job_id} ({Permission.MANAGE.value})")
+        raise Forbidden(
+            f"your role does not allow retrying message {job_id} ({Permission.MANAGE.value})",
+            code="message_retry_forbidden",
+            params={"job": job_id},
+        )
     return held
 
 

@@ -93,7 +93,11 @@ def build_message(conn: Connection, app: App, kind: str, payload: Mapping[str, A
     """Resolve a message or digest job; None when nothing in it is still current."""
     person = conn.execute(select(PERSON).where(PERSON.c.id == payload["person"])).mappings().first()
     if person is None or person["erased_at"] is not None:
-        raise NotFound(f"person {payload['person']} no longer exists or was erased")
+        raise NotFound(
+            f"person {payload['person']} no longer exists or was erased",
+            code="message_person_gone",
+            params={"person": payload["person"]},
+        )
     items = payload["items"] if kind == "digest" else [payload]
     found = [(item, facts) for item in items if (facts := _facts(conn, item)) is not None]
     if not found:
@@ -189,7 +193,11 @@ def preview(
             }
             facts = _facts(conn, payload)
             if facts is None:
-                raise Refused(f"case {row.ref} is closed: no stage to write about")
+                raise Refused(
+                    f"case {row.ref} is closed: no stage to write about",
+                    code="case_closed_no_stage",
+                    params={"ref": row.ref},
+                )
             role = to or recipient_role(app, template, pathway=facts["pathway_id"], stage=facts["stage"])
             person_id = facts["owner_id"] if role is Role.OWNER else row.officer_id
             found = conn.execute(select(PERSON.c.name).where(PERSON.c.id == person_id)).scalar()

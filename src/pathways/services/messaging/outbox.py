@@ -57,7 +57,9 @@ def requeue(tx: Tx, job: RowMapping | Mapping[str, Any]) -> Requeued:
     ).rowcount
     if moved != 1:
         raise Refused(
-            f"message {job_id} is {job['status']}: only failed or dead messages are retried by hand"
+            f"message {job_id} is {job['status']}: only failed or dead messages are retried by hand",
+            code="message_not_retryable",
+            params={"job": job_id, "status": job["status"]},
         )
     orgs = tuple(sorted(message_orgs(tx.conn, job_id) or ()))
     for org in orgs:

@@ -172,7 +172,12 @@ def fix_address(
             else None
         )
         if job is None or member is None or person is None or person["erased_at"] is not None:
-            raise NotFound(f"no message {command.job_id}", hint="see the failed messages")
+            raise NotFound(
+                f"no message {command.job_id}",
+                hint="see the failed messages",
+                code="message_not_found",
+                params={"job": command.job_id},
+            )
         channels = list(person["channels"] or ())
         position = _position(channels, command.replaces)
         changed = position is None or channels[position] != url

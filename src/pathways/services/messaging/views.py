@@ -6,11 +6,38 @@ The CLI's ``--json`` and the API give their fields as they are named here
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-__all__ = ["Attempt", "FailedMessage", "OutboxMessage", "Retried", "RetryResult"]
+__all__ = ["Attempt", "FailedMessage", "OutboxMessage", "PendingJob", "Retried", "RetryResult"]
+
+
+@dataclass(frozen=True, slots=True)
+class PendingJob:
+    """An outbox job not done yet (a message, a digest, a case step), with the types of
+    :class:`pathways.store.tables.OutboxJob`. For a job a dispatcher has just claimed (status
+    ``sending``), ``updated_at`` is the lease: the token each later write of this dispatcher
+    checks, so a job taken over meanwhile is not written twice."""
+
+    id: int
+    key: str
+    kind: str
+    case_id: int | None
+    pathway_id: str | None
+    payload: dict[str, Any]
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    created_at: datetime
+    updated_at: datetime
+    last_error: str | None
+
+    @classmethod
+    def of(cls, row: Mapping[Any, Any]) -> PendingJob:
+        """The view of a row holding every column of the outbox job table (and nothing else)."""
+        return cls(**row)
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,7 +37,12 @@ def disable_user(tx: Tx, *, person: str | int) -> AccessChanged:
     who = directory.find_person(tx.conn, person)
     account_id = _account_of(tx, who.id)
     if account_id is None:
-        raise NotFound(f"person '{who.handle}' has no account", hint="nothing to disable")
+        raise NotFound(
+            f"person '{who.handle}' has no account",
+            hint="nothing to disable",
+            code="no_account",
+            params={"ref": who.handle},
+        )
     tx.conn.execute(update(ACCOUNT).where(ACCOUNT.c.id == account_id).values(active=False))
     ended = websessions.end_sessions(tx, account_id, why="disabled")
     orgs = sorted({org for org, _role in directory.roles_of(tx.conn, who.id)})

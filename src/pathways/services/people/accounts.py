@@ -131,6 +131,8 @@ def add_user(tx: Tx, *, person: str | int, password: str, language: str | None =
         raise Refused(
             f"person '{who.handle}' has no staff role ({', '.join(STAFF_ROLES)})",
             hint="project leads use the link in their messages; add a staff role with `pathways person add`",
+            code="no_staff_role",
+            params={"ref": who.handle, "roles": ", ".join(STAFF_ROLES)},
         )
     lang = language or who.language or "fr"
     if lang not in LANGS:
@@ -258,7 +260,10 @@ def create_token(tx: Tx, *, person: str | int, name: str = "integration") -> Iss
     ).scalar()
     if account_id is None:
         raise NotFound(
-            f"person '{who.handle}' has no active account", hint="add one with `pathways user add`"
+            f"person '{who.handle}' has no active account",
+            hint="add one with `pathways user add`",
+            code="no_active_account",
+            params={"ref": who.handle},
         )
     if not name.strip() or len(name) > 80:
         raise FieldError("name", "a token name has 1 to 80 characters")
@@ -290,4 +295,4 @@ def revoke_token(tx: Tx, *, prefix: str) -> None:
         .values(revoked_at=tx.recorded_at)
     ).rowcount
     if not done:
-        raise NotFound(f"no active token '{prefix}'")
+        raise NotFound(f"no active token '{prefix}'", code="token_not_found", params={"prefix": prefix})

@@ -65,7 +65,12 @@ def _found(
             return rows[0]
         if len(rows) > 1:
             ids = ", ".join(str(r["id"]) for r in rows)
-            raise Refused(f"{what} '{text}' is ambiguous", hint=f"use the id: one of {ids}")
+            raise Refused(
+                f"{what} '{text}' is ambiguous",
+                hint=f"use the id: one of {ids}",
+                code=f"{what}_ambiguous",
+                params={"ref": text, "ids": ids},
+            )
     raise NotFound(
         f"no {what} '{text}'",
         hint=f"list them with `pathways {what} list`",
@@ -318,7 +323,7 @@ def add_project(
     name = _name(name)
     given = parse_phase(phase)
     if permanent_jobs < 0 or fixed_term_jobs < 0:
-        raise InvalidInput("job counts cannot be negative")
+        raise InvalidInput("job counts cannot be negative", code="jobs_negative")
     siret_n = identifiers.check_siret(siret) if siret else None
     bce_n = identifiers.check_bce(bce) if bce else None
     start = lifecycle.initial_phase(given, identified=bool(siret_n or bce_n))

@@ -29,6 +29,7 @@ from pathways.domain.spec import LANGS
 from pathways.errors import FieldErrors, FieldProblem, Forbidden, InvalidIdentifier, NotFound
 from pathways.services.people.accounts import Permission, Principal
 from pathways.services.people.directory import NAME_MAX, find_row
+from pathways.services.people.permits import absent
 from pathways.services.people.views import FormerSelf
 from pathways.services.tx import Tx
 from pathways.store.core import EDIT
@@ -42,10 +43,6 @@ PHONE_MAX: Final = 32
 LEGAL_FORM_MAX: Final = 40
 JOBS_MAX: Final = 1_000_000
 CHANNELS_MAX: Final = 10
-_HINTS: Final = {
-    "project": "use its id; only projects of your organisations can be found",
-    "person": "use their id, handle or e-mail; only people of your organisations can be found",
-}
 
 Change = tuple[Any, Any]
 
@@ -70,14 +67,6 @@ class Problems:
             raise FieldErrors(self.found)
 
 
-def absent(kind: str, ref: object) -> NotFound:
-    """The one answer for a project or person that does not exist or is not the caller's."""
-    shown = str(ref).strip()
-    return NotFound(
-        f"no {kind} '{shown}'", hint=_HINTS[kind], code=f"{kind}_not_found_here", params={"ref": shown}
-    )
-
-
 def find_scoped(
     conn: Connection,
     table: Any,
@@ -99,7 +88,9 @@ def find_scoped(
 def may_write(by: Principal | None, org_id: int, what: str) -> None:
     """Forbidden when `by` sees the organisation but its role does not allow changes there."""
     if by is not None and not by.can(Permission.WRITE, org_id):
-        raise Forbidden(f"your role does not allow changing {what} ({Permission.WRITE.value})")
+        raise Forbidden(
+            f"your role does not allow changing {what} ({Permission.WRITE.value})", code="change_forbidden"
+        )
 
 
 def clean_text(problems: Problems, name: str, value: str, *, max_length: int, required: bool) -> str | None:

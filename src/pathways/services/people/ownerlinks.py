@@ -119,7 +119,7 @@ def current_link(
 def _claim(app: App, token: str) -> OwnerClaim:
     """The claim a token states, signature checked, expiry not; NotFound when damaged or forged."""
     if not TOKEN.fullmatch(token):
-        raise NotFound("this link is not valid", hint=_INVALID_HINT)
+        raise NotFound("this link is not valid", hint=_INVALID_HINT, code="link_invalid")
     try:
         data = _serializer(app).loads(token)
         generation = int(data.get("g", 0))
@@ -127,9 +127,9 @@ def _claim(app: App, token: str) -> OwnerClaim:
             int(data["c"]), int(data["p"]), datetime.fromtimestamp(int(data["x"]), UTC), generation
         )
     except (BadSignature, AttributeError, KeyError, TypeError, ValueError, OverflowError, OSError):
-        raise NotFound("this link is not valid", hint=_INVALID_HINT) from None
+        raise NotFound("this link is not valid", hint=_INVALID_HINT, code="link_invalid") from None
     if min(claim.case_id, claim.person_id) < 1 or max(claim.case_id, claim.person_id) > 2**31 - 1:
-        raise NotFound("this link is not valid", hint=_INVALID_HINT)
+        raise NotFound("this link is not valid", hint=_INVALID_HINT, code="link_invalid")
     return claim
 
 
@@ -140,7 +140,7 @@ def read_owner_link(app: App, token: str) -> OwnerClaim:
     """
     claim = _claim(app, token)
     if claim.expires <= app.clock.real():
-        raise LinkExpired("this link has expired", hint=_ASK_HINT)
+        raise LinkExpired("this link has expired", hint=_ASK_HINT, code="link_expired")
     return claim
 
 
@@ -148,9 +148,13 @@ def check_current(conn: Connection, claim: OwnerClaim) -> None:
     """LinkExpired if the case's link was renewed after this one was made."""
     now = generation_of(conn, claim.case_id)
     if claim.generation < now:
-        raise LinkExpired("this link was replaced by a newer one", hint="use the link of your latest message")
+        raise LinkExpired(
+            "this link was replaced by a newer one",
+            hint="use the link of your latest message",
+            code="link_replaced",
+        )
     if claim.generation > now:  # signed by this server, yet ahead of the history: not a link it made
-        raise NotFound("this link is not valid", hint=_INVALID_HINT)
+        raise NotFound("this link is not valid", hint=_INVALID_HINT, code="link_invalid")
 
 
 def dead_link(conn: Connection, app: App, token: str) -> DeadLink:
@@ -212,6 +216,8 @@ def renew_owner_link(
             raise Refused(
                 f"the project of case {row.ref} has no owner, so no owner link",
                 hint="set the project's owner first (project sheet, `pathways project update`)",
+                code="project_no_owner",
+                params={"ref": row.ref},
             )
         owner = directory.find_person(tx.conn, row.owner_id)
         generation = generation_of(tx.conn, row.id) + 1
@@ -297,19 +303,31 @@ def record_owner_action(
             .with_for_update(of=CASE)
         ).first()
         if case is None or case.owner_id != claim.person_id:
-            raise NotFound("this link is not valid", hint=_ASK_HINT)
+            raise NotFound("this link is not valid", hint=_ASK_HINT, code="link_invalid_ask")
         check_current(tx.conn, claim)
         if case.status != "open" or case.stage is None:
-            raise Refused(f"case {case.ref} is closed")
+            raise Refused(f"case {case.ref} is closed", code="case_is_closed", params={"ref": case.ref})
         asks = app.catalog.owner_asks(case.pathway_id, case.pathway_version, case.stage)
         ask = asks.get(action)
         if ask is None:
             raise Refused(
                 f"stage '{case.stage}' of case {case.ref} does not ask '{action}'",
                 hint=f"it asks: {', '.join(asks) or 'nothing'}",
+                code="stage_does_not_ask",
+                params={
+                    "stage": case.stage,
+                    "ref": case.ref,
+                    "action": action,
+                    "asks": ", ".join(asks) or "—",
+                },
             )
         if checked and not ask.upload:
-            raise Refused(f"'{action}' takes no documents", hint="send them to your support officer")
+            raise Refused(
+                f"'{action}' takes no documents",
+                hint="send them to your support officer",
+                code="takes_no_documents",
+                params={"action": action},
+            )
         stored = []
         already = _sent_before(tx.conn, case.id, claim.person_id)
         for file in checked:

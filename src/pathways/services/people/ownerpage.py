@@ -108,7 +108,9 @@ def owner_view(conn: Connection, app: App, claim: OwnerClaim, *, lang: str | Non
     ).first()
     # The link stops working when the project changes hands.
     if row is None or row.owner_id != claim.person_id:
-        raise NotFound("this link is not valid", hint="ask your support officer for a new one")
+        raise NotFound(
+            "this link is not valid", hint="ask your support officer for a new one", code="link_invalid_ask"
+        )
     check_current(conn, claim)
     person = directory.find_person(conn, claim.person_id)
     officer = directory.find_person(conn, row.officer_id) if row.officer_id else None

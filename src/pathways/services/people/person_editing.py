@@ -93,7 +93,11 @@ def apply(tx: Tx, command: PersonUpdate, *, by: Principal | None) -> PersonUpdat
     row = checks.find_scoped(tx.conn, PERSON, command.person, "person", keys, visible, PersonView.of)
     roles = roles_of(tx.conn, row.id)
     if row.erased_at is not None:
-        raise Forbidden(f"person '{command.person}' was erased: their details cannot be set again")
+        raise Forbidden(
+            f"person '{command.person}' was erased: their details cannot be set again",
+            code="person_erased",
+            params={"ref": command.person},
+        )
     if by is not None:
         _may_change(by, row.id, roles, command.person)
     edit_version.require(tx.conn, "person", row.id, command.expected_version)
@@ -127,10 +131,18 @@ def _may_change(by: Principal, person_id: int, roles: list[tuple[int, str]], ref
         return
     writable = by.orgs(Permission.WRITE)
     if not any(org in writable for org, _role in roles):
-        raise Forbidden(f"your role does not allow changing person '{ref}' ({Permission.WRITE.value})")
+        raise Forbidden(
+            f"your role does not allow changing person '{ref}' ({Permission.WRITE.value})",
+            code="person_change_forbidden",
+            params={"ref": ref},
+        )
     for org, role in roles:
         if (role in STAFF_ROLES or org in by.orgs(Permission.READ)) and role not in by.grantable_roles(org):
-            raise Forbidden(f"your role does not allow changing the details of a {role} of this organisation")
+            raise Forbidden(
+                f"your role does not allow changing the details of a {role} of this organisation",
+                code="role_details_forbidden",
+                params={"role": role},
+            )
 
 
 def _validated(

@@ -232,13 +232,22 @@ def erase_person(
     with write(app, actor_id=actor_id) as tx:
         row = directory.find_person(tx.conn, person)
         if row.erased_at is not None:
-            raise Refused(f"person {row.id} was already erased on {row.erased_at:%Y-%m-%d}")
+            raise Refused(
+                f"person {row.id} was already erased on {row.erased_at:%Y-%m-%d}",
+                code="person_already_erased",
+                params={"ref": row.id, "on": f"{row.erased_at:%Y-%m-%d}"},
+            )
         return _erase(tx, [row], reason)[0]
 
 
 def _check_reason(reason: str) -> None:
     if reason not in ("request", "retention"):
-        raise InvalidInput(f"unknown erasure reason {reason!r}", hint="request or retention")
+        raise InvalidInput(
+            f"unknown erasure reason {reason!r}",
+            hint="request or retention",
+            code="erasure_reason",
+            params={"reason": reason},
+        )
 
 
 def _erase(tx: Tx, people: Sequence[PersonView], reason: str) -> list[Erasure]:

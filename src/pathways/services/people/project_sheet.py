@@ -18,7 +18,7 @@ from sqlalchemy import Connection, select
 from pathways.domain.loader import PathwayCatalog
 from pathways.services.casework import readable
 from pathways.services.casework.queries import names_of
-from pathways.services.people.edit_checks import absent
+from pathways.services.people.permits import absent
 from pathways.services.people.sheets import (
     CaseLine,
     Change,

@@ -146,7 +146,7 @@ def _text_columns(table: Table) -> list[tuple[Any, bool]]:
     for column in table.columns:
         if column.primary_key:
             continue
-        # SQLModel's AutoString decorates String; JSONDoc is JSON with JSONB as its PostgreSQL variant.
+        # SQLModel's AutoString decorates String; JSONDoc decorates JSON (JSONB on PostgreSQL).
         kind = column.type.impl if isinstance(column.type, TypeDecorator) else column.type
         if isinstance(kind, JSON):
             columns.append((column, True))

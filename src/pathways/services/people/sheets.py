@@ -1,7 +1,7 @@
 """What the project and people pages read: lists with search, a project's sheet, a person's sheet.
 
 Every query takes the organisations the reader may see; a project or a person outside them
-is the NotFound an unknown one is (:func:`pathways.services.people.edit_checks.absent`).
+is the NotFound an unknown one is (:func:`pathways.services.people.permits.absent`).
 Names of pathways, stages, outcomes and legal forms come in the reader's language.
 """
 
@@ -21,7 +21,7 @@ from pathways.domain import identifiers
 from pathways.domain.loader import PathwayCatalog
 from pathways.domain.programme import normalise_legal_form
 from pathways.domain.spec import FieldType
-from pathways.services.people.edit_checks import absent
+from pathways.services.people.permits import absent
 from pathways.store.core import CASE, MEMBER, ORG, PERSON, PROJECT
 
 PAGE_SIZE: Final = 50

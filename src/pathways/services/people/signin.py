@@ -85,7 +85,7 @@ def login(app: App, *, login_name: str, password: str, client: str) -> SignedIn:
         )
     usable = account is not None and account["active"] and account["erased_at"] is None
     if not _password_matches(account["password_hash"] if usable and account else None, password):
-        raise Unauthenticated("wrong login or password")  # the failure counted above stays
+        raise Unauthenticated("wrong login or password", code="wrong_login")  # the failure counted stays
     assert account is not None
     with write(app) as tx:
         tx.conn.execute(delete(FAILURE).where(FAILURE.c.subject == subject))
@@ -93,7 +93,7 @@ def login(app: App, *, login_name: str, password: str, client: str) -> SignedIn:
         session_id = websessions.open_session(tx, account["id"])
         principal = load_principal(tx.conn, account["id"])
     if principal is None:  # disabled between the two transactions
-        raise Unauthenticated("wrong login or password")
+        raise Unauthenticated("wrong login or password", code="wrong_login")
     return SignedIn(principal, session_id)
 
 

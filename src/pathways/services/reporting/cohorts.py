@@ -180,7 +180,13 @@ def find_cohort(
     within = orgs if org is None else ({org} & set(orgs) if orgs is not None else {org})
     matches = [c for c in list_cohorts(conn, catalog, orgs=within, lang=lang, now=now) if c.key == wanted]
     if not matches:
-        raise NotFound(f"no cohort '{key.strip()[:80]}'", hint="see `pathways cohort list` for the cohorts")
+        shown = key.strip()[:80]
+        raise NotFound(
+            f"no cohort '{shown}'",
+            hint="see `pathways cohort list` for the cohorts",
+            code="cohort_not_found",
+            params={"ref": shown},
+        )
     return min(matches, key=lambda c: c.organisation_id)
 
 

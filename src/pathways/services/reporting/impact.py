@@ -148,7 +148,12 @@ def _evaluation(conn: Connection, evaluation: int) -> dict[str, Any]:
         .first()
     )
     if found is None:
-        raise NotFound(f"no impact evaluation {evaluation}", hint="see `pathways impact show CASE`")
+        raise NotFound(
+            f"no impact evaluation {evaluation}",
+            hint="see `pathways impact show CASE`",
+            code="evaluation_not_found",
+            params={"evaluation": evaluation},
+        )
     return dict(found)
 
 
@@ -190,7 +195,12 @@ def add_value(tx: Tx, *, indicator: int, value: str | Decimal, on: date) -> int:
     """Record a dated measurement of an indicator (not dated after the day it is recorded)."""
     row = tx.conn.execute(select(INDICATOR).where(INDICATOR.c.id == indicator)).mappings().first()
     if row is None:
-        raise NotFound(f"no impact indicator {indicator}", hint="see `pathways impact show CASE`")
+        raise NotFound(
+            f"no impact indicator {indicator}",
+            hint="see `pathways impact show CASE`",
+            code="indicator_not_found",
+            params={"indicator": indicator},
+        )
     found = _evaluation(tx.conn, row["evaluation_id"])
     if on > tx.at.date():
         raise FieldError(

@@ -6,19 +6,17 @@ from typing import Any, Literal
 
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
-from sqlalchemy import JSON
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel.sql.sqltypes import AutoString
 
 from pathways.store.db import Store, table_metadata
 from pathways.store.search import is_search_object
-from pathways.store.types import UTCDateTime
+from pathways.store.types import JSONDoc, UTCDateTime
 
 TYPES_IMPORT = "from pathways.store.types import JSONDoc, UTCDateTime"
 
 
 def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
-    """Render the project's column types by name, not by their SQLModel/variant internals."""
+    """Render the project's column types by name, not by their SQLModel/decorator internals."""
     if type_ != "type":
         return False
     if isinstance(obj, AutoString):
@@ -26,7 +24,7 @@ def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | 
     if isinstance(obj, UTCDateTime):
         autogen_context.imports.add(TYPES_IMPORT)
         return "UTCDateTime()"
-    if isinstance(obj, JSON) and isinstance(obj._variant_mapping.get("postgresql"), JSONB):
+    if isinstance(obj, JSONDoc):
         autogen_context.imports.add(TYPES_IMPORT)
         return "JSONDoc"
     return False

@@ -13,9 +13,9 @@ from fastapi import APIRouter, Path, Query, Response, status
 from sqlalchemy import text
 
 from pathways import __version__
-from pathways.errors import FieldError, Forbidden
+from pathways.errors import FieldError
 from pathways.services.casework import cases, opening, queries, reads, search
-from pathways.services.people import directory, edit_version
+from pathways.services.people import adding, edit_version
 from pathways.services.people.accounts import Permission
 from pathways.web.api.schemas import (
     CaseDetail,
@@ -106,21 +106,17 @@ def list_people(caller: Caller, org: Ref | None = None) -> list[PersonPublic]:
 @router.post("/people", status_code=status.HTTP_201_CREATED, tags=["directory"])
 def add_person(caller: Caller, body: PersonCreate) -> Created:
     """Add a person with a role; officers add owners and resource persons, managers staff too."""
-    with caller.write() as (user, tx):
-        org = Scope(user, tx.conn).org(body.org, Permission.WRITE)
-        if body.role not in user.grantable_roles(org.id):
-            raise Forbidden(f"your role does not allow adding a person as {body.role}")
-        created = directory.add_person(
-            tx,
-            name=body.name,
-            org=org.id,
-            role=body.role,
-            email=body.email,
-            phone=body.phone,
-            language=body.language,
-            channels=body.channels,
-        )
-    return Created(id=created.id, handle=created.handle)
+    command = adding.AddPerson(
+        name=body.name,
+        org=body.org,
+        role=body.role,
+        email=body.email,
+        phone=body.phone,
+        language=body.language,
+        channels=tuple(body.channels),
+    )
+    added = adding.add_person(caller.app, command, by=caller.account())
+    return Created(id=added.id, handle=added.handle)
 
 
 @router.get("/projects", tags=["directory"])
@@ -147,24 +143,20 @@ def show_project(caller: Caller, project_id: Annotated[int, Path(ge=1, le=2**31 
 @router.post("/projects", status_code=status.HTTP_201_CREATED, tags=["directory"])
 def add_project(caller: Caller, body: ProjectCreate) -> Created:
     """Add a supported project; SIRET and BCE numbers are checked."""
-    with caller.write() as (user, tx):
-        scope = Scope(user, tx.conn)
-        org = scope.org(body.org, Permission.WRITE)
-        owner = scope.person(body.owner, org_id=org.id).id if body.owner is not None else None
-        created = directory.add_project(
-            tx,
-            name=body.name,
-            org=org.id,
-            owner=owner,
-            siret=body.siret or None,
-            bce=body.bce or None,
-            territory=body.territory or None,
-            phase=body.phase,
-            legal_form=body.legal_form or None,
-            permanent_jobs=body.permanent_jobs,
-            fixed_term_jobs=body.fixed_term_jobs,
-        )
-    return Created(id=created.id, handle=created.handle)
+    command = adding.AddProject(
+        name=body.name,
+        org=body.org,
+        owner=body.owner,
+        siret=body.siret or None,
+        bce=body.bce or None,
+        territory=body.territory or None,
+        phase=body.phase,
+        legal_form=body.legal_form or None,
+        permanent_jobs=body.permanent_jobs,
+        fixed_term_jobs=body.fixed_term_jobs,
+    )
+    added = adding.add_project(caller.app, command, by=caller.account())
+    return Created(id=added.id, handle=str(added.id))
 
 
 SortParam = Annotated[

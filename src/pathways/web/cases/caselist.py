@@ -45,7 +45,7 @@ from pathways.web.render import language_of, page
 from pathways.web.scope import STAFF_FOR_CASES, Scope
 
 PAGE_SIZE: Final = 50
-SORT_LIMIT: Final = 10_000  # longer lists: sorted by reference, deadline or date only (search.page_of_cases)
+SORT_LIMIT: Final = 10_000  # longer lists: by ref, deadline, date or project only (search.page_of_cases)
 COUNT_LIMIT: Final = SORT_LIMIT  # longer lists say "more than 10,000 cases", counted no further
 MAX_PAGE: Final = 10_000
 STATUSES: Final = ("open", "closed", "all")

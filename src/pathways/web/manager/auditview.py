@@ -20,6 +20,7 @@ from pathways.domain.spec import FieldSpec, FieldType, PathwaySpec, StageSpec
 from pathways.errors import NotFound
 from pathways.services.audit.journal import AuditEntry, AuditPage
 from pathways.web.i18n import Texts
+from pathways.web.i18n_format import Formatter
 
 _SHOWN_VALUES: Final = 12  # values of a decision listed, at most
 
@@ -316,11 +317,31 @@ class _Reader:
         choices = field.choices if field is not None else None
         if choices and isinstance(value, str) and value in choices:
             return choices[value].get(self.t.lang)
-        if field is not None and FieldType.PERSON in (field.type, field.items):
-            return self.person(int(str(value))) if str(value).isdigit() else str(value)
+        if field is not None and (typed := self._typed(value, field)) is not None:
+            return typed
         if isinstance(value, int | float):
             return self.number(value)
         return str(value) if value not in (None, "") else "—"
+
+    def _typed(self, value: object, field: FieldSpec) -> str | None:
+        """A person by name; a date, an amount or a decimal recorded as text ("2026-11-26",
+        "4000.00") in the reader's words; None for any other value."""
+        if FieldType.PERSON in (field.type, field.items):
+            return self.person(int(str(value))) if str(value).isdigit() else str(value)
+        if not isinstance(value, str) or not value:
+            return None
+        shown = Formatter(self.t.lang, "UTC")  # a day has no zone
+        if FieldType.DATE in (field.type, field.items):
+            try:
+                return shown.date(value)
+            except ValueError:
+                return value
+        words: dict[FieldType, Callable[[str], str]] = {
+            FieldType.MONEY: shown.money,
+            FieldType.DECIMAL: shown.number,
+        }
+        as_text = words.get(field.type)
+        return as_text(value) if as_text is not None else None
 
 
 def views(

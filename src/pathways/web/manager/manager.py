@@ -25,6 +25,7 @@ from pathways.notify.render import babel_locale
 from pathways.services.casework import readable
 from pathways.services.people.accounts import Permission, Principal
 from pathways.services.people.permits import orgs_allowing
+from pathways.services.people.sheets import territory_names
 from pathways.services.reporting.dashboard import CHARTS, org_reports
 from pathways.services.reporting.dashboard import dashboard as dashboard_of
 from pathways.web.deps import AppDep, PageUser
@@ -46,6 +47,7 @@ def labels(app: App, user: Principal, timezone: str) -> charts.Labels:
         lang=user.language,
         locale=babel_locale(user.language, timezone),
         specs={s.id: s for s in app.catalog.latest()},
+        territories=territory_names(app.settings.config_dir / "territories.csv"),
     )
 
 
