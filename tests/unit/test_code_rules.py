@@ -259,3 +259,16 @@ def test_the_work_after_a_commit_runs_through_app_after_commit_only() -> None:
     # it to Prefect as PATHWAYS_EXECUTOR says (the demo's App is an inline one: demo/seed.py).
     assert _follow_up_callers(_sources()) == {"bootstrap.py"}
     assert _follow_up_callers({"pathways/demo/x.py": "work.follow_up(app, 3)\n"}) == {"demo/x.py"}
+
+
+MAX_MODULE_LINES: Final = 400  # a module past this is asking to be split along its seams
+
+
+def test_no_module_passes_400_lines() -> None:
+    """Small rooms: each module of the package reads in one sitting (split it, don't squeeze it)."""
+    long = {
+        str(path.relative_to(SRC)): n
+        for path in SRC.rglob("*.py")
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    assert long == {}, f"over {MAX_MODULE_LINES} lines: split these along their seams"

@@ -1,21 +1,19 @@
 """Personal-data requests: export what is held about a person, erase it, and the retention rule.
 
-Personal data (name, email, phone, channels, topics) lives in the ``person`` row;
-audit events carry ids only, so erasing a person never touches the HMAC chain and
-``verify_chain`` still passes. Erasure *pseudonymises*: the row stays (cases,
-decisions and events keep pointing at its id) but its name and handle become
-``erased-<id>``, its email and phone are emptied, its channels and topics cleared,
-``erased_at`` set. Copies of those strings elsewhere (a project named after its
-owner, a case field, a rendered document, a delivery error, a failed login) are
-replaced too, by :mod:`pathways.services.people.scrub`. The person's web account, if any,
-is disabled and its API tokens revoked. One ``person_erased`` event per
-organisation the person belonged to records the erasure with the id and the reason
-code only. The notes, meeting reports and attached files of the cases of the person's
+Personal data (name, email, phone, channels, topics) lives in the ``person`` row; audit events carry ids
+only, so erasing a person never touches the HMAC chain and ``verify_chain`` still passes. Erasure
+*pseudonymises*: the row stays (cases, decisions and events keep pointing at its id) but its name and
+handle become ``erased-<id>``, its email and phone are emptied, its channels and topics cleared,
+``erased_at`` set. Copies of those strings elsewhere (a project named after its owner, a case field, a
+rendered document, a delivery error, a failed login) are replaced too, by
+:mod:`pathways.services.people.scrub`. The person's web account, if any, is disabled and its API tokens
+revoked. One ``person_erased`` event per organisation the person belonged to records the erasure with the
+id and the reason code only. The notes, meeting reports and attached files of the cases of the person's
 projects go too: texts emptied, files' bytes deleted (:mod:`pathways.services.casework.attachments`).
 
-Free text typed into a *decision* (its values and note) is part of the audit
-payload and cannot be rewritten without breaking the chain: an erasure that finds
-the person's data there reports the event ids (:attr:`Erasure.audit_events_left`).
+Free text typed into a *decision* (its values and note) is part of the audit payload and cannot be
+rewritten without breaking the chain: an erasure that finds the person's data there reports the event
+ids (:attr:`Erasure.audit_events_left`).
 """
 
 from __future__ import annotations
