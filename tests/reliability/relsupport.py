@@ -289,6 +289,7 @@ class Tally:
     refused: list[tuple[str, int, str]] = field(default_factory=list)  # other 4xx: ref, status, detail
     server_errors: list[tuple[str, int, str]] = field(default_factory=list)  # 5xx
     transport_errors: int = 0  # connection refused/reset (the server was killed)
+    transport_seen: list[str] = field(default_factory=list)  # each one's kind and message, to diagnose
     requests: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -336,9 +337,10 @@ def officer_loop(
                 outcome, values = NEXT[stage]
                 body = {"outcome": outcome, "values": values, "expected_version": version}
                 decided = client.post(f"/api/v1/cases/{ref}/decisions", json=body)
-            except httpx.TransportError:
+            except httpx.TransportError as error:
                 with tally.lock:
                     tally.transport_errors += 1
+                    tally.transport_seen.append(f"{ref}: {type(error).__name__}: {error}")
                 time.sleep(0.05)
                 continue
             with tally.lock:

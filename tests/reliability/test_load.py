@@ -80,7 +80,8 @@ def test_fifty_officers_deciding_at_once_lose_no_update_and_conflict_only_on_rea
     assert tally.server_errors == [], tally.server_errors[:5]
     assert server_tracebacks == [], server_tracebacks[:2]
     assert tally.refused == [], tally.refused[:5]
-    assert tally.transport_errors == 0
+    log_tail = server.log.read_text(errors="replace")[-1500:]
+    assert tally.transport_errors == 0, (tally.transport_seen[:5], log_tail)
     assert tally.acked, "no decision was acknowledged"
     assert lost == set(), sorted(lost)[:10]
     assert duplicates == [], duplicates[:10]  # one move per case version
