@@ -24,6 +24,7 @@ from pathways.domain.identifiers import luhn_valid
 from pathways.services.casework import cases, opening, recording
 from pathways.services.casework.views import OpenedCase
 from pathways.services.people import directory
+from pathways.services.people.accounts import Principal
 from pathways.services.tx import write
 from pathways.settings import load_settings
 from pathways.store.db import Store
@@ -176,3 +177,22 @@ def demo_loaded(template: Path, folder: Path) -> Iterator[App]:
         yield app
     finally:
         store.dispose()
+
+
+def principal(app: App, person: int) -> Principal:
+    """The person as a signed-in account sees itself: its roles from its memberships (no password
+    hashing: the accounts' own tests cover logging in)."""
+    with app.store.read() as conn:
+        row = directory.find_person(conn, person)
+        roles: dict[int, set[str]] = {}
+        for org, role in directory.roles_of(conn, person):
+            roles.setdefault(org, set()).add(role)
+    return Principal(
+        account_id=person,
+        person_id=person,
+        name=row.name,
+        handle=row.handle,
+        language="fr",
+        session_key="test",
+        roles={org: frozenset(held) for org, held in roles.items()},
+    )

@@ -8,31 +8,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Table, func, select
 
-from builders import VALID_SIRET, make_org, make_person
+from builders import VALID_SIRET, make_org, make_person, principal
 from pathways.bootstrap import App
 from pathways.errors import FieldError, FieldErrors, Forbidden, NotFound
-from pathways.services.people import adding, directory
-from pathways.services.people.accounts import Principal
+from pathways.services.people import adding
 from pathways.services.people.views import OrgView, PersonView, ProjectView
 from pathways.store.core import AUDIT, PERSON, PROJECT
-
-
-def principal(app: App, person: int) -> Principal:
-    """The person as a signed-in account sees itself: its roles from its memberships."""
-    with app.store.read() as conn:
-        row = directory.find_person(conn, person)
-        roles: dict[int, set[str]] = {}
-        for org, role in directory.roles_of(conn, person):
-            roles.setdefault(org, set()).add(role)
-    return Principal(
-        account_id=person,
-        person_id=person,
-        name=row.name,
-        handle=row.handle,
-        language="fr",
-        session_key="test",
-        roles={org: frozenset(held) for org, held in roles.items()},
-    )
 
 
 def count(app: App, table: Table) -> int:

@@ -25,13 +25,14 @@ from builders import (
     make_person,
     make_project,
     open_diagnosis,
+    principal,
 )
 from pathways.bootstrap import App, Clock
 from pathways.errors import FieldErrors, Forbidden, NotFound, Refused
 from pathways.services.casework import assign, attachments, lookup, notes, related, timeline, work
 from pathways.services.casework.attachments import AddAttachment, FileUpload
 from pathways.services.casework.views import OpenedCase
-from pathways.services.people import directory, privacy
+from pathways.services.people import privacy
 from pathways.services.people.accounts import Principal
 from pathways.settings import load_settings
 from pathways.store.audit_verify import verify_chain
@@ -66,25 +67,6 @@ class Office:
     other_org: int
     stranger: Principal  # an officer of another organisation
     stranger_case: OpenedCase
-
-
-def principal(app: App, person: int) -> Principal:
-    """The person as a signed-in account sees itself: its roles from its memberships (no password
-    hashing: the accounts' own tests cover logging in)."""
-    with app.store.read() as conn:
-        row = directory.find_person(conn, person)
-        roles: dict[int, set[str]] = {}
-        for org, role in directory.roles_of(conn, person):
-            roles.setdefault(org, set()).add(role)
-    return Principal(
-        account_id=person,
-        person_id=person,
-        name=row.name,
-        handle=row.handle,
-        language="fr",
-        session_key="test",
-        roles={org: frozenset(held) for org, held in roles.items()},
-    )
 
 
 @pytest.fixture

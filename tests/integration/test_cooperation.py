@@ -12,32 +12,14 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
-from builders import make_org, make_person, make_project, open_case
+from builders import make_org, make_person, make_project, open_case, principal
 from pathways.bootstrap import App
 from pathways.errors import FieldError, Forbidden, NotFound
 from pathways.services.casework import scoped
 from pathways.services.collaboration import cooperation, shared_view, sharing
-from pathways.services.people import directory
 from pathways.services.people.accounts import Principal
 from pathways.store.core import AUDIT
 from threads import on_threads
-
-
-def principal(app: App, person: int) -> Principal:
-    with app.store.read() as conn:
-        row = directory.find_person(conn, person)
-        roles: dict[int, set[str]] = {}
-        for org, role in directory.roles_of(conn, person):
-            roles.setdefault(org, set()).add(role)
-    return Principal(
-        account_id=person,
-        person_id=person,
-        name=row.name,
-        handle=row.handle,
-        language="fr",
-        session_key="test",
-        roles={org: frozenset(held) for org, held in roles.items()},
-    )
 
 
 @dataclass(frozen=True)

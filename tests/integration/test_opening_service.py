@@ -11,32 +11,12 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from builders import make_org, make_person, make_project
+from builders import make_org, make_person, make_project, principal
 from pathways.bootstrap import App
 from pathways.errors import Forbidden, NotFound
 from pathways.services.casework import opening
 from pathways.services.casework.views import OpenedCase
-from pathways.services.people import directory
-from pathways.services.people.accounts import Principal
 from pathways.store.core import AUDIT, CASE
-
-
-def principal(app: App, person: int) -> Principal:
-    """The person as a signed-in account sees itself: its roles from its memberships."""
-    with app.store.read() as conn:
-        row = directory.find_person(conn, person)
-        roles: dict[int, set[str]] = {}
-        for org, role in directory.roles_of(conn, person):
-            roles.setdefault(org, set()).add(role)
-    return Principal(
-        account_id=person,
-        person_id=person,
-        name=row.name,
-        handle=row.handle,
-        language="fr",
-        session_key="test",
-        roles={org: frozenset(held) for org, held in roles.items()},
-    )
 
 
 def count_cases(app: App) -> int:
